@@ -1,0 +1,71 @@
+# Inspiring: `make run` serves the demo site, `make test` runs the tests.
+# Every target bootstraps what it needs (.venv from the lock files, front-end
+# assets from npm) and skips what is already up to date.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# `make run` is a local demo: development mode, demo data, no two-factor prompt.
+RUN_ENV := DEBUG=1 DEMO_MODE=1
+# Tools that read the settings (mypy's Django plugin) need a mode too.
+LINT_ENV := DEBUG=1
+
+.PHONY: run test lint bench setup assets lock clean help
+
+help:
+	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make lint   ruff and mypy"
+	@echo "make bench  run the benchmarks in bench/"
+	@echo "make lock   recompile requirements*.txt from requirements*.in"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMPS)/runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
+	@mkdir -p $(STAMPS) && touch $@
+
+$(STAMPS)/dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
+	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/runtime
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+static/build/app.css: node_modules/.package-lock.json $(wildcard frontend/*)
+	npm run --silent build
+
+assets: static/build/app.css
+
+setup: $(STAMPS)/runtime assets
+
+run: setup
+	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
+	$(RUN_ENV) $(BIN)/python manage.py load_geography
+	$(RUN_ENV) $(BIN)/python manage.py load_demo
+	@echo
+	@echo "Serving Inspiring on http://$(HOST):$(PORT) (Ctrl+C to stop)"
+	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: $(STAMPS)/dev assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMPS)/dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(LINT_ENV) $(BIN)/mypy .
+
+bench: $(STAMPS)/dev assets
+	@for script in bench/*.py; do echo "== $$script"; $(LINT_ENV) $(BIN)/python $$script || exit 1; done
+
+lock: $(STAMPS)/dev
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.txt requirements.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-dev.txt requirements-dev.in
+
+clean:
+	rm -rf $(VENV) $(STAMPS) node_modules static/build staticfiles
