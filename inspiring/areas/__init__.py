@@ -1,0 +1,1 @@
+"""Areas (local programmes), the sharing between them, and geography."""

@@ -1,0 +1,96 @@
+"""Load postcodes, LSOA centroids and deprivation deciles from CSV files.
+
+    python manage.py load_geography                      # the files the project ships
+    python manage.py load_geography --postcodes ONSPD.csv --centroids PWC.csv \
+        --imd File_1.csv.gz --district E07000170 --district E07000174
+
+Running it again with the same files changes nothing (and returns at once).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from inspiring.areas.loading import GeographyFileError, load_geography
+
+DEFAULT_POSTCODES = "onspd_nov2025_ashfield_mansfield_newark.csv"
+DEFAULT_CENTROIDS = "lsoa11_pwc_nottinghamshire.csv"
+DEFAULT_IMD = "imd2019_file1_nottinghamshire.csv"
+
+
+class Command(BaseCommand):
+    help = "Load postcodes, LSOA centroids and IMD 2019 deciles from CSV files (idempotent)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        data = Path(settings.GEOGRAPHY_DATA_DIR)
+        parser.add_argument(
+            "--postcodes",
+            type=Path,
+            default=data / DEFAULT_POSTCODES,
+            help="ONS Postcode Directory CSV, or an extract with its columns (.csv or .csv.gz)",
+        )
+        parser.add_argument(
+            "--centroids",
+            type=Path,
+            default=data / DEFAULT_CENTROIDS,
+            help="LSOA 2011 population-weighted centroids CSV (lsoa11cd, lsoa11nm, X, Y)",
+        )
+        parser.add_argument(
+            "--imd",
+            type=Path,
+            default=data / DEFAULT_IMD,
+            help="English Indices of Deprivation 2019, File 1 or File 2 (.csv or .csv.gz)",
+        )
+        parser.add_argument(
+            "--district",
+            action="append",
+            dest="districts",
+            metavar="GSS_CODE",
+            help="Load only postcodes in this district (repeat for several). Default: all rows.",
+        )
+        parser.add_argument(
+            "--force", action="store_true", help="Reload even if these files were loaded last time"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        districts = set(options["districts"]) if options["districts"] else None
+        try:
+            report = load_geography(
+                postcodes=options["postcodes"],
+                centroids=options["centroids"],
+                imd=options["imd"],
+                districts=districts,
+                force=options["force"],
+                progress=self.stdout.write,
+            )
+        except GeographyFileError as exc:
+            raise CommandError(f"Nothing was loaded: {exc}") from exc
+        if report.already_loaded:
+            self.stdout.write("Geography is already loaded from these files: nothing to do.")
+            return
+        for label, counts in (
+            ("Districts", report.districts),
+            ("LSOAs", report.lsoas),
+            ("Postcodes", report.postcodes),
+        ):
+            self.stdout.write(
+                f"{label}: {counts.created:,} created, {counts.updated:,} updated, "
+                f"{counts.unchanged:,} unchanged"
+            )
+        self.stdout.write(
+            f"LSOA of each postcode: {report.lsoa_exact:,} from the file, "
+            f"{report.lsoa_approximate:,} approximate (nearest centroid)"
+        )
+        for reason, count in sorted(report.skipped.items()):
+            lines = report.skipped_lines.get(reason)
+            where = (
+                f" (lines {', '.join(map(str, lines))}{', …' if count > len(lines) else ''})"
+                if lines
+                else ""
+            )
+            self.stdout.write(f"Skipped {count:,}: {reason}{where}")
+        self.stdout.write(self.style.SUCCESS("Geography loaded."))

@@ -1,0 +1,190 @@
+"""Areas (local programmes) and the geography they sit on.
+
+An area is one local programme ("Inspiring Mansfield"), usually one local
+authority district. Areas choose which neighbouring areas see their activities
+(`Area.shares_with`).
+
+Geography is reference data loaded by `manage.py load_geography`: districts,
+LSOAs (2011) with their population-weighted centroid and English Indices of
+Deprivation 2019 rank and decile, and postcodes with coordinates and the LSOA
+they fall in (or, when the source has no LSOA column, the nearest LSOA
+centroid, flagged as approximate).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+
+# First path segments that belong to the site, so no area can take them as its slug.
+RESERVED_SLUGS = frozenset(
+    {
+        "about",
+        "accounts",
+        "admin",
+        "api",
+        "help",
+        "invitations",
+        "media",
+        "static",
+        "staff",
+        "health",
+    }
+)
+
+gss_code_validator = RegexValidator(
+    r"^[EWSN][0-9]{8}$",
+    "Enter a GSS code: a letter and 8 digits, like E07000170",
+)
+
+
+def validate_area_slug(value: str) -> None:
+    if value in RESERVED_SLUGS:
+        raise ValidationError(
+            "%(slug)s is used by the site itself. Choose another web address.",
+            params={"slug": value},
+        )
+
+
+class AreaQuerySet(models.QuerySet["Area"]):
+    def sharing_with(self, area: Area) -> AreaQuerySet:
+        """The areas whose activities people in `area` see: itself and those sharing with it."""
+        return self.filter(models.Q(pk=area.pk) | models.Q(shares_with=area)).distinct()
+
+
+class Area(models.Model):
+    name = models.CharField(max_length=100, unique=True, help_text="For example, Mansfield")
+    programme_name = models.CharField(
+        max_length=150, help_text="The local programme's name, for example Inspiring Mansfield"
+    )
+    slug = models.SlugField(
+        max_length=60,
+        unique=True,
+        validators=[validate_area_slug],
+        help_text="The web address of the area's public pages: /<slug>/",
+    )
+    local_authority_code = models.CharField(
+        "local authority code",
+        max_length=9,
+        validators=[gss_code_validator],
+        help_text="The district's GSS code, for example E07000174 for Mansfield",
+    )
+    lead_organisation = models.CharField(
+        max_length=200,
+        help_text="The organisation that coordinates the programme, for example the local CVS",
+    )
+    summary = models.TextField(blank=True, help_text="A short introduction for residents")
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=30, blank=True)
+    shares_with = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="shared_by",
+        help_text="Neighbouring areas that see this area's activities",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AreaQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("areas:home", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        if self.slug:
+            self.slug = self.slug.lower()
+
+    def district(self) -> District | None:
+        return District.objects.filter(code=self.local_authority_code).first()
+
+
+class District(models.Model):
+    """A local authority district (lower tier), named by its GSS code."""
+
+    code = models.CharField(max_length=9, unique=True, validators=[gss_code_validator])
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class LSOA(models.Model):
+    """A Lower Layer Super Output Area (2011 boundaries, as the IMD 2019 uses)."""
+
+    code = models.CharField(max_length=9, unique=True)
+    name = models.CharField(max_length=100)
+    district_code = models.CharField(max_length=9, blank=True, db_index=True)
+    # Population-weighted centroid (WGS84).
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    # English Indices of Deprivation 2019: rank 1 is the most deprived of
+    # 32,844 LSOAs; decile 1 is the most deprived tenth of England.
+    imd_rank = models.PositiveIntegerField(null=True, blank=True)
+    imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "LSOA"
+        verbose_name_plural = "LSOAs"
+        ordering = ["code"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(imd_decile__isnull=True)
+                | models.Q(imd_decile__gte=1, imd_decile__lte=10),
+                name="lsoa_imd_decile_1_to_10",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Postcode(models.Model):
+    # Canonical form, "NG18 1AA": the key every lookup uses.
+    postcode = models.CharField(max_length=8, unique=True)
+    district_code = models.CharField(max_length=9, db_index=True)
+    latitude = models.FloatField()
+    longitude = models.FloatField()
+    lsoa = models.ForeignKey(
+        LSOA, null=True, blank=True, on_delete=models.SET_NULL, related_name="postcodes"
+    )
+    # True when `lsoa` is the nearest population-weighted centroid rather than
+    # the LSOA the postcode is in (the shipped data has no postcode-to-LSOA
+    # lookup). Shown to people as "approximate".
+    lsoa_approximate = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["postcode"]
+
+    def __str__(self) -> str:
+        return self.postcode
+
+
+class GeographyLoad(models.Model):
+    """One run of load_geography: what it read and what it changed.
+
+    Also lets `make run` skip a reload when the source files are unchanged.
+    """
+
+    loaded_at = models.DateTimeField(auto_now_add=True)
+    sources = models.JSONField(help_text="File name and SHA-256 of each source read")
+    fingerprint = models.CharField(max_length=64, db_index=True)
+    report = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-loaded_at"]
+        get_latest_by = "loaded_at"
+
+    def __str__(self) -> str:
+        return f"Geography load at {self.loaded_at:%Y-%m-%d %H:%M}"
