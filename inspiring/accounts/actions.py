@@ -1,0 +1,203 @@
+"""Writes that span models or have side effects: each one transaction, each audited.
+
+Views, commands and tests call these; none of them writes memberships or
+invitations directly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from inspiring.areas.models import Area
+
+from . import audit
+from .access import SESSION_AREA_KEY, acting_user
+from .models import Invitation, Membership, User, normalise_email
+from .roles import Role
+from .tasks import send_invitation_email
+
+
+class ActionRefused(Exception):
+    """The action cannot be done; str(error) tells the person why and what to do instead."""
+
+
+def _enqueue_invitation_email(invitation: Invitation) -> None:
+    # After commit, so a worker in another process can see the invitation.
+    transaction.on_commit(lambda: send_invitation_email.enqueue(invitation.pk))
+
+
+def do_send_invitation(
+    request: HttpRequest, *, area: Area, email: str, full_name: str, role: str
+) -> Invitation:
+    email = normalise_email(email)
+    with transaction.atomic():
+        if Membership.objects.filter(area=area, user__email=email).exists():
+            raise ActionRefused(
+                f"{email} is already in the {area.name} team. Change their role instead."
+            )
+        if Invitation.objects.pending().filter(area=area, email=email).exists():
+            raise ActionRefused(
+                f"{email} already has an invitation waiting. You can send it again from the "
+                "team page."
+            )
+        invitation = Invitation.objects.create(
+            area=area,
+            email=email,
+            full_name=full_name,
+            role=role,
+            invited_by=acting_user(request),
+        )
+        audit.record(
+            request,
+            "invitation.sent",
+            invitation,
+            area=area,
+            detail={"email": email, "role": role},
+        )
+        _enqueue_invitation_email(invitation)
+    return invitation
+
+
+def do_resend_invitation(request: HttpRequest, invitation: Invitation) -> Invitation:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at or invitation.revoked_at:
+            raise ActionRefused("This invitation was accepted or withdrawn, so it cannot be sent.")
+        now = timezone.now()
+        invitation.sent_at = now
+        invitation.expires_at = now + timedelta(days=settings.INVITATION_DAYS)
+        invitation.save(update_fields=["sent_at", "expires_at"])
+        audit.record(request, "invitation.resent", invitation, area=invitation.area)
+        _enqueue_invitation_email(invitation)
+    return invitation
+
+
+def do_revoke_invitation(request: HttpRequest, invitation: Invitation) -> Invitation:
+    with transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.accepted_at:
+            raise ActionRefused("This invitation has already been accepted.")
+        if not invitation.revoked_at:
+            invitation.revoked_at = timezone.now()
+            invitation.save(update_fields=["revoked_at"])
+            audit.record(request, "invitation.revoked", invitation, area=invitation.area)
+    return invitation
+
+
+def do_accept_invitation(request: HttpRequest, invitation: Invitation, user: User) -> Membership:
+    """Give `user` the invited role. The invitation must be for their email address."""
+    with transaction.atomic():
+        invitation = (
+            Invitation.objects.select_for_update().select_related("area").get(pk=invitation.pk)
+        )
+        if not invitation.is_pending:
+            raise ActionRefused(
+                "This invitation can no longer be used. Ask the coordinator to send a new one."
+            )
+        if normalise_email(user.email) != invitation.email:
+            raise ActionRefused(
+                f"This invitation is for {invitation.email}. Sign out, then open the link again "
+                "and sign in with that address."
+            )
+        if Membership.objects.filter(user=user, area=invitation.area).exists():
+            raise ActionRefused(f"You are already in the {invitation.area.name} team.")
+        membership = Membership.objects.create(
+            user=user, area=invitation.area, role=invitation.role, created_by=invitation.invited_by
+        )
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["accepted_at", "accepted_by"])
+        audit.record(request, "invitation.accepted", invitation, area=invitation.area, actor=user)
+        audit.record(
+            request,
+            "membership.created",
+            membership,
+            area=invitation.area,
+            actor=user,
+            detail={"role": membership.role},
+        )
+    return membership
+
+
+def _lock_membership(membership: Membership, seen_updated_at: datetime | None) -> Membership:
+    locked = (
+        Membership.objects.select_for_update()
+        .select_related("user", "area")
+        .filter(pk=membership.pk)
+        .first()
+    )
+    if locked is None:
+        raise ActionRefused("This person has already been removed from the team.")
+    if seen_updated_at is not None and locked.updated_at != seen_updated_at:
+        raise ActionRefused(
+            f"Someone else changed {locked.user}'s role while you were looking at it: it is now "
+            f"{locked.get_role_display()}. Check it and try again."
+        )
+    return locked
+
+
+def _refuse_if_last_coordinator(membership: Membership, change: str) -> None:
+    if membership.role != Role.COORDINATOR:
+        return
+    others = (
+        Membership.objects.select_for_update()
+        .filter(area=membership.area, role=Role.COORDINATOR)
+        .exclude(pk=membership.pk)
+    )
+    if not others.exists():
+        raise ActionRefused(
+            f"{membership.user} is the only coordinator of {membership.area.name}, so you cannot "
+            f"{change}. Make someone else a coordinator first."
+        )
+
+
+def do_change_role(
+    request: HttpRequest,
+    membership: Membership,
+    *,
+    role: str,
+    seen_updated_at: datetime | None,
+) -> Membership:
+    with transaction.atomic():
+        locked = _lock_membership(membership, seen_updated_at)
+        if locked.role == role:
+            return locked
+        if role != Role.COORDINATOR:
+            _refuse_if_last_coordinator(locked, "change their role")
+        before = locked.role
+        locked.role = role
+        locked.save(update_fields=["role", "updated_at"])
+        audit.record(
+            request,
+            "membership.role_changed",
+            locked,
+            area=locked.area,
+            detail={"user": locked.user.email, "from": before, "to": role},
+        )
+    return locked
+
+
+def do_remove_membership(
+    request: HttpRequest, membership: Membership, *, seen_updated_at: datetime | None
+) -> None:
+    with transaction.atomic():
+        locked = _lock_membership(membership, seen_updated_at)
+        _refuse_if_last_coordinator(locked, "remove them")
+        audit.record(
+            request,
+            "membership.removed",
+            locked,
+            area=locked.area,
+            detail={"user": locked.user.email, "role": locked.role},
+        )
+        locked.delete()
+
+
+def do_choose_area(request: HttpRequest, area: Area) -> None:
+    request.session[SESSION_AREA_KEY] = area.pk
+    audit.record(request, "area.chosen", area, area=area)

@@ -1,0 +1,58 @@
+"""The cards on the staff home page, each shown to the roles that may use it.
+
+Each app registers its own cards in its AppConfig.ready(), so the home page
+grows with the platform without this module knowing about later apps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .access import StaffContext
+from .roles import Capability
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    title: str
+    description: str
+    url_name: str
+    # None: every signed-in member of the area sees the card.
+    capability: Capability | None = None
+    order: int = 100
+
+
+CARDS: list[HomeCard] = []
+
+
+def register_card(card: HomeCard) -> None:
+    if any(existing.url_name == card.url_name for existing in CARDS):
+        return
+    CARDS.append(card)
+    CARDS.sort(key=lambda c: (c.order, c.title))
+
+
+def cards_for(context: StaffContext) -> list[HomeCard]:
+    if context.area is None:
+        return []
+    return [card for card in CARDS if card.capability is None or context.can(card.capability)]
+
+
+register_card(
+    HomeCard(
+        title="Your team",
+        description="Invite people to the programme, change their roles, or remove them.",
+        url_name="accounts:team",
+        capability=Capability.MANAGE_TEAM,
+        order=80,
+    )
+)
+register_card(
+    HomeCard(
+        title="Audit trail",
+        description="See who has looked at or changed records in your area, and when.",
+        url_name="accounts:audit",
+        capability=Capability.VIEW_AUDIT,
+        order=90,
+    )
+)

@@ -1,0 +1,64 @@
+"""Roles, and what each role may do: the one table every access check reads.
+
+A membership gives a user one role in one area. Site administrators
+(`User.is_superuser`) are not a membership role: they configure the site and
+can act in any area they choose.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    COORDINATOR = "coordinator", "Coordinator"
+    LINK_WORKER = "link_worker", "Link worker"
+    PARTNER_LEAD = "partner_lead", "Partner lead"
+    RESEARCHER = "researcher", "Researcher"
+    COMMISSIONER = "commissioner", "Commissioner"
+
+
+# Roles that can see personal data: they must sign in with a second factor
+# (outside demo mode), as must site administrators.
+ROLES_SEEING_PERSONAL_DATA = frozenset({Role.COORDINATOR, Role.LINK_WORKER, Role.RESEARCHER})
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.COORDINATOR: (
+        "You coordinate the programme: its partners and calendar, its team and its reports."
+    ),
+    Role.LINK_WORKER: (
+        "You support the people referred to the programme and connect them to activities."
+    ),
+    Role.PARTNER_LEAD: "You keep your organisation's activities and sessions up to date.",
+    Role.RESEARCHER: "You analyse pseudonymised data to evaluate the programme.",
+    Role.COMMISSIONER: "You follow the programme's results, as totals with small numbers hidden.",
+}
+
+
+class Capability(StrEnum):
+    """Something a role may do in its area. Views check these, never role names."""
+
+    MANAGE_TEAM = "manage_team"
+    VIEW_AUDIT = "view_audit"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.COORDINATOR: frozenset({Capability.MANAGE_TEAM, Capability.VIEW_AUDIT}),
+    Role.LINK_WORKER: frozenset(),
+    Role.PARTNER_LEAD: frozenset(),
+    Role.RESEARCHER: frozenset(),
+    Role.COMMISSIONER: frozenset(),
+}
+
+# Site administrators may do everything in the area they are working in.
+SITE_ADMIN_CAPABILITIES = frozenset(Capability)
+
+
+def capabilities_for(role: str | None, *, site_admin: bool = False) -> frozenset[Capability]:
+    if site_admin:
+        return SITE_ADMIN_CAPABILITIES
+    if role is None:
+        return frozenset()
+    return ROLE_CAPABILITIES.get(role, frozenset())

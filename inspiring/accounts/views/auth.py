@@ -1,0 +1,215 @@
+"""Signing in and out, and two-factor authentication (TOTP with recovery codes)."""
+
+from __future__ import annotations
+
+from base64 import b32encode
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse, reverse_lazy
+from django.utils.decorators import method_decorator
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+from django_otp import login as otp_login
+from django_otp import match_token, user_has_device
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from lib.http import posted
+
+from .. import audit
+from ..access import acting_user, is_verified
+from ..forms import CodeForm, SignInForm, VerifyCodeForm
+from ..middleware import two_factor_exempt
+from ..models import User
+
+RECOVERY_CODE_COUNT = 10
+
+
+def _next_url(request: HttpRequest, default: str = "accounts:home") -> str:
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return reverse(default)
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+    template_name = "accounts/sign_in.html"
+    redirect_authenticated_user = True
+
+
+sign_in = login_not_required(SignInView.as_view())
+sign_out = two_factor_exempt(auth_views.LogoutView.as_view())
+
+
+def _recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with new single-use ones."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def _grouped(secret: bytes) -> str:
+    text = b32encode(secret).decode("ascii").rstrip("=")
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
+
+
+@two_factor_exempt
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Pair an authenticator app: scan the QR code (or type the key), enter a code."""
+    user = acting_user(request)
+    if user_has_device(user, confirmed=True):
+        if not is_verified(request):
+            return redirect(f"{reverse('accounts:two_factor_verify')}?next={_next_url(request)}")
+        messages.info(request, "Two-factor authentication is already set up for your account.")
+        return redirect("accounts:account")
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        allowed, _ = device.verify_is_allowed()
+        if allowed and device.verify_token(form.cleaned_data["code"]):
+            with transaction.atomic():
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+                codes = _recovery_codes(user)
+                audit.record(request, "auth.two_factor_set_up", user)
+            otp_login(request, device)
+            return render(
+                request,
+                "accounts/recovery_codes.html",
+                {"codes": codes, "next": _next_url(request), "first_time": True},
+            )
+        form.add_error(
+            "code",
+            "The code is not right. Check the app is set up with this key, then enter the code "
+            "it shows now"
+            if allowed
+            else "Too many wrong codes in a row. Wait a minute, then enter the new code.",
+        )
+    qr = segno.make(device.config_url, error="m")
+    return render(
+        request,
+        "accounts/two_factor_setup.html",
+        {
+            "form": form,
+            "qr_svg": qr.svg_inline(scale=4, title="QR code for your authenticator app"),
+            "secret": _grouped(device.bin_key),
+            "next": _next_url(request),
+        },
+    )
+
+
+@two_factor_exempt
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """Second step of signing in: a code from the app, or a recovery code."""
+    user = acting_user(request)
+    if is_verified(request):
+        return redirect(_next_url(request))
+    if not user_has_device(user, confirmed=True):
+        return redirect(f"{reverse('accounts:two_factor_setup')}?next={_next_url(request)}")
+    form = VerifyCodeForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        allowed, _ = totp.verify_is_allowed() if totp else (True, None)
+        device = match_token(user, form.cleaned_data["code"]) if allowed else None
+        if device is not None:
+            otp_login(request, device)
+            is_recovery = isinstance(device, StaticDevice)
+            audit.record(
+                request,
+                "auth.recovery_code_used" if is_recovery else "auth.two_factor_verified",
+                user,
+            )
+            if is_recovery:
+                left = StaticToken.objects.filter(device=device).count()
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code. You have {left} left: make new ones "
+                    "from your account page if you are running out.",
+                )
+            return redirect(_next_url(request))
+        audit.record(request, "auth.two_factor_failed", user)
+        if not allowed:
+            form.add_error(
+                "code", "Too many wrong codes in a row. Wait a minute, then enter the new code."
+            )
+        else:
+            form.add_error(
+                "code", "The code is not right. Enter the code your authenticator app shows now"
+            )
+    return render(
+        request, "accounts/two_factor_verify.html", {"form": form, "next": _next_url(request)}
+    )
+
+
+@require_POST
+def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    if not user_has_device(user, confirmed=True):
+        return redirect("accounts:two_factor_setup")
+    with transaction.atomic():
+        codes = _recovery_codes(user)
+        audit.record(request, "auth.recovery_codes_renewed", user)
+    return render(
+        request,
+        "accounts/recovery_codes.html",
+        {"codes": codes, "next": reverse("accounts:account"), "first_time": False},
+    )
+
+
+class ChangePasswordView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:account")
+    form_class = PasswordChangeForm
+
+    def form_valid(self, form: PasswordChangeForm) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(self.request, "auth.password_changed", form.user)
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+change_password = ChangePasswordView.as_view()
+
+
+class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        audit.record(self.request, "auth.password_reset", form.user, actor=form.user)
+        return response
+
+
+password_reset = method_decorator(login_not_required, name="dispatch")(
+    auth_views.PasswordResetView
+).as_view(
+    template_name="accounts/password_reset.html",
+    email_template_name="accounts/email/password_reset.txt",
+    subject_template_name="accounts/email/password_reset_subject.txt",
+    success_url=reverse_lazy("accounts:password_reset_done"),
+)
+password_reset_done = login_not_required(
+    auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html")
+)
+password_reset_confirm = login_not_required(ResetPasswordConfirmView.as_view())
+password_reset_complete = login_not_required(
+    auth_views.PasswordResetCompleteView.as_view(
+        template_name="accounts/password_reset_complete.html"
+    )
+)
