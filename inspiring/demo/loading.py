@@ -1,0 +1,60 @@
+"""Create the demo areas and people. Idempotent: what exists already is left as it is."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.db import transaction
+
+from inspiring.accounts.models import Membership, User
+from inspiring.areas.models import Area
+
+from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
+
+
+def load_demo(say: Callable[[str], None] = lambda _: None) -> dict[str, int]:
+    created = {"areas": 0, "users": 0, "memberships": 0}
+    with transaction.atomic():
+        areas: dict[str, Area] = {}
+        for spec in DEMO_AREAS:
+            area, made = Area.objects.get_or_create(
+                slug=spec.slug,
+                defaults={
+                    "name": spec.name,
+                    "programme_name": spec.programme_name,
+                    "local_authority_code": spec.local_authority_code,
+                    "lead_organisation": spec.lead_organisation,
+                    "summary": spec.summary,
+                    "contact_email": spec.contact_email,
+                },
+            )
+            areas[spec.slug] = area
+            created["areas"] += made
+        for spec in DEMO_AREAS:
+            wanted = [areas[slug] for slug in spec.shares_with]
+            current = set(areas[spec.slug].shares_with.values_list("pk", flat=True))
+            missing = [a for a in wanted if a.pk not in current]
+            if missing:
+                areas[spec.slug].shares_with.add(*missing)
+        for account in DEMO_ACCOUNTS:
+            user = User.objects.filter(email=account.email).first()
+            if user is None:
+                user = User.objects.create_user(
+                    account.email,
+                    DEMO_PASSWORD,
+                    full_name=account.full_name,
+                    is_staff=account.site_admin,
+                    is_superuser=account.site_admin,
+                )
+                created["users"] += 1
+            for slug, role in account.memberships:
+                _, made = Membership.objects.get_or_create(
+                    user=user, area=areas[slug], defaults={"role": role}
+                )
+                created["memberships"] += made
+    say(
+        f"Demo data: {created['areas']} areas, {created['users']} people and "
+        f"{created['memberships']} memberships created"
+        + (" (all already there)." if not any(created.values()) else ".")
+    )
+    return created
