@@ -1,0 +1,134 @@
+"""Settings: production mode refuses to start unsafely and turns on the protections.
+
+Each case starts a fresh Python process, because settings are read once at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# Variables of the developer's or the test run's own environment that would change the result.
+LOCAL = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DEMO_MODE",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
+STRONG_KEY = "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"
+
+PRINT_SETTINGS = """
+import json, django
+from django.conf import settings
+django.setup()
+print(json.dumps({name: getattr(settings, name, None) for name in %r}, default=str))
+"""
+
+
+def start(
+    env: dict[str, str], names: tuple[str, ...] = ("DEBUG",)
+) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in LOCAL}
+    clean.update(
+        {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "sqlite:///:memory:", **env}
+    )
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS % (names,)],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key() -> None:
+    result = start({"ALLOWED_HOSTS": "inspiring.example.org"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["short", "django-insecure-" + "x" * 60, "a" * 60])
+def test_production_refuses_a_weak_secret_key(key: str) -> None:
+    result = start({"SECRET_KEY": key, "ALLOWED_HOSTS": "inspiring.example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY is too weak" in result.stderr
+
+
+def test_production_refuses_to_start_without_allowed_hosts() -> None:
+    result = start({"SECRET_KEY": STRONG_KEY})
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+def test_a_bad_yes_no_value_fails_loudly() -> None:
+    result = start({"DEBUG": "maybe"})
+    assert result.returncode != 0
+    assert "DEBUG='maybe' is not a yes/no value" in result.stderr
+
+
+def test_production_turns_on_secure_cookies_hsts_and_https() -> None:
+    names = (
+        "DEBUG",
+        "SESSION_COOKIE_SECURE",
+        "CSRF_COOKIE_SECURE",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS",
+        "CONTENT_SECURITY_POLICY",
+        "TWO_FACTOR_REQUIRED",
+        "STORAGES",
+    )
+    result = start({"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "inspiring.example.org"}, names)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["DEBUG"] is False
+    assert values["SESSION_COOKIE_SECURE"] is True
+    assert values["CSRF_COOKIE_SECURE"] is True
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_HSTS_SECONDS"] >= 31_536_000
+    assert values["SECURE_HSTS_INCLUDE_SUBDOMAINS"] is True
+    assert "default-src" in str(values["CONTENT_SECURITY_POLICY"])
+    assert values["TWO_FACTOR_REQUIRED"] is True
+    assert "CompressedManifestStaticFilesStorage" in str(values["STORAGES"])
+
+
+def test_production_passes_djangos_deployment_checks() -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in LOCAL}
+    clean.update(
+        {
+            "SECRET_KEY": STRONG_KEY,
+            "ALLOWED_HOSTS": "inspiring.example.org",
+            "DATABASE_URL": "sqlite:///:memory:",
+            # Joining the browsers' HSTS preload list is the deployer's choice
+            # (it binds every subdomain), so it is off unless asked for.
+            "SECURE_HSTS_PRELOAD": "1",
+        }
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_development_mode_needs_no_configuration() -> None:
+    result = start({"DEBUG": "1"}, ("DEBUG", "SESSION_COOKIE_SECURE", "ALLOWED_HOSTS"))
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["DEBUG"] is True
+    assert "127.0.0.1" in values["ALLOWED_HOSTS"]

@@ -1,0 +1,102 @@
+"""Walk the whole URL configuration: every page that is not public needs a signed-in user.
+
+A view is public only if it says so (@login_not_required). The list below is
+the complete set of public pages; a new public page must be added here on
+purpose, so nothing becomes public by accident.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+PUBLIC = {
+    "",
+    "<slug:slug>/",
+    "health/",
+    "accounts/sign-in/",
+    "accounts/password-reset/",
+    "accounts/password-reset/sent/",
+    "accounts/password-reset/<uidb64>/<token>/",
+    "accounts/password-reset/done/",
+    "invitations/<str:token>/",
+    "admin/login/",
+}
+
+SAMPLE = {"slug": "ashfield", "uidb64": "MQ", "token": "abc-def", "public_id": str(uuid.uuid4())}
+
+
+def walk(patterns: list, prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for entry in patterns:
+        if isinstance(entry, URLResolver):
+            yield from walk(entry.url_patterns, prefix + str(entry.pattern))
+        elif isinstance(entry, URLPattern):
+            yield prefix + str(entry.pattern), entry
+
+
+def concrete(route: str) -> str | None:
+    """A URL for a route, with sample values; None for regex routes we cannot fill."""
+    import re
+
+    if route.startswith("^") or "(?P" in route:
+        return None
+
+    def fill(match: re.Match[str]) -> str:
+        converter, _, name = match.group(1).rpartition(":")
+        if converter == "int":
+            return "1"
+        if converter == "uuid":
+            return SAMPLE["public_id"]
+        return SAMPLE.get(name, "x")
+
+    return "/" + re.sub(r"<([^>]+)>", fill, route)
+
+
+ROUTES = sorted({route for route, _ in walk(get_resolver().url_patterns)})
+# The admin site's catch-all and app-index routes are regular expressions; the
+# admin's own permission checks guard them (and the concrete admin URLs are walked).
+WALKABLE = [route for route in ROUTES if concrete(route) is not None]
+
+
+def test_the_walk_finds_the_routes() -> None:
+    assert len(ROUTES) > 30
+    assert "staff/" in ROUTES and "<slug:slug>/" in ROUTES
+
+
+def test_the_public_pages_are_exactly_the_ones_listed() -> None:
+    public = {
+        route
+        for route, pattern in walk(get_resolver().url_patterns)
+        if not getattr(pattern.callback, "login_required", True)
+    }
+    assert public == PUBLIC
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route", [r for r in WALKABLE if r not in PUBLIC and not r.startswith("admin/")]
+)
+def test_an_anonymous_visitor_is_sent_to_sign_in(client: Client, route: str) -> None:
+    url = concrete(route)
+    assert url is not None
+    for method in (client.get, client.post):
+        response = method(url)
+        assert response.status_code == 302, (route, response.status_code)
+        assert response["Location"].startswith("/accounts/sign-in/?next="), route
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "route", [r for r in WALKABLE if r.startswith("admin/") and r != "admin/login/"]
+)
+def test_the_admin_site_is_closed_to_anonymous_visitors(client: Client, route: str) -> None:
+    url = concrete(route)
+    assert url is not None
+    response = client.get(url)
+    assert response.status_code in (302, 404), route
+    if response.status_code == 302:
+        assert "/login/" in response["Location"] or "/sign-in/" in response["Location"]
