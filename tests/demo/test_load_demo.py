@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from inspiring.accounts.models import Membership, User
+from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
 from inspiring.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD
 
@@ -62,3 +63,38 @@ def test_loading_twice_changes_nothing(settings: object) -> None:
         list(User.objects.order_by("pk").values()),
         list(Membership.objects.order_by("pk").values()),
     )
+
+
+@pytest.mark.parametrize("account", DEMO_ACCOUNTS, ids=lambda a: a.email.split("@")[0])
+def test_each_demo_sign_in_reaches_its_roles_home(settings: object, account: object) -> None:
+    from django.test import Client
+
+    from inspiring.demo.data import DemoAccount
+
+    assert isinstance(account, DemoAccount)
+    settings.DEMO_MODE = True  # type: ignore[attr-defined]
+    settings.TWO_FACTOR_REQUIRED = False  # type: ignore[attr-defined]
+    load()
+    client = Client()
+    response = client.post(
+        "/accounts/sign-in/", {"username": account.email, "password": DEMO_PASSWORD}, follow=True
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    if account.site_admin or len(account.memberships) > 1:
+        # Several areas (or any, for a site administrator): choose one first.
+        assert "Choose your area" in html
+        area = Area.objects.get(
+            slug=account.memberships[0][0] if account.memberships else "ashfield"
+        )
+        html = client.post("/staff/area/", {"area": area.pk}, follow=True).content.decode()
+    if account.site_admin:
+        assert "You are a site administrator, working in Ashfield" in html
+        assert 'href="/admin/"' in html
+        return
+    slug, role = account.memberships[0]
+    area = Area.objects.get(slug=slug)
+    label = dict(Role.choices)[role].lower()
+    assert f"You are signed in as <strong>{label}</strong> in {area.name}" in html
+    coordinator_tools = 'href="/staff/team/"' in html
+    assert coordinator_tools == (role == Role.COORDINATOR)
