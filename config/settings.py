@@ -57,7 +57,12 @@ if not DEBUG and not ALLOWED_HOSTS:
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 # The public address of the site, for links in emails (invitations, password resets).
-SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+if not DEBUG and not SITE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's public https:// address in production "
+        "(it is used in the links of invitation and password emails)."
+    )
 
 # --- Applications -----------------------------------------------------------
 
@@ -106,6 +111,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # On a demo site: the shared demo accounts' passwords, two-factor settings
+    # and the admin site cannot be changed (a no-op otherwise).
+    "inspiring.demo.guard.DemoGuardMiddleware",
     # Last, as django-axes requires: it turns lockouts into the locked-out page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -214,6 +222,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 # The sign-in form calls its email field "username" (Django's AuthenticationForm).
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "inspiring.accounts.lockout.attempted_email"
+# On a demo site the shared demo accounts are never locked (a no-op otherwise).
+AXES_WHITELIST_CALLABLE = "inspiring.demo.guard.never_lock_demo_accounts"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "lib.http.client_ip"
@@ -227,6 +237,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
 # Two-factor authentication (django-otp).
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Inspiring")
+# The admin site must never show someone's authenticator key or recovery codes.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Outside demo mode, these must sign in with a second factor (see accounts.roles).
 TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEMO_MODE)
 
@@ -248,6 +260,8 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # Load balancers check health over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -285,6 +299,8 @@ EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that does not answer must not hold a request or a worker for long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Inspiring <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

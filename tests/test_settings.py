@@ -15,7 +15,10 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables of the developer's or the test run's own environment that would change the result.
+PRODUCTION = {"ALLOWED_HOSTS": "inspiring.example.org", "SITE_URL": "https://inspiring.example.org"}
 LOCAL = {
+    "SITE_URL",
+    "TASKS_BACKEND",
     "DEBUG",
     "SECRET_KEY",
     "ALLOWED_HOSTS",
@@ -52,22 +55,29 @@ def start(
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
-    result = start({"ALLOWED_HOSTS": "inspiring.example.org"})
+    result = start(PRODUCTION)
     assert result.returncode != 0
     assert "ImproperlyConfigured: SECRET_KEY is not set" in result.stderr
 
 
 @pytest.mark.parametrize("key", ["short", "django-insecure-" + "x" * 60, "a" * 60])
 def test_production_refuses_a_weak_secret_key(key: str) -> None:
-    result = start({"SECRET_KEY": key, "ALLOWED_HOSTS": "inspiring.example.org"})
+    result = start({"SECRET_KEY": key, **PRODUCTION})
     assert result.returncode != 0
     assert "SECRET_KEY is too weak" in result.stderr
 
 
 def test_production_refuses_to_start_without_allowed_hosts() -> None:
-    result = start({"SECRET_KEY": STRONG_KEY})
+    result = start({"SECRET_KEY": STRONG_KEY, "SITE_URL": PRODUCTION["SITE_URL"]})
     assert result.returncode != 0
     assert "ALLOWED_HOSTS is not set" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["", "http://inspiring.example.org"])
+def test_production_needs_the_public_https_address_for_email_links(site_url: str) -> None:
+    result = start({"SECRET_KEY": STRONG_KEY, **PRODUCTION, "SITE_URL": site_url})
+    assert result.returncode != 0
+    assert "SITE_URL must be the site's public https:// address" in result.stderr
 
 
 def test_a_bad_yes_no_value_fails_loudly() -> None:
@@ -88,7 +98,7 @@ def test_production_turns_on_secure_cookies_hsts_and_https() -> None:
         "TWO_FACTOR_REQUIRED",
         "STORAGES",
     )
-    result = start({"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "inspiring.example.org"}, names)
+    result = start({"SECRET_KEY": STRONG_KEY, **PRODUCTION}, names)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout)
     assert values["DEBUG"] is False
@@ -107,8 +117,10 @@ def test_production_passes_djangos_deployment_checks() -> None:
     clean.update(
         {
             "SECRET_KEY": STRONG_KEY,
-            "ALLOWED_HOSTS": "inspiring.example.org",
-            "DATABASE_URL": "sqlite:///:memory:",
+            **PRODUCTION,
+            # The check reads the settings only; nothing connects to this database.
+            "DATABASE_URL": "postgres://inspiring@db.example.org:5432/inspiring",
+            "TASKS_BACKEND": "database",
             # Joining the browsers' HSTS preload list is the deployer's choice
             # (it binds every subdomain), so it is off unless asked for.
             "SECURE_HSTS_PRELOAD": "1",
@@ -124,6 +136,22 @@ def test_production_passes_djangos_deployment_checks() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deployment_checks_warn_about_sqlite_and_in_request_tasks() -> None:
+    clean = {k: v for k, v in os.environ.items() if k not in LOCAL}
+    clean.update({"SECRET_KEY": STRONG_KEY, **PRODUCTION, "DATABASE_URL": "sqlite:///:memory:"})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "inspiring.W001" in result.stderr + result.stdout
+    assert "inspiring.W002" in result.stderr + result.stdout
 
 
 def test_development_mode_needs_no_configuration() -> None:

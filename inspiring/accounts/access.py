@@ -18,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inspiring.areas.models import Area
 
@@ -58,8 +59,14 @@ class StaffContext:
 
     @cached_property
     def chosen_area_id(self) -> int | None:
+        """The area chosen in this session, if the user may still work there."""
         value = self._request.session.get(SESSION_AREA_KEY)
-        return value if isinstance(value, int) else None
+        if not isinstance(value, int):
+            return None
+        if self.is_site_admin or any(m.area_id == value for m in self.memberships):
+            return value
+        # Removed from that area since choosing it: forget the choice.
+        return None
 
     @cached_property
     def membership(self) -> Membership | None:
@@ -107,6 +114,11 @@ def is_verified(request: HttpRequest) -> bool:
     """Whether the signed-in user completed two-factor sign-in in this session (django-otp)."""
     check = getattr(request.user, "is_verified", None)
     return bool(check and check())
+
+
+def has_authenticator(user: User) -> bool:
+    """Whether the user has paired an authenticator app (recovery codes alone do not count)."""
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
 
 
 def acting_user(request: HttpRequest) -> User:

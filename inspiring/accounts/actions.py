@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -17,13 +17,25 @@ from inspiring.areas.models import Area
 
 from . import audit
 from .access import SESSION_AREA_KEY, acting_user
-from .models import Invitation, Membership, User, normalise_email
+from .models import EmailStatus, Invitation, Membership, User, normalise_email
 from .roles import Role
 from .tasks import send_invitation_email
 
 
 class ActionRefused(Exception):
     """The action cannot be done; str(error) tells the person why and what to do instead."""
+
+
+def _lock_area(area_id: int) -> Area:
+    """Serialise team changes within one area.
+
+    Rules that span rows (at least one coordinator; one pending invitation per
+    address) are checked after this lock, so two coordinators acting at once
+    take turns instead of both passing the check or deadlocking on each
+    other's rows. (A no-op on SQLite, whose IMMEDIATE transactions already
+    serialise writers.)
+    """
+    return Area.objects.select_for_update().get(pk=area_id)
 
 
 def _enqueue_invitation_email(invitation: Invitation) -> None:
@@ -36,6 +48,7 @@ def do_send_invitation(
 ) -> Invitation:
     email = normalise_email(email)
     with transaction.atomic():
+        _lock_area(area.pk)
         if Membership.objects.filter(area=area, user__email=email).exists():
             raise ActionRefused(
                 f"{email} is already in the {area.name} team. Change their role instead."
@@ -71,7 +84,9 @@ def do_resend_invitation(request: HttpRequest, invitation: Invitation) -> Invita
         now = timezone.now()
         invitation.sent_at = now
         invitation.expires_at = now + timedelta(days=settings.INVITATION_DAYS)
-        invitation.save(update_fields=["sent_at", "expires_at"])
+        invitation.email_status = EmailStatus.QUEUED
+        invitation.email_error = ""
+        invitation.save(update_fields=["sent_at", "expires_at", "email_status", "email_error"])
         audit.record(request, "invitation.resent", invitation, area=invitation.area)
         _enqueue_invitation_email(invitation)
     return invitation
@@ -89,44 +104,74 @@ def do_revoke_invitation(request: HttpRequest, invitation: Invitation) -> Invita
     return invitation
 
 
-def do_accept_invitation(request: HttpRequest, invitation: Invitation, user: User) -> Membership:
-    """Give `user` the invited role. The invitation must be for their email address."""
-    with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update().select_related("area").get(pk=invitation.pk)
+def _lock_pending_invitation(invitation: Invitation) -> Invitation:
+    locked = Invitation.objects.select_for_update().select_related("area").get(pk=invitation.pk)
+    if not locked.is_pending:
+        raise ActionRefused(
+            "This invitation can no longer be used. Ask the coordinator to send a new one."
         )
-        if not invitation.is_pending:
-            raise ActionRefused(
-                "This invitation can no longer be used. Ask the coordinator to send a new one."
-            )
-        if normalise_email(user.email) != invitation.email:
-            raise ActionRefused(
-                f"This invitation is for {invitation.email}. Sign out, then open the link again "
-                "and sign in with that address."
-            )
-        if Membership.objects.filter(user=user, area=invitation.area).exists():
-            raise ActionRefused(f"You are already in the {invitation.area.name} team.")
-        membership = Membership.objects.create(
-            user=user, area=invitation.area, role=invitation.role, created_by=invitation.invited_by
+    return locked
+
+
+def _accept(request: HttpRequest, invitation: Invitation, user: User) -> Membership:
+    if normalise_email(user.email) != invitation.email:
+        raise ActionRefused(
+            f"This invitation is for {invitation.email}. Sign out, then open the link again "
+            "and sign in with that address."
         )
-        invitation.accepted_at = timezone.now()
-        invitation.accepted_by = user
-        invitation.save(update_fields=["accepted_at", "accepted_by"])
-        audit.record(request, "invitation.accepted", invitation, area=invitation.area, actor=user)
-        audit.record(
-            request,
-            "membership.created",
-            membership,
-            area=invitation.area,
-            actor=user,
-            detail={"role": membership.role},
-        )
+    if Membership.objects.filter(user=user, area=invitation.area).exists():
+        raise ActionRefused(f"You are already in the {invitation.area.name} team.")
+    membership = Membership.objects.create(
+        user=user, area=invitation.area, role=invitation.role, created_by=invitation.invited_by
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit.record(request, "invitation.accepted", invitation, area=invitation.area, actor=user)
+    audit.record(
+        request,
+        "membership.created",
+        membership,
+        area=invitation.area,
+        actor=user,
+        detail={"role": membership.role},
+    )
     return membership
 
 
+def do_accept_invitation(request: HttpRequest, invitation: Invitation, user: User) -> Membership:
+    """Give an existing user the invited role. It must be their email address."""
+    with transaction.atomic():
+        return _accept(request, _lock_pending_invitation(invitation), user)
+
+
+def do_accept_invitation_as_new_user(
+    request: HttpRequest, invitation: Invitation, *, full_name: str, password: str
+) -> Membership:
+    """Create the invited person's account and give it the role, in one transaction.
+
+    The invitation is locked first, so a double-click or two tabs cannot create
+    the account twice.
+    """
+    with transaction.atomic():
+        locked = _lock_pending_invitation(invitation)
+        exists = ActionRefused(
+            f"There is already an account for {locked.email}. Sign in, then open the link again."
+        )
+        if User.objects.filter(email__iexact=locked.email).exists():
+            raise exists
+        try:
+            with transaction.atomic():
+                user = User.objects.create_user(locked.email, password, full_name=full_name)
+        except IntegrityError:
+            raise exists from None
+        return _accept(request, locked, user)
+
+
 def _lock_membership(membership: Membership, seen_updated_at: datetime | None) -> Membership:
+    _lock_area(membership.area_id)
     locked = (
-        Membership.objects.select_for_update()
+        Membership.objects.select_for_update(of=("self",))
         .select_related("user", "area")
         .filter(pk=membership.pk)
         .first()
@@ -144,10 +189,9 @@ def _lock_membership(membership: Membership, seen_updated_at: datetime | None) -
 def _refuse_if_last_coordinator(membership: Membership, change: str) -> None:
     if membership.role != Role.COORDINATOR:
         return
-    others = (
-        Membership.objects.select_for_update()
-        .filter(area=membership.area, role=Role.COORDINATOR)
-        .exclude(pk=membership.pk)
+    # The area is locked (_lock_membership), so this count cannot change under us.
+    others = Membership.objects.filter(area=membership.area, role=Role.COORDINATOR).exclude(
+        pk=membership.pk
     )
     if not others.exists():
         raise ActionRefused(

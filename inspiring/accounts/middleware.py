@@ -23,6 +23,23 @@ def two_factor_exempt(view: Callable[..., Any]) -> Callable[..., Any]:
     return view
 
 
+def two_factor_redirect(request: HttpRequest) -> HttpResponse | None:
+    """Where a signed-in user must go before a staff action, or None if they may go on.
+
+    Used by the middleware for every staff page, and by the few public pages
+    that act for a signed-in user (accepting an invitation).
+    """
+    user = request.user
+    if not user.is_authenticated or is_verified(request):
+        return None
+    query = urlencode({"next": request.get_full_path()})
+    if user_has_device(user, confirmed=True):
+        return redirect(f"{reverse('accounts:two_factor_verify')}?{query}")
+    if settings.TWO_FACTOR_REQUIRED and user.requires_two_factor():
+        return redirect(f"{reverse('accounts:two_factor_setup')}?{query}")
+    return None
+
+
 class TwoFactorMiddleware:
     """Send a signed-in user to two-factor sign-in before any staff page.
 
@@ -54,14 +71,7 @@ class TwoFactorMiddleware:
             return None
         if getattr(view_func, "two_factor_exempt", False):
             return None
-        if is_verified(request):
-            return None
-        query = urlencode({"next": request.get_full_path()})
-        if user_has_device(user, confirmed=True):
-            return redirect(f"{reverse('accounts:two_factor_verify')}?{query}")
-        if settings.TWO_FACTOR_REQUIRED and user.requires_two_factor():
-            return redirect(f"{reverse('accounts:two_factor_setup')}?{query}")
-        return None
+        return two_factor_redirect(request)
 
 
 class CurrentAreaMiddleware:

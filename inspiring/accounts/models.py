@@ -91,8 +91,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.is_superuser
 
     def requires_two_factor(self) -> bool:
-        """Whether this user must sign in with a second factor (when the site enforces it)."""
-        if self.is_superuser:
+        """Whether this user must sign in with a second factor (when the site enforces it).
+
+        Site administrators and anyone with access to the admin site (is_staff)
+        always must: the admin site shows the audit log and everyone's account.
+        """
+        if self.is_superuser or self.is_staff:
             return True
         return self.memberships.filter(role__in=ROLES_SEEING_PERSONAL_DATA).exists()
 
@@ -141,6 +145,12 @@ class InvitationQuerySet(models.QuerySet["Invitation"]):
         )
 
 
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent"
+
+
 class Invitation(models.Model):
     """An offer of a role in an area, sent by email, accepted through a signed link."""
 
@@ -164,6 +174,11 @@ class Invitation(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Whether the latest email went out, so the team page can say when it did not.
+    email_status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    email_error = models.CharField(max_length=300, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

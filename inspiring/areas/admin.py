@@ -8,6 +8,8 @@ from .models import LSOA, Area, District, GeographyLoad, Postcode
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin[Area]):
+    """accounts.admin re-registers this with auditing (the audit log lives above areas)."""
+
     list_display = ["name", "programme_name", "slug", "local_authority_code", "lead_organisation"]
     search_fields = ["name", "programme_name", "slug", "local_authority_code"]
     prepopulated_fields = {"slug": ["name"]}

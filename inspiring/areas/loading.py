@@ -77,9 +77,15 @@ class Counts:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    removed: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
+        return {
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "removed": self.removed,
+        }
 
 
 @dataclass
@@ -94,6 +100,8 @@ class LoadReport:
     lsoa_exact: int = 0
     lsoa_approximate: int = 0
     already_loaded: bool = False
+    # Postcodes the file marks as terminated: removed if an earlier load stored them.
+    terminated: set[str] = field(default_factory=set)
 
     def skip(self, reason: str, line: int) -> None:
         self.skipped[reason] += 1
@@ -103,7 +111,10 @@ class LoadReport:
 
     @property
     def changed(self) -> bool:
-        return any(c.created or c.updated for c in (self.districts, self.lsoas, self.postcodes))
+        return any(
+            c.created or c.updated or c.removed
+            for c in (self.districts, self.lsoas, self.postcodes)
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -200,9 +211,17 @@ def _column_by_prefix(reader: csv.DictReader[str], path: Path, what: str, prefix
     raise GeographyFileError(f"{path.name}: no {what} column (a column starting {prefix!r})")
 
 
-def _whole_number(value: str) -> int | None:
-    cleaned = value.replace(",", "").strip()
+def _whole_number(value: str | None) -> int | None:
+    cleaned = (value or "").replace(",", "").strip()
     return int(cleaned) if cleaned else None
+
+
+def _text(row: dict[str, str | None], column: str, path: Path, line: int, what: str) -> str:
+    """A required text value; a short row or an empty cell names the line."""
+    value = (row.get(column) or "").strip()
+    if not value:
+        raise GeographyFileError(f"{path.name} line {line}: no {what}")
+    return value
 
 
 def _coordinate(value: str | None) -> float | None:
@@ -223,18 +242,18 @@ def read_imd(path: Path) -> dict[str, ImdRow]:
         decile = _column_by_prefix(reader, path, "IMD decile", IMD_DECILE_PREFIX)
         for line, row in enumerate(reader, start=2):
             try:
-                imd_decile = _whole_number(row[decile])
-                imd_rank = _whole_number(row[rank])
-            except (ValueError, TypeError) as exc:
+                imd_decile = _whole_number(row.get(decile))
+                imd_rank = _whole_number(row.get(rank))
+            except ValueError as exc:
                 raise GeographyFileError(f"{path.name} line {line}: {exc}") from exc
             if imd_decile is not None and not 1 <= imd_decile <= 10:
                 raise GeographyFileError(
                     f"{path.name} line {line}: IMD decile {imd_decile} is not between 1 and 10"
                 )
-            rows[row[code].strip()] = ImdRow(
-                name=row[name].strip(),
-                district_code=row[district_code].strip(),
-                district_name=row[district_name].strip(),
+            rows[_text(row, code, path, line, "LSOA code")] = ImdRow(
+                name=(row.get(name) or "").strip(),
+                district_code=_text(row, district_code, path, line, "district code"),
+                district_name=(row.get(district_name) or "").strip(),
                 rank=imd_rank,
                 decile=imd_decile,
             )
@@ -250,8 +269,9 @@ def read_centroids(path: Path) -> dict[str, Centroid]:
         lat = _column(reader, path, "latitude (Y)", CENTROID_LATITUDE_COLUMNS, required=True)
         assert code and lng and lat  # required columns
         for line, row in enumerate(reader, start=2):
+            lsoa_code = _text(row, code, path, line, "LSOA code")
             try:
-                latitude, longitude = _coordinate(row[lat]), _coordinate(row[lng])
+                latitude, longitude = _coordinate(row.get(lat)), _coordinate(row.get(lng))
             except ValueError as exc:
                 raise GeographyFileError(f"{path.name} line {line}: {exc}") from exc
             if latitude is None or longitude is None:
@@ -261,8 +281,10 @@ def read_centroids(path: Path) -> dict[str, Centroid]:
                     f"{path.name} line {line}: {latitude}, {longitude} is not a latitude and "
                     "longitude (is the file in British National Grid metres?)"
                 )
-            rows[row[code].strip()] = Centroid(
-                name=row[name].strip() if name else "", latitude=latitude, longitude=longitude
+            rows[lsoa_code] = Centroid(
+                name=(row.get(name) or "").strip() if name else "",
+                latitude=latitude,
+                longitude=longitude,
             )
     return rows
 
@@ -286,13 +308,14 @@ def iter_postcodes(
             if districts is not None and district_code not in districts:
                 report.skipped["outside the chosen districts"] += 1
                 continue
-            if terminated and (row[terminated] or "").strip():
-                report.skip("terminated postcode", line)
-                continue
             try:
                 postcode = normalise_postcode(row[pc] or "")
             except PostcodeError:
                 report.skip("malformed postcode", line)
+                continue
+            if terminated and (row[terminated] or "").strip():
+                report.skip("terminated postcode", line)
+                report.terminated.add(postcode)
                 continue
             try:
                 latitude, longitude = _coordinate(row[lat]), _coordinate(row[lng])
@@ -478,11 +501,19 @@ def _load_postcodes(
             report.postcodes.unchanged += 1
     for start in range(0, len(to_create), WRITE_BATCH):
         Postcode.objects.bulk_create(to_create[start : start + WRITE_BATCH])
+    gone = sorted(report.terminated & existing.keys())
+    for start in range(0, len(gone), WRITE_BATCH):
+        report.postcodes.removed += Postcode.objects.filter(
+            postcode__in=gone[start : start + WRITE_BATCH]
+        ).delete()[0]
     Postcode.objects.bulk_update(to_update, fields, batch_size=WRITE_BATCH)
     report.postcodes.created += len(to_create)
     report.postcodes.updated += len(to_update)
-    if to_create or to_update:
-        progress(f"  wrote {len(to_create):,} new and {len(to_update):,} changed postcodes")
+    if to_create or to_update or report.postcodes.removed:
+        progress(
+            f"  wrote {len(to_create):,} new and {len(to_update):,} changed postcodes; "
+            f"removed {report.postcodes.removed:,} terminated"
+        )
 
 
 _POSTCODE_VALUE_NAMES = ("district_code", "latitude", "longitude", "lsoa_id", "lsoa_approximate")

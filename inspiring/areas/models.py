@@ -41,7 +41,8 @@ gss_code_validator = RegexValidator(
 
 
 def validate_area_slug(value: str) -> None:
-    if value in RESERVED_SLUGS:
+    # Lower-cased here: validators run before clean(), which lower-cases the slug.
+    if value.lower() in RESERVED_SLUGS:
         raise ValidationError(
             "%(slug)s is used by the site itself. Choose another web address.",
             params={"slug": value},

@@ -217,7 +217,11 @@ def test_htmx_gets_just_the_results(client: Client, personas: Personas) -> None:
     sign_in(client, personas.coordinator)
     response = client.get("/staff/audit/", {"person": "chloe"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
-    assert response.text.lstrip().startswith('<div id="audit-results"')
+    html = response.text.lstrip()
+    # The count (a live region, swapped out of band) and the results table only.
+    assert html.startswith('<p class="nhsuk-body-s" id="audit-count" aria-live="polite"')
+    assert 'hx-swap-oob="true">2 entries</p>' in html
+    assert '<div id="audit-results">' in html
     assert "<html" not in response.text
     bad = client.get("/staff/audit/", {"date_from": "nope"}, HTTP_HX_REQUEST="true")
     assert bad.headers["HX-Redirect"].startswith("/staff/audit/?date_from=nope")

@@ -90,18 +90,17 @@ def test_someone_in_no_team_is_told_how_to_join(client: Client, personas: Person
     assert client.get("/staff/team/").status_code == 403
 
 
-def test_a_removed_area_choice_falls_back_safely(client: Client, personas: Personas) -> None:
-    # Chosen an area, then removed from it: no longer working there.
-    sign_in(client, personas.researcher, area=personas.mansfield)
-    personas.researcher.memberships.filter(area=personas.mansfield).delete()
-    assert client.get("/staff/").status_code in (200, 302)
-    html = client.get("/staff/area/").text
-    assert "Inspiring Mansfield" not in html
-
-
 def test_the_account_page(client: Client, personas: Personas) -> None:
+    # Colin (a commissioner) has not set up two-factor authentication.
+    sign_in(client, personas.commissioner, verified=False)
+    html = client.get("/staff/account/").text
+    assert "colin@icb.test" in html
+    for programme in ("Inspiring Ashfield", "Inspiring Mansfield", "Inspiring Newark and Sherwood"):
+        assert programme in html
+    assert "Off" in html and 'href="/accounts/two-factor/"' in html
+    # Rosa has (sign_in pairs a confirmed authenticator for her).
+    client.logout()
     sign_in(client, personas.researcher, area=personas.ashfield)
     html = client.get("/staff/account/").text
-    assert "rosa@research.test" in html
-    assert "Inspiring Ashfield" in html and "Inspiring Mansfield" in html
     assert "On, with an authenticator app" in html
+    assert "Make new recovery codes" in html

@@ -51,3 +51,15 @@ def test_sharing_is_one_way_and_chosen_by_the_sharing_area(personas: Personas) -
 def test_an_area_knows_its_district(personas: Personas) -> None:
     district = personas.mansfield.district()
     assert district is not None and district.name == "Mansfield"
+
+
+def test_a_reserved_web_address_is_refused_whatever_its_case() -> None:
+    area = Area(
+        name="X",
+        programme_name="Inspiring X",
+        slug="Staff",
+        local_authority_code="E07000170",
+        lead_organisation="X CVS",
+    )
+    with pytest.raises(ValidationError, match="used by the site itself"):
+        area.full_clean()

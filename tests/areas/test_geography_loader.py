@@ -194,3 +194,28 @@ def test_gzipped_postcodes_load_too(tmp_path: Path) -> None:
         handle.write("pcds,laua,lat,long\nZZ9 9ZZ,E07000175,53.07,-0.81\n")
     run("--postcodes", str(path))
     assert Postcode.objects.get(postcode="ZZ9 9ZZ").district_code == "E07000175"
+
+
+def test_a_short_row_names_its_line(tmp_path: Path) -> None:
+    text = SHIPPED["imd"].read_text(encoding="utf-8-sig").splitlines()
+    text[3] = "E01013812,Nottingham 018C"
+    imd = _write(tmp_path / "imd.csv", "\n".join(text) + "\n")
+    with pytest.raises(CommandError, match="line 4: no district code"):
+        run("--imd", str(imd), "--force")
+
+
+def test_an_lsoa_centroid_without_a_code_is_refused(tmp_path: Path) -> None:
+    centroids = _write(tmp_path / "pwc.csv", "X,Y,lsoa11cd,lsoa11nm\n-1.2,53.1,,Somewhere\n")
+    with pytest.raises(CommandError, match="line 2: no LSOA code"):
+        run("--centroids", str(centroids), "--force")
+
+
+def test_a_postcode_terminated_in_a_later_file_is_removed(tmp_path: Path) -> None:
+    assert Postcode.objects.filter(postcode="NG18 1AA").exists()
+    postcodes = _write(
+        tmp_path / "later.csv",
+        ONSPD_HEADER + "NG181AA,NG18 1AA,202601,E07000174,53.14,-1.2,\n",
+    )
+    report = load_geography(postcodes=postcodes, centroids=SHIPPED["centroids"], imd=SHIPPED["imd"])
+    assert report.postcodes.removed == 1
+    assert not Postcode.objects.filter(postcode="NG18 1AA").exists()

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
@@ -25,7 +25,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from lib.http import posted
 
 from .. import audit
-from ..access import acting_user, is_verified
+from ..access import acting_user, has_authenticator, is_verified
 from ..forms import CodeForm, SignInForm, VerifyCodeForm
 from ..middleware import two_factor_exempt
 from ..models import User
@@ -52,6 +52,10 @@ sign_in = login_not_required(SignInView.as_view())
 sign_out = two_factor_exempt(auth_views.LogoutView.as_view())
 
 
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
+
+
 def _recovery_codes(user: User) -> list[str]:
     """Replace the user's recovery codes with new single-use ones."""
     device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
@@ -70,9 +74,11 @@ def _grouped(secret: bytes) -> str:
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Pair an authenticator app: scan the QR code (or type the key), enter a code."""
     user = acting_user(request)
-    if user_has_device(user, confirmed=True):
-        if not is_verified(request):
-            return redirect(f"{reverse('accounts:two_factor_verify')}?next={_next_url(request)}")
+    # Someone with a device (even recovery codes alone, after an administrator
+    # reset their app) proves it before pairing a new app.
+    if user_has_device(user, confirmed=True) and not is_verified(request):
+        return redirect(_with_next("accounts:two_factor_verify", _next_url(request)))
+    if has_authenticator(user):
         messages.info(request, "Two-factor authentication is already set up for your account.")
         return redirect("accounts:account")
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
@@ -120,7 +126,7 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if is_verified(request):
         return redirect(_next_url(request))
     if not user_has_device(user, confirmed=True):
-        return redirect(f"{reverse('accounts:two_factor_setup')}?next={_next_url(request)}")
+        return redirect(_with_next("accounts:two_factor_setup", _next_url(request)))
     form = VerifyCodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         totp = TOTPDevice.objects.filter(user=user, confirmed=True).first()

@@ -6,12 +6,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django_otp import user_has_device
 from django_otp.plugins.otp_static.models import StaticToken
 
 from lib.http import posted
 
-from ..access import staff_context
+from ..access import acting_user, has_authenticator, staff_context
 from ..actions import do_choose_area
 from ..forms import ChooseAreaForm
 from ..home import cards_for
@@ -64,7 +63,7 @@ def account(request: HttpRequest) -> HttpResponse:
         "accounts/account.html",
         {
             "memberships": context.memberships,
-            "has_two_factor": user_has_device(user, confirmed=True),
+            "has_two_factor": has_authenticator(acting_user(request)),
             "recovery_codes_left": StaticToken.objects.filter(device__user_id=user.pk).count(),
         },
     )

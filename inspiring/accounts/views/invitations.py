@@ -5,16 +5,16 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from lib.http import posted
 
 from ..access import acting_user
-from ..actions import ActionRefused, do_accept_invitation
+from ..actions import ActionRefused, do_accept_invitation, do_accept_invitation_as_new_user
 from ..forms import NewAccountForm
 from ..invitations import invitation_from_token
+from ..middleware import two_factor_redirect
 from ..models import User
 
 
@@ -27,7 +27,11 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
         )
     existing = User.objects.filter(email__iexact=invitation.email).first()
     if request.user.is_authenticated:
-        # Signed in: accept as this user (the action checks it is the invited address).
+        # Signed in: accept as this user (the action checks it is the invited address),
+        # once their two-factor sign-in is complete, as for any staff action.
+        pending_two_factor = two_factor_redirect(request)
+        if pending_two_factor is not None:
+            return pending_two_factor
         if request.method == "POST":
             try:
                 membership = do_accept_invitation(request, invitation, acting_user(request))
@@ -53,17 +57,16 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            with transaction.atomic():
-                user = User.objects.create_user(
-                    invitation.email,
-                    form.cleaned_data["password1"],
-                    full_name=form.cleaned_data["full_name"],
-                )
-                membership = do_accept_invitation(request, invitation, user)
+            membership = do_accept_invitation_as_new_user(
+                request,
+                invitation,
+                full_name=form.cleaned_data["full_name"],
+                password=form.cleaned_data["password1"],
+            )
         except ActionRefused as refused:
             form.add_error(None, str(refused))
         else:
-            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(
                 request,
                 f"Welcome to {membership.area.programme_name}. Your account is ready.",

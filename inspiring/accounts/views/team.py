@@ -7,6 +7,8 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_POST
 
 from lib.http import posted
@@ -59,7 +61,9 @@ def invite(request: HttpRequest) -> HttpResponse:
             form.add_error(None, str(refused))
         else:
             messages.success(
-                request, f"Invitation sent to {invitation.email}. It can be used for 14 days."
+                request,
+                f"Invitation sent to {invitation.email}. The link works until "
+                f"{date_format(timezone.localtime(invitation.expires_at), 'j F Y')}.",
             )
             return redirect("accounts:team")
     return render(request, "accounts/invite.html", {"form": form})

@@ -77,9 +77,10 @@ class Command(BaseCommand):
             ("LSOAs", report.lsoas),
             ("Postcodes", report.postcodes),
         ):
+            removed = f", {counts.removed:,} removed (terminated)" if counts.removed else ""
             self.stdout.write(
                 f"{label}: {counts.created:,} created, {counts.updated:,} updated, "
-                f"{counts.unchanged:,} unchanged"
+                f"{counts.unchanged:,} unchanged{removed}"
             )
         self.stdout.write(
             f"LSOA of each postcode: {report.lsoa_exact:,} from the file, "
