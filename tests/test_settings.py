@@ -36,22 +36,26 @@ print(json.dumps({name: getattr(settings, name, None) for name in %r}, default=s
 """
 
 
-def start(
-    env: dict[str, str], names: tuple[str, ...] = ("DEBUG",)
-) -> subprocess.CompletedProcess[str]:
+def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run Python in a fresh process with only `env` on top of a neutral environment."""
     clean = {k: v for k, v in os.environ.items() if k not in LOCAL}
-    clean.update(
-        {"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": "sqlite:///:memory:", **env}
-    )
+    clean.update({"DJANGO_SETTINGS_MODULE": "config.settings", **env})
     return subprocess.run(
-        [sys.executable, "-c", PRINT_SETTINGS % (names,)],
+        [sys.executable, *args],
         cwd=ROOT,
         env=clean,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,
         check=False,
     )
+
+
+def start(
+    env: dict[str, str], names: tuple[str, ...] = ("DEBUG",)
+) -> subprocess.CompletedProcess[str]:
+    """Import the settings with `env`; print the named settings as JSON."""
+    return run(["-c", PRINT_SETTINGS % (names,)], {"DATABASE_URL": "sqlite:///:memory:", **env})
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:
@@ -113,43 +117,23 @@ def test_production_turns_on_secure_cookies_hsts_and_https() -> None:
 
 
 def test_production_passes_djangos_deployment_checks() -> None:
-    clean = {k: v for k, v in os.environ.items() if k not in LOCAL}
-    clean.update(
-        {
-            "SECRET_KEY": STRONG_KEY,
-            **PRODUCTION,
-            # The check reads the settings only; nothing connects to this database.
-            "DATABASE_URL": "postgres://inspiring@db.example.org:5432/inspiring",
-            "TASKS_BACKEND": "database",
-            # Joining the browsers' HSTS preload list is the deployer's choice
-            # (it binds every subdomain), so it is off unless asked for.
-            "SECURE_HSTS_PRELOAD": "1",
-        }
-    )
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {
+        "SECRET_KEY": STRONG_KEY,
+        **PRODUCTION,
+        # The check reads the settings only; nothing connects to this database.
+        "DATABASE_URL": "postgres://inspiring@db.example.org:5432/inspiring",
+        "TASKS_BACKEND": "database",
+        # Joining the browsers' HSTS preload list is the deployer's choice
+        # (it binds every subdomain), so it is off unless asked for.
+        "SECURE_HSTS_PRELOAD": "1",
+    }
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], env)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_the_deployment_checks_warn_about_sqlite_and_in_request_tasks() -> None:
-    clean = {k: v for k, v in os.environ.items() if k not in LOCAL}
-    clean.update({"SECRET_KEY": STRONG_KEY, **PRODUCTION, "DATABASE_URL": "sqlite:///:memory:"})
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy"],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    env = {"SECRET_KEY": STRONG_KEY, **PRODUCTION, "DATABASE_URL": "sqlite:///:memory:"}
+    result = run(["manage.py", "check", "--deploy"], env)
     assert "inspiring.W001" in result.stderr + result.stdout
     assert "inspiring.W002" in result.stderr + result.stdout
 
