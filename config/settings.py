@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "inspiring.ui",
     "inspiring.areas",
     "inspiring.accounts",
+    "inspiring.directory",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",
@@ -275,7 +276,7 @@ CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF, NONCE],
-        "style-src": [SELF],
+        "style-src": [SELF, NONCE],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
@@ -333,6 +334,18 @@ STORAGES = {
     },
 }
 
+# --- Directory and calendar -----------------------------------------------
+
+# Sessions are materialised this many months ahead (and rolled forward nightly).
+SESSION_HORIZON_MONTHS = env_int("SESSION_HORIZON_MONTHS", 13, minimum=1)
+# A listing is due for confirmation after this many days (its group is emailed a
+# one-click link), and stale after the second period: flagged to the coordinator
+# and left out of link workers' suggestions until confirmed.
+LISTING_CONFIRM_DAYS = env_int("LISTING_CONFIRM_DAYS", 90, minimum=1)
+LISTING_STALE_DAYS = env_int("LISTING_STALE_DAYS", 180, minimum=1)
+# How long an emailed confirmation link works.
+CONFIRMATION_LINK_DAYS = env_int("CONFIRMATION_LINK_DAYS", 30, minimum=1)
+
 # --- Geography --------------------------------------------------------------
 
 # The CSV files `manage.py load_geography` reads by default (shipped in the repository).
@@ -349,5 +362,8 @@ LOGGING = {
     "loggers": {
         # django-axes logs every failed sign-in at WARNING; the audit log keeps them.
         "axes": {"level": "ERROR"},
+        # WeasyPrint and its font library narrate every step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

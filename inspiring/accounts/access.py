@@ -137,8 +137,8 @@ def staff_context(request: HttpRequest) -> StaffContext:
     return cast(StaffContext, context)
 
 
-def require_capability(capability: Capability) -> Callable[[View], View]:
-    """Let the view run only for someone who may `capability` in the area they work in."""
+def require_capability(*capabilities: Capability) -> Callable[[View], View]:
+    """Let the view run only for someone who may do one of `capabilities` where they work."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -147,7 +147,7 @@ def require_capability(capability: Capability) -> Callable[[View], View]:
             if context.needs_area_choice:
                 url = reverse("accounts:choose_area")
                 return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
-            if not context.can(capability):
+            if not any(context.can(capability) for capability in capabilities):
                 raise PermissionDenied("Your role does not allow this.")
             return view(request, *args, **kwargs)
 

@@ -42,18 +42,24 @@ class Capability(StrEnum):
 
     MANAGE_TEAM = "manage_team"
     VIEW_AUDIT = "view_audit"
+    # Directory: partners keep their own listings; coordinators curate the area's.
+    EDIT_OWN_LISTINGS = "edit_own_listings"
+    CURATE_DIRECTORY = "curate_directory"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.COORDINATOR: frozenset({Capability.MANAGE_TEAM, Capability.VIEW_AUDIT}),
+    Role.COORDINATOR: frozenset(
+        {Capability.MANAGE_TEAM, Capability.VIEW_AUDIT, Capability.CURATE_DIRECTORY}
+    ),
     Role.LINK_WORKER: frozenset(),
-    Role.PARTNER_LEAD: frozenset(),
+    Role.PARTNER_LEAD: frozenset({Capability.EDIT_OWN_LISTINGS}),
     Role.RESEARCHER: frozenset(),
     Role.COMMISSIONER: frozenset(),
 }
 
-# Site administrators may do everything in the area they are working in.
-SITE_ADMIN_CAPABILITIES = frozenset(Capability)
+# Site administrators may do everything in the area they are working in, except
+# what belongs to a partner's own organisation.
+SITE_ADMIN_CAPABILITIES = frozenset(Capability) - {Capability.EDIT_OWN_LISTINGS}
 
 
 def capabilities_for(role: str | None, *, site_admin: bool = False) -> frozenset[Capability]:

@@ -27,6 +27,7 @@ RESERVED_SLUGS = frozenset(
         "api",
         "help",
         "invitations",
+        "listings",
         "media",
         "static",
         "staff",

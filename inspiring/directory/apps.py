@@ -1,0 +1,11 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class DirectoryConfig(AppConfig):
+    name = "inspiring.directory"
+    verbose_name = "Directory and calendar"
+
+    def ready(self) -> None:
+        from . import home  # noqa: F401  (registers the staff home cards and audit actions)

@@ -1,0 +1,156 @@
+"""Keeping sessions in step with schedules, 13 months ahead.
+
+Sessions are rows so What's on, the month view and the feeds can filter and
+page them in SQL. They are derived data: for each schedule the sessions from
+today to the horizon are compared with the schedule's occurrences and only
+the differences are written, in bulk. Matching is by date, so a cancellation,
+a note or a hand-moved time survives a change to the schedule's times.
+Sessions before today are history and are never touched.
+
+Only published, live activities have sessions; for any other (pending,
+withdrawn, a revision) the future sessions are removed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Activity, Schedule, Session
+from .recurrence import occurrences
+
+BATCH = 500
+
+
+@dataclass
+class MaterialiseReport:
+    schedules: int = 0
+    created: int = 0
+    updated: int = 0
+    deleted: int = 0
+    activities: set[int] = field(default_factory=set)
+
+    def add(self, other: MaterialiseReport) -> None:
+        self.schedules += other.schedules
+        self.created += other.created
+        self.updated += other.updated
+        self.deleted += other.deleted
+
+
+def horizon(today: date | None = None) -> tuple[date, date]:
+    start = today or timezone.localdate()
+    return start, start + relativedelta(months=settings.SESSION_HORIZON_MONTHS)
+
+
+def _batches(items: list[Schedule]) -> Iterator[list[Schedule]]:
+    for index in range(0, len(items), BATCH):
+        yield items[index : index + BATCH]
+
+
+def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseReport:
+    """Bring the sessions of these schedules (one batch) in step, in a few queries."""
+    report = MaterialiseReport(schedules=len(schedules))
+    start, end = window
+    existing: dict[tuple[int, date], Session] = {}
+    for session in Session.objects.filter(
+        schedule__in=[s.pk for s in schedules], occurrence_date__gte=start
+    ).only(
+        "pk",
+        "schedule_id",
+        "occurrence_date",
+        "start",
+        "end",
+        "moved",
+        "activity_id",
+    ):
+        assert session.schedule_id is not None
+        existing[(session.schedule_id, session.occurrence_date)] = session
+
+    to_create: list[Session] = []
+    to_update: list[Session] = []
+    wanted: set[tuple[int, date]] = set()
+    for schedule in schedules:
+        activity = schedule.activity
+        if activity.status != Activity.Status.PUBLISHED or activity.revision_of_id is not None:
+            continue  # its future sessions are deleted below
+        for occurrence in occurrences(
+            start_date=schedule.start_date,
+            start_time=schedule.start_time,
+            end_time=schedule.end_time,
+            rule=schedule.rrule,
+            exdates=schedule.excluded_dates,
+            rdates=schedule.extra_dates,
+            window_start=start,
+            window_end=end,
+        ):
+            key = (schedule.pk, occurrence.date)
+            wanted.add(key)
+            current = existing.get(key)
+            if current is None:
+                new = Session(
+                    activity_id=schedule.activity_id,
+                    schedule=schedule,
+                    occurrence_date=occurrence.date,
+                )
+                new.set_times(occurrence.start, occurrence.end)
+                to_create.append(new)
+            elif not current.moved and (current.start, current.end) != (
+                occurrence.start,
+                occurrence.end,
+            ):
+                current.set_times(occurrence.start, occurrence.end)
+                to_update.append(current)
+    stale = [session.pk for key, session in existing.items() if key not in wanted]
+    with transaction.atomic():
+        if stale:
+            for index in range(0, len(stale), BATCH):
+                Session.objects.filter(pk__in=stale[index : index + BATCH]).delete()
+        Session.objects.bulk_create(to_create, batch_size=BATCH)
+        Session.objects.bulk_update(
+            to_update, ["start", "end", "local_date", "weekday", "start_minute"], batch_size=BATCH
+        )
+    report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
+    return report
+
+
+def materialise(schedules: Iterable[Schedule], *, today: date | None = None) -> MaterialiseReport:
+    """Sync the sessions of the given schedules from today to the horizon."""
+    window = horizon(today)
+    report = MaterialiseReport()
+    for batch in _batches(list(schedules)):
+        report.add(_sync(batch, window))
+    return report
+
+
+def materialise_activity(activity: Activity, *, today: date | None = None) -> MaterialiseReport:
+    """Sync one activity: its schedules' sessions, and none for a schedule it no longer has."""
+    schedules = list(Schedule.objects.filter(activity=activity).select_related("activity"))
+    report = materialise(schedules, today=today)
+    start, _ = horizon(today)
+    orphans = Session.objects.filter(activity=activity, occurrence_date__gte=start).exclude(
+        schedule__in=[s.pk for s in schedules]
+    )
+    report.deleted += orphans.delete()[0]
+    return report
+
+
+def materialise_all(*, today: date | None = None) -> MaterialiseReport:
+    """Every schedule of every live activity: the nightly roll-forward."""
+    report = MaterialiseReport()
+    ids = list(
+        Schedule.objects.filter(activity__revision_of__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for index in range(0, len(ids), BATCH):
+        chunk = list(
+            Schedule.objects.filter(pk__in=ids[index : index + BATCH]).select_related("activity")
+        )
+        report.add(materialise(chunk, today=today))
+    return report

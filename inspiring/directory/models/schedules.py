@@ -1,0 +1,153 @@
+"""Schedules (RFC 5545 parts, Europe/London) and the sessions materialised from them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.utils import timezone
+
+from ..recurrence import describe
+
+if TYPE_CHECKING:
+    from inspiring.areas.models import Area
+
+
+class Schedule(models.Model):
+    """When an activity happens: a start date and local times, and optionally a rule.
+
+    Stored as RFC 5545 parts in London wall-clock time: `rrule` is empty for a
+    one-off, EXDATE and RDATE are lists of ISO dates ("not in school holidays"
+    is a list of excluded dates).
+    """
+
+    activity = models.ForeignKey(
+        "directory.Activity", on_delete=models.CASCADE, related_name="schedules"
+    )
+    start_date = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    rrule = models.CharField("RRULE", max_length=300, blank=True)
+    exdates = models.JSONField("dates it does not run", default=list, blank=True)
+    rdates = models.JSONField("extra dates", default=list, blank=True)
+    # In a partner's proposed revision: the live schedule this one replaces.
+    copied_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_date", "start_time"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_time__gt=models.F("start_time")),
+                name="schedule_ends_after_it_starts",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    @property
+    def excluded_dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in self.exdates]
+
+    @property
+    def extra_dates(self) -> list[date]:
+        return [date.fromisoformat(d) for d in self.rdates]
+
+    @property
+    def summary(self) -> str:
+        return describe(
+            start_date=self.start_date,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            rule=self.rrule,
+            exdates=self.excluded_dates,
+            rdates=self.extra_dates,
+        )
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
+        return self.filter(end__gte=now or timezone.now())
+
+    def going_ahead(self) -> SessionQuerySet:
+        return self.filter(status=Session.Status.SCHEDULED)
+
+    def visible_in(self, area: Area) -> SessionQuerySet:
+        """Sessions of activities people in `area` see (its own and shared ones), not paused."""
+        from .activities import Activity
+
+        activities = Activity.objects.visible_in(area).running()
+        return self.filter(activity__in=activities)
+
+
+class Session(models.Model):
+    """One dated occurrence of an activity. Materialised from schedules 13 months ahead."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Going ahead"
+        CANCELLED = "cancelled", "Cancelled"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    activity = models.ForeignKey(
+        "directory.Activity", on_delete=models.CASCADE, related_name="sessions"
+    )
+    schedule = models.ForeignKey(
+        Schedule, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+    )
+    # The date the schedule gives this session: with the schedule, its key.
+    # Sessions are matched by date when a schedule changes, so a cancellation
+    # or a note survives a change of time.
+    occurrence_date = models.DateField()
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    # London local date, weekday (0 = Monday) and start minute of the day,
+    # kept with the session so the date, day and time-of-day filters use columns.
+    local_date = models.DateField()
+    weekday = models.PositiveSmallIntegerField()
+    start_minute = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    # Moved by hand from the schedule's time: roll-forward leaves it where it was put.
+    moved = models.BooleanField(default=False)
+    note = models.CharField(max_length=300, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["schedule", "occurrence_date"], name="one_session_per_schedule_date"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="session_ends_after_start"
+            ),
+        ]
+        indexes = [
+            # What's on: upcoming sessions in date order.
+            models.Index(fields=["start"], name="session_start"),
+            # An activity's next sessions.
+            models.Index(fields=["activity", "start"], name="session_activity_start"),
+            # The month view and the planning tables.
+            models.Index(fields=["local_date"], name="session_local_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.activity} on {timezone.localtime(self.start):%a %d %b %Y %H:%M}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+    def set_times(self, start: datetime, end: datetime) -> None:
+        """Set start and end, and the local columns derived from them."""
+        local = timezone.localtime(start)
+        self.start, self.end = start, end
+        self.local_date = local.date()
+        self.weekday = local.weekday()
+        self.start_minute = local.hour * 60 + local.minute

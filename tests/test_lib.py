@@ -1,0 +1,80 @@
+"""lib: identifiers and text sanitising."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lib.identifiers import IdentifierError, normalise_charity_number, normalise_company_number
+from lib.text import plain_text, render_markdown
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("1012345", "1012345"),
+        ("211 581", "211581"),
+        ("sc012345", "SC012345"),
+        ("NIC100002", "NIC100002"),
+    ],
+)
+def test_charity_numbers(typed: str, canonical: str) -> None:
+    assert normalise_charity_number(typed) == canonical
+
+
+@pytest.mark.parametrize("typed", ["12345", "12345678", "SC12345", "charity", "XX123456"])
+def test_bad_charity_numbers(typed: str) -> None:
+    with pytest.raises(IdentifierError, match="Enter a charity number as registered"):
+        normalise_charity_number(typed)
+
+
+@pytest.mark.parametrize(
+    ("typed", "canonical"),
+    [
+        ("1234567", "01234567"),
+        ("01234567", "01234567"),
+        ("sc123456", "SC123456"),
+        ("OC 301234", "OC301234"),
+    ],
+)
+def test_company_numbers(typed: str, canonical: str) -> None:
+    assert normalise_company_number(typed) == canonical
+
+
+@pytest.mark.parametrize("typed", ["123456789", "ZZ123456", "SC12345", "company"])
+def test_bad_company_numbers(typed: str) -> None:
+    with pytest.raises(IdentifierError, match="Enter a company number as registered"):
+        normalise_company_number(typed)
+
+
+@pytest.mark.parametrize(
+    "attack",
+    [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        "[x](javascript:alert(1))",
+        '<a href="javascript:alert(1)">x</a>',
+        "<iframe src=https://evil.example></iframe>",
+        '<p style="position:fixed">x</p>',
+        "<svg onload=alert(1)>",
+    ],
+)
+def test_markdown_never_lets_markup_or_scripts_through(attack: str) -> None:
+    html = render_markdown(f"Hello {attack}")
+    # Escaped text ("&lt;img …") is harmless; no element or attribute may get through.
+    assert re.search(r"<(script|img|iframe|svg)", html) is None
+    assert re.search(r"<[^>]*\s(on\w+|style)=", html) is None
+    assert re.search(r'<a[^>]*href="javascript', html) is None
+
+
+def test_markdown_keeps_the_safe_subset() -> None:
+    html = render_markdown("# Title\n\n**bold**, *it*, [site](https://example.org)\n\n- one\n- two")
+    assert "<h3>Title</h3>" in html
+    assert "<strong>bold</strong>" in html and "<em>it</em>" in html
+    assert 'href="https://example.org"' in html and 'rel="nofollow noopener noreferrer"' in html
+    assert "<li>one</li>" in html
+
+
+def test_plain_text() -> None:
+    assert plain_text("<p>Tea &amp; <strong>cake</strong></p>") == "Tea & cake"
