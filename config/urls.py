@@ -37,5 +37,6 @@ urlpatterns = [
     path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("", include("inspiring.accounts.urls")),
+    path("", include("inspiring.directory.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -28,6 +28,20 @@ PUBLIC = {
     "accounts/password-reset/done/",
     "invitations/<str:token>/",
     "admin/login/",
+    # The directory's public pages (everything in it is public data).
+    "<slug:slug>/whats-on/",
+    "<slug:slug>/whats-on/widget/",
+    "<slug:slug>/whats-on/print/",
+    "<slug:slug>/calendar.ics",
+    "<slug:slug>/activities/<uuid:public_id>/",
+    "<slug:slug>/activities/<uuid:public_id>/calendar.ics",
+    "<slug:slug>/sessions/<uuid:public_id>/calendar.ics",
+    "<slug:slug>/calendar/",
+    "<slug:slug>/calendar/<int:year>/<int:month>/",
+    "<slug:slug>/calendar/booklet/",
+    "<slug:slug>/calendar/booklet/<uuid:public_id>/",
+    "<slug:slug>/calendar/booklet/<uuid:public_id>/pdf/",
+    "listings/confirm/<str:token>/",
 }
 
 SAMPLE = {"slug": "ashfield", "uidb64": "MQ", "token": "abc-def", "public_id": str(uuid.uuid4())}

@@ -10,10 +10,13 @@ from inspiring.accounts.models import Membership, User
 from inspiring.areas.models import Area
 
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
+from .directory import load_demo_directory
 
 
-def load_demo(say: Callable[[str], None] = lambda _: None) -> dict[str, int]:
-    created = {"areas": 0, "users": 0, "memberships": 0}
+def load_demo(
+    say: Callable[[str], None] = lambda _: None, *, directory: bool = True
+) -> dict[str, int]:
+    created = {"areas": 0, "users": 0, "memberships": 0, "activities": 0}
     with transaction.atomic():
         areas: dict[str, Area] = {}
         for spec in DEMO_AREAS:
@@ -52,8 +55,12 @@ def load_demo(say: Callable[[str], None] = lambda _: None) -> dict[str, int]:
                     user=user, area=areas[slug], defaults={"role": role}
                 )
                 created["memberships"] += made
+    lead = User.objects.filter(email="partner.ashfield@example.org").first()
+    if directory:
+        created["activities"] = load_demo_directory(areas, lead)
     say(
-        f"Demo data: {created['areas']} areas, {created['users']} people and "
+        f"Demo data: {created['areas']} areas, {created['users']} people, "
+        f"{created['activities']} activities and "
         f"{created['memberships']} memberships created"
         + (" (all already there)." if not any(created.values()) else ".")
     )

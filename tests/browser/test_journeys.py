@@ -19,9 +19,10 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo(settings: Any) -> None:
+    """The demo areas and sign-ins (without the large demo directory, for speed)."""
     settings.DEMO_MODE = True
     settings.TWO_FACTOR_REQUIRED = False
-    load_demo()
+    load_demo(directory=False)
 
 
 def sign_in(page: Any, email: str, password: str = DEMO_PASSWORD) -> None:
@@ -89,7 +90,7 @@ def test_a_resident_finds_their_programme_by_postcode(page: Any, demo: None) -> 
 
 def test_a_coordinator_sets_up_two_factor_on_first_sign_in(page: Any, settings: Any) -> None:
     settings.DEMO_MODE = True
-    load_demo()
+    load_demo(directory=False)
     settings.DEMO_MODE = False
     settings.TWO_FACTOR_REQUIRED = True
     settings.OTP_TOTP_THROTTLE_FACTOR = 0

@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def demo(settings: Any) -> None:
     settings.DEMO_MODE = True
     settings.TWO_FACTOR_REQUIRED = False
-    load_demo()
+    load_demo(directory=False)
 
 
 def demo_user(email: str) -> User:
@@ -61,7 +61,7 @@ def test_demo_accounts_are_never_locked_out(client: Client, demo: None) -> None:
 
 def test_outside_a_demo_site_the_same_accounts_are_ordinary(client: Client, settings: Any) -> None:
     settings.DEMO_MODE = True
-    load_demo()
+    load_demo(directory=False)
     settings.DEMO_MODE = False
     user = demo_user("partner.ashfield@example.org")
     sign_in(client, user)

@@ -11,6 +11,7 @@ from inspiring.accounts.models import Membership, User
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
 from inspiring.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD
+from inspiring.demo.loading import load_demo
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_each_demo_sign_in_reaches_its_roles_home(settings: object, account: obj
     assert isinstance(account, DemoAccount)
     settings.DEMO_MODE = True  # type: ignore[attr-defined]
     settings.TWO_FACTOR_REQUIRED = False  # type: ignore[attr-defined]
-    load()
+    load_demo(directory=False)
     client = Client()
     response = client.post(
         "/accounts/sign-in/", {"username": account.email, "password": DEMO_PASSWORD}, follow=True
@@ -98,3 +99,45 @@ def test_each_demo_sign_in_reaches_its_roles_home(settings: object, account: obj
     assert f"You are signed in as <strong>{label}</strong> in {area.name}" in html
     coordinator_tools = 'href="/staff/team/"' in html
     assert coordinator_tools == (role == Role.COORDINATOR)
+
+
+def test_each_area_has_a_full_directory_and_calendar(settings: object) -> None:
+    from django.db.models import Count
+
+    from inspiring.directory.models import Activity, Organisation, Session
+
+    settings.DEMO_MODE = True  # type: ignore[attr-defined]
+    load()
+    for area in Area.objects.all():
+        organisations = Organisation.objects.filter(home_area=area)
+        assert organisations.count() >= 30
+        published = Activity.objects.published().filter(home_area=area)
+        assert published.count() >= 100
+        # Real venue postcodes inside the district.
+        districts = set(
+            organisations.values_list("venues__district_code", flat=True).exclude(
+                venues__district_code=None
+            )
+        )
+        assert districts == {area.local_authority_code}
+        # A realistic spread: many categories, costs, days and capacity states.
+        assert published.values("categories").distinct().count() >= 15
+        assert set(published.values_list("cost", flat=True)) >= {
+            "free",
+            "priced",
+            "pay_what_you_can",
+        }
+        assert set(published.values_list("capacity_status", flat=True)) >= {
+            "welcoming",
+            "limited",
+            "full",
+        }
+        days = set(
+            Session.objects.filter(activity__home_area=area).values_list("weekday", flat=True)
+        )
+        assert len(days) >= 6
+        assert Activity.objects.stale().filter(home_area=area).exists()
+    # The coordinator's queue has something in it.
+    assert Activity.objects.filter(status="pending").count() == 3
+    counts = Activity.objects.values("home_area").annotate(n=Count("pk"))
+    assert all(row["n"] >= 100 for row in counts)

@@ -1,0 +1,296 @@
+"""Demo partners, venues and activities: plausible, clearly fictional, deterministic.
+
+For each area: at least 30 partner organisations and 100 activities, with
+venues at real postcodes inside the district (chosen from the loaded
+geography near the named town), a realistic spread of categories, costs,
+days and times, support features, capacity and confirmation dates. The same
+generator, scaled up, builds the benchmark directory (bench/whats_on.py).
+Phone numbers are in Ofcom's range for drama (01632 960xxx); emails use
+example.org.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, time, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from inspiring.accounts.models import User
+from inspiring.areas.models import Area, Postcode
+from inspiring.directory.materialise import materialise_all
+from inspiring.directory.models import (
+    Activity,
+    Category,
+    ListingReport,
+    Organisation,
+    Schedule,
+    SupportFeature,
+    Venue,
+)
+from inspiring.directory.taxonomy_data import seed_taxonomy
+
+from .directory_data import DAYS, FIRST_NAMES, IDEAS, LAST_NAMES, LOCALITIES, STREETS
+
+
+def _postcodes(district: str) -> dict[str, list[Postcode]]:
+    by_sector: dict[str, list[Postcode]] = {}
+    for postcode in Postcode.objects.filter(district_code=district).order_by("postcode"):
+        by_sector.setdefault(postcode.postcode[:-2], []).append(postcode)
+    return by_sector
+
+
+def _place(
+    rng: random.Random, district: str, sectors: dict[str, list[Postcode]]
+) -> tuple[str, Postcode | None]:
+    town, prefixes = rng.choice(LOCALITIES.get(district, (("Town", ()),)))
+    candidates = [p for prefix in prefixes for p in sectors.get(prefix, [])]
+    if not candidates:
+        candidates = [p for items in sectors.values() for p in items]
+    return town, (rng.choice(candidates) if candidates else None)
+
+
+def _times(rng: random.Random, evening: bool) -> tuple[time, time]:
+    if evening:
+        start = time(rng.choice((18, 19)), rng.choice((0, 30)))
+    else:
+        start = time(rng.choice((9, 10, 10, 11, 13, 14, 14)), rng.choice((0, 0, 30)))
+    length = rng.choice((60, 90, 90, 120))
+    minutes = start.hour * 60 + start.minute + length
+    return start, time(min(minutes // 60, 23), minutes % 60)
+
+
+def _rule(rng: random.Random, today: date) -> tuple[str, date, list[str]]:
+    day = rng.choice(DAYS)
+    roll = rng.random()
+    start = today - timedelta(days=rng.randint(0, 60))
+    if roll < 0.6:
+        return f"FREQ=WEEKLY;BYDAY={day}", start, []
+    if roll < 0.8:
+        return f"FREQ=WEEKLY;INTERVAL=2;BYDAY={day}", start, []
+    if roll < 0.95:
+        return f"FREQ=MONTHLY;BYDAY={rng.choice(('1', '2', '3', '-1'))}{day}", start, []
+    # Weekly, but not in the Christmas school holidays.
+    holiday = date(today.year, 12, 21)
+    skipped = [(holiday + timedelta(days=n)).isoformat() for n in range(14)]
+    return f"FREQ=WEEKLY;BYDAY={day}", start, skipped
+
+
+def build_area_directory(
+    area: Area,
+    *,
+    organisations: int,
+    seed: str,
+    lead: User | None = None,
+    today: date | None = None,
+    bulk: bool = False,
+) -> tuple[int, int]:
+    """Create `organisations` partners (with about 3.5 activities each) in `area`.
+
+    Returns (organisations, activities) created. With bulk=True, writes with
+    bulk_create (the benchmark's 10,000 activities); otherwise row by row.
+    """
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    today = today or timezone.localdate()
+    now = timezone.now()
+    categories = {c.slug: c for c in Category.objects.all()}
+    features = {f.code: f for f in SupportFeature.objects.all()}
+    sectors = _postcodes(area.local_authority_code)
+    made_activities = 0
+    pending_m2m: list[tuple[Activity, list[Category], list[SupportFeature]]] = []
+    schedules: list[Schedule] = []
+    for number in range(organisations):
+        idea = IDEAS[number % len(IDEAS)]
+        town, postcode = _place(rng, area.local_authority_code, sectors)
+        round_ = number // len(IDEAS)
+        name = idea.name.format(town=town)
+        if round_:
+            name += f" {('North', 'South', 'East', 'West', 'Central')[round_ % 5]}"
+        if round_ >= 5:
+            name += f" {round_}"
+        handle = "".join(ch for ch in name.lower() if ch.isalnum())[:30]
+        organisation = Organisation.objects.create(
+            home_area=area,
+            name=name,
+            kind=idea.kind,
+            description=f"A {Organisation.Kind(idea.kind).label.lower()} in {town}.",
+            email=f"hello@{handle}.example.org",
+            phone=f"01632 960{rng.randint(0, 999):03d}",
+            agreement=rng.choice(("signed", "signed", "signed", "invited", "none")),
+            trusted=rng.random() < 0.3,
+        )
+        if lead is not None and number == 0:
+            organisation.leads.add(lead)
+        venue = None
+        if postcode is not None:
+            venue = Venue.objects.create(
+                organisation=organisation,
+                name=idea.venue.format(town=town),
+                address_line_1=f"{rng.randint(1, 120)} {rng.choice(STREETS)}",
+                town=town,
+                postcode=postcode.postcode,
+                latitude=postcode.latitude,
+                longitude=postcode.longitude,
+                district_code=postcode.district_code,
+                step_free=rng.random() < 0.7,
+                accessible_toilet=rng.random() < 0.6,
+                hearing_loop=rng.random() < 0.3,
+                parking=rng.random() < 0.5,
+                near_bus_stop=rng.random() < 0.8,
+                bus_routes=rng.choice(("1, 141", "Pronto", "3", "Sherwood Arrow", "28, 29")),
+                open_to_other_organisations=rng.random() < 0.4,
+            )
+        count = 3 + (1 if rng.random() < 0.5 else 0)
+        for index in range(count):
+            title, cats, feats = idea.activities[index % len(idea.activities)]
+            if index >= len(idea.activities):
+                title = f"{title} (second group)"
+            cost = idea.cost if rng.random() < 0.8 else "free"
+            price = None
+            if cost == "priced":
+                price = Decimal(rng.choice(("2.00", "3.00", "3.50", "4.00", "5.00")))
+            concession = None
+            if price is not None and rng.random() < 0.5:
+                concession = (price / 2).quantize(Decimal("0.01"))
+            confirmed = now - timedelta(days=rng.choice((3, 20, 45, 70, 95, 120, 150, 200, 240)))
+            hide = "peer-support" in cats and rng.random() < 0.5
+            min_age = 18 if rng.random() < 0.5 else None
+            audience = "Adults" if min_age else rng.choice(("Everyone", "All ages welcome"))
+            activity = Activity(
+                organisation=organisation,
+                home_area=area,
+                venue=venue,
+                title=title,
+                summary=f"{title} in {town}. Everyone is welcome: come along and meet people.",
+                description=(
+                    f"**{title}** meets regularly in {town}.\n\n"
+                    "- A friendly welcome\n- No need to book unless it says so\n\n"
+                    "Ask your link worker if you would like someone to come with you."
+                ),
+                audience=audience,
+                min_age=min_age,
+                cost=cost,
+                price=price,
+                concession_price=concession,
+                booking=rng.choice(("drop_in", "drop_in", "drop_in", "book_first")),
+                capacity=rng.choice((None, 12, 15, 20, 30)),
+                capacity_status=rng.choices(
+                    ("welcoming", "limited", "full", "paused"), (80, 12, 6, 2)
+                )[0],
+                greeter=f"{rng.choice(FIRST_NAMES)}, one of the volunteers",
+                bring_someone=rng.choice(("yes", "yes", "ask")),
+                what_to_expect="A cup of tea, a warm welcome and people who were new once too.",
+                contact_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
+                contact_email=organisation.email,
+                contact_phone=organisation.phone,
+                hide_address=hide,
+                locality=town if hide else "",
+                status=Activity.Status.PUBLISHED,
+                published_at=confirmed,
+                last_confirmed_at=confirmed,
+                last_confirmed_by=organisation.name,
+            )
+            if bulk:
+                activity.description_html = ""
+                pending_m2m.append(
+                    (activity, [categories[c] for c in cats], [features[f] for f in feats])
+                )
+            else:
+                activity.save()
+                activity.categories.set([categories[c] for c in cats])
+                activity.support_features.set([features[f] for f in feats])
+            rule, start_date, skipped = _rule(rng, today)
+            start, end = _times(rng, idea.evening)
+            schedules.append(
+                Schedule(
+                    activity=activity,
+                    start_date=start_date,
+                    start_time=start,
+                    end_time=end,
+                    rrule=rule,
+                    exdates=skipped,
+                )
+            )
+            made_activities += 1
+    if bulk:
+        from lib.text import render_markdown
+
+        activities = [a for a, _, _ in pending_m2m]
+        for activity in activities:
+            activity.description_html = render_markdown(activity.description)
+        Activity.objects.bulk_create(activities, batch_size=500)
+        through_c = Activity.categories.through
+        through_f = Activity.support_features.through
+        category_links = [
+            through_c(activity_id=a.pk, category_id=c.pk) for a, cs, _ in pending_m2m for c in cs
+        ]
+        feature_links = [
+            through_f(activity_id=a.pk, supportfeature_id=f.pk)
+            for a, _, fs in pending_m2m
+            for f in fs
+        ]
+        through_c.objects.bulk_create(category_links, batch_size=1000)
+        through_f.objects.bulk_create(feature_links, batch_size=1000)
+        for schedule in schedules:
+            schedule.activity_id = schedule.activity.pk
+    Schedule.objects.bulk_create(schedules, batch_size=500)
+    return organisations, made_activities
+
+
+def _workflow_examples(area: Area, lead: User | None) -> None:
+    """A few things for the coordinator's queue: a new submission, a change, a report."""
+    organisation = Organisation.objects.filter(home_area=area).order_by("pk").first()
+    if organisation is None:
+        return
+    venue = organisation.venues.first()
+    pending = Activity.objects.create(
+        organisation=organisation,
+        home_area=area,
+        venue=venue,
+        title="Poetry Evening",
+        summary="Read a favourite poem or just listen.",
+        status=Activity.Status.PENDING,
+    )
+    pending.categories.set(
+        Category.objects.filter(slug__in=("culture-and-heritage", "learning-and-skills"))
+    )
+    Schedule.objects.create(
+        activity=pending,
+        start_date=timezone.localdate() + timedelta(days=7),
+        start_time=time(18, 30),
+        end_time=time(20),
+        rrule="FREQ=MONTHLY;BYDAY=1TH",
+    )
+    reported = Activity.objects.filter(home_area=area, status=Activity.Status.PUBLISHED).order_by(
+        "pk"
+    )[5]
+    ListingReport.objects.create(
+        activity=reported,
+        message="We have moved to Thursday afternoons from next month, 2pm to 4pm.",
+        reported_by=str(reported.organisation),
+    )
+
+
+def load_demo_directory(areas: dict[str, Area], lead: User | None) -> int:
+    """Create the demo directory for areas that have none yet. Returns activities created."""
+    created = 0
+    with transaction.atomic():
+        # The vocabularies come from a migration; a test database emptied
+        # between tests (or a hand-cleared one) gets them back here.
+        seed_taxonomy(Category, SupportFeature)
+        for slug, area in areas.items():
+            if Organisation.objects.filter(home_area=area).exists():
+                continue
+            _, count = build_area_directory(
+                area,
+                organisations=32,
+                seed=f"inspiring-demo-{slug}",
+                lead=lead if slug == "ashfield" else None,
+            )
+            _workflow_examples(area, lead)
+            created += count
+    if created:
+        materialise_all()
+    return created

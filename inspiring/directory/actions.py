@@ -1,0 +1,360 @@
+"""Directory writes with side effects: approval rules, revisions, audit, session sync.
+
+Every change to a listing goes through one of these functions, used by the
+staff pages, the confirmation links, the importers (later) and the tests.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import acting_user
+
+from .access import needs_approval
+from .models import (
+    Activity,
+    Category,
+    ListingReport,
+    Organisation,
+    Schedule,
+    Session,
+    SupportFeature,
+    Venue,
+)
+from .tasks import materialise_activity_sessions
+
+# The fields a revision carries back to the live activity when approved.
+ACTIVITY_FIELDS = [
+    "venue",
+    "online",
+    "hide_address",
+    "locality",
+    "title",
+    "summary",
+    "description",
+    "min_age",
+    "max_age",
+    "audience",
+    "cost",
+    "price",
+    "concession_price",
+    "cost_notes",
+    "booking",
+    "booking_url",
+    "capacity",
+    "capacity_status",
+    "greeter",
+    "bring_someone",
+    "what_to_expect",
+    "contact_name",
+    "contact_email",
+    "contact_phone",
+]
+SCHEDULE_FIELDS = ["start_date", "start_time", "end_time", "rrule", "exdates", "rdates"]
+
+
+class ActionRefused(Exception):
+    """str(error) says why and what to do instead."""
+
+
+def _sync_sessions(activity: Activity) -> None:
+    """Bring the activity's sessions in step, in the background, once this transaction commits."""
+    target = activity.revision_of_id or activity.pk
+    transaction.on_commit(lambda: materialise_activity_sessions.enqueue(target))
+
+
+def _publish(request: HttpRequest, activity: Activity) -> None:
+    now = timezone.now()
+    activity.status = Activity.Status.PUBLISHED
+    activity.published_by = acting_user(request)
+    activity.published_at = now
+    activity.last_confirmed_at = now
+    activity.last_confirmed_by = str(activity.organisation)
+    activity.review_note = ""
+
+
+# --- Organisations and venues ----------------------------------------------------
+
+
+def do_save_organisation(
+    request: HttpRequest, organisation: Organisation, *, created: bool
+) -> None:
+    with transaction.atomic():
+        organisation.save()
+        audit.record(
+            request,
+            "organisation.created" if created else "organisation.changed",
+            organisation,
+            area=organisation.home_area,
+        )
+
+
+def do_save_venue(request: HttpRequest, venue: Venue, *, created: bool) -> None:
+    with transaction.atomic():
+        venue.save()
+        audit.record(
+            request,
+            "venue.created" if created else "venue.changed",
+            venue,
+            area=venue.organisation.home_area,
+        )
+
+
+# --- Activities --------------------------------------------------------------------
+
+
+def working_copy(request: HttpRequest, activity: Activity) -> Activity:
+    """The record a change should be made to.
+
+    A partner who needs approval changes a *revision* of a published activity
+    (a copy, with its schedules), so the public keeps seeing the approved
+    listing until the coordinator approves the change. Everyone else changes
+    the activity itself.
+    """
+    if activity.revision_of_id is not None:
+        return activity
+    if activity.status != Activity.Status.PUBLISHED or not needs_approval(
+        request, activity.organisation
+    ):
+        return activity
+    existing = activity.revisions.first()
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        revision = Activity.objects.get(pk=activity.pk)
+        revision.pk = None
+        revision.public_id = uuid.uuid4()
+        revision.revision_of = activity
+        revision.status = Activity.Status.PENDING
+        revision._state.adding = True
+        revision.save()
+        revision.categories.set(activity.categories.all())
+        revision.support_features.set(activity.support_features.all())
+        for schedule in activity.schedules.all():
+            original = schedule.pk
+            schedule.pk = None
+            schedule._state.adding = True
+            schedule.activity = revision
+            schedule.copied_from_id = original
+            schedule.save()
+    return revision
+
+
+def do_save_activity(
+    request: HttpRequest,
+    activity: Activity,
+    *,
+    categories: Iterable[Category],
+    support_features: Iterable[SupportFeature],
+    created: bool,
+) -> Activity:
+    """Save an activity from a form, applying the approval rules.
+
+    New: published at once by a coordinator or a trusted partner, otherwise
+    waiting for approval. Changed: a partner's change to a pending or returned
+    activity (or to a revision) goes back to the coordinator.
+    """
+    with transaction.atomic():
+        if created:
+            activity.home_area = activity.organisation.home_area
+            if needs_approval(request, activity.organisation):
+                activity.status = Activity.Status.PENDING
+            else:
+                _publish(request, activity)
+        elif needs_approval(request, activity.organisation) and activity.status in (
+            Activity.Status.RETURNED,
+            Activity.Status.PENDING,
+        ):
+            activity.status = Activity.Status.PENDING
+        activity.save()
+        activity.categories.set(categories)
+        activity.support_features.set(support_features)
+        area = activity.home_area
+        audit.record(
+            request, "activity.created" if created else "activity.changed", activity, area=area
+        )
+        if activity.status == Activity.Status.PENDING:
+            audit.record(request, "activity.submitted", activity, area=area)
+        _sync_sessions(activity)
+    return activity
+
+
+def _apply_revision(revision: Activity) -> Activity:
+    activity = revision.revision_of
+    assert activity is not None
+    for name in ACTIVITY_FIELDS:
+        setattr(activity, name, getattr(revision, name))
+    activity.save()
+    activity.categories.set(revision.categories.all())
+    activity.support_features.set(revision.support_features.all())
+    kept: set[int] = set()
+    live = {s.pk: s for s in activity.schedules.all()}
+    for proposed in revision.schedules.all():
+        target = live.get(proposed.copied_from_id or -1) or Schedule(activity=activity)
+        for name in SCHEDULE_FIELDS:
+            setattr(target, name, getattr(proposed, name))
+        target.save()
+        kept.add(target.pk)
+    Schedule.objects.filter(activity=activity).exclude(pk__in=kept).delete()
+    revision.delete()
+    return activity
+
+
+def do_approve(request: HttpRequest, activity: Activity) -> Activity:
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.status != Activity.Status.PENDING:
+            raise ActionRefused("Only an activity waiting for approval can be approved.")
+        if activity.revision_of_id is not None:
+            live = _apply_revision(activity)
+            _publish(request, live)
+            live.save()
+            audit.record(
+                request, "activity.approved", live, area=live.home_area, detail={"change": True}
+            )
+            _sync_sessions(live)
+            return live
+        _publish(request, activity)
+        activity.save()
+        audit.record(request, "activity.approved", activity, area=activity.home_area)
+        _sync_sessions(activity)
+        return activity
+
+
+def do_return(request: HttpRequest, activity: Activity, *, note: str) -> Activity:
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.status != Activity.Status.PENDING:
+            raise ActionRefused("Only an activity waiting for approval can be sent back.")
+        activity.status = Activity.Status.RETURNED
+        activity.review_note = note
+        activity.save(update_fields=["status", "review_note", "updated_at"])
+        audit.record(request, "activity.returned", activity, area=activity.home_area)
+    return activity
+
+
+def do_withdraw(request: HttpRequest, activity: Activity) -> Activity:
+    with transaction.atomic():
+        activity.status = Activity.Status.WITHDRAWN
+        activity.save(update_fields=["status", "updated_at"])
+        audit.record(request, "activity.withdrawn", activity, area=activity.home_area)
+        _sync_sessions(activity)
+    return activity
+
+
+def do_save_schedule(request: HttpRequest, schedule: Schedule, *, created: bool) -> Schedule:
+    activity = schedule.activity
+    with transaction.atomic():
+        schedule.save()
+        if activity.revision_of_id is not None or (
+            activity.status in (Activity.Status.RETURNED,)
+            and needs_approval(request, activity.organisation)
+        ):
+            activity.status = Activity.Status.PENDING
+            activity.save(update_fields=["status", "updated_at"])
+        audit.record(
+            request,
+            "schedule.changed",
+            activity,
+            area=activity.home_area,
+            detail={"schedule": schedule.summary, "created": created},
+        )
+        _sync_sessions(activity)
+    return schedule
+
+
+def do_delete_schedule(request: HttpRequest, schedule: Schedule) -> None:
+    activity = schedule.activity
+    with transaction.atomic():
+        summary = schedule.summary
+        schedule.delete()
+        audit.record(
+            request,
+            "schedule.changed",
+            activity,
+            area=activity.home_area,
+            detail={"schedule": summary, "deleted": True},
+        )
+        _sync_sessions(activity)
+
+
+# --- Single sessions ----------------------------------------------------------------
+
+
+def do_cancel_session(request: HttpRequest, session: Session, *, note: str) -> Session:
+    with transaction.atomic():
+        session.status = Session.Status.CANCELLED
+        session.note = note
+        session.save(update_fields=["status", "note", "updated_at"])
+        audit.record(request, "session.cancelled", session, area=session.activity.home_area)
+    return session
+
+
+def do_restore_session(request: HttpRequest, session: Session) -> Session:
+    with transaction.atomic():
+        session.status = Session.Status.SCHEDULED
+        session.note = ""
+        session.save(update_fields=["status", "note", "updated_at"])
+        audit.record(request, "session.restored", session, area=session.activity.home_area)
+    return session
+
+
+def do_move_session(
+    request: HttpRequest, session: Session, *, start: datetime, end: datetime, note: str
+) -> Session:
+    if end <= start:
+        raise ActionRefused("The new end time must be after the new start time.")
+    with transaction.atomic():
+        session.set_times(start, end)
+        session.moved = True
+        session.status = Session.Status.SCHEDULED
+        session.note = note
+        session.save()
+        audit.record(
+            request,
+            "session.moved",
+            session,
+            area=session.activity.home_area,
+            detail={"to": timezone.localtime(start).isoformat(timespec="minutes")},
+        )
+    return session
+
+
+# --- Confirmation from the emailed link (no sign-in) ---------------------------
+
+
+def do_confirm_listing(request: HttpRequest, activity: Activity) -> Activity:
+    with transaction.atomic():
+        activity.last_confirmed_at = timezone.now()
+        activity.last_confirmed_by = str(activity.organisation)
+        activity.save(update_fields=["last_confirmed_at", "last_confirmed_by", "updated_at"])
+        audit.record(
+            request,
+            "activity.confirmed",
+            activity,
+            area=activity.home_area,
+            detail={"by": activity.last_confirmed_by, "via": "emailed link"},
+        )
+    return activity
+
+
+def do_report_change(request: HttpRequest, activity: Activity, *, message: str) -> ListingReport:
+    with transaction.atomic():
+        report = ListingReport.objects.create(
+            activity=activity, message=message, reported_by=str(activity.organisation)
+        )
+        audit.record(
+            request,
+            "activity.change_reported",
+            activity,
+            area=activity.home_area,
+            detail={"via": "emailed link"},
+        )
+    return report

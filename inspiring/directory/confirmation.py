@@ -1,0 +1,111 @@
+"""Keeping listings current without a sign-in: signed, expiring links emailed to groups.
+
+A link carries the activity's public id, signed with the site's secret key and
+timestamped: it works for CONFIRMATION_LINK_DAYS, for that one listing only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import send_mail
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import Activity, Organisation
+
+_SALT = "inspiring.directory.confirm-listing"
+# Ask this many days before a listing is due, so groups have time to answer.
+ASK_DAYS_EARLY = 14
+
+
+def confirmation_token(activity: Activity) -> str:
+    return signing.TimestampSigner(salt=_SALT).sign(str(activity.public_id))
+
+
+def confirmation_url(activity: Activity) -> str:
+    path = reverse("directory:confirm_listing", kwargs={"token": confirmation_token(activity)})
+    return f"{settings.SITE_URL}{path}"
+
+
+class LinkProblem(Exception):
+    """str(error) explains the problem to the person who followed the link."""
+
+
+def activity_from_token(token: str) -> Activity:
+    signer = signing.TimestampSigner(salt=_SALT)
+    try:
+        public_id = signer.unsign(token, max_age=timedelta(days=settings.CONFIRMATION_LINK_DAYS))
+    except signing.SignatureExpired:
+        raise LinkProblem(
+            "This link has expired. We will email a new one when the listing is next due, or "
+            "contact your programme's coordinator."
+        ) from None
+    except signing.BadSignature:
+        raise LinkProblem(
+            "This link is not complete or not right. "
+            "Check you copied the whole link from the email."
+        ) from None
+    activity = (
+        Activity.objects.published()
+        .select_related("organisation", "home_area", "venue")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if activity is None:
+        raise LinkProblem("This listing is no longer published, so there is nothing to confirm.")
+    return activity
+
+
+def due_for_request(now: datetime | None = None) -> list[Activity]:
+    """Published listings nearing their confirmation date that have not been asked this period."""
+    now = now or timezone.now()
+    due = now - timedelta(days=settings.LISTING_CONFIRM_DAYS - ASK_DAYS_EARLY)
+    asked_recently = now - timedelta(days=ASK_DAYS_EARLY)
+    return list(
+        Activity.objects.published()
+        .filter(last_confirmed_at__lte=due)
+        .filter(
+            Q(confirmation_requested_at__isnull=True)
+            | Q(confirmation_requested_at__lt=asked_recently)
+        )
+        .select_related("organisation", "home_area")
+        .order_by("organisation_id", "title")
+    )
+
+
+def send_confirmation_requests(now: datetime | None = None) -> dict[str, int]:
+    """Email each organisation one message listing its due activities, each with its links."""
+    now = now or timezone.now()
+    by_organisation: dict[Organisation, list[Activity]] = defaultdict(list)
+    for activity in due_for_request(now):
+        by_organisation[activity.organisation].append(activity)
+    sent = skipped = 0
+    for organisation, activities in by_organisation.items():
+        recipient = organisation.email or next(
+            (a.contact_email for a in activities if a.contact_email), ""
+        )
+        if not recipient:
+            skipped += len(activities)
+            continue
+        context = {
+            "organisation": organisation,
+            "items": [(a, confirmation_url(a)) for a in activities],
+            "days": settings.CONFIRMATION_LINK_DAYS,
+        }
+        send_mail(
+            subject=f"Are your listings still right? ({organisation.name})",
+            message=render_to_string("directory/email/confirm_listings.txt", context),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+        Activity.objects.filter(pk__in=[a.pk for a in activities]).update(
+            confirmation_requested_at=now
+        )
+        sent += len(activities)
+    return {"organisations": len(by_organisation), "listings_asked": sent, "no_email": skipped}

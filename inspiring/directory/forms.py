@@ -1,0 +1,501 @@
+"""Staff forms for partners, venues, activities, schedules and sessions.
+
+Field messages say what to do ("Enter the price, like 3.50"); every form is
+validated in full before anything is saved.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from inspiring.accounts.models import User
+from inspiring.accounts.roles import Role
+from inspiring.areas.forms import PostcodeField
+from inspiring.areas.models import Area
+from inspiring.ui.forms import https_formfield
+
+from .models import Activity, Category, Organisation, Schedule, SupportFeature, Venue
+from .recurrence import (
+    DAY_CODES,
+    DAY_NAMES,
+    RecurrenceError,
+    local_datetime,
+    normalise_rrule,
+    rfc_date,
+)
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"})
+EMAIL_INVALID = "Enter an email address in the correct format, like name@example.org"
+TIME_WIDGET = forms.TimeInput(
+    attrs={"type": "time", "class": "nhsuk-input--width-5"}, format="%H:%M"
+)
+
+
+class OrganisationForm(forms.ModelForm[Organisation]):
+    class Meta:
+        model = Organisation
+        formfield_callback = staticmethod(https_formfield)
+        fields = [
+            "name",
+            "kind",
+            "charity_number",
+            "company_number",
+            "description",
+            "website",
+            "email",
+            "phone",
+            "areas_served",
+            "agreement",
+            "trusted",
+            "leads",
+        ]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "agreement": forms.RadioSelect,
+            "areas_served": forms.CheckboxSelectMultiple,
+            "leads": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {"trusted": "Trusted to publish without approval"}
+        help_texts = {
+            "email": "Where we send the emails asking whether listings are still right",
+            "leads": "Partner leads in your area who keep this organisation's listings current",
+        }
+        error_messages = {
+            "name": {"required": "Enter the organisation's name"},
+            "kind": {"required": "Choose what kind of organisation it is"},
+            "email": {"invalid": EMAIL_INVALID},
+            "website": {"invalid": "Enter a web address starting https://"},
+        }
+
+    def __init__(self, *args: Any, area: Area, curator: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area = area
+        if curator:
+            leads = self.fields["leads"]
+            assert isinstance(leads, forms.ModelMultipleChoiceField)
+            leads.queryset = User.objects.filter(
+                memberships__area=area, memberships__role=Role.PARTNER_LEAD
+            ).order_by("full_name")
+            served = self.fields["areas_served"]
+            assert isinstance(served, forms.ModelMultipleChoiceField)
+            served.queryset = Area.objects.order_by("name")
+        else:
+            # A partner lead keeps their details current; the partnership terms are the CVS's.
+            for name in ("areas_served", "agreement", "trusted", "leads"):
+                del self.fields[name]
+
+    def save(self, commit: bool = True) -> Organisation:
+        organisation = super().save(commit=False)
+        if organisation.pk is None:
+            organisation.home_area = self.area
+        if commit:
+            organisation.save()
+            self.save_m2m()
+        return organisation
+
+
+class VenueForm(forms.ModelForm[Venue]):
+    postcode_place = PostcodeField(label="Postcode")
+
+    class Meta:
+        model = Venue
+        fields = [
+            "name",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "step_free",
+            "accessible_toilet",
+            "hearing_loop",
+            "parking",
+            "near_bus_stop",
+            "bus_routes",
+            "access_notes",
+            "open_to_other_organisations",
+        ]
+        labels = {
+            "address_line_1": "Address line 1",
+            "address_line_2": "Address line 2 (optional)",
+            "town": "Town or village",
+            "open_to_other_organisations": "Other organisations may list activities here",
+        }
+        error_messages = {
+            "name": {"required": "Enter the venue's name"},
+            "address_line_1": {"required": "Enter the first line of the address"},
+            "town": {"required": "Enter the town or village"},
+        }
+        widgets = {"access_notes": forms.Textarea(attrs={"rows": 3})}
+
+    field_order = ["name", "address_line_1", "address_line_2", "town", "postcode_place"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["postcode_place"] = self.instance.postcode
+
+    def save(self, commit: bool = True) -> Venue:
+        venue = super().save(commit=False)
+        place = self.cleaned_data["postcode_place"]
+        venue.postcode = place.postcode
+        venue.latitude, venue.longitude = place.latitude, place.longitude
+        venue.district_code = place.district_code
+        if commit:
+            venue.save()
+        return venue
+
+
+class ActivityForm(forms.ModelForm[Activity]):
+    categories = forms.ModelMultipleChoiceField(
+        queryset=Category.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Type of activity",
+        error_messages={"required": "Choose at least one type of activity"},
+    )
+    support_features = forms.ModelMultipleChoiceField(
+        queryset=SupportFeature.objects.all(),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="What makes it easier to come",
+    )
+
+    class Meta:
+        model = Activity
+        formfield_callback = staticmethod(https_formfield)
+        fields = [
+            "title",
+            "summary",
+            "description",
+            "categories",
+            "venue",
+            "online",
+            "hide_address",
+            "locality",
+            "audience",
+            "min_age",
+            "max_age",
+            "cost",
+            "price",
+            "concession_price",
+            "cost_notes",
+            "booking",
+            "booking_url",
+            "capacity",
+            "capacity_status",
+            "support_features",
+            "greeter",
+            "bring_someone",
+            "what_to_expect",
+            "contact_name",
+            "contact_email",
+            "contact_phone",
+        ]
+        widgets = {
+            "cost": forms.RadioSelect,
+            "booking": forms.RadioSelect,
+            "capacity_status": forms.RadioSelect,
+            "bring_someone": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 6}),
+            "what_to_expect": forms.Textarea(attrs={"rows": 3}),
+            "min_age": forms.NumberInput(attrs={"class": "nhsuk-input--width-3"}),
+            "max_age": forms.NumberInput(attrs={"class": "nhsuk-input--width-3"}),
+            "capacity": forms.NumberInput(attrs={"class": "nhsuk-input--width-4"}),
+            "price": forms.NumberInput(attrs={"class": "nhsuk-input--width-5", "step": "0.01"}),
+            "concession_price": forms.NumberInput(
+                attrs={"class": "nhsuk-input--width-5", "step": "0.01"}
+            ),
+        }
+        labels = {
+            "min_age": "Youngest age (optional)",
+            "max_age": "Oldest age (optional)",
+            "price": "Price in pounds",
+            "concession_price": "Concession price in pounds (optional)",
+            "capacity": "How many people it can take (optional)",
+            "capacity_status": "Is it taking new people?",
+            "greeter": "Who will greet someone on their first visit",
+            "what_to_expect": "What to expect on the first visit",
+        }
+        error_messages = {
+            "title": {"required": "Enter the activity's name"},
+            "summary": {"required": "Enter a short summary of the activity"},
+            "price": {
+                "invalid": "Enter the price as a number, like 3.50",
+                "min_value": "Enter a price of at least 1p, or choose free",
+            },
+            "concession_price": {"invalid": "Enter the concession price as a number, like 2.00"},
+            "min_age": {"invalid": "Enter the youngest age as a whole number"},
+            "max_age": {"invalid": "Enter the oldest age as a whole number"},
+            "capacity": {"invalid": "Enter how many people as a whole number"},
+        }
+
+    def __init__(self, *args: Any, venues: QuerySet[Venue], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        venue = self.fields["venue"]
+        assert isinstance(venue, forms.ModelChoiceField)
+        venue.queryset = venues
+        venue.required = False
+        venue.empty_label = "No venue (online only)"
+
+
+# --- Schedules ----------------------------------------------------------------------
+
+
+class ScheduleForm(forms.Form):
+    """A schedule in people's words; the RRULE it makes is shown for experts."""
+
+    FREQUENCIES = [
+        ("once", "Once"),
+        ("weekly", "Every week"),
+        ("fortnightly", "Every other week"),
+        ("monthly", "Once a month, on a weekday (like the first Monday)"),
+        ("custom", "Something else (enter an RRULE)"),
+    ]
+    WEEKS = [("1", "First"), ("2", "Second"), ("3", "Third"), ("4", "Fourth"), ("-1", "Last")]
+
+    frequency = forms.ChoiceField(
+        label="How often", choices=FREQUENCIES, widget=forms.RadioSelect, initial="weekly"
+    )
+    days = forms.MultipleChoiceField(
+        label="On which days",
+        required=False,
+        choices=list(zip(DAY_CODES, DAY_NAMES, strict=True)),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="For every week or every other week",
+    )
+    month_week = forms.ChoiceField(label="Which week of the month", required=False, choices=WEEKS)
+    month_day = forms.ChoiceField(
+        label="Which day of that week",
+        required=False,
+        choices=list(zip(DAY_CODES, DAY_NAMES, strict=True)),
+    )
+    start_date = forms.DateField(
+        label="First date",
+        widget=DATE_WIDGET,
+        error_messages={
+            "required": "Enter the first date",
+            "invalid": "Enter the first date as a real date",
+        },
+    )
+    start_time = forms.TimeField(
+        label="Start time",
+        widget=TIME_WIDGET,
+        error_messages={
+            "required": "Enter the start time",
+            "invalid": "Enter the start time, like 10:00",
+        },
+    )
+    end_time = forms.TimeField(
+        label="End time",
+        widget=TIME_WIDGET,
+        error_messages={
+            "required": "Enter the end time",
+            "invalid": "Enter the end time, like 12:00",
+        },
+    )
+    until = forms.DateField(
+        label="Last date (optional)",
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="Leave empty if it carries on",
+        error_messages={"invalid": "Enter the last date as a real date"},
+    )
+    excluded = forms.CharField(
+        label="Dates it does not run (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=(
+            "One date or range a line, like 2026-12-24 or 2026-12-21 to 2027-01-03 "
+            "(for school holidays)"
+        ),
+    )
+    extra = forms.CharField(
+        label="Extra dates (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="One date a line, like 2026-12-23",
+    )
+    rrule = forms.CharField(
+        label="RRULE (RFC 5545)",
+        required=False,
+        max_length=300,
+        help_text="For 'something else', like FREQ=MONTHLY;BYDAY=2WE",
+        widget=forms.TextInput(attrs={"spellcheck": "false"}),
+    )
+
+    MAX_RANGE_DAYS = 400
+
+    @staticmethod
+    def initial_for(schedule: Schedule) -> dict[str, Any]:
+        rule = schedule.rrule
+        parts = dict(chunk.split("=", 1) for chunk in rule.split(";") if "=" in chunk)
+        initial: dict[str, Any] = {
+            "start_date": schedule.start_date,
+            "start_time": schedule.start_time,
+            "end_time": schedule.end_time,
+            "excluded": "\n".join(schedule.exdates),
+            "extra": "\n".join(schedule.rdates),
+            "rrule": rule,
+        }
+        if "UNTIL" in parts:
+            initial["until"] = rfc_date(parts["UNTIL"])
+        simple = set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "UNTIL"}
+        days = parts.get("BYDAY", "")
+        if not rule:
+            initial["frequency"] = "once"
+        elif simple and parts["FREQ"] == "WEEKLY" and parts.get("INTERVAL", "1") in ("1", "2"):
+            initial["frequency"] = "weekly" if parts.get("INTERVAL", "1") == "1" else "fortnightly"
+            initial["days"] = (
+                days.split(",") if days else [DAY_CODES[schedule.start_date.weekday()]]
+            )
+        elif simple and parts["FREQ"] == "MONTHLY" and re.fullmatch(r"-?[1-4][A-Z]{2}", days):
+            initial["frequency"] = "monthly"
+            initial["month_week"], initial["month_day"] = days[:-2], days[-2:]
+        else:
+            initial["frequency"] = "custom"
+        return initial
+
+    def _dates(self, name: str, *, ranges: bool) -> list[str]:
+        found: set[date] = set()
+        for number, line in enumerate(self.cleaned_data.get(name, "").splitlines(), start=1):
+            text = line.strip()
+            if not text:
+                continue
+            pieces = re.split(r"\s+(?:to|-|\u2013)\s+", text) if ranges else [text]
+            try:
+                days = [_parse_date(piece) for piece in pieces]
+            except ValueError:
+                raise forms.ValidationError(
+                    f"Line {number}: enter a date like 2026-12-24"
+                    + (" or a range like 2026-12-21 to 2027-01-03" if ranges else "")
+                ) from None
+            if len(days) == 1:
+                found.add(days[0])
+            elif len(days) == 2:
+                first, last = days
+                if last < first:
+                    raise forms.ValidationError(f"Line {number}: the range ends before it starts")
+                if (last - first).days > self.MAX_RANGE_DAYS:
+                    raise forms.ValidationError(
+                        f"Line {number}: a range can be at most a year long"
+                    )
+                found.update(first + timedelta(days=n) for n in range((last - first).days + 1))
+            else:
+                raise forms.ValidationError(f"Line {number}: enter one date or one range")
+        return sorted(d.isoformat() for d in found)
+
+    def clean_excluded(self) -> list[str]:
+        return self._dates("excluded", ranges=True)
+
+    def clean_extra(self) -> list[str]:
+        return self._dates("extra", ranges=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
+        if start_time and end_time and end_time <= start_time:
+            self.add_error("end_time", "The end time must be after the start time")
+        start_date, until = cleaned.get("start_date"), cleaned.get("until")
+        if start_date and until and until < start_date:
+            self.add_error("until", "The last date must be the same as or after the first date")
+        frequency = cleaned.get("frequency")
+        days = cleaned.get("days") or []
+        rule = ""
+        if frequency in ("weekly", "fortnightly"):
+            if not days:
+                self.add_error("days", "Choose at least one day")
+            ordered = [code for code in DAY_CODES if code in days]
+            rule = "FREQ=WEEKLY"
+            if frequency == "fortnightly":
+                rule += ";INTERVAL=2"
+            rule += f";BYDAY={','.join(ordered)}"
+        elif frequency == "monthly":
+            week, day = cleaned.get("month_week"), cleaned.get("month_day")
+            if not week or not day:
+                self.add_error("month_week", "Choose the week and the day, like the first Monday")
+            rule = f"FREQ=MONTHLY;BYDAY={week}{day}"
+        elif frequency == "custom":
+            if not cleaned.get("rrule"):
+                self.add_error("rrule", "Enter an RRULE, like FREQ=MONTHLY;BYDAY=2WE")
+            rule = cleaned.get("rrule", "")
+        if rule and until and frequency != "custom":
+            rule += f";UNTIL={until:%Y%m%d}"
+        try:
+            cleaned["rule"] = normalise_rrule(rule) if frequency != "once" else ""
+        except RecurrenceError as exc:
+            self.add_error("rrule" if frequency == "custom" else "frequency", str(exc))
+        return cleaned
+
+    def apply(self, schedule: Schedule) -> Schedule:
+        data = self.cleaned_data
+        schedule.start_date = data["start_date"]
+        schedule.start_time = data["start_time"]
+        schedule.end_time = data["end_time"]
+        schedule.rrule = data["rule"]
+        schedule.exdates = data["excluded"]
+        schedule.rdates = data["extra"]
+        return schedule
+
+
+def _parse_date(text: str) -> date:
+    text = text.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
+        try:
+            return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a date, no time
+        except ValueError:
+            continue
+    raise ValueError(text)
+
+
+class SessionForm(forms.Form):
+    """Cancel a session, move it, or put it back, with a note people will see."""
+
+    ACTIONS = [
+        ("cancel", "Cancel it"),
+        ("move", "Move it to another date or time"),
+        ("restore", "Put it back as scheduled"),
+    ]
+
+    action = forms.ChoiceField(
+        label="What do you want to do?", choices=ACTIONS, widget=forms.RadioSelect
+    )
+    new_date = forms.DateField(label="New date", required=False, widget=DATE_WIDGET)
+    new_start = forms.TimeField(label="New start time", required=False, widget=TIME_WIDGET)
+    new_end = forms.TimeField(label="New end time", required=False, widget=TIME_WIDGET)
+    note = forms.CharField(
+        label="Note for people coming (optional)",
+        required=False,
+        max_length=300,
+        help_text="For example, 'Hall closed for repairs' or 'In the garden room this week'",
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("action") == "move":
+            for name, message in (
+                ("new_date", "Enter the new date"),
+                ("new_start", "Enter the new start time"),
+                ("new_end", "Enter the new end time"),
+            ):
+                if not cleaned.get(name) and name not in self.errors:
+                    self.add_error(name, message)
+            start, end = cleaned.get("new_start"), cleaned.get("new_end")
+            if start and end and end <= start:
+                self.add_error("new_end", "The new end time must be after the new start time")
+            if cleaned.get("new_date") and start and end and not self.errors:
+                cleaned["start"] = local_datetime(cleaned["new_date"], start)
+                cleaned["end"] = local_datetime(cleaned["new_date"], end)
+        return cleaned
+
+
+class ReturnForm(forms.Form):
+    note = forms.CharField(
+        label="What needs changing",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={"required": "Tell the partner what needs changing"},
+    )

@@ -1,0 +1,151 @@
+"""iCalendar (RFC 5545) out: an activity as a recurring series, sessions as single events.
+
+- An activity's .ics has one VEVENT per schedule with its RRULE, RDATE and
+  EXDATE (cancelled sessions are excluded dates), plus a RECURRENCE-ID
+  override for each session moved by hand: calendar apps then show the same
+  sessions What's on shows.
+- A session's .ics and the area's subscription feed list sessions as single
+  events (a cancelled one with STATUS:CANCELLED, so subscribers see it).
+Times carry TZID=Europe/London with its VTIMEZONE, as RFC 5545 requires.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, time
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vRecur
+
+from lib.text import plain_text
+
+from .models import Activity, Schedule, Session
+from .recurrence import LONDON, first_date, local_datetime, rfc_date
+
+PRODID = "-//Inspiring//Social prescribing calendar//EN"
+
+
+def _calendar(name: str) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", name)
+    calendar.add("x-wr-timezone", "Europe/London")
+    return calendar
+
+
+def _url(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def _location(activity: Activity) -> str:
+    if activity.hide_address:
+        return activity.place_label
+    if activity.venue is not None:
+        return f"{activity.venue.name}, {activity.venue.address}"
+    return "Online" if activity.online else ""
+
+
+def _describe(activity: Activity, *, full: bool) -> str:
+    lines = [activity.summary]
+    if full and activity.description:
+        lines.append(plain_text(activity.description_html))
+    lines.append(f"Cost: {activity.cost_label}")
+    lines.append(f"Run by {activity.organisation}")
+    lines.append(_url(activity.get_absolute_url()))
+    return "\n\n".join(lines)
+
+
+def _common(event: Event, activity: Activity, *, full: bool = True) -> None:
+    event.add("summary", activity.title)
+    # Feeds of many sessions carry the summary and the link, not the whole description.
+    event.add("description", _describe(activity, full=full))
+    location = _location(activity)
+    if location:
+        event.add("location", location)
+    event.add("url", _url(activity.get_absolute_url()))
+    event.add("categories", [c.name for c in activity.categories.all()] or ["Activity"])
+    event.add("dtstamp", timezone.now())
+
+
+def _utc_until(rule: str, start_time: time) -> str:
+    """RFC 5545: with a TZID'd DTSTART, UNTIL must be in UTC ("…Z")."""
+    parts = []
+    for chunk in rule.split(";"):
+        if chunk.startswith("UNTIL="):
+            value = chunk[len("UNTIL=") :].rstrip("Z")
+            day = rfc_date(value)
+            last = time(23, 59, 59)
+            if len(value) >= 15:
+                last = time(int(value[9:11]), int(value[11:13]), int(value[13:15]))
+            utc = local_datetime(day, last).astimezone(UTC)
+            chunk = f"UNTIL={utc:%Y%m%dT%H%M%SZ}"
+        parts.append(chunk)
+    return ";".join(parts)
+
+
+def activity_calendar(activity: Activity, host: str) -> Calendar:
+    calendar = _calendar(activity.title)
+    sessions = list(
+        Session.objects.filter(activity=activity, schedule__isnull=False).only(
+            "schedule_id", "occurrence_date", "start", "end", "status", "moved", "note"
+        )
+    )
+    for schedule in Schedule.objects.filter(activity=activity):
+        event = Event()
+        event.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
+        _common(event, activity)
+        first = first_date(
+            start_date=schedule.start_date, start_time=schedule.start_time, rule=schedule.rrule
+        )
+        event.add("dtstart", local_datetime(first, schedule.start_time))
+        event.add("dtend", local_datetime(first, schedule.end_time))
+        mine = [s for s in sessions if s.schedule_id == schedule.pk]
+        cancelled = [s.occurrence_date for s in mine if s.is_cancelled]
+        excluded = sorted(set(schedule.excluded_dates) | set(cancelled))
+        if schedule.rrule:
+            event.add("rrule", vRecur.from_ical(_utc_until(schedule.rrule, schedule.start_time)))
+        if schedule.extra_dates:
+            event.add(
+                "rdate", [local_datetime(d, schedule.start_time) for d in schedule.extra_dates]
+            )
+        if excluded:
+            event.add("exdate", [local_datetime(d, schedule.start_time) for d in excluded])
+        calendar.add_component(event)
+        for moved in (s for s in mine if s.moved and not s.is_cancelled):
+            override = Event()
+            override.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
+            _common(override, activity)
+            override.add(
+                "recurrence-id", local_datetime(moved.occurrence_date, schedule.start_time)
+            )
+            override.add("dtstart", moved.start.astimezone(LONDON))
+            override.add("dtend", moved.end.astimezone(LONDON))
+            if moved.note:
+                override.add("comment", moved.note)
+            calendar.add_component(override)
+    calendar.add_missing_timezones()
+    return calendar
+
+
+def sessions_calendar(name: str, sessions: Iterable[Session], host: str) -> Calendar:
+    calendar = _calendar(name)
+    for session in sessions:
+        activity = session.activity
+        event = Event()
+        event.add("uid", f"{session.public_id}@{host}")
+        _common(event, activity, full=False)
+        event.add("dtstart", session.start.astimezone(LONDON))
+        event.add("dtend", session.end.astimezone(LONDON))
+        if session.is_cancelled:
+            event.add("status", "CANCELLED")
+        else:
+            event.add("status", "CONFIRMED")
+        if session.note:
+            event.add("comment", session.note)
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar

@@ -1,0 +1,235 @@
+"""Finding sessions: the filters of What's on, the feeds, the widget and the printed sheet.
+
+One form reads the filters from the query string (so a search can be shared
+or bookmarked) and one function turns them into a queryset, so the page, the
+iCalendar feed and the widget always agree.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django import forms
+from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.utils import timezone
+
+from inspiring.areas.forms import PostcodeField
+from inspiring.areas.geography import Place
+from inspiring.areas.models import Area
+from lib.geo import miles_between
+
+from .models import Activity, Category, Session, SupportFeature
+
+MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
+
+DAY_CHOICES = [
+    ("0", "Monday"),
+    ("1", "Tuesday"),
+    ("2", "Wednesday"),
+    ("3", "Thursday"),
+    ("4", "Friday"),
+    ("5", "Saturday"),
+    ("6", "Sunday"),
+]
+# Start minute ranges: morning before 12:00, afternoon before 17:00, evening after.
+TIME_RANGES = {"morning": (0, 720), "afternoon": (720, 1020), "evening": (1020, 1440)}
+TIME_CHOICES = [
+    ("morning", "Morning (before 12pm)"),
+    ("afternoon", "Afternoon (12pm to 5pm)"),
+    ("evening", "Evening (after 5pm)"),
+]
+DISTANCE_CHOICES = [
+    ("", "Any distance"),
+    ("0.6", "1 km (a short walk)"),
+    ("1", "1 mile"),
+    ("2", "2 miles"),
+    ("5", "5 miles"),
+    ("10", "10 miles"),
+]
+SORT_CHOICES = [("date", "Soonest first"), ("distance", "Nearest first")]
+
+
+class WhatsOnForm(forms.Form):
+    q = forms.CharField(
+        label="Search", required=False, max_length=100, help_text="For example, choir or walk"
+    )
+    date_from = forms.DateField(
+        label="From",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}),
+        error_messages={"invalid": "Enter the start date as a real date, like 2026-12-01"},
+    )
+    date_to = forms.DateField(
+        label="To",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}),
+        error_messages={"invalid": "Enter the end date as a real date, like 2026-12-31"},
+    )
+    day = forms.MultipleChoiceField(
+        label="Day", required=False, choices=DAY_CHOICES, widget=forms.CheckboxSelectMultiple
+    )
+    time = forms.MultipleChoiceField(
+        label="Time of day",
+        required=False,
+        choices=TIME_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    category = forms.MultipleChoiceField(
+        label="Type of activity", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    feature = forms.MultipleChoiceField(
+        label="What helps", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    free = forms.BooleanField(label="Free only", required=False)
+    postcode = PostcodeField(label="Near postcode", required=False)
+    within = forms.ChoiceField(label="Distance", required=False, choices=DISTANCE_CHOICES)
+    sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        category = self.fields["category"]
+        feature = self.fields["feature"]
+        assert isinstance(category, forms.MultipleChoiceField)
+        assert isinstance(feature, forms.MultipleChoiceField)
+        category.choices = list(Category.objects.values_list("slug", "name"))
+        feature.choices = list(SupportFeature.objects.values_list("code", "name"))
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be the same as or after the start date")
+        if cleaned.get("within") and not cleaned.get("postcode") and "postcode" not in self.errors:
+            self.add_error("postcode", "Enter a postcode to search by distance")
+        wants_distance = cleaned.get("sort") == "distance"
+        if wants_distance and not cleaned.get("postcode") and "postcode" not in self.errors:
+            self.add_error("postcode", "Enter a postcode to sort by distance")
+        return cleaned
+
+    def filters(self) -> Filters:
+        """The filters; call after is_valid(). An invalid form gives the defaults."""
+        data = self.cleaned_data if self.is_bound and self.is_valid() else {}
+        return Filters(
+            q=data.get("q", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            days=[int(d) for d in data.get("day", [])],
+            times=list(data.get("time", [])),
+            categories=list(data.get("category", [])),
+            features=list(data.get("feature", [])),
+            free=bool(data.get("free")),
+            place=data.get("postcode"),
+            within_miles=float(data["within"]) if data.get("within") else None,
+            sort=data.get("sort") or "date",
+        )
+
+
+@dataclass(frozen=True)
+class Filters:
+    q: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    days: list[int] | None = None
+    times: list[str] | None = None
+    categories: list[str] | None = None
+    features: list[str] | None = None
+    free: bool = False
+    place: Place | None = None
+    within_miles: float | None = None
+    sort: str = "date"
+
+
+def matching_activities(area: Area, filters: Filters) -> QuerySet[Activity, Any]:
+    activities = Activity.objects.visible_in(area).running()
+    if filters.categories:
+        activities = activities.filter(categories__slug__in=filters.categories)
+    for code in filters.features or []:
+        # Every feature asked for, not any of them.
+        activities = activities.filter(support_features__code=code)
+    if filters.free:
+        activities = activities.filter(cost=Activity.Cost.FREE)
+    if filters.q:
+        activities = activities.filter(
+            Q(title__icontains=filters.q)
+            | Q(summary__icontains=filters.q)
+            | Q(description__icontains=filters.q)
+            | Q(organisation__name__icontains=filters.q)
+        )
+    if filters.place is not None and filters.within_miles is not None:
+        # A bounding box the venue indexes can use; the exact radius below.
+        lat, lng = filters.place.latitude, filters.place.longitude
+        dlat = filters.within_miles / MILES_PER_DEGREE
+        dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
+        activities = activities.filter(
+            venue__latitude__range=(lat - dlat, lat + dlat),
+            venue__longitude__range=(lng - dlng, lng + dlng),
+        )
+    return activities.values("pk").distinct()
+
+
+def _distance_squared(place: Place) -> ExpressionWrapper:
+    """Squared distance in degrees of latitude (equirectangular: exact enough within a county)."""
+    scale = math.cos(math.radians(place.latitude))
+    dlat = F("activity__venue__latitude") - place.latitude
+    dlng = (F("activity__venue__longitude") - place.longitude) * scale
+    return ExpressionWrapper(dlat * dlat + dlng * dlng, output_field=FloatField())
+
+
+def search_sessions(
+    area: Area, filters: Filters, *, now: datetime | None = None
+) -> QuerySet[Session]:
+    """Upcoming sessions people in `area` can go to, matching the filters, in order."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    start = max(filters.date_from or today, today)
+    sessions = Session.objects.filter(
+        activity__in=matching_activities(area, filters), local_date__gte=start
+    ).filter(end__gte=now)
+    if filters.date_to:
+        sessions = sessions.filter(local_date__lte=filters.date_to)
+    if filters.days:
+        sessions = sessions.filter(weekday__in=filters.days)
+    if filters.times:
+        by_time = Q()
+        for name in filters.times:
+            low, high = TIME_RANGES[name]
+            by_time |= Q(start_minute__gte=low, start_minute__lt=high)
+        sessions = sessions.filter(by_time)
+    if filters.place is not None:
+        sessions = sessions.annotate(distance_squared=_distance_squared(filters.place))
+        if filters.within_miles is not None:
+            limit = (filters.within_miles / MILES_PER_DEGREE) ** 2
+            sessions = sessions.filter(distance_squared__lte=limit)  # type: ignore[misc]
+        if filters.sort == "distance":
+            return sessions.order_by("distance_squared", "start", "pk")
+    return sessions.order_by("start", "pk")
+
+
+def with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
+    """What a list of sessions shows, in a fixed number of queries."""
+    return sessions.select_related(
+        "activity", "activity__organisation", "activity__venue", "activity__home_area"
+    ).prefetch_related("activity__categories", "activity__support_features")
+
+
+def miles_from(place: Place | None, session: Session) -> float | None:
+    venue = session.activity.venue
+    if place is None or venue is None or session.activity.hide_address:
+        return None
+    return miles_between(place.latitude, place.longitude, venue.latitude, venue.longitude)
+
+
+def distance_label(miles: float) -> str:
+    """Miles, or kilometres under a mile (as walking distances are usually given)."""
+    return f"{miles:.1f} miles" if miles >= 1 else f"{miles * 1.609344:.1f} km"
+
+
+def feed_window(filters: Filters) -> Filters:
+    """Subscription feeds default to the next three months, not the whole horizon."""
+    if filters.date_to is not None:
+        return filters
+    start = filters.date_from or timezone.localdate()
+    return Filters(**{**filters.__dict__, "date_to": start + timedelta(days=92)})

@@ -1,0 +1,1 @@
+"""Directory pages: public, calendar, staff, curation, and the confirmation links."""

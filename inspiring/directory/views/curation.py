@@ -1,0 +1,204 @@
+"""Coordinator pages: approvals, stale listings, reported changes, programme planning."""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+from lib.http import posted
+
+from ..access import editable_activities, get_activity_for_editing, working_area
+from ..actions import ActionRefused, do_approve, do_return
+from ..forms import ReturnForm
+from ..models import Activity, Category, ListingReport, Session
+from ..recurrence import DAY_NAMES
+from ..search import TIME_RANGES
+
+
+@require_capability(Capability.CURATE_DIRECTORY)
+def curation(request: HttpRequest) -> HttpResponse:
+    area = working_area(request)
+    activities = editable_activities(request)
+    live = activities.published()
+    now = timezone.now()
+    confirmed = live.confirmed_since(now - timedelta(days=settings.LISTING_CONFIRM_DAYS)).count()
+    total = live.count()
+    return render(
+        request,
+        "directory/staff/curation.html",
+        {
+            "area": area,
+            "pending": activities.filter(status=Activity.Status.PENDING)
+            .select_related("organisation", "revision_of")
+            .order_by("updated_at"),
+            "stale": live.stale().select_related("organisation").order_by("last_confirmed_at")[:50],
+            "stale_count": live.stale().count(),
+            "reports": ListingReport.objects.filter(
+                activity__in=activities, resolved_at__isnull=True
+            ).select_related("activity", "activity__organisation"),
+            "live_count": total,
+            "confirmed_count": confirmed,
+            "confirmed_share": round(100 * confirmed / total) if total else None,
+            "confirm_days": settings.LISTING_CONFIRM_DAYS,
+            "stale_days": settings.LISTING_STALE_DAYS,
+        },
+    )
+
+
+@require_capability(Capability.CURATE_DIRECTORY)
+def review(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """A submission side by side with what is live now; approve it or send it back."""
+    item = get_activity_for_editing(request, public_id)
+    form = ReturnForm(posted(request))
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "approve":
+                live = do_approve(request, item)
+                messages.success(request, f"{live.title} is published.")
+                return redirect("directory:curation")
+            if form.is_valid():
+                do_return(request, item, note=form.cleaned_data["note"])
+                messages.success(request, f"{item.title} has been sent back to the partner.")
+                return redirect("directory:curation")
+        except ActionRefused as refused:
+            messages.error(request, str(refused))
+            return redirect("directory:curation")
+    changes = []
+    if item.revision_of is not None:
+        from ..actions import ACTIVITY_FIELDS
+
+        for name in ACTIVITY_FIELDS:
+            before, after = getattr(item.revision_of, name), getattr(item, name)
+            if before != after:
+                field = Activity._meta.get_field(name)
+                label = str(getattr(field, "verbose_name", name)).capitalize()
+                changes.append((label, before, after))
+        before_cats = set(item.revision_of.categories.values_list("name", flat=True))
+        after_cats = set(item.categories.values_list("name", flat=True))
+        if before_cats != after_cats:
+            changes.append(
+                ("Categories", ", ".join(sorted(before_cats)), ", ".join(sorted(after_cats)))
+            )
+        before_s = [s.summary for s in item.revision_of.schedules.all()]
+        after_s = [s.summary for s in item.schedules.all()]
+        if before_s != after_s:
+            changes.append(("When", "; ".join(before_s), "; ".join(after_s)))
+    return render(
+        request,
+        "directory/staff/review.html",
+        {
+            "activity": item,
+            "form": form,
+            "changes": changes,
+            "schedules": list(item.schedules.all()),
+        },
+    )
+
+
+@require_POST
+@require_capability(Capability.CURATE_DIRECTORY)
+def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    report = get_object_or_404(
+        ListingReport.objects.filter(activity__in=editable_activities(request)), pk=report_id
+    )
+    report.resolved_at = timezone.now()
+    report.resolved_by_id = request.user.pk
+    report.save(update_fields=["resolved_at", "resolved_by"])
+    audit.record(request, "report.resolved", report.activity, area=report.activity.home_area)
+    messages.success(request, "The report has been marked as dealt with.")
+    return redirect("directory:curation")
+
+
+@require_capability(Capability.CURATE_DIRECTORY)
+def planning(request: HttpRequest) -> HttpResponse:
+    """How the calendar covers the year, with the gaps visible."""
+    area = working_area(request)
+    today = timezone.localdate()
+    start = today.replace(day=1)
+    months = [start + relativedelta(months=n) for n in range(12)]
+    end = start + relativedelta(months=12)
+    sessions = Session.objects.visible_in(area).filter(
+        local_date__gte=start, local_date__lt=end, status=Session.Status.SCHEDULED
+    )
+    # Category x month.
+    by_category: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for row in sessions.values(
+        "activity__categories__name", "local_date__year", "local_date__month"
+    ).annotate(n=Count("pk")):
+        name = row["activity__categories__name"]
+        if name:
+            by_category[name][date(row["local_date__year"], row["local_date__month"], 1)] = row["n"]
+    category_rows = [
+        (c.name, [by_category[c.name][m] for m in months]) for c in Category.objects.all()
+    ]
+    # Day x time of day.
+    slots = {
+        name: Q(start_minute__gte=lo, start_minute__lt=hi) for name, (lo, hi) in TIME_RANGES.items()
+    }
+    counts = sessions.values("weekday").annotate(
+        **{name: Count("pk", filter=condition) for name, condition in slots.items()}
+    )
+    grid = {row["weekday"]: row for row in counts}
+    day_rows = [
+        (DAY_NAMES[d], [grid.get(d, {}).get(name, 0) for name in TIME_RANGES]) for d in range(7)
+    ]
+    # Locality (the venue's town) x category count of activities.
+    localities = (
+        sessions.exclude(activity__venue__isnull=True)
+        .values("activity__venue__town")
+        .annotate(n=Count("pk"), activities=Count("activity", distinct=True))
+        .order_by("-n")
+    )
+    peak = max([n for _, row in category_rows for n in row] or [1]) or 1
+    day_peak = max([n for _, row in day_rows for n in row] or [1]) or 1
+    month_totals = [sum(row[i] for _, row in category_rows) for i in range(len(months))]
+    month_peak = max(month_totals or [1]) or 1
+    return render(
+        request,
+        "directory/staff/planning.html",
+        {
+            "area": area,
+            "months": months,
+            "category_rows": category_rows,
+            "category_peak": peak,
+            "day_rows": day_rows,
+            # Chart geometry (SVG units), computed here so the template only draws.
+            "day_chart": [
+                {
+                    "y": index * 14,
+                    "label": name[:3],
+                    "bars": [
+                        {"x": 40 + slot * 85, "width": round(80 * n / day_peak), "n": n}
+                        for slot, n in enumerate(counts)
+                    ],
+                }
+                for index, (name, counts) in enumerate(day_rows)
+            ],
+            "month_chart": [
+                {
+                    "x": index * 25,
+                    "height": round(80 * n / month_peak),
+                    "y": 90 - round(80 * n / month_peak),
+                    "label": f"{m:%b}",
+                    "n": n,
+                }
+                for index, (m, n) in enumerate(zip(months, month_totals, strict=True))
+            ],
+            "times": list(TIME_RANGES),
+            "localities": localities,
+            "gaps": sum(1 for _, row in category_rows for n in row if n == 0),
+        },
+    )

@@ -1,0 +1,265 @@
+"""Public pages: What's on, activity pages, calendar files, the widget and the printed sheet."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import timedelta
+from itertools import groupby
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views.decorators.clickjacking import xframe_options_exempt
+from weasyprint import HTML
+
+from inspiring.areas.models import Area
+from lib.http import is_htmx
+from lib.text import plain_text
+
+from ..ical import activity_calendar, sessions_calendar
+from ..models import Activity, Session
+from ..search import (
+    Filters,
+    WhatsOnForm,
+    distance_label,
+    feed_window,
+    miles_from,
+    search_sessions,
+    with_details,
+)
+
+PAGE_SIZE = 20
+
+
+def _area(slug: str) -> Area:
+    return get_object_or_404(Area, slug=slug)
+
+
+def _form(request: HttpRequest) -> WhatsOnForm:
+    return WhatsOnForm(request.GET if request.GET else None)
+
+
+def _rows(sessions: list[Session], filters: Filters, area: Area) -> list[dict[str, Any]]:
+    rows = []
+    for session in sessions:
+        miles = miles_from(filters.place, session)
+        rows.append(
+            {
+                "session": session,
+                "activity": session.activity,
+                "distance": distance_label(miles) if miles is not None else "",
+                "shared_from": session.activity.home_area
+                if session.activity.home_area_id != area.pk
+                else None,
+            }
+        )
+    return rows
+
+
+def _by_day(rows: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]]:
+    return [
+        (day, list(items)) for day, items in groupby(rows, key=lambda r: r["session"].local_date)
+    ]
+
+
+@login_not_required
+def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
+    area = _area(slug)
+    form = _form(request)
+    valid = not form.is_bound or form.is_valid()
+    filters = form.filters()
+    sessions = search_sessions(area, filters)
+    page = Paginator(with_details(sessions), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _rows(list(page.object_list), filters, area)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "area": area,
+        "form": form,
+        "valid": valid,
+        "page_obj": page,
+        "rows": rows,
+        "by_distance": filters.sort == "distance" and filters.place is not None,
+        "days": _by_day(rows),
+        "query": query.urlencode(),
+        "query_without_page": f"{query.urlencode()}&" if query else "",
+    }
+    if is_htmx(request) and valid:
+        return render(request, "directory/whats_on.html#results", context)
+    return render(request, "directory/whats_on.html", context)
+
+
+def _visible_activity(area: Area, public_id: uuid.UUID) -> Activity:
+    return get_object_or_404(
+        Activity.objects.visible_in(area).select_related("organisation", "venue", "home_area"),
+        public_id=public_id,
+    )
+
+
+def _json_ld(activity: Activity, sessions: list[Session], request: HttpRequest) -> str:
+    """schema.org Events for the next sessions, as search engines and apps read them."""
+    url = request.build_absolute_uri(activity.get_absolute_url())
+    location: dict[str, Any]
+    if activity.online and activity.venue is None:
+        location = {"@type": "VirtualLocation", "url": url}
+    else:
+        address: dict[str, Any] = {"@type": "PostalAddress", "addressCountry": "GB"}
+        if activity.shows_venue and activity.venue is not None:
+            address.update(
+                streetAddress=activity.venue.address_line_1,
+                addressLocality=activity.venue.town,
+                postalCode=activity.venue.postcode,
+            )
+        else:
+            address["addressLocality"] = activity.place_label
+        location = {"@type": "Place", "name": activity.place_label, "address": address}
+    offers: dict[str, Any] = {"@type": "Offer", "priceCurrency": "GBP", "url": url}
+    offers["price"] = f"{activity.price:.2f}" if activity.price is not None else "0"
+    events = [
+        {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": activity.title,
+            "description": activity.summary,
+            "url": url,
+            "startDate": timezone.localtime(s.start).isoformat(),
+            "endDate": timezone.localtime(s.end).isoformat(),
+            "eventStatus": "https://schema.org/EventCancelled"
+            if s.is_cancelled
+            else (
+                "https://schema.org/EventRescheduled"
+                if s.moved
+                else "https://schema.org/EventScheduled"
+            ),
+            "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
+            if activity.online and activity.venue is None
+            else "https://schema.org/OfflineEventAttendanceMode",
+            "isAccessibleForFree": activity.is_free,
+            "location": location,
+            "organizer": {"@type": "Organization", "name": activity.organisation.name},
+            "offers": offers,
+        }
+        for s in sessions
+    ]
+    # Escaped for a <script> element: no "</" can close it early.
+    return json.dumps(events, ensure_ascii=False).replace("</", "<\\/")
+
+
+@login_not_required
+def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    area = _area(slug)
+    activity = _visible_activity(area, public_id)
+    upcoming = list(Session.objects.filter(activity=activity).upcoming().order_by("start")[:10])
+    return render(
+        request,
+        "directory/activity.html",
+        {
+            "area": area,
+            "activity": activity,
+            "sessions": upcoming,
+            "schedules": list(activity.schedules.all()),
+            "categories": list(activity.categories.all()),
+            "features": list(activity.support_features.all()),
+            "json_ld": _json_ld(activity, upcoming, request),
+            "shared_from": activity.home_area if activity.home_area_id != area.pk else None,
+            "description_text": plain_text(activity.description_html),
+        },
+    )
+
+
+def _ics(calendar: Any, filename: str) -> HttpResponse:
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_not_required
+def activity_ics(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    activity = _visible_activity(_area(slug), public_id)
+    return _ics(activity_calendar(activity, request.get_host()), f"{activity.public_id}.ics")
+
+
+@login_not_required
+def session_ics(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
+    area = _area(slug)
+    session = get_object_or_404(with_details(Session.objects.visible_in(area)), public_id=public_id)
+    return _ics(
+        sessions_calendar(session.activity.title, [session], request.get_host()),
+        f"{session.public_id}.ics",
+    )
+
+
+@login_not_required
+def area_ics(request: HttpRequest, slug: str) -> HttpResponse:
+    """The area's sessions as a subscription feed; the same filters as What's on."""
+    area = _area(slug)
+    form = _form(request)
+    if form.is_bound and not form.is_valid():
+        problems = "; ".join(
+            f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
+        )
+        return HttpResponse(f"Bad filter: {problems}", status=400, content_type="text/plain")
+    sessions = with_details(search_sessions(area, feed_window(form.filters())))
+    calendar = sessions_calendar(area.programme_name, sessions, request.get_host())
+    response = _ics(calendar, f"{area.slug}.ics")
+    response["Content-Disposition"] = f'inline; filename="{area.slug}.ics"'
+    return response
+
+
+@login_not_required
+@xframe_options_exempt
+def widget(request: HttpRequest, slug: str) -> HttpResponse:
+    """A small What's on for other websites to embed (GP practices, partners) in an iframe."""
+    area = _area(slug)
+    form = _form(request)
+    filters = form.filters()
+    try:
+        limit = max(1, min(int(request.GET.get("limit", "5")), 20))
+    except ValueError:
+        limit = 5
+    sessions = list(with_details(search_sessions(area, filters))[:limit])
+    response = render(
+        request,
+        "directory/widget.html",
+        {"area": area, "rows": _rows(sessions, filters, area)},
+    )
+    # Any site may frame the widget (django-csp reads this attribute; see csp.decorators).
+    response._csp_replace = {"frame-ancestors": ["*"]}  # type: ignore[attr-defined]
+    return response
+
+
+@login_not_required
+def printable(request: HttpRequest, slug: str) -> HttpResponse:
+    """A one-page sheet for noticeboards: this week or this month, as HTML or PDF."""
+    area = _area(slug)
+    period = request.GET.get("period", "week")
+    if period not in ("week", "month"):
+        raise Http404("Choose week or month")
+    today = timezone.localdate()
+    end = today + timedelta(days=6 if period == "week" else 30)
+    form = _form(request)
+    base = form.filters()
+    filters = Filters(**{**base.__dict__, "date_from": today, "date_to": end})
+    sessions = list(with_details(search_sessions(area, filters).filter(status="scheduled")))
+    rows = _rows(sessions, filters, area)
+    context = {
+        "area": area,
+        "period": period,
+        "start": today,
+        "end": end,
+        "days": _by_day(rows),
+        "count": len(rows),
+        "site_url": settings.SITE_URL,
+    }
+    if request.GET.get("format") == "pdf":
+        html = render(request, "directory/print_sheet.html", {**context, "pdf": True}).content
+        pdf = HTML(string=html.decode(), base_url=request.build_absolute_uri("/")).write_pdf()
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{area.slug}-{period}.pdf"'
+        return response
+    return render(request, "directory/print_sheet.html", context)

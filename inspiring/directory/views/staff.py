@@ -1,0 +1,314 @@
+"""Staff pages partners and coordinators share: organisations, venues, activities, schedules."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+from lib.http import posted
+
+from ..access import (
+    editable_activities,
+    editable_organisations,
+    get_activity_for_editing,
+    get_organisation_for_editing,
+    get_session_for_editing,
+    get_venue_for_editing,
+    is_curator,
+    needs_approval,
+    usable_venues,
+    working_area,
+)
+from ..actions import (
+    ActionRefused,
+    do_cancel_session,
+    do_delete_schedule,
+    do_move_session,
+    do_restore_session,
+    do_save_activity,
+    do_save_organisation,
+    do_save_schedule,
+    do_save_venue,
+    do_withdraw,
+    working_copy,
+)
+from ..forms import ActivityForm, OrganisationForm, ScheduleForm, SessionForm, VenueForm
+from ..models import Activity, Organisation, Schedule, Session, Venue
+
+EDITORS = (Capability.EDIT_OWN_LISTINGS, Capability.CURATE_DIRECTORY)
+
+
+@require_capability(*EDITORS)
+def listings(request: HttpRequest) -> HttpResponse:
+    """A partner lead's organisations (a coordinator's: the area's), with what needs doing."""
+    organisations = editable_organisations(request).annotate(
+        live=Count("activities", filter=Q(activities__status=Activity.Status.PUBLISHED)),
+        waiting=Count("activities", filter=Q(activities__status=Activity.Status.PENDING)),
+        returned=Count("activities", filter=Q(activities__status=Activity.Status.RETURNED)),
+    )
+    query = request.GET.get("q", "").strip()
+    if query:
+        organisations = organisations.filter(name__icontains=query)
+    page = Paginator(organisations.order_by("name"), 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/staff/listings.html",
+        {
+            "page_obj": page,
+            "q": query,
+            "query_without_page": f"{urlencode({'q': query})}&" if query else "",
+            "curator": is_curator(request),
+        },
+    )
+
+
+@require_capability(*EDITORS)
+def organisation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_organisation_for_editing(request, public_id)
+    activities = (
+        editable_activities(request)
+        .filter(organisation=item, revision_of__isnull=True)
+        .select_related("venue")
+        .prefetch_related("revisions")
+        .order_by("title")
+    )
+    return render(
+        request,
+        "directory/staff/organisation.html",
+        {
+            "organisation": item,
+            "venues": item.venues.all(),
+            "activities": activities,
+            "curator": is_curator(request),
+            "needs_approval": needs_approval(request, item),
+        },
+    )
+
+
+@require_capability(Capability.CURATE_DIRECTORY)
+def organisation_create(request: HttpRequest) -> HttpResponse:
+    return _organisation_form(request, None)
+
+
+@require_capability(*EDITORS)
+def organisation_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    return _organisation_form(request, get_organisation_for_editing(request, public_id))
+
+
+def _organisation_form(request: HttpRequest, item: Organisation | None) -> HttpResponse:
+    area = working_area(request)
+    form = OrganisationForm(posted(request), instance=item, area=area, curator=is_curator(request))
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        do_save_organisation(request, saved, created=item is None)
+        form.save_m2m()
+        messages.success(request, f"{saved.name} has been saved.")
+        return redirect("directory:staff_organisation", public_id=saved.public_id)
+    return render(
+        request, "directory/staff/organisation_form.html", {"form": form, "organisation": item}
+    )
+
+
+@require_capability(*EDITORS)
+def venue_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    owner = get_organisation_for_editing(request, public_id)
+    return _venue_form(request, owner, None)
+
+
+@require_capability(*EDITORS)
+def venue_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    venue = get_venue_for_editing(request, public_id)
+    return _venue_form(request, venue.organisation, venue)
+
+
+def _venue_form(request: HttpRequest, owner: Organisation, venue: Venue | None) -> HttpResponse:
+    form = VenueForm(posted(request), instance=venue)
+    if request.method == "POST" and form.is_valid():
+        saved = form.save(commit=False)
+        saved.organisation = owner
+        do_save_venue(request, saved, created=venue is None)
+        messages.success(request, f"{saved.name} has been saved.")
+        return redirect("directory:staff_organisation", public_id=owner.public_id)
+    return render(
+        request,
+        "directory/staff/venue_form.html",
+        {"form": form, "organisation": owner, "venue": venue},
+    )
+
+
+@require_capability(*EDITORS)
+def activity_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    owner = get_organisation_for_editing(request, public_id)
+    form = ActivityForm(posted(request), venues=usable_venues(request, owner))
+    if request.method == "POST" and form.is_valid():
+        item = form.save(commit=False)
+        item.organisation = owner
+        item = do_save_activity(
+            request,
+            item,
+            categories=list(form.cleaned_data["categories"]),
+            support_features=list(form.cleaned_data["support_features"]),
+            created=True,
+        )
+        messages.success(request, f"{item.title} has been saved. Now add when it happens.")
+        return redirect("directory:staff_schedule_create", public_id=item.public_id)
+    return render(
+        request,
+        "directory/staff/activity_form.html",
+        {
+            "form": form,
+            "organisation": owner,
+            "activity": None,
+            "needs_approval": needs_approval(request, owner),
+        },
+    )
+
+
+@require_capability(*EDITORS)
+def activity(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_activity_for_editing(request, public_id)
+    revision = item.revisions.first() if item.revision_of_id is None else None
+    sessions = (
+        Session.objects.filter(activity=item.revision_of or item).upcoming().order_by("start")
+    )
+    page = Paginator(sessions, 15).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "directory/staff/activity.html",
+        {
+            "activity": item,
+            "revision": revision,
+            "schedules": list(item.schedules.all()),
+            "page_obj": page,
+            "curator": is_curator(request),
+            "needs_approval": needs_approval(request, item.organisation),
+        },
+    )
+
+
+@require_capability(*EDITORS)
+def activity_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    original = get_activity_for_editing(request, public_id)
+    item = working_copy(request, original)
+    form = ActivityForm(
+        posted(request), instance=item, venues=usable_venues(request, item.organisation)
+    )
+    if request.method == "POST" and form.is_valid():
+        saved = do_save_activity(
+            request,
+            form.save(commit=False),
+            categories=list(form.cleaned_data["categories"]),
+            support_features=list(form.cleaned_data["support_features"]),
+            created=False,
+        )
+        if saved.status == Activity.Status.PENDING:
+            messages.success(
+                request, "Your changes have been sent to the coordinator for approval."
+            )
+        else:
+            messages.success(request, f"{saved.title} has been saved.")
+        return redirect("directory:staff_activity", public_id=saved.public_id)
+    return render(
+        request,
+        "directory/staff/activity_form.html",
+        {
+            "form": form,
+            "organisation": item.organisation,
+            "activity": item,
+            "is_revision": item.revision_of_id is not None,
+            "needs_approval": needs_approval(request, item.organisation),
+        },
+    )
+
+
+@require_POST
+@require_capability(*EDITORS)
+def activity_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_activity_for_editing(request, public_id)
+    if item.revision_of_id is not None:
+        raise Http404("Withdraw the listing itself, not a proposed change")
+    do_withdraw(request, item)
+    messages.success(request, f"{item.title} has been withdrawn: it is no longer listed.")
+    return redirect("directory:staff_activity", public_id=item.public_id)
+
+
+@require_capability(*EDITORS)
+def schedule_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = working_copy(request, get_activity_for_editing(request, public_id))
+    return _schedule_form(request, item, None)
+
+
+def _schedule_to_change(
+    request: HttpRequest, public_id: uuid.UUID, schedule_id: int
+) -> tuple[Activity, Schedule]:
+    """The record to change and its schedule: a revision's copy when approval is needed."""
+    original = get_activity_for_editing(request, public_id)
+    item = working_copy(request, original)
+    schedule = get_object_or_404(Schedule, activity=original, pk=schedule_id)
+    if item.pk != original.pk:
+        schedule = get_object_or_404(Schedule, activity=item, copied_from=schedule)
+    return item, schedule
+
+
+@require_capability(*EDITORS)
+def schedule_edit(request: HttpRequest, public_id: uuid.UUID, schedule_id: int) -> HttpResponse:
+    item, schedule = _schedule_to_change(request, public_id, schedule_id)
+    return _schedule_form(request, item, schedule)
+
+
+def _schedule_form(request: HttpRequest, item: Activity, schedule: Schedule | None) -> HttpResponse:
+    initial = ScheduleForm.initial_for(schedule) if schedule else None
+    form = ScheduleForm(posted(request), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = form.apply(schedule or Schedule(activity=item))
+        do_save_schedule(request, saved, created=schedule is None)
+        messages.success(request, f"Saved: {saved.summary}.")
+        return redirect("directory:staff_activity", public_id=item.public_id)
+    return render(
+        request,
+        "directory/staff/schedule_form.html",
+        {"form": form, "activity": item, "schedule": schedule},
+    )
+
+
+@require_POST
+@require_capability(*EDITORS)
+def schedule_delete(request: HttpRequest, public_id: uuid.UUID, schedule_id: int) -> HttpResponse:
+    item, schedule = _schedule_to_change(request, public_id, schedule_id)
+    do_delete_schedule(request, schedule)
+    messages.success(request, "The schedule has been removed.")
+    return redirect("directory:staff_activity", public_id=item.public_id)
+
+
+@require_capability(*EDITORS)
+def session_change(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    session = get_session_for_editing(request, public_id)
+    form = SessionForm(posted(request), initial={"note": session.note})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["action"] == "cancel":
+                do_cancel_session(request, session, note=data["note"])
+                messages.success(request, "The session has been cancelled.")
+            elif data["action"] == "move":
+                do_move_session(
+                    request, session, start=data["start"], end=data["end"], note=data["note"]
+                )
+                messages.success(request, "The session has been moved.")
+            else:
+                do_restore_session(request, session)
+                messages.success(request, "The session is back as scheduled.")
+        except ActionRefused as refused:
+            form.add_error(None, str(refused))
+        else:
+            return redirect("directory:staff_activity", public_id=session.activity.public_id)
+    return render(request, "directory/staff/session_form.html", {"form": form, "session": session})

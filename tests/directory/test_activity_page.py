@@ -1,0 +1,168 @@
+"""Activity pages, schema.org JSON-LD, and .ics files checked with an independent expander."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+import recurring_ical_events
+from django.test import Client
+from icalendar import Calendar
+
+from inspiring.directory.models import Activity, Session
+
+from .builders import Directory
+from .conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today(frozen_today: None) -> None:
+    """These pages start from now: pin it to the directory's fixed today."""
+
+
+def page(client: Client, item: Activity, area: str = "ashfield") -> Any:
+    return client.get(f"/{area}/activities/{item.public_id}/")
+
+
+def test_the_activity_page_shows_everything_a_person_needs(
+    client: Client, directory: Directory
+) -> None:
+    response = page(client, directory.knitting)
+    assert response.status_code == 200
+    html = response.text
+    for text in (
+        "Knit and Natter",
+        "Kirkby Knit and Natter",
+        "Every Tuesday, 10:00 to 12:00",
+        "Tuesday 3 March, 10:00",
+        "Kirkby Community Hall",
+        "NG17 7AE",
+        "Step-free access",
+        "Come alone welcome",
+        "Your first visit",
+        "Last confirmed by",
+        "Add every session to your calendar",
+    ):
+        assert text in html, text
+
+
+def test_json_ld_describes_the_next_sessions_as_schema_org_events(
+    client: Client, directory: Directory
+) -> None:
+    html = page(client, directory.singing, "newark-and-sherwood").text
+    found = re.search(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S)
+    assert found is not None
+    events = json.loads(found.group(1))
+    assert len(events) == 10
+    first = events[0]
+    assert first["@type"] == "Event" and first["@context"] == "https://schema.org"
+    assert first["name"] == "Community Choir"
+    assert first["startDate"] == "2026-03-05T19:00:00+00:00"
+    assert first["eventStatus"] == "https://schema.org/EventScheduled"
+    assert first["location"]["address"]["postalCode"] == "NG24 1AA"
+    assert first["offers"]["price"] == "3.00" and first["offers"]["priceCurrency"] == "GBP"
+    assert first["isAccessibleForFree"] is False
+
+
+def test_an_activity_not_shared_with_the_area_is_404(client: Client, directory: Directory) -> None:
+    # Newark and Sherwood does not share with Ashfield.
+    assert page(client, directory.singing, "ashfield").status_code == 404
+    assert page(client, directory.walk, "ashfield").status_code == 200  # Mansfield does
+
+
+def test_an_unpublished_activity_is_404(client: Client, directory: Directory) -> None:
+    Activity.objects.filter(pk=directory.knitting.pk).update(status="pending")
+    assert page(client, directory.knitting).status_code == 404
+
+
+def test_scripts_in_a_description_never_reach_the_page(
+    client: Client, directory: Directory
+) -> None:
+    directory.knitting.description = (
+        "Come and knit! <script>alert('x')</script> [click](javascript:alert(1)) "
+        '<img src=x onerror="alert(1)">'
+    )
+    directory.knitting.save()
+    html = page(client, directory.knitting).text
+    assert "<script>alert" not in html
+    assert 'href="javascript' not in html
+    assert "<img src=x" not in html
+    assert "Come and knit!" in html
+
+
+def test_a_hidden_address_shows_only_the_locality(client: Client, directory: Directory) -> None:
+    directory.knitting.hide_address = True
+    directory.knitting.locality = "Kirkby-in-Ashfield"
+    directory.knitting.save()
+    html = page(client, directory.knitting).text
+    assert "NG17 7AE" not in html
+    assert "In Kirkby-in-Ashfield" in html
+
+
+def expand(ics: bytes, start: date, end: date) -> list[Any]:
+    return recurring_ical_events.of(Calendar.from_ical(ics)).between(start, end)
+
+
+def test_the_activity_ics_gives_the_same_sessions_as_the_site(
+    client: Client, directory: Directory
+) -> None:
+    sessions = list(Session.objects.filter(activity=directory.knitting).order_by("start"))
+    cancelled, moved = sessions[2], sessions[3]
+    cancelled.status = "cancelled"
+    cancelled.save()
+    moved.set_times(moved.start + timedelta(hours=3), moved.end + timedelta(hours=3))
+    moved.moved = True
+    moved.save()
+    response = client.get(f"/ashfield/activities/{directory.knitting.public_id}/calendar.ics")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    assert calendar.get("version") == "2.0"
+    assert any(c.name == "VTIMEZONE" for c in calendar.walk())
+    events = expand(response.content, TODAY, date(2027, 4, 3))
+    ical_starts = sorted(e.start for e in events)
+    site_starts = sorted(s.start for s in sessions if s.status != "cancelled")
+    assert ical_starts == site_starts
+    assert all(e.start.tzinfo is not None for e in events)
+
+
+def test_the_area_feed_takes_the_same_filters(client: Client, directory: Directory) -> None:
+    everything = client.get("/ashfield/calendar.ics")
+    assert everything.status_code == 200
+    titles = {str(e["SUMMARY"]) for e in Calendar.from_ical(everything.content).walk("VEVENT")}
+    assert titles == {"Knit and Natter", "Saturday Health Walk"}
+    walks = client.get("/ashfield/calendar.ics", {"category": "walking"})
+    titles = {str(e["SUMMARY"]) for e in Calendar.from_ical(walks.content).walk("VEVENT")}
+    assert titles == {"Saturday Health Walk"}
+    # Three months by default: about 13 Tuesdays and 13 Saturdays.
+    count = len(Calendar.from_ical(everything.content).walk("VEVENT"))
+    assert 24 <= count <= 28
+
+
+def test_a_bad_feed_filter_is_a_400_that_says_why(client: Client, directory: Directory) -> None:
+    response = client.get("/ashfield/calendar.ics", {"date_from": "yesterday"})
+    assert response.status_code == 400
+    assert "date_from" in response.text
+
+
+def test_a_session_ics_and_a_cancelled_session(client: Client, directory: Directory) -> None:
+    session = Session.objects.filter(activity=directory.walk).order_by("start").first()
+    assert session is not None
+    session.status = "cancelled"
+    session.save()
+    response = client.get(f"/ashfield/sessions/{session.public_id}/calendar.ics")
+    event = Calendar.from_ical(response.content).events[0]
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert event.start == session.start
+    assert (
+        client.get(f"/newark-and-sherwood/sessions/{session.public_id}/calendar.ics").status_code
+        == 200
+    )
+    choir = Session.objects.filter(activity=directory.singing).first()
+    assert choir is not None
+    assert client.get(f"/ashfield/sessions/{choir.public_id}/calendar.ics").status_code == 404

@@ -1,0 +1,138 @@
+"""Listings stay current: emailed one-click links, no sign-in; stale listings flagged."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from inspiring.directory.confirmation import (
+    confirmation_token,
+    due_for_request,
+    send_confirmation_requests,
+)
+from inspiring.directory.models import Activity, ListingReport
+from tests.conftest import sign_in
+from tests.personas import Personas
+
+from .builders import Directory
+
+pytestmark = pytest.mark.django_db
+
+
+def age(item: Activity, days: int) -> None:
+    Activity.objects.filter(pk=item.pk).update(
+        last_confirmed_at=timezone.now() - timedelta(days=days)
+    )
+    item.refresh_from_db()
+
+
+def test_groups_are_emailed_once_as_listings_near_their_date(directory: Directory) -> None:
+    directory.knit.email = "knit@example.org"
+    directory.knit.save()
+    age(directory.knitting, 80)  # due at 90 days: asked 14 days early
+    age(directory.walk, 10)
+    assert [a.title for a in due_for_request()] == ["Knit and Natter"]
+    result = send_confirmation_requests()
+    assert result["listings_asked"] == 1
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert message.to == ["knit@example.org"]
+    assert "Knit and Natter" in message.body
+    assert "/listings/confirm/" in message.body
+    # Not asked again the next night.
+    assert send_confirmation_requests()["listings_asked"] == 0
+    assert len(mail.outbox) == 1
+
+
+def test_a_group_without_an_email_address_is_counted_not_emailed(directory: Directory) -> None:
+    age(directory.knitting, 100)
+    result = send_confirmation_requests()
+    assert result["no_email"] == 1 and len(mail.outbox) == 0
+
+
+def test_one_click_confirms_the_listing_without_signing_in(
+    client: Client, directory: Directory
+) -> None:
+    age(directory.knitting, 120)
+    url = f"/listings/confirm/{confirmation_token(directory.knitting)}/"
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "Is this listing still right?" in page.text
+    assert "Every Tuesday" in page.text
+    response = client.post(url, {"answer": "same"})
+    assert "Thank you" in response.text
+    directory.knitting.refresh_from_db()
+    assert timezone.now() - directory.knitting.last_confirmed_at < timedelta(minutes=1)
+    assert directory.knitting.last_confirmed_by == "Kirkby Knit and Natter"
+    assert (
+        "Last confirmed by Kirkby Knit and Natter on"
+        in client.get(f"/ashfield/activities/{directory.knitting.public_id}/").text
+    )
+
+
+def test_something_has_changed_goes_to_the_coordinator(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    url = f"/listings/confirm/{confirmation_token(directory.knitting)}/"
+    empty = client.post(url, {"answer": "changed", "message": ""})
+    assert "Tell us what has changed" in empty.text
+    assert not ListingReport.objects.exists()
+    client.post(url, {"answer": "changed", "message": "We now meet on Wednesdays."})
+    report = ListingReport.objects.get()
+    assert report.message == "We now meet on Wednesdays."
+    sign_in(client, personas.coordinator)
+    curation = client.get("/staff/curation/")
+    assert "We now meet on Wednesdays." in curation.text
+    client.post(f"/staff/curation/reports/{report.pk}/resolve/")
+    report.refresh_from_db()
+    assert report.resolved_by == personas.coordinator
+
+
+def test_a_tampered_or_expired_link_explains_itself(
+    client: Client, directory: Directory, settings: Any
+) -> None:
+    token = confirmation_token(directory.knitting)
+    bad = client.get(f"/listings/confirm/{token[:-3]}xyz/")
+    assert bad.status_code == 410
+    assert "not complete or not right" in bad.text
+    settings.CONFIRMATION_LINK_DAYS = 0
+    expired = client.get(f"/listings/confirm/{token}/")
+    assert expired.status_code == 410
+    assert "This link has expired" in expired.text
+
+
+def test_a_withdrawn_listing_has_nothing_to_confirm(client: Client, directory: Directory) -> None:
+    token = confirmation_token(directory.knitting)
+    Activity.objects.filter(pk=directory.knitting.pk).update(status="withdrawn")
+    response = client.get(f"/listings/confirm/{token}/")
+    assert response.status_code == 410
+    assert "no longer published" in response.text
+
+
+def test_the_coordinator_sees_stale_listings_and_the_share_confirmed(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 200)
+    sign_in(client, personas.coordinator)
+    html = client.get("/staff/curation/").text
+    assert "Stale listings" in html
+    stale_section = html.split('<h2 class="nhsuk-heading-m">Stale listings</h2>')[1]
+    assert "Knit and Natter" in stale_section
+    assert "0%" in html  # Ashfield's one published listing is not confirmed within 90 days
+    assert Activity.objects.stale().filter(pk=directory.knitting.pk).exists()
+
+
+def test_the_email_link_works(client: Client, directory: Directory) -> None:
+    directory.knit.email = "knit@example.org"
+    directory.knit.save()
+    age(directory.knitting, 85)
+    send_confirmation_requests()
+    link = re.search(r"http://testserver(/listings/confirm/\S+/)", str(mail.outbox[0].body))
+    assert link is not None
+    assert client.get(link.group(1)).status_code == 200

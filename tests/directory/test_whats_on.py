@@ -1,0 +1,171 @@
+"""Public What's on: filters in the URL, sharing between areas, distance, paging, bad input."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.test import Client
+
+from inspiring.directory.materialise import materialise_all
+from inspiring.directory.models import Activity, Session
+from inspiring.directory.recurrence import LONDON
+
+from .builders import Directory, activity, weekly
+from .conftest import TODAY
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _today(frozen_today: None) -> None:
+    """These pages start from now: pin it to the directory's fixed today."""
+
+
+def titles(response: Any) -> list[str]:
+    return [row["activity"].title for row in response.context["rows"]]
+
+
+def test_an_area_sees_its_own_and_shared_activities(client: Client, directory: Directory) -> None:
+    # Mansfield shares with Ashfield; Newark and Sherwood shares with no one but Mansfield.
+    found = set(titles(client.get("/ashfield/whats-on/")))
+    assert found == {"Knit and Natter", "Saturday Health Walk"}
+    found = set(titles(client.get("/newark-and-sherwood/whats-on/")))
+    assert found == {"Community Choir", "Saturday Health Walk"}
+
+
+def test_a_shared_activity_is_labelled_with_its_home_area(
+    client: Client, directory: Directory
+) -> None:
+    html = client.get("/ashfield/whats-on/").text
+    assert "Inspiring Mansfield" in html  # the walk is Mansfield's
+
+
+def test_sessions_come_soonest_first_grouped_by_day(client: Client, directory: Directory) -> None:
+    response = client.get("/ashfield/whats-on/")
+    starts = [row["session"].start for row in response.context["rows"]]
+    assert starts == sorted(starts)
+    assert "Tuesday 3 March" in response.text
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ({"day": "5"}, {"Saturday Health Walk"}),
+        ({"time": "morning"}, {"Knit and Natter", "Saturday Health Walk"}),
+        ({"time": "evening"}, set()),
+        ({"category": "walking"}, {"Saturday Health Walk"}),
+        ({"category": ["walking", "arts-and-crafts"]}, {"Knit and Natter", "Saturday Health Walk"}),
+        ({"feature": "come-alone-welcome"}, {"Knit and Natter"}),
+        ({"feature": ["come-alone-welcome", "outdoors"]}, set()),
+        ({"q": "knit"}, {"Knit and Natter"}),
+        ({"q": "Mansfield Walkers"}, {"Saturday Health Walk"}),
+    ],
+)
+def test_filters(client: Client, directory: Directory, query: dict, expected: set[str]) -> None:
+    assert set(titles(client.get("/ashfield/whats-on/", query))) == expected
+
+
+def test_free_only_and_dates(client: Client, directory: Directory) -> None:
+    assert set(titles(client.get("/newark-and-sherwood/whats-on/", {"free": "on"}))) == {
+        "Saturday Health Walk"
+    }
+    one_day = {"date_from": "2026-03-07", "date_to": "2026-03-07"}
+    response = client.get("/ashfield/whats-on/", one_day)
+    assert titles(response) == ["Saturday Health Walk"]
+
+
+def test_distance_from_a_postcode(client: Client, directory: Directory) -> None:
+    # From Kirkby-in-Ashfield (the knitting group's hall): the Mansfield walk is about 5 miles.
+    near = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "within": "2"})
+    assert set(titles(near)) == {"Knit and Natter"}
+    wide = client.get(
+        "/ashfield/whats-on/", {"postcode": "ng177ae", "within": "10", "sort": "distance"}
+    )
+    rows = wide.context["rows"]
+    assert rows[0]["activity"].title == "Knit and Natter"
+    assert rows[0]["distance"].endswith("km")  # under a mile: given in kilometres
+    assert "away" in wide.text
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"postcode": "NG17"}, "Enter a full postcode"),
+        ({"within": "2"}, "Enter a postcode to search by distance"),
+        ({"sort": "distance"}, "Enter a postcode to sort by distance"),
+        ({"date_from": "2026-03-10", "date_to": "2026-03-01"}, "The end date must be the same"),
+        ({"date_from": "not a date"}, "Enter the start date as a real date"),
+        ({"day": "9"}, "Select a valid choice"),
+        ({"within": "1000"}, "Select a valid choice"),
+    ],
+)
+def test_bad_filters_get_a_message_and_the_unfiltered_list(
+    client: Client, directory: Directory, query: dict, message: str
+) -> None:
+    response = client.get("/ashfield/whats-on/", query)
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert message in response.text
+    assert titles(response)  # the page still lists what's on
+
+
+def test_pending_withdrawn_and_paused_activities_are_not_listed(
+    client: Client, directory: Directory, personas: Any
+) -> None:
+    hidden = activity(directory.knit, "Secret Pending", at=directory.hall, status="pending")
+    weekly(hidden, "WE", time(10), time(11), from_date=TODAY)
+    Activity.objects.filter(pk=directory.walk.pk).update(capacity_status="paused")
+    materialise_all(today=TODAY)
+    assert set(titles(client.get("/ashfield/whats-on/"))) == {"Knit and Natter"}
+
+
+def test_a_cancelled_session_is_shown_as_cancelled(client: Client, directory: Directory) -> None:
+    session = Session.objects.filter(activity=directory.knitting).order_by("start").first()
+    assert session is not None
+    session.status, session.note = "cancelled", "Hall closed"
+    session.save()
+    html = client.get("/ashfield/whats-on/").text
+    assert "Cancelled" in html and "Hall closed" in html
+
+
+def test_paging_keeps_the_filters_and_queries_stay_constant(
+    client: Client, directory: Directory, django_assert_max_num_queries: Any
+) -> None:
+    first = client.get("/ashfield/whats-on/", {"category": "arts-and-crafts"})
+    assert first.context["page_obj"].paginator.num_pages > 1
+    assert 'href="?category=arts-and-crafts&amp;page=2"' in first.text
+    client.get("/ashfield/whats-on/")
+    with django_assert_max_num_queries(12) as few:
+        client.get("/ashfield/whats-on/")
+    for n in range(15):
+        more = activity(directory.knit, f"Extra {n}", at=directory.hall, features=("small-group",))
+        weekly(more, "MO", time(9), time(10), from_date=TODAY)
+    materialise_all(today=TODAY)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get("/ashfield/whats-on/")
+
+
+def test_htmx_gets_the_results_only(client: Client, directory: Directory) -> None:
+    response = client.get("/ashfield/whats-on/", {"day": "1"}, HTTP_HX_REQUEST="true")
+    assert response.text.lstrip().startswith('<div id="whats-on-results">')
+    assert "<html" not in response.text
+
+
+def test_an_unknown_area_is_404(client: Client, directory: Directory) -> None:
+    assert client.get("/nowhere/whats-on/").status_code == 404
+
+
+def test_nothing_found_says_what_to_try(client: Client, directory: Directory) -> None:
+    html = client.get("/ashfield/whats-on/", {"q": "underwater basket weaving"}).text
+    assert "No sessions match these filters" in html
+    assert "Try fewer filters" in html
+
+
+def test_sessions_already_over_today_are_not_shown(client: Client, directory: Directory) -> None:
+    later = datetime.combine(TODAY + timedelta(days=1), time(13), tzinfo=LONDON)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        rows = client.get("/ashfield/whats-on/").context["rows"]
+    assert all(row["session"].end >= later for row in rows)
