@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
@@ -266,7 +267,9 @@ def schedule_edit(request: HttpRequest, public_id: uuid.UUID, schedule_id: int) 
 
 
 def _schedule_form(request: HttpRequest, item: Activity, schedule: Schedule | None) -> HttpResponse:
-    initial = ScheduleForm.initial_for(schedule) if schedule else None
+    initial = (
+        ScheduleForm.initial_for(schedule) if schedule else {"start_date": timezone.localdate()}
+    )
     form = ScheduleForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         saved = form.apply(schedule or Schedule(activity=item))
