@@ -160,6 +160,11 @@ def main() -> None:
         f"({sessions / first:,.0f} sessions a second)"
     )
     timed("all schedules again (compared, nothing to write)", lambda: materialise_all())
+    # Fresh statistics, as autovacuum (PostgreSQL) or a periodic ANALYZE would
+    # give a live database; without them the planner guesses badly after a
+    # bulk load (seconds instead of milliseconds here).
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
     area = Area.objects.get(slug="ashfield")
     today = timezone.localdate()
