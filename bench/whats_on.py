@@ -27,6 +27,7 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -120,7 +121,7 @@ def floor_query(
         ORDER BY s.start, s.id
         LIMIT 20
     """  # noqa: S608
-    params = [
+    params: list[Any] = [
         *areas,
         CATEGORY,
         lat - dlat,

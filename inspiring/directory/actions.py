@@ -28,6 +28,7 @@ from .models import (
     SupportFeature,
     Venue,
 )
+from .recurrence import local_datetime
 from .tasks import materialise_activity_sessions
 
 # The fields a revision carries back to the live activity when approved.
@@ -108,6 +109,15 @@ def do_save_venue(request: HttpRequest, venue: Venue, *, created: bool) -> None:
 
 
 # --- Activities --------------------------------------------------------------------
+
+
+def current_copy(request: HttpRequest, activity: Activity) -> Activity:
+    """What a change page should show: a waiting revision if there is one, else the activity.
+
+    Never creates anything (a GET must not change state)."""
+    if activity.revision_of_id is None and needs_approval(request, activity.organisation):
+        return activity.revisions.first() or activity
+    return activity
 
 
 def working_copy(request: HttpRequest, activity: Activity) -> Activity:
@@ -202,9 +212,17 @@ def _apply_revision(revision: Activity) -> Activity:
             setattr(target, name, getattr(proposed, name))
         target.save()
         kept.add(target.pk)
-    Schedule.objects.filter(activity=activity).exclude(pk__in=kept).delete()
+    _delete_schedules(Schedule.objects.filter(activity=activity).exclude(pk__in=kept))
     revision.delete()
     return activity
+
+
+def _delete_schedules(schedules: Iterable[Schedule]) -> None:
+    """Remove schedules and their sessions from today on; earlier sessions stay as history."""
+    today = timezone.localdate()
+    for schedule in schedules:
+        Session.objects.filter(schedule=schedule, occurrence_date__gte=today).delete()
+        schedule.delete()  # past sessions keep their place, with no schedule
 
 
 def do_approve(request: HttpRequest, activity: Activity) -> Activity:
@@ -213,6 +231,12 @@ def do_approve(request: HttpRequest, activity: Activity) -> Activity:
         if activity.status != Activity.Status.PENDING:
             raise ActionRefused("Only an activity waiting for approval can be approved.")
         if activity.revision_of_id is not None:
+            assert activity.revision_of is not None
+            if activity.revision_of.status != Activity.Status.PUBLISHED:
+                raise ActionRefused(
+                    "The listing this change is for is no longer published. Ask the partner "
+                    "to add it again if it is running."
+                )
             live = _apply_revision(activity)
             _publish(request, live)
             live.save()
@@ -242,6 +266,8 @@ def do_return(request: HttpRequest, activity: Activity, *, note: str) -> Activit
 
 def do_withdraw(request: HttpRequest, activity: Activity) -> Activity:
     with transaction.atomic():
+        # A change waiting for approval must not bring a withdrawn listing back.
+        activity.revisions.all().delete()
         activity.status = Activity.Status.WITHDRAWN
         activity.save(update_fields=["status", "updated_at"])
         audit.record(request, "activity.withdrawn", activity, area=activity.home_area)
@@ -274,7 +300,7 @@ def do_delete_schedule(request: HttpRequest, schedule: Schedule) -> None:
     activity = schedule.activity
     with transaction.atomic():
         summary = schedule.summary
-        schedule.delete()
+        _delete_schedules([schedule])
         audit.record(
             request,
             "schedule.changed",
@@ -298,10 +324,18 @@ def do_cancel_session(request: HttpRequest, session: Session, *, note: str) -> S
 
 
 def do_restore_session(request: HttpRequest, session: Session) -> Session:
+    """Back as the schedule has it: not cancelled, and at the scheduled time if it was moved."""
     with transaction.atomic():
         session.status = Session.Status.SCHEDULED
         session.note = ""
-        session.save(update_fields=["status", "note", "updated_at"])
+        if session.moved and session.schedule is not None:
+            schedule = session.schedule
+            session.set_times(
+                local_datetime(session.occurrence_date, schedule.start_time),
+                local_datetime(session.occurrence_date, schedule.end_time),
+            )
+            session.moved = False
+        session.save()
         audit.record(request, "session.restored", session, area=session.activity.home_area)
     return session
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from datetime import date, datetime, time
 from itertools import groupby
@@ -17,6 +18,8 @@ from .recurrence import DAY_NAMES, LONDON
 from .search import Filters, search_sessions, with_details
 
 MAX_MONTHS = 13
+logger = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def _progress(booklet: Booklet, percent: int, stage: str) -> None:
@@ -78,10 +81,12 @@ def build(booklet: Booklet) -> Booklet:
         document = HTML(string=html, base_url=settings.SITE_URL).render()
         _progress(booklet, 80, "Writing the PDF")
         pdf = document.write_pdf()
-    except Exception as exc:
+    except Exception:
+        # Whatever went wrong is logged for the team; the public sees a plain message.
+        logger.exception("Booklet %s could not be made", booklet.public_id)
         Booklet.objects.filter(pk=booklet.pk).update(
             status=Booklet.Status.FAILED,
-            error=str(exc)[:300],
+            error="Something went wrong while making the PDF. Try again in a few minutes.",
             finished_at=timezone.now(),
             stage="",
         )

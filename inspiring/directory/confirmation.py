@@ -6,12 +6,14 @@ timestamped: it works for CONFIRMATION_LINK_DAYS, for that one listing only.
 
 from __future__ import annotations
 
+import logging
+import smtplib
 from collections import defaultdict
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.mail import send_mail
+from django.core.mail import BadHeaderError, send_mail
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,6 +22,7 @@ from django.utils import timezone
 from .models import Activity, Organisation
 
 _SALT = "inspiring.directory.confirm-listing"
+logger = logging.getLogger(__name__)
 # Ask this many days before a listing is due, so groups have time to answer.
 ASK_DAYS_EARLY = 14
 
@@ -85,7 +88,7 @@ def send_confirmation_requests(now: datetime | None = None) -> dict[str, int]:
     by_organisation: dict[Organisation, list[Activity]] = defaultdict(list)
     for activity in due_for_request(now):
         by_organisation[activity.organisation].append(activity)
-    sent = skipped = 0
+    sent = skipped = failed = 0
     for organisation, activities in by_organisation.items():
         recipient = organisation.email or next(
             (a.contact_email for a in activities if a.contact_email), ""
@@ -98,14 +101,27 @@ def send_confirmation_requests(now: datetime | None = None) -> dict[str, int]:
             "items": [(a, confirmation_url(a)) for a in activities],
             "days": settings.CONFIRMATION_LINK_DAYS,
         }
-        send_mail(
-            subject=f"Are your listings still right? ({organisation.name})",
-            message=render_to_string("directory/email/confirm_listings.txt", context),
-            from_email=None,
-            recipient_list=[recipient],
-        )
+        # One line, whatever the organisation's name holds (a header cannot have newlines).
+        subject = " ".join(f"Are your listings still right? ({organisation.name})".split())
+        try:
+            send_mail(
+                subject=subject,
+                message=render_to_string("directory/email/confirm_listings.txt", context),
+                from_email=None,
+                recipient_list=[recipient],
+            )
+        except (smtplib.SMTPException, OSError, BadHeaderError) as exc:
+            # One organisation's failure must not stop the others being asked.
+            logger.warning("Confirmation email to %s not sent: %s", organisation.pk, exc)
+            failed += len(activities)
+            continue
         Activity.objects.filter(pk__in=[a.pk for a in activities]).update(
             confirmation_requested_at=now
         )
         sent += len(activities)
-    return {"organisations": len(by_organisation), "listings_asked": sent, "no_email": skipped}
+    return {
+        "organisations": len(by_organisation),
+        "listings_asked": sent,
+        "no_email": skipped,
+        "failed": failed,
+    }

@@ -352,7 +352,12 @@ class ScheduleForm(forms.Form):
             initial["days"] = (
                 days.split(",") if days else [DAY_CODES[schedule.start_date.weekday()]]
             )
-        elif simple and parts["FREQ"] == "MONTHLY" and re.fullmatch(r"-?[1-4][A-Z]{2}", days):
+        elif (
+            simple
+            and parts["FREQ"] == "MONTHLY"
+            and parts.get("INTERVAL", "1") == "1"
+            and re.fullmatch(r"-?[1-4][A-Z]{2}", days)
+        ):
             initial["frequency"] = "monthly"
             initial["month_week"], initial["month_day"] = days[:-2], days[-2:]
         else:
@@ -404,6 +409,12 @@ class ScheduleForm(forms.Form):
             self.add_error("until", "The last date must be the same as or after the first date")
         frequency = cleaned.get("frequency")
         days = cleaned.get("days") or []
+        if start_date and any(d < start_date.isoformat() for d in cleaned.get("extra") or []):
+            self.add_error("extra", "Extra dates must be on or after the first date")
+        if until and frequency == "custom":
+            self.add_error("until", "For a custom RRULE, put the last date in it (UNTIL=20270731)")
+        if until and frequency == "once":
+            self.add_error("until", "A one-off has no last date: leave it empty")
         rule = ""
         if frequency in ("weekly", "fortnightly"):
             if not days:

@@ -13,6 +13,7 @@ withdrawn, a revision) the future sessions are removed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,11 +27,13 @@ from .models import Activity, Schedule, Session
 from .recurrence import occurrences
 
 BATCH = 500
+logger = logging.getLogger(__name__)
 
 
 @dataclass
 class MaterialiseReport:
     schedules: int = 0
+    failed: int = 0
     created: int = 0
     updated: int = 0
     deleted: int = 0
@@ -38,6 +41,7 @@ class MaterialiseReport:
 
     def add(self, other: MaterialiseReport) -> None:
         self.schedules += other.schedules
+        self.failed += other.failed
         self.created += other.created
         self.updated += other.updated
         self.deleted += other.deleted
@@ -79,16 +83,27 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         activity = schedule.activity
         if activity.status != Activity.Status.PUBLISHED or activity.revision_of_id is not None:
             continue  # its future sessions are deleted below
-        for occurrence in occurrences(
-            start_date=schedule.start_date,
-            start_time=schedule.start_time,
-            end_time=schedule.end_time,
-            rule=schedule.rrule,
-            exdates=schedule.excluded_dates,
-            rdates=schedule.extra_dates,
-            window_start=start,
-            window_end=end,
-        ):
+        try:
+            expected = occurrences(
+                start_date=schedule.start_date,
+                start_time=schedule.start_time,
+                end_time=schedule.end_time,
+                rule=schedule.rrule,
+                exdates=schedule.excluded_dates,
+                rdates=schedule.extra_dates,
+                window_start=start,
+                window_end=end,
+            )
+        except (ValueError, TypeError):
+            # One unusable rule (imported, say) must not stop every other schedule's
+            # sync: log it, leave its sessions as they are, carry on.
+            logger.exception(
+                "Schedule %s of activity %s cannot be expanded", schedule.pk, activity.pk
+            )
+            report.failed += 1
+            wanted.update(key for key in existing if key[0] == schedule.pk)
+            continue
+        for occurrence in expected:
             key = (schedule.pk, occurrence.date)
             wanted.add(key)
             current = existing.get(key)
@@ -111,7 +126,9 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         if stale:
             for index in range(0, len(stale), BATCH):
                 Session.objects.filter(pk__in=stale[index : index + BATCH]).delete()
-        Session.objects.bulk_create(to_create, batch_size=BATCH)
+        # ignore_conflicts: a sync running at the same time (the nightly roll-forward
+        # and a change, say) may have just made the same session; keep one.
+        Session.objects.bulk_create(to_create, batch_size=BATCH, ignore_conflicts=True)
         Session.objects.bulk_update(
             to_update, ["start", "end", "local_date", "weekday", "start_minute"], batch_size=BATCH
         )

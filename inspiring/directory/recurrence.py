@@ -9,9 +9,11 @@ in Python builds on.
 
 from __future__ import annotations
 
+import calendar
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
@@ -81,13 +83,55 @@ def normalise_rrule(text: str) -> str:
         )
     if "UNTIL" in parts and "COUNT" in parts:
         raise RecurrenceError("Give an end date (UNTIL) or a number of times (COUNT), not both")
+    for name, low, high in (("INTERVAL", 1, 99), ("COUNT", 1, 1000)):
+        number = parts.get(name)
+        if number is not None and (not number.isdigit() or not low <= int(number) <= high):
+            raise RecurrenceError(f"{name} must be a whole number from {low} to {high}")
+    if "UNTIL" in parts:
+        parts["UNTIL"] = _local_until(parts["UNTIL"])
+    _refuse_impossible_dates(parts)
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
         # Expansion is in naive local wall-clock time by design (see the module docstring).
-        rrulestr(canonical, dtstart=datetime(2026, 1, 1, 10, 0))  # noqa: DTZ001
+        reference = datetime(2026, 1, 1, 10, 0)  # noqa: DTZ001
+        expanded = rrulestr(_naive_until(canonical), dtstart=reference)
+        # A rule must happen within five years of starting.
+        ahead = expanded.between(reference, reference + timedelta(days=5 * 366), inc=True)
     except (ValueError, TypeError) as exc:
         raise RecurrenceError(f"The rule is not valid RFC 5545: {exc}") from None
+    if not ahead and "UNTIL" not in parts and "COUNT" not in parts:
+        raise RecurrenceError("The rule never happens: check the days and months in it")
     return canonical
+
+
+def _refuse_impossible_dates(parts: dict[str, str]) -> None:
+    """Refuse month days no month has (30 February), before dateutil searches for them.
+
+    (dateutil looks for a first occurrence year by year until 9999.)
+    """
+    if "BYMONTHDAY" not in parts:
+        return
+    try:
+        days = [int(d) for d in parts["BYMONTHDAY"].split(",")]
+        months = [int(m) for m in parts["BYMONTH"].split(",")] if "BYMONTH" in parts else []
+    except ValueError:
+        raise RecurrenceError("BYMONTHDAY and BYMONTH must be numbers") from None
+    lengths = [calendar.monthrange(2028, m)[1] for m in (months or range(1, 13)) if 1 <= m <= 12]
+    if not any(0 < abs(day) <= length for day in days for length in lengths):
+        raise RecurrenceError("The rule never happens: no month has those days")
+
+
+def _local_until(value: str) -> str:
+    """UNTIL as London wall-clock time: calendar apps send it in UTC ("...T225959Z")."""
+    if value.endswith("Z") and len(value) == 16:
+        try:
+            utc = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        except ValueError:
+            raise RecurrenceError(f"UNTIL={value} is not a date and time") from None
+        return f"{utc.astimezone(LONDON):%Y%m%dT%H%M%S}"
+    if not re.fullmatch(r"\d{8}(T\d{6})?", value):
+        raise RecurrenceError(f"UNTIL={value} is not a date like 20270731")
+    return value
 
 
 def rfc_date(value: str) -> date:
@@ -167,10 +211,11 @@ def first_date(*, start_date: date, start_time: time, rule: str) -> date:
     "every Tuesday" starts on the Tuesday)."""
     if not rule:
         return start_date
-    found = _rule(start_date, start_time, rule).after(
-        datetime.combine(start_date, time.min), inc=True
+    begin = datetime.combine(start_date, time.min)
+    found = _rule(start_date, start_time, rule).between(
+        begin, begin + timedelta(days=5 * 366), inc=True
     )
-    return found.date() if found is not None else start_date
+    return found[0].date() if found else start_date
 
 
 # --- In words ------------------------------------------------------------------
@@ -202,6 +247,59 @@ def _ordinal_day(n: int) -> str:
     return f"{n}{suffix}"
 
 
+_LIMITS = {"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST"}
+
+
+def _weekdays(codes: str) -> list[tuple[int | None, str]]:
+    return [_day_of(code) for code in codes.split(",")]
+
+
+def _pattern(parts: dict[str, str], start_date: date) -> str | None:
+    """The repeating part in words, or None for a combination it does not describe."""
+    frequency = parts.get("FREQ", "")
+    interval = int(parts.get("INTERVAL", "1"))
+    extra = set(parts) - _LIMITS
+    days = _weekdays(parts["BYDAY"]) if "BYDAY" in parts else []
+    plain_days = all(position is None for position, _ in days)
+    if frequency in ("WEEKLY", "DAILY") and extra <= {"BYDAY"} and plain_days:
+        names = [name for _, name in days]
+        if frequency == "DAILY" and not names:
+            return "Every day" if interval == 1 else f"Every {interval} days"
+        if frequency == "DAILY" and interval != 1:
+            return None
+        names = names or [DAY_NAMES[start_date.weekday()]]
+        if interval == 1:
+            return f"Every {_join(names)}"
+        if interval == 2:
+            return f"Every other {_join(names)}"
+        return f"Every {interval} weeks on {_join(names)}"
+    if frequency == "MONTHLY":
+        if extra == {"BYDAY"} and all(position is not None for position, _ in days):
+            described = [f"{ORDINALS.get(p or 0, str(p))} {name}" for p, name in days]
+            text = f"{_join(described)} of the month"
+        elif extra == {"BYDAY", "BYSETPOS"} and plain_days and "," not in parts["BYSETPOS"]:
+            nth = int(parts["BYSETPOS"])
+            text = f"{ORDINALS.get(nth, str(nth))} {_join([n for _, n in days])} of the month"
+        elif extra == {"BYMONTHDAY"}:
+            numbers = [int(n) for n in parts["BYMONTHDAY"].split(",")]
+            if any(n < 1 for n in numbers):
+                return None
+            text = f"Every month on the {_join([_ordinal_day(n) for n in numbers])}"
+        elif not extra:
+            text = f"Every month on the {_ordinal_day(start_date.day)}"
+        else:
+            return None
+        if interval == 2:
+            text += ", every other month"
+        elif interval > 2:
+            text += f", every {interval} months"
+        return text
+    if frequency == "YEARLY" and not extra:
+        every = "Every year" if interval == 1 else f"Every {interval} years"
+        return f"{every} on {start_date.day} {start_date:%B}"
+    return None
+
+
 def describe(
     *,
     start_date: date,
@@ -220,39 +318,12 @@ def describe(
             text += f", and on {_join([_long_date(d) for d in extra])}"
         return text
     parts = _parts(rule)
-    frequency = parts.get("FREQ", "")
-    interval = int(parts.get("INTERVAL", "1") or 1)
-    days = [_day_of(code) for code in parts["BYDAY"].split(",")] if "BYDAY" in parts else []
-    if frequency == "WEEKLY":
-        names = [name for _, name in days] or [DAY_NAMES[start_date.weekday()]]
-        if interval == 1:
-            text = f"Every {_join(names)}"
-        elif interval == 2:
-            text = f"Every other {_join(names)}"
-        else:
-            text = f"Every {interval} weeks on {_join(names)}"
-    elif frequency == "MONTHLY":
-        setpos = int(parts["BYSETPOS"]) if "BYSETPOS" in parts else None
-        if days:
-            described = []
-            for position, name in days:
-                nth = position if position is not None else setpos
-                described.append(f"{ORDINALS.get(nth, str(nth))} {name}" if nth else name)
-            text = f"{_join(described)} of the month"
-        elif "BYMONTHDAY" in parts:
-            text = f"Every month on the {_ordinal_day(int(parts['BYMONTHDAY']))}"
-        else:
-            text = f"Every month on the {_ordinal_day(start_date.day)}"
-        if interval == 2:
-            text += ", every other month"
-        elif interval > 2:
-            text += f", every {interval} months"
-    elif frequency == "DAILY":
-        text = "Every day" if interval == 1 else f"Every {interval} days"
-    elif frequency == "YEARLY":
-        text = f"Every year on {start_date.day} {start_date:%B}"
-    else:  # pragma: no cover - normalise_rrule allows nothing else
-        text = f"Repeats ({rule})"
+    try:
+        pattern = _pattern(parts, start_date)
+    except (ValueError, KeyError, IndexError):
+        pattern = None
+    # A rule the plain-words describer does not cover: say so, and show it.
+    text = pattern or f"Repeats to a pattern ({rule})"
     text += f", {times}"
     if "UNTIL" in parts:
         until = rfc_date(parts["UNTIL"])

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import ExpressionWrapper, F, FloatField, Q, QuerySet
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from inspiring.areas.forms import PostcodeField
@@ -166,16 +166,27 @@ def matching_activities(area: Area, filters: Filters) -> QuerySet[Activity, Any]
         activities = activities.filter(
             venue__latitude__range=(lat - dlat, lat + dlat),
             venue__longitude__range=(lng - dlng, lng + dlng),
+            # A group that keeps its address private must not be findable by
+            # narrowing the distance around it.
+            hide_address=False,
         )
     return activities.values("pk").distinct()
 
 
-def _distance_squared(place: Place) -> ExpressionWrapper:
-    """Squared distance in degrees of latitude (equirectangular: exact enough within a county)."""
+def _distance_squared(place: Place) -> Case:
+    """Squared distance in degrees of latitude (equirectangular: exact enough within a county).
+
+    None for activities without a venue or with a private address: they sort last.
+    """
     scale = math.cos(math.radians(place.latitude))
     dlat = F("activity__venue__latitude") - place.latitude
     dlng = (F("activity__venue__longitude") - place.longitude) * scale
-    return ExpressionWrapper(dlat * dlat + dlng * dlng, output_field=FloatField())
+    distance = ExpressionWrapper(dlat * dlat + dlng * dlng, output_field=FloatField())
+    return Case(
+        When(activity__hide_address=True, then=Value(None)),
+        default=distance,
+        output_field=FloatField(),
+    )
 
 
 def search_sessions(
@@ -204,7 +215,7 @@ def search_sessions(
             limit = (filters.within_miles / MILES_PER_DEGREE) ** 2
             sessions = sessions.filter(distance_squared__lte=limit)  # type: ignore[misc]
         if filters.sort == "distance":
-            return sessions.order_by("distance_squared", "start", "pk")
+            return sessions.order_by(F("distance_squared").asc(nulls_last=True), "start", "pk")
     return sessions.order_by("start", "pk")
 
 

@@ -83,7 +83,9 @@ def test_a_booklet_in_progress_is_polled_by_htmx(client: Client, directory: Dire
     page = client.get(booklet.get_absolute_url())
     assert 'hx-trigger="every 2s"' in page.text
     partial = client.get(booklet.get_absolute_url(), HTTP_HX_REQUEST="true")
-    assert partial.text.lstrip().startswith('<div id="booklet-progress"')
+    assert '<div id="booklet-progress"' in partial.text
+    assert 'id="booklet-status" role="status" hx-swap-oob="true">0% done.' in partial.text
+    assert "<html" not in partial.text
     assert client.get(f"{booklet.get_absolute_url()}pdf/").status_code == 404  # not ready yet
     build(booklet)
     done = client.get(booklet.get_absolute_url(), HTTP_HX_REQUEST="true")
@@ -100,15 +102,19 @@ def test_large_print_makes_more_pages(directory: Directory) -> None:
     assert normal.pages and large.pages and large.pages > normal.pages
 
 
-def test_a_failed_booklet_says_so(client: Client, directory: Directory) -> None:
+def test_a_failed_booklet_says_so(client: Client, directory: Directory, caplog: Any) -> None:
     booklet = Booklet.objects.create(
         area=directory.knit.home_area, start=TODAY, end=TODAY.replace(month=4)
     )
     with mock.patch("inspiring.directory.booklets.HTML", side_effect=OSError("No fonts")):
         build(booklet)
     booklet.refresh_from_db()
-    assert booklet.status == Booklet.Status.FAILED and "No fonts" in booklet.error
-    assert "The booklet could not be made" in client.get(booklet.get_absolute_url()).text
+    assert booklet.status == Booklet.Status.FAILED
+    page = client.get(booklet.get_absolute_url()).text
+    assert "The booklet could not be made" in page and "Try again" in page
+    # The technical detail goes to the log, not to the public page.
+    assert "No fonts" not in page
+    assert "No fonts" in caplog.text
 
 
 def test_bad_booklet_requests_are_refused(client: Client, directory: Directory) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, time, timedelta
+from typing import Any
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from inspiring.directory.actions import do_delete_schedule
 from inspiring.directory.materialise import materialise_activity, materialise_all
 from inspiring.directory.models import Activity, Schedule, Session
 
@@ -88,12 +90,22 @@ def test_withdrawing_removes_future_sessions(directory: Directory) -> None:
     assert not Session.objects.filter(activity=directory.walk).exists()
 
 
-def test_a_deleted_schedule_takes_its_future_sessions(directory: Directory) -> None:
+def test_a_deleted_schedule_takes_its_future_sessions_and_leaves_history(
+    directory: Directory, rf: Any, personas: Any
+) -> None:
     extra = weekly(directory.knitting, "TH", time(14), time(15), from_date=TODAY)
     materialise_activity(directory.knitting, today=TODAY)
-    assert Session.objects.filter(schedule=extra).count() == 57
-    extra.delete()  # cascades its sessions
-    assert Session.objects.filter(activity=directory.knitting).count() == 57
+    sessions = Session.objects.filter(schedule=extra)
+    assert sessions.count() == 57
+    today = timezone.localdate()  # the real today: March 2026 is history by now
+    past = sessions.filter(local_date__lt=today).count()
+    assert past > 0
+    request = rf.post("/")
+    request.user = personas.coordinator
+    do_delete_schedule(request, extra)
+    left = Session.objects.filter(activity=directory.knitting, schedule__isnull=True)
+    assert left.count() == past
+    assert not left.filter(local_date__gte=today).exists()
 
 
 def test_the_write_path_scales_with_schedules_not_sessions(directory: Directory) -> None:

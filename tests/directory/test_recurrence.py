@@ -56,7 +56,12 @@ def test_rules_are_normalised(typed: str, canonical: str) -> None:
         ("FREQ=WEEKLY;FREQ=DAILY", "FREQ is given twice"),
         ("FREQ=WEEKLY;COUNT=3;UNTIL=20270101", "not both"),
         ("FREQ", "has no value"),
-        ("FREQ=WEEKLY;INTERVAL=x", "not valid RFC 5545"),
+        ("FREQ=WEEKLY;INTERVAL=x", "INTERVAL must be a whole number"),
+        ("FREQ=WEEKLY;INTERVAL=0", "INTERVAL must be a whole number from 1"),
+        ("FREQ=WEEKLY;INTERVAL=-1", "INTERVAL must be a whole number from 1"),
+        ("FREQ=WEEKLY;COUNT=0", "COUNT must be a whole number from 1"),
+        ("FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30", "The rule never happens"),
+        ("FREQ=WEEKLY;UNTIL=tomorrow", "is not a date like 20270731"),
     ],
 )
 def test_unusable_rules_are_refused_with_a_message(typed: str, message: str) -> None:

@@ -150,8 +150,12 @@ def test_paging_keeps_the_filters_and_queries_stay_constant(
 
 def test_htmx_gets_the_results_only(client: Client, directory: Directory) -> None:
     response = client.get("/ashfield/whats-on/", {"day": "1"}, HTTP_HX_REQUEST="true")
-    assert response.text.lstrip().startswith('<div id="whats-on-results">')
+    assert 'id="whats-on-count" aria-live="polite" hx-swap-oob="true"' in response.text
+    assert '<div id="whats-on-results">' in response.text
     assert "<html" not in response.text
+    # A bad filter loads the whole page, where the error summary is.
+    bad = client.get("/ashfield/whats-on/", {"postcode": "NG17"}, HTTP_HX_REQUEST="true")
+    assert bad.headers["HX-Redirect"].startswith("/ashfield/whats-on/?postcode=NG17")
 
 
 def test_an_unknown_area_is_404(client: Client, directory: Directory) -> None:
@@ -168,4 +172,7 @@ def test_sessions_already_over_today_are_not_shown(client: Client, directory: Di
     later = datetime.combine(TODAY + timedelta(days=1), time(13), tzinfo=LONDON)
     with mock.patch("django.utils.timezone.now", return_value=later):
         rows = client.get("/ashfield/whats-on/").context["rows"]
+    assert rows
     assert all(row["session"].end >= later for row in rows)
+    # Tuesday's knitting (10:00-12:00) is over by 13:00; Saturday's walk is next.
+    assert rows[0]["activity"].title == "Saturday Health Walk"

@@ -97,7 +97,7 @@ class Session(models.Model):
         "directory.Activity", on_delete=models.CASCADE, related_name="sessions"
     )
     schedule = models.ForeignKey(
-        Schedule, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions"
+        Schedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="sessions"
     )
     # The date the schedule gives this session: with the schedule, its key.
     # Sessions are matched by date when a schedule changes, so a cancellation

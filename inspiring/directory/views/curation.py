@@ -86,16 +86,32 @@ def review(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 field = Activity._meta.get_field(name)
                 label = str(getattr(field, "verbose_name", name)).capitalize()
                 changes.append((label, before, after))
-        before_cats = set(item.revision_of.categories.values_list("name", flat=True))
-        after_cats = set(item.categories.values_list("name", flat=True))
-        if before_cats != after_cats:
-            changes.append(
-                ("Categories", ", ".join(sorted(before_cats)), ", ".join(sorted(after_cats)))
-            )
-        before_s = [s.summary for s in item.revision_of.schedules.all()]
+        live = item.revision_of
+        for label, before_names, after_names in (
+            (
+                "Type of activity",
+                live.categories.values_list("name", flat=True),
+                item.categories.values_list("name", flat=True),
+            ),
+            (
+                "What makes it easier to come",
+                live.support_features.values_list("name", flat=True),
+                item.support_features.values_list("name", flat=True),
+            ),
+        ):
+            if set(before_names) != set(after_names):
+                changes.append(
+                    (label, ", ".join(sorted(before_names)), ", ".join(sorted(after_names)))
+                )
+        before_s = [s.summary for s in live.schedules.all()]
         after_s = [s.summary for s in item.schedules.all()]
         if before_s != after_s:
             changes.append(("When", "; ".join(before_s), "; ".join(after_s)))
+        # Every excluded date, not the summary's count of them.
+        before_x = sorted(d for s in live.schedules.all() for d in s.exdates)
+        after_x = sorted(d for s in item.schedules.all() for d in s.exdates)
+        if before_x != after_x:
+            changes.append(("Dates it does not run", ", ".join(before_x), ", ".join(after_x)))
     return render(
         request,
         "directory/staff/review.html",
@@ -164,7 +180,12 @@ def planning(request: HttpRequest) -> HttpResponse:
     )
     peak = max([n for _, row in category_rows for n in row] or [1]) or 1
     day_peak = max([n for _, row in day_rows for n in row] or [1]) or 1
-    month_totals = [sum(row[i] for _, row in category_rows) for i in range(len(months))]
+    # Each session once, however many categories its activity has.
+    per_month_total = {
+        date(row["local_date__year"], row["local_date__month"], 1): row["n"]
+        for row in sessions.values("local_date__year", "local_date__month").annotate(n=Count("pk"))
+    }
+    month_totals = [per_month_total.get(m, 0) for m in months]
     month_peak = max(month_totals or [1]) or 1
     return render(
         request,

@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django_htmx.http import HttpResponseClientRedirect
 from weasyprint import HTML
 
 from inspiring.areas.models import Area
@@ -89,15 +90,21 @@ def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
         "query": query.urlencode(),
         "query_without_page": f"{query.urlencode()}&" if query else "",
     }
-    if is_htmx(request) and valid:
+    if is_htmx(request):
+        if not valid:
+            # The error summary sits outside the swapped results: load the whole page.
+            return HttpResponseClientRedirect(request.get_full_path())
         return render(request, "directory/whats_on.html#results", context)
     return render(request, "directory/whats_on.html", context)
 
 
-def _visible_activity(area: Area, public_id: uuid.UUID) -> Activity:
+def _visible_activity(area: Area, public_id: uuid.UUID, *, running: bool = False) -> Activity:
+    """A published activity people in `area` see; with running=True, not paused either."""
+    activities = Activity.objects.visible_in(area)
+    if running:
+        activities = activities.running()
     return get_object_or_404(
-        Activity.objects.visible_in(area).select_related("organisation", "venue", "home_area"),
-        public_id=public_id,
+        activities.select_related("organisation", "venue", "home_area"), public_id=public_id
     )
 
 
@@ -146,15 +153,26 @@ def _json_ld(activity: Activity, sessions: list[Session], request: HttpRequest) 
         }
         for s in sessions
     ]
-    # Escaped for a <script> element: no "</" can close it early.
-    return json.dumps(events, ensure_ascii=False).replace("</", "<\\/")
+    # Escaped for a <script> element as Django's json_script does: no "<", ">" or
+    # "&" from a partner's text can end the element or change how it is parsed.
+    return (
+        json.dumps(events, ensure_ascii=False)
+        .replace("<", "\\u003C")
+        .replace(">", "\\u003E")
+        .replace("&", "\\u0026")
+    )
 
 
 @login_not_required
 def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
     area = _area(slug)
     activity = _visible_activity(area, public_id)
-    upcoming = list(Session.objects.filter(activity=activity).upcoming().order_by("start")[:10])
+    paused = activity.capacity_status == Activity.CapacityStatus.PAUSED
+    upcoming = (
+        []
+        if paused
+        else list(Session.objects.filter(activity=activity).upcoming().order_by("start")[:10])
+    )
     return render(
         request,
         "directory/activity.html",
@@ -180,7 +198,8 @@ def _ics(calendar: Any, filename: str) -> HttpResponse:
 
 @login_not_required
 def activity_ics(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
-    activity = _visible_activity(_area(slug), public_id)
+    # A paused activity has no sessions to add (What's on does not list them either).
+    activity = _visible_activity(_area(slug), public_id, running=True)
     return _ics(activity_calendar(activity, request.get_host()), f"{activity.public_id}.ics")
 
 

@@ -31,6 +31,7 @@ from ..access import (
 )
 from ..actions import (
     ActionRefused,
+    current_copy,
     do_cancel_session,
     do_delete_schedule,
     do_move_session,
@@ -199,11 +200,15 @@ def activity(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_capability(*EDITORS)
 def activity_edit(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     original = get_activity_for_editing(request, public_id)
-    item = working_copy(request, original)
-    form = ActivityForm(
-        posted(request), instance=item, venues=usable_venues(request, item.organisation)
-    )
+    item = current_copy(request, original)
+    venues = usable_venues(request, item.organisation)
+    form = ActivityForm(posted(request), instance=item, venues=venues)
     if request.method == "POST" and form.is_valid():
+        # Only now, with a valid change in hand, make the revision it goes into.
+        target = working_copy(request, original)
+        if target.pk != item.pk:
+            form = ActivityForm(posted(request), instance=target, venues=venues)
+            form.is_valid()
         saved = do_save_activity(
             request,
             form.save(commit=False),
@@ -244,34 +249,44 @@ def activity_withdraw(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @require_capability(*EDITORS)
 def schedule_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    item = working_copy(request, get_activity_for_editing(request, public_id))
-    return _schedule_form(request, item, None)
-
-
-def _schedule_to_change(
-    request: HttpRequest, public_id: uuid.UUID, schedule_id: int
-) -> tuple[Activity, Schedule]:
-    """The record to change and its schedule: a revision's copy when approval is needed."""
     original = get_activity_for_editing(request, public_id)
+    return _schedule_form(request, original, None)
+
+
+def _in_working_copy(
+    request: HttpRequest, original: Activity, schedule: Schedule | None
+) -> tuple[Activity, Schedule | None]:
+    """The activity (and schedule) a change is made to: a revision's copies when approval
+    is needed, created now. Call only once the change is known to be valid."""
     item = working_copy(request, original)
-    schedule = get_object_or_404(Schedule, activity=original, pk=schedule_id)
-    if item.pk != original.pk:
+    if item.pk != original.pk and schedule is not None and schedule.activity_id == original.pk:
         schedule = get_object_or_404(Schedule, activity=item, copied_from=schedule)
     return item, schedule
 
 
 @require_capability(*EDITORS)
 def schedule_edit(request: HttpRequest, public_id: uuid.UUID, schedule_id: int) -> HttpResponse:
-    item, schedule = _schedule_to_change(request, public_id, schedule_id)
-    return _schedule_form(request, item, schedule)
+    original = get_activity_for_editing(request, public_id)
+    schedule = get_object_or_404(Schedule, activity=original, pk=schedule_id)
+    return _schedule_form(request, original, schedule)
 
 
-def _schedule_form(request: HttpRequest, item: Activity, schedule: Schedule | None) -> HttpResponse:
-    initial = (
-        ScheduleForm.initial_for(schedule) if schedule else {"start_date": timezone.localdate()}
-    )
+def _schedule_form(
+    request: HttpRequest, original: Activity, schedule: Schedule | None
+) -> HttpResponse:
+    shown = schedule
+    if schedule is not None and schedule.activity_id == original.pk:
+        # Show a waiting revision's version of this schedule, if there is one.
+        waiting = current_copy(request, original)
+        if waiting.pk != original.pk:
+            shown = (
+                Schedule.objects.filter(activity=waiting, copied_from=schedule).first() or schedule
+            )
+    initial = ScheduleForm.initial_for(shown) if shown else {"start_date": timezone.localdate()}
     form = ScheduleForm(posted(request), initial=initial)
+    item = original
     if request.method == "POST" and form.is_valid():
+        item, schedule = _in_working_copy(request, original, schedule)
         saved = form.apply(schedule or Schedule(activity=item))
         do_save_schedule(request, saved, created=schedule is None)
         messages.success(request, f"Saved: {saved.summary}.")
@@ -279,14 +294,17 @@ def _schedule_form(request: HttpRequest, item: Activity, schedule: Schedule | No
     return render(
         request,
         "directory/staff/schedule_form.html",
-        {"form": form, "activity": item, "schedule": schedule},
+        {"form": form, "activity": item, "schedule": shown},
     )
 
 
 @require_POST
 @require_capability(*EDITORS)
 def schedule_delete(request: HttpRequest, public_id: uuid.UUID, schedule_id: int) -> HttpResponse:
-    item, schedule = _schedule_to_change(request, public_id, schedule_id)
+    original = get_activity_for_editing(request, public_id)
+    found = get_object_or_404(Schedule, activity=original, pk=schedule_id)
+    item, schedule = _in_working_copy(request, original, found)
+    assert schedule is not None
     do_delete_schedule(request, schedule)
     messages.success(request, "The schedule has been removed.")
     return redirect("directory:staff_activity", public_id=item.public_id)

@@ -18,6 +18,7 @@ class Command(BaseCommand):
         report = materialise_all()
         self.stdout.write(
             f"{report.schedules:,} schedules: {report.created:,} sessions created, "
-            f"{report.updated:,} updated, {report.deleted:,} removed "
+            f"{report.updated:,} updated, {report.deleted:,} removed, "
+            f"{report.failed:,} schedules could not be expanded (see the log) "
             f"in {time.perf_counter() - started:.1f} s"
         )

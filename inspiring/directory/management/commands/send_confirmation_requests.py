@@ -16,5 +16,6 @@ class Command(BaseCommand):
         result = send_confirmation_requests()
         self.stdout.write(
             f"Asked {result['listings_asked']:,} listings of {result['organisations']:,} "
-            f"organisations; {result['no_email']:,} have no email address to ask."
+            f"organisations; {result['no_email']:,} have no email address to ask; "
+            f"{result['failed']:,} could not be emailed (see the log)."
         )
