@@ -58,7 +58,16 @@ ACTIVITY_FIELDS = [
     "contact_email",
     "contact_phone",
 ]
-SCHEDULE_FIELDS = ["start_date", "start_time", "end_time", "rrule", "exdates", "rdates"]
+SCHEDULE_FIELDS = [
+    "start_date",
+    "start_time",
+    "end_time",
+    "rrule",
+    "exdates",
+    "rdates",
+    "timezone",
+    "all_day",
+]
 
 
 class ActionRefused(Exception):
@@ -331,8 +340,8 @@ def do_restore_session(request: HttpRequest, session: Session) -> Session:
         if session.moved and session.schedule is not None:
             schedule = session.schedule
             session.set_times(
-                local_datetime(session.occurrence_date, schedule.start_time),
-                local_datetime(session.occurrence_date, schedule.end_time),
+                local_datetime(session.occurrence_date, schedule.start_time, schedule.zone),
+                local_datetime(session.occurrence_date, schedule.end_time, schedule.zone),
             )
             session.moved = False
         session.save()

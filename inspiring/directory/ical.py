@@ -12,7 +12,8 @@ Times carry TZID=Europe/London with its VTIMEZONE, as RFC 5545 requires.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, time
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -71,7 +72,7 @@ def _common(event: Event, activity: Activity, *, full: bool = True) -> None:
     event.add("dtstamp", timezone.now())
 
 
-def _utc_until(rule: str, start_time: time) -> str:
+def _utc_until(rule: str, zone: ZoneInfo) -> str:
     """RFC 5545: with a TZID'd DTSTART, UNTIL must be in UTC ("…Z")."""
     parts = []
     for chunk in rule.split(";"):
@@ -81,7 +82,7 @@ def _utc_until(rule: str, start_time: time) -> str:
             last = time(23, 59, 59)
             if len(value) >= 15:
                 last = time(int(value[9:11]), int(value[11:13]), int(value[13:15]))
-            utc = local_datetime(day, last).astimezone(UTC)
+            utc = local_datetime(day, last, zone).astimezone(UTC)
             chunk = f"UNTIL={utc:%Y%m%dT%H%M%SZ}"
         parts.append(chunk)
     return ";".join(parts)
@@ -98,32 +99,37 @@ def activity_calendar(activity: Activity, host: str) -> Calendar:
         event = Event()
         event.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
         _common(event, activity)
+        zone = schedule.zone
         first = first_date(
             start_date=schedule.start_date, start_time=schedule.start_time, rule=schedule.rrule
         )
-        event.add("dtstart", local_datetime(first, schedule.start_time))
-        event.add("dtend", local_datetime(first, schedule.end_time))
+
+        def when(day: date, at: time, schedule: Schedule = schedule) -> date | datetime:
+            # All-day events are DATE values; others carry their zone (TZID).
+            return day if schedule.all_day else local_datetime(day, at, schedule.zone)
+
+        event.add("dtstart", when(first, schedule.start_time))
+        if schedule.all_day:
+            event.add("dtend", first + timedelta(days=1))
+        else:
+            event.add("dtend", when(first, schedule.end_time))
         mine = [s for s in sessions if s.schedule_id == schedule.pk]
         cancelled = [s.occurrence_date for s in mine if s.is_cancelled]
         excluded = sorted(set(schedule.excluded_dates) | set(cancelled))
         if schedule.rrule:
-            event.add("rrule", vRecur.from_ical(_utc_until(schedule.rrule, schedule.start_time)))
+            event.add("rrule", vRecur.from_ical(_utc_until(schedule.rrule, zone)))
         if schedule.extra_dates:
-            event.add(
-                "rdate", [local_datetime(d, schedule.start_time) for d in schedule.extra_dates]
-            )
+            event.add("rdate", [when(d, schedule.start_time) for d in schedule.extra_dates])
         if excluded:
-            event.add("exdate", [local_datetime(d, schedule.start_time) for d in excluded])
+            event.add("exdate", [when(d, schedule.start_time) for d in excluded])
         calendar.add_component(event)
         for moved in (s for s in mine if s.moved and not s.is_cancelled):
             override = Event()
             override.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
             _common(override, activity)
-            override.add(
-                "recurrence-id", local_datetime(moved.occurrence_date, schedule.start_time)
-            )
-            override.add("dtstart", moved.start.astimezone(LONDON))
-            override.add("dtend", moved.end.astimezone(LONDON))
+            override.add("recurrence-id", when(moved.occurrence_date, schedule.start_time))
+            override.add("dtstart", moved.start.astimezone(zone))
+            override.add("dtend", moved.end.astimezone(zone))
             if moved.note:
                 override.add("comment", moved.note)
             calendar.add_component(override)
@@ -138,8 +144,13 @@ def sessions_calendar(name: str, sessions: Iterable[Session], host: str) -> Cale
         event = Event()
         event.add("uid", f"{session.public_id}@{host}")
         _common(event, activity, full=False)
-        event.add("dtstart", session.start.astimezone(LONDON))
-        event.add("dtend", session.end.astimezone(LONDON))
+        if session.all_day:
+            day = session.start.astimezone(LONDON).date()
+            event.add("dtstart", day)
+            event.add("dtend", day + timedelta(days=1))
+        else:
+            event.add("dtstart", session.start.astimezone(LONDON))
+            event.add("dtend", session.end.astimezone(LONDON))
         if session.is_cancelled:
             event.add("status", "CANCELLED")
         else:

@@ -93,8 +93,9 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
                 rdates=schedule.extra_dates,
                 window_start=start,
                 window_end=end,
+                zone=schedule.zone,
             )
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, KeyError):
             # One unusable rule (imported, say) must not stop every other schedule's
             # sync: log it, leave its sessions as they are, carry on.
             logger.exception(
@@ -112,6 +113,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
                     activity_id=schedule.activity_id,
                     schedule=schedule,
                     occurrence_date=occurrence.date,
+                    all_day=schedule.all_day,
                 )
                 new.set_times(occurrence.start, occurrence.end)
                 to_create.append(new)

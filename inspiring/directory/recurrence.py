@@ -50,7 +50,7 @@ class Occurrence:
     end: datetime
 
 
-def normalise_rrule(text: str) -> str:
+def normalise_rrule(text: str, zone: ZoneInfo = LONDON) -> str:
     """Check an RRULE and return it in canonical form ("FREQ=WEEKLY;BYDAY=TU").
 
     Accepts an optional "RRULE:" prefix and any case. Refuses rules dateutil
@@ -88,7 +88,7 @@ def normalise_rrule(text: str) -> str:
         if number is not None and (not number.isdigit() or not low <= int(number) <= high):
             raise RecurrenceError(f"{name} must be a whole number from {low} to {high}")
     if "UNTIL" in parts:
-        parts["UNTIL"] = _local_until(parts["UNTIL"])
+        parts["UNTIL"] = _local_until(parts["UNTIL"], zone)
     _refuse_impossible_dates(parts)
     canonical = ";".join(f"{k}={v}" for k, v in parts.items())
     try:
@@ -121,14 +121,14 @@ def _refuse_impossible_dates(parts: dict[str, str]) -> None:
         raise RecurrenceError("The rule never happens: no month has those days")
 
 
-def _local_until(value: str) -> str:
-    """UNTIL as London wall-clock time: calendar apps send it in UTC ("...T225959Z")."""
+def _local_until(value: str, zone: ZoneInfo = LONDON) -> str:
+    """UNTIL as wall-clock time in the schedule's zone: calendar apps send it in UTC."""
     if value.endswith("Z") and len(value) == 16:
         try:
             utc = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
         except ValueError:
             raise RecurrenceError(f"UNTIL={value} is not a date and time") from None
-        return f"{utc.astimezone(LONDON):%Y%m%dT%H%M%S}"
+        return f"{utc.astimezone(zone):%Y%m%dT%H%M%S}"
     if not re.fullmatch(r"\d{8}(T\d{6})?", value):
         raise RecurrenceError(f"UNTIL={value} is not a date like 20270731")
     return value
@@ -164,9 +164,9 @@ def _naive_until(rule: str) -> str:
     return ";".join(parts)
 
 
-def local_datetime(day: date, at: time) -> datetime:
-    """A wall-clock time in London as an aware datetime (GMT or BST as that day has it)."""
-    return datetime.combine(day, at, tzinfo=LONDON)
+def local_datetime(day: date, at: time, zone: ZoneInfo = LONDON) -> datetime:
+    """A wall-clock time as an aware datetime (in London: GMT or BST as that day has it)."""
+    return datetime.combine(day, at, tzinfo=zone)
 
 
 def occurrences(
@@ -179,6 +179,7 @@ def occurrences(
     rdates: Iterable[date] = (),
     window_start: date,
     window_end: date,
+    zone: ZoneInfo = LONDON,
 ) -> list[Occurrence]:
     """Every occurrence whose date falls in [window_start, window_end], in order.
 
@@ -197,8 +198,8 @@ def occurrences(
     dates.update(d for d in rdates if window_start <= d <= window_end and d >= start_date)
     result = []
     for day in sorted(dates - excluded):
-        start = local_datetime(day, start_time)
-        end = local_datetime(day, end_time)
+        start = local_datetime(day, start_time, zone)
+        end = local_datetime(day, end_time, zone)
         if end <= start:  # guarded by validation; never make a negative session
             end = start + timedelta(hours=1)
         result.append(Occurrence(date=day, start=start, end=end))
@@ -308,9 +309,10 @@ def describe(
     rule: str,
     exdates: Iterable[date] = (),
     rdates: Iterable[date] = (),
+    all_day: bool = False,
 ) -> str:
     """The schedule as people say it: "Every other Tuesday, 10:00 to 12:00"."""
-    times = f"{start_time:%H:%M} to {end_time:%H:%M}"
+    times = "all day" if all_day else f"{start_time:%H:%M} to {end_time:%H:%M}"
     if not rule:
         text = f"Once, on {_long_date(start_date)}, {times}"
         extra = sorted(rdates)

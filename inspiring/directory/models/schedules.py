@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from django.db import models
 from django.utils import timezone
@@ -32,6 +33,11 @@ class Schedule(models.Model):
     rrule = models.CharField("RRULE", max_length=300, blank=True)
     exdates = models.JSONField("dates it does not run", default=list, blank=True)
     rdates = models.JSONField("extra dates", default=list, blank=True)
+    # The zone the times are wall-clock times in. Europe/London for everything
+    # entered here; a calendar feed's events keep their own (a UTC series stays UTC).
+    timezone = models.CharField(max_length=64, default="Europe/London")
+    # An all-day event (from a calendar feed): times 00:00 to 23:59, shown as "all day".
+    all_day = models.BooleanField(default=False)
     # In a partner's proposed revision: the live schedule this one replaces.
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -59,6 +65,10 @@ class Schedule(models.Model):
         return [date.fromisoformat(d) for d in self.rdates]
 
     @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
     def summary(self) -> str:
         return describe(
             start_date=self.start_date,
@@ -67,6 +77,7 @@ class Schedule(models.Model):
             rule=self.rrule,
             exdates=self.excluded_dates,
             rdates=self.extra_dates,
+            all_day=self.all_day,
         )
 
 
@@ -113,6 +124,7 @@ class Session(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
     # Moved by hand from the schedule's time: roll-forward leaves it where it was put.
     moved = models.BooleanField(default=False)
+    all_day = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -143,6 +155,13 @@ class Session(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def time_label(self) -> str:
+        """ "10:00 to 12:00" in London time, or "All day"."""
+        if self.all_day:
+            return "All day"
+        return f"{timezone.localtime(self.start):%H:%M} to {timezone.localtime(self.end):%H:%M}"
 
     def set_times(self, start: datetime, end: datetime) -> None:
         """Set start and end, and the local columns derived from them."""
