@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "inspiring.areas",
     "inspiring.accounts",
     "inspiring.directory",
+    "inspiring.feeds",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",
@@ -345,6 +346,15 @@ LISTING_CONFIRM_DAYS = env_int("LISTING_CONFIRM_DAYS", 90, minimum=1)
 LISTING_STALE_DAYS = env_int("LISTING_STALE_DAYS", 180, minimum=1)
 # How long an emailed confirmation link works.
 CONFIRMATION_LINK_DAYS = env_int("CONFIRMATION_LINK_DAYS", 30, minimum=1)
+
+# --- Calendar feeds -------------------------------------------------------------
+
+# Feeds are fetched from public addresses only; tests serve them on loopback.
+FEEDS_ALLOW_PRIVATE_ADDRESSES = env_bool("FEEDS_ALLOW_PRIVATE_ADDRESSES", False)
+FEEDS_TIMEOUT_SECONDS = env_int("FEEDS_TIMEOUT_SECONDS", 20, minimum=1)
+FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 5_000_000, minimum=1000)
+# How often `import_feeds` (run by cron) fetches each feed.
+FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60, minimum=5)
 
 # --- Geography --------------------------------------------------------------
 

@@ -38,5 +38,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("inspiring.accounts.urls")),
     path("", include("inspiring.directory.urls")),
+    path("", include("inspiring.feeds.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Standards in and out: calendar feeds imported, Open Referral UK and OpenActive published, CSV."""

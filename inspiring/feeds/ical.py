@@ -1,0 +1,390 @@
+"""Reading partners' iCalendar feeds (RFC 5545) into plain, checked events.
+
+Parsing is separate from storing: `parse_calendar` turns bytes into
+`FeedEvent`s (or raises FeedError with a reason a person can act on), with no
+database. What cannot be used is skipped with a reason, never guessed:
+
+- VTIMEZONE blocks, IANA and Windows zone names ("GMT Standard Time") and the
+  X-WR-TIMEZONE calendars from Google and Apple all resolve to an IANA zone;
+  a recurring event keeps its own zone, so a series in UTC stays in UTC.
+- RRULE, RDATE and EXDATE become the schedule's rule and dates; RECURRENCE-ID
+  overrides become moved or cancelled sessions; STATUS:CANCELLED on the
+  series withdraws it; all-day events stay all day.
+- Descriptions are reduced to text (some calendars send HTML) and are
+  rendered and sanitised again like every description.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import nh3
+import x_wr_timezone
+from icalendar import Calendar, Event
+from icalendar.timezone.tzid import tzid_from_dt
+from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
+
+from inspiring.directory.recurrence import (
+    LONDON,
+    RecurrenceError,
+    local_datetime,
+    normalise_rrule,
+    occurrences,
+)
+
+MAX_TITLE = 150
+MAX_SUMMARY = 300
+
+
+class FeedError(Exception):
+    """The whole feed cannot be read; str(error) says why, for its owner."""
+
+
+@dataclass
+class Override:
+    """One occurrence changed in the feed: moved (new times) or cancelled."""
+
+    cancelled: bool = False
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass
+class FeedEvent:
+    uid: str
+    title: str
+    summary: str
+    description: str
+    location: str
+    url: str
+    timezone: str
+    start_date: date
+    start_time: time
+    end_time: time
+    all_day: bool = False
+    rrule: str = ""
+    exdates: list[date] = field(default_factory=list)
+    rdates: list[date] = field(default_factory=list)
+    overrides: dict[date, Override] = field(default_factory=dict)
+    cancelled: bool = False
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def fingerprint(self) -> str:
+        """A hash of everything stored from this event: unchanged events are not rewritten."""
+        data = asdict(self)
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    def sessions(self, start: date, end: date) -> list[dict[str, Any]]:
+        """The sessions this event gives between two dates (for the dry-run preview)."""
+        found = []
+        for occurrence in occurrences(
+            start_date=self.start_date,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            rule=self.rrule,
+            exdates=self.exdates,
+            rdates=self.rdates,
+            window_start=start,
+            window_end=end,
+            zone=self.zone,
+        ):
+            change = self.overrides.get(occurrence.date)
+            status = "scheduled"
+            begins, ends = occurrence.start, occurrence.end
+            if change is not None and change.cancelled:
+                status = "cancelled"
+            elif change is not None and change.start and change.end:
+                begins, ends, status = change.start, change.end, "moved"
+            found.append(
+                {
+                    "uid": self.uid,
+                    "title": self.title,
+                    "start": begins.isoformat(),
+                    "end": ends.isoformat(),
+                    "status": "cancelled" if self.cancelled else status,
+                }
+            )
+        return found
+
+
+@dataclass
+class ParsedFeed:
+    name: str
+    events: list[FeedEvent]
+    # (uid, reason) for every event that could not be used.
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+# --- Text ---------------------------------------------------------------------------
+
+
+def text_from(value: Any) -> str:
+    """Plain text from an iCalendar text value, which some calendars fill with HTML."""
+    raw = str(value or "")
+    if "<" in raw and ">" in raw:
+        raw = re.sub(r"(?i)<br\s*/?>|</p>", "\n", raw)
+        raw = html.unescape(nh3.clean(raw, tags=set()))
+    lines = [" ".join(line.split()) for line in raw.replace("\r", "").split("\n")]
+    return "\n".join(lines).strip()
+
+
+def _one_line(text: str, limit: int) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
+# --- Times --------------------------------------------------------------------------
+
+
+def zone_name(value: datetime) -> str | None:
+    """An IANA zone for an aware datetime, from a ZoneInfo, UTC, or a TZID we can map."""
+    tzinfo = value.tzinfo
+    if tzinfo is None:
+        return None
+    key = getattr(tzinfo, "key", None)
+    if isinstance(key, str):
+        return key
+    if value.utcoffset() == timedelta(0) and tzinfo.tzname(value) in ("UTC", "Z", "GMT"):
+        return "UTC"
+    tzid = tzid_from_dt(value) or ""
+    for candidate in (WINDOWS_TO_OLSON.get(tzid), tzid.removeprefix("custom_"), tzid):
+        if candidate:
+            try:
+                ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return candidate
+    return None
+
+
+def _as_local(value: datetime, zone: ZoneInfo) -> datetime:
+    if value.tzinfo is None:
+        return value.replace(tzinfo=zone)
+    return value.astimezone(zone)
+
+
+def _occurrence_date(value: date | datetime, zone: ZoneInfo) -> date:
+    if isinstance(value, datetime):
+        return _as_local(value, zone).date()
+    return value
+
+
+def _dates(component: Event, name: str, zone: ZoneInfo) -> list[date]:
+    found: list[date] = []
+    values = component.get(name)
+    if values is None:
+        return found
+    for item in values if isinstance(values, list) else [values]:
+        for entry in getattr(item, "dts", []):
+            value = entry.dt
+            if isinstance(value, tuple):  # a PERIOD: its start
+                value = value[0]
+            found.append(_occurrence_date(value, zone))
+    return sorted(set(found))
+
+
+# --- Events --------------------------------------------------------------------------
+
+
+class Skip(Exception):
+    """This event cannot be used; str(error) is the reason recorded in the report."""
+
+
+def _event(master: Event, zone_hint: ZoneInfo) -> FeedEvent:
+    uid = str(master.get("UID") or "").strip()
+    title = _one_line(text_from(master.get("SUMMARY")), MAX_TITLE)
+    if not title:
+        raise Skip("it has no title (SUMMARY)")
+    try:
+        start = master.decoded("DTSTART")
+    except (KeyError, ValueError, TypeError) as exc:
+        raise Skip("it has no usable start (DTSTART)") from exc
+    end: Any = None
+    if "DTEND" in master:
+        try:
+            end = master.decoded("DTEND")
+        except (ValueError, TypeError):
+            end = None
+    elif "DURATION" in master:
+        try:
+            end = start + master.decoded("DURATION")
+        except (ValueError, TypeError):
+            end = None
+    all_day = not isinstance(start, datetime)
+    if all_day:
+        zone, name = LONDON, "Europe/London"
+        first_day = start
+        start_time, end_time = time(0, 0), time(23, 59)
+        if (
+            isinstance(end, date)
+            and not isinstance(end, datetime)
+            and end - start > timedelta(days=1)
+        ):
+            raise Skip("it lasts more than a day (sessions are within a day)")
+    else:
+        name = zone_name(start) or (str(zone_hint.key) if start.tzinfo is None else "")
+        if not name:
+            # A zone we cannot name: keep the times as London wall-clock times.
+            name = "Europe/London"
+        zone = ZoneInfo(name)
+        local_start = _as_local(start, zone)
+        local_end = _as_local(end, zone) if isinstance(end, datetime) else None
+        if local_end is None:
+            local_end = local_start + timedelta(hours=1)
+        if local_end <= local_start:
+            raise Skip("it ends before it starts")
+        if local_end.date() != local_start.date():
+            if local_end - local_start > timedelta(hours=24) or local_end.time() != time(0):
+                raise Skip("it lasts past midnight (sessions are within a day)")
+            local_end = local_end - timedelta(minutes=1)  # ends at midnight: 23:59
+        first_day = local_start.date()
+        start_time, end_time = (
+            local_start.time().replace(tzinfo=None),
+            local_end.time().replace(tzinfo=None),
+        )
+    rrule = ""
+    rules = master.get("RRULE")
+    if isinstance(rules, list):
+        if len(rules) > 1:
+            raise Skip("it has more than one RRULE")
+        rules = rules[0]
+    if rules is not None:
+        try:
+            rrule = normalise_rrule(rules.to_ical().decode(), zone)
+        except RecurrenceError as exc:
+            raise Skip(f"its repeat rule cannot be used: {exc}") from None
+    status = str(master.get("STATUS") or "").upper()
+    return FeedEvent(
+        uid=uid,
+        title=title,
+        summary=_one_line(text_from(master.get("DESCRIPTION")), MAX_SUMMARY) or title,
+        description=text_from(master.get("DESCRIPTION"))[:5000],
+        location=_one_line(text_from(master.get("LOCATION")), 200),
+        url=str(master.get("URL") or "")[:500],
+        timezone=name,
+        start_date=first_day,
+        start_time=start_time,
+        end_time=end_time,
+        all_day=all_day,
+        rrule=rrule,
+        exdates=_dates(master, "EXDATE", zone),
+        rdates=_dates(master, "RDATE", zone),
+        cancelled=status == "CANCELLED",
+    )
+
+
+def _apply_override(event: FeedEvent, component: Event) -> str | None:
+    """Record a RECURRENCE-ID instance on its series; return a note when partly used."""
+    zone = event.zone
+    recurrence_id = component.decoded("RECURRENCE-ID")
+    day = _occurrence_date(recurrence_id, zone)
+    note = None
+    params = getattr(component.get("RECURRENCE-ID"), "params", {})
+    if str(params.get("RANGE", "")).upper() == "THISANDFUTURE":
+        note = "a change 'to this and following' was applied to that one date only"
+    if str(component.get("STATUS") or "").upper() == "CANCELLED":
+        event.overrides[day] = Override(cancelled=True)
+        return note
+    try:
+        start = component.decoded("DTSTART")
+        end = component.decoded("DTEND") if "DTEND" in component else None
+    except (KeyError, ValueError, TypeError):
+        return "an instance with an unreadable time was left as the series has it"
+    if not isinstance(start, datetime):
+        return note
+    begins = _as_local(start, zone)
+    ends = (
+        _as_local(end, zone)
+        if isinstance(end, datetime)
+        else begins
+        + (
+            local_datetime(event.start_date, event.end_time, zone)
+            - local_datetime(event.start_date, event.start_time, zone)
+        )
+    )
+    if ends <= begins:
+        return "an instance that ends before it starts was left as the series has it"
+    event.overrides[day] = Override(start=begins, end=ends)
+    return note
+
+
+def parse_calendar(data: bytes) -> ParsedFeed:
+    """Read a whole feed. Raises FeedError if it is not an iCalendar file at all."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
+    if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
+        raise FeedError(
+            "The address returned a web page, not a calendar. Check it is the calendar's "
+            "iCalendar (.ics) address, often called the 'secret' or 'public address in "
+            "iCal format'."
+        )
+    if not head.startswith(b"begin:vcalendar"):
+        raise FeedError("This is not an iCalendar file: it does not start with BEGIN:VCALENDAR.")
+    try:
+        calendar = Calendar.from_ical(data)
+        calendar = x_wr_timezone.to_standard(calendar)
+    except Exception as exc:  # any parser failure is the feed's problem
+        raise FeedError(f"The calendar could not be read: {_short(exc)}") from None
+    if isinstance(calendar, list):
+        calendar = calendar[0]
+    hint_name = str(calendar.get("X-WR-TIMEZONE") or "Europe/London")
+    try:
+        hint = ZoneInfo(WINDOWS_TO_OLSON.get(hint_name, hint_name))
+    except (ZoneInfoNotFoundError, ValueError):
+        hint = LONDON
+    masters: dict[str, Event] = {}
+    instances: dict[str, list[Event]] = defaultdict(list)
+    skipped: list[tuple[str, str]] = []
+    for component in calendar.walk("VEVENT"):
+        uid = str(component.get("UID") or "").strip()
+        if not uid:
+            skipped.append(
+                (
+                    "",
+                    f"an event without a UID ({_one_line(text_from(component.get('SUMMARY')), 60)})",  # noqa: E501
+                )
+            )
+            continue
+        if "RECURRENCE-ID" in component:
+            instances[uid].append(component)
+        elif uid in masters:
+            skipped.append((uid, "the same UID appears twice; the first was used"))
+        else:
+            masters[uid] = component
+    events: list[FeedEvent] = []
+    for uid, master in masters.items():
+        try:
+            event = _event(master, hint)
+            for component in instances.pop(uid, []):
+                try:
+                    note = _apply_override(event, component)
+                except (KeyError, ValueError, TypeError):
+                    note = "an instance without a usable RECURRENCE-ID was ignored"
+                if note:
+                    skipped.append((uid, note))
+        except Skip as reason:
+            skipped.append((uid, str(reason)))
+            continue
+        except Exception as exc:  # one broken event must not sink the feed
+            skipped.append((uid, f"it could not be read: {_short(exc)}"))
+            continue
+        events.append(event)
+    for uid in instances:
+        skipped.append((uid, "changes to a series that is not in the feed"))
+    return ParsedFeed(
+        name=text_from(calendar.get("X-WR-CALNAME"))[:200], events=events, skipped=skipped
+    )
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:200] or exc.__class__.__name__
