@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "inspiring.accounts",
     "inspiring.directory",
     "inspiring.feeds",
+    "inspiring.opendata",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",
@@ -355,6 +356,11 @@ FEEDS_TIMEOUT_SECONDS = env_int("FEEDS_TIMEOUT_SECONDS", 20, minimum=1)
 FEEDS_MAX_BYTES = env_int("FEEDS_MAX_BYTES", 5_000_000, minimum=1000)
 # How often `import_feeds` (run by cron) fetches each feed.
 FEEDS_INTERVAL_MINUTES = env_int("FEEDS_INTERVAL_MINUTES", 60, minimum=5)
+
+# --- Open data ------------------------------------------------------------------
+
+# Items per page of the OpenActive RPDE feeds.
+OPENACTIVE_PAGE_SIZE = env_int("OPENACTIVE_PAGE_SIZE", 500, minimum=1)
 
 # --- Geography --------------------------------------------------------------
 

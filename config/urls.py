@@ -39,5 +39,6 @@ urlpatterns = [
     path("", include("inspiring.accounts.urls")),
     path("", include("inspiring.directory.urls")),
     path("", include("inspiring.feeds.urls")),
+    path("", include("inspiring.opendata.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -42,6 +42,18 @@ PUBLIC = {
     "<slug:slug>/calendar/booklet/<uuid:public_id>/",
     "<slug:slug>/calendar/booklet/<uuid:public_id>/pdf/",
     "listings/confirm/<str:token>/",
+    # Open data: the public read APIs (Open Referral UK, OpenActive) and the dataset page.
+    "api/openreferral/",
+    "api/openreferral/services",
+    "api/openreferral/services/<str:service_id>",
+    "api/openreferral/service_at_locations",
+    "api/openreferral/service_at_locations/<str:item_id>",
+    "api/openreferral/taxonomies",
+    "api/openreferral/taxonomies/<str:taxonomy_id>",
+    "api/openreferral/taxonomy_terms",
+    "api/openreferral/taxonomy_terms/<str:term_id>",
+    "api/openactive/",
+    "api/openactive/<slug:feed>",
 }
 
 SAMPLE = {"slug": "ashfield", "uidb64": "MQ", "token": "abc-def", "public_id": str(uuid.uuid4())}

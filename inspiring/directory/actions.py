@@ -230,7 +230,7 @@ def _delete_schedules(schedules: Iterable[Schedule]) -> None:
     """Remove schedules and their sessions from today on; earlier sessions stay as history."""
     today = timezone.localdate()
     for schedule in schedules:
-        Session.objects.filter(schedule=schedule, occurrence_date__gte=today).delete()
+        Session.objects.filter(schedule=schedule, occurrence_date__gte=today).remove()
         schedule.delete()  # past sessions keep their place, with no schedule
 
 

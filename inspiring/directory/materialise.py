@@ -127,12 +127,14 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
     with transaction.atomic():
         if stale:
             for index in range(0, len(stale), BATCH):
-                Session.objects.filter(pk__in=stale[index : index + BATCH]).delete()
+                Session.objects.filter(pk__in=stale[index : index + BATCH]).remove()
         # ignore_conflicts: a sync running at the same time (the nightly roll-forward
         # and a change, say) may have just made the same session; keep one.
         Session.objects.bulk_create(to_create, batch_size=BATCH, ignore_conflicts=True)
         Session.objects.bulk_update(
-            to_update, ["start", "end", "local_date", "weekday", "start_minute"], batch_size=BATCH
+            to_update,
+            ["start", "end", "local_date", "weekday", "start_minute", "updated_at"],
+            batch_size=BATCH,
         )
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
     return report
@@ -155,7 +157,7 @@ def materialise_activity(activity: Activity, *, today: date | None = None) -> Ma
     orphans = Session.objects.filter(activity=activity, occurrence_date__gte=start).exclude(
         schedule__in=[s.pk for s in schedules]
     )
-    report.deleted += orphans.delete()[0]
+    report.deleted += orphans.remove()
     return report
 
 

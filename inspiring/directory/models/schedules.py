@@ -8,12 +8,17 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.db import models
+from django.dispatch import Signal
 from django.utils import timezone
 
 from ..recurrence import describe
 
 if TYPE_CHECKING:
     from inspiring.areas.models import Area
+
+# Sent after sessions are removed (a schedule changed, an activity withdrawn),
+# with `public_ids`: the open-data feeds keep a tombstone for each.
+sessions_removed = Signal()
 
 
 class Schedule(models.Model):
@@ -82,6 +87,17 @@ class Schedule(models.Model):
 
 
 class SessionQuerySet(models.QuerySet["Session"]):
+    def remove(self) -> int:
+        """Delete these sessions, telling whoever publishes them (sessions_removed)."""
+        public_ids = list(self.values_list("public_id", flat=True))
+        if not public_ids:
+            return 0
+        deleted = (
+            Session.objects.filter(public_id__in=public_ids).delete()[1].get(Session._meta.label, 0)
+        )
+        sessions_removed.send(sender=Session, public_ids=public_ids)
+        return deleted
+
     def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
         return self.filter(end__gte=now or timezone.now())
 
@@ -164,8 +180,13 @@ class Session(models.Model):
         return f"{timezone.localtime(self.start):%H:%M} to {timezone.localtime(self.end):%H:%M}"
 
     def set_times(self, start: datetime, end: datetime) -> None:
-        """Set start and end, and the local columns derived from them."""
+        """Set start and end, and the local columns derived from them.
+
+        Also marks the session changed now: bulk updates do not run auto_now,
+        and the open-data feeds order changes by it.
+        """
         local = timezone.localtime(start)
+        self.updated_at = timezone.now()
         self.start, self.end = start, end
         self.local_date = local.date()
         self.weekday = local.weekday()
