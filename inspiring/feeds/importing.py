@@ -83,6 +83,21 @@ def _schedule_values(event: FeedEvent) -> dict[str, object]:
     }
 
 
+def _already_says(
+    activity: Activity, schedule: Schedule | None, event: FeedEvent, source: FeedSource
+) -> bool:
+    """Whether the live activity and schedule already are what the event says.
+
+    Approval forgets the fingerprint (so the feed's moved and cancelled dates are
+    applied again): an event unchanged since then is not a change to approve.
+    """
+    return (
+        schedule is not None
+        and all(getattr(activity, k) == v for k, v in _activity_values(event, source).items())
+        and all(getattr(schedule, k) == v for k, v in _schedule_values(event).items())
+    )
+
+
 def _revision_of(activity: Activity) -> Activity:
     """A pending copy of a published activity for a change that needs approval."""
     existing = activity.revisions.first()
@@ -154,7 +169,11 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
                 new_events.append(event)
                 continue
             activity = item.activity
-            if activity.status == Activity.Status.PUBLISHED and not publish:
+            if (
+                activity.status == Activity.Status.PUBLISHED
+                and not publish
+                and not _already_says(activity, item.schedule, event, source)
+            ):
                 activity = _revision_of(activity)
             elif activity.status == Activity.Status.WITHDRAWN and item.removed_at is not None:
                 # Back in the feed: back to where new events from this partner go.
@@ -263,7 +282,7 @@ def _apply_overrides(touched: list[tuple[Activity, Schedule, FeedEvent]]) -> Non
             changed.append(session)
     Session.objects.bulk_update(
         changed,
-        ["status", "moved", "start", "end", "local_date", "weekday", "start_minute"],
+        ["status", "moved", "start", "end", "local_date", "weekday", "start_minute", "updated_at"],
         batch_size=500,
     )
 

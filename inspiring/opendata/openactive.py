@@ -1,0 +1,378 @@
+"""The directory as OpenActive: RPDE feeds of SessionSeries and ScheduledSession.
+
+RPDE ("Realtime Paged Data Exchange", modified-timestamp-and-id ordering):
+items come in order of (modified, id); `modified` is the record's change time
+in whole microseconds since 1970 (exact, so paging never repeats or skips an
+item with the same time); `next` carries afterTimestamp/afterId of the page's
+last item, and on the last page points to itself. A consumer that follows
+`next` until a page is empty has everything, and polling that last URL
+returns only what changed since.
+
+- A SessionSeries is a listed activity (one published now or before):
+  "updated" while published, "deleted" once withdrawn or returned (its id
+  stays, so a consumer removes it), and a tombstone if deleted outright.
+- A ScheduledSession is a session row; a removed session (schedule changed,
+  activity withdrawn) is a tombstone (see models.Tombstone).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from inspiring.directory.models import Activity, Schedule, Session
+from lib.text import plain_text
+
+from .models import Tombstone
+from .oruk import absolute
+
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+CONTEXT = "https://openactive.io/"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+SCHEMA_DAYS = {
+    "MO": "https://schema.org/Monday",
+    "TU": "https://schema.org/Tuesday",
+    "WE": "https://schema.org/Wednesday",
+    "TH": "https://schema.org/Thursday",
+    "FR": "https://schema.org/Friday",
+    "SA": "https://schema.org/Saturday",
+    "SU": "https://schema.org/Sunday",
+}
+FEEDS = {"session-series": "SessionSeries", "scheduled-sessions": "ScheduledSession"}
+
+
+class RpdeError(ValueError):
+    """afterTimestamp/afterId that cannot be used; str() says why."""
+
+
+def modified(value: datetime) -> int:
+    """A change time as whole microseconds since 1970: exact, so ordering by it is safe."""
+    delta = value - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_modified(value: int) -> datetime:
+    return EPOCH + timedelta(microseconds=value)
+
+
+def duration(start: datetime, end: datetime) -> str:
+    minutes = int((end - start).total_seconds() // 60)
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    text = "P" + (f"{days}D" if days else "")
+    if hours or minutes or not days:
+        text += (
+            "T" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes or not hours else "")
+        )
+    return text
+
+
+def _iso(value: datetime) -> str:
+    return timezone.localtime(value).isoformat()
+
+
+# --- Shapes ------------------------------------------------------------------------
+
+
+def series_id(activity: Activity) -> str:
+    return absolute(activity.get_absolute_url())
+
+
+def _place(activity: Activity) -> dict[str, Any] | None:
+    venue = activity.venue
+    if venue is None:
+        return None
+    if activity.hide_address:
+        return {"@type": "Place", "name": activity.place_label or "Ask the organiser"}
+    street = venue.address_line_1 + (f", {venue.address_line_2}" if venue.address_line_2 else "")
+    place: dict[str, Any] = {
+        "@type": "Place",
+        "identifier": str(venue.public_id),
+        "name": venue.name,
+        "address": {
+            "@type": "PostalAddress",
+            "streetAddress": street,
+            "addressLocality": venue.town,
+            "postalCode": venue.postcode,
+            "addressCountry": "GB",
+        },
+        "geo": {
+            "@type": "GeoCoordinates",
+            "latitude": venue.latitude,
+            "longitude": venue.longitude,
+        },
+    }
+    features = [
+        ("Parking", venue.parking),
+        ("Step-free access", venue.step_free),
+        ("Accessible toilet", venue.accessible_toilet),
+        ("Hearing loop", venue.hearing_loop),
+    ]
+    place["amenityFeature"] = [
+        {"@type": "LocationFeatureSpecification", "name": name, "value": value}
+        for name, value in features
+    ]
+    return place
+
+
+def _offers(activity: Activity) -> list[dict[str, Any]]:
+    def offer(key: str, name: str, price: Any) -> dict[str, Any]:
+        return {
+            "@type": "Offer",
+            "@id": f"{series_id(activity)}#/offers/{key}",
+            "identifier": key,
+            "name": name,
+            "price": float(price),
+            "priceCurrency": "GBP",
+            "url": series_id(activity),
+        }
+
+    if activity.cost == Activity.Cost.FREE:
+        return [offer("free", "Free", 0)]
+    if activity.cost == Activity.Cost.PAY_WHAT_YOU_CAN:
+        return [offer("pay-what-you-can", "Pay what you can (nothing is fine)", 0)]
+    offers = [offer("standard", "Standard", activity.price or 0)]
+    if activity.concession_price is not None:
+        offers.append(offer("concession", "Concession", activity.concession_price))
+    return offers
+
+
+def _rule_parts(rule: str) -> dict[str, str]:
+    return dict(piece.split("=", 1) for piece in rule.upper().split(";") if "=" in piece)
+
+
+def _schedule(schedule: Schedule) -> dict[str, Any] | None:
+    """A PartialSchedule for a repeating schedule; one-offs are only in the sessions feed."""
+    if not schedule.rrule:
+        return None
+    parts = _rule_parts(schedule.rrule)
+    interval = int(parts.get("INTERVAL", "1") or 1)
+    unit = {"DAILY": "D", "WEEKLY": "W", "MONTHLY": "M", "YEARLY": "Y"}.get(parts.get("FREQ", ""))
+    if unit is None:
+        return None
+    data: dict[str, Any] = {
+        "@type": "PartialSchedule",
+        "repeatFrequency": f"P{interval}{unit}",
+        "startDate": schedule.start_date.isoformat(),
+        "scheduleTimezone": schedule.timezone,
+        "scheduledEventType": "ScheduledSession",
+    }
+    if not schedule.all_day:
+        data["startTime"] = schedule.start_time.strftime("%H:%M")
+        data["endTime"] = schedule.end_time.strftime("%H:%M")
+        data["duration"] = duration(
+            datetime.combine(schedule.start_date, schedule.start_time),
+            datetime.combine(schedule.start_date, schedule.end_time),
+        )
+    days = [d for d in parts.get("BYDAY", "").split(",") if d]
+    if days:
+        # Weekly days as schema.org days; "2TU" (second Tuesday) stays in iCal form,
+        # which schema.org's byDay allows as text.
+        data["byDay"] = [SCHEMA_DAYS.get(d, d) for d in days]
+    if parts.get("BYMONTHDAY"):
+        data["byMonthDay"] = [
+            int(d) for d in parts["BYMONTHDAY"].split(",") if d.lstrip("-").isdigit()
+        ]
+    if "UNTIL" in parts:
+        until = re.sub(r"[^0-9]", "", parts["UNTIL"])[:8]
+        data["endDate"] = f"{until[:4]}-{until[4:6]}-{until[6:8]}"
+    if "COUNT" in parts and parts["COUNT"].isdigit():
+        data["repeatCount"] = int(parts["COUNT"])
+    if schedule.exdates:
+        data["exceptDate"] = list(schedule.exdates)
+    return data
+
+
+def session_series(activity: Activity) -> dict[str, Any]:
+    org = activity.organisation
+    organizer: dict[str, Any] = {"@type": "Organization", "name": org.name}
+    if org.website:
+        organizer["url"] = org.website
+    if org.email:
+        organizer["email"] = org.email
+    description = activity.summary
+    if activity.description:
+        description += "\n\n" + plain_text(activity.description_html)
+    data: dict[str, Any] = {
+        "@context": CONTEXT,
+        "@type": "SessionSeries",
+        "@id": series_id(activity),
+        "identifier": str(activity.public_id),
+        "name": activity.title,
+        "description": description,
+        "url": series_id(activity),
+        "organizer": organizer,
+        "activity": [
+            {"@type": "Concept", "prefLabel": category.name}
+            for category in activity.categories.all()
+        ]
+        or [{"@type": "Concept", "prefLabel": "Community activity"}],
+        "category": [feature.name for feature in activity.support_features.all()],
+        "isAccessibleForFree": activity.cost == Activity.Cost.FREE,
+        "offers": _offers(activity),
+        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
+        if activity.venue_id is None
+        else "https://schema.org/OfflineEventAttendanceMode",
+    }
+    place = _place(activity)
+    if place is not None:
+        data["location"] = place
+    if activity.min_age is not None or activity.max_age is not None:
+        age: dict[str, Any] = {"@type": "QuantitativeValue"}
+        if activity.min_age is not None:
+            age["minValue"] = activity.min_age
+        if activity.max_age is not None:
+            age["maxValue"] = activity.max_age
+        data["ageRange"] = age
+    schedules = [s for s in (_schedule(x) for x in activity.schedules.all()) if s]
+    if schedules:
+        data["eventSchedule"] = schedules
+    if not data["category"]:
+        del data["category"]
+    return data
+
+
+def scheduled_session(session: Session) -> dict[str, Any]:
+    activity = session.activity
+    status = "https://schema.org/EventScheduled"
+    if session.status == Session.Status.CANCELLED:
+        status = "https://schema.org/EventCancelled"
+    elif session.moved:
+        status = "https://schema.org/EventRescheduled"
+    return {
+        "@context": CONTEXT,
+        "@type": "ScheduledSession",
+        "@id": f"{series_id(activity)}#/subEvent/{session.public_id}",
+        "identifier": str(session.public_id),
+        "superEvent": series_id(activity),
+        "startDate": _iso(session.start),
+        "endDate": _iso(session.end),
+        "duration": duration(session.start, session.end),
+        "eventStatus": status,
+        "url": series_id(activity),
+    }
+
+
+# --- Paging --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Position:
+    timestamp: int | None = None
+    item_id: UUID | None = None
+
+    @classmethod
+    def parse(cls, after_timestamp: str, after_id: str) -> Position:
+        if not after_timestamp and not after_id:
+            return cls()
+        if not after_timestamp or not after_id:
+            raise RpdeError("afterTimestamp and afterId go together: give both or neither")
+        try:
+            timestamp = int(after_timestamp)
+        except ValueError:
+            raise RpdeError("afterTimestamp must be a whole number") from None
+        if not 0 <= timestamp < 10**17:
+            raise RpdeError("afterTimestamp is out of range")
+        try:
+            item_id = UUID(after_id)
+        except ValueError:
+            raise RpdeError("afterId must be an id from this feed") from None
+        return cls(timestamp, item_id)
+
+    def after(self, time_field: str, id_field: str) -> Q:
+        if self.timestamp is None or self.item_id is None:
+            return Q()
+        when = from_modified(self.timestamp)
+        return Q(**{f"{time_field}__gt": when}) | Q(
+            **{time_field: when, f"{id_field}__gt": self.item_id}
+        )
+
+
+Row = tuple[int, str, dict[str, Any]]
+
+
+def _row(kind: str, item_id: UUID, changed: datetime, data: dict[str, Any] | None) -> Row:
+    """One RPDE item (deleted when there is no data), with its sort key."""
+    item: dict[str, Any] = {
+        "state": "updated" if data is not None else "deleted",
+        "kind": kind,
+        "id": str(item_id),
+        "modified": modified(changed),
+    }
+    if data is not None:
+        item["data"] = data
+    return item["modified"], item["id"], item
+
+
+def _series_rows(position: Position, limit: int) -> list[Row]:
+    activities: QuerySet[Activity] = (
+        Activity.objects.live()
+        # Never published and not yet decided: nothing a consumer has seen.
+        .exclude(status=Activity.Status.PENDING, published_at__isnull=True)
+        .filter(position.after("updated_at", "public_id"))
+        .select_related("organisation", "venue", "home_area")
+        .prefetch_related("categories", "support_features", "schedules")
+        .order_by("updated_at", "public_id")[:limit]
+    )
+    return [
+        _row(
+            "SessionSeries",
+            activity.public_id,
+            activity.updated_at,
+            session_series(activity) if activity.status == Activity.Status.PUBLISHED else None,
+        )
+        for activity in activities
+    ]
+
+
+def _session_rows(position: Position, limit: int) -> list[Row]:
+    sessions = (
+        Session.objects.filter(activity__revision_of__isnull=True)
+        .filter(position.after("updated_at", "public_id"))
+        .select_related("activity__home_area")
+        .order_by("updated_at", "public_id")[:limit]
+    )
+    return [
+        _row("ScheduledSession", s.public_id, s.updated_at, scheduled_session(s)) for s in sessions
+    ]
+
+
+def _tombstone_rows(kind: str, label: str, position: Position, limit: int) -> list[Row]:
+    tombstones = (
+        Tombstone.objects.filter(kind=kind)
+        .filter(position.after("modified", "item_id"))
+        .order_by("modified", "item_id")[:limit]
+    )
+    return [_row(label, t.item_id, t.modified, None) for t in tombstones]
+
+
+def page(feed: str, position: Position) -> dict[str, Any]:
+    """One RPDE page of `feed` ("session-series" or "scheduled-sessions") after `position`."""
+    limit: int = settings.OPENACTIVE_PAGE_SIZE
+    if feed == "session-series":
+        rows = _series_rows(position, limit) + _tombstone_rows(
+            Tombstone.Kind.SESSION_SERIES, "SessionSeries", position, limit
+        )
+    else:
+        rows = _session_rows(position, limit) + _tombstone_rows(
+            Tombstone.Kind.SCHEDULED_SESSION, "ScheduledSession", position, limit
+        )
+    rows.sort(key=lambda row: (row[0], row[1]))
+    items = [item for _, _, item in rows[:limit]]
+    path = reverse("opendata:openactive_feed", kwargs={"feed": feed})
+    if items:
+        last = items[-1]
+        after = f"?afterTimestamp={last['modified']}&afterId={last['id']}"
+    elif position.timestamp is not None:
+        after = f"?afterTimestamp={position.timestamp}&afterId={position.item_id}"
+    else:
+        after = ""
+    return {"next": absolute(path + after), "items": items, "license": LICENSE}

@@ -1,0 +1,169 @@
+"""Open Referral UK read API: /api/openreferral/… (public, no key, CORS open)."""
+
+from __future__ import annotations
+
+import math
+import uuid
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+
+from inspiring.areas.geography import resolve_postcode
+from inspiring.directory.models import Activity
+from lib.geo import miles_between
+from lib.postcodes import PostcodeError
+
+from . import oruk
+from .api import ApiError, Page, json_response, open_endpoint
+
+METRES_PER_MILE = 1609.344
+MAX_PROXIMITY_M = 100_000
+
+
+def _uuid(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise ApiError(f"No {what} has the id {value}", status=404) from None
+
+
+def _filtered(request: HttpRequest) -> QuerySet[Activity]:
+    try:
+        return oruk.filter_services(oruk.published_activities(), request.GET)
+    except oruk.FilterError as problem:
+        raise ApiError(str(problem)) from None
+
+
+@open_endpoint
+def index(request: HttpRequest) -> HttpResponse:
+    return json_response(
+        {
+            "version": "3.0",
+            "profile": "https://openreferraluk.org/",
+            "openapi_url": "https://raw.githubusercontent.com/openreferral/uk-profile/main/"
+            "schema/openapi.json",
+            "description": "Local activities for social prescribing: arts, sport, culture "
+            "and community groups, published by Inspiring.",
+        }
+    )
+
+
+@open_endpoint
+def services(request: HttpRequest) -> HttpResponse:
+    activities = _filtered(request).order_by("title", "pk")
+    page = Page(request, activities.count())
+    chosen = list(activities[page.start : page.end])
+    return json_response(page.envelope([oruk.service_summary(a) for a in chosen]))
+
+
+@open_endpoint
+def service(request: HttpRequest, service_id: str) -> HttpResponse:
+    public_id = _uuid(service_id, "service")
+    activity = oruk.with_everything(oruk.published_activities()).filter(public_id=public_id).first()
+    if activity is None:
+        raise ApiError(f"No service has the id {service_id}", status=404)
+    return json_response(oruk.service(activity))
+
+
+def _near(request: HttpRequest, activities: QuerySet[Activity]) -> list[Activity] | None:
+    """With `postcode`: nearest first (within `proximity` metres if given); else None."""
+    postcode = request.GET.get("postcode", "").strip()
+    raw_proximity = request.GET.get("proximity", "").strip()
+    if not postcode:
+        if raw_proximity:
+            raise ApiError("proximity needs a postcode to measure from")
+        return None
+    try:
+        place = resolve_postcode(postcode)
+    except PostcodeError as problem:
+        raise ApiError(str(problem)) from None
+    limit: float | None = None
+    if raw_proximity:
+        try:
+            limit = float(raw_proximity)
+        except ValueError:
+            raise ApiError("proximity must be a distance in metres, like 1600") from None
+        if not 0 < limit <= MAX_PROXIMITY_M or math.isnan(limit):
+            raise ApiError(f"proximity must be more than 0 and at most {MAX_PROXIMITY_M} metres")
+    measured: list[tuple[float, Activity]] = []
+    unplaced: list[Activity] = []
+    for activity in activities:
+        venue = activity.venue
+        if venue is None or activity.hide_address:
+            if limit is None:
+                unplaced.append(activity)
+            continue
+        metres = (
+            miles_between(place.latitude, place.longitude, venue.latitude, venue.longitude)
+            * METRES_PER_MILE
+        )
+        if limit is None or metres <= limit:
+            measured.append((metres, activity))
+    measured.sort(key=lambda pair: (pair[0], pair[1].title, pair[1].pk))
+    return [activity for _, activity in measured] + unplaced
+
+
+@open_endpoint
+def service_at_locations(request: HttpRequest) -> HttpResponse:
+    activities = _filtered(request).order_by("title", "pk")
+    near = _near(request, activities)
+    if near is None:
+        page = Page(request, activities.count())
+        chosen: list[Activity] = list(activities[page.start : page.end])
+    else:
+        page = Page(request, len(near))
+        chosen = near[page.start : page.end]
+    return json_response(page.envelope([oruk.service_at_location(a) for a in chosen]))
+
+
+@open_endpoint
+def service_at_location(request: HttpRequest, item_id: str) -> HttpResponse:
+    _uuid(item_id, "service at location")
+    for candidate in oruk.published_activities():
+        if oruk.service_at_location_id(candidate) == item_id:
+            activity = oruk.with_everything(oruk.published_activities()).get(pk=candidate.pk)
+            data: dict[str, Any] = oruk.service(activity)
+            return json_response(
+                {
+                    "id": item_id,
+                    "service_id": data["id"],
+                    "location_id": data["service_at_locations"][0]["location_id"],
+                    "location": data["service_at_locations"][0]["location"],
+                    "service": {k: v for k, v in data.items() if k != "service_at_locations"},
+                }
+            )
+    raise ApiError(f"No service at location has the id {item_id}", status=404)
+
+
+@open_endpoint
+def taxonomies(request: HttpRequest) -> HttpResponse:
+    items = oruk.taxonomies()
+    page = Page(request, len(items))
+    return json_response(page.envelope(items[page.start : page.end]))
+
+
+@open_endpoint
+def taxonomy(request: HttpRequest, taxonomy_id: str) -> HttpResponse:
+    for item in oruk.taxonomies():
+        if item["id"] == taxonomy_id:
+            return json_response({**item, "taxonomy_terms": oruk.taxonomy_terms(taxonomy_id)})
+    raise ApiError(f"No taxonomy has the id {taxonomy_id}", status=404)
+
+
+@open_endpoint
+def taxonomy_terms(request: HttpRequest) -> HttpResponse:
+    terms = oruk.taxonomy_terms(request.GET.get("taxonomy_id", "").strip())
+    search = request.GET.get("search", "").strip().lower()
+    if search:
+        terms = [t for t in terms if search in t["name"].lower()]
+    page = Page(request, len(terms))
+    return json_response(page.envelope(terms[page.start : page.end]))
+
+
+@open_endpoint
+def taxonomy_term(request: HttpRequest, term_id: str) -> HttpResponse:
+    for term in oruk.taxonomy_terms():
+        if term["id"] == term_id:
+            return json_response(term)
+    raise ApiError(f"No taxonomy term has the id {term_id}", status=404)
