@@ -273,7 +273,7 @@ def _schedules(service: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]
         if freq in ("WEEKLY", "MONTHLY"):
             parts = [f"FREQ={freq}"]
             interval = entry.get("interval")
-            if isinstance(interval, int | float) and 1 <= int(interval) <= 52:
+            if isinstance(interval, int | float) and 1 < int(interval) <= 52:
                 parts.append(f"INTERVAL={int(interval)}")
             byday = str(entry.get("byday") or "").upper().replace(" ", "")
             if byday:
