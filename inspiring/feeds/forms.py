@@ -12,6 +12,19 @@ from .fetch import FetchError, check_address
 from .models import FeedSource
 
 
+class FeedURLField(forms.URLField):
+    """A URL field that takes the webcal:// addresses calendar apps give, as https://.
+
+    (Rewritten before the field's own validation, which refuses the webcal scheme.)
+    """
+
+    def to_python(self, value: Any) -> str:
+        text = str(value or "").strip()
+        if text.lower().startswith("webcal://"):
+            text = "https://" + text[len("webcal://") :]
+        return super().to_python(text) or ""
+
+
 class FeedForm(forms.ModelForm[FeedSource]):
     default_categories = forms.ModelMultipleChoiceField(
         queryset=Category.objects.all(),
@@ -24,6 +37,7 @@ class FeedForm(forms.ModelForm[FeedSource]):
         model = FeedSource
         fields = ["url", "name", "default_venue", "default_categories"]
         formfield_callback = staticmethod(https_formfield)
+        field_classes = {"url": FeedURLField}
         labels = {
             "url": "Calendar address (iCalendar)",
             "name": "Name (optional)",

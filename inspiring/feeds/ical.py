@@ -83,6 +83,8 @@ class FeedEvent:
     def fingerprint(self) -> str:
         """A hash of everything stored from this event: unchanged events are not rewritten."""
         data = asdict(self)
+        # JSON keys must be strings: the overrides are keyed by date.
+        data["overrides"] = {d.isoformat(): v for d, v in sorted(data["overrides"].items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
     def sessions(self, start: date, end: date) -> list[dict[str, Any]]:
@@ -210,6 +212,8 @@ def _event(master: Event, zone_hint: ZoneInfo) -> FeedEvent:
         start = master.decoded("DTSTART")
     except (KeyError, ValueError, TypeError) as exc:
         raise Skip("it has no usable start (DTSTART)") from exc
+    if not isinstance(start, date):  # unreadable (kept as text) or given twice (a list)
+        raise Skip("it has no usable start (DTSTART)")
     end: Any = None
     if "DTEND" in master:
         try:
@@ -226,13 +230,11 @@ def _event(master: Event, zone_hint: ZoneInfo) -> FeedEvent:
         zone, name = LONDON, "Europe/London"
         first_day = start
         start_time, end_time = time(0, 0), time(23, 59)
-        if (
-            isinstance(end, date)
-            and not isinstance(end, datetime)
-            and end - start > timedelta(days=1)
-        ):
+        last = end.date() if isinstance(end, datetime) else end
+        if isinstance(last, date) and last - start > timedelta(days=1):
             raise Skip("it lasts more than a day (sessions are within a day)")
     else:
+        assert isinstance(start, datetime)  # a date-time start: a timed event
         name = zone_name(start) or (str(zone_hint.key) if start.tzinfo is None else "")
         if not name:
             # A zone we cannot name: keep the times as London wall-clock times.
@@ -288,6 +290,8 @@ def _apply_override(event: FeedEvent, component: Event) -> str | None:
     """Record a RECURRENCE-ID instance on its series; return a note when partly used."""
     zone = event.zone
     recurrence_id = component.decoded("RECURRENCE-ID")
+    if not isinstance(recurrence_id, date):  # unreadable, or given twice
+        raise ValueError("RECURRENCE-ID")
     day = _occurrence_date(recurrence_id, zone)
     note = None
     params = getattr(component.get("RECURRENCE-ID"), "params", {})
@@ -302,6 +306,15 @@ def _apply_override(event: FeedEvent, component: Event) -> str | None:
     except (KeyError, ValueError, TypeError):
         return "an instance with an unreadable time was left as the series has it"
     if not isinstance(start, datetime):
+        if not isinstance(start, date):  # unreadable (kept as text) or given twice
+            return "an instance with an unreadable time was left as the series has it"
+        if not event.all_day:  # a session cannot be all day on its own
+            return "an instance made all day was left as the series has it"
+        # An all-day occurrence moved to another day: that whole day.
+        event.overrides[day] = Override(
+            start=local_datetime(start, event.start_time, zone),
+            end=local_datetime(start, event.end_time, zone),
+        )
         return note
     begins = _as_local(start, zone)
     ends = (

@@ -18,7 +18,7 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -346,4 +346,5 @@ def preview(content: bytes, start: date, end: date) -> list[dict[str, object]]:
     for event in parsed.events:
         if not event.cancelled:
             sessions.extend(event.sessions(start, end))
-    return sorted(sessions, key=lambda s: (str(s["start"]), str(s["uid"])))
+    # By instant: as text, "09:30+00:00" would sort before "10:00+01:00" (09:00 UTC).
+    return sorted(sessions, key=lambda s: (datetime.fromisoformat(str(s["start"])), str(s["uid"])))

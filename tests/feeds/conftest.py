@@ -1,0 +1,204 @@
+"""Fixtures for the calendar-feed tests: partners with feeds, a frozen today, a real server.
+
+- `frozen_today`: the clock reads 08:00 on TODAY (Monday 2 March 2026), so
+  sessions fall inside the 13-month horizon and tests are deterministic.
+- `trusted_org` / `untrusted_org`: partners in Ashfield led by Priya, whose
+  imported activities are published at once / wait for the coordinator.
+- `feed_server`: a real HTTP server on loopback, in a thread, serving whatever
+  a test puts in its routes (status, headers, body, delay); it answers 304 to a
+  matching If-None-Match and records every request's headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time as clock
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from django.conf import settings
+
+from inspiring.directory.models import Organisation
+from inspiring.directory.recurrence import LONDON
+from inspiring.feeds.models import FeedSource
+from tests.directory.builders import organisation
+from tests.personas import Personas
+
+# A fixed "today" for feed tests: a Monday in spring, as in the directory tests.
+TODAY = date(2026, 3, 2)
+
+# Real calendars from icalendar's and recurring-ical-events' own test suites.
+# shared/ sits beside the checkout, for developers and CI alike.
+ICS_ROOT = Path(settings.BASE_DIR).parent / "shared" / "data" / "ics"
+ICS_FILES = sorted(ICS_ROOT.rglob("*.ics"))
+
+
+def ics_id(path: Path) -> str:
+    return str(path.relative_to(ICS_ROOT))
+
+
+def calendar(*events: str, header: str = "") -> bytes:
+    """An iCalendar file around VEVENT blocks written as plain lines (CRLF added)."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Inspiring tests//EN"]
+    if header:
+        lines += [line.strip() for line in header.strip().splitlines() if line.strip()]
+    for event in events:
+        lines += [line.strip() for line in event.strip().splitlines() if line.strip()]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def vevent(uid: str, summary: str, *lines: str) -> str:
+    """A VEVENT with a UID, a SUMMARY and the given property lines."""
+    body = "\n".join(lines)
+    return (
+        f"BEGIN:VEVENT\nUID:{uid}\nSUMMARY:{summary}\nDTSTAMP:20260101T000000Z\n{body}\nEND:VEVENT"
+    )
+
+
+def weekly_feed(count: int, *, weeks: int = 4, title: str = "Walk") -> bytes:
+    """`count` weekly events on Tuesdays (London), `weeks` sessions each, from 3 March 2026."""
+    return calendar(
+        *(
+            vevent(
+                f"walk-{n}@test",
+                f"{title} {n}",
+                "DTSTART;TZID=Europe/London:20260303T100000",
+                "DTEND;TZID=Europe/London:20260303T110000",
+                f"RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT={weeks}",
+            )
+            for n in range(count)
+        )
+    )
+
+
+@pytest.fixture
+def frozen_today() -> Iterator[None]:
+    """Make the clock read 08:00 on TODAY."""
+    now = datetime.combine(TODAY, time(8), tzinfo=LONDON)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=now),
+        mock.patch("django.utils.timezone.localdate", return_value=TODAY),
+    ):
+        yield
+
+
+@pytest.fixture
+def trusted_org(personas: Personas) -> Organisation:
+    org = organisation(personas.ashfield, "Kirkby Walking Group", trusted=True)
+    org.leads.add(personas.partner_lead)
+    return org
+
+
+@pytest.fixture
+def untrusted_org(personas: Personas) -> Organisation:
+    org = organisation(personas.ashfield, "Hucknall Road Allotments", trusted=False)
+    org.leads.add(personas.partner_lead)
+    return org
+
+
+@pytest.fixture
+def other_org(personas: Personas) -> Organisation:
+    """An Ashfield partner Priya does not lead."""
+    return organisation(personas.ashfield, "Sutton Bowls Club", trusted=True)
+
+
+def make_source(
+    org: Organisation, url: str = "https://calendar.example.org/walks.ics"
+) -> FeedSource:
+    return FeedSource.objects.create(organisation=org, url=url)
+
+
+# --- A real HTTP server on loopback ---------------------------------------------------
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before answering
+
+
+@dataclass
+class FeedServer:
+    base: str
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def serve(self, path: str, body: bytes = b"", **kwargs: Any) -> str:
+        self.routes[path] = Route(body=body, **kwargs)
+        return self.url(path)
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        return [headers for requested, headers in self.requests if requested == path]
+
+
+def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            server.requests.append((self.path, dict(self.headers.items())))
+            route = server.routes.get(self.path)
+            if route is None:
+                self.send_error(404, "Not Found")
+                return
+            if route.delay:
+                clock.sleep(route.delay)
+            etag = route.headers.get("ETag")
+            if etag and self.headers.get("If-None-Match") == etag and route.status == 200:
+                self.send_response(304)
+                self.send_header("ETag", etag)
+                self.end_headers()
+                return
+            self.send_response(route.status)
+            for name, value in route.headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(route.body)))
+            self.end_headers()
+            # The client may stop reading (size limit, timeout).
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                self.wfile.write(route.body)
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None
+
+    return Handler
+
+
+@pytest.fixture
+def feed_server(settings: Any) -> Iterator[FeedServer]:
+    """A loopback HTTP server in a thread; feeds may use private addresses for it."""
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True
+    state = FeedServer(base="")
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
+    httpd.daemon_threads = True
+    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield state
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every stored row an import can touch, by value, to prove a failed import changed nothing."""
+    from inspiring.directory.models import Activity, Schedule, Session
+    from inspiring.feeds.models import FeedItem
+
+    return {
+        model.__name__: [dict(row) for row in model.objects.order_by("pk").values()]
+        for model in (Activity, Schedule, Session, FeedItem, Activity.categories.through)
+    }

@@ -1,0 +1,548 @@
+"""Storing feeds: activities, schedules and sessions follow the feed; a bad feed changes nothing."""
+
+from __future__ import annotations
+
+import socket
+from datetime import date, datetime, time
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from inspiring.accounts.models import AuditEntry
+from inspiring.directory.models import Activity, Category, Organisation, Schedule, Session
+from inspiring.directory.recurrence import LONDON
+from inspiring.feeds import importing
+from inspiring.feeds.ical import parse_calendar
+from inspiring.feeds.importing import run_import, store
+from inspiring.feeds.models import FeedImport, FeedItem, FeedSource
+from tests.conftest import sign_in
+from tests.directory.builders import venue
+from tests.personas import Personas
+
+from .conftest import FeedServer, calendar, make_source, snapshot, vevent, weekly_feed
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
+
+SERIES = vevent(
+    "walk@test",
+    "Health walk",
+    "DTSTART;TZID=Europe/London:20260303T100000",
+    "DTEND;TZID=Europe/London:20260303T113000",
+    "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=4",
+    "LOCATION:Kings Mill Reservoir",
+    "DESCRIPTION:<p>Bring <b>boots</b></p><script>alert(1)</script>",
+    "URL:https://walks.example.org/health-walk",
+)
+COFFEE = vevent(
+    "coffee@test",
+    "Coffee morning",
+    "DTSTART;TZID=Europe/London:20260305T100000",
+    "DTEND;TZID=Europe/London:20260305T120000",
+    "RRULE:FREQ=WEEKLY;BYDAY=TH;COUNT=3",
+)
+
+
+def imported(org: Organisation, data: bytes, source: FeedSource | None = None) -> FeedSource:
+    source = source or make_source(org)
+    store(source, parse_calendar(data))
+    return source
+
+
+def activity_of(source: FeedSource, uid: str) -> Activity:
+    return FeedItem.objects.get(source=source, uid=uid).activity
+
+
+def session_times(activity: Activity) -> list[tuple[datetime, str, bool]]:
+    return [
+        (timezone.localtime(s.start, LONDON), s.status, s.moved)
+        for s in Session.objects.filter(activity=activity).order_by("occurrence_date")
+    ]
+
+
+def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
+    return datetime(2026, month, day, hour, minute, tzinfo=LONDON)
+
+
+# --- First import, and importing again ------------------------------------------------------
+
+
+def test_a_first_import_creates_published_activities_with_sessions(
+    trusted_org: Organisation, personas: Personas, client: Client
+) -> None:
+    source = make_source(trusted_org)
+    report = store(source, parse_calendar(calendar(SERIES, COFFEE)))
+    assert (report.created, report.updated, report.withdrawn, report.unchanged) == (2, 0, 0, 0)
+    walk = activity_of(source, "walk@test")
+    assert walk.status == Activity.Status.PUBLISHED
+    assert walk.published_at is not None
+    assert (walk.organisation, walk.home_area) == (trusted_org, personas.ashfield)
+    assert (walk.source, walk.source_ref) == (Activity.Source.ICAL, "walk@test")
+    assert walk.title == "Health walk"
+    assert walk.booking_url == "https://walks.example.org/health-walk"
+    # No default venue: the event's location is shown as the locality.
+    assert (walk.venue, walk.locality) == (None, "Kings Mill Reservoir")
+    schedule = Schedule.objects.get(activity=walk)
+    assert (schedule.start_date, schedule.start_time, schedule.end_time) == (
+        date(2026, 3, 3),
+        time(10),
+        time(11, 30),
+    )
+    assert schedule.timezone == "Europe/London" and not schedule.all_day
+    assert [when for when, _, _ in session_times(walk)] == [
+        at(3, 10),
+        at(10, 10),
+        at(17, 10),
+        at(24, 10),
+    ]
+    assert Session.objects.filter(activity=activity_of(source, "coffee@test")).count() == 3
+    assert FeedItem.objects.filter(source=source, removed_at=None).count() == 2
+    # The public What's on page of the area lists them.
+    page = client.get(reverse("directory:whats_on", kwargs={"slug": "ashfield"}))
+    assert page.status_code == 200
+    assert "Health walk" in page.content.decode()
+    assert "Coffee morning" in page.content.decode()
+
+
+def test_an_html_description_is_stored_as_safe_text(trusted_org: Organisation) -> None:
+    walk = activity_of(imported(trusted_org, calendar(SERIES)), "walk@test")
+    assert walk.description == "Bring boots"
+    assert "<script" not in walk.description_html and "alert" not in walk.description_html
+    assert "Bring boots" in walk.description_html
+
+
+def test_importing_the_same_feed_again_changes_nothing(trusted_org: Organisation) -> None:
+    data = calendar(SERIES, COFFEE)
+    source = imported(trusted_org, data)
+    before = snapshot()
+    report = store(source, parse_calendar(data))
+    assert (report.created, report.updated, report.withdrawn, report.unchanged) == (0, 0, 0, 2)
+    assert snapshot() == before
+
+
+def test_a_changed_event_updates_only_its_activity(trusted_org: Organisation) -> None:
+    source = imported(trusted_org, calendar(SERIES, COFFEE))
+    coffee_before = snapshot()
+    changed = SERIES.replace("SUMMARY:Health walk", "SUMMARY:Health walk (longer route)").replace(
+        "DTSTART;TZID=Europe/London:20260303T100000", "DTSTART;TZID=Europe/London:20260303T093000"
+    )
+    report = store(source, parse_calendar(calendar(changed, COFFEE)))
+    assert (report.created, report.updated, report.withdrawn, report.unchanged) == (0, 1, 0, 1)
+    walk = activity_of(source, "walk@test")
+    assert walk.title == "Health walk (longer route)"
+    assert [when.time() for when, _, _ in session_times(walk)] == [time(9, 30)] * 4
+    # The same rows, updated in place: no second activity, schedule or session set.
+    assert Activity.objects.count() == 2 and Schedule.objects.count() == 2
+    coffee = activity_of(source, "coffee@test")
+    after = snapshot()
+
+    def coffee_rows(rows: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+        return [r for r in rows["Activity"] if r["id"] == coffee.pk] + [
+            r for r in rows["Session"] if r["activity_id"] == coffee.pk
+        ]
+
+    assert len(coffee_rows(after)) == 1 + 3
+    assert coffee_rows(after) == coffee_rows(coffee_before)
+
+
+def test_an_event_gone_from_the_feed_is_withdrawn_not_deleted_and_comes_back(
+    trusted_org: Organisation,
+) -> None:
+    source = imported(trusted_org, calendar(SERIES, COFFEE))
+    report = store(source, parse_calendar(calendar(COFFEE)))
+    assert (report.created, report.updated, report.withdrawn, report.unchanged) == (0, 0, 1, 1)
+    item = FeedItem.objects.get(source=source, uid="walk@test")
+    assert item.removed_at == timezone.now()
+    assert item.activity.status == Activity.Status.WITHDRAWN
+    assert not Session.objects.filter(activity=item.activity).exists()
+    assert activity_of(source, "coffee@test").status == Activity.Status.PUBLISHED
+    # Still gone next time: nothing more to do.
+    again = store(source, parse_calendar(calendar(COFFEE)))
+    assert (again.withdrawn, again.unchanged) == (0, 1)
+
+    back = store(source, parse_calendar(calendar(SERIES, COFFEE)))
+    assert (back.created, back.updated, back.withdrawn) == (0, 1, 0)
+    item.refresh_from_db()
+    assert item.removed_at is None
+    assert item.activity.status == Activity.Status.PUBLISHED
+    assert len(session_times(item.activity)) == 4
+    assert Activity.objects.count() == 2
+
+
+def test_a_cancelled_series_is_withdrawn(trusted_org: Organisation) -> None:
+    source = imported(trusted_org, calendar(SERIES))
+    cancelled = SERIES.replace("END:VEVENT", "STATUS:CANCELLED\nEND:VEVENT")
+    report = store(source, parse_calendar(calendar(cancelled)))
+    assert report.withdrawn == 1
+    walk = activity_of(source, "walk@test")
+    assert walk.status == Activity.Status.WITHDRAWN
+    assert not Session.objects.filter(activity=walk).exists()
+    # Importing it again: still withdrawn, nothing new.
+    again = store(source, parse_calendar(calendar(cancelled)))
+    assert (again.withdrawn, again.created) == (0, 0)
+
+
+def test_a_cancelled_event_never_seen_before_is_not_created(trusted_org: Organisation) -> None:
+    cancelled = COFFEE.replace("END:VEVENT", "STATUS:CANCELLED\nEND:VEVENT")
+    source = make_source(trusted_org)
+    report = store(source, parse_calendar(calendar(cancelled)))
+    assert report.created == 0
+    assert report.skipped == [("coffee@test", "the event is cancelled")]
+    assert not Activity.objects.exists()
+
+
+def test_a_moved_and_a_cancelled_occurrence_become_sessions(trusted_org: Organisation) -> None:
+    moved = vevent(
+        "walk@test",
+        "Health walk",
+        "RECURRENCE-ID;TZID=Europe/London:20260310T100000",
+        "DTSTART;TZID=Europe/London:20260311T140000",
+        "DTEND;TZID=Europe/London:20260311T153000",
+    )
+    cancelled = vevent(
+        "walk@test",
+        "Health walk",
+        "RECURRENCE-ID;TZID=Europe/London:20260317T100000",
+        "DTSTART;TZID=Europe/London:20260317T100000",
+        "STATUS:CANCELLED",
+    )
+    source = imported(trusted_org, calendar(SERIES, moved, cancelled))
+    walk = activity_of(source, "walk@test")
+    assert session_times(walk) == [
+        (at(3, 10), Session.Status.SCHEDULED, False),
+        (at(11, 14), Session.Status.SCHEDULED, True),
+        (at(17, 10), Session.Status.CANCELLED, False),
+        (at(24, 10), Session.Status.SCHEDULED, False),
+    ]
+    moved_session = Session.objects.get(activity=walk, occurrence_date=date(2026, 3, 10))
+    assert moved_session.local_date == date(2026, 3, 11)
+    assert timezone.localtime(moved_session.end, LONDON) == at(11, 15, 30)
+    # The partner puts both back: the sessions follow.
+    report = store(source, parse_calendar(calendar(SERIES)))
+    assert report.updated == 1
+    assert session_times(walk) == [
+        (at(day, 10), Session.Status.SCHEDULED, False) for day in (3, 10, 17, 24)
+    ]
+
+
+def test_an_all_day_occurrence_moved_to_another_day(trusted_org: Organisation) -> None:
+    series = vevent(
+        "bins@test",
+        "Bin day",
+        "DTSTART;VALUE=DATE:20260305",
+        "DTEND;VALUE=DATE:20260306",
+        "RRULE:FREQ=WEEKLY;COUNT=3",
+    )
+    moved = vevent(
+        "bins@test",
+        "Bin day",
+        "RECURRENCE-ID;VALUE=DATE:20260312",
+        "DTSTART;VALUE=DATE:20260313",
+        "DTEND;VALUE=DATE:20260314",
+    )
+    bins = activity_of(imported(trusted_org, calendar(series, moved)), "bins@test")
+    sessions = Session.objects.filter(activity=bins).order_by("occurrence_date")
+    assert [(s.local_date, s.moved, s.all_day) for s in sessions] == [
+        (date(2026, 3, 5), False, True),
+        (date(2026, 3, 13), True, True),
+        (date(2026, 3, 19), False, True),
+    ]
+
+
+# --- Who approves -----------------------------------------------------------------------------
+
+
+def test_an_untrusted_partners_events_wait_for_the_coordinator(
+    untrusted_org: Organisation, client: Client
+) -> None:
+    source = imported(untrusted_org, calendar(SERIES))
+    walk = activity_of(source, "walk@test")
+    assert walk.status == Activity.Status.PENDING
+    assert walk.published_at is None
+    assert not Session.objects.filter(activity=walk).exists()
+    page = client.get(reverse("directory:whats_on", kwargs={"slug": "ashfield"}))
+    assert "Health walk" not in page.content.decode()
+
+
+def _approve(client: Client, personas: Personas, activity: Activity, capture: Any) -> None:
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    with capture(execute=True):
+        response = client.post(
+            reverse("directory:review", kwargs={"public_id": activity.public_id}),
+            {"decision": "approve"},
+        )
+    assert response.status_code == 302
+
+
+def test_an_untrusted_partners_change_to_a_published_activity_waits_as_a_revision(
+    untrusted_org: Organisation,
+    personas: Personas,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    source = imported(untrusted_org, calendar(SERIES))
+    walk = activity_of(source, "walk@test")
+    _approve(client, personas, walk, django_capture_on_commit_callbacks)
+    walk.refresh_from_db()
+    assert walk.status == Activity.Status.PUBLISHED
+    sessions_before = session_times(walk)
+    assert len(sessions_before) == 4
+
+    changed = SERIES.replace("SUMMARY:Health walk", "SUMMARY:Health walk and picnic").replace(
+        "T113000", "T130000"
+    )
+    report = store(source, parse_calendar(calendar(changed)))
+    assert report.updated == 1
+    walk.refresh_from_db()
+    # The published listing is as the coordinator approved it...
+    assert walk.status == Activity.Status.PUBLISHED
+    assert walk.title == "Health walk"
+    assert Schedule.objects.get(activity=walk).end_time == time(11, 30)
+    assert session_times(walk) == sessions_before
+    # ...and the change waits for approval as a revision.
+    revision = walk.revisions.get()
+    assert revision.status == Activity.Status.PENDING
+    assert revision.title == "Health walk and picnic"
+    assert Schedule.objects.get(activity=revision).end_time == time(13)
+    # A further change updates the same revision.
+    store(source, parse_calendar(calendar(changed.replace("and picnic", "and lunch"))))
+    assert walk.revisions.get().title == "Health walk and lunch"
+
+
+def test_approving_a_feed_activity_does_not_make_a_revision_of_it(
+    untrusted_org: Organisation,
+    personas: Personas,
+    client: Client,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    """Approval makes the next import apply the feed again, for its cancelled and moved
+    dates (sessions exist only once published); an event unchanged since it was approved
+    must not come back to the coordinator as a "change"."""
+    cancelled = vevent(
+        "walk@test",
+        "Health walk",
+        "RECURRENCE-ID;TZID=Europe/London:20260317T100000",
+        "DTSTART;TZID=Europe/London:20260317T100000",
+        "STATUS:CANCELLED",
+    )
+    data = calendar(SERIES, cancelled)
+    source = imported(untrusted_org, data)
+    walk = activity_of(source, "walk@test")
+    _approve(client, personas, walk, django_capture_on_commit_callbacks)
+    assert [status for _, status, _ in session_times(walk)] == ["scheduled"] * 4
+    store(source, parse_calendar(data))
+    walk.refresh_from_db()
+    assert walk.status == Activity.Status.PUBLISHED
+    assert not walk.revisions.exists()
+    assert [status for _, status, _ in session_times(walk)] == [
+        "scheduled",
+        "scheduled",
+        "cancelled",
+        "scheduled",
+    ]
+    # And the import after that has nothing to do.
+    again = store(source, parse_calendar(data))
+    assert (again.updated, again.unchanged) == (0, 1)
+
+
+def test_a_trusted_partners_change_is_published_at_once(trusted_org: Organisation) -> None:
+    source = imported(trusted_org, calendar(SERIES))
+    store(source, parse_calendar(calendar(SERIES.replace("Health walk", "Health stroll"))))
+    walk = activity_of(source, "walk@test")
+    assert walk.title == "Health stroll" and walk.status == Activity.Status.PUBLISHED
+    assert not walk.revisions.exists()
+
+
+# --- What the feed's settings add -------------------------------------------------------------
+
+
+def test_the_default_venue_and_categories_are_applied(trusted_org: Organisation) -> None:
+    hall = venue(trusted_org, "Kirkby Community Hall", "NG17 7AE")
+    source = make_source(trusted_org)
+    source.default_venue = hall
+    source.save()
+    categories = list(Category.objects.order_by("pk")[:2])
+    source.default_categories.set(categories)
+    store(source, parse_calendar(calendar(SERIES, COFFEE)))
+    for uid in ("walk@test", "coffee@test"):
+        activity = activity_of(source, uid)
+        assert activity.venue == hall
+        assert (activity.hide_address, activity.locality) == (False, "")
+        assert set(activity.categories.all()) == set(categories)
+
+
+# --- run_import: fetch, parse, store, and the report ---------------------------------------
+
+
+def test_run_import_records_what_it_did(trusted_org: Organisation, feed_server: FeedServer) -> None:
+    nameless = "BEGIN:VEVENT\nSUMMARY:Nameless\nDTSTART:20260310T100000Z\nEND:VEVENT"
+    hourly = vevent("hourly@test", "Drop-in", "DTSTART:20260310T100000Z", "RRULE:FREQ=HOURLY")
+    url = feed_server.serve(
+        "/walks.ics",
+        calendar(SERIES, nameless, hourly, header="X-WR-CALNAME:Kirkby Walks"),
+        headers={"ETag": '"v1"', "Last-Modified": "Mon, 02 Mar 2026 07:00:00 GMT"},
+    )
+    source = make_source(trusted_org, url)
+    record = run_import(source)
+    assert record.outcome == FeedImport.Outcome.IMPORTED
+    assert (record.created, record.updated, record.withdrawn, record.unchanged) == (1, 0, 0, 0)
+    assert record.error == ""
+    assert record.skipped == [
+        {"uid": "", "reason": "an event without a UID (Nameless)"},
+        {
+            "uid": "hourly@test",
+            "reason": "its repeat rule cannot be used: Activities can repeat daily, weekly, "
+            "monthly or yearly, not more often",
+        },
+    ]
+    source.refresh_from_db()
+    assert source.health == FeedSource.Health.OK and source.last_error == ""
+    assert source.last_success_at == timezone.now()
+    assert (source.etag, source.last_modified) == ('"v1"', "Mon, 02 Mar 2026 07:00:00 GMT")
+    assert source.name == "Kirkby Walks"
+    assert len(source.content_hash) == 64
+    entry = AuditEntry.objects.get(action="feed.imported")
+    assert entry.detail == {"outcome": "imported", "created": 1, "updated": 0, "withdrawn": 0}
+
+
+def test_run_import_of_the_same_content_is_unchanged(
+    trusted_org: Organisation, feed_server: FeedServer
+) -> None:
+    # No ETag: the server sends the whole feed each time; its hash shows it has not changed.
+    url = feed_server.serve("/walks.ics", calendar(SERIES, COFFEE))
+    source = make_source(trusted_org, url)
+    assert run_import(source).outcome == FeedImport.Outcome.IMPORTED
+    before = snapshot()
+    second = run_import(source)
+    assert second.outcome == FeedImport.Outcome.UNCHANGED
+    assert (second.created, second.updated, second.withdrawn) == (0, 0, 0)
+    assert snapshot() == before
+    # Forced: parsed and compared again, still nothing to write.
+    forced = run_import(source, force=True)
+    assert forced.outcome == FeedImport.Outcome.IMPORTED
+    assert (forced.created, forced.updated, forced.unchanged) == (0, 0, 2)
+    assert snapshot() == before
+    assert (
+        list(source.imports.values_list("outcome", flat=True))
+        == [
+            "imported",
+            "unchanged",
+            "imported",
+        ][::-1]
+    )
+
+
+def test_run_import_with_an_etag_asks_whether_the_feed_changed(
+    trusted_org: Organisation, feed_server: FeedServer
+) -> None:
+    url = feed_server.serve("/walks.ics", calendar(SERIES), headers={"ETag": '"abc"'})
+    source = make_source(trusted_org, url)
+    run_import(source)
+    record = run_import(source)
+    assert record.outcome == FeedImport.Outcome.UNCHANGED
+    first, second = feed_server.hits("/walks.ics")
+    assert "If-None-Match" not in first
+    assert second["If-None-Match"] == '"abc"'
+    source.refresh_from_db()
+    assert source.etag == '"abc"' and source.health == FeedSource.Health.OK
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/walks.ics"
+
+
+@pytest.mark.parametrize(
+    ("problem", "says"),
+    [
+        ("unreachable", "could not be reached"),
+        ("web page", "web page"),
+        ("malformed", "could not be read"),
+        ("not found", "404"),
+        ("server error", "500"),
+    ],
+)
+def test_a_failing_feed_changes_nothing_and_says_why(
+    trusted_org: Organisation, feed_server: FeedServer, problem: str, says: str
+) -> None:
+    url = feed_server.serve("/walks.ics", calendar(SERIES, COFFEE))
+    source = make_source(trusted_org, url)
+    assert run_import(source).outcome == FeedImport.Outcome.IMPORTED
+    source.refresh_from_db()
+    last_success = source.last_success_at
+    before = snapshot()
+    if problem == "unreachable":
+        source.url = _closed_port_url()
+    elif problem == "web page":
+        feed_server.serve("/walks.ics", b"<!DOCTYPE html><html><body>Sign in</body></html>")
+    elif problem == "malformed":
+        feed_server.serve("/walks.ics", b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nSUMMARY:Walk\r\n")
+    elif problem == "not found":
+        del feed_server.routes["/walks.ics"]
+    else:
+        feed_server.serve("/walks.ics", b"Oops", status=500)
+    record = run_import(source)
+    assert record.outcome == FeedImport.Outcome.FAILED
+    assert says in record.error
+    assert (record.created, record.updated, record.withdrawn) == (0, 0, 0)
+    assert snapshot() == before
+    source.refresh_from_db()
+    assert source.health == FeedSource.Health.FAILING
+    assert source.last_error == record.error
+    assert source.last_success_at == last_success
+    assert list(source.imports.values_list("outcome", flat=True)) == ["failed", "imported"]
+
+
+def test_a_bug_while_storing_changes_nothing(
+    trusted_org: Organisation, feed_server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = feed_server.serve("/walks.ics", calendar(SERIES))
+    source = make_source(trusted_org, url)
+    run_import(source)
+    before = snapshot()
+    feed_server.serve("/walks.ics", calendar(SERIES.replace("Health walk", "Renamed"), COFFEE))
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("a bug")
+
+    # Fails after the activities are written: the whole store is rolled back.
+    monkeypatch.setattr(importing, "_apply_overrides", broken)
+    record = run_import(source)
+    assert record.outcome == FeedImport.Outcome.FAILED
+    assert "RuntimeError" in record.error
+    assert snapshot() == before
+    source.refresh_from_db()
+    assert source.health == FeedSource.Health.FAILING
+
+
+# --- Scale ---------------------------------------------------------------------------------
+
+
+def _queries(count: int, org: Organisation, *, twice: bool) -> int:
+    source = make_source(org, f"https://calendar.example.org/{count}.ics")
+    parsed = parse_calendar(weekly_feed(count))
+    if twice:
+        store(source, parsed)
+    with CaptureQueriesContext(connection) as queries:
+        report = store(source, parsed)
+    assert report.created + report.unchanged == count
+    return len(queries)
+
+
+def test_reimporting_an_unchanged_feed_costs_the_same_for_10_or_50_events(
+    trusted_org: Organisation,
+) -> None:
+    assert _queries(10, trusted_org, twice=True) == _queries(50, trusted_org, twice=True)
+
+
+def test_a_first_import_is_written_in_bulk(trusted_org: Organisation) -> None:
+    # A few more batches for five times the events (SQLite limits a batch's size),
+    # never a query per event.
+    ten, fifty = _queries(10, trusted_org, twice=False), _queries(50, trusted_org, twice=False)
+    assert ten <= fifty <= ten + 5

@@ -1,0 +1,554 @@
+"""Reading feeds: real calendars never crash the parser; each feature, on a small calendar."""
+
+from __future__ import annotations
+
+import warnings
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from inspiring.feeds.ical import FeedError, FeedEvent, ParsedFeed, parse_calendar
+from inspiring.feeds.importing import preview
+
+from .conftest import ICS_FILES, ICS_ROOT, calendar, ics_id, vevent
+
+LONDON = ZoneInfo("Europe/London")
+YEAR = (date(2026, 1, 1), date(2026, 12, 31))
+
+
+def parse(data: bytes) -> ParsedFeed:
+    with warnings.catch_warnings():
+        # icalendar warns when it guesses a vendor-prefixed TZID: not our concern here.
+        warnings.simplefilter("ignore")
+        return parse_calendar(data)
+
+
+def only_event(data: bytes) -> FeedEvent:
+    parsed = parse(data)
+    assert parsed.skipped == []
+    assert len(parsed.events) == 1
+    return parsed.events[0]
+
+
+def starts(event: FeedEvent, window: tuple[date, date] = YEAR) -> list[datetime]:
+    return [datetime.fromisoformat(s["start"]) for s in event.sessions(*window)]
+
+
+# --- Every real calendar: parsed, or refused with a reason -------------------------------
+
+
+def test_the_corpus_is_there() -> None:
+    # 258 calendars from icalendar 7.3.0 and recurring-ical-events 3.8.2 (see SOURCES.md).
+    assert len(ICS_FILES) == 258
+
+
+@pytest.mark.parametrize("path", ICS_FILES, ids=ics_id)
+def test_a_real_calendar_parses_or_is_refused_with_a_reason(path: Path) -> None:
+    data = path.read_bytes()
+    try:
+        parsed = parse(data)
+    except FeedError as error:
+        assert len(str(error)) > 20  # a sentence for the feed's owner, not an empty error
+        return
+    for uid, reason in parsed.skipped:
+        assert isinstance(uid, str)
+        assert reason and isinstance(reason, str)
+    for event in parsed.events:
+        # What store() writes must have the types the models expect.
+        assert event.uid and event.title
+        assert type(event.start_date) is date
+        assert isinstance(event.start_time, time) and isinstance(event.end_time, time)
+        assert event.start_time < event.end_time
+        assert ZoneInfo(event.timezone)
+        assert all(type(d) is date for d in event.exdates + event.rdates)
+        assert all(type(d) is date for d in event.overrides)
+        assert len(event.fingerprint()) == 64
+    # The dry run over a wide window must not raise either.
+    sessions = preview(data, date(1990, 1, 1), date(2035, 12, 31))
+    assert all(set(s) == {"uid", "title", "start", "end", "status"} for s in sessions)
+    instants = [datetime.fromisoformat(str(s["start"])) for s in sessions]
+    assert instants == sorted(instants)
+
+
+def test_the_same_calendar_gives_the_same_fingerprints() -> None:
+    data = (ICS_ROOT / "recurring_ical_events_3.8.2" / "Germany.ics").read_bytes()
+    first, second = parse(data), parse(data)
+    assert [e.fingerprint() for e in first.events] == [e.fingerprint() for e in second.events]
+    assert len({e.fingerprint() for e in first.events}) == len(first.events)
+
+
+# --- Not a calendar at all ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (b"<!DOCTYPE html><html><body>Sign in to Google</body></html>", "web page"),
+        (b"\xef\xbb\xbf\r\n  <html><head></head></html>", "web page"),
+        (b"", "BEGIN:VCALENDAR"),
+        (b"   \r\n", "BEGIN:VCALENDAR"),
+        (b'{"events": [{"title": "Walk"}]}', "BEGIN:VCALENDAR"),
+        (b"BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Priya\r\nEND:VCARD\r\n", "BEGIN:VCALENDAR"),
+        (b"BEGIN:VCALENDAR\r\nthis line is not a property\r\n", "could not be read"),
+        (b"BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\n", "could not be read"),
+    ],
+    ids=["html", "html-after-bom", "empty", "blank", "json", "vcard", "garbage", "truncated"],
+)
+def test_something_that_is_not_a_calendar_is_refused_with_a_reason(data: bytes, says: str) -> None:
+    with pytest.raises(FeedError) as refused:
+        parse(data)
+    assert says in str(refused.value)
+
+
+def test_an_empty_calendar_is_fine() -> None:
+    parsed = parse(calendar(header="X-WR-CALNAME:Kirkby Walks"))
+    assert parsed.events == [] and parsed.skipped == []
+    assert parsed.name == "Kirkby Walks"
+
+
+# --- Repeats, exceptions and extra dates -------------------------------------------------
+
+
+def test_a_weekly_rule_with_an_excluded_date() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "walk@test",
+                "Health walk",
+                "DTSTART;TZID=Europe/London:20260303T100000",
+                "DTEND;TZID=Europe/London:20260303T113000",
+                "RRULE:FREQ=WEEKLY;BYDAY=TU;COUNT=5",
+                "EXDATE;TZID=Europe/London:20260310T100000",
+            )
+        )
+    )
+    assert set(event.rrule.split(";")) == {"FREQ=WEEKLY", "BYDAY=TU", "COUNT=5"}
+    assert event.exdates == [date(2026, 3, 10)]
+    assert [d.date() for d in starts(event)] == [
+        date(2026, 3, 3),
+        date(2026, 3, 17),
+        date(2026, 3, 24),
+        date(2026, 3, 31),
+    ]
+    # 10:00 London on each date, GMT then BST.
+    assert all(s.astimezone(LONDON).time() == time(10) for s in starts(event))
+    assert starts(event)[-1].utcoffset() is not None
+    assert starts(event)[-1].astimezone(UTC).hour == 9
+
+
+def test_an_extra_date_is_added_at_the_series_time() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "walk@test",
+                "Health walk",
+                "DTSTART;TZID=Europe/London:20260303T100000",
+                "DTEND;TZID=Europe/London:20260303T110000",
+                "RRULE:FREQ=WEEKLY;COUNT=2",
+                "RDATE;TZID=Europe/London:20260305T100000",
+            )
+        )
+    )
+    assert event.rdates == [date(2026, 3, 5)]
+    assert [s.astimezone(LONDON) for s in starts(event)] == [
+        datetime(2026, 3, 3, 10, tzinfo=LONDON),
+        datetime(2026, 3, 5, 10, tzinfo=LONDON),
+        datetime(2026, 3, 10, 10, tzinfo=LONDON),
+    ]
+
+
+def test_one_occurrence_moved_and_another_cancelled() -> None:
+    series = vevent(
+        "walk@test",
+        "Health walk",
+        "DTSTART;TZID=Europe/London:20260303T100000",
+        "DTEND;TZID=Europe/London:20260303T110000",
+        "RRULE:FREQ=WEEKLY;COUNT=4",
+    )
+    moved = vevent(
+        "walk@test",
+        "Health walk",
+        "RECURRENCE-ID;TZID=Europe/London:20260310T100000",
+        "DTSTART;TZID=Europe/London:20260311T140000",
+        "DTEND;TZID=Europe/London:20260311T153000",
+    )
+    cancelled = vevent(
+        "walk@test",
+        "Health walk",
+        "RECURRENCE-ID;TZID=Europe/London:20260317T100000",
+        "DTSTART;TZID=Europe/London:20260317T100000",
+        "STATUS:CANCELLED",
+    )
+    event = only_event(calendar(series, moved, cancelled))
+    assert event.overrides[date(2026, 3, 17)].cancelled
+    sessions = event.sessions(*YEAR)
+    assert [(s["start"], s["end"], s["status"]) for s in sessions] == [
+        ("2026-03-03T10:00:00+00:00", "2026-03-03T11:00:00+00:00", "scheduled"),
+        ("2026-03-11T14:00:00+00:00", "2026-03-11T15:30:00+00:00", "moved"),
+        ("2026-03-17T10:00:00+00:00", "2026-03-17T11:00:00+00:00", "cancelled"),
+        ("2026-03-24T10:00:00+00:00", "2026-03-24T11:00:00+00:00", "scheduled"),
+    ]
+    # An instance listed before its series is matched to it just the same.
+    assert only_event(calendar(cancelled, moved, series)).overrides == event.overrides
+
+
+def test_an_instance_without_its_series_is_reported() -> None:
+    parsed = parse(
+        calendar(
+            vevent(
+                "lost@test",
+                "Moved walk",
+                "RECURRENCE-ID:20260310T100000Z",
+                "DTSTART:20260311T100000Z",
+            )
+        )
+    )
+    assert parsed.events == []
+    assert parsed.skipped == [("lost@test", "changes to a series that is not in the feed")]
+
+
+def test_a_change_to_this_and_following_is_applied_to_that_date_with_a_note() -> None:
+    parsed = parse(
+        calendar(
+            vevent(
+                "walk@test",
+                "Health walk",
+                "DTSTART:20260303T100000Z",
+                "DTEND:20260303T110000Z",
+                "RRULE:FREQ=WEEKLY;COUNT=4",
+            ),
+            vevent(
+                "walk@test",
+                "Health walk",
+                "RECURRENCE-ID;RANGE=THISANDFUTURE:20260310T100000Z",
+                "DTSTART:20260310T120000Z",
+                "DTEND:20260310T130000Z",
+            ),
+        )
+    )
+    assert [uid for uid, _ in parsed.skipped] == ["walk@test"]
+    assert "this and following" in parsed.skipped[0][1]
+    assert [s["status"] for s in parsed.events[0].sessions(*YEAR)] == [
+        "scheduled",
+        "moved",
+        "scheduled",
+        "scheduled",
+    ]
+
+
+def test_a_cancelled_series_is_read_as_cancelled_and_left_out_of_the_preview() -> None:
+    data = calendar(
+        vevent(
+            "gone@test",
+            "Cancelled walk",
+            "DTSTART:20260303T100000Z",
+            "RRULE:FREQ=WEEKLY;COUNT=3",
+            "STATUS:CANCELLED",
+        )
+    )
+    event = only_event(data)
+    assert event.cancelled
+    assert {s["status"] for s in event.sessions(*YEAR)} == {"cancelled"}
+    assert preview(data, *YEAR) == []
+
+
+# --- Days and times ----------------------------------------------------------------------
+
+
+def test_an_all_day_event_stays_all_day_in_london() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "fete@test",
+                "Summer fete",
+                "DTSTART;VALUE=DATE:20260704",
+                "DTEND;VALUE=DATE:20260705",
+            )
+        )
+    )
+    assert event.all_day
+    assert (event.start_date, event.start_time, event.end_time) == (
+        date(2026, 7, 4),
+        time(0, 0),
+        time(23, 59),
+    )
+    assert event.timezone == "Europe/London"
+    assert starts(event) == [datetime(2026, 7, 4, 0, 0, tzinfo=LONDON)]
+
+
+def test_an_all_day_occurrence_moved_to_another_day() -> None:
+    # Outlook and Google move an all-day occurrence with a DATE instance.
+    event = only_event(
+        calendar(
+            vevent(
+                "bins@test",
+                "Bin day",
+                "DTSTART;VALUE=DATE:20260305",
+                "DTEND;VALUE=DATE:20260306",
+                "RRULE:FREQ=WEEKLY;COUNT=3",
+            ),
+            vevent(
+                "bins@test",
+                "Bin day",
+                "RECURRENCE-ID;VALUE=DATE:20260312",
+                "DTSTART;VALUE=DATE:20260313",
+                "DTEND;VALUE=DATE:20260314",
+            ),
+        )
+    )
+    sessions = event.sessions(*YEAR)
+    assert [(s["start"][:10], s["status"]) for s in sessions] == [
+        ("2026-03-05", "scheduled"),
+        ("2026-03-13", "moved"),
+        ("2026-03-19", "scheduled"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("lines", "reason"),
+    [
+        (("DTSTART;VALUE=DATE:20260704", "DTEND;VALUE=DATE:20260707"), "more than a day"),
+        # A date start with a date-time end (seen in the wild): still a three-week holiday.
+        (("DTSTART;VALUE=DATE:20260704", "DTEND:20260725T000000Z"), "more than a day"),
+        (("DTSTART:20260704T200000Z", "DTEND:20260705T020000Z"), "past midnight"),
+        (("DTSTART:20260704T120000Z", "DTEND:20260704T100000Z"), "ends before it starts"),
+        (("DTSTART:20260704T120000Z", "RRULE:FREQ=HOURLY"), "repeat rule"),
+        (("DTSTART:20260704T120000Z", "RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY"), "more than one"),
+        (("DTSTART:not-a-date",), "DTSTART"),
+        (("DTSTART:20260704T120000Z", "DTSTART:20260705T120000Z"), "DTSTART"),
+        (("DTEND:20260704T120000Z",), "DTSTART"),
+    ],
+    ids=[
+        "multi-day",
+        "date-to-datetime",
+        "overnight",
+        "backwards",
+        "hourly",
+        "two-rules",
+        "bad-start",
+        "two-starts",
+        "no-start",
+    ],
+)
+def test_an_event_that_cannot_be_a_session_is_skipped_with_a_reason(
+    lines: tuple[str, ...], reason: str
+) -> None:
+    kept = vevent("kept@test", "Kept", "DTSTART:20260704T100000Z")
+    parsed = parse(calendar(vevent("odd@test", "Odd event", *lines), kept))
+    assert [e.uid for e in parsed.events] == ["kept@test"]
+    assert len(parsed.skipped) == 1
+    uid, why = parsed.skipped[0]
+    assert uid == "odd@test"
+    assert reason in why
+
+
+def test_an_event_ending_at_midnight_ends_at_23_59() -> None:
+    event = only_event(
+        calendar(vevent("late@test", "Late", "DTSTART:20260115T220000Z", "DTEND:20260116T000000Z"))
+    )
+    assert (event.start_time, event.end_time) == (time(22), time(23, 59))
+
+
+def test_an_event_without_an_end_lasts_an_hour() -> None:
+    event = only_event(calendar(vevent("short@test", "Short", "DTSTART:20260115T100000Z")))
+    assert (event.start_time, event.end_time) == (time(10), time(11))
+
+
+def test_a_duration_gives_the_end() -> None:
+    event = only_event(
+        calendar(vevent("d@test", "Talk", "DTSTART:20260115T100000Z", "DURATION:PT90M"))
+    )
+    assert (event.start_time, event.end_time) == (time(10), time(11, 30))
+
+
+def test_a_vtimezone_with_a_custom_tzid() -> None:
+    zone = """
+        BEGIN:VTIMEZONE
+        TZID:Office Time
+        BEGIN:STANDARD
+        DTSTART:19700101T000000
+        TZOFFSETFROM:+0200
+        TZOFFSETTO:+0200
+        TZNAME:OT
+        END:STANDARD
+        END:VTIMEZONE
+    """
+    event = only_event(
+        calendar(
+            vevent(
+                "c@test",
+                "Call",
+                "DTSTART;TZID=Office Time:20260707T120000",
+                "DTEND;TZID=Office Time:20260707T130000",
+            ),
+            header=zone,
+        )
+    )
+    # 12:00 at +02:00 is 10:00 UTC, 11:00 in London in summer.
+    assert starts(event) == [datetime(2026, 7, 7, 10, tzinfo=UTC)]
+    assert event.timezone == "Europe/London"
+
+
+def test_the_windows_name_for_london() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "o@test",
+                "Outlook meeting",
+                "DTSTART;TZID=GMT Standard Time:20260707T100000",
+                "DTEND;TZID=GMT Standard Time:20260707T110000",
+                "RRULE:FREQ=WEEKLY;COUNT=2",
+            )
+        )
+    )
+    assert event.timezone == "Europe/London"
+    assert starts(event) == [
+        datetime(2026, 7, 7, 9, tzinfo=UTC),
+        datetime(2026, 7, 14, 9, tzinfo=UTC),
+    ]
+
+
+def test_floating_times_are_in_the_calendars_x_wr_timezone() -> None:
+    event = only_event(
+        calendar(
+            vevent("f@test", "Call", "DTSTART:20260707T100000", "DTEND:20260707T110000"),
+            header="X-WR-TIMEZONE:America/New_York",
+        )
+    )
+    assert event.timezone == "America/New_York"
+    assert starts(event) == [datetime(2026, 7, 7, 14, tzinfo=UTC)]
+
+
+def test_floating_times_without_x_wr_timezone_are_london_times() -> None:
+    event = only_event(
+        calendar(vevent("f@test", "Walk", "DTSTART:20260707T100000", "DTEND:20260707T110000"))
+    )
+    assert event.timezone == "Europe/London"
+    assert starts(event) == [datetime(2026, 7, 7, 9, tzinfo=UTC)]
+
+
+def test_google_utc_times_with_x_wr_timezone_keep_london_wall_clock_time() -> None:
+    # Google writes UTC times with X-WR-TIMEZONE: the series is 09:00 in London, all year.
+    event = only_event(
+        calendar(
+            vevent(
+                "g@test",
+                "Coffee morning",
+                "DTSTART:20260324T090000Z",
+                "DTEND:20260324T100000Z",
+                "RRULE:FREQ=WEEKLY;COUNT=2",
+            ),
+            header="X-WR-TIMEZONE:Europe/London",
+        )
+    )
+    assert event.timezone == "Europe/London"
+    assert [s.astimezone(LONDON).time() for s in starts(event)] == [time(9), time(9)]
+
+
+def test_a_utc_series_stays_in_utc_across_the_clock_change() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "utc@test",
+                "Online chat",
+                "DTSTART:20260317T100000Z",
+                "DTEND:20260317T110000Z",
+                "RRULE:FREQ=WEEKLY;COUNT=4",
+            )
+        )
+    )
+    assert event.timezone == "UTC"
+    sessions = starts(event)
+    assert {s.astimezone(UTC).time() for s in sessions} == {time(10)}
+    # 10:00 GMT in March; after the clocks go forward on 29 March, 11:00 in London.
+    assert [s.astimezone(LONDON).hour for s in sessions] == [10, 10, 11, 11]
+
+
+def test_an_until_in_utc_keeps_the_last_london_occurrence() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "u@test",
+                "Walk",
+                "DTSTART;TZID=Europe/London:20260602T100000",
+                "DTEND;TZID=Europe/London:20260602T110000",
+                "RRULE:FREQ=WEEKLY;UNTIL=20260616T090000Z",
+            )
+        )
+    )
+    assert [s.date() for s in starts(event)] == [
+        date(2026, 6, 2),
+        date(2026, 6, 9),
+        date(2026, 6, 16),
+    ]
+
+
+# --- Text -------------------------------------------------------------------------------
+
+
+def test_an_html_description_becomes_text_without_the_script() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "h@test",
+                "<b>Walk</b> &amp; talk",
+                "DTSTART:20260707T100000Z",
+                "DESCRIPTION:<p>Bring <b>boots</b> &amp; water</p>"
+                "<script>alert('x')</script><br>Meet at the gate",
+                "LOCATION:Kings Mill\\, Sutton",
+            )
+        )
+    )
+    assert event.title == "Walk & talk"
+    assert "<" not in event.description and "script" not in event.description
+    assert "alert" not in event.description
+    assert event.description.splitlines()[0] == "Bring boots & water"
+    assert event.description.splitlines()[-1] == "Meet at the gate"
+    assert event.summary.startswith("Bring boots & water")
+    assert event.location == "Kings Mill, Sutton"
+
+
+def test_a_long_title_is_shortened() -> None:
+    event = only_event(calendar(vevent("l@test", "Walk " * 60, "DTSTART:20260707T100000Z")))
+    assert len(event.title) <= 150 and event.title.endswith("…")
+
+
+# --- Events that cannot be used at all ----------------------------------------------------
+
+
+def test_an_event_without_a_uid_is_skipped_with_its_title() -> None:
+    parsed = parse(
+        calendar(
+            "BEGIN:VEVENT\nSUMMARY:Nameless walk\nDTSTART:20260707T100000Z\nEND:VEVENT",
+            vevent("kept@test", "Kept", "DTSTART:20260707T100000Z"),
+        )
+    )
+    assert [e.uid for e in parsed.events] == ["kept@test"]
+    assert parsed.skipped == [("", "an event without a UID (Nameless walk)")]
+
+
+def test_an_event_without_a_start_is_skipped_with_a_reason() -> None:
+    parsed = parse(calendar(vevent("nostart@test", "Whenever", "LOCATION:Somewhere")))
+    assert parsed.events == []
+    assert parsed.skipped == [("nostart@test", "it has no usable start (DTSTART)")]
+
+
+def test_the_same_uid_twice_is_reported() -> None:
+    one = vevent("twice@test", "First", "DTSTART:20260707T100000Z")
+    two = vevent("twice@test", "Second", "DTSTART:20260708T100000Z")
+    parsed = parse(calendar(one, two))
+    assert len(parsed.events) == 1
+    assert [uid for uid, _ in parsed.skipped] == ["twice@test"]
+    assert "twice" in parsed.skipped[0][1]
+
+
+def test_todos_and_journals_are_not_events() -> None:
+    parsed = parse(
+        calendar(
+            "BEGIN:VTODO\nUID:t@test\nSUMMARY:Book the hall\nDTSTART:20260707T100000Z\nEND:VTODO",
+            "BEGIN:VJOURNAL\nUID:j@test\nSUMMARY:Notes\nDTSTART:20260707T100000Z\nEND:VJOURNAL",
+        )
+    )
+    assert parsed.events == [] and parsed.skipped == []

@@ -1,0 +1,183 @@
+"""Our expansion of real calendars, checked against recurring-ical-events (a test-only reference).
+
+For every real calendar our parser reads, the occurrences of the events it
+kept (uid, start instant, cancelled or not) must be exactly those
+recurring-ical-events gives, apart from the differences listed in
+LEGITIMATE_DIFFERENCES with the reason for each.
+
+What is compared, and how the two are put on the same footing:
+- Events we skip are left out on both sides: each skip is recorded with a
+  reason (events without DTSTART or UID, longer than a day, unusable rules…),
+  which test_parse checks. VTODO and VJOURNAL are not events on either side.
+- All-day events compare by date; timed ones by instant (UTC). A floating time
+  in the reference is read in the zone our parser gave the event (the
+  calendar's X-WR-TIMEZONE, else London), which is what we do on purpose.
+- Both sides expand a wide window, and only occurrences well inside it are
+  compared, so the two libraries' window edges (ours by local date, inclusive)
+  do not show as differences.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import recurring_ical_events
+from icalendar import Calendar
+
+from inspiring.feeds.ical import FeedError, ParsedFeed, parse_calendar
+
+from .conftest import ICS_FILES, ics_id
+
+WINDOW = (date(1970, 1, 1), date(2037, 12, 31))
+# Compared: occurrences from a week inside the window's edges.
+INNER = (
+    datetime(1970, 1, 8, tzinfo=UTC),
+    datetime(2037, 12, 24, tzinfo=UTC),
+)
+
+Key = tuple[str, date | datetime, bool]  # (uid, date or UTC instant, cancelled)
+
+
+@dataclass(frozen=True)
+class Difference:
+    uids: frozenset[str]  # the events whose occurrences differ; all others must match
+    reason: str
+
+
+def _differs(reason: str, *uids: str) -> Difference:
+    return Difference(frozenset(uids), reason)
+
+
+# Files where some of our sessions legitimately differ from the reference, and why.
+LEGITIMATE_DIFFERENCES: dict[str, Difference] = {
+    # An RDATE (a PERIOD, 15:00 for two hours) on a date the rule already gives (12:00):
+    # sessions are one per schedule per date, so the second meeting that day is not a
+    # session of its own.
+    "icalendar_7.3.0/calendars/rfc_7265_appendix_example_2_ical.ics": _differs(
+        "one session per date", "00959BC664CA650E933C892C@example.com"
+    ),
+    # DURATION:P999999999999999999W cannot be read: we keep the event with the default hour
+    # (as for an event with no end), the reference refuses the series.
+    "icalendar_7.3.0/calendars/invalid_duration.ics": _differs(
+        "unreadable DURATION", "invalid-duration@example.com"
+    ),
+    # The same UID twice without RECURRENCE-ID (an edited copy with a higher SEQUENCE left
+    # in the file): we use the first and report the second as skipped; the reference uses
+    # the highest SEQUENCE. (Reported: preferring the higher SEQUENCE would be better.)
+    "recurring_ical_events_3.8.2/issue_148_exdate_and_rdate_updated.ics": _differs(
+        "duplicate UID", "111"
+    ),
+    # Exchange writes UNTIL for an all-day series as the UTC instant of the last day's local
+    # midnight (UNTIL=20200916T230000Z for Thursday 17 September, BST). We read UNTIL in the
+    # series' London time, where it is exactly the last occurrence, which RFC 5545 includes;
+    # the reference drops it. (Its all-day moved instances agree.)
+    "recurring_ical_events_3.8.2/issue_28_rrule_with_UTC_endinginZ.ics": _differs(
+        "UTC UNTIL on an all-day series",
+        "040000008200E00074C5B7101A82E00800000000017E1BADC42ED601000000000000000010000000"
+        "FBF1FBAE2E9FBC4D81F16854E2F4D51B",
+        "040000008200E00074C5B7101A82E00800000000C6B92310C52ED601000000000000000010000000"
+        "605B5A30BB664D469D7A9A45CF7F2FB3",
+    ),
+    # RECURRENCE-ID;RANGE=THISANDFUTURE: we apply the change to that one date only and say
+    # so in the import report; the reference moves every later occurrence too.
+    "recurring_ical_events_3.8.2/issue_75_range_parameter.ics": _differs("THISANDFUTURE", "210"),
+    # One occurrence of a timed series changed to an all-day event: a session cannot be all
+    # day on its own, so it stays at the series' time, with a note in the report.
+    "recurring_ical_events_3.8.2/recurring_events_changed_duration.ics": _differs(
+        "instance made all day", "a0c78729-30b1-4ba3-a86e-6aedd995d788"
+    ),
+}
+
+
+def _parse(data: bytes) -> ParsedFeed | None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return parse_calendar(data)
+        except FeedError:
+            return None
+
+
+def _inside(when: date | datetime) -> bool:
+    if isinstance(when, datetime):
+        return INNER[0] <= when <= INNER[1]
+    return INNER[0].date() <= when <= INNER[1].date()
+
+
+def ours(parsed: ParsedFeed) -> set[Key]:
+    found: set[Key] = set()
+    for event in parsed.events:
+        for session in event.sessions(*WINDOW):
+            start = datetime.fromisoformat(session["start"])
+            key: date | datetime = start.date() if event.all_day else start.astimezone(UTC)
+            if _inside(key):
+                found.add((event.uid, key, session["status"] == "cancelled"))
+    return found
+
+
+def reference(data: bytes, parsed: ParsedFeed) -> set[Key]:
+    kept = {event.uid: event for event in parsed.events}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        calendar = Calendar.from_ical(data)
+        # Only the events we kept: the ones we skip (each with a reason) are not compared,
+        # and some (no DTSTART) stop the reference altogether.
+        calendar.subcomponents = [
+            c
+            for c in calendar.subcomponents
+            if c.name != "VEVENT" or str(c.get("UID") or "").strip() in kept
+        ]
+        # skip_bad_series: a series the reference cannot read (invalid_duration.ics) is left out.
+        query = recurring_ical_events.of(calendar, skip_bad_series=True)
+        components = query.between(WINDOW[0], WINDOW[1] + timedelta(days=1))
+    found: set[Key] = set()
+    for component in components:
+        uid = str(component.get("UID") or "").strip()
+        event = kept[uid]
+        start = component.decoded("DTSTART")
+        key: date | datetime
+        if not isinstance(start, datetime):
+            key = start
+        elif start.tzinfo is None:
+            key = start.replace(tzinfo=ZoneInfo(event.timezone)).astimezone(UTC)
+        else:
+            key = start.astimezone(UTC)
+        cancelled = str(component.get("STATUS") or "").upper() == "CANCELLED"
+        if _inside(key):
+            found.add((uid, key, cancelled))
+    return found
+
+
+# The real calendars from which our parser keeps events (read once, when collected).
+PARSED = {path: _parse(path.read_bytes()) for path in ICS_FILES}
+COMPARED = [path for path, parsed in PARSED.items() if parsed is not None and parsed.events]
+
+
+@pytest.mark.parametrize("path", COMPARED, ids=ics_id)
+def test_our_sessions_are_the_reference_occurrences(path: Path) -> None:
+    data, parsed = path.read_bytes(), PARSED[path]
+    assert parsed is not None
+    mine, theirs = ours(parsed), reference(data, parsed)
+    assert mine or theirs, "nothing to compare"
+    allowed = LEGITIMATE_DIFFERENCES.get(ics_id(path), Difference(frozenset(), ""))
+    if allowed.uids:
+        # The listed events do differ (else the entry is stale and must go)...
+        differing = {uid for uid, _, _ in mine ^ theirs}
+        assert differing == allowed.uids, allowed.reason
+        # ...and every other event of the file matches.
+        mine = {key for key in mine if key[0] not in allowed.uids}
+        theirs = {key for key in theirs if key[0] not in allowed.uids}
+    assert sorted(mine - theirs, key=str)[:10] == [], "sessions the reference does not have"
+    assert sorted(theirs - mine, key=str)[:10] == [], "occurrences we do not give"
+
+
+def test_most_calendars_with_events_are_compared() -> None:
+    # 114 of the 258 files give events we keep (the others are refused, fragments
+    # without VCALENDAR, or only hold events we skip with a reason).
+    assert len(COMPARED) >= 110
+    assert set(LEGITIMATE_DIFFERENCES) <= {ics_id(path) for path in COMPARED}
