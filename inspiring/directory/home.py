@@ -25,6 +25,8 @@ register_actions(
         "session.cancelled": "Cancelled a session",
         "session.moved": "Moved a session",
         "session.restored": "Restored a cancelled session",
+        "spreadsheet.exported": "Exported directory records as a CSV file",
+        "spreadsheet.imported": "Imported directory records from a CSV file",
     }
 )
 

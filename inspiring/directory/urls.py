@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import calendar, confirm, curation, public, staff
+from .views import calendar, confirm, curation, public, spreadsheets, staff
 
 app_name = "directory"
 
@@ -89,6 +89,24 @@ urlpatterns = [
         name="staff_schedule_delete",
     ),
     path("staff/listings/sessions/<uuid:public_id>/", staff.session_change, name="staff_session"),
+    # Staff: the coordinator's CSV import and export.
+    path("staff/listings/csv/", spreadsheets.index, name="spreadsheets"),
+    path("staff/listings/csv/<slug:kind>/", spreadsheets.upload, name="spreadsheet_upload"),
+    path(
+        "staff/listings/csv/<slug:kind>/template.csv",
+        spreadsheets.template,
+        name="spreadsheet_template",
+    ),
+    path(
+        "staff/listings/csv/<slug:kind>/export.csv",
+        spreadsheets.export,
+        name="spreadsheet_export",
+    ),
+    path(
+        "staff/listings/csv/<slug:kind>/import/",
+        spreadsheets.import_rows,
+        name="spreadsheet_import",
+    ),
     # Staff: the coordinator's curation and planning.
     path("staff/curation/", curation.curation, name="curation"),
     path("staff/curation/review/<uuid:public_id>/", curation.review, name="review"),

@@ -42,6 +42,9 @@ from inspiring.directory.recurrence import (
 
 MAX_TITLE = 150
 MAX_SUMMARY = 300
+# What the database keeps: FeedItem.uid and Schedule.rrule.
+MAX_UID = 500
+MAX_RULE = 300
 
 
 class FeedError(Exception):
@@ -266,6 +269,8 @@ def _event(master: Event, zone_hint: ZoneInfo) -> FeedEvent:
             rrule = normalise_rrule(rules.to_ical().decode(), zone)
         except RecurrenceError as exc:
             raise Skip(f"its repeat rule cannot be used: {exc}") from None
+        if len(rrule) > MAX_RULE:
+            raise Skip(f"its repeat rule is longer than {MAX_RULE} characters")
     status = str(master.get("STATUS") or "").upper()
     return FeedEvent(
         uid=uid,
@@ -367,6 +372,9 @@ def parse_calendar(data: bytes) -> ParsedFeed:
                     f"an event without a UID ({_one_line(text_from(component.get('SUMMARY')), 60)})",  # noqa: E501
                 )
             )
+            continue
+        if len(uid) > MAX_UID:
+            skipped.append((uid[:100] + "…", f"its UID is longer than {MAX_UID} characters"))
             continue
         if "RECURRENCE-ID" in component:
             instances[uid].append(component)

@@ -178,6 +178,9 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
             elif activity.status == Activity.Status.WITHDRAWN and item.removed_at is not None:
                 # Back in the feed: back to where new events from this partner go.
                 activity.status = Activity.Status.PUBLISHED if publish else Activity.Status.PENDING
+            elif activity.status == Activity.Status.RETURNED and not publish:
+                # Changed after the coordinator sent it back: it waits for them again.
+                activity.status = Activity.Status.PENDING
             for name, value in _activity_values(event, source).items():
                 setattr(activity, name, value)
             activity.last_confirmed_at = now
@@ -265,8 +268,10 @@ def _apply_overrides(touched: list[tuple[Activity, Schedule, FeedEvent]]) -> Non
         schedule, event = by_schedule[session.schedule_id]
         change = event.overrides.get(session.occurrence_date)
         status, moved = Session.Status.SCHEDULED, False
-        start = local_datetime(session.occurrence_date, schedule.start_time, schedule.zone)
-        end = local_datetime(session.occurrence_date, schedule.end_time, schedule.zone)
+        start, end = session.start, session.end  # as materialise() just set them
+        if session.moved:  # moved by an earlier import: back to the schedule's times
+            start = local_datetime(session.occurrence_date, schedule.start_time, schedule.zone)
+            end = local_datetime(session.occurrence_date, schedule.end_time, schedule.zone)
         if change is not None and change.cancelled:
             status = Session.Status.CANCELLED
         elif change is not None and change.start and change.end:

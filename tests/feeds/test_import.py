@@ -349,6 +349,34 @@ def test_approving_a_feed_activity_does_not_make_a_revision_of_it(
     assert (again.updated, again.unchanged) == (0, 1)
 
 
+def test_a_feed_change_to_an_activity_sent_back_goes_to_the_coordinator_again(
+    untrusted_org: Organisation, personas: Personas, client: Client
+) -> None:
+    """As for a change made on the site: a returned activity the partner changes waits for
+    approval again, rather than staying "sent back" for good."""
+    source = imported(untrusted_org, calendar(SERIES))
+    walk = activity_of(source, "walk@test")
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    response = client.post(
+        reverse("directory:review", kwargs={"public_id": walk.public_id}),
+        {"decision": "return", "note": "Say where to meet"},
+    )
+    assert response.status_code == 302
+    walk.refresh_from_db()
+    assert walk.status == Activity.Status.RETURNED
+    fixed = SERIES.replace("LOCATION:Kings Mill Reservoir", "LOCATION:Kings Mill car park")
+    store(source, parse_calendar(calendar(fixed)))
+    walk.refresh_from_db()
+    assert walk.locality == "Kings Mill car park"
+    assert walk.status == Activity.Status.PENDING
+    # Unchanged in the feed: it stays where the coordinator put it.
+    walk.status = Activity.Status.RETURNED
+    walk.save()
+    store(source, parse_calendar(calendar(fixed)))
+    walk.refresh_from_db()
+    assert walk.status == Activity.Status.RETURNED
+
+
 def test_a_trusted_partners_change_is_published_at_once(trusted_org: Organisation) -> None:
     source = imported(trusted_org, calendar(SERIES))
     store(source, parse_calendar(calendar(SERIES.replace("Health walk", "Health stroll"))))
@@ -546,3 +574,58 @@ def test_a_first_import_is_written_in_bulk(trusted_org: Organisation) -> None:
     # never a query per event.
     ten, fifty = _queries(10, trusted_org, twice=False), _queries(50, trusted_org, twice=False)
     assert ten <= fifty <= ten + 5
+
+
+# --- Events the database could not keep ------------------------------------------------------
+
+LONG_RULE = (
+    "RRULE:FREQ=MONTHLY;BYDAY="
+    + ",".join(
+        f"{n}{day}" for n in (1, 2, 3, 4, -1) for day in ("MO", "TU", "WE", "TH", "FR", "SA")
+    )
+    + ";BYSETPOS="
+    + ",".join(str(n) for n in [*range(1, 32), *range(-10, 0)])
+    + ";BYMONTH=1,2,3,4,5,6,7,8,9,10,11,12"
+)
+
+
+def test_an_event_too_long_to_keep_is_skipped_and_the_rest_imported(
+    trusted_org: Organisation,
+) -> None:
+    """A UID over FeedItem.uid's 500 characters, or a rule over Schedule.rrule's 300, would
+    fail the whole import on PostgreSQL (SQLite does not check lengths)."""
+    data = calendar(
+        vevent("x" * 600 + "@test", "Long UID", "DTSTART:20260310T100000Z"),
+        vevent("rule@test", "Long rule", "DTSTART:20260310T100000Z", LONG_RULE),
+        SERIES,
+    )
+    source = make_source(trusted_org)
+    report = store(source, parse_calendar(data))
+    assert report.created == 1
+    assert [reason for _, reason in report.skipped] == [
+        "its UID is longer than 500 characters",
+        "its repeat rule is longer than 300 characters",
+    ]
+    assert report.skipped[0][0].startswith("xxx") and len(report.skipped[0][0]) == 101
+    assert list(FeedItem.objects.values_list("uid", flat=True)) == ["walk@test"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="inspiring.directory.recurrence.occurrences() checks end <= start on datetimes with "
+    "the same ZoneInfo, which Python compares by wall-clock time: 01:30-02:30 on the day the "
+    "clocks go forward is 01:30Z-01:30Z, a session that breaks session_ends_after_start "
+    "(IntegrityError on PostgreSQL, silently dropped by SQLite's INSERT OR IGNORE)",
+)
+def test_a_session_in_the_hour_the_clocks_skip(trusted_org: Organisation) -> None:
+    night = vevent(
+        "night@test",
+        "Night walk",
+        "DTSTART;TZID=Europe/London:20260327T013000",
+        "DTEND;TZID=Europe/London:20260327T023000",
+        "RRULE:FREQ=DAILY;COUNT=5",
+    )
+    walk = activity_of(imported(trusted_org, calendar(night)), "night@test")
+    sessions = Session.objects.filter(activity=walk).order_by("occurrence_date")
+    assert [s.occurrence_date.day for s in sessions] == [27, 28, 29, 30, 31]
+    assert all(s.end > s.start for s in sessions)

@@ -535,6 +535,15 @@ def test_an_event_without_a_start_is_skipped_with_a_reason() -> None:
     assert parsed.skipped == [("nostart@test", "it has no usable start (DTSTART)")]
 
 
+def test_a_uid_too_long_to_keep_is_skipped() -> None:
+    parsed = parse(calendar(vevent("u" * 501, "Walk", "DTSTART:20260707T100000Z")))
+    assert parsed.events == []
+    assert parsed.skipped == [("u" * 100 + "…", "its UID is longer than 500 characters")]
+    assert (
+        len(only_event(calendar(vevent("u" * 500, "Walk", "DTSTART:20260707T100000Z"))).uid) == 500
+    )
+
+
 def test_the_same_uid_twice_is_reported() -> None:
     one = vevent("twice@test", "First", "DTSTART:20260707T100000Z")
     two = vevent("twice@test", "Second", "DTSTART:20260708T100000Z")

@@ -136,6 +136,22 @@ def test_a_bad_address_is_a_form_error_and_nothing_is_stored(
     assert callbacks == []  # no import queued
 
 
+def test_another_organisations_private_venue_cannot_be_chosen(
+    client: Client, personas: Personas, trusted_org: Organisation, other_org: Organisation
+) -> None:
+    private = venue(other_org, "Bowls pavilion", "NG17 7AE", open_to_other_organisations=False)
+    as_user(client, personas, "partner_lead")
+    form = client.get(link_url(trusted_org)).content.decode()
+    assert "Bowls pavilion" not in form
+    response = client.post(
+        link_url(trusted_org),
+        {"url": "https://calendar.example.org/walks.ics", "default_venue": private.pk},
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not FeedSource.objects.exists()
+
+
 def test_a_webcal_address_is_linked_as_https(
     client: Client, personas: Personas, trusted_org: Organisation, monkeypatch: pytest.MonkeyPatch
 ) -> None:
