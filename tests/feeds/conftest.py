@@ -90,6 +90,12 @@ def frozen_today() -> Iterator[None]:
         yield
 
 
+def an_hour_later() -> Any:
+    """Move the frozen clock on an hour, so that rewritten rows show a new updated_at."""
+    later = datetime.combine(TODAY, time(9), tzinfo=LONDON)
+    return mock.patch("django.utils.timezone.now", return_value=later)
+
+
 @pytest.fixture
 def trusted_org(personas: Personas) -> Organisation:
     org = organisation(personas.ashfield, "Kirkby Walking Group", trusted=True)

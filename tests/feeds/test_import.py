@@ -24,7 +24,15 @@ from tests.conftest import sign_in
 from tests.directory.builders import venue
 from tests.personas import Personas
 
-from .conftest import FeedServer, calendar, make_source, snapshot, vevent, weekly_feed
+from .conftest import (
+    FeedServer,
+    an_hour_later,
+    calendar,
+    make_source,
+    snapshot,
+    vevent,
+    weekly_feed,
+)
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -119,7 +127,8 @@ def test_importing_the_same_feed_again_changes_nothing(trusted_org: Organisation
     data = calendar(SERIES, COFFEE)
     source = imported(trusted_org, data)
     before = snapshot()
-    report = store(source, parse_calendar(data))
+    with an_hour_later():
+        report = store(source, parse_calendar(data))
     assert (report.created, report.updated, report.withdrawn, report.unchanged) == (0, 0, 0, 2)
     assert snapshot() == before
 
@@ -130,10 +139,12 @@ def test_a_changed_event_updates_only_its_activity(trusted_org: Organisation) ->
     changed = SERIES.replace("SUMMARY:Health walk", "SUMMARY:Health walk (longer route)").replace(
         "DTSTART;TZID=Europe/London:20260303T100000", "DTSTART;TZID=Europe/London:20260303T093000"
     )
-    report = store(source, parse_calendar(calendar(changed, COFFEE)))
+    with an_hour_later():
+        report = store(source, parse_calendar(calendar(changed, COFFEE)))
     assert (report.created, report.updated, report.withdrawn, report.unchanged) == (0, 1, 0, 1)
     walk = activity_of(source, "walk@test")
     assert walk.title == "Health walk (longer route)"
+    assert timezone.localtime(walk.updated_at, LONDON).hour == 9  # rewritten an hour later
     assert [when.time() for when, _, _ in session_times(walk)] == [time(9, 30)] * 4
     # The same rows, updated in place: no second activity, schedule or session set.
     assert Activity.objects.count() == 2 and Schedule.objects.count() == 2
@@ -445,23 +456,20 @@ def test_run_import_of_the_same_content_is_unchanged(
     source = make_source(trusted_org, url)
     assert run_import(source).outcome == FeedImport.Outcome.IMPORTED
     before = snapshot()
-    second = run_import(source)
+    with an_hour_later():
+        second = run_import(source)
     assert second.outcome == FeedImport.Outcome.UNCHANGED
     assert (second.created, second.updated, second.withdrawn) == (0, 0, 0)
     assert snapshot() == before
     # Forced: parsed and compared again, still nothing to write.
-    forced = run_import(source, force=True)
+    with an_hour_later():
+        forced = run_import(source, force=True)
     assert forced.outcome == FeedImport.Outcome.IMPORTED
     assert (forced.created, forced.updated, forced.unchanged) == (0, 0, 2)
     assert snapshot() == before
-    assert (
-        list(source.imports.values_list("outcome", flat=True))
-        == [
-            "imported",
-            "unchanged",
-            "imported",
-        ][::-1]
-    )
+    # Newest first: forced, unchanged, first.
+    outcomes = list(source.imports.values_list("outcome", flat=True))
+    assert outcomes == ["imported", "unchanged", "imported"]
 
 
 def test_run_import_with_an_etag_asks_whether_the_feed_changed(
