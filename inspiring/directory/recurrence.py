@@ -198,12 +198,38 @@ def occurrences(
     dates.update(d for d in rdates if window_start <= d <= window_end and d >= start_date)
     result = []
     for day in sorted(dates - excluded):
-        start = local_datetime(day, start_time, zone)
-        end = local_datetime(day, end_time, zone)
-        if end <= start:  # guarded by validation; never make a negative session
-            end = start + timedelta(hours=1)
+        start, end = session_times(day, start_time, end_time, zone)
         result.append(Occurrence(date=day, start=start, end=end))
     return result
+
+
+def session_times(
+    day: date, start_time: time, end_time: time, zone: ZoneInfo = LONDON
+) -> tuple[datetime, datetime]:
+    """The start and end of a session on `day`, the end always after the start."""
+    start = _instant(local_datetime(day, start_time, zone), zone)
+    end = _instant(local_datetime(day, end_time, zone), zone)
+    if end.astimezone(UTC) <= start.astimezone(UTC):
+        # Validation keeps end after start on the clock, but on the night the
+        # clocks go forward a time in the skipped hour means the same instant
+        # as one an hour later (RFC 5545 3.3.5): keep the session's length.
+        length = max(_clock_length(start_time, end_time), timedelta(hours=1))
+        end = (start.astimezone(UTC) + length).astimezone(zone)
+    return start, end
+
+
+def _instant(moment: datetime, zone: ZoneInfo) -> datetime:
+    """The real instant a wall-clock time names, back in `zone`.
+
+    A time in the hour the clocks skip comes back as the wall-clock time it names
+    (01:30 on the spring-forward night is 02:30 BST). Aware datetimes sharing a
+    ZoneInfo compare and subtract by wall clock, so compare in UTC.
+    """
+    return moment.astimezone(UTC).astimezone(zone)
+
+
+def _clock_length(start: time, end: time) -> timedelta:
+    return datetime.combine(date.min, end) - datetime.combine(date.min, start)
 
 
 def first_date(*, start_date: date, start_time: time, rule: str) -> date:

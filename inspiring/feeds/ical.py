@@ -22,7 +22,7 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -379,7 +379,11 @@ def parse_calendar(data: bytes) -> ParsedFeed:
         if "RECURRENCE-ID" in component:
             instances[uid].append(component)
         elif uid in masters:
-            skipped.append((uid, "the same UID appears twice; the first was used"))
+            # RFC 5545 3.8.7.4: the copy with the higher SEQUENCE (then the later
+            # DTSTAMP) is the current one; on a tie the first is kept.
+            if _revision(component) > _revision(masters[uid]):
+                masters[uid] = component
+            skipped.append((uid, "the same UID appears twice; the latest revision was used"))
         else:
             masters[uid] = component
     events: list[FeedEvent] = []
@@ -405,6 +409,23 @@ def parse_calendar(data: bytes) -> ParsedFeed:
     return ParsedFeed(
         name=text_from(calendar.get("X-WR-CALNAME"))[:200], events=events, skipped=skipped
     )
+
+
+def _revision(component: Event) -> tuple[int, datetime]:
+    """(SEQUENCE, DTSTAMP) of an event, to tell which of two copies is newer."""
+    try:
+        sequence = int(str(component.get("SEQUENCE", 0)))
+    except ValueError:
+        sequence = 0
+    try:
+        stamp = component.decoded("DTSTAMP")
+    except (KeyError, ValueError, TypeError):
+        stamp = None
+    if not isinstance(stamp, datetime):
+        stamp = datetime.min.replace(tzinfo=UTC)
+    elif stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return sequence, stamp
 
 
 def _short(exc: Exception) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from dateutil.rrule import rrulestr
@@ -85,6 +85,32 @@ def test_weekly_sessions_keep_their_local_time_across_the_clock_change() -> None
     assert before.start.utcoffset() == timedelta(0)
     assert after.start.utcoffset() == timedelta(hours=1)
     assert after.end - after.start == timedelta(hours=2)
+
+
+@pytest.mark.parametrize(
+    ("day", "start_utc", "hours"),
+    [
+        # Spring forward: 01:00-02:00 is skipped, so 01:30 names 02:30 BST (RFC 5545 3.3.5)
+        # and 02:30 is the same instant; the session keeps its hour.
+        (date(2026, 3, 29), datetime(2026, 3, 29, 1, 30, tzinfo=UTC), 1),
+        # Fall back: 01:30 BST is the first of the two 01:30s; 02:30 GMT is two hours on.
+        (date(2026, 10, 25), datetime(2026, 10, 25, 0, 30, tzinfo=UTC), 2),
+    ],
+)
+def test_a_session_across_the_clock_change_hour_never_ends_before_it_starts(
+    day: date, start_utc: datetime, hours: int
+) -> None:
+    (found,) = occurrences(
+        start_date=day,
+        start_time=time(1, 30),
+        end_time=time(2, 30),
+        rule="",
+        window_start=day,
+        window_end=day,
+    )
+    start, end = found.start.astimezone(UTC), found.end.astimezone(UTC)
+    assert start == start_utc
+    assert end - start == timedelta(hours=hours)
 
 
 def test_every_other_week_first_monday_and_last_friday() -> None:

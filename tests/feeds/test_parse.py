@@ -553,6 +553,37 @@ def test_the_same_uid_twice_is_reported() -> None:
     assert "twice" in parsed.skipped[0][1]
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "kept"),
+    [
+        ("SEQUENCE:2", "SEQUENCE:1", "First"),
+        ("SEQUENCE:1", "SEQUENCE:2", "Second"),
+        ("SEQUENCE:0", "SEQUENCE:0", "First"),
+    ],
+)
+def test_of_two_copies_of_an_event_the_latest_revision_is_used(
+    first: str, second: str, kept: str
+) -> None:
+    one = vevent("twice@test", "First", "DTSTART:20260707T100000Z", first)
+    two = vevent("twice@test", "Second", "DTSTART:20260708T100000Z", second)
+    assert only_event_of(parse(calendar(one, two))).title == kept
+
+
+def test_of_two_copies_with_the_same_sequence_the_later_stamp_is_used() -> None:
+    def copy(title: str, stamp: str) -> str:
+        lines = ["UID:x@test", f"SUMMARY:{title}", f"DTSTAMP:{stamp}", "DTSTART:20260707T100000Z"]
+        return "\n".join(["BEGIN:VEVENT", *lines, "END:VEVENT"])
+
+    one, two = copy("Old", "20260102T000000Z"), copy("New", "20260301T000000Z")
+    assert only_event_of(parse(calendar(one, two))).title == "New"
+    assert only_event_of(parse(calendar(two, one))).title == "New"
+
+
+def only_event_of(parsed: ParsedFeed) -> FeedEvent:
+    (event,) = parsed.events
+    return event
+
+
 def test_todos_and_journals_are_not_events() -> None:
     parsed = parse(
         calendar(

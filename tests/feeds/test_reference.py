@@ -66,12 +66,6 @@ LEGITIMATE_DIFFERENCES: dict[str, Difference] = {
     "icalendar_7.3.0/calendars/invalid_duration.ics": _differs(
         "unreadable DURATION", "invalid-duration@example.com"
     ),
-    # The same UID twice without RECURRENCE-ID (an edited copy with a higher SEQUENCE left
-    # in the file): we use the first and report the second as skipped; the reference uses
-    # the highest SEQUENCE. (Reported: preferring the higher SEQUENCE would be better.)
-    "recurring_ical_events_3.8.2/issue_148_exdate_and_rdate_updated.ics": _differs(
-        "duplicate UID", "111"
-    ),
     # Exchange writes UNTIL for an all-day series as the UTC instant of the last day's local
     # midnight (UNTIL=20200916T230000Z for Thursday 17 September, BST). We read UNTIL in the
     # series' London time, where it is exactly the last occurrence, which RFC 5545 includes;
