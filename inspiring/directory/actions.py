@@ -28,7 +28,7 @@ from .models import (
     SupportFeature,
     Venue,
 )
-from .recurrence import local_datetime
+from .recurrence import session_times
 from .tasks import materialise_activity_sessions
 
 # The fields a revision carries back to the live activity when approved.
@@ -143,6 +143,12 @@ def working_copy(request: HttpRequest, activity: Activity) -> Activity:
         request, activity.organisation
     ):
         return activity
+    return pending_revision(activity)
+
+
+def pending_revision(activity: Activity) -> Activity:
+    """The published activity's pending revision, made now (with copies of its
+    schedules, each remembering the one it copies) if it has none."""
     existing = activity.revisions.first()
     if existing is not None:
         return existing
@@ -340,8 +346,9 @@ def do_restore_session(request: HttpRequest, session: Session) -> Session:
         if session.moved and session.schedule is not None:
             schedule = session.schedule
             session.set_times(
-                local_datetime(session.occurrence_date, schedule.start_time, schedule.zone),
-                local_datetime(session.occurrence_date, schedule.end_time, schedule.zone),
+                *session_times(
+                    session.occurrence_date, schedule.start_time, schedule.end_time, schedule.zone
+                )
             )
             session.moved = False
         session.save()

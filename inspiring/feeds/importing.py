@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -25,12 +24,13 @@ from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.models import User
+from inspiring.directory.actions import pending_revision
 from inspiring.directory.materialise import materialise, materialise_activity
 from inspiring.directory.models import Activity, Schedule, Session
-from inspiring.directory.recurrence import local_datetime
+from inspiring.directory.recurrence import session_times
 from lib.text import render_markdown
 
-from .fetch import FetchError, fetch
+from .fetch import Fetched, FetchError, fetch
 from .ical import FeedError, FeedEvent, ParsedFeed, parse_calendar
 from .models import FeedImport, FeedItem, FeedSource
 
@@ -98,32 +98,50 @@ def _already_says(
     )
 
 
-def _revision_of(activity: Activity) -> Activity:
-    """A pending copy of a published activity for a change that needs approval."""
-    existing = activity.revisions.first()
-    if existing is not None:
-        return existing
-    revision = Activity.objects.get(pk=activity.pk)
-    revision.pk = None
-    revision.public_id = uuid.uuid4()
-    revision.revision_of = activity
-    revision.status = Activity.Status.PENDING
-    revision._state.adding = True
-    revision.save()
-    revision.categories.set(activity.categories.all())
-    revision.support_features.set(activity.support_features.all())
-    for schedule in activity.schedules.all():
-        original = schedule.pk
-        schedule.pk = None
-        schedule._state.adding = True
-        schedule.activity = revision
-        schedule.copied_from_id = original
-        schedule.save()
-    return revision
+# What a changed event may rewrite on its activity (bulk_update runs no auto_now).
+ACTIVITY_FIELDS = [
+    "title",
+    "summary",
+    "description",
+    "description_html",
+    "source",
+    "source_ref",
+    "venue",
+    "hide_address",
+    "locality",
+    "booking_url",
+    "status",
+    "last_confirmed_at",
+    "updated_at",
+]
+SCHEDULE_FIELDS = [
+    "start_date",
+    "start_time",
+    "end_time",
+    "rrule",
+    "exdates",
+    "rdates",
+    "timezone",
+    "all_day",
+    "updated_at",
+]
+
+
+@dataclass
+class _Touched:
+    """An event whose activity and schedule were written: its sessions are re-synced."""
+
+    activity: Activity
+    schedule: Schedule
+    event: FeedEvent
+    item: FeedItem | None = None  # None for a new event, until its item exists
+    previous_overrides: frozenset[date] = frozenset()
 
 
 def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
-    """Upsert the feed's events for `source`; one transaction."""
+    """Upsert the feed's events for `source`; one transaction, a fixed number of queries
+    per batch of events (plus a few per revision, the rare case of a change that needs
+    approval)."""
     report = ImportReport(skipped=list(parsed.skipped))
     organisation = source.organisation
     publish = organisation.trusted
@@ -136,8 +154,9 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
     seen: set[str] = set()
     new_activities: list[Activity] = []
     new_events: list[FeedEvent] = []
-    touched: list[tuple[Activity, Schedule, FeedEvent]] = []
+    changed: list[tuple[FeedItem, FeedEvent, str]] = []
     withdraw: list[Activity] = []
+    withdrawn_items: list[FeedItem] = []
     with transaction.atomic():
         for event in parsed.events:
             seen.add(event.uid)
@@ -145,16 +164,14 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
             fingerprint = event.fingerprint()
             if item is not None and item.fingerprint == fingerprint and item.removed_at is None:
                 report.unchanged += 1
-                continue
-            if event.cancelled:
+            elif event.cancelled:
                 if item is not None and item.activity.status != Activity.Status.WITHDRAWN:
                     withdraw.append(item.activity)
                     item.fingerprint = fingerprint
-                    item.save(update_fields=["fingerprint"])
+                    withdrawn_items.append(item)
                 else:
                     report.skipped.append((event.uid, "the event is cancelled"))
-                continue
-            if item is None:
+            elif item is None:
                 activity = Activity(
                     organisation=organisation,
                     home_area_id=organisation.home_area_id,
@@ -167,40 +184,11 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
                 activity.description_html = render_markdown(activity.description)
                 new_activities.append(activity)
                 new_events.append(event)
-                continue
-            activity = item.activity
-            if (
-                activity.status == Activity.Status.PUBLISHED
-                and not publish
-                and not _already_says(activity, item.schedule, event, source)
-            ):
-                activity = _revision_of(activity)
-            elif activity.status == Activity.Status.WITHDRAWN and item.removed_at is not None:
-                # Back in the feed: back to where new events from this partner go.
-                activity.status = Activity.Status.PUBLISHED if publish else Activity.Status.PENDING
-            elif activity.status == Activity.Status.RETURNED and not publish:
-                # Changed after the coordinator sent it back: it waits for them again.
-                activity.status = Activity.Status.PENDING
-            for name, value in _activity_values(event, source).items():
-                setattr(activity, name, value)
-            activity.last_confirmed_at = now
-            activity.save()
-            schedule = item.schedule
-            if schedule is None or activity.pk != item.activity_id:
-                schedule = (
-                    Schedule.objects.filter(activity=activity, copied_from=item.schedule).first()
-                    if item.schedule is not None
-                    else None
-                ) or Schedule(activity=activity)
-            for name, value in _schedule_values(event).items():
-                setattr(schedule, name, value)
-            schedule.save()
-            item.fingerprint, item.removed_at = fingerprint, None
-            if item.activity_id == activity.pk:
-                item.schedule = schedule
-            item.save(update_fields=["fingerprint", "removed_at", "schedule"])
-            touched.append((activity, schedule, event))
-            report.updated += 1
+            else:
+                changed.append((item, event, fingerprint))
+
+        touched = _update(changed, source, publish=publish, now=now)
+        report.updated = len(touched)
 
         # New events: activities, their categories, schedules and items, in bulk.
         Activity.objects.bulk_create(new_activities, batch_size=500)
@@ -214,30 +202,32 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
             for activity, event in zip(new_activities, new_events, strict=True)
         ]
         Schedule.objects.bulk_create(schedules, batch_size=500)
-        FeedItem.objects.bulk_create(
-            [
-                FeedItem(
-                    source=source,
-                    uid=event.uid,
-                    activity=activity,
-                    schedule=schedule,
-                    fingerprint=event.fingerprint(),
-                )
-                for activity, schedule, event in zip(
-                    new_activities, schedules, new_events, strict=True
-                )
-            ],
-            batch_size=500,
-        )
+        new_items = [
+            FeedItem(
+                source=source,
+                uid=event.uid,
+                activity=activity,
+                schedule=schedule,
+                fingerprint=event.fingerprint(),
+            )
+            for activity, schedule, event in zip(new_activities, schedules, new_events, strict=True)
+        ]
+        FeedItem.objects.bulk_create(new_items, batch_size=500)
         report.created = len(new_activities)
-        touched.extend(zip(new_activities, schedules, new_events, strict=True))
+        touched.extend(
+            _Touched(activity, schedule, event, item)
+            for activity, schedule, event, item in zip(
+                new_activities, schedules, new_events, new_items, strict=True
+            )
+        )
 
         # Gone from the feed: withdrawn, kept.
         for uid, item in items.items():
             if uid not in seen and item.removed_at is None:
                 item.removed_at = now
-                item.save(update_fields=["removed_at"])
+                withdrawn_items.append(item)
                 withdraw.append(item.activity)
+        FeedItem.objects.bulk_update(withdrawn_items, ["fingerprint", "removed_at"], batch_size=500)
         for activity in withdraw:
             activity.revisions.all().delete()
             activity.status = Activity.Status.WITHDRAWN
@@ -246,32 +236,116 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
         report.withdrawn = len(withdraw)
 
         # Sessions for what changed, then the feed's own changes to single dates.
-        for activity, schedule, _event in touched:
-            schedule.activity = activity
-        materialise([schedule for _, schedule, _ in touched])
+        for entry in touched:
+            entry.schedule.activity = entry.activity
+        materialise([entry.schedule for entry in touched])
         _apply_overrides(touched)
     return report
 
 
-def _apply_overrides(touched: list[tuple[Activity, Schedule, FeedEvent]]) -> None:
-    """Moves and cancellations from RECURRENCE-ID instances, on the synced sessions."""
-    by_schedule = {schedule.pk: (schedule, event) for _, schedule, event in touched}
+def _update(
+    changed: list[tuple[FeedItem, FeedEvent, str]],
+    source: FeedSource,
+    *,
+    publish: bool,
+    now: datetime,
+) -> list[_Touched]:
+    """Write the changed events over their activities and schedules, in bulk."""
+    touched: list[_Touched] = []
+    activities: dict[int, Activity] = {}
+    updated_schedules: list[Schedule] = []
+    new_schedules: list[Schedule] = []
+    for item, event, fingerprint in changed:
+        activity = item.activity
+        schedule = item.schedule
+        if (
+            activity.status == Activity.Status.PUBLISHED
+            and not publish
+            and not _already_says(activity, schedule, event, source)
+        ):
+            # A change to a live listing that needs approval: made to its revision.
+            activity = pending_revision(activity)
+            schedule = (
+                Schedule.objects.filter(activity=activity, copied_from=schedule).first()
+                if schedule is not None
+                else None
+            )
+        elif activity.status == Activity.Status.WITHDRAWN and item.removed_at is not None:
+            # Back in the feed: back to where new events from this partner go.
+            activity.status = Activity.Status.PUBLISHED if publish else Activity.Status.PENDING
+        elif activity.status == Activity.Status.RETURNED and not publish:
+            # Changed after the coordinator sent it back: it waits for them again.
+            activity.status = Activity.Status.PENDING
+        for name, value in _activity_values(event, source).items():
+            setattr(activity, name, value)
+        activity.description_html = render_markdown(activity.description)
+        activity.last_confirmed_at = activity.updated_at = now
+        activities[activity.pk] = activity
+        if schedule is None:
+            schedule = Schedule(activity=activity)
+            new_schedules.append(schedule)
+        else:
+            updated_schedules.append(schedule)
+        for name, value in _schedule_values(event).items():
+            setattr(schedule, name, value)
+        schedule.updated_at = now
+        previous = frozenset(date.fromisoformat(d) for d in item.override_dates)
+        item.fingerprint, item.removed_at = fingerprint, None
+        touched.append(
+            _Touched(
+                activity,
+                schedule,
+                event,
+                item if item.activity_id == activity.pk else None,
+                previous,
+            )
+        )
+    Activity.objects.bulk_update(list(activities.values()), ACTIVITY_FIELDS, batch_size=500)
+    Schedule.objects.bulk_update(updated_schedules, SCHEDULE_FIELDS, batch_size=500)
+    Schedule.objects.bulk_create(new_schedules, batch_size=500)
+    for entry in touched:
+        if entry.item is not None:
+            entry.item.schedule = entry.schedule
+    FeedItem.objects.bulk_update(
+        [item for item, _, _ in changed], ["fingerprint", "removed_at", "schedule"], batch_size=500
+    )
+    return touched
+
+
+def _apply_overrides(touched: list[_Touched]) -> None:
+    """Moves and cancellations from RECURRENCE-ID instances, on the synced sessions.
+
+    Only the dates the feed changes now or changed at its last import are touched:
+    a coordinator's own cancellation or move of any other date stands.
+    """
+    by_schedule: dict[int, tuple[_Touched, frozenset[date]]] = {}
+    for entry in touched:
+        dates = entry.previous_overrides | frozenset(entry.event.overrides)
+        if dates:
+            by_schedule[entry.schedule.pk] = (entry, dates)
+    _remember_overrides(touched)
     if not by_schedule:
         return
     today = timezone.localdate()
     changed: list[Session] = []
-    sessions = Session.objects.filter(schedule__in=list(by_schedule), occurrence_date__gte=today)
+    sessions = Session.objects.filter(
+        schedule__in=list(by_schedule),
+        occurrence_date__gte=today,
+        occurrence_date__in=sorted(set().union(*(dates for _, dates in by_schedule.values()))),
+    )
     for session in sessions.only(
         "pk", "schedule_id", "occurrence_date", "start", "end", "status", "moved", "note"
     ):
         assert session.schedule_id is not None
-        schedule, event = by_schedule[session.schedule_id]
-        change = event.overrides.get(session.occurrence_date)
+        entry, dates = by_schedule[session.schedule_id]
+        if session.occurrence_date not in dates:
+            continue
+        schedule = entry.schedule
+        change = entry.event.overrides.get(session.occurrence_date)
         status, moved = Session.Status.SCHEDULED, False
-        start, end = session.start, session.end  # as materialise() just set them
-        if session.moved:  # moved by an earlier import: back to the schedule's times
-            start = local_datetime(session.occurrence_date, schedule.start_time, schedule.zone)
-            end = local_datetime(session.occurrence_date, schedule.end_time, schedule.zone)
+        start, end = session_times(
+            session.occurrence_date, schedule.start_time, schedule.end_time, schedule.zone
+        )
         if change is not None and change.cancelled:
             status = Session.Status.CANCELLED
         elif change is not None and change.start and change.end:
@@ -292,16 +366,43 @@ def _apply_overrides(touched: list[tuple[Activity, Schedule, FeedEvent]]) -> Non
     )
 
 
-def run_import(source: FeedSource, *, force: bool = False, actor: User | None = None) -> FeedImport:
-    """Fetch, parse and store one feed, recording the outcome. Never raises for a bad feed."""
+def _remember_overrides(touched: list[_Touched]) -> None:
+    """Keep each item's changed dates, so the next import can undo the ones it drops."""
+    items = []
+    for entry in touched:
+        if entry.item is None:
+            continue
+        dates = sorted(d.isoformat() for d in entry.event.overrides)
+        if entry.item.override_dates != dates:
+            entry.item.override_dates = dates
+            items.append(entry.item)
+    FeedItem.objects.bulk_update(items, ["override_dates"], batch_size=500)
+
+
+def run_import(
+    source: FeedSource,
+    *,
+    force: bool = False,
+    actor: User | None = None,
+    content: bytes | None = None,
+) -> FeedImport:
+    """Fetch, parse and store one feed, recording the outcome. Never raises for a bad feed.
+
+    With `content`, those bytes are imported instead of fetching the address
+    (a file imported by hand, the demo's calendar).
+    """
     started = timezone.now()
     record = FeedImport(source=source, outcome=FeedImport.Outcome.FAILED)
     source.last_checked_at = started
     try:
-        fetched = fetch(
-            source.url,
-            etag="" if force else source.etag,
-            last_modified="" if force else source.last_modified,
+        fetched = (
+            fetch(
+                source.url,
+                etag="" if force else source.etag,
+                last_modified="" if force else source.last_modified,
+            )
+            if content is None
+            else Fetched(not_modified=False, content=content)
         )
         digest = hashlib.sha256(fetched.content).hexdigest() if not fetched.not_modified else ""
         if fetched.not_modified or (digest == source.content_hash and not force):

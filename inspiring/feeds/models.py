@@ -97,6 +97,9 @@ class FeedItem(models.Model):
     )
     fingerprint = models.CharField(max_length=64)
     removed_at = models.DateTimeField(null=True, blank=True)
+    # The dates the event moved or cancelled at the last import (ISO dates): the
+    # next import puts back the ones it no longer changes, and no others.
+    override_dates = models.JSONField(default=list, blank=True)
 
     class Meta:
         constraints = [

@@ -22,8 +22,8 @@ from django.utils import timezone
 
 from inspiring.directory.models import Organisation
 from inspiring.feeds.fetch import FetchError, fetch
-from inspiring.feeds.ical import FeedError, parse_calendar
-from inspiring.feeds.importing import preview, run_import, store
+from inspiring.feeds.ical import FeedError
+from inspiring.feeds.importing import preview, run_import
 from inspiring.feeds.models import FeedSource
 
 
@@ -106,17 +106,11 @@ class Command(BaseCommand):
             url=address,
             defaults={"active": address.startswith("http")},
         )
-        try:
-            parsed = parse_calendar(self._content(source))
-        except FeedError as problem:
-            raise CommandError(f"Nothing was changed: {problem}") from None
-        result = store(feed, parsed)
+        record = run_import(feed, force=True, content=self._content(source))
+        if record.outcome == record.Outcome.FAILED:
+            raise CommandError(f"Nothing was changed: {record.error}")
         self._report(
-            result.created,
-            result.updated,
-            result.withdrawn,
-            result.unchanged,
-            [{"uid": uid, "reason": reason} for uid, reason in result.skipped],
+            record.created, record.updated, record.withdrawn, record.unchanged, record.skipped
         )
 
     def _report(
