@@ -33,6 +33,7 @@ from inspiring.directory.models import (
 from inspiring.directory.taxonomy_data import seed_taxonomy
 
 from .directory_data import DAYS, FIRST_NAMES, IDEAS, LAST_NAMES, LOCALITIES, STREETS
+from .feed import load_demo_feed
 
 
 def _postcodes(district: str) -> dict[str, list[Postcode]]:
@@ -293,4 +294,9 @@ def load_demo_directory(areas: dict[str, Area], lead: User | None) -> int:
             created += count
     if created:
         materialise_all()
+    ashfield = areas.get("ashfield")
+    first = Organisation.objects.filter(home_area=ashfield).order_by("pk").first()
+    if first is not None:
+        # The lead's own partner keeps its walks in an online calendar.
+        load_demo_feed(first, timezone.localdate())
     return created

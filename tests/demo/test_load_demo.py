@@ -141,3 +141,22 @@ def test_each_area_has_a_full_directory_and_calendar(settings: object) -> None:
     assert Activity.objects.filter(status="pending").count() == 3
     counts = Activity.objects.values("home_area").annotate(n=Count("pk"))
     assert all(row["n"] >= 100 for row in counts)
+
+
+def test_the_lead_partners_calendar_feed_is_linked_and_imported(settings: object) -> None:
+    from inspiring.directory.models import Session
+    from inspiring.feeds.models import FeedImport, FeedSource
+
+    settings.DEMO_MODE = True  # type: ignore[attr-defined]
+    load()
+    feed = FeedSource.objects.get()
+    lead = User.objects.get(email="partner.ashfield@example.org")
+    assert feed.organisation.leads.filter(pk=lead.pk).exists()
+    assert feed.health == FeedSource.Health.OK
+    (record,) = feed.imports.all()
+    assert (record.outcome, record.created, record.skipped) == (FeedImport.Outcome.IMPORTED, 3, [])
+    sessions = Session.objects.filter(activity__feed_items__source=feed)
+    assert sessions.filter(moved=True).count() == 1
+    assert sessions.filter(status=Session.Status.CANCELLED).count() == 1
+    load()  # not imported again
+    assert feed.imports.count() == 1
