@@ -206,7 +206,8 @@ class Skip(Exception):
     """This event cannot be used; str(error) is the reason recorded in the report."""
 
 
-def _event(master: Event, zone_hint: ZoneInfo) -> FeedEvent:
+def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
+    """The event a master VEVENT describes; `notes` gets what was used only in part."""
     uid = str(master.get("UID") or "").strip()
     title = _one_line(text_from(master.get("SUMMARY")), MAX_TITLE)
     if not title:
@@ -223,11 +224,15 @@ def _event(master: Event, zone_hint: ZoneInfo) -> FeedEvent:
             end = master.decoded("DTEND")
         except (ValueError, TypeError):
             end = None
+        if not isinstance(end, date):
+            end = None
+            notes.append("its end (DTEND) could not be read, so it is shown as an hour long")
     elif "DURATION" in master:
         try:
             end = start + master.decoded("DURATION")
-        except (ValueError, TypeError):
+        except (ValueError, TypeError, OverflowError):
             end = None
+            notes.append("its length (DURATION) could not be read, so it is shown as an hour long")
     all_day = not isinstance(start, datetime)
     if all_day:
         zone, name = LONDON, "Europe/London"
@@ -389,7 +394,9 @@ def parse_calendar(data: bytes) -> ParsedFeed:
     events: list[FeedEvent] = []
     for uid, master in masters.items():
         try:
-            event = _event(master, hint)
+            notes: list[str] = []
+            event = _event(master, hint, notes)
+            skipped.extend((uid, note) for note in notes)
             for component in instances.pop(uid, []):
                 try:
                     note = _apply_override(event, component)

@@ -363,6 +363,21 @@ def test_a_duration_gives_the_end() -> None:
     assert (event.start_time, event.end_time) == (time(10), time(11, 30))
 
 
+@pytest.mark.parametrize(
+    ("line", "says"),
+    [
+        ("DTEND:tomorrow", "its end (DTEND) could not be read"),
+        ("DURATION:P999999999999999999W", "its length (DURATION) could not be read"),
+    ],
+)
+def test_an_unreadable_end_gives_an_hour_and_says_so(line: str, says: str) -> None:
+    parsed = parse(calendar(vevent("e@test", "Talk", "DTSTART:20260115T100000Z", line)))
+    (event,) = parsed.events
+    assert (event.start_time, event.end_time) == (time(10), time(11))
+    assert [uid for uid, _ in parsed.skipped] == ["e@test"]
+    assert parsed.skipped[0][1].startswith(says)
+
+
 def test_a_vtimezone_with_a_custom_tzid() -> None:
     zone = """
         BEGIN:VTIMEZONE

@@ -62,7 +62,7 @@ LEGITIMATE_DIFFERENCES: dict[str, Difference] = {
         "one session per date", "00959BC664CA650E933C892C@example.com"
     ),
     # DURATION:P999999999999999999W cannot be read: we keep the event with the default hour
-    # (as for an event with no end), the reference refuses the series.
+    # (as for an event with no end) and say so in the report; the reference refuses the series.
     "icalendar_7.3.0/calendars/invalid_duration.ics": _differs(
         "unreadable DURATION", "invalid-duration@example.com"
     ),
