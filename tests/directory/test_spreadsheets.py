@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from inspiring.accounts.models import AuditEntry
+from inspiring.accounts.models import AuditEntry, Membership
 from inspiring.directory.models import Activity, Organisation, Schedule, Session, Venue
 from inspiring.directory.spreadsheets import SHEETS, base
 from lib.csvfiles import CSVFileError, neutralise, read_csv, restore, write_csv
@@ -854,6 +854,20 @@ def test_leads_and_areas_served_are_named(
     confirm(coordinator, "organisations", report)
     assert set(directory.knit.areas_served.all()) == {personas.mansfield, personas.newark}
     assert list(directory.knit.leads.all()) == [personas.partner_lead]
+
+
+def test_a_lead_who_left_the_team_is_not_exported_so_the_file_still_uploads(
+    coordinator: Client, personas: Personas, directory: Directory
+) -> None:
+    Membership.objects.filter(user=personas.partner_lead, area=personas.ashfield).delete()
+    (row,) = export(coordinator, "organisations")
+    assert row["leads"] == ""
+    report = upload(coordinator, "organisations", as_csv([row]))
+    assert problems(report) == []
+    # As in the web form, saving it drops the lead who is no longer in the team.
+    row["description"] = "Knitting, crochet and a natter."
+    confirm(coordinator, "organisations", upload(coordinator, "organisations", as_csv([row])))
+    assert not directory.knit.leads.exists()
 
 
 def test_venue_rows_are_held_to_the_venue_forms_rules(

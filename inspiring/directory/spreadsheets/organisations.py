@@ -6,6 +6,8 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+from django.db.models import Prefetch
+
 from inspiring.accounts.models import User
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
@@ -63,9 +65,14 @@ class OrganisationSheet(Sheet):
     model = Organisation
 
     def export_rows(self) -> Iterator[list[str]]:
+        # Only leads who are still partner leads in the team: the ones the web form
+        # offers, so that the exported file uploads again unchanged.
+        current_leads = User.objects.filter(
+            memberships__area=self.area, memberships__role=Role.PARTNER_LEAD
+        )
         organisations = (
             editable_organisations(self.request)
-            .prefetch_related("areas_served", "leads")
+            .prefetch_related("areas_served", Prefetch("leads", queryset=current_leads))
             .order_by("name", "pk")
         )
         for item in organisations:
