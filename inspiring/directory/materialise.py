@@ -24,6 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Activity, Schedule, Session
+from .models.schedules import sessions_synced
 from .recurrence import occurrences
 
 BATCH = 500
@@ -137,6 +138,9 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
             batch_size=BATCH,
         )
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
+    live = sorted({pk for pk, _ in wanted})
+    if live:
+        sessions_synced.send(sender=Session, schedule_ids=live)
     return report
 
 

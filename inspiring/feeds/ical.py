@@ -59,6 +59,19 @@ class Override:
     start: datetime | None = None
     end: datetime | None = None
 
+    def as_json(self) -> dict[str, Any]:
+        if self.cancelled or self.start is None or self.end is None:
+            return {"cancelled": True}
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Override:
+        if data.get("cancelled"):
+            return cls(cancelled=True)
+        return cls(
+            start=datetime.fromisoformat(data["start"]), end=datetime.fromisoformat(data["end"])
+        )
+
 
 @dataclass
 class FeedEvent:
@@ -89,6 +102,10 @@ class FeedEvent:
         # JSON keys must be strings: the overrides are keyed by date.
         data["overrides"] = {d.isoformat(): v for d, v in sorted(data["overrides"].items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+    def stored_overrides(self) -> dict[str, dict[str, Any]]:
+        """The single-date changes as FeedItem.overrides keeps them."""
+        return {day.isoformat(): change.as_json() for day, change in sorted(self.overrides.items())}
 
     def sessions(self, start: date, end: date) -> list[dict[str, Any]]:
         """The sessions this event gives between two dates (for the dry-run preview)."""

@@ -18,6 +18,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -31,7 +32,7 @@ from inspiring.directory.recurrence import session_times
 from lib.text import render_markdown
 
 from .fetch import Fetched, FetchError, fetch
-from .ical import FeedError, FeedEvent, ParsedFeed, parse_calendar
+from .ical import FeedError, FeedEvent, Override, ParsedFeed, parse_calendar
 from .models import FeedImport, FeedItem, FeedSource
 
 logger = logging.getLogger(__name__)
@@ -88,8 +89,9 @@ def _already_says(
 ) -> bool:
     """Whether the live activity and schedule already are what the event says.
 
-    Approval forgets the fingerprint (so the feed's moved and cancelled dates are
-    applied again): an event unchanged since then is not a change to approve.
+    An event whose only change is to single dates (moved, cancelled) is not a
+    change to the listing to approve: those dates are applied to the sessions,
+    as a partner's own session changes are.
     """
     return (
         schedule is not None
@@ -134,8 +136,9 @@ class _Touched:
     activity: Activity
     schedule: Schedule
     event: FeedEvent
-    item: FeedItem | None = None  # None for a new event, until its item exists
-    previous_overrides: frozenset[date] = frozenset()
+    item: FeedItem
+    # The single-date changes the item held before this import.
+    previous: dict[str, Any] = field(default_factory=dict)
 
 
 def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
@@ -209,6 +212,7 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
                 activity=activity,
                 schedule=schedule,
                 fingerprint=event.fingerprint(),
+                overrides=event.stored_overrides(),
             )
             for activity, schedule, event in zip(new_activities, schedules, new_events, strict=True)
         ]
@@ -235,11 +239,12 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
             materialise_activity(activity)
         report.withdrawn = len(withdraw)
 
-        # Sessions for what changed, then the feed's own changes to single dates.
+        # Sessions for what changed: syncing them applies the feed's single-date
+        # changes (signals.py); dates the feed no longer changes are put back.
         for entry in touched:
             entry.schedule.activity = entry.activity
         materialise([entry.schedule for entry in touched])
-        _apply_overrides(touched)
+        _put_back(touched)
     return report
 
 
@@ -289,94 +294,113 @@ def _update(
         for name, value in _schedule_values(event).items():
             setattr(schedule, name, value)
         schedule.updated_at = now
-        previous = frozenset(date.fromisoformat(d) for d in item.override_dates)
+        previous = item.overrides
         item.fingerprint, item.removed_at = fingerprint, None
-        touched.append(
-            _Touched(
-                activity,
-                schedule,
-                event,
-                item if item.activity_id == activity.pk else None,
-                previous,
-            )
-        )
+        item.overrides = event.stored_overrides()
+        touched.append(_Touched(activity, schedule, event, item, previous))
     Activity.objects.bulk_update(list(activities.values()), ACTIVITY_FIELDS, batch_size=500)
     Schedule.objects.bulk_update(updated_schedules, SCHEDULE_FIELDS, batch_size=500)
     Schedule.objects.bulk_create(new_schedules, batch_size=500)
     for entry in touched:
-        if entry.item is not None:
+        if entry.item.activity_id == entry.activity.pk:  # not a revision's copy
             entry.item.schedule = entry.schedule
     FeedItem.objects.bulk_update(
-        [item for item, _, _ in changed], ["fingerprint", "removed_at", "schedule"], batch_size=500
+        [item for item, _, _ in changed],
+        ["fingerprint", "removed_at", "schedule", "overrides"],
+        batch_size=500,
     )
     return touched
 
 
-def _apply_overrides(touched: list[_Touched]) -> None:
-    """Moves and cancellations from RECURRENCE-ID instances, on the synced sessions.
-
-    Only the dates the feed changes now or changed at its last import are touched:
-    a coordinator's own cancellation or move of any other date stands.
-    """
-    by_schedule: dict[int, tuple[_Touched, frozenset[date]]] = {}
+def _put_back(touched: list[_Touched]) -> None:
+    """Sessions on dates the feed changed at its last import but no longer does: back as
+    their schedule has them. No other date is touched: a coordinator's own cancellation
+    or move stands."""
+    dropped: dict[int, tuple[Schedule, set[date]]] = {}
     for entry in touched:
-        dates = entry.previous_overrides | frozenset(entry.event.overrides)
-        if dates:
-            by_schedule[entry.schedule.pk] = (entry, dates)
-    _remember_overrides(touched)
-    if not by_schedule:
+        gone = {date.fromisoformat(d) for d in entry.previous} - set(entry.event.overrides)
+        schedule = entry.item.schedule
+        if gone and schedule is not None:
+            dropped[schedule.pk] = (schedule, gone)
+    if not dropped:
         return
-    today = timezone.localdate()
     changed: list[Session] = []
     sessions = Session.objects.filter(
-        schedule__in=list(by_schedule),
-        occurrence_date__gte=today,
-        occurrence_date__in=sorted(set().union(*(dates for _, dates in by_schedule.values()))),
-    )
-    for session in sessions.only(
-        "pk", "schedule_id", "occurrence_date", "start", "end", "status", "moved", "note"
-    ):
+        schedule__in=list(dropped),
+        occurrence_date__gte=timezone.localdate(),
+        occurrence_date__in=sorted(set().union(*(days for _, days in dropped.values()))),
+    ).only("pk", "schedule_id", "occurrence_date", "start", "end", "status", "moved")
+    for session in sessions:
         assert session.schedule_id is not None
-        entry, dates = by_schedule[session.schedule_id]
-        if session.occurrence_date not in dates:
+        schedule, days = dropped[session.schedule_id]
+        if session.occurrence_date not in days:
             continue
-        schedule = entry.schedule
-        change = entry.event.overrides.get(session.occurrence_date)
-        status, moved = Session.Status.SCHEDULED, False
-        start, end = session_times(
-            session.occurrence_date, schedule.start_time, schedule.end_time, schedule.zone
+        session.status, session.moved = Session.Status.SCHEDULED, False
+        session.set_times(
+            *session_times(
+                session.occurrence_date, schedule.start_time, schedule.end_time, schedule.zone
+            )
         )
-        if change is not None and change.cancelled:
-            status = Session.Status.CANCELLED
-        elif change is not None and change.start and change.end:
-            start, end, moved = change.start, change.end, True
-        if (session.status, session.moved, session.start, session.end) != (
-            status,
-            moved,
-            start,
-            end,
-        ):
-            session.status, session.moved = status, moved
-            session.set_times(start, end)
-            changed.append(session)
-    Session.objects.bulk_update(
-        changed,
-        ["status", "moved", "start", "end", "local_date", "weekday", "start_minute", "updated_at"],
-        batch_size=500,
-    )
+        changed.append(session)
+    Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
 
 
-def _remember_overrides(touched: list[_Touched]) -> None:
-    """Keep each item's changed dates, so the next import can undo the ones it drops."""
-    items = []
-    for entry in touched:
-        if entry.item is None:
+def apply_overrides(schedule_ids: list[int]) -> int:
+    """Apply the feeds' single-date changes (moved, cancelled) to these schedules' sessions
+    from today on. Returns the number of sessions changed."""
+    wanted: dict[int, dict[date, Override]] = {}
+    for schedule_id, stored in (
+        FeedItem.objects.filter(schedule__in=schedule_ids)
+        .exclude(overrides={})
+        .values_list("schedule_id", "overrides")
+    ):
+        wanted[schedule_id] = {
+            date.fromisoformat(day): Override.from_json(change) for day, change in stored.items()
+        }
+    if not wanted:
+        return 0
+    changed: list[Session] = []
+    sessions = Session.objects.filter(
+        schedule__in=list(wanted),
+        occurrence_date__gte=timezone.localdate(),
+        occurrence_date__in=sorted(set().union(*wanted.values())),
+    ).only("pk", "schedule_id", "occurrence_date", "start", "end", "status", "moved")
+    for session in sessions:
+        assert session.schedule_id is not None
+        change = wanted[session.schedule_id].get(session.occurrence_date)
+        if change is None:
             continue
-        dates = sorted(d.isoformat() for d in entry.event.overrides)
-        if entry.item.override_dates != dates:
-            entry.item.override_dates = dates
-            items.append(entry.item)
-    FeedItem.objects.bulk_update(items, ["override_dates"], batch_size=500)
+        if change.cancelled:
+            if session.status == Session.Status.CANCELLED:
+                continue
+            session.status = Session.Status.CANCELLED
+            session.updated_at = timezone.now()
+        else:
+            assert change.start is not None and change.end is not None
+            if (session.status, session.moved, session.start, session.end) == (
+                Session.Status.SCHEDULED,
+                True,
+                change.start,
+                change.end,
+            ):
+                continue
+            session.status, session.moved = Session.Status.SCHEDULED, True
+            session.set_times(change.start, change.end)
+        changed.append(session)
+    Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
+    return len(changed)
+
+
+SESSION_FIELDS = [
+    "status",
+    "moved",
+    "start",
+    "end",
+    "local_date",
+    "weekday",
+    "start_minute",
+    "updated_at",
+]
 
 
 def run_import(

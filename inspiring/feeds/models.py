@@ -97,9 +97,12 @@ class FeedItem(models.Model):
     )
     fingerprint = models.CharField(max_length=64)
     removed_at = models.DateTimeField(null=True, blank=True)
-    # The dates the event moved or cancelled at the last import (ISO dates): the
-    # next import puts back the ones it no longer changes, and no others.
-    override_dates = models.JSONField(default=list, blank=True)
+    # The single dates the event moves or cancels, as the last import read them:
+    # {"2026-03-10": {"cancelled": true}, "2026-03-17": {"start": ISO, "end": ISO}}.
+    # Applied to the sessions whenever they are synced (so also once a pending
+    # activity is approved, and to dates the nightly roll-forward brings in); the
+    # next import puts back the dates it no longer changes, and no others.
+    overrides = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

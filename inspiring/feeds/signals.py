@@ -1,29 +1,21 @@
-"""Keep feed imports honest about what the coordinator changed."""
+"""Keep sessions in step with the feeds that describe them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from inspiring.directory.models import Activity
+from inspiring.directory.models import Session
+from inspiring.directory.models.schedules import sessions_synced
 
-from .models import FeedItem, FeedSource
 
+@receiver(sessions_synced, sender=Session)
+def apply_feed_changes(sender: Any, schedule_ids: list[int], **kwargs: Any) -> None:
+    """Whenever sessions are synced (an import, an approval, the nightly roll-forward),
+    the moved and cancelled dates of the feeds they come from are applied to them:
+    sessions only exist once an activity is published, and new dates enter the
+    horizon every night."""
+    from .importing import apply_overrides
 
-@receiver(post_save, sender=Activity)
-def published_feed_activity(sender: Any, instance: Activity, **kwargs: Any) -> None:
-    """When a feed's activity is (re)published, e.g. approved, import its events again.
-
-    An event's single-date changes (moved or cancelled instances) are applied to
-    sessions, which exist only once the activity is published: forgetting the
-    fingerprint (and the feed's cache) makes the next import apply them.
-    """
-    if instance.source != Activity.Source.ICAL or instance.status != Activity.Status.PUBLISHED:
-        return
-    if kwargs.get("raw"):
-        return
-    items = FeedItem.objects.filter(activity=instance)
-    FeedSource.objects.filter(items__in=items).update(content_hash="", etag="", last_modified="")
-    items.update(fingerprint="")
+    apply_overrides(schedule_ids)

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspiring.accounts.models import AuditEntry
+from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Category, Organisation, Schedule, Session
 from inspiring.directory.recurrence import LONDON
 from inspiring.feeds import importing
@@ -274,6 +275,24 @@ def test_a_coordinators_own_changes_to_single_dates_survive_a_change_to_the_even
     )
 
 
+def test_a_date_the_feed_changed_beyond_the_horizon_is_applied_when_it_comes_in(
+    trusted_org: Organisation,
+) -> None:
+    series = SERIES.replace(";COUNT=4", "")  # every Tuesday, no end
+    far = vevent(
+        "walk@test",
+        "Health walk",
+        "RECURRENCE-ID;TZID=Europe/London:20270504T100000",
+        "DTSTART;TZID=Europe/London:20270504T100000",
+        "STATUS:CANCELLED",
+    )
+    walk = activity_of(imported(trusted_org, calendar(series, far)), "walk@test")
+    on_the_day = Session.objects.filter(activity=walk, occurrence_date=date(2027, 5, 4))
+    assert not on_the_day.exists()  # past the 13 months materialised
+    materialise_all(today=date(2026, 5, 1))  # the nightly roll-forward, two months on
+    assert on_the_day.get().status == Session.Status.CANCELLED
+
+
 def test_an_all_day_occurrence_moved_to_another_day(trusted_org: Organisation) -> None:
     series = vevent(
         "bins@test",
@@ -364,9 +383,9 @@ def test_approving_a_feed_activity_does_not_make_a_revision_of_it(
     client: Client,
     django_capture_on_commit_callbacks: Any,
 ) -> None:
-    """Approval makes the next import apply the feed again, for its cancelled and moved
-    dates (sessions exist only once published); an event unchanged since it was approved
-    must not come back to the coordinator as a "change"."""
+    """Approval applies the feed's cancelled and moved dates at once (sessions exist only
+    once published), without waiting for the next import; and that import, of an event
+    unchanged since, is neither a "change" for the coordinator nor a revision."""
     cancelled = vevent(
         "walk@test",
         "Health walk",
@@ -377,21 +396,16 @@ def test_approving_a_feed_activity_does_not_make_a_revision_of_it(
     data = calendar(SERIES, cancelled)
     source = imported(untrusted_org, data)
     walk = activity_of(source, "walk@test")
+    assert not Session.objects.filter(activity=walk).exists()
     _approve(client, personas, walk, django_capture_on_commit_callbacks)
-    assert [status for _, status, _ in session_times(walk)] == ["scheduled"] * 4
-    store(source, parse_calendar(data))
+    expected = ["scheduled", "scheduled", "cancelled", "scheduled"]
+    assert [status for _, status, _ in session_times(walk)] == expected
+    again = store(source, parse_calendar(data))
+    assert (again.updated, again.unchanged) == (0, 1)
     walk.refresh_from_db()
     assert walk.status == Activity.Status.PUBLISHED
     assert not walk.revisions.exists()
-    assert [status for _, status, _ in session_times(walk)] == [
-        "scheduled",
-        "scheduled",
-        "cancelled",
-        "scheduled",
-    ]
-    # And the import after that has nothing to do.
-    again = store(source, parse_calendar(data))
-    assert (again.updated, again.unchanged) == (0, 1)
+    assert [status for _, status, _ in session_times(walk)] == expected
 
 
 def test_a_feed_change_to_an_activity_sent_back_goes_to_the_coordinator_again(
@@ -582,7 +596,7 @@ def test_a_bug_while_storing_changes_nothing(
         raise RuntimeError("a bug")
 
     # Fails after the activities are written: the whole store is rolled back.
-    monkeypatch.setattr(importing, "_apply_overrides", broken)
+    monkeypatch.setattr(importing, "_put_back", broken)
     record = run_import(source)
     assert record.outcome == FeedImport.Outcome.FAILED
     assert "RuntimeError" in record.error

@@ -19,6 +19,10 @@ if TYPE_CHECKING:
 # Sent after sessions are removed (a schedule changed, an activity withdrawn),
 # with `public_ids`: the open-data feeds keep a tombstone for each.
 sessions_removed = Signal()
+# Sent after the sessions of some schedules are synced with them (materialise),
+# with `schedule_ids`: whatever changes single dates (a calendar feed) re-applies
+# its changes to sessions that were just made.
+sessions_synced = Signal()
 
 
 class Schedule(models.Model):
