@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "inspiring.directory",
     "inspiring.feeds",
     "inspiring.opendata",
+    "inspiring.casework",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",

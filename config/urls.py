@@ -40,5 +40,6 @@ urlpatterns = [
     path("", include("inspiring.directory.urls")),
     path("", include("inspiring.feeds.urls")),
     path("", include("inspiring.opendata.urls")),
+    path("", include("inspiring.casework.urls")),
     path("", include("inspiring.areas.urls")),
 ]

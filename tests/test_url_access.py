@@ -54,6 +54,9 @@ PUBLIC = {
     "api/openreferral/taxonomy_terms/<str:term_id>",
     "api/openactive/",
     "api/openactive/<slug:feed>",
+    # Casework: the public self-referral form of an area.
+    "<slug:slug>/refer-yourself/",
+    "<slug:slug>/refer-yourself/sent/",
 }
 
 SAMPLE = {"slug": "ashfield", "uidb64": "MQ", "token": "abc-def", "public_id": str(uuid.uuid4())}

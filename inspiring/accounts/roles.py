@@ -45,21 +45,37 @@ class Capability(StrEnum):
     # Directory: partners keep their own listings; coordinators curate the area's.
     EDIT_OWN_LISTINGS = "edit_own_listings"
     CURATE_DIRECTORY = "curate_directory"
+    # Casework: link workers and coordinators hold the area's clients; coordinators
+    # also hand caseloads over and name the safeguarding lead.
+    MANAGE_CASES = "manage_cases"
+    OVERSEE_CASES = "oversee_cases"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COORDINATOR: frozenset(
-        {Capability.MANAGE_TEAM, Capability.VIEW_AUDIT, Capability.CURATE_DIRECTORY}
+        {
+            Capability.MANAGE_TEAM,
+            Capability.VIEW_AUDIT,
+            Capability.CURATE_DIRECTORY,
+            Capability.MANAGE_CASES,
+            Capability.OVERSEE_CASES,
+        }
     ),
-    Role.LINK_WORKER: frozenset(),
+    Role.LINK_WORKER: frozenset({Capability.MANAGE_CASES}),
     Role.PARTNER_LEAD: frozenset({Capability.EDIT_OWN_LISTINGS}),
     Role.RESEARCHER: frozenset(),
     Role.COMMISSIONER: frozenset(),
 }
 
 # Site administrators may do everything in the area they are working in, except
-# what belongs to a partner's own organisation.
-SITE_ADMIN_CAPABILITIES = frozenset(Capability) - {Capability.EDIT_OWN_LISTINGS}
+# what belongs to a partner's own organisation, and clients' records: those are
+# for the area's own link workers and coordinators (a site administrator who
+# needs them is given that role in the area, which is audited).
+SITE_ADMIN_CAPABILITIES = frozenset(Capability) - {
+    Capability.EDIT_OWN_LISTINGS,
+    Capability.MANAGE_CASES,
+    Capability.OVERSEE_CASES,
+}
 
 
 def capabilities_for(role: str | None, *, site_admin: bool = False) -> frozenset[Capability]:

@@ -1,0 +1,1 @@
+"""Casework: clients, referrals, assessment, connections to activities, follow-up."""

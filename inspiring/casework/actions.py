@@ -1,0 +1,426 @@
+"""Casework changes that span records or leave a trail: each one function, one transaction.
+
+Every change of a client's record is audited here, and marks the client as
+active (retention counts from the last thing recorded about them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from django.db import transaction
+from django.db.models import Q
+from django.http import HttpRequest
+from django.utils import timezone
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import acting_user
+from inspiring.accounts.models import User
+from inspiring.directory.models import Category
+
+from . import choices
+from .models import (
+    Assessment,
+    Client,
+    Connection,
+    ConnectionStep,
+    Contact,
+    GroupMembership,
+    Referral,
+    ReferralStatusChange,
+    Task,
+)
+
+# A link worker checks in this long after a first visit.
+FOLLOW_UP_AFTER_FIRST_VISIT = timedelta(days=14)
+
+
+class ActionRefused(Exception):
+    """The change cannot be made; str(error) says why, for the person who asked."""
+
+
+class StaleEdit(ActionRefused):
+    """Someone else saved the record since this form was opened."""
+
+
+def _touch(client: Client) -> None:
+    now = timezone.now()
+    Client.objects.filter(pk=client.pk).update(last_activity_at=now, updated_at=now)
+
+
+def possible_duplicates(
+    area_id: int,
+    *,
+    nhs_number: str,
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    exclude: int | None = None,
+) -> list[Client]:
+    """Clients of the area with the same NHS number, or the same name and date of birth."""
+    match = Q(pk__in=[])
+    if nhs_number:
+        match |= Q(nhs_number=nhs_number)
+    if date_of_birth is not None and first_name and last_name:
+        match |= Q(
+            first_name__iexact=first_name.strip(),
+            last_name__iexact=last_name.strip(),
+            date_of_birth=date_of_birth,
+        )
+    found = Client.objects.in_area(area_id).filter(match)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return list(found.order_by("pk")[:5])
+
+
+def do_create_client(
+    request: HttpRequest | None,
+    client: Client,
+    referral: Referral,
+    *,
+    recorded_by: User | None = None,
+) -> Client:
+    """A new client with their first referral. Consent to hold their data is required."""
+    if not client.consent_to_hold:
+        raise ActionRefused("Record the person's consent to hold their details first.")
+    now = timezone.now()
+    with transaction.atomic():
+        duplicates = possible_duplicates(
+            client.area_id,
+            nhs_number=client.nhs_number,
+            first_name=client.first_name,
+            last_name=client.last_name,
+            date_of_birth=client.date_of_birth,
+        )
+        client.possible_duplicate_of = duplicates[0] if duplicates else None
+        client.consent_recorded_at = now
+        client.consent_recorded_by = recorded_by
+        client.save()
+        referral.client = client
+        referral.status = Referral.Status.RECEIVED
+        referral.status_changed_on = referral.received_on
+        referral.created_by = recorded_by
+        referral.save()
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            status=Referral.Status.RECEIVED,
+            on=referral.received_on,
+            snomed_code=choices.SNOMED_REFERRAL,
+            by=recorded_by,
+        )
+        action = "referral.self_referred" if recorded_by is None else "client.created"
+        audit.record(
+            request,
+            action,
+            client,
+            area=client.area,
+            detail={"duplicate_of": str(duplicates[0].public_id)} if duplicates else None,
+        )
+    return client
+
+
+def do_add_referral(request: HttpRequest, client: Client, referral: Referral) -> Referral:
+    """Another referral for a client already known (closed cases reopen)."""
+    user = acting_user(request)
+    with transaction.atomic():
+        referral.client = client
+        referral.status = Referral.Status.RECEIVED
+        referral.status_changed_on = referral.received_on
+        referral.created_by = user
+        referral.save()
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            status=Referral.Status.RECEIVED,
+            on=referral.received_on,
+            snomed_code=choices.SNOMED_REFERRAL,
+            by=user,
+        )
+        if client.closed_at is not None:
+            Client.objects.filter(pk=client.pk).update(closed_at=None)
+        _touch(client)
+        audit.record(request, "referral.created", client, area=client.area)
+    return referral
+
+
+def do_update_client(
+    request: HttpRequest, client: Client, fields: Iterable[str], *, seen_version: int
+) -> Client:
+    """Save changes to a client's details, unless someone else saved them meanwhile."""
+    changed = sorted(set(fields))
+    with transaction.atomic():
+        current = Client.objects.select_for_update().get(pk=client.pk)
+        if current.version != seen_version:
+            raise StaleEdit(
+                "Someone else changed these details while you were editing them. Your changes "
+                "have not been saved: check the details below and make them again."
+            )
+        client.version = current.version + 1
+        client.save()
+        audit.record(
+            request, "client.changed", client, area=client.area, detail={"fields": changed}
+        )
+        _touch(client)
+    return client
+
+
+def do_change_referral_status(
+    request: HttpRequest,
+    referral: Referral,
+    status: str,
+    *,
+    on: date,
+    reason: str = "",
+    outcome: str = "",
+) -> Referral:
+    with transaction.atomic():
+        referral = Referral.objects.select_for_update().select_related("client").get(pk=referral.pk)
+        if status not in referral.NEXT.get(referral.status, ()):
+            raise ActionRefused(
+                f"A referral that is {referral.get_status_display().lower()} cannot become "
+                f"{Referral.Status(status).label.lower()}."
+            )
+        if status in Referral.NEEDS_REASON and not reason.strip():
+            raise ActionRefused("Give the reason.")
+        if on < referral.status_changed_on:
+            raise ActionRefused("The date cannot be before the referral's last step.")
+        referral.status, referral.status_changed_on = status, on
+        if status == Referral.Status.CLOSED:
+            referral.outcome = outcome
+        referral.save(update_fields=["status", "status_changed_on", "outcome"])
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            status=status,
+            on=on,
+            reason=reason.strip(),
+            snomed_code=choices.SNOMED_DECLINED if status == Referral.Status.DECLINED else "",
+            by=acting_user(request),
+        )
+        client = referral.client
+        if not client.referrals.filter(status__in=Referral.OPEN).exists():
+            Client.objects.filter(pk=client.pk).update(closed_at=timezone.now())
+        elif client.closed_at is not None:
+            Client.objects.filter(pk=client.pk).update(closed_at=None)
+        _touch(client)
+        audit.record(
+            request,
+            "referral.status_changed",
+            client,
+            area=client.area,
+            detail={"referral": str(referral.public_id), "status": status},
+        )
+    return referral
+
+
+def do_save_assessment(
+    request: HttpRequest, client: Client, assessment: Assessment, interests: Iterable[Category]
+) -> Assessment:
+    with transaction.atomic():
+        assessment.client = client
+        assessment.by = acting_user(request)
+        assessment.referral = client.referrals.filter(status__in=Referral.OPEN).first()
+        assessment.save()
+        assessment.interests.set(list(interests))
+        referral = assessment.referral
+        if referral is not None and referral.status == Referral.Status.CONTACTED:
+            do_change_referral_status(
+                request, referral, Referral.Status.ASSESSED, on=assessment.assessed_on
+            )
+        elif referral is not None and referral.status == Referral.Status.RECEIVED:
+            # Assessed at the first contact: both steps, on the same day.
+            do_change_referral_status(
+                request, referral, Referral.Status.CONTACTED, on=assessment.assessed_on
+            )
+            do_change_referral_status(
+                request, referral, Referral.Status.ASSESSED, on=assessment.assessed_on
+            )
+        _touch(client)
+        audit.record(request, "assessment.saved", client, area=client.area)
+    return assessment
+
+
+def do_add_group(request: HttpRequest, client: Client, group: GroupMembership) -> GroupMembership:
+    with transaction.atomic():
+        group.client = client
+        group.save()
+        _touch(client)
+        audit.record(request, "group.changed", client, area=client.area, detail={"added": True})
+    return group
+
+
+def do_remove_group(request: HttpRequest, group: GroupMembership) -> None:
+    client = group.client
+    with transaction.atomic():
+        group.delete()
+        _touch(client)
+        audit.record(request, "group.changed", client, area=client.area, detail={"removed": True})
+
+
+def do_connect(request: HttpRequest, client: Client, connection: Connection) -> Connection:
+    """Connect a client to an activity: suggested, or agreed at once when they have agreed."""
+    today = timezone.localdate()
+    user = acting_user(request)
+    with transaction.atomic():
+        connection.client = client
+        connection.created_by = user
+        connection.status_changed_on = today
+        if connection.level == choices.ConnectionLevel.SIGNPOST:
+            connection.share_consent, connection.shared_note = False, ""
+        connection.save()
+        ConnectionStep.objects.create(
+            connection=connection, status=connection.status, on=today, by=user
+        )
+        referral = client.referrals.filter(status=Referral.Status.ASSESSED).first()
+        if referral is not None and connection.status != Connection.Status.SUGGESTED:
+            do_change_referral_status(request, referral, Referral.Status.ACTIVE, on=today)
+        _touch(client)
+        audit.record(
+            request,
+            "connection.created",
+            client,
+            area=client.area,
+            detail={"activity": str(connection.activity.public_id), "level": connection.level},
+        )
+    return connection
+
+
+def do_advance_connection(
+    request: HttpRequest | None,
+    connection: Connection,
+    status: str,
+    *,
+    on: date,
+    reason: str = "",
+    by_name: str = "",
+) -> Connection:
+    """Move a connection on a step. A first visit makes a follow-up task; stopping makes
+    a prompt to re-engage or try something else."""
+    user = acting_user(request) if request is not None and by_name == "" else None
+    with transaction.atomic():
+        connection = (
+            Connection.objects.select_for_update()
+            .select_related("client", "client__area", "activity")
+            .get(pk=connection.pk)
+        )
+        if status == connection.status:
+            return connection  # recorded already (a register and a link worker, say)
+        if status not in connection.NEXT.get(connection.status, ()):
+            raise ActionRefused(
+                f"A connection that is {connection.get_status_display().lower()} cannot become "
+                f"{Connection.Status(status).label.lower()}."
+            )
+        if status in Connection.NEEDS_REASON and not reason.strip():
+            raise ActionRefused("Give the reason.")
+        connection.status, connection.status_changed_on = status, on
+        connection.reason = reason.strip()
+        client = connection.client
+        worker = client.worker
+        if status == Connection.Status.ATTENDED_FIRST:
+            connection.follow_up_on = on + FOLLOW_UP_AFTER_FIRST_VISIT
+            Task.objects.create(
+                client=client,
+                connection=connection,
+                title=f"Ask how the first visit to {connection.activity.title} went",
+                due_on=connection.follow_up_on,
+                assigned_to=worker,
+            )
+        elif status in (Connection.Status.STOPPED, Connection.Status.MISSED_FIRST):
+            Task.objects.create(
+                client=client,
+                connection=connection,
+                title=(
+                    f"{client.display_name} "
+                    + ("stopped going to" if status == Connection.Status.STOPPED else "missed")
+                    + f" {connection.activity.title}: re-engage, or try something else"
+                ),
+                due_on=on + timedelta(days=3),
+                assigned_to=worker,
+            )
+        connection.save()
+        ConnectionStep.objects.create(
+            connection=connection,
+            status=status,
+            on=on,
+            reason=connection.reason,
+            by=user,
+            by_name=by_name,
+        )
+        if status in (Connection.Status.AGREED, Connection.Status.REFERRED):
+            referral = client.referrals.filter(status=Referral.Status.ASSESSED).first()
+            if referral is not None and request is not None:
+                do_change_referral_status(request, referral, Referral.Status.ACTIVE, on=on)
+        _touch(client)
+        audit.record(
+            request,
+            "connection.changed",
+            client,
+            area=client.area,
+            detail={
+                "connection": str(connection.public_id),
+                "status": status,
+                "by": by_name or None,
+            },
+        )
+    return connection
+
+
+def do_record_contact(request: HttpRequest, client: Client, contact: Contact) -> Contact:
+    with transaction.atomic():
+        contact.client = client
+        contact.by = acting_user(request)
+        contact.save()
+        referral = client.referrals.filter(status=Referral.Status.RECEIVED).first()
+        if referral is not None and contact.on.date() >= referral.status_changed_on:
+            do_change_referral_status(
+                request,
+                referral,
+                Referral.Status.CONTACTED,
+                on=timezone.localtime(contact.on).date(),
+            )
+        _touch(client)
+        audit.record(request, "contact.recorded", client, area=client.area)
+    return contact
+
+
+def do_add_task(request: HttpRequest, client: Client, task: Task) -> Task:
+    with transaction.atomic():
+        task.client = client
+        task.created_by = acting_user(request)
+        task.assigned_to = task.assigned_to or client.worker or acting_user(request)
+        task.save()
+        _touch(client)
+        audit.record(
+            request, "task.changed", client, area=client.area, detail={"added": task.title}
+        )
+    return task
+
+
+def do_complete_task(request: HttpRequest, task: Task) -> Task:
+    with transaction.atomic():
+        if task.done_at is None:
+            task.done_at = timezone.now()
+            task.save(update_fields=["done_at"])
+            _touch(task.client)
+            audit.record(
+                request,
+                "task.changed",
+                task.client,
+                area=task.client.area,
+                detail={"done": task.title},
+            )
+    return task
+
+
+def do_assign(request: HttpRequest, client: Client, worker: User | None) -> Client:
+    with transaction.atomic():
+        Client.objects.filter(pk=client.pk).update(worker=worker)
+        client.worker = worker
+        _touch(client)
+        audit.record(
+            request,
+            "client.handed_over",
+            client,
+            area=client.area,
+            detail={"to": worker.email if worker else None},
+        )
+    return client

@@ -1,0 +1,101 @@
+"""Assessment: what matters to the person, their barriers, their week, their groups."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from .. import choices
+
+
+class Assessment(models.Model):
+    """The latest is the client's current assessment; earlier ones are kept as history."""
+
+    client = models.ForeignKey(
+        "casework.Client", on_delete=models.CASCADE, related_name="assessments"
+    )
+    referral = models.ForeignKey(
+        "casework.Referral", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    what_matters = models.TextField("what matters to them, in their words")
+    needs = models.TextField("needs", blank=True)
+    interests = models.ManyToManyField("directory.Category", blank=True, related_name="+")
+    barriers = models.JSONField(default=list, blank=True)
+    # {"MO": ["morning", "afternoon"], "TU": [], ...}: when they could go.
+    availability = models.JSONField(default=dict, blank=True)
+    max_travel_miles = models.DecimalField(
+        "how far they can travel (miles)", max_digits=4, decimal_places=1, null=True, blank=True
+    )
+    goals = models.TextField("goals", blank=True)
+    assessed_on = models.DateField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_travel_miles__isnull=True)
+                | models.Q(max_travel_miles__gte=0, max_travel_miles__lte=100),
+                name="assessment_travel_0_to_100_miles",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment on {self.assessed_on}"
+
+    @property
+    def barrier_labels(self) -> list[str]:
+        labels = dict(choices.Barrier.choices)
+        return [labels.get(code, code) for code in self.barriers]
+
+    @property
+    def availability_by_day(self) -> list[tuple[str, list[str]]]:
+        """("Monday", ["morning", "evening"]), ... for the days they could go."""
+        parts = dict(choices.DayPart.choices)
+        return [
+            (
+                name,
+                [
+                    parts[p].lower()
+                    for p in choices.DayPart.values
+                    if p in self.availability.get(day, [])
+                ],
+            )
+            for day, name in choices.DAYS
+            if self.availability.get(day)
+        ]
+
+    def available(self, day: str, part: str) -> bool:
+        return part in self.availability.get(day, [])
+
+
+class GroupMembership(models.Model):
+    """One of the person's current groups (their social identity map)."""
+
+    client = models.ForeignKey("casework.Client", on_delete=models.CASCADE, related_name="groups")
+    name = models.CharField("group", max_length=150, help_text="For example, 'my walking friends'")
+    kind = models.CharField("type", max_length=20, choices=choices.GroupKind.choices)
+    importance = models.PositiveSmallIntegerField(
+        "how important it is to them (1 not at all, 5 very)"
+    )
+    positivity = models.PositiveSmallIntegerField("how positive it feels (1 not at all, 5 very)")
+    contact = models.CharField(
+        "how often they are in contact", max_length=10, choices=choices.ContactFrequency.choices
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(importance__gte=1, importance__lte=5)
+                & models.Q(positivity__gte=1, positivity__lte=5),
+                name="group_ratings_1_to_5",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
