@@ -117,6 +117,7 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def details(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_client(request, public_id)
     form = DetailsForm(posted(request), instance=item)
+    stale = ""
     if request.method == "POST" and form.is_valid():
         try:
             do_update_client(
@@ -126,12 +127,15 @@ def details(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 seen_version=form.cleaned_data["version"],
             )
         except StaleEdit as problem:
-            form = DetailsForm(instance=get_client(request, public_id, action="none"))
-            form.add_error(None, str(problem))
+            # Start again from what is saved now, saying why.
+            item = get_client(request, public_id, action="none")
+            form, stale = DetailsForm(instance=item), str(problem)
         else:
             messages.success(request, "Their details are saved.")
             return redirect(item)
-    return render(request, "casework/details.html", {"client": item, "form": form})
+    return render(
+        request, "casework/details.html", {"client": item, "form": form, "stale": stale}
+    )
 
 
 @require_POST

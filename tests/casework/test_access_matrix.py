@@ -1,0 +1,188 @@
+"""Every casework URL x every role x own area / other area.
+
+Each staff route of the casework app is in ROUTES with how to fill its URL and
+who may use it. The people who may get the page (200, or a redirect after a
+POST-only action); everyone else signed in is refused (403); someone allowed in
+their own area who asks for another area's record gets 404, the same as a record
+that does not exist. A new casework URL fails test_every_casework_url_is_in_the_matrix
+until it is added here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.test import Client as Browser
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from inspiring.casework.models import Client, Connection, ConnectionStep, GroupMembership, Task
+from tests.conftest import sign_in
+from tests.personas import Personas
+
+from .conftest import Casework
+
+pytestmark = pytest.mark.django_db
+
+CASE_WORKERS = frozenset({"coordinator", "link_worker"})
+EVERYONE = (
+    "coordinator",
+    "link_worker",
+    "partner_lead",
+    "researcher",
+    "commissioner",
+    "site_admin",
+    "no_role",
+)
+
+
+@dataclass
+class Records:
+    """One of each record, for one area."""
+
+    client: Client
+    connection: Connection
+    group: GroupMembership
+    task: Task
+
+
+@dataclass(frozen=True)
+class Route:
+    kwargs: Callable[[Records, Casework], dict[str, Any]]
+    allowed: frozenset[str] = CASE_WORKERS
+    post_only: bool = False
+    # False: no record of an area in the URL (each area gets its own page).
+    scoped: bool = True
+
+
+def _client(records: Records, _: Casework) -> dict[str, Any]:
+    return {"public_id": records.client.public_id}
+
+
+ROUTES: dict[str, Route] = {
+    "caseload": Route(lambda r, c: {}, scoped=False),
+    "triage": Route(lambda r, c: {}, scoped=False),
+    "new_referral": Route(lambda r, c: {}, scoped=False),
+    "client": Route(_client),
+    "details": Route(_client),
+    "take": Route(_client, post_only=True),
+    "assessment": Route(_client),
+    "add_group": Route(_client),
+    "remove_group": Route(
+        lambda r, c: {"public_id": r.client.public_id, "group_id": r.group.pk}, post_only=True
+    ),
+    "add_referral": Route(_client),
+    "referral_status": Route(lambda r, c: {"public_id": r.client.referrals.get().public_id}),
+    "add_contact": Route(_client),
+    "add_task": Route(_client),
+    "complete_task": Route(
+        lambda r, c: {"public_id": r.client.public_id, "task_id": r.task.pk}, post_only=True
+    ),
+    "connect": Route(_client),
+    "connect_to": Route(
+        lambda r, c: {"public_id": r.client.public_id, "activity_id": c.walk.public_id}
+    ),
+    "connection": Route(lambda r, c: {"public_id": r.connection.public_id}),
+}
+
+
+def _records(client: Client, casework: Casework) -> Records:
+    connection = Connection.objects.create(
+        client=client,
+        activity=casework.walk,
+        level="introduction",
+        share_consent=True,
+        shared_note="Coming with her daughter",
+        status=Connection.Status.AGREED,
+        status_changed_on=timezone.localdate(),
+    )
+    ConnectionStep.objects.create(connection=connection, status="agreed", on=timezone.localdate())
+    group = GroupMembership.objects.create(
+        client=client, name="Choir", kind="hobby", importance=4, positivity=5, contact="weekly"
+    )
+    task = Task.objects.create(client=client, title="Ring her", due_on=timezone.localdate())
+    return Records(client, connection, group, task)
+
+
+def _casework_routes() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str = "") -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                walk(entry.url_patterns, entry.namespace or namespace)
+            elif (
+                isinstance(entry, URLPattern)
+                and namespace == "casework"
+                and str(entry.pattern).startswith("staff/")
+            ):
+                names.add(entry.name or "")
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_casework_url_is_in_the_matrix() -> None:
+    assert _casework_routes() == set(ROUTES)
+
+
+def _get(browser: Browser, name: str, route: Route, kwargs: dict[str, Any]) -> int:
+    url = reverse(f"casework:{name}", kwargs=kwargs)
+    response = browser.post(url) if route.post_only else browser.get(url)
+    return response.status_code
+
+
+@pytest.mark.parametrize("name", sorted(ROUTES))
+def test_each_role_in_its_own_area(
+    name: str, client: Browser, personas: Personas, casework: Casework
+) -> None:
+    route = ROUTES[name]
+    for role in EVERYONE:
+        records = _records(casework.mary, casework)
+        user = getattr(personas, role)
+        browser = Browser()
+        sign_in(browser, user, area=personas.ashfield if role != "no_role" else None)
+        status = _get(browser, name, route, route.kwargs(records, casework))
+        if role in route.allowed:
+            assert status in ((302,) if route.post_only else (200,)), (name, role, status)
+        else:
+            assert status == 403, (name, role, status)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, route in ROUTES.items() if route.scoped))
+def test_another_areas_records_are_404(
+    name: str, client: Browser, personas: Personas, casework: Casework
+) -> None:
+    route = ROUTES[name]
+    records = _records(casework.mary, casework)
+    sign_in(client, personas.mansfield_coordinator, area=personas.mansfield)
+    assert _get(client, name, route, route.kwargs(records, casework)) == 404
+
+
+def test_another_areas_caseload_shows_none_of_this_areas_clients(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    sign_in(client, personas.mansfield_coordinator, area=personas.mansfield)
+    for name in ("caseload", "triage"):
+        page = client.get(reverse(f"casework:{name}"), {"whose": "all", "status": "any"})
+        assert page.status_code == 200
+        assert "Jones" not in page.content.decode()
+    page = client.get(reverse("casework:caseload"), {"whose": "all", "status": "any"})
+    assert "Khan" in page.content.decode()  # their own area's client
+
+
+def test_a_link_worker_cannot_reach_another_areas_client(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    sign_in(client, personas.link_worker, area=personas.ashfield)
+    other = casework.other_area_client
+    assert client.get(reverse("casework:client", args=[other.public_id])).status_code == 404
+    assert (
+        client.get(
+            reverse("casework:referral_status", args=[other.referrals.get().public_id])
+        ).status_code
+        == 404
+    )
