@@ -7,8 +7,10 @@ from collections.abc import Callable
 from django.db import transaction
 
 from inspiring.accounts.models import Membership, User
+from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
 
+from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
 
@@ -16,7 +18,7 @@ from .directory import load_demo_directory
 def load_demo(
     say: Callable[[str], None] = lambda _: None, *, directory: bool = True
 ) -> dict[str, int]:
-    created = {"areas": 0, "users": 0, "memberships": 0, "activities": 0}
+    created = {"areas": 0, "users": 0, "memberships": 0, "activities": 0, "clients": 0}
     with transaction.atomic():
         areas: dict[str, Area] = {}
         for spec in DEMO_AREAS:
@@ -58,10 +60,29 @@ def load_demo(
     lead = User.objects.filter(email="partner.ashfield@example.org").first()
     if directory:
         created["activities"] = load_demo_directory(areas, lead)
+        created["clients"] = sum(
+            load_demo_caseload(area, worker, seed=f"inspiring-demo-cases-{slug}")
+            for slug, area in areas.items()
+            if (worker := _caseworker(area)) is not None
+        )
     say(
         f"Demo data: {created['areas']} areas, {created['users']} people, "
-        f"{created['activities']} activities and "
+        f"{created['activities']} activities, {created['clients']} clients and "
         f"{created['memberships']} memberships created"
         + (" (all already there)." if not any(created.values()) else ".")
     )
     return created
+
+
+def _caseworker(area: Area) -> User | None:
+    """Who holds the area's demo caseload: its link worker, else its coordinator."""
+    for role in (Role.LINK_WORKER, Role.COORDINATOR):
+        membership = (
+            Membership.objects.filter(area=area, role=role)
+            .select_related("user")
+            .order_by("pk")
+            .first()
+        )
+        if membership is not None:
+            return membership.user
+    return None

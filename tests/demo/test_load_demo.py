@@ -160,3 +160,29 @@ def test_the_lead_partners_calendar_feed_is_linked_and_imported(settings: object
     assert sessions.filter(status=Session.Status.CANCELLED).count() == 1
     load()  # not imported again
     assert feed.imports.count() == 1
+
+
+def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> None:
+    from inspiring.casework.models import Client, Connection, Referral
+    from lib.identifiers import normalise_nhs_number
+
+    settings.DEMO_MODE = True  # type: ignore[attr-defined]
+    load()
+    for area in Area.objects.all():
+        clients = Client.objects.filter(area=area)
+        assert clients.count() >= 40
+        statuses = set(Referral.objects.filter(client__area=area).values_list("status", flat=True))
+        assert statuses >= {"received", "contacted", "assessed", "active", "declined", "closed"}
+        assert Connection.objects.filter(client__area=area, status="attending").exists()
+        for nhs_number in clients.values_list("nhs_number", flat=True):
+            # Valid, and in the range the NHS keeps for test data: never a real person's.
+            assert nhs_number.startswith("999") and normalise_nhs_number(nhs_number) == nhs_number
+        assert not clients.filter(consent_to_hold=False).exists()
+    # The demo partner lead has people coming to their activities.
+    lead = User.objects.get(email="partner.ashfield@example.org")
+    assert Connection.objects.filter(
+        activity__organisation__leads=lead, share_consent=True
+    ).exists()
+    before = Client.objects.count()
+    load()
+    assert Client.objects.count() == before

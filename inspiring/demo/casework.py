@@ -1,0 +1,299 @@
+"""A synthetic caseload for the demo: fictional people at every step of the journey.
+
+Deterministic (seeded), clearly fictional (names from a short list, NHS numbers
+in the 999 range the NHS keeps for testing, phone numbers in Ofcom's drama
+range), and built through the same actions as the real thing, so the timeline,
+statuses and follow-up tasks are what a link worker would see.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, time, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from inspiring.accounts.models import User
+from inspiring.areas.models import Area, Postcode
+from inspiring.casework import choices
+from inspiring.casework.models import (
+    Assessment,
+    Client,
+    Connection,
+    ConnectionStep,
+    Contact,
+    GroupMembership,
+    Referral,
+    ReferralStatusChange,
+    Task,
+)
+from inspiring.directory.models import Activity, Category, Session
+from lib.identifiers import nhs_number_check_digit
+
+FIRST = (
+    "Margaret", "Alan", "Susan", "David", "Joan", "Peter", "Linda", "Brian", "Carol", "Keith",
+    "Aisha", "Tomasz", "Grace", "Imran", "Beverley", "Dylan", "Hannah", "Reece", "Priti", "Kwame",
+)  # fmt: skip
+LAST = (
+    "Allsop", "Bramley", "Chadwick", "Dakin", "Eyre", "Fretwell", "Gascoigne", "Hallam",
+    "Ibbotson", "Jephson", "Kirkham", "Limb", "Marriott", "Newbold", "Oldham", "Pashley",
+)  # fmt: skip
+STREETS = ("Station Road", "Church Street", "Mill Lane", "Forest Road")
+WHAT_MATTERS = (
+    "Getting out of the house and talking to people again since my husband died.",
+    "Feeling useful. I used to run the allotment society.",
+    "Being able to walk to the shops without getting out of breath.",
+    "Meeting people my own age who like music.",
+    "Something to look forward to in the week that isn't a hospital appointment.",
+    "Learning to use the tablet my son gave me so I can see the grandchildren.",
+)
+# Where each demo case has got to, with how many of them.
+JOURNEY = (
+    ("received", 6),
+    ("contacted", 4),
+    ("assessed", 5),
+    ("agreed", 5),
+    ("attended", 6),
+    ("attending", 8),
+    ("stopped", 3),
+    ("declined", 2),
+    ("closed", 3),
+)
+
+
+def _nhs_number(rng: random.Random) -> str:
+    while True:
+        first = "999" + f"{rng.randint(0, 999999):06d}"
+        check = nhs_number_check_digit(first)
+        if check is not None:
+            return first + str(check)
+
+
+def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
+    """Create the area's demo clients (once). Returns how many were created."""
+    if Client.objects.filter(area=area).exists():
+        return 0
+    rng = random.Random(seed)  # noqa: S311 - demo data, not security
+    postcodes = list(
+        Postcode.objects.filter(district_code=area.local_authority_code)
+        .select_related("lsoa")
+        .order_by("postcode")[:400]
+    )
+    published = Activity.objects.visible_in(area).filter(home_area=area).order_by("pk")
+    # The demo partner lead's organisation (the area's first) gets more of the
+    # connections, so its register has people on it.
+    first = published.values_list("organisation_id", flat=True).first()
+    favoured = list(published.filter(organisation_id=first)) if first is not None else []
+    activities = favoured * 4 + list(published[:60])
+    categories = list(Category.objects.order_by("order"))
+    created = 0
+    with transaction.atomic():
+        for stage, count in JOURNEY:
+            for _ in range(count):
+                _client(rng, area, worker, stage, postcodes, activities, categories)
+                created += 1
+    return created
+
+
+def _client(
+    rng: random.Random,
+    area: Area,
+    worker: User,
+    stage: str,
+    postcodes: list[Postcode],
+    activities: list[Activity],
+    categories: list[Category],
+) -> Client:
+    place = rng.choice(postcodes) if postcodes else None
+    started = timezone.localdate() - timedelta(days=rng.randint(10, 120))
+    client = Client.objects.create(
+        area=area,
+        worker=None if stage == "received" and rng.random() < 0.7 else worker,
+        first_name=rng.choice(FIRST),
+        last_name=rng.choice(LAST),
+        date_of_birth=started.replace(year=started.year - rng.randint(19, 88), day=1),
+        nhs_number=_nhs_number(rng),
+        address_line_1=f"{rng.randint(1, 140)} {rng.choice(STREETS)}",
+        postcode=place.postcode if place else "",
+        lsoa_code=place.lsoa.code if place and place.lsoa else "",
+        lsoa_approximate=bool(place and place.lsoa_approximate),
+        imd_decile=place.lsoa.imd_decile if place and place.lsoa else None,
+        latitude=place.latitude if place else None,
+        longitude=place.longitude if place else None,
+        phone=f"07700 900{rng.randint(0, 999):03d}",
+        preferred_contact=rng.choice(("phone", "phone", "text", "email")),
+        sex=rng.choice(choices.Sex.values),
+        ethnic_group=rng.choice(("white_british",) * 6 + tuple(choices.EthnicGroup.values)),
+        disability=rng.choice(choices.Disability.values),
+        unpaid_carer=rng.choice(("no", "no", "up_to_9", "20_to_34")),
+        employment=rng.choice(("retired", "retired", "unemployed", "sick_or_disabled", "employee")),
+        gp_practice=rng.choice(("Kirkby Health Centre", "Station Road Surgery", "Forest Practice")),
+        consent_to_hold=True,
+        consent_recorded_at=timezone.now() - timedelta(days=(timezone.localdate() - started).days),
+        consent_recorded_by=worker,
+        consent_to_contact=True,
+        consent_to_inform_gp=rng.random() < 0.8,
+        consent_to_research=rng.random() < 0.6,
+    )
+    referral = Referral.objects.create(
+        client=client,
+        source=rng.choice(("gp", "gp", "practice_staff", "self", "adult_social_care", "voluntary")),
+        referrer_organisation=client.gp_practice,
+        reasons=rng.sample(list(choices.ReferralReason.values[:6]), k=rng.randint(1, 3)),
+        received_on=started,
+        status_changed_on=started,
+        created_by=worker,
+    )
+    steps = ["received"]
+    if stage != "received":
+        steps.append("contacted")
+    if stage not in ("received", "contacted", "declined"):
+        steps.append("assessed")
+    if stage in ("agreed", "attended", "attending", "stopped", "closed"):
+        steps.append("active")
+    if stage == "declined":
+        steps.append("declined")
+    if stage == "closed":
+        steps.append("closed")
+    day: date = started
+    for status in steps:
+        ReferralStatusChange.objects.create(
+            referral=referral,
+            status=status,
+            on=day,
+            by=worker,
+            reason="Feels able to manage now"
+            if status == "declined"
+            else ("Connected and attending" if status == "closed" else ""),
+            snomed_code=(
+                choices.SNOMED_REFERRAL
+                if status == "received"
+                else choices.SNOMED_DECLINED
+                if status == "declined"
+                else ""
+            ),
+        )
+        if status == "contacted":
+            Contact.objects.create(
+                client=client,
+                kind="phone",
+                on=timezone.make_aware(datetime.combine(day, time(10))),
+                minutes=rng.choice((10, 15, 20, 30)),
+                notes="First call: explained the programme, agreed to meet.",
+                by=worker,
+            )
+        day = min(day + timedelta(days=rng.randint(2, 9)), timezone.localdate())
+    referral.status = steps[-1]
+    referral.status_changed_on = day
+    if stage == "closed":
+        referral.outcome = "goals_met"
+    referral.save()
+    if stage in ("declined", "closed"):
+        client.closed_at = timezone.now()
+        client.save(update_fields=["closed_at"])
+    if "assessed" in steps:
+        assessment = Assessment.objects.create(
+            client=client,
+            referral=referral,
+            what_matters=rng.choice(WHAT_MATTERS),
+            barriers=rng.sample(list(choices.Barrier.values), k=rng.randint(1, 3)),
+            availability={
+                d: rng.sample(["morning", "afternoon", "evening"], k=rng.randint(1, 2))
+                for d in rng.sample(["MO", "TU", "WE", "TH", "FR", "SA"], k=3)
+            },
+            max_travel_miles=rng.choice((1, 2, 3, 5)),
+            goals="Go to something every week.",
+            assessed_on=started + timedelta(days=5),
+            by=worker,
+        )
+        assessment.interests.set(rng.sample(categories, k=min(3, len(categories))))
+        for n in range(rng.randint(0, 3)):
+            GroupMembership.objects.create(
+                client=client,
+                name=("My family", "Church", "Old work friends", "Neighbours")[n],
+                kind=("family", "faith", "friends", "neighbours")[n],
+                importance=rng.randint(2, 5),
+                positivity=rng.randint(2, 5),
+                contact=rng.choice(choices.ContactFrequency.values),
+            )
+    if stage in ("agreed", "attended", "attending", "stopped", "closed") and activities:
+        _connect(rng, client, worker, stage, rng.choice(activities))
+    if stage in ("contacted", "assessed"):
+        Task.objects.create(
+            client=client,
+            title="Ring to talk about activities" if stage == "assessed" else "Book the assessment",
+            due_on=timezone.localdate() + timedelta(days=rng.randint(-3, 6)),
+            assigned_to=worker,
+            created_by=worker,
+        )
+    return client
+
+
+def _connect(
+    rng: random.Random, client: Client, worker: User, stage: str, activity: Activity
+) -> None:
+    level = rng.choice(("signpost", "introduction", "introduction", "referral"))
+    first = (
+        Session.objects.filter(activity=activity, start__gte=timezone.now())
+        .order_by("start")
+        .first()
+    )
+    status = {
+        "agreed": "agreed",
+        "attended": "attended_first",
+        "attending": "attending",
+        "stopped": "stopped",
+        "closed": "attending",
+    }[stage]
+    connection = Connection.objects.create(
+        client=client,
+        activity=activity,
+        first_session=first if stage == "agreed" else None,
+        level=level,
+        support=rng.sample(
+            ["accompany", "buddy", "transport", "cost", "contact_leader"], k=rng.randint(0, 2)
+        ),
+        share_consent=level != "signpost",
+        shared_note=f"{client.first_name}, first time at a group for a while."
+        if level != "signpost"
+        else "",
+        status=status,
+        status_changed_on=timezone.localdate(),
+        reason="Found the walk too long" if status == "stopped" else "",
+        follow_up_on=timezone.localdate() + timedelta(days=7)
+        if status == "attended_first"
+        else None,
+        created_by=worker,
+    )
+    path = ["agreed"]
+    if status != "agreed":
+        path.append("attended_first")
+    if status in ("attending", "stopped"):
+        path.append("attending")
+    if status == "stopped":
+        path.append("stopped")
+    for step in path:
+        ConnectionStep.objects.create(
+            connection=connection, status=step, on=timezone.localdate(), by=worker,
+            reason=connection.reason if step == "stopped" else "",
+        )  # fmt: skip
+    if status == "attended_first":
+        Task.objects.create(
+            client=client,
+            connection=connection,
+            title=f"Ask how the first visit to {activity.title} went",
+            due_on=connection.follow_up_on or timezone.localdate(),
+            assigned_to=worker,
+        )
+    if status == "stopped":
+        Task.objects.create(
+            client=client,
+            connection=connection,
+            title=(
+                f"{client.first_name} stopped going to {activity.title}: "
+                "re-engage, or try something else"
+            ),
+            due_on=timezone.localdate() + timedelta(days=2),
+            assigned_to=worker,
+        )
