@@ -308,6 +308,21 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Inspiring <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
+# Casework messages (a client's plan, the message back to the GP): printed to the
+# console, sent as email by the backend above (texts to the console), or sent
+# through GOV.UK Notify (see inspiring/casework/senders.py for its templates).
+CASEWORK_SENDER = env_choice("CASEWORK_SENDER", "console", ("console", "email", "notify"))
+NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
+NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
+NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
+if CASEWORK_SENDER == "notify" and not (
+    NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID and NOTIFY_SMS_TEMPLATE_ID
+):
+    raise ImproperlyConfigured(
+        "CASEWORK_SENDER=notify needs NOTIFY_API_KEY, NOTIFY_EMAIL_TEMPLATE_ID and "
+        "NOTIFY_SMS_TEMPLATE_ID."
+    )
+
 # --- Internationalisation ---------------------------------------------------
 
 LANGUAGE_CODE = "en-gb"
@@ -336,6 +351,12 @@ STORAGES = {
         )
     },
 }
+
+# --- Casework retention -----------------------------------------------------
+
+# `manage.py apply_retention` (cron, nightly) closes and erases the clients with
+# nothing recorded about them for this many years (UK GDPR storage limitation).
+CASEWORK_RETENTION_YEARS = env_int("CASEWORK_RETENTION_YEARS", 6, minimum=1)
 
 # --- Directory and calendar -----------------------------------------------
 

@@ -57,6 +57,8 @@ PUBLIC = {
     # Casework: the public self-referral form of an area.
     "<slug:slug>/refer-yourself/",
     "<slug:slug>/refer-yourself/sent/",
+    # Casework: a group's one-time emailed register (an unguessable, expiring token).
+    "register/<uuid:token>/",
 }
 
 SAMPLE = {"slug": "ashfield", "uidb64": "MQ", "token": "abc-def", "public_id": str(uuid.uuid4())}

@@ -16,17 +16,26 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user, staff_context
-from inspiring.accounts.roles import Capability
+from inspiring.accounts.models import Membership
+from inspiring.accounts.roles import ROLE_CAPABILITIES, Capability
 from inspiring.areas.models import Area
 from inspiring.directory.access import editable_organisations
+from inspiring.directory.models import Session, SessionQuerySet
 
-from .models import Client, ClientQuerySet, Connection, Referral, SafeguardingConcern
+from .models import (
+    Client,
+    ClientQuerySet,
+    Connection,
+    Referral,
+    SafeguardingConcern,
+    SafeguardingLead,
+)
 
 
 def working_area(request: HttpRequest) -> Area:
@@ -99,9 +108,82 @@ def partner_connections(request: HttpRequest) -> QuerySet[Connection]:
 
 
 def concerns_for(request: HttpRequest) -> QuerySet[SafeguardingConcern]:
-    user = acting_user(request)
-    area = working_area(request)
-    visible = Q(raised_by=user)
-    if getattr(getattr(area, "safeguarding_lead", None), "user_id", None) == user.pk:
-        visible |= Q()
-    return SafeguardingConcern.objects.filter(visible, client__area=area)
+    """All the area's concerns for its designated lead; for anyone else, those they raised.
+    (Not `Q(raised_by=user) | Q()`: OR with an empty Q is the first Q alone.)"""
+    concerns = SafeguardingConcern.objects.filter(
+        client__area=working_area(request), client__erased_at__isnull=True
+    )
+    if is_safeguarding_lead(request):
+        return concerns
+    return concerns.filter(raised_by=acting_user(request))
+
+
+def partner_sessions(request: HttpRequest) -> SessionQuerySet:
+    """Sessions whose register a partner lead keeps: those of the organisations they lead."""
+    if not staff_context(request).can(Capability.EDIT_OWN_LISTINGS):
+        return Session.objects.none()
+    return Session.objects.filter(activity__organisation__in=editable_organisations(request))
+
+
+def get_partner_session(request: HttpRequest, public_id: uuid.UUID) -> Session:
+    return get_object_or_404(
+        partner_sessions(request).select_related("activity", "activity__organisation"),
+        public_id=public_id,
+    )
+
+
+def get_partner_connection(request: HttpRequest, public_id: uuid.UUID) -> Connection:
+    return get_object_or_404(
+        partner_connections(request).select_related("client", "activity"), public_id=public_id
+    )
+
+
+def group_connections(session: Session) -> QuerySet[Connection]:
+    """What a group's one-time emailed register shows (no account, so no request): the
+    same as partner_connections gives the organisation's lead, for the session's activity."""
+    activity = session.activity
+    return Connection.objects.filter(
+        activity=activity,
+        client__area_id=activity.organisation.home_area_id,
+        client__erased_at__isnull=True,
+        share_consent=True,
+    ).exclude(level="signpost")
+
+
+# --- Safeguarding and caseload handover -------------------------------------------
+
+
+def safeguarding_lead(area: Area) -> SafeguardingLead | None:
+    return SafeguardingLead.objects.filter(area=area).select_related("user").first()
+
+
+def is_safeguarding_lead(request: HttpRequest) -> bool:
+    """Whether the signed-in user is the designated lead of the area they work in (and
+    still holds its clients: someone whose role changed stops seeing the concerns)."""
+    area = staff_context(request).area
+    if area is None or not can_manage_cases(request):
+        return False
+    return SafeguardingLead.objects.filter(area=area, user=acting_user(request)).exists()
+
+
+def get_concern(request: HttpRequest, public_id: uuid.UUID) -> SafeguardingConcern:
+    """A concern its lead or its raiser may see (anyone else: 404), its reading audited."""
+    concern = get_object_or_404(
+        concerns_for(request).select_related("client", "client__area", "raised_by", "handled_by"),
+        public_id=public_id,
+    )
+    audit.record(
+        request,
+        "safeguarding.viewed",
+        concern.client,
+        area=concern.client.area,
+        detail={"concern": str(concern.public_id)},
+    )
+    return concern
+
+
+def case_holders(area: Area) -> QuerySet[Membership]:
+    """The area's people who may hold clients (link workers and coordinators): those a
+    caseload can be handed to, and those who may be named safeguarding lead."""
+    roles = [role for role, caps in ROLE_CAPABILITIES.items() if Capability.MANAGE_CASES in caps]
+    return Membership.objects.in_area(area).filter(role__in=roles).order_by("user__full_name")

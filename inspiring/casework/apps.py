@@ -29,12 +29,16 @@ class CaseworkConfig(AppConfig):
                 "connection.created": "Connected a client to an activity",
                 "connection.changed": "Moved a connection on",
                 "attendance.recorded": "Recorded attendance",
+                "register.sent": "Emailed a group a one-time register for a session",
                 "contact.recorded": "Recorded a contact",
                 "task.changed": "Added or completed a task",
                 "message.sent": "Sent a message about a client",
+                "plan.printed": "Downloaded a client's plan to print",
+                "message_back.downloaded": "Downloaded the message back to a client's GP",
                 "safeguarding.raised": "Raised a safeguarding concern",
                 "safeguarding.viewed": "Looked at a safeguarding concern",
                 "safeguarding.handled": "Recorded the handling of a safeguarding concern",
+                "safeguarding.lead_named": "Named the area's safeguarding lead",
             }
         )
         register_card(
@@ -44,5 +48,47 @@ class CaseworkConfig(AppConfig):
                 url_name="casework:caseload",
                 capability=Capability.MANAGE_CASES,
                 order=10,
+            )
+        )
+        register_card(
+            HomeCard(
+                title="People coming to your activities",
+                description="Who link workers have connected to your activities, and your "
+                "session registers.",
+                url_name="casework:partner_connections",
+                capability=Capability.EDIT_OWN_LISTINGS,
+                order=15,
+            )
+        )
+        # Safeguarding: the lead's list (and the raisers' own); partner leads raise
+        # concerns about the people connected to their activities from their own page.
+        register_card(
+            HomeCard(
+                title="Safeguarding",
+                description="Raise a concern, follow the ones you raised, and (as the "
+                "designated lead) record how each is handled.",
+                url_name="casework:safeguarding",
+                capability=Capability.MANAGE_CASES,
+                order=20,
+            )
+        )
+        register_card(
+            HomeCard(
+                title="Safeguarding",
+                description="Raise a concern about someone coming to your activities, and "
+                "follow the ones you raised.",
+                url_name="casework:safeguarding_partner",
+                capability=Capability.EDIT_OWN_LISTINGS,
+                order=20,
+            )
+        )
+        register_card(
+            HomeCard(
+                title="Hand over a caseload",
+                description="Pass a link worker's open clients to colleagues when they leave "
+                "or are away, keeping each case's history.",
+                url_name="casework:handover",
+                capability=Capability.OVERSEE_CASES,
+                order=25,
             )
         )

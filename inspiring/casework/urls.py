@@ -2,7 +2,17 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import caseload, clients, connections, public
+from .views import (
+    caseload,
+    clients,
+    connections,
+    handover,
+    letters,
+    partner,
+    privacy,
+    public,
+    safeguarding,
+)
 
 app_name = "casework"
 
@@ -42,4 +52,70 @@ urlpatterns = [
         name="connect_to",
     ),
     path("staff/connections/<uuid:public_id>/", connections.connection, name="connection"),
+    # Partner leads: people connected to their activities, and session registers.
+    path("staff/partner/connections/", partner.connections, name="partner_connections"),
+    path(
+        "staff/partner/connections/<uuid:public_id>/received/",
+        partner.referral_received,
+        name="partner_referral_received",
+    ),
+    path("staff/partner/sessions/", partner.sessions, name="partner_sessions"),
+    path(
+        "staff/partner/sessions/<uuid:public_id>/register/",
+        partner.register,
+        name="partner_register",
+    ),
+    path(
+        "staff/connections/<uuid:public_id>/register-link/",
+        partner.send_register_link,
+        name="send_register_link",
+    ),
+    # Public: a group with no account records a register from a one-time emailed link.
+    path("register/<uuid:token>/", partner.group_register, name="group_register"),
+    # What goes out about a client: their plan, and the message back to their GP.
+    path("staff/clients/<uuid:public_id>/plan/", letters.plan, name="plan"),
+    path("staff/clients/<uuid:public_id>/plan.pdf", letters.plan_pdf, name="plan_pdf"),
+    path("staff/clients/<uuid:public_id>/plan/send/", letters.plan_send, name="plan_send"),
+    path("staff/clients/<uuid:public_id>/message-back/", letters.message_back, name="message_back"),
+    path(
+        "staff/clients/<uuid:public_id>/message-back.pdf",
+        letters.message_back_pdf,
+        name="message_back_pdf",
+    ),
+    path(
+        "staff/clients/<uuid:public_id>/message-back.json",
+        letters.message_back_json,
+        name="message_back_json",
+    ),
+    path(
+        "staff/clients/<uuid:public_id>/message-back/send/",
+        letters.message_back_send,
+        name="message_back_send",
+    ),
+    # Data protection: a subject access export, and erasure (coordinators).
+    path("staff/clients/<uuid:public_id>/export/", privacy.export, name="export"),
+    path("staff/clients/<uuid:public_id>/erase/", privacy.erase, name="erase"),
+    # Safeguarding concerns: raised by link workers and partner leads, seen by the
+    # area's designated lead (named by a coordinator) and by whoever raised them.
+    path("staff/safeguarding/", safeguarding.safeguarding, name="safeguarding"),
+    path("staff/safeguarding/lead/", safeguarding.name_lead, name="safeguarding_lead"),
+    path(
+        "staff/safeguarding/partner/",
+        safeguarding.safeguarding_partner,
+        name="safeguarding_partner",
+    ),
+    path("staff/safeguarding/<uuid:public_id>/", safeguarding.concern, name="concern"),
+    path(
+        "staff/clients/<uuid:public_id>/safeguarding/",
+        safeguarding.raise_concern,
+        name="raise_concern",
+    ),
+    path(
+        "staff/partner/connections/<uuid:public_id>/safeguarding/",
+        safeguarding.raise_concern_connection,
+        name="raise_concern_connection",
+    ),
+    # Handing a link worker's caseload to colleagues.
+    path("staff/clients/handover/", handover.handover, name="handover"),
+    path("staff/clients/handover/<uuid:public_id>/", handover.handover_from, name="handover_from"),
 ]

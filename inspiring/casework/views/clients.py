@@ -133,9 +133,7 @@ def details(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             messages.success(request, "Their details are saved.")
             return redirect(item)
-    return render(
-        request, "casework/details.html", {"client": item, "form": form, "stale": stale}
-    )
+    return render(request, "casework/details.html", {"client": item, "form": form, "stale": stale})
 
 
 @require_POST

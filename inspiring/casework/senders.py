@@ -1,0 +1,237 @@
+"""Sending a message to a client or about one: pluggable, chosen by settings.CASEWORK_SENDER.
+
+- "console" (the default): printed to the console, for development. Nothing leaves.
+- "email": email through Django's email backend (settings.EMAIL_*), text messages
+  printed to the console (Django has no text messaging).
+- "notify": GOV.UK Notify, for both, through its HTTP API (settings.NOTIFY_API_KEY,
+  NOTIFY_EMAIL_TEMPLATE_ID, NOTIFY_SMS_TEMPLATE_ID).
+
+The Notify templates carry whatever we send in their placeholders, so the wording
+stays here: the email template is `((subject))` as its subject and `((body))` as its
+message; the text message template is `((body))` alone. (Notify adds the service's
+name before a text message unless that is turned off in its settings: turn it off,
+or a plan that just fits one message will take two.)
+
+A sender raises SendFailed when the message did not go; the caller then records
+nothing, and tells the person to try again.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Protocol, TextIO
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import acting_user
+
+from .actions import ActionRefused
+from .models import Client, SentMessage
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+
+
+class SendFailed(ActionRefused):
+    """The message did not go; str(error) says so in words for the person sending it."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mimetype: str = "application/pdf"
+
+
+class Sender(Protocol):
+    def send_email(
+        self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
+    ) -> None: ...
+
+    def send_text(self, to: str, body: str) -> None: ...
+
+
+class ConsoleSender:
+    """Development: writes each message to stdout (like Django's console email backend)."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+
+    def _write(self, text: str) -> None:
+        stream = self.stream or sys.stdout
+        stream.write(text + "\n" + "-" * 72 + "\n")
+        stream.flush()
+
+    def send_email(
+        self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        files = "".join(f"\nAttached: {a.filename} ({len(a.content)} bytes)" for a in attachments)
+        self._write(f"Email to: {to}\nSubject: {subject}\n\n{body}{files}")
+
+    def send_text(self, to: str, body: str) -> None:
+        self._write(f"Text message to: {to}\n\n{body}")
+
+
+class DjangoEmailSender(ConsoleSender):
+    """Email through Django's configured backend; text messages to the console."""
+
+    def send_email(
+        self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        message = EmailMessage(subject=subject, body=body, to=[to])
+        for attachment in attachments:
+            message.attach(attachment.filename, attachment.content, attachment.mimetype)
+        try:
+            message.send()
+        except OSError as error:  # SMTP errors are OSErrors: refused, timed out, unreachable
+            logger.warning("Email to a client or referrer failed: %s", error)
+            raise SendFailed("The email could not be sent. Try again in a few minutes.") from None
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def notify_token(api_key: str, *, now: float | None = None) -> str:
+    """The JSON Web Token Notify wants with each request: HS256, `iss` the service id,
+    `iat` the time, signed with the key's secret.
+
+    An API key is "{key name}-{service id}-{secret}", both ids being 36-character
+    UUIDs. Written here with hmac (it is a few lines) rather than adding PyJWT.
+    """
+    if len(api_key) < 74:
+        raise ImproperlyConfigured("NOTIFY_API_KEY is not a GOV.UK Notify API key.")
+    service_id, secret = api_key[-73:-37], api_key[-36:]
+    header = _b64url(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
+    claims = {"iss": service_id, "iat": int(now if now is not None else time.time())}
+    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
+    signing_input = f"{header}.{payload}".encode("ascii")
+    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64url(signature)}"
+
+
+class NotifySender:
+    """GOV.UK Notify: POST /v2/notifications/email and /v2/notifications/sms.
+
+    Attachments are not sent through Notify (it sends files only as download links,
+    with a template made for it): the email's body carries the whole letter as text.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        email_template_id: str,
+        sms_template_id: str,
+        base_url: str = NOTIFY_BASE_URL,
+        timeout: float = 15,
+    ) -> None:
+        if not api_key:
+            raise ImproperlyConfigured("Set NOTIFY_API_KEY to send through GOV.UK Notify.")
+        self.api_key = api_key
+        self.email_template_id = email_template_id
+        self.sms_template_id = sms_template_id
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+
+    def _post(self, path: str, payload: dict[str, object]) -> dict[str, object]:
+        request = urllib.request.Request(  # noqa: S310 (an https address we set)
+            self.base_url + path,
+            data=json.dumps(payload).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {notify_token(self.api_key)}",
+                "Content-Type": "application/json",
+                "User-Agent": "inspiring-casework",
+            },
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
+                answer: dict[str, object] = json.loads(response.read() or b"{}")
+                return answer
+        except urllib.error.HTTPError as error:
+            # Notify says what was wrong (a bad number, a trial-mode recipient, ...):
+            # the team needs it in the log; the person sending gets plain words.
+            logger.warning("GOV.UK Notify refused a message: %s %s", error.code, error.read()[:500])
+            raise SendFailed(
+                "GOV.UK Notify did not accept the message. Check the address or number, "
+                "or try again later."
+            ) from None
+        except (urllib.error.URLError, TimeoutError, OSError) as error:
+            logger.warning("GOV.UK Notify could not be reached: %s", error)
+            raise SendFailed("The message could not be sent. Try again in a few minutes.") from None
+
+    def send_email(
+        self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
+    ) -> None:
+        self._post(
+            "/v2/notifications/email",
+            {
+                "email_address": to,
+                "template_id": self.email_template_id,
+                "personalisation": {"subject": subject, "body": body},
+            },
+        )
+
+    def send_text(self, to: str, body: str) -> None:
+        self._post(
+            "/v2/notifications/sms",
+            {
+                "phone_number": to,
+                "template_id": self.sms_template_id,
+                "personalisation": {"body": body},
+            },
+        )
+
+
+def get_sender() -> Sender:
+    """The sender settings.CASEWORK_SENDER names."""
+    choice = getattr(settings, "CASEWORK_SENDER", "console")
+    if choice == "email":
+        return DjangoEmailSender()
+    if choice == "notify":
+        return NotifySender(
+            getattr(settings, "NOTIFY_API_KEY", ""),
+            email_template_id=getattr(settings, "NOTIFY_EMAIL_TEMPLATE_ID", ""),
+            sms_template_id=getattr(settings, "NOTIFY_SMS_TEMPLATE_ID", ""),
+        )
+    return ConsoleSender()
+
+
+def do_send(
+    request: HttpRequest,
+    client: Client,
+    *,
+    kind: str,
+    to: str,
+    body: str,
+    deliver: Callable[[], None],
+) -> SentMessage:
+    """Keep what is sent on the client's timeline, audited, and send it: one transaction,
+    so a message that did not go (deliver raised SendFailed) leaves no record."""
+    with transaction.atomic():
+        message = SentMessage.objects.create(
+            client=client, kind=kind, to=to, body=body, by=acting_user(request)
+        )
+        now = timezone.now()  # retention counts from the last thing recorded about them
+        Client.objects.filter(pk=client.pk).update(last_activity_at=now, updated_at=now)
+        audit.record(request, "message.sent", client, area=client.area, detail={"kind": kind})
+        deliver()
+    return message

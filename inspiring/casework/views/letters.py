@@ -1,0 +1,148 @@
+"""What goes out about a client: their plan (preview, large-print PDF, sent by email or
+text) and the message back to their GP and referrer (preview, PDF letter, JSON, sent)."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from weasyprint import HTML
+
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+from lib.http import posted
+
+from .. import choices
+from ..access import get_client
+from ..actions import ActionRefused
+from ..message_back import (
+    build_message_back,
+    do_send_message_back,
+    filename,
+    letter_heading,
+    letter_pdf,
+    letter_sections,
+    referral_for,
+)
+from ..models import SentMessage
+from ..plan import METHODS, build_plan, do_send_plan, sms_text
+
+CASES = Capability.MANAGE_CASES
+
+
+class PlanSendForm(forms.Form):
+    method = forms.ChoiceField(
+        label="How should the plan go to them?",
+        choices=METHODS,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select email or text message"},
+    )
+
+
+@require_capability(CASES)
+def plan(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id)
+    return render(
+        request,
+        "casework/plan.html",
+        {
+            "client": item,
+            "plan": build_plan(item),
+            "sent": item.messages.filter(
+                kind__in=[SentMessage.Kind.PLAN_EMAIL, SentMessage.Kind.PLAN_TEXT]
+            ).select_related("by")[:5],
+        },
+    )
+
+
+@require_capability(CASES)
+def plan_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id, action="plan.printed")
+    html = render_to_string("casework/plan_pdf.html", {"plan": build_plan(item)})
+    response = HttpResponse(HTML(string=html).write_pdf(), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="plan-{str(item.public_id)[:8]}.pdf"'
+    return response
+
+
+@require_capability(CASES)
+def plan_send(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id)
+    preferred: dict[str, str] = {
+        choices.ContactMethod.EMAIL: "email",
+        choices.ContactMethod.TEXT: "text",
+    }
+    form = PlanSendForm(posted(request), initial={"method": preferred.get(item.preferred_contact)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = do_send_plan(request, item, form.cleaned_data["method"])
+        except ActionRefused as problem:
+            form.add_error("method", str(problem))
+        else:
+            messages.success(request, f"The plan is sent to {sent.to}.")
+            return redirect("casework:plan", public_id=item.public_id)
+    return render(
+        request,
+        "casework/plan_send.html",
+        {"client": item, "form": form, "sms": sms_text(build_plan(item))},
+    )
+
+
+@require_capability(CASES)
+def message_back(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id)
+    referral = referral_for(item, request.GET.get("referral"))
+    doc = build_message_back(item, referral)
+    return render(
+        request,
+        "casework/message_back.html",
+        {
+            "client": item,
+            "referral": referral,
+            "referrals": item.referrals.all(),
+            "doc": doc,
+            "heading": letter_heading(doc),
+            "sections": letter_sections(doc),
+            "sent": item.messages.filter(kind=SentMessage.Kind.MESSAGE_BACK).select_related("by")[
+                :5
+            ],
+        },
+    )
+
+
+@require_capability(CASES)
+def message_back_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id, action="message_back.downloaded")
+    doc = build_message_back(item, referral_for(item, request.GET.get("referral")))
+    response = HttpResponse(letter_pdf(doc), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename(doc, "pdf")}"'
+    return response
+
+
+@require_capability(CASES)
+def message_back_json(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id, action="message_back.downloaded")
+    doc = build_message_back(item, referral_for(item, request.GET.get("referral")))
+    response = JsonResponse(doc, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = f'attachment; filename="{filename(doc, "json")}"'
+    return response
+
+
+@require_POST
+@require_capability(CASES)
+def message_back_send(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    item = get_client(request, public_id, action="none")
+    referral = referral_for(item, request.POST.get("referral"))
+    try:
+        sent = do_send_message_back(request, item, referral)
+    except ActionRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, f"The message back is sent to {sent.to}.")
+    url = reverse("casework:message_back", kwargs={"public_id": item.public_id})
+    return redirect(f"{url}?referral={referral.public_id}")
