@@ -583,6 +583,11 @@ class SelfReferralForm(PersonFields):
             "last_name": {"required": "Enter your last name"},
         }
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # A declared field: Meta.labels does not reach it.
+        self.fields["postcode"].label = "Your postcode"
+
     def clean_consent_to_hold(self) -> bool:
         if not self.cleaned_data.get("consent_to_hold"):
             raise forms.ValidationError(
