@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "inspiring.feeds",
     "inspiring.opendata",
     "inspiring.casework",
+    "inspiring.matching",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",

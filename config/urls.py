@@ -41,5 +41,6 @@ urlpatterns = [
     path("", include("inspiring.feeds.urls")),
     path("", include("inspiring.opendata.urls")),
     path("", include("inspiring.casework.urls")),
+    path("", include("inspiring.matching.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -8,6 +8,7 @@ from datetime import date, time
 import pytest
 from django.utils import timezone
 
+from inspiring.areas.geography import resolve_postcode
 from inspiring.casework.actions import do_create_client
 from inspiring.casework.models import Client, Referral
 from inspiring.directory.materialise import materialise_all
@@ -32,7 +33,12 @@ def make_client(
     born: date | None = date(1950, 3, 27),
     nhs_number: str = "",
 ) -> Client:
+    place = resolve_postcode("NG17 7AE")
     client = Client(
+        latitude=place.latitude,
+        longitude=place.longitude,
+        lsoa_code=place.lsoa_code or "",
+        imd_decile=place.imd_decile,
         area=area_client_of,  # type: ignore[misc]
         first_name=first,
         last_name=last,

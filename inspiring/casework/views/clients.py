@@ -42,6 +42,7 @@ from ..forms import (
     ReferralStatusForm,
     TaskForm,
 )
+from ..links import links_for
 from ..models import Client, GroupMembership, Task
 from ..timeline import timeline
 
@@ -106,6 +107,7 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "connections": connections,
             "tasks": item.tasks.filter(done_at__isnull=True).select_related("assigned_to"),
             "timeline": timeline(item),
+            "client_links": links_for(item.public_id),
             "age": item.age_on(today),
             "today": today,
             "availability": assessment.availability_by_day if assessment else [],

@@ -1,0 +1,1 @@
+"""Matching: ranked, explained suggestions of activities that fit a person."""

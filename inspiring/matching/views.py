@@ -1,0 +1,104 @@
+"""Suggestions on the case page, one-click proposals, the barrier table and the gaps view."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+from inspiring.casework.access import get_client, working_area
+from inspiring.casework.actions import do_connect
+from inspiring.casework.models import Client, Connection
+from inspiring.directory.models import Activity
+from lib.http import posted
+
+from .actions import do_set_barrier_rules
+from .forms import BarrierRulesForm, RefineForm
+from .gaps import gaps
+from .models import BarrierRule
+from .service import suggestions_for
+
+CASES = Capability.MANAGE_CASES
+
+
+@require_capability(CASES)
+def suggestions(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    client = get_client(request, public_id, action="suggestions.viewed")
+    form = RefineForm(request.GET or None)
+    result = suggestions_for(client, form.refine())
+    live = set(
+        client.connections.filter(status__in=Connection.LIVE).values_list(
+            "activity__public_id", flat=True
+        )
+    )
+    return render(
+        request,
+        "matching/suggestions.html",
+        {
+            "client": client,
+            "form": form,
+            "result": result,
+            "connected": {str(public_id) for public_id in live},
+            "now": timezone.now(),
+        },
+    )
+
+
+def _propose(request: HttpRequest, client: Client, activity_ids: list[str]) -> int:
+    """Suggested connections (signposts, to be agreed with the client) for these activities."""
+    area = working_area(request)
+    made = 0
+    for activity_id in activity_ids[:5]:
+        try:
+            key = uuid.UUID(activity_id)
+        except ValueError:
+            continue
+        activity = Activity.objects.visible_in(area).filter(public_id=key).first()
+        if activity is None:
+            continue
+        if client.connections.filter(activity=activity, status__in=Connection.LIVE).exists():
+            continue
+        do_connect(request, client, Connection(activity=activity, level="signpost"))
+        made += 1
+    return made
+
+
+@require_POST
+@require_capability(CASES)
+def propose(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    client = get_client(request, public_id, action="none")
+    made = _propose(request, client, request.POST.getlist("activity"))
+    if made:
+        messages.success(
+            request,
+            f"{made} activit{'y is' if made == 1 else 'ies are'} suggested to "
+            f"{client.display_name}: agree the details with them from their case page.",
+        )
+    else:
+        messages.info(request, "Nothing new was suggested: already connected, or not found.")
+    url = reverse("matching:suggestions", kwargs={"public_id": client.public_id})
+    query = request.POST.get("query", "")
+    return redirect(f"{url}?{query}" if query and "://" not in query else url)
+
+
+@require_capability(Capability.OVERSEE_CASES)
+def gaps_view(request: HttpRequest) -> HttpResponse:
+    return render(request, "matching/gaps.html", {"gaps": gaps(working_area(request))})
+
+
+@require_capability(Capability.OVERSEE_CASES)
+def barrier_rules(request: HttpRequest) -> HttpResponse:
+    area = working_area(request)
+    form = BarrierRulesForm(posted(request), table=BarrierRule.objects.table_for(area.pk))
+    if request.method == "POST" and form.is_valid():
+        do_set_barrier_rules(request, area, form.table())
+        messages.success(request, "The table is saved: suggestions use it from now on.")
+        return redirect("matching:barrier_rules")
+    return render(request, "matching/barrier_rules.html", {"form": form})

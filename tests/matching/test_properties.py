@@ -1,0 +1,126 @@
+"""Property-based: for any person and any activities, no suggestion breaks a hard limit.
+
+The check below is written independently of the engine (from the issue's list of
+hard limits), so a bug in `engine.limit_broken` cannot hide itself.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inspiring.matching.engine import DAY_CODES, Candidate, Profile, Slot, suggest, week
+
+from .builders import NOW, candidate, profile
+
+CATEGORY_SLUGS = ["music", "walking", "faith", "carers", "digital-skills", "cooking-and-food"]
+FEATURES = ["women-only", "men-only", "come-alone-welcome", "step-free", "small-group", "outdoors"]
+PARTS = ["morning", "afternoon", "evening"]
+
+
+@st.composite
+def slots(draw: st.DrawFn) -> Slot:
+    start = NOW + timedelta(
+        days=draw(st.integers(0, 40)), minutes=draw(st.integers(0, 24 * 60 - 1))
+    )
+    length = timedelta(minutes=draw(st.integers(15, 240)))
+    minute = start.hour * 60 + start.minute
+    return Slot(start, start + length, start.weekday(), minute)
+
+
+@st.composite
+def candidates(draw: st.DrawFn, activity_id: int) -> Candidate:
+    min_age = draw(st.none() | st.integers(0, 80))
+    max_age = draw(st.none() | st.integers(min_age or 0, 100))
+    online = draw(st.booleans())
+    return candidate(
+        activity_id,
+        categories=frozenset(draw(st.sets(st.sampled_from(CATEGORY_SLUGS), max_size=3))),
+        features=frozenset(draw(st.sets(st.sampled_from(FEATURES), max_size=3))),
+        cost=draw(st.sampled_from(["free", "pay_what_you_can", "priced"])),
+        min_age=min_age,
+        max_age=max_age,
+        capacity_status=draw(st.sampled_from(["welcoming", "limited", "full", "paused"])),
+        miles=None if online else draw(st.none() | st.floats(0, 20)),
+        confirmed_days=draw(st.integers(0, 400)),
+        stale=draw(st.booleans()),
+        online=online,
+        slots=tuple(sorted(draw(st.lists(slots(), min_size=1, max_size=6)), key=lambda s: s.start)),
+    )
+
+
+@st.composite
+def people(draw: st.DrawFn) -> Profile:
+    availability = draw(
+        st.dictionaries(
+            st.sampled_from(DAY_CODES),
+            st.frozensets(st.sampled_from(PARTS), min_size=1),
+            max_size=7,
+        )
+    )
+    return profile(
+        age=draw(st.none() | st.integers(16, 100)),
+        sex=draw(st.sampled_from(["female", "male", "prefer_not", ""])),
+        availability=availability,
+        max_miles=draw(st.none() | st.floats(0.1, 10)),
+        cost_barrier=draw(st.booleans()),
+        barriers=frozenset(draw(st.sets(st.sampled_from(["cost", "anxiety", "mobility"])))),
+        interests=frozenset(draw(st.sets(st.sampled_from(CATEGORY_SLUGS), max_size=2))),
+        group_kinds=frozenset(draw(st.sets(st.sampled_from(["hobby", "sport", "faith"])))),
+        only_free=draw(st.booleans()),
+        days=frozenset(draw(st.sets(st.sampled_from(DAY_CODES), max_size=3))),
+        category=draw(st.sampled_from(["", *CATEGORY_SLUGS])),
+    )
+
+
+def _part(minute: int) -> str:
+    return "morning" if minute < 720 else "afternoon" if minute < 1020 else "evening"
+
+
+def _may_go(person: Profile, slot: Slot) -> bool:
+    day = DAY_CODES[slot.weekday]
+    if person.days and day not in person.days:
+        return False
+    return not person.availability or _part(slot.minute) in person.availability.get(day, ())
+
+
+def assert_within_limits(person: Profile, chosen: Candidate, next_slot: Slot) -> None:
+    assert chosen.capacity_status != "paused"
+    assert not chosen.stale
+    if person.age is not None:
+        assert chosen.min_age is None or person.age >= chosen.min_age
+        assert chosen.max_age is None or person.age <= chosen.max_age
+    if "women-only" in chosen.features:
+        assert person.sex == "female"
+    if "men-only" in chosen.features:
+        assert person.sex == "male"
+    if person.only_free:
+        assert chosen.cost == "free"
+    if person.cost_barrier:
+        assert chosen.cost in ("free", "pay_what_you_can")
+    if person.max_miles is not None and not chosen.online:
+        assert chosen.miles is not None and chosen.miles <= person.max_miles
+    if person.category:
+        assert person.category in chosen.categories
+    assert next_slot in chosen.slots and _may_go(person, next_slot)
+
+
+@settings(max_examples=200, deadline=None)
+@given(person=people(), data=st.data())
+def test_no_suggestion_ever_breaks_a_hard_limit(person: Profile, data: st.DataObject) -> None:
+    pool = [data.draw(candidates(n)) for n in range(data.draw(st.integers(0, 12)))]
+    found = suggest(person, pool, NOW)
+    for suggestion in found:
+        assert_within_limits(person, suggestion.candidate, suggestion.next_slot)
+    # Full activities (waiting lists) only after every open one.
+    flags = [s.waiting_list for s in found]
+    assert flags == sorted(flags)
+    # The same inputs, in any order, give the same ranking.
+    again = suggest(person, list(reversed(pool)), NOW)
+    assert [s.candidate.activity_id for s in again] == [s.candidate.activity_id for s in found]
+    # A week that works: a subset, of different kinds, none on a waiting list.
+    chosen = week(found)
+    assert all(s in found and not s.waiting_list for s in chosen)
+    assert len({s.kind for s in chosen}) == len(chosen)
