@@ -28,7 +28,7 @@ from inspiring.casework.models import (
     ReferralStatusChange,
     Task,
 )
-from inspiring.directory.models import Activity, Category, Session
+from inspiring.directory.models import Activity, Category, Session, Venue
 from lib.identifiers import nhs_number_check_digit
 
 FIRST = (
@@ -75,11 +75,21 @@ def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
     if Client.objects.filter(area=area).exists():
         return 0
     rng = random.Random(seed)  # noqa: S311 - demo data, not security
-    postcodes = list(
-        Postcode.objects.filter(district_code=area.local_authority_code)
+    # People live where the groups meet: postcodes in the sectors of the area's venues.
+    sectors = {
+        code[:-2]
+        for code in Venue.objects.filter(organisation__home_area=area).values_list(
+            "postcode", flat=True
+        )
+        if code
+    }
+    postcodes = [
+        postcode
+        for postcode in Postcode.objects.filter(district_code=area.local_authority_code)
         .select_related("lsoa")
-        .order_by("postcode")[:400]
-    )
+        .order_by("postcode")
+        if postcode.postcode[:-2] in sectors
+    ][:400]
     published = Activity.objects.visible_in(area).filter(home_area=area).order_by("pk")
     # The demo partner lead's organisation (the area's first) gets more of the
     # connections, so its register has people on it.
@@ -93,7 +103,26 @@ def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
             for _ in range(count):
                 _client(rng, area, worker, stage, postcodes, activities, categories)
                 created += 1
+        _reachable(area)
     return created
+
+
+def _reachable(area: Area) -> None:
+    """A demo person whose random week and distance leave nothing to suggest is given
+    the widest travel of the demo (5 miles), then any time: every demo client shows
+    suggestions with their reasons."""
+    from inspiring.matching.service import suggestions_for
+
+    for client in Client.objects.filter(area=area, assessments__isnull=False).distinct():
+        if suggestions_for(client).suggestions:
+            continue
+        assessment = client.assessments.first()
+        assert assessment is not None
+        assessment.max_travel_miles = 5
+        assessment.save(update_fields=["max_travel_miles"])
+        if not suggestions_for(client).suggestions:
+            assessment.availability = {}
+            assessment.save(update_fields=["availability"])
 
 
 def _client(
@@ -199,10 +228,10 @@ def _client(
             what_matters=rng.choice(WHAT_MATTERS),
             barriers=rng.sample(list(choices.Barrier.values), k=rng.randint(1, 3)),
             availability={
-                d: rng.sample(["morning", "afternoon", "evening"], k=rng.randint(1, 2))
-                for d in rng.sample(["MO", "TU", "WE", "TH", "FR", "SA"], k=3)
+                d: rng.sample(["morning", "afternoon", "evening"], k=2)
+                for d in rng.sample(["MO", "TU", "WE", "TH", "FR", "SA"], k=4)
             },
-            max_travel_miles=rng.choice((1, 2, 3, 5)),
+            max_travel_miles=rng.choice((2, 3, 3, 5)),
             goals="Go to something every week.",
             assessed_on=started + timedelta(days=5),
             by=worker,

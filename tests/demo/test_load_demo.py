@@ -183,6 +183,12 @@ def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> N
     assert Connection.objects.filter(
         activity__organisation__leads=lead, share_consent=True
     ).exists()
+    # Every demo client gets suggestions, each with its reasons.
+    from inspiring.matching.service import suggestions_for
+
+    for client in Client.objects.all():
+        found = suggestions_for(client).suggestions
+        assert found and all(s.reasons for s in found), client.public_id
     before = Client.objects.count()
     load()
     assert Client.objects.count() == before
