@@ -115,6 +115,9 @@ class Venue(models.Model):
 
     class Meta:
         ordering = ["name"]
+        # Distance searches (What's on, matching) cut by a bounding box: a range on
+        # latitude, then longitude.
+        indexes = [models.Index(fields=["latitude", "longitude"], name="venue_position")]
 
     def __str__(self) -> str:
         return f"{self.name}, {self.town}"
