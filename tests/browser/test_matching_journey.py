@@ -1,0 +1,98 @@
+"""Matching in a real browser: suggestions with reasons during a call, one click to suggest
+a week, and the coordinator's view of what the calendar lacks; axe on each page."""
+
+from __future__ import annotations
+
+from datetime import time
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from inspiring.accounts.models import User
+from inspiring.areas.models import Area
+from inspiring.casework.models import Assessment, Connection
+from inspiring.demo.loading import load_demo
+from inspiring.directory.materialise import materialise_all
+from inspiring.directory.models import Category, SupportFeature
+from inspiring.directory.taxonomy_data import seed_taxonomy
+from tests.casework.conftest import make_client
+from tests.directory.builders import activity, organisation, venue, weekly
+
+from .conftest import axe_violations
+from .test_journeys import _Null, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def ashfield(settings: Any) -> Area:
+    settings.DEMO_MODE = True
+    settings.TWO_FACTOR_REQUIRED = False
+    settings.OTP_TOTP_THROTTLE_FACTOR = 0
+    load_demo(directory=False)
+    call_command("load_geography", verbosity=0, stdout=_Null())
+    seed_taxonomy(Category, SupportFeature)
+    area = Area.objects.get(slug="ashfield")
+    group = organisation(area, "Kirkby Community Centre")
+    hall = venue(group, "Kirkby Community Centre", "NG17 7AE", town="Kirkby-in-Ashfield")
+    for title, slug, day, features in (
+        ("Health walk", "walking", "TU", ("come-alone-welcome",)),
+        ("Community choir", "music", "TH", ("small-group",)),
+        ("Digital drop-in", "digital-skills", "FR", ()),
+    ):
+        item = activity(group, title, at=hall, features=features)
+        item.categories.set(Category.objects.filter(slug=slug))
+        weekly(item, day, time(10), time(11), from_date=timezone.localdate())
+    materialise_all()
+    return area
+
+
+def test_a_link_worker_suggests_a_week_and_a_coordinator_sees_the_gaps(
+    page: Any, ashfield: Area
+) -> None:
+    worker = User.objects.get(email="linkworker.ashfield@example.org")
+    joan = make_client(ashfield, "Joan", "Eyre", worker=worker)
+    assessment = Assessment.objects.create(
+        client=joan,
+        what_matters="Company in the week",
+        barriers=["anxiety"],
+        availability={"TU": ["morning"], "TH": ["morning"], "FR": ["morning"]},
+        max_travel_miles=2,
+        assessed_on=timezone.localdate(),
+    )
+    assessment.interests.set(Category.objects.filter(slug="music"))
+
+    sign_in(page, worker.email)
+    page.wait_for_url("**/staff/")
+    page.goto(joan.get_absolute_url())
+    page.get_by_role("link", name="Suggested activities").click()
+    first = page.locator(".app-suggestion").first
+    assert "Community choir" in first.inner_text()
+    assert "'small group' helps with anxiety or low confidence" in first.inner_text()
+    assert axe_violations(page) == []
+    page.get_by_text("Narrow the suggestions").click()
+    page.get_by_label("Tuesday").check()
+    page.get_by_role("button", name="Show").click()
+    assert page.locator(".app-suggestion").count() == 1
+    assert "Health walk" in page.locator(".app-suggestion").inner_text()
+    page.goto(page.url.split("?")[0])
+    page.get_by_role("button", name="Suggest these 3 to Joan Eyre").click()
+    page.get_by_text("3 activities are suggested to Joan Eyre").wait_for()
+    assert Connection.objects.filter(client=joan, status="suggested").count() == 3
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Sign out").click()
+
+    sign_in(page, "coordinator.ashfield@example.org")
+    page.wait_for_url("**/staff/")
+    page.get_by_role("link", name="What the calendar lacks").click()
+    page.get_by_role("heading", name="When they can go").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Which features answer which barriers").click()
+    assert axe_violations(page) == []
+    page.get_by_role("group", name="Anxiety or low confidence").get_by_label(
+        "Small group"
+    ).uncheck()
+    page.get_by_role("button", name="Save the table").click()
+    page.get_by_text("The table is saved").wait_for()
