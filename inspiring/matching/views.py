@@ -51,8 +51,11 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-def _propose(request: HttpRequest, client: Client, activity_ids: list[str]) -> int:
-    """Suggested connections (signposts, to be agreed with the client) for these activities."""
+def _propose(
+    request: HttpRequest, client: Client, activity_ids: list[str], *, agreed: bool = False
+) -> int:
+    """Connections (signposts) for these activities: suggested, to be agreed with the
+    client; or agreed already, so they are on the client's plan."""
     area = working_area(request)
     made = 0
     for activity_id in activity_ids[:5]:
@@ -65,7 +68,8 @@ def _propose(request: HttpRequest, client: Client, activity_ids: list[str]) -> i
             continue
         if client.connections.filter(activity=activity, status__in=Connection.LIVE).exists():
             continue
-        do_connect(request, client, Connection(activity=activity, level="signpost"))
+        status = Connection.Status.AGREED if agreed else Connection.Status.SUGGESTED
+        do_connect(request, client, Connection(activity=activity, level="signpost", status=status))
         made += 1
     return made
 
@@ -74,8 +78,15 @@ def _propose(request: HttpRequest, client: Client, activity_ids: list[str]) -> i
 @require_capability(CASES)
 def propose(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     client = get_client(request, public_id, action="none")
-    made = _propose(request, client, request.POST.getlist("activity"))
-    if made:
+    agreed = request.POST.get("agreed") == "1"
+    made = _propose(request, client, request.POST.getlist("activity"), agreed=agreed)
+    if made and agreed:
+        messages.success(
+            request,
+            f"{made} activit{'y is' if made == 1 else 'ies are'} on {client.display_name}'s "
+            "plan: add support or a first session from their case page.",
+        )
+    elif made:
         messages.success(
             request,
             f"{made} activit{'y is' if made == 1 else 'ies are'} suggested to "

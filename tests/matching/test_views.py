@@ -82,6 +82,15 @@ def test_suggestions_with_reasons_and_one_click_to_propose(
     )
     assert Connection.objects.filter(client=casework.mary).count() == 1
     assert "Already connected" in client.get(url).content.decode()
+    # Agreed on the call: straight onto the client's plan.
+    client.post(
+        reverse("matching:propose", args=[casework.mary.public_id]),
+        {"activity": str(casework.walk.public_id), "agreed": "1"},
+    )
+    walk = Connection.objects.get(client=casework.mary, activity=casework.walk)
+    assert walk.status == "agreed"
+    plan = client.get(reverse("casework:plan", args=[casework.mary.public_id])).content.decode()
+    assert "Health walk" in plan and "Community choir" not in plan
 
 
 def test_refining_narrows_and_an_empty_result_says_what_to_do(
