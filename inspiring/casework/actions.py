@@ -74,6 +74,22 @@ def possible_duplicates(
     return list(found.order_by("pk")[:5])
 
 
+def _receive(client: Client, referral: Referral, by: User | None) -> None:
+    """Save a referral as received, its first step coded SNOMED CT 871731000000106."""
+    referral.client = client
+    referral.status = Referral.Status.RECEIVED
+    referral.status_changed_on = referral.received_on
+    referral.created_by = by
+    referral.save()
+    ReferralStatusChange.objects.create(
+        referral=referral,
+        status=Referral.Status.RECEIVED,
+        on=referral.received_on,
+        snomed_code=choices.SNOMED_REFERRAL,
+        by=by,
+    )
+
+
 def do_create_client(
     request: HttpRequest | None,
     client: Client,
@@ -97,18 +113,7 @@ def do_create_client(
         client.consent_recorded_at = now
         client.consent_recorded_by = recorded_by
         client.save()
-        referral.client = client
-        referral.status = Referral.Status.RECEIVED
-        referral.status_changed_on = referral.received_on
-        referral.created_by = recorded_by
-        referral.save()
-        ReferralStatusChange.objects.create(
-            referral=referral,
-            status=Referral.Status.RECEIVED,
-            on=referral.received_on,
-            snomed_code=choices.SNOMED_REFERRAL,
-            by=recorded_by,
-        )
+        _receive(client, referral, recorded_by)
         action = "referral.self_referred" if recorded_by is None else "client.created"
         audit.record(
             request,
@@ -124,18 +129,7 @@ def do_add_referral(request: HttpRequest, client: Client, referral: Referral) ->
     """Another referral for a client already known (closed cases reopen)."""
     user = acting_user(request)
     with transaction.atomic():
-        referral.client = client
-        referral.status = Referral.Status.RECEIVED
-        referral.status_changed_on = referral.received_on
-        referral.created_by = user
-        referral.save()
-        ReferralStatusChange.objects.create(
-            referral=referral,
-            status=Referral.Status.RECEIVED,
-            on=referral.received_on,
-            snomed_code=choices.SNOMED_REFERRAL,
-            by=user,
-        )
+        _receive(client, referral, user)
         if client.closed_at is not None:
             Client.objects.filter(pk=client.pk).update(closed_at=None)
         _touch(client)

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.models import User
+from inspiring.directory.actions import SCHEDULE_FIELDS as SCHEDULE_PARTS
 from inspiring.directory.actions import pending_revision
 from inspiring.directory.materialise import materialise, materialise_activity
 from inspiring.directory.models import Activity, Schedule, Session
@@ -116,17 +117,7 @@ ACTIVITY_FIELDS = [
     "last_confirmed_at",
     "updated_at",
 ]
-SCHEDULE_FIELDS = [
-    "start_date",
-    "start_time",
-    "end_time",
-    "rrule",
-    "exdates",
-    "rdates",
-    "timezone",
-    "all_day",
-    "updated_at",
-]
+SCHEDULE_FIELDS = [*SCHEDULE_PARTS, "updated_at"]
 
 
 @dataclass
