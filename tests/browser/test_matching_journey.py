@@ -7,34 +7,25 @@ from datetime import time
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from inspiring.accounts.models import User
 from inspiring.areas.models import Area
 from inspiring.casework.models import Assessment, Connection
-from inspiring.demo.loading import load_demo
 from inspiring.directory.materialise import materialise_all
-from inspiring.directory.models import Category, SupportFeature
-from inspiring.directory.taxonomy_data import seed_taxonomy
+from inspiring.directory.models import Category
 from tests.casework.conftest import make_client
 from tests.directory.builders import activity, organisation, venue, weekly
 
 from .conftest import axe_violations
-from .test_journeys import _Null, sign_in
+from .test_journeys import sign_in
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def ashfield(settings: Any) -> Area:
-    settings.DEMO_MODE = True
-    settings.TWO_FACTOR_REQUIRED = False
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    load_demo(directory=False)
-    call_command("load_geography", verbosity=0, stdout=_Null())
-    seed_taxonomy(Category, SupportFeature)
-    area = Area.objects.get(slug="ashfield")
+def ashfield(demo_ashfield: Area) -> Area:
+    area: Area = demo_ashfield
     group = organisation(area, "Kirkby Community Centre")
     hall = venue(group, "Kirkby Community Centre", "NG17 7AE", town="Kirkby-in-Ashfield")
     for title, slug, day, features in (

@@ -18,22 +18,19 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from inspiring.accounts.models import User
 from inspiring.areas.models import Area
-from inspiring.demo.loading import load_demo
 from inspiring.directory.materialise import materialise_all
-from inspiring.directory.models import Activity, Category, Organisation, SupportFeature
-from inspiring.directory.taxonomy_data import seed_taxonomy
+from inspiring.directory.models import Activity, Organisation
 from inspiring.feeds.models import FeedImport, FeedSource
 from tests.directory.builders import activity, organisation, venue, weekly
 from tests.feeds.conftest import FeedServer, calendar, snapshot, vevent
 from tests.feeds.conftest import feed_server as feed_server  # the loopback server fixture
 
 from .conftest import axe_violations
-from .test_journeys import _Null, sign_in
+from .test_journeys import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -68,15 +65,10 @@ def serious_problems(tab: Any) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def ashfield(settings: Any) -> Area:
+def ashfield(demo_ashfield: Area) -> Area:
     """Demo sign-ins, the geography and the taxonomy; Ashfield, where it all happens."""
-    settings.DEMO_MODE = True
-    settings.TWO_FACTOR_REQUIRED = False
-    settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    load_demo(directory=False)
-    call_command("load_geography", verbosity=0, stdout=_Null())
-    seed_taxonomy(Category, SupportFeature)
-    return Area.objects.get(slug="ashfield")
+    area: Area = demo_ashfield
+    return area
 
 
 def _next(weekday: int) -> date:
