@@ -1,0 +1,39 @@
+"""A pure statistics core for researchers (issue 7): numpy, scipy and pandas only, no Django.
+
+Every function takes a pandas DataFrame and column names, leaves out incomplete rows
+(listwise, reporting how many), and raises `StatsError` (a ValueError) with a one-line message
+for bad input. Randomness (the mediation bootstrap) comes from `numpy.random.default_rng(seed)`
+and the seed is reported, so every result can be reproduced. Each module's docstring states
+its formulas and references.
+"""
+
+from .change import ChangeResult, ReliableChange, paired_change
+from .descriptives import ColumnSummary, describe, scale_score
+from .errors import StatsError
+from .mediation import CI_METHODS, BootEstimate, MediationResult, mediate
+from .regression import SE_TYPES, Coefficient, Formula, RegressionResult, ols, parse_formula
+from .reliability import AlphaResult, OmegaResult, cronbach_alpha, mcdonald_omega
+
+__all__ = [
+    "CI_METHODS",
+    "SE_TYPES",
+    "AlphaResult",
+    "BootEstimate",
+    "ChangeResult",
+    "Coefficient",
+    "ColumnSummary",
+    "Formula",
+    "MediationResult",
+    "OmegaResult",
+    "RegressionResult",
+    "ReliableChange",
+    "StatsError",
+    "cronbach_alpha",
+    "describe",
+    "mcdonald_omega",
+    "mediate",
+    "ols",
+    "paired_change",
+    "parse_formula",
+    "scale_score",
+]
