@@ -3,9 +3,12 @@
     inspiring-stats describe DATA.csv [--columns a,b] [--json]
     inspiring-stats alpha    DATA.csv --items x1,x2,x3 [--reverse x2] [--confidence 0.95] [--json]
     inspiring-stats omega    DATA.csv --items x1,x2,x3 [--reverse x2] [--json]
+    inspiring-stats efa      DATA.csv --items x1,x2,... --factors K [--method ml|minres]
+                             [--rotation varimax|oblimin|geomin|none] [--kaiser] [--json]
     inspiring-stats regress  DATA.csv --formula "y ~ x * w" [--robust [HC0|HC1|HC2|HC3]] [--json]
     inspiring-stats mediate  DATA.csv --x X --m M1[,M2] --y Y [--covariates C1,C2]
                              [--boot 5000] [--seed S] [--ci percentile|bc|bca] [--json]
+    inspiring-stats sem      DATA.csv --model "f =~ x1 + x2 + x3; g =~ x4 + x5 + x6" [--json]
     inspiring-stats change   DATA.csv --before pre --after post [--reliability 0.85]
                              [--sd-before SD] [--lower-is-better] [--json]
 
@@ -212,6 +215,53 @@ def run_omega(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
     return result.to_dict(), text
 
 
+def run_efa(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
+    from inspiring.evaluation.stats.efa import efa
+
+    result = efa(
+        frame,
+        _names(args.items),
+        factors=args.factors,
+        method=args.method,
+        rotation=args.rotation,
+        normalize=args.kaiser,
+    )
+    labels = [f"F{j + 1}" for j in range(result.factors)]
+    rows = [
+        [name, *(_fmt(x) for x in row), _fmt(result.uniquenesses[name])]
+        for name, row in result.loadings.items()
+    ]
+    rows.append(["explained variance", *(_fmt(v) for v in result.variance), ""])
+    extraction = {"ml": "maximum likelihood", "minres": "minimum residual (minres)"}[result.method]
+    kind = "oblique" if result.phi is not None else "orthogonal"
+    kaiser = "on" if result.normalize else "off"
+    rotation = (
+        "none"
+        if result.rotation == "none"
+        else f"{result.rotation} ({kind}, Kaiser normalisation {kaiser})"
+    )
+    statistic = (
+        "likelihood-ratio chi-square"
+        if result.method == "ml"
+        else "chi-square of the ML discrepancy at the minres solution"
+    )
+    text = (
+        f"Exploratory factor analysis, {result.factors} factor(s), {extraction},"
+        f" rotation {rotation}\n"
+        f"{len(result.items)} items, n = {result.n} complete rows"
+        f" ({result.dropped} incomplete left out)\n"
+        f"{statistic} (Bartlett-corrected) = {_fmt(result.chi2, 2)}, df = {result.df},"
+        f" p {_p(result.p)}\n\n" + _table(["item", *labels, "uniqueness"], rows)
+    )
+    if result.phi is not None:
+        phi_rows = [
+            [label, *(_fmt(x) for x in row)] for label, row in zip(labels, result.phi, strict=True)
+        ]
+        text += "\n\nFactor correlations\n\n" + _table(["", *labels], phi_rows)
+    text += "".join(f"\nNote: {note}" for note in result.notes)
+    return result.to_dict(), text
+
+
 def run_regress(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
     from inspiring.evaluation import stats
 
@@ -270,6 +320,26 @@ def run_mediate(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
     return result.to_dict(), text
 
 
+def run_sem(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
+    from inspiring.evaluation.stats.sem import sem
+
+    result = sem(frame, args.model)
+    rows = [
+        [f"{e.lhs} {e.op} {e.rhs}", _fmt(e.est), "fixed" if e.se is None else _fmt(e.se)]
+        for e in result.estimates
+    ]
+    low, high = result.rmsea_ci
+    text = (
+        f"SEM by maximum likelihood (as lavaan), n = {result.n}"
+        f" ({result.dropped} incomplete rows left out)\n"
+        f"chi-square = {_fmt(result.chi2)}, df = {result.df}, p {_p(result.pvalue)}\n"
+        f"CFI = {_fmt(result.cfi)}, TLI = {_fmt(result.tli)}, RMSEA = {_fmt(result.rmsea)}"
+        f" (90% CI {_fmt(low)} to {_fmt(high)}), SRMR = {_fmt(result.srmr)}\n\n"
+        + _table(["parameter", "estimate", "se (expected information)"], rows)
+    )
+    return result.to_dict(), text
+
+
 def run_change(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
     from inspiring.evaluation import stats
 
@@ -316,11 +386,22 @@ def _confidence(text: str) -> float:
     return value
 
 
+def _factors(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: '{text}'") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog=PROG,
         description="Statistics for researchers from a CSV file: descriptives, reliability,"
-        " regression, mediation, paired change. Bad input: one line on stderr, exit status 2.",
+        " factor analysis, regression, mediation, paired change. Bad input: one line on stderr,"
+        " exit status 2.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
@@ -345,6 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--items", required=True, help="comma-separated item columns")
     sub.add_argument("--reverse", default="", help="comma-separated reverse-keyed items")
 
+    sub = command("efa", "exploratory factor analysis (ML or minres, GPA rotations)", run_efa)
+    sub.add_argument("--items", required=True, help="comma-separated item columns")
+    sub.add_argument("--factors", type=_factors, required=True, help="number of factors K")
+    sub.add_argument("--method", choices=["ml", "minres"], default="ml", help="default ml")
+    sub.add_argument(
+        "--rotation",
+        choices=["varimax", "oblimin", "geomin", "none"],
+        default="varimax",
+        help="default varimax; oblimin (quartimin) and geomin (epsilon 0.01) are oblique",
+    )
+    sub.add_argument(
+        "--kaiser", action="store_true", help="Kaiser-normalise before rotating (default off)"
+    )
+
     sub = command("regress", 'OLS regression from a formula, e.g. "y ~ x * w + c"', run_regress)
     sub.add_argument("--formula", required=True, help='e.g. "y ~ x * w + c" (* adds x:w)')
     sub.add_argument(
@@ -364,6 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--seed", type=int, help="random seed (default: drawn and reported)")
     sub.add_argument("--ci", choices=list(CI_METHODS), default="percentile", help="interval method")
     sub.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
+
+    sub = command("sem", "CFA / SEM in lavaan syntax (=~, ~, ~~), ML as lavaan", run_sem)
+    sub.add_argument(
+        "--model", required=True, help='e.g. "f =~ x1 + x2 + x3; y ~ f" (; or newlines)'
+    )
 
     sub = command("change", "paired change: t-test, Wilcoxon, Cohen's d, RCI", run_change)
     sub.add_argument("--before", required=True, help="the first measurement's column")

@@ -153,7 +153,8 @@ def test_reads_standard_input(capsys, files, monkeypatch):
         (["alpha", "{scale}"], "the following arguments are required: --items"),
         (shlex.split("mediate {mediation} --x X --m M --y Y --ci boot-t"), "invalid choice"),
         (["alpha", "{scale}", "--items", "i0,i1", "--confidence", "95"], "between 0 and 1"),
-        (["sem", "{scale}"], "invalid choice"),
+        (["sem", "{scale}"], "the following arguments are required: --model"),
+        (["sem", "{scale}", "--model", "f =~ i0 + i1"], "the model is not identified"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(capsys, files, argv, message):

@@ -13,6 +13,7 @@ from .errors import StatsError
 from .mediation import CI_METHODS, BootEstimate, MediationResult, mediate
 from .regression import SE_TYPES, Coefficient, Formula, RegressionResult, ols, parse_formula
 from .reliability import AlphaResult, OmegaResult, cronbach_alpha, mcdonald_omega
+from .sem import Estimate, SemResult, fit_covariance, parse_model, sem
 
 __all__ = [
     "CI_METHODS",
@@ -22,18 +23,23 @@ __all__ = [
     "ChangeResult",
     "Coefficient",
     "ColumnSummary",
+    "Estimate",
     "Formula",
     "MediationResult",
     "OmegaResult",
     "RegressionResult",
     "ReliableChange",
+    "SemResult",
     "StatsError",
     "cronbach_alpha",
     "describe",
+    "fit_covariance",
     "mcdonald_omega",
     "mediate",
     "ols",
     "paired_change",
     "parse_formula",
+    "parse_model",
     "scale_score",
+    "sem",
 ]
