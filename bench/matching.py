@@ -10,17 +10,21 @@ at real postcodes, each assessed (their week, barriers, interests, 1 to 5 miles 
 travel) with some groups. Then, asking once for each client in turn, reports:
 - the time to produce their top 20 suggestions (`suggestions_for`, the case
   page's call: profile, candidates, ranking), median and p95 over the clients,
-  with how many candidates each request loads, beside the floor: one hand-written
-  indexed SQL query returning the same candidate session rows (nothing else read,
-  nothing ranked or built);
-- the number of SQL queries per request, by count, with the candidate sessions of
-  the clients at each count (constant: not growing with the candidates);
+  beside the floor: one hand-written indexed SQL query returning every upcoming
+  session of the activities in the client's box (the candidate rows, nothing else
+  read, nothing ranked or built); and the same time by how many candidates each
+  request ranks, which is what it grows with;
+- the number of SQL queries per request, by count (constant: not growing with the
+  candidates; the sessions are read in at most three batches);
 - the distance search: the bounding box on the venues' indexed position plus an
   exact distance for the venues inside it (what the matching does), beside a
   naive scan working out the distance to every venue;
 - where suggestions_for's time goes, its steps timed one by one for 20 clients.
-At full size each request loads thousands of candidates (the geography is three
-districts): a run takes tens of minutes. `--activities 5000` is a quick one.
+For 10 clients it checks the ranking against the engine's reference (every
+candidate with every session) and the sessions used against the floor's rows.
+The region is dense (three districts, about 120 activities a square kilometre):
+a 5-mile reach holds tens of thousands of activities. A full run takes about
+20 minutes; `--activities 5000` is a quick one.
 Uses a throw-away SQLite database, or DATABASE_URL if set (it must be empty).
 """
 
@@ -67,8 +71,16 @@ from inspiring.demo.directory import build_area_directory
 from inspiring.demo.loading import load_demo
 from inspiring.directory.models import Activity, Category, Schedule, Session, Venue
 from inspiring.directory.recurrence import LONDON
-from inspiring.matching.engine import suggest, week
-from inspiring.matching.loading import MILES_PER_DEGREE, WINDOW, candidates, client_profile
+from inspiring.matching.engine import select, suggest, week
+from inspiring.matching.loading import (
+    MILES_PER_DEGREE,
+    WINDOW,
+    activities,
+    candidate,
+    candidates,
+    client_profile,
+    slot_loader,
+)
 from inspiring.matching.service import TOP, suggestions_for
 from lib.geo import miles_between
 
@@ -381,22 +393,30 @@ def homes(clients: list[Client]) -> dict[int, Home]:
     return found
 
 
-def check_floor(client: Client, home: Home, now: datetime) -> None:
-    """The floor returns exactly the session rows the matching loads for this client."""
-    area = Area.objects.get(pk=client.area_id)
-    found = candidates(area, home=(home.lat, home.lng), max_miles=home.miles, now=now)
-    loaded = sorted((c.activity_id, slot.start) for c in found for slot in c.slots)
+def check(client: Client, home: Home, now: datetime) -> None:
+    """The floor holds every session the matching could use for this client, and the
+    lazy ranking (sessions read for the most promising activities only) is exactly the
+    reference ranking over every candidate with every session the person can go to."""
+    client = Client.objects.get(pk=client.pk)
+    built = client_profile(client)
+    every = candidates(client.area, built.profile, home=built.home, now=now)
+    loaded = {(c.activity_id, slot.start) for c in every for slot in c.slots}
     # Raw rows: SQLite's driver gives naive datetimes (UTC, as Django stores them).
-    rows = sorted(
+    rows = {
         (row[0], row[1] if row[1].tzinfo else row[1].replace(tzinfo=UTC))
         for row in floor_query(home, now)
-    )
-    assert rows == loaded, f"floor has {len(rows)} rows, the matching loads {len(loaded)}"
+    }
+    assert loaded <= rows, f"{len(loaded - rows)} sessions the matching uses are not in the floor"
+    reference = suggest(built.profile, every, now, limit=TOP)
+    lazily = suggestions_for(client, now=now).suggestions
+    assert [(s.candidate.activity_id, s.score) for s in lazily] == [
+        (s.candidate.activity_id, s.score) for s in reference
+    ], "the lazy ranking differs from the reference"
 
 
 def breakdown(clients: list[Client]) -> dict[str, list[float]]:
     """suggestions_for's steps, timed one by one (the same calls it makes)."""
-    steps: dict[str, list[float]] = {"profile": [], "candidates": [], "rank": []}
+    steps: dict[str, list[float]] = {"profile": [], "activities": [], "rank": []}
     for client in clients:
         client = Client.objects.get(pk=client.pk)  # fresh: nothing cached on it
         now = timezone.now()
@@ -404,12 +424,13 @@ def breakdown(clients: list[Client]) -> dict[str, list[float]]:
         built = client_profile(client)
         area = client.area
         profiled = time.perf_counter()
-        found = candidates(area, home=built.home, max_miles=built.profile.max_miles, now=now)
+        pool = activities(area, built.profile, home=built.home, now=now)
         loaded = time.perf_counter()
-        week(suggest(built.profile, found, now, limit=TOP))
+        load = slot_loader(built.profile, now, pool.chosen)
+        week(select(built.profile, pool.prospects, candidate, load, now, limit=TOP))
         ranked = time.perf_counter()
         steps["profile"].append(profiled - began)
-        steps["candidates"].append(loaded - profiled)
+        steps["activities"].append(loaded - profiled)
         steps["rank"].append(ranked - loaded)
     return steps
 
@@ -458,7 +479,7 @@ def main() -> None:
         venues_by_scan(where[client.pk])
     timed_clients = clients[WARM_UP:]
     match_times, floor_times, box_times, scan_times = [], [], [], []
-    queries, rows, activities, suggested, venues = [], [], [], [], []
+    queries, rows, in_box, suggested, venues, considered = [], [], [], [], [], []
     for client in timed_clients:
         home = where[client.pk]
         now = timezone.now()
@@ -469,11 +490,12 @@ def main() -> None:
             match_times.append(time.perf_counter() - began)
         queries.append(len(captured))
         suggested.append(len(result.suggestions))
+        considered.append(result.considered)
         began = time.perf_counter()
         found = floor_query(home, now)
         floor_times.append(time.perf_counter() - began)
         rows.append(len(found))
-        activities.append(len({row[0] for row in found}))
+        in_box.append(len({row[0] for row in found}))
         began = time.perf_counter()
         near = venues_by_box(home)
         box_times.append(time.perf_counter() - began)
@@ -483,28 +505,42 @@ def main() -> None:
         assert near == scanned, "the bounding box lost a venue"
         venues.append(len(near))
     for client in timed_clients[:CHECKED]:
-        check_floor(client, where[client.pk], timezone.now())
+        check(client, where[client.pk], timezone.now())
     steps = breakdown(timed_clients[:STEPS])
 
     count = len(timed_clients)
     print(
         f"Top {TOP} suggestions, {count} clients (1 to 5 miles of travel) each asked once; "
-        f"candidates per request: median {statistics.median(activities):,.0f} activities, "
-        f"{statistics.median(rows):,.0f} sessions (max {max(activities):,}, {max(rows):,}):"
+        f"in the box per request: median {statistics.median(in_box):,.0f} activities, "
+        f"{statistics.median(rows):,.0f} sessions (max {max(in_box):,}, {max(rows):,}); "
+        f"activities in reach that no limit of their own rules out (the candidates "
+        f"ranked): median {statistics.median(considered):,.0f}, max {max(considered):,}:"
     )
     report("suggestions_for (profile, candidates, rank, top 20)", match_times)
-    report("floor: one indexed SQL query, the same candidate session rows", floor_times)
+    report("floor: one indexed SQL query, every session in the box", floor_times)
     print(
         f"  {sum(n == TOP for n in suggested)} of {count} clients got a full {TOP} suggestions; "
-        f"floor rows checked against the matching's for {min(CHECKED, count)}"
+        f"for {min(CHECKED, count)}, the ranking was checked against the reference (every "
+        f"candidate, every session) and the sessions used against the floor's rows"
     )
-    print("SQL queries per request (by count: how many clients, their candidate sessions):")
+    print("suggestions_for by the candidates ranked (what its time grows with):")
+    bands = ((0, 1000), (1000, 2500), (2500, 5000), (5000, 10000), (10000, 20000))
+    for low, high in (*bands, (20000, None)):
+        times = [
+            t
+            for t, n in zip(match_times, considered, strict=True)
+            if n >= low and (high is None or n < high)
+        ]
+        if times:
+            label = f"{low:,} to {high:,} candidates" if high else f"{low:,} or more candidates"
+            report(f"{label} ({len(times)} clients)", times)
+    print("SQL queries per request (by count: how many clients, their candidates):")
     for number in sorted(set(queries)):
-        sizes = [n for q, n in zip(queries, rows, strict=True) if q == number]
+        sizes = [n for q, n in zip(queries, considered, strict=True) if q == number]
         label = f"{number} queries"
         clients_label = f"{len(sizes)} client" + ("s" if len(sizes) != 1 else "")
         print(
-            f"  {label:<62} {clients_label:>11}, {min(sizes):,} to {max(sizes):,} sessions"
+            f"  {label:<62} {clients_label:>11}, {min(sizes):,} to {max(sizes):,} candidates"
             + ("  (nothing in reach: returns early)" if max(sizes) == 0 else "")
         )
     print(
@@ -515,8 +551,8 @@ def main() -> None:
     report("naive: the distance to every venue", scan_times)
     print(f"Where suggestions_for's time goes ({len(steps['rank'])} clients again, step by step):")
     report("client_profile (+ area): assessment, groups, tables, labels", steps["profile"])
-    report("candidates: activities, sessions, categories, features", steps["candidates"])
-    report("suggest + week: hard limits, score, rank (no database)", steps["rank"])
+    report("activities: limits in SQL, categories, features, distance, bound", steps["activities"])
+    report("select + week: sessions in batches for the best bounds, score", steps["rank"])
 
 
 if __name__ == "__main__":

@@ -170,6 +170,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not env_bool(
+    "DATABASE_JIT", False
+):
+    # PostgreSQL's JIT compiles queries it expects to be long: for this site's short
+    # queries over many rows the compiling costs more than it saves (seen: 1.1 s of a
+    # 1.3 s matching query). Off unless DATABASE_JIT=1.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")

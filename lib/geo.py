@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 # Mean Earth radius (IUGG), in miles: the distances people are shown are in
 # miles, as on UK road signs.
 EARTH_RADIUS_MILES = 3958.7613
 KM_PER_MILE = 1.609344
+
+
+def _check(lat: float, lng: float) -> None:
+    if not -90.0 <= lat <= 90.0:
+        raise ValueError(f"latitude {lat} is outside -90..90")
+    if not -180.0 <= lng <= 180.0:
+        raise ValueError(f"longitude {lng} is outside -180..180")
+
+
+def miles_from(lat1: float, lng1: float) -> Callable[[float, float], float]:
+    """The great-circle (haversine) distance in miles from one point, as a function of
+    the other: for many distances from one place (the other points are not checked)."""
+    _check(lat1, lng1)
+    phi1 = math.radians(lat1)
+    cos_phi1 = math.cos(phi1)
+    radians, sin, cos, asin, sqrt = math.radians, math.sin, math.cos, math.asin, math.sqrt
+
+    def miles_to(lat2: float, lng2: float) -> float:
+        phi2 = radians(lat2)
+        a = sin((phi2 - phi1) / 2) ** 2 + cos_phi1 * cos(phi2) * sin(radians(lng2 - lng1) / 2) ** 2
+        return 2 * EARTH_RADIUS_MILES * asin(min(1.0, sqrt(a)))
+
+    return miles_to
 
 
 def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
@@ -16,17 +40,8 @@ def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     Straight-line distance: a walk or a bus ride is longer. Accurate to about
     0.5% for the short distances that matter here.
     """
-    for lat in (lat1, lat2):
-        if not -90.0 <= lat <= 90.0:
-            raise ValueError(f"latitude {lat} is outside -90..90")
-    for lng in (lng1, lng2):
-        if not -180.0 <= lng <= 180.0:
-            raise ValueError(f"longitude {lng} is outside -180..180")
-    phi1, phi2 = math.radians(lat1), math.radians(lat2)
-    dphi = phi2 - phi1
-    dlambda = math.radians(lng2 - lng1)
-    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
-    return 2 * EARTH_RADIUS_MILES * math.asin(min(1.0, math.sqrt(a)))
+    _check(lat2, lng2)
+    return miles_from(lat1, lng1)(lat2, lng2)
 
 
 def miles_to_km(miles: float) -> float:

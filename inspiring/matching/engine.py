@@ -9,9 +9,11 @@ always give the same ranking (ties go to the earlier session, then the lower id)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
 from .rules import CATEGORY_KIND, FREE, WEIGHTS
 
@@ -97,7 +99,12 @@ class Suggestion:
 
 
 def _kind(candidate: Candidate) -> str:
-    kinds = sorted({CATEGORY_KIND.get(c, "other") for c in candidate.categories})
+    return _kind_of(candidate.categories)
+
+
+@lru_cache(maxsize=4096)
+def _kind_of(categories: frozenset[str]) -> str:
+    kinds = sorted({CATEGORY_KIND.get(c, "other") for c in categories})
     return kinds[0] if kinds else "other"
 
 
@@ -110,8 +117,9 @@ def _fits_time(profile: Profile, slot: Slot) -> bool:
     return slot.part in profile.availability.get(day, frozenset())
 
 
-def limit_broken(profile: Profile, candidate: Candidate) -> str | None:
-    """The first hard limit the activity breaks (in words), or None. Never relaxed."""
+def static_limit_broken(profile: Profile, candidate: Candidate) -> str | None:
+    """The first hard limit the activity itself breaks, whenever it meets (in words), or
+    None. Every limit but the time of its sessions; never relaxed."""
     if candidate.capacity_status in CLOSED:
         return "paused"
     if candidate.stale:
@@ -136,9 +144,15 @@ def limit_broken(profile: Profile, candidate: Candidate) -> str | None:
             return f"{candidate.miles:.1f} miles away"
     if profile.category and profile.category not in candidate.categories:
         return "not the kind of activity asked for"
-    if not any(_fits_time(profile, slot) for slot in candidate.slots):
-        return "no session when they can go"
     return None
+
+
+def limit_broken(profile: Profile, candidate: Candidate) -> str | None:
+    """The first hard limit the activity breaks (in words), or None. Never relaxed."""
+    broken = static_limit_broken(profile, candidate)
+    if broken is None and not any(_fits_time(profile, slot) for slot in candidate.slots):
+        return "no session when they can go"
+    return broken
 
 
 def _miles_text(miles: float) -> str:
@@ -147,86 +161,242 @@ def _miles_text(miles: float) -> str:
     return f"{miles:.1f} miles"
 
 
+def _fit(
+    profile: Profile,
+    categories: frozenset[str],
+    features: frozenset[str],
+    cost: str,
+    reasons: list[str] | None = None,
+    misfits: list[str] | None = None,
+) -> float:
+    """Points for what the activity is (interests served, barriers answered, a new kind
+    of group), saying why when asked. The same for every activity with these categories,
+    features and cost: Bound works it out once for each such combination."""
+    points = 0.0
+    matched = profile.interests & categories
+    if matched:
+        points += WEIGHTS["interest"] * min(len(matched), 2)
+        if reasons is not None:
+            names = [profile.category_labels.get(slug, slug).lower() for slug in sorted(matched)]
+            reasons.append("interested in " + " and ".join(names))
+    elif profile.interests and misfits is not None:
+        misfits.append("not one of their interests")
+
+    if profile.barriers:
+        offered = features | {FREE} if cost == "free" else features
+        for barrier in sorted(profile.barriers):
+            answering = profile.barrier_features.get(barrier, frozenset())
+            answers = answering & offered
+            if answers:
+                points += WEIGHTS["barrier"]
+            if reasons is None or misfits is None:
+                continue
+            label = profile.barrier_labels.get(barrier, barrier).lower()
+            if answers:
+                feature = min(answers)
+                name = "free" if feature == FREE else profile.feature_labels.get(feature, feature)
+                reasons.append(f"'{name.lower()}' helps with {label}")
+            elif answering:
+                misfits.append(f"nothing here for {label}")
+
+    if _kind_of(categories) not in profile.group_kinds:
+        points += WEIGHTS["widening"]
+        if reasons is not None:
+            reasons.append("a new kind of group for them")
+    return points
+
+
+def _near(profile: Profile, miles: float | None, online: bool) -> float:
+    """Points for being near: all of them at the door, none at the edge of their travel."""
+    if online or miles is None:
+        return 0.0
+    limit = profile.max_miles if profile.max_miles else 5.0
+    return WEIGHTS["near"] * max(0.0, 1 - miles / max(limit, 0.1))
+
+
+def _soon(first: Slot, now: datetime) -> float:
+    days_away = (first.start - now).total_seconds() / 86400
+    if days_away <= 7:
+        return WEIGHTS["soon"]
+    if days_away <= 14:
+        return WEIGHTS["soon"] / 2
+    return 0.0
+
+
+def _total(
+    soon: float, fit: float, confirmed_days: int, capacity_status: str, near: float
+) -> float:
+    """The score from its parts, always added in this order, so that Bound (the same
+    sum with the most `soon` can be) is never below the score, in floating point too."""
+    points = soon + fit
+    if confirmed_days <= 90:
+        points += WEIGHTS["confirmed"]
+    if capacity_status == "welcoming":
+        points += WEIGHTS["spaces"]
+    return round(points + near, 3)
+
+
 def score(profile: Profile, candidate: Candidate, now: datetime) -> Suggestion:
     """Score an activity that passes every hard limit, saying why and what did not fit."""
-    slots = [slot for slot in candidate.slots if _fits_time(profile, slot)]
-    first = slots[0]
+    first = next(slot for slot in candidate.slots if _fits_time(profile, slot))
     reasons: list[str] = []
     misfits: list[str] = []
-    total = 0.0
-
     if candidate.cost == "free":
         reasons.append("Free")
     elif candidate.cost == "pay_what_you_can":
         reasons.append("Pay what you can")
-
     if candidate.online:
         reasons.append("Online")
     elif candidate.miles is not None:
         reasons.append(_miles_text(candidate.miles))
-        limit = profile.max_miles if profile.max_miles else 5.0
-        total += WEIGHTS["near"] * max(0.0, 1 - candidate.miles / max(limit, 0.1))
-
-    day = DAY_NAMES[first.weekday]
     if profile.availability:
-        reasons.append(f"{day} {first.part}s suit them")
-    days_away = (first.start - now).total_seconds() / 86400
-    if days_away <= 7:
-        total += WEIGHTS["soon"]
-    elif days_away <= 14:
-        total += WEIGHTS["soon"] / 2
-
-    matched = sorted(profile.interests & candidate.categories)
-    if matched:
-        total += WEIGHTS["interest"] * min(len(matched), 2)
-        names = [profile.category_labels.get(slug, slug).lower() for slug in matched]
-        reasons.append("interested in " + " and ".join(names))
-    elif profile.interests:
-        misfits.append("not one of their interests")
-
-    offered = set(candidate.features) | ({FREE} if candidate.cost == "free" else set())
-    for barrier in sorted(profile.barriers):
-        answers = sorted(profile.barrier_features.get(barrier, frozenset()) & offered)
-        label = profile.barrier_labels.get(barrier, barrier).lower()
-        if answers:
-            total += WEIGHTS["barrier"]
-            feature = answers[0]
-            name = "free" if feature == FREE else profile.feature_labels.get(feature, feature)
-            reasons.append(f"'{name.lower()}' helps with {label}")
-        elif profile.barrier_features.get(barrier):
-            misfits.append(f"nothing here for {label}")
-
-    kind = _kind(candidate)
-    if kind not in profile.group_kinds:
-        total += WEIGHTS["widening"]
-        reasons.append("a new kind of group for them")
-
-    if candidate.confirmed_days <= 90:
-        total += WEIGHTS["confirmed"]
-    else:
+        reasons.append(f"{DAY_NAMES[first.weekday]} {first.part}s suit them")
+    fit = _fit(profile, candidate.categories, candidate.features, candidate.cost, reasons, misfits)
+    if candidate.confirmed_days > 90:
         misfits.append(f"listing last confirmed {candidate.confirmed_days} days ago")
-    waiting = candidate.capacity_status == "full"
-    if candidate.capacity_status == "welcoming":
-        total += WEIGHTS["spaces"]
-    elif candidate.capacity_status == "limited":
+    if candidate.capacity_status == "limited":
         misfits.append("limited spaces")
-    elif waiting:
+    elif candidate.capacity_status == "full":
         misfits.append("full: waiting list")
-    return Suggestion(candidate, first, round(total, 3), reasons, misfits, waiting)
+    total = _total(
+        _soon(first, now),
+        fit,
+        candidate.confirmed_days,
+        candidate.capacity_status,
+        _near(profile, candidate.miles, candidate.online),
+    )
+    return Suggestion(
+        candidate, first, total, reasons, misfits, candidate.capacity_status == "full"
+    )
+
+
+class Bound:
+    """The most an activity could score for `profile` whenever it meets (its next session
+    assumed within the week): never below its score. For many activities: the points for
+    what an activity is are worked out once for each combination of categories, features
+    and cost."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.fits: dict[tuple[frozenset[str], frozenset[str], bool], float] = {}
+
+    def __call__(
+        self,
+        categories: frozenset[str],
+        features: frozenset[str],
+        cost: str,
+        confirmed_days: int,
+        capacity_status: str,
+        miles: float | None,
+        online: bool,
+    ) -> float:
+        key = (categories, features, cost == "free")
+        fit = self.fits.get(key)
+        if fit is None:
+            fit = self.fits[key] = _fit(self.profile, categories, features, cost)
+        near = _near(self.profile, miles, online)
+        return _total(WEIGHTS["soon"], fit, confirmed_days, capacity_status, near)
+
+    def of(self, candidate: Candidate) -> float:
+        return self(
+            candidate.categories,
+            candidate.features,
+            candidate.cost,
+            candidate.confirmed_days,
+            candidate.capacity_status,
+            candidate.miles,
+            candidate.online,
+        )
+
+
+def upper_bound(profile: Profile, candidate: Candidate) -> float:
+    """The most `candidate` could score whenever it meets: never below score(...).score."""
+    return Bound(profile).of(candidate)
+
+
+def _rank(suggestion: Suggestion) -> tuple[bool, float, datetime, int]:
+    return (
+        suggestion.waiting_list,
+        -suggestion.score,
+        suggestion.next_slot.start,
+        suggestion.candidate.activity_id,
+    )
 
 
 def suggest(
     profile: Profile, candidates: Iterable[Candidate], now: datetime, *, limit: int = 20
 ) -> list[Suggestion]:
     """The best `limit` activities that break no hard limit, best first; full ones (with a
-    waiting list) after the rest."""
+    waiting list) after the rest. The reference: every candidate with all its sessions."""
     kept = [
         score(profile, candidate, now)
         for candidate in candidates
         if limit_broken(profile, candidate) is None
     ]
-    kept.sort(key=lambda s: (s.waiting_list, -s.score, s.next_slot.start, s.candidate.activity_id))
+    kept.sort(key=_rank)
     return kept[:limit]
+
+
+SlotLoader = Callable[[list[Candidate]], Mapping[int, tuple[Slot, ...]]]
+# A candidate not yet read in full: (full, minus its bound, activity id, what to build
+# the Candidate from). Ordered by the first three: open before full, best bound first.
+Prospect = tuple[bool, float, int, Any]
+# How many of the most promising activities have their sessions read at a time: most
+# people's top 20 are settled by the first batch; the last takes all the rest.
+BATCHES = (100, 500)
+
+
+def select(
+    profile: Profile,
+    prospects: list[Prospect],
+    make: Callable[[Any], Candidate],
+    load_slots: SlotLoader,
+    now: datetime,
+    *,
+    limit: int = 20,
+    batches: tuple[int, ...] = BATCHES,
+) -> list[Suggestion]:
+    """The same as suggest(), building candidates and reading their sessions only for
+    the activities that could make the top `limit`: the prospects are taken in order of
+    the most each could score (Bound), a batch at a time (`load_slots` is called at most
+    len(batches) + 1 times), stopping once the `limit`-th suggestion found so far ranks
+    strictly above the best any prospect left could reach."""
+    prospects.sort(key=lambda entry: entry[:3])
+    kept: list[Suggestion] = []
+    done = 0
+    for size in (*batches, len(prospects)):
+        if done == len(prospects):
+            break
+        batch = [make(entry[3]) for entry in prospects[done : done + size]]
+        done += len(batch)
+        batch = [c for c in batch if static_limit_broken(profile, c) is None]
+        slots = load_slots(batch) if batch else {}
+        for candidate in batch:
+            found = replace(candidate, slots=slots.get(candidate.activity_id, ()))
+            if any(_fits_time(profile, slot) for slot in found.slots):
+                kept.append(score(profile, found, now))
+        kept.sort(key=_rank)
+        del kept[limit:]
+        if len(kept) == limit and done < len(prospects):
+            worst, (waiting, bound, _, _) = kept[-1], prospects[done]
+            if (worst.waiting_list, -worst.score) < (waiting, bound):
+                break
+    return kept
+
+
+def suggest_lazily(
+    profile: Profile,
+    candidates: Iterable[Candidate],
+    load_slots: SlotLoader,
+    now: datetime,
+    *,
+    limit: int = 20,
+    batches: tuple[int, ...] = BATCHES,
+) -> list[Suggestion]:
+    """select() over candidates given whole, without their sessions."""
+    bound = Bound(profile)
+    prospects = [(c.capacity_status == "full", -bound.of(c), c.activity_id, c) for c in candidates]
+    return select(profile, prospects, lambda c: c, load_slots, now, limit=limit, batches=batches)
 
 
 def _clash(a: Slot, b: Slot) -> bool:

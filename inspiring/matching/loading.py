@@ -1,34 +1,68 @@
 """From the database to the engine: a client's Profile and the area's Candidates.
 
 A fixed number of queries whatever the size of the directory: the profile (a few),
-then the candidate activities (one, cut by a bounding box when there is a travel
-limit: an indexed range on the venue's coordinates), their upcoming sessions (one),
-categories (one) and features (one). Distances are worked out here, exactly.
+the candidate activities with their category and feature ids (one, or two with a
+travel limit: the limits of the activity itself in SQL, cut by a bounding box on the
+venue's indexed position, then the online ones), and then the first session each
+can be gone to, read by engine.select for the most promising activities only (one
+query a batch, at most three). Distances are worked out here, exactly.
 """
 
 from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import Aggregate, Func, OuterRef, Q, QuerySet, Subquery, TextField
 from django.utils import timezone
 
 from inspiring.areas.models import Area
 from inspiring.casework import choices
 from inspiring.casework.models import Client
-from inspiring.directory.models import Activity, Category, Session, SupportFeature
-from lib.geo import miles_between
+from inspiring.directory.models import Activity, Category, Session, SupportFeature, Venue
+from lib.geo import miles_from
 
-from .engine import Candidate, Profile, Slot
+from .engine import (
+    AFFORDABLE,
+    DAY_CODES,
+    Bound,
+    Candidate,
+    Profile,
+    Prospect,
+    Slot,
+    SlotLoader,
+    Suggestion,
+)
 from .models import BarrierRule
 
 MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
 # How far ahead sessions are looked at: far enough for a fortnightly or monthly group.
 WINDOW = timedelta(weeks=6)
+# Local minutes of the day each part of the day covers (engine.day_part).
+PARTS = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 24 * 60)}
+# Most ids put in one IN (...) list; a longer list is read by the query that chose them.
+IN_LIMIT = 2000
+# What activities() reads of each activity, in this order.
+COLUMNS = (
+    "pk",
+    "title",
+    "cost",
+    "min_age",
+    "max_age",
+    "capacity_status",
+    "online",
+    "confirmed_at",
+    "venue__latitude",
+    "venue__longitude",
+    "category_ids",
+    "feature_ids",
+)
 
 
 @dataclass
@@ -97,49 +131,264 @@ def client_profile(client: Client, refine: Refine | None = None) -> ClientProfil
     return ClientProfile(profile, home, notes)
 
 
-def candidates(
+def _time_of_week(profile: Profile) -> Q | None:
+    """Sessions at times the person can go, as a filter on the session's local weekday
+    and start minute (the engine's day parts), or None when any time will do."""
+    days = [n for n, code in enumerate(DAY_CODES) if not profile.days or code in profile.days]
+    if profile.availability:
+        days = [n for n in days if profile.availability.get(DAY_CODES[n])]
+    elif not profile.days:
+        return None
+    wanted = Q(pk__in=[])  # nothing, unless a day below says otherwise
+    for day in days:
+        parts = profile.availability.get(DAY_CODES[day], frozenset(PARTS)) or frozenset(PARTS)
+        within = Q()
+        if parts != frozenset(PARTS):
+            within = Q(pk__in=[])
+            for part in parts:
+                low, high = PARTS[part]
+                within |= Q(start_minute__gte=low, start_minute__lt=high)
+        wanted |= Q(weekday=day) & within
+    return wanted
+
+
+class Joined(Aggregate):
+    """The values of a group joined by commas, in one column (GROUP_CONCAT / STRING_AGG)."""
+
+    function = "GROUP_CONCAT"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            function="STRING_AGG",
+            template="%(function)s((%(expressions)s)::text, ',')",
+        )
+
+
+class AsRead(Func):
+    """A datetime column read as text on SQLite, where the driver would otherwise parse
+    each one through Django's converter (about 2 µs a row); as it is elsewhere."""
+
+    template = "%(expressions)s"
+    output_field = TextField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)")
+
+
+def _joined(through: Any, column: str) -> Subquery:
+    """An activity's category or support feature ids, joined, as a subquery (the through
+    table's index alone answers it)."""
+    return Subquery(
+        through.objects.filter(activity_id=OuterRef("pk"))
+        .order_by()
+        .values("activity_id")
+        .annotate(joined=Joined(column))
+        .values("joined")
+    )
+
+
+class _Sets(dict[str | None, frozenset[str]]):
+    """Joined ids ("3,7") to the set of their slugs, each combination made once."""
+
+    def __init__(self, names: dict[int, str]) -> None:
+        super().__init__()
+        self.names = names
+
+    def __missing__(self, joined: str | None) -> frozenset[str]:
+        found = frozenset(self.names[int(pk)] for pk in str(joined).split(",") if joined)
+        self[joined] = found
+        return found
+
+
+def _moment(value: Any) -> datetime:
+    """A datetime column as the driver gives it: naive on SQLite (UTC, as Django stores
+    it there), aware on PostgreSQL."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+@dataclass
+class Pool:
+    prospects: list[Prospect]
+    chosen: QuerySet[Activity]  # the query that chose them
+
+
+def activities(
     area: Area,
+    profile: Profile,
     *,
     home: tuple[float, float] | None,
-    max_miles: float | None,
-    now: datetime | None = None,
-) -> list[Candidate]:
-    """The published activities people in `area` see, with their sessions in the window."""
-    now = now or timezone.now()
-    activities = Activity.objects.visible_in(area)
-    if home is not None and max_miles is not None:
+    now: datetime,
+) -> Pool:
+    """The published activities people in `area` see that no limit of the activity itself
+    rules out, as prospects for engine.select: each with the most it could score (the
+    engine's Bound), built into a Candidate (`candidate`) only when looked at; and the
+    query that chose them (for reading their sessions when there are many). The engine
+    checks every limit again, exactly, on the candidates it builds.
+
+    One query (two with a travel limit: the activities at venues in a bounding box on
+    the venues' indexed position, then the online ones), with each activity's category
+    and support feature ids joined into a column. Read as the driver gives the rows:
+    at thousands of rows, Django's per-value converters would cost more than the
+    query."""
+    chosen = (
+        Activity.objects.visible_in(area)
+        .running()
+        .filter(last_confirmed_at__gte=now - timedelta(days=settings.LISTING_STALE_DAYS + 1))
+    )
+    if profile.age is not None:
+        chosen = chosen.filter(
+            Q(min_age__isnull=True) | Q(min_age__lte=profile.age),
+            Q(max_age__isnull=True) | Q(max_age__gte=profile.age),
+        )
+    if profile.only_free:
+        chosen = chosen.filter(cost=Activity.Cost.FREE)
+    elif profile.cost_barrier:
+        chosen = chosen.filter(cost__in=AFFORDABLE)
+    if profile.category:
+        chosen = chosen.filter(categories__slug=profile.category)
+    if home is not None and profile.max_miles is not None:
         lat, lng = home
-        dlat = max_miles / MILES_PER_DEGREE
+        dlat = profile.max_miles / MILES_PER_DEGREE
         dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
-        activities = activities.filter(
-            Q(online=True)
-            | Q(
-                venue__latitude__range=(lat - dlat, lat + dlat),
-                venue__longitude__range=(lng - dlng, lng + dlng),
+        near = Venue.objects.filter(
+            latitude__range=(lat - dlat, lat + dlat), longitude__range=(lng - dlng, lng + dlng)
+        )
+        # Two indexed lists, read one after the other: activities at the venues in the
+        # box (on their indexed position), then online ones (a partial index).
+        online_ones = Activity.objects.filter(online=True).values("pk")
+        parts = [
+            chosen.filter(venue__in=near.values("pk")),
+            chosen.filter(pk__in=online_ones),
+        ]
+        chosen = chosen.filter(Q(venue__in=near.values("pk")) | Q(pk__in=online_ones))
+    else:
+        parts = [chosen]
+    rows: dict[int, tuple[Any, ...]] = {}
+    with connection.cursor() as cursor:
+        for part in parts:
+            query = (
+                part.order_by()
+                .annotate(
+                    confirmed_at=AsRead("last_confirmed_at"),
+                    category_ids=_joined(Activity.categories.through, "category_id"),
+                    feature_ids=_joined(Activity.support_features.through, "supportfeature_id"),
+                )
+                .values_list(*COLUMNS)
+            )
+            cursor.execute(*query.query.sql_with_params())
+            rows.update((row[0], row) for row in cursor.fetchall())
+    # Activities share a few combinations of categories and of features: one set each.
+    categories = _Sets(dict(Category.objects.values_list("pk", "slug")))
+    features = _Sets(dict(SupportFeature.objects.values_list("pk", "code")))
+    miles_to = miles_from(*home) if home is not None else None
+    max_miles = profile.max_miles
+    bound = Bound(profile)
+    prospects: list[Prospect] = []
+    for row in rows.values():
+        pk, title, cost, min_age, max_age, capacity, online, confirmed, lat, lng, cats, feats = row
+        miles = None
+        if not online and miles_to is not None and lat is not None and lng is not None:
+            miles = miles_to(lat, lng)
+            if max_miles is not None and miles > max_miles:
+                continue  # in the box, outside the circle: the engine's limit, early
+        online = bool(online)
+        age_days = (now - _moment(confirmed)).days
+        cats, feats = categories[cats], features[feats]
+        prospects.append(
+            (
+                capacity == "full",
+                -bound(cats, feats, cost, age_days, capacity, miles, online),
+                pk,
+                (pk, title, cats, feats, cost, min_age, max_age, capacity, miles, age_days, online),
             )
         )
-    rows = list(
-        activities.values_list(
-            "pk",
-            "public_id",
-            "title",
-            "cost",
-            "min_age",
-            "max_age",
-            "capacity_status",
-            "online",
-            "last_confirmed_at",
-            "venue__latitude",
-            "venue__longitude",
-        )
+    return Pool(prospects, chosen)
+
+
+def candidate(row: tuple[Any, ...]) -> Candidate:
+    """A prospect's Candidate (without its sessions), built when it is looked at."""
+    pk, title, cats, feats, cost, min_age, max_age, capacity, miles, age_days, online = row
+    return Candidate(
+        activity_id=pk,
+        public_id="",  # read for the chosen few: identify()
+        title=title,
+        categories=cats,
+        features=feats,
+        cost=cost,
+        min_age=min_age,
+        max_age=max_age,
+        capacity_status=capacity,
+        miles=miles,
+        confirmed_days=age_days,
+        stale=age_days > settings.LISTING_STALE_DAYS,
+        online=online,
+        slots=(),
     )
-    if not rows:
-        return []
-    chosen = activities.values("pk")
+
+
+def identify(suggestions: list[Suggestion]) -> None:
+    """Give the suggested activities their public ids (the Open Referral API's), read
+    for these few only."""
+    wanted = {s.candidate.activity_id for s in suggestions}
+    public = dict(Activity.objects.filter(pk__in=wanted).values_list("pk", "public_id"))
+    for suggestion in suggestions:
+        suggestion.candidate = replace(
+            suggestion.candidate, public_id=str(public[suggestion.candidate.activity_id])
+        )
+
+
+def slot_loader(profile: Profile, now: datetime, chosen: QuerySet[Activity]) -> SlotLoader:
+    """Reads, for a batch of candidates at a time (one query a batch), the first upcoming
+    session each has that the person can go to: in the window, going ahead, at a time
+    that suits them. The engine needs no more (the first such session is the one it
+    scores and shows), so the others are not kept."""
+    sessions = Session.objects.filter(
+        status=Session.Status.SCHEDULED, start__gte=now, start__lt=now + WINDOW
+    )
+    wanted = _time_of_week(profile)
+    if wanted is not None:
+        sessions = sessions.filter(wanted)
+
+    def load(batch: list[Candidate]) -> dict[int, tuple[Slot, ...]]:
+        if len(batch) > IN_LIMIT:  # the rest of a long list: by the query that chose them
+            within = sessions.filter(activity__in=chosen.values("pk"))
+        else:
+            within = sessions.filter(activity_id__in=[c.activity_id for c in batch])
+        query = within.order_by("activity_id", "start").values_list(
+            "activity_id", "start", "end", "weekday", "start_minute"
+        )
+        first: dict[int, tuple[Slot, ...]] = {}
+        try:
+            sql, params = query.query.sql_with_params()
+        except EmptyResultSet:  # no day they can go is allowed by the refinement
+            return first
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for activity_id, start, end, weekday, minute in cursor.fetchall():
+                if activity_id not in first:
+                    first[activity_id] = (Slot(_moment(start), _moment(end), weekday, minute),)
+        return first
+
+    return load
+
+
+def candidates(
+    area: Area, profile: Profile, *, home: tuple[float, float] | None, now: datetime
+) -> list[Candidate]:
+    """Every candidate with every upcoming session in the window: what the engine's
+    reference `suggest` ranks (tests and the benchmark check the lazy path against it)."""
+    found = [
+        candidate(entry[3]) for entry in activities(area, profile, home=home, now=now).prospects
+    ]
     slots: dict[int, list[Slot]] = defaultdict(list)
     for activity_id, start, end, weekday, minute in (
         Session.objects.filter(
-            activity__in=chosen,
+            activity_id__in=[c.activity_id for c in found],
             status=Session.Status.SCHEDULED,
             start__gte=now,
             start__lt=now + WINDOW,
@@ -148,43 +397,8 @@ def candidates(
         .values_list("activity_id", "start", "end", "weekday", "start_minute")
     ):
         slots[activity_id].append(Slot(start, end, weekday, minute))
-    categories: dict[int, set[str]] = defaultdict(set)
-    for activity_id, slug in Activity.categories.through.objects.filter(
-        activity__in=chosen
-    ).values_list("activity_id", "category__slug"):
-        categories[activity_id].add(slug)
-    features: dict[int, set[str]] = defaultdict(set)
-    for activity_id, code in Activity.support_features.through.objects.filter(
-        activity__in=chosen
-    ).values_list("activity_id", "supportfeature__code"):
-        features[activity_id].add(code)
-    stale_days = settings.LISTING_STALE_DAYS
-    found = []
-    for pk, public_id, title, cost, min_age, max_age, capacity, online, confirmed, lat, lng in rows:
-        if pk not in slots:
-            continue  # nothing coming up: nothing to go to
-        miles = (
-            miles_between(home[0], home[1], lat, lng)
-            if home is not None and lat is not None and lng is not None
-            else None
-        )
-        age_days = (now - confirmed).days
-        found.append(
-            Candidate(
-                activity_id=pk,
-                public_id=str(public_id),
-                title=title,
-                categories=frozenset(categories[pk]),
-                features=frozenset(features[pk]),
-                cost=cost,
-                min_age=min_age,
-                max_age=max_age,
-                capacity_status=capacity,
-                miles=None if online else miles,
-                confirmed_days=age_days,
-                stale=age_days > stale_days,
-                online=online,
-                slots=tuple(slots[pk]),
-            )
-        )
-    return found
+    return [
+        replace(candidate, slots=tuple(slots[candidate.activity_id]))
+        for candidate in found
+        if candidate.activity_id in slots
+    ]

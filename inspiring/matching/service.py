@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from inspiring.casework.models import Client
 
-from .engine import DAY_CODES, Suggestion, suggest, week
-from .loading import Refine, candidates, client_profile
+from .engine import DAY_CODES, Suggestion, select, week
+from .loading import Refine, activities, candidate, client_profile, identify, slot_loader
 
 TOP = 20
 
@@ -23,6 +23,7 @@ class Result:
     week: list[Suggestion]
     limits: dict[str, Any]
     notes: list[str]
+    considered: int = 0  # activities in reach that no limit of their own ruled out
 
 
 def suggestions_for(
@@ -31,12 +32,11 @@ def suggestions_for(
     now = now or timezone.now()
     built = client_profile(client, refine)
     profile = built.profile
-    found = suggest(
-        profile,
-        candidates(client.area, home=built.home, max_miles=profile.max_miles, now=now),
-        now,
-        limit=top,
+    pool = activities(client.area, profile, home=built.home, now=now)
+    found = select(
+        profile, pool.prospects, candidate, slot_loader(profile, now, pool.chosen), now, limit=top
     )
+    identify(found)
     limits = {
         "max_miles": profile.max_miles,
         "availability": {
@@ -50,7 +50,7 @@ def suggestions_for(
         "days": sorted(profile.days, key=DAY_CODES.index),
         "category": profile.category or None,
     }
-    return Result(client, found, week(found), limits, built.notes)
+    return Result(client, found, week(found), limits, built.notes, len(pool.prospects))
 
 
 def as_json(result: Result) -> dict[str, Any]:

@@ -183,12 +183,24 @@ def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> N
     assert Connection.objects.filter(
         activity__organisation__leads=lead, share_consent=True
     ).exists()
-    # Every demo client gets suggestions, each with its reasons.
+    # Every demo client gets suggestions, each with its reasons: the reference ranking
+    # (every candidate with every session), though sessions were read for a few only.
+    from django.utils import timezone
+
+    from inspiring.matching.engine import suggest
+    from inspiring.matching.loading import candidates, client_profile
     from inspiring.matching.service import suggestions_for
 
-    for client in Client.objects.all():
-        found = suggestions_for(client).suggestions
+    now = timezone.now()
+    for client in Client.objects.select_related("area"):
+        found = suggestions_for(client, now=now).suggestions
         assert found and all(s.reasons for s in found), client.public_id
+        built = client_profile(client)
+        every = candidates(client.area, built.profile, home=built.home, now=now)
+        reference = suggest(built.profile, every, now)
+        assert [(s.candidate.activity_id, s.score, s.next_slot) for s in found] == [
+            (s.candidate.activity_id, s.score, s.next_slot) for s in reference
+        ], client.public_id
     before = Client.objects.count()
     load()
     assert Client.objects.count() == before

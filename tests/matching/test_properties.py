@@ -6,12 +6,24 @@ hard limits), so a bug in `engine.limit_broken` cannot hide itself.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from inspiring.matching.engine import DAY_CODES, Candidate, Profile, Slot, suggest, week
+from inspiring.matching.engine import (
+    DAY_CODES,
+    Candidate,
+    Profile,
+    Slot,
+    limit_broken,
+    score,
+    suggest,
+    suggest_lazily,
+    upper_bound,
+    week,
+)
 
 from .builders import NOW, candidate, profile
 
@@ -124,3 +136,40 @@ def test_no_suggestion_ever_breaks_a_hard_limit(person: Profile, data: st.DataOb
     chosen = week(found)
     assert all(s in found and not s.waiting_list for s in chosen)
     assert len({s.kind for s in chosen}) == len(chosen)
+
+
+@settings(max_examples=200, deadline=None)
+@given(person=people(), data=st.data())
+def test_reading_sessions_lazily_gives_the_same_ranking(
+    person: Profile, data: st.DataObject
+) -> None:
+    """suggest_lazily (sessions read a batch at a time, for the most promising activities
+    only) ranks exactly as the reference suggest() over every candidate and session."""
+    pool = [data.draw(candidates(n)) for n in range(data.draw(st.integers(0, 30)))]
+    limit = data.draw(st.integers(1, 8))
+    batches = tuple(data.draw(st.lists(st.integers(1, 6), max_size=3)))
+    sessions = {c.activity_id: c.slots for c in pool}
+    calls: list[list[int]] = []
+
+    def load(batch: list[Candidate]) -> dict[int, tuple[Slot, ...]]:
+        calls.append([c.activity_id for c in batch])
+        return {c.activity_id: sessions[c.activity_id] for c in batch}
+
+    bare = [replace(c, slots=()) for c in pool]
+    lazily = suggest_lazily(person, bare, load, NOW, limit=limit, batches=batches)
+    reference = suggest(person, pool, NOW, limit=limit)
+    assert [(s.candidate.activity_id, s.score, s.next_slot) for s in lazily] == [
+        (s.candidate.activity_id, s.score, s.next_slot) for s in reference
+    ]
+    assert [s.reasons for s in lazily] == [s.reasons for s in reference]
+    assert len(calls) <= len(batches) + 1
+    read = [pk for batch in calls for pk in batch]
+    assert len(read) == len(set(read)), "an activity's sessions were read twice"
+
+
+@settings(max_examples=300, deadline=None)
+@given(person=people(), data=st.data())
+def test_the_bound_is_never_below_the_score(person: Profile, data: st.DataObject) -> None:
+    chosen = data.draw(candidates(1))
+    if limit_broken(person, chosen) is None:
+        assert upper_bound(person, chosen) >= score(person, chosen, NOW).score

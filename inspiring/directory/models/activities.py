@@ -187,6 +187,10 @@ class Activity(models.Model):
         indexes = [
             models.Index(fields=["home_area", "status"], name="activity_area_status"),
             models.Index(fields=["last_confirmed_at"], name="activity_confirmed"),
+            # The few online activities, for matching's "near the person, or online".
+            models.Index(
+                fields=["online"], condition=models.Q(online=True), name="activity_online"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
