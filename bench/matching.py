@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import io
-import math
 import os
 import random
 import statistics
@@ -73,7 +72,6 @@ from inspiring.directory.models import Activity, Category, Schedule, Session, Ve
 from inspiring.directory.recurrence import LONDON
 from inspiring.matching.engine import select, suggest, week
 from inspiring.matching.loading import (
-    MILES_PER_DEGREE,
     WINDOW,
     activities,
     candidate,
@@ -82,7 +80,7 @@ from inspiring.matching.loading import (
     slot_loader,
 )
 from inspiring.matching.service import TOP, suggestions_for
-from lib.geo import miles_between
+from lib.geo import box_around, miles_between
 
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Days a week an activity meets, and how often: about 3.3 on average, so about 20
@@ -311,10 +309,8 @@ class Home:
 
 
 def box(home: Home) -> tuple[float, float, float, float]:
-    """The bounding box the matching cuts by (loading.candidates)."""
-    dlat = home.miles / MILES_PER_DEGREE
-    dlng = dlat / max(math.cos(math.radians(home.lat)), 0.01)
-    return home.lat - dlat, home.lat + dlat, home.lng - dlng, home.lng + dlng
+    """The bounding box the matching cuts by (loading.activities)."""
+    return box_around(home.lat, home.lng, home.miles)
 
 
 def floor_query(home: Home, now: datetime) -> list[tuple[Any, ...]]:

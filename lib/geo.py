@@ -44,6 +44,22 @@ def miles_between(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return miles_from(lat1, lng1)(lat2, lng2)
 
 
+def box_around(lat: float, lng: float, miles: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east): the smallest latitude/longitude box holding every
+    point within `miles` (great-circle) of the point, for an indexed range before the
+    exact distance. Its east-west half-width is asin(sin d / cos lat), wider than
+    d / cos lat far from the point; a hair of margin covers rounding."""
+    _check(lat, lng)
+    angle = miles / EARTH_RADIUS_MILES * (1 + 1e-9)
+    dlat = math.degrees(angle)
+    south, north = max(-90.0, lat - dlat), min(90.0, lat + dlat)
+    spread = math.sin(angle) / max(math.cos(math.radians(lat)), 1e-12)
+    if angle >= math.pi / 2 or spread >= 1 or north >= 90.0 or south <= -90.0:
+        return south, north, -180.0, 180.0  # reaches a pole or half the globe
+    dlng = math.degrees(math.asin(spread)) * (1 + 1e-9)
+    return south, north, lng - dlng, lng + dlng
+
+
 def miles_to_km(miles: float) -> float:
     return miles * KM_PER_MILE
 

@@ -334,7 +334,7 @@ def suggest(
         if limit_broken(profile, candidate) is None
     ]
     kept.sort(key=_rank)
-    return kept[:limit]
+    return kept[: max(limit, 0)]
 
 
 SlotLoader = Callable[[list[Candidate]], Mapping[int, tuple[Slot, ...]]]
@@ -361,6 +361,8 @@ def select(
     the most each could score (Bound), a batch at a time (`load_slots` is called at most
     len(batches) + 1 times), stopping once the `limit`-th suggestion found so far ranks
     strictly above the best any prospect left could reach."""
+    if limit <= 0:
+        return []
     prospects.sort(key=lambda entry: entry[:3])
     kept: list[Suggestion] = []
     done = 0

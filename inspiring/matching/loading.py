@@ -10,7 +10,6 @@ query a batch, at most three). Distances are worked out here, exactly.
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -26,7 +25,7 @@ from inspiring.areas.models import Area
 from inspiring.casework import choices
 from inspiring.casework.models import Client
 from inspiring.directory.models import Activity, Category, Session, SupportFeature, Venue
-from lib.geo import miles_from
+from lib.geo import box_around, miles_from
 
 from .engine import (
     AFFORDABLE,
@@ -41,7 +40,6 @@ from .engine import (
 )
 from .models import BarrierRule
 
-MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
 # How far ahead sessions are looked at: far enough for a fortnightly or monthly group.
 WINDOW = timedelta(weeks=6)
 # Local minutes of the day each part of the day covers (engine.day_part).
@@ -145,7 +143,7 @@ def _time_of_week(profile: Profile) -> Q | None:
         within = Q()
         if parts != frozenset(PARTS):
             within = Q(pk__in=[])
-            for part in parts:
+            for part in parts & PARTS.keys():  # the engine ignores any other word too
                 low, high = PARTS[part]
                 within |= Q(start_minute__gte=low, start_minute__lt=high)
         wanted |= Q(weekday=day) & within
@@ -252,12 +250,8 @@ def activities(
     if profile.category:
         chosen = chosen.filter(categories__slug=profile.category)
     if home is not None and profile.max_miles is not None:
-        lat, lng = home
-        dlat = profile.max_miles / MILES_PER_DEGREE
-        dlng = dlat / max(math.cos(math.radians(lat)), 0.01)
-        near = Venue.objects.filter(
-            latitude__range=(lat - dlat, lat + dlat), longitude__range=(lng - dlng, lng + dlng)
-        )
+        south, north, west, east = box_around(*home, profile.max_miles)
+        near = Venue.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
         # Two indexed lists, read one after the other: activities at the venues in the
         # box (on their indexed position), then online ones (a partial index).
         online_ones = Activity.objects.filter(online=True).values("pk")
@@ -359,7 +353,7 @@ def slot_loader(profile: Profile, now: datetime, chosen: QuerySet[Activity]) -> 
             within = sessions.filter(activity__in=chosen.values("pk"))
         else:
             within = sessions.filter(activity_id__in=[c.activity_id for c in batch])
-        query = within.order_by("activity_id", "start").values_list(
+        query = within.order_by("activity_id", "start", "end", "pk").values_list(
             "activity_id", "start", "end", "weekday", "start_minute"
         )
         first: dict[int, tuple[Slot, ...]] = {}
@@ -393,7 +387,7 @@ def candidates(
             start__gte=now,
             start__lt=now + WINDOW,
         )
-        .order_by("activity_id", "start")
+        .order_by("activity_id", "start", "end", "pk")
         .values_list("activity_id", "start", "end", "weekday", "start_minute")
     ):
         slots[activity_id].append(Slot(start, end, weekday, minute))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
-from lib.geo import km_to_miles, miles_between, miles_to_km
+from lib.geo import EARTH_RADIUS_MILES, box_around, km_to_miles, miles_between, miles_to_km
 
 
 def test_zero_distance() -> None:
@@ -40,3 +42,47 @@ def test_kilometres_and_miles() -> None:
 def test_out_of_range_coordinates_are_refused(bad: tuple[float, float, float, float]) -> None:
     with pytest.raises(ValueError):
         miles_between(*bad)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng", "miles"),
+    [
+        (53.1, -1.25, 1.0),
+        (53.1, -1.25, 5.0),
+        (52.0, 0.0, 100.0),
+        (70.0, 20.0, 300.0),
+        (-45, 170, 50),
+    ],
+)
+def test_the_box_around_a_point_holds_its_whole_circle(
+    lat: float, lng: float, miles: float
+) -> None:
+    """Every point on the circle of `miles` around the point (sampled every half degree
+    of bearing) is inside the box: the index's cut never loses a place in reach."""
+    south, north, west, east = box_around(lat, lng, miles)
+    radius = miles / EARTH_RADIUS_MILES
+    phi1, lambda1 = math.radians(lat), math.radians(lng)
+    for step in range(720):
+        bearing = math.radians(step / 2)
+        phi2 = math.asin(
+            math.sin(phi1) * math.cos(radius)
+            + math.cos(phi1) * math.sin(radius) * math.cos(bearing)
+        )
+        lambda2 = lambda1 + math.atan2(
+            math.sin(bearing) * math.sin(radius) * math.cos(phi1),
+            math.cos(radius) - math.sin(phi1) * math.sin(phi2),
+        )
+        point = math.degrees(phi2), math.degrees(lambda2)
+        assert miles_between(lat, lng, *point) == pytest.approx(miles)
+        assert south <= point[0] <= north and west <= point[1] <= east, (step, point)
+
+
+def test_the_box_is_wider_than_a_flat_approximation_far_out() -> None:
+    # 99.999 miles east of (52, 0): outside a box of d / cos(latitude), inside this one.
+    assert miles_between(52.0, 0.0, 52.0234, 2.35122) < 100
+    west, east = box_around(52.0, 0.0, 100.0)[2:]
+    assert east > 2.35122 and west < -2.35122
+
+
+def test_a_box_reaching_a_pole_spans_every_longitude() -> None:
+    assert box_around(89.5, 10.0, 100.0) == pytest.approx((88.0527, 90.0, -180.0, 180.0), abs=1e-3)
