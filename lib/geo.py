@@ -60,6 +60,19 @@ def box_around(lat: float, lng: float, miles: float) -> tuple[float, float, floa
     return south, north, lng - dlng, lng + dlng
 
 
+def flat_reach(lat: float, miles: float) -> tuple[float, float] | None:
+    """(scale, limit): every point within `miles` (great-circle) of a point at `lat` has
+    dlat**2 + (scale * dlng)**2 <= limit, in degrees from it. The flat metric uses the
+    cosine of the most poleward latitude in reach, which nowhere exceeds the sphere's,
+    so the great-circle path to any point in reach is no shorter under it: a cheap
+    arithmetic cut, in SQL, before the exact distance. None when reach touches a pole."""
+    reach = math.degrees(miles / EARTH_RADIUS_MILES)
+    poleward = abs(lat) + reach
+    if poleward >= 90.0:
+        return None
+    return math.cos(math.radians(poleward)), reach * reach * (1 + 1e-9)
+
+
 def miles_to_km(miles: float) -> float:
     return miles * KM_PER_MILE
 

@@ -9,6 +9,7 @@ always give the same ranking (ties go to the earlier session, then the lower id)
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -363,27 +364,43 @@ def select(
     strictly above the best any prospect left could reach."""
     if limit <= 0:
         return []
-    prospects.sort(key=lambda entry: entry[:3])
+    # A heap, not a sort: only the first batch or two are usually taken. Entries never
+    # compare past the activity id (unique), so what they are built from needs no order.
+    heap = list(prospects)
+    heapq.heapify(heap)
     kept: list[Suggestion] = []
-    done = 0
-    for size in (*batches, len(prospects)):
-        if done == len(prospects):
+    for size in batches:
+        if not heap:
             break
-        batch = [make(entry[3]) for entry in prospects[done : done + size]]
-        done += len(batch)
-        batch = [c for c in batch if static_limit_broken(profile, c) is None]
-        slots = load_slots(batch) if batch else {}
-        for candidate in batch:
-            found = replace(candidate, slots=slots.get(candidate.activity_id, ()))
-            if any(_fits_time(profile, slot) for slot in found.slots):
-                kept.append(score(profile, found, now))
-        kept.sort(key=_rank)
-        del kept[limit:]
-        if len(kept) == limit and done < len(prospects):
-            worst, (waiting, bound, _, _) = kept[-1], prospects[done]
+        taken = [heapq.heappop(heap) for _ in range(min(size, len(heap)))]
+        _judge(profile, [make(entry[3]) for entry in taken], load_slots, now, kept, limit)
+        if len(kept) == limit and heap:
+            worst, (waiting, bound, _, _) = kept[-1], heap[0]
             if (worst.waiting_list, -worst.score) < (waiting, bound):
-                break
+                return kept
+    if heap:  # the rest, all at once
+        _judge(profile, [make(entry[3]) for entry in heap], load_slots, now, kept, limit)
     return kept
+
+
+def _judge(
+    profile: Profile,
+    batch: list[Candidate],
+    load_slots: SlotLoader,
+    now: datetime,
+    kept: list[Suggestion],
+    limit: int,
+) -> None:
+    """Score the batch's candidates that break no limit into `kept`: the best `limit`
+    so far, in order."""
+    batch = [c for c in batch if static_limit_broken(profile, c) is None]
+    slots = load_slots(batch) if batch else {}
+    for candidate in batch:
+        found = replace(candidate, slots=slots.get(candidate.activity_id, ()))
+        if any(_fits_time(profile, slot) for slot in found.slots):
+            kept.append(score(profile, found, now))
+    kept.sort(key=_rank)
+    del kept[limit:]
 
 
 def suggest_lazily(

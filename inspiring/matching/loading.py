@@ -18,14 +18,25 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import Aggregate, Func, OuterRef, Q, QuerySet, Subquery, TextField
+from django.db.models import (
+    Aggregate,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+)
 from django.utils import timezone
 
 from inspiring.areas.models import Area
 from inspiring.casework import choices
 from inspiring.casework.models import Client
 from inspiring.directory.models import Activity, Category, Session, SupportFeature, Venue
-from lib.geo import box_around, miles_from
+from lib.geo import box_around, flat_reach, miles_from
 
 from .engine import (
     AFFORDABLE,
@@ -201,6 +212,26 @@ class _Sets(dict[str | None, frozenset[str]]):
         return found
 
 
+def _venues_in_reach(home: tuple[float, float], miles: float) -> QuerySet[Venue]:
+    """The venues that may be within `miles`: a box on their indexed position, then a
+    flat-earth ellipse that holds the whole circle (lib.geo.flat_reach), in SQL. The
+    exact distance is worked out for the few left."""
+    lat, lng = home
+    south, north, west, east = box_around(lat, lng, miles)
+    venues = Venue.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
+    flat = flat_reach(lat, miles)
+    if flat is None or (west, east) == (-180.0, 180.0):
+        return venues
+    scale, limit = flat
+    north_south = F("latitude") - lat
+    east_west = (F("longitude") - lng) * scale
+    return venues.alias(
+        spread=ExpressionWrapper(
+            north_south * north_south + east_west * east_west, output_field=FloatField()
+        )
+    ).filter(spread__lte=limit)
+
+
 def _moment(value: Any) -> datetime:
     """A datetime column as the driver gives it: naive on SQLite (UTC, as Django stores
     it there), aware on PostgreSQL."""
@@ -250,8 +281,7 @@ def activities(
     if profile.category:
         chosen = chosen.filter(categories__slug=profile.category)
     if home is not None and profile.max_miles is not None:
-        south, north, west, east = box_around(*home, profile.max_miles)
-        near = Venue.objects.filter(latitude__range=(south, north), longitude__range=(west, east))
+        near = _venues_in_reach(home, profile.max_miles)
         # Two indexed lists, read one after the other: activities at the venues in the
         # box (on their indexed position), then online ones (a partial index).
         online_ones = Activity.objects.filter(online=True).values("pk")
@@ -282,6 +312,7 @@ def activities(
     miles_to = miles_from(*home) if home is not None else None
     max_miles = profile.max_miles
     bound = Bound(profile)
+    naive_now = now.astimezone(UTC).replace(tzinfo=None)
     prospects: list[Prospect] = []
     for row in rows.values():
         pk, title, cost, min_age, max_age, capacity, online, confirmed, lat, lng, cats, feats = row
@@ -291,7 +322,12 @@ def activities(
             if max_miles is not None and miles > max_miles:
                 continue  # in the box, outside the circle: the engine's limit, early
         online = bool(online)
-        age_days = (now - _moment(confirmed)).days
+        # SQLite's text against a naive `now` (both UTC): no time zone to attach per row.
+        age_days = (
+            (naive_now - datetime.fromisoformat(confirmed)).days
+            if isinstance(confirmed, str)
+            else (now - confirmed).days
+        )
         cats, feats = categories[cats], features[feats]
         prospects.append(
             (

@@ -6,7 +6,14 @@ import math
 
 import pytest
 
-from lib.geo import EARTH_RADIUS_MILES, box_around, km_to_miles, miles_between, miles_to_km
+from lib.geo import (
+    EARTH_RADIUS_MILES,
+    box_around,
+    flat_reach,
+    km_to_miles,
+    miles_between,
+    miles_to_km,
+)
 
 
 def test_zero_distance() -> None:
@@ -86,3 +93,38 @@ def test_the_box_is_wider_than_a_flat_approximation_far_out() -> None:
 
 def test_a_box_reaching_a_pole_spans_every_longitude() -> None:
     assert box_around(89.5, 10.0, 100.0) == pytest.approx((88.0527, 90.0, -180.0, 180.0), abs=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng", "miles"),
+    [(53.1, -1.25, 5.0), (52.0, 0.0, 100.0), (70.0, 20.0, 300.0), (-60, 5, 80)],
+)
+def test_the_flat_reach_holds_the_whole_circle(lat: float, lng: float, miles: float) -> None:
+    """Points on the circle (and just inside it) pass the flat cut; points well outside
+    it, beyond the cut's slack, do not."""
+    reach = flat_reach(lat, miles)
+    assert reach is not None
+    scale, limit = reach
+    radius = miles / EARTH_RADIUS_MILES
+    phi1, lambda1 = math.radians(lat), math.radians(lng)
+    for step in range(720):
+        bearing = math.radians(step / 2)
+        for share in (0.5, 0.999999, 1.0):
+            angle = radius * share
+            phi2 = math.asin(
+                math.sin(phi1) * math.cos(angle)
+                + math.cos(phi1) * math.sin(angle) * math.cos(bearing)
+            )
+            lambda2 = lambda1 + math.atan2(
+                math.sin(bearing) * math.sin(angle) * math.cos(phi1),
+                math.cos(angle) - math.sin(phi1) * math.sin(phi2),
+            )
+            dlat, dlng = math.degrees(phi2) - lat, math.degrees(lambda2) - lng
+            assert dlat * dlat + (scale * dlng) ** 2 <= limit, (step, share)
+    # Due north at 1.01 times the distance is cut.
+    beyond = math.degrees(radius) * 1.01
+    assert beyond * beyond > limit
+
+
+def test_no_flat_reach_near_a_pole() -> None:
+    assert flat_reach(89.5, 100.0) is None
