@@ -144,3 +144,21 @@ def test_development_mode_needs_no_configuration() -> None:
     values = json.loads(result.stdout)
     assert values["DEBUG"] is True
     assert "127.0.0.1" in values["ALLOWED_HOSTS"]
+
+
+def test_postgresql_runs_without_jit_unless_asked() -> None:
+    """JIT compiling cost more than it saved on matching's queries (ADR 0010); options
+    given in DATABASE_URL are kept; DATABASE_JIT=1 (behind PgBouncer) leaves them alone."""
+    url = "postgres://u@db.example.org:5432/inspiring"
+    found = []
+    for env in (
+        {"DATABASE_URL": url},
+        {"DATABASE_URL": url + "?options=-c%20statement_timeout%3D5000"},
+        {"DATABASE_URL": url, "DATABASE_JIT": "1"},
+    ):
+        result = start({"DEBUG": "1", **env}, ("DATABASES",))
+        assert result.returncode == 0, result.stderr
+        found.append(json.loads(result.stdout)["DATABASES"]["default"].get("OPTIONS", {}))
+    assert found[0]["options"] == "-c jit=off"
+    assert found[1]["options"] == "-c statement_timeout=5000 -c jit=off"
+    assert "options" not in found[2]
