@@ -24,6 +24,7 @@ LOCAL = {
     "ALLOWED_HOSTS",
     "DEMO_MODE",
     "DATABASE_URL",
+    "DATABASE_JIT",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 STRONG_KEY = "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"
