@@ -78,6 +78,7 @@ from inspiring.matching.loading import (
     candidates,
     client_profile,
     slot_loader,
+    upcoming,
 )
 from inspiring.matching.service import TOP, suggestions_for
 from lib.geo import box_around, miles_between
@@ -457,9 +458,7 @@ def main() -> None:
     build += timed("ANALYZE", analyze)
     print(f"  {'in all':<62} {build:8.1f} s")
     now = timezone.now()
-    in_window = Session.objects.filter(
-        status=Session.Status.SCHEDULED, start__gte=now, start__lt=now + WINDOW
-    ).count()
+    in_window = upcoming(now).count()
     print(
         f"  {Activity.objects.count():,} activities at {Venue.objects.count():,} venues in "
         f"{Area.objects.count()} areas sharing with each other; {Session.objects.count():,} "

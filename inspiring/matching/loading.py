@@ -372,14 +372,19 @@ def identify(suggestions: list[Suggestion]) -> None:
         )
 
 
+def upcoming(now: datetime) -> QuerySet[Session]:
+    """The sessions matching looks at: going ahead, from now to the end of the window."""
+    return Session.objects.filter(
+        status=Session.Status.SCHEDULED, start__gte=now, start__lt=now + WINDOW
+    )
+
+
 def slot_loader(profile: Profile, now: datetime, chosen: QuerySet[Activity]) -> SlotLoader:
     """Reads, for a batch of candidates at a time (one query a batch), the first upcoming
     session each has that the person can go to: in the window, going ahead, at a time
     that suits them. The engine needs no more (the first such session is the one it
     scores and shows), so the others are not kept."""
-    sessions = Session.objects.filter(
-        status=Session.Status.SCHEDULED, start__gte=now, start__lt=now + WINDOW
-    )
+    sessions = upcoming(now)
     wanted = _time_of_week(profile)
     if wanted is not None:
         sessions = sessions.filter(wanted)
@@ -417,12 +422,8 @@ def candidates(
     ]
     slots: dict[int, list[Slot]] = defaultdict(list)
     for activity_id, start, end, weekday, minute in (
-        Session.objects.filter(
-            activity_id__in=[c.activity_id for c in found],
-            status=Session.Status.SCHEDULED,
-            start__gte=now,
-            start__lt=now + WINDOW,
-        )
+        upcoming(now)
+        .filter(activity_id__in=[c.activity_id for c in found])
         .order_by("activity_id", "start", "end", "pk")
         .values_list("activity_id", "start", "end", "weekday", "start_minute")
     ):
