@@ -19,7 +19,7 @@ LINT_ENV := DEBUG=1
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make lint   ruff and mypy"
+	@echo "make lint   ruff, import contracts (.importlinter) and mypy"
 	@echo "make bench  run the benchmarks in bench/"
 	@echo "make lock   recompile requirements*.txt from requirements*.in"
 
@@ -60,6 +60,7 @@ test: $(STAMPS)/dev assets
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(LINT_ENV) $(BIN)/mypy .
 
 bench: $(STAMPS)/dev assets
