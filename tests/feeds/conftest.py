@@ -22,8 +22,9 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import icalendar
 import pytest
-from django.conf import settings
+import recurring_ical_events
 
 from inspiring.directory.models import Organisation
 from inspiring.directory.recurrence import LONDON
@@ -34,14 +35,26 @@ from tests.personas import Personas
 # A fixed "today" for feed tests: a Monday in spring, as in the directory tests.
 TODAY = date(2026, 3, 2)
 
-# Real calendars from icalendar's and recurring-ical-events' own test suites.
-# shared/ sits beside the checkout, for developers and CI alike.
-ICS_ROOT = Path(settings.BASE_DIR).parent / "shared" / "data" / "ics"
-ICS_FILES = sorted(ICS_ROOT.rglob("*.ics"))
+# Real calendars from icalendar's and recurring-ical-events' own test suites, read where
+# their installed wheels keep them (icalendar is a dependency, recurring-ical-events a
+# test-only one; both pinned in requirements*.txt). The tests read nothing outside the
+# checkout and its virtualenv. Licences: icalendar BSD-2-Clause, recurring-ical-events
+# LGPL-3.0-or-later (their files are read, not copied).
+ICS_CORPORA = {
+    "icalendar": Path(icalendar.__file__).parent / "tests",
+    "recurring_ical_events": Path(recurring_ical_events.__file__).parent / "test" / "calendars",
+}
+ICS_FILES = sorted(path for root in ICS_CORPORA.values() for path in root.rglob("*.ics"))
+# recurring-ical-events' calendars, mostly from real bug reports (moved, cancelled, zones).
+RECURRING_CALENDARS = ICS_CORPORA["recurring_ical_events"]
 
 
 def ics_id(path: Path) -> str:
-    return str(path.relative_to(ICS_ROOT))
+    """A name such as icalendar/calendars/example.ics, wherever the virtualenv is."""
+    for name, root in ICS_CORPORA.items():
+        if path.is_relative_to(root):
+            return f"{name}/{path.relative_to(root)}"
+    raise ValueError(f"{path} is in neither test corpus")
 
 
 def calendar(*events: str, header: str = "") -> bytes:

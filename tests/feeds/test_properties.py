@@ -23,11 +23,11 @@ from inspiring.directory.models import Organisation
 from inspiring.feeds.ical import FeedError, ParsedFeed, parse_calendar
 from inspiring.feeds.importing import preview, store
 
-from .conftest import ICS_ROOT, make_source
+from .conftest import RECURRING_CALENDARS, make_source
 
 # Small real calendars with repeats, moves, cancellations, zones and all-day events.
 SEEDS = [
-    (ICS_ROOT / "recurring_ical_events_3.8.2" / name).read_bytes()
+    (RECURRING_CALENDARS / name).read_bytes()
     for name in (
         "issue_62_moved_event_2.ics",
         "issue_18_cancel_status.ics",
