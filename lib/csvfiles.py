@@ -9,9 +9,11 @@ headings): each problem is one message for the person, saying what to do.
 
 Writing neutralises formula injection (OWASP "CSV Injection"): a cell that
 starts with =, +, -, @, tab or carriage return gets a leading apostrophe, so a
-spreadsheet shows it as text instead of running it. Reading takes exactly that
-apostrophe off again, so an exported file uploaded unchanged reads back as it
-was written.
+spreadsheet shows it as text instead of running it. A plain number ("-3",
+"+0.5", "-1e3") is left alone: a spreadsheet reads it as that number, with
+nothing to run, and an apostrophe would turn it into text. Reading takes
+exactly that apostrophe off again, so an exported file uploaded unchanged reads
+back as it was written.
 """
 
 from __future__ import annotations
@@ -27,6 +29,9 @@ from dataclasses import dataclass, field
 # apostrophes are part of the pattern so that a value which itself starts with
 # "'=" survives the round trip (written "''=", read back "'=").
 _FORMULA = re.compile(r"'*[=+\-@\t\r]")
+# A signed plain number: what a spreadsheet takes as a number, never a formula.
+# Anything more ("-1+2", "-2*A1", "-cmd|' /C calc'!A0") is a formula and is neutralised.
+_NUMBER = re.compile(r"[+-](\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 # Characters no text file has: the file is binary (an image, a PDF, a workbook).
 _BINARY = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _WORKBOOK_SIGNATURES = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")
@@ -44,11 +49,16 @@ class CSVFileError(ValueError):
 
 def neutralise(value: str) -> str:
     """The cell as written to a CSV file: formula-like text gets a leading apostrophe."""
-    return f"'{value}" if _FORMULA.match(value) else value
+    return f"'{value}" if _FORMULA.match(value) and not _NUMBER.fullmatch(value) else value
 
 
 def restore(value: str) -> str:
-    """The cell as read from a CSV file: undo `neutralise` (and only that)."""
+    """The cell as read from a CSV file: undo `neutralise` (and only that).
+
+    A number written with an apostrophe ("'-3", as files exported before numbers
+    were left alone have it) reads back as the number: no value `neutralise`
+    leaves alone starts with an apostrophe followed by a formula character.
+    """
     if value.startswith("'") and _FORMULA.match(value, 1):
         return value[1:]
     return value

@@ -1,4 +1,4 @@
-"""lib: identifiers and text sanitising."""
+"""lib: identifiers, text sanitising and CSV cells."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from lib.csvfiles import neutralise, restore
 from lib.identifiers import IdentifierError, normalise_charity_number, normalise_company_number
 from lib.text import plain_text, render_markdown
 
@@ -78,3 +79,35 @@ def test_markdown_keeps_the_safe_subset() -> None:
 
 def test_plain_text() -> None:
     assert plain_text("<p>Tea &amp; <strong>cake</strong></p>") == "Tea & cake"
+
+
+@pytest.mark.parametrize("number", ["-3", "-0.5", "-1e3", "+2", "-.5", "+1.5E-3", "-12."])
+def test_a_signed_number_is_written_as_a_number(number: str) -> None:
+    # An apostrophe would make a spreadsheet show the number as text (no sums, no sorting).
+    assert neutralise(number) == number
+    assert restore(number) == number
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        "-1+2",
+        "-cmd|' /C calc'!A0",
+        "=1+1",
+        "+SUM(A1:A9)",
+        "@x",
+        "-",
+        "+",
+        "-1e3+A1",
+        "- 3",
+        "-3 ",
+        "\t-3",
+    ],
+)
+def test_anything_else_starting_like_a_formula_is_neutralised(formula: str) -> None:
+    assert neutralise(formula) == f"'{formula}"
+    assert restore(neutralise(formula)) == formula
+
+
+def test_a_number_an_older_export_quoted_reads_back_as_the_number() -> None:
+    assert restore("'-3") == "-3"
