@@ -40,11 +40,3 @@ def normalise_postcode(value: str) -> str:
     if match is None:
         raise PostcodeError("Enter a real postcode, like NG18 1AA")
     return f"{match['outward']} {match['inward']}"
-
-
-def is_postcode(value: str) -> bool:
-    try:
-        normalise_postcode(value)
-    except PostcodeError:
-        return False
-    return True

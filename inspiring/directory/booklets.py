@@ -19,7 +19,6 @@ from .search import Filters, search_sessions, with_details
 
 MAX_MONTHS = 13
 logger = logging.getLogger(__name__)
-logger = logging.getLogger(__name__)
 
 
 def _progress(booklet: Booklet, percent: int, stage: str) -> None:
@@ -27,10 +26,6 @@ def _progress(booklet: Booklet, percent: int, stage: str) -> None:
     Booklet.objects.filter(pk=booklet.pk).update(
         progress=percent, stage=stage, status=booklet.status
     )
-
-
-def _by_time(session: Session) -> tuple[int, str]:
-    return session.start_minute, session.activity.title
 
 
 def booklet_context(booklet: Booklet) -> dict[str, Any]:

@@ -275,14 +275,6 @@ class Activity(models.Model):
     def shows_venue(self) -> bool:
         return self.venue is not None and not self.hide_address
 
-    def confirmation_due(self) -> bool:
-        return self.last_confirmed_at < timezone.now() - timedelta(
-            days=settings.LISTING_CONFIRM_DAYS
-        )
-
-    def is_stale(self) -> bool:
-        return self.last_confirmed_at < timezone.now() - timedelta(days=settings.LISTING_STALE_DAYS)
-
 
 class ListingReport(models.Model):
     """A group's "something has changed" from a confirmation link, for the coordinator."""
