@@ -166,3 +166,26 @@ def test_a_session_ics_and_a_cancelled_session(client: Client, directory: Direct
     choir = Session.objects.filter(activity=directory.singing).first()
     assert choir is not None
     assert client.get(f"/ashfield/sessions/{choir.public_id}/calendar.ics").status_code == 404
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_title_cannot_break_the_json_ld_or_the_page(client: Client, directory: Directory) -> None:
+    directory.knitting.title = "Knit <!--<script> & </script>"
+    directory.knitting.save()
+    html = client.get(f"/ashfield/activities/{directory.knitting.public_id}/").text
+    found = re.search(r'<script type="application/ld\+json"[^>]*>(.*?)</script>', html, re.S)
+    assert found is not None
+    data = found.group(1)
+    assert "<" not in data and ">" not in data and "&" not in data
+    assert json.loads(data)[0]["name"] == "Knit <!--<script> & </script>"
+    assert html.count("<h1>") == 1
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_paused_activity_offers_no_calendar(client: Client, directory: Directory) -> None:
+    Activity.objects.filter(pk=directory.knitting.pk).update(capacity_status="paused")
+    page = client.get(f"/ashfield/activities/{directory.knitting.public_id}/")
+    assert "paused its sessions" in page.text
+    assert "Add every session to your calendar" not in page.text
+    ics = client.get(f"/ashfield/activities/{directory.knitting.public_id}/calendar.ics")
+    assert ics.status_code == 404

@@ -124,7 +124,9 @@ def test_the_coordinator_sees_stale_listings_and_the_share_confirmed(
     assert "Stale listings" in html
     stale_section = html.split('<h2 class="nhsuk-heading-m">Stale listings</h2>')[1]
     assert "Knit and Natter" in stale_section
-    assert "0%" in html  # Ashfield's one published listing is not confirmed within 90 days
+    # Ashfield's one published listing is not confirmed within 90 days: 0%, not 100%.
+    assert 'app-figure">0%</span> confirmed in the last 90 days' in html
+    assert "0 of 1" in html
     assert Activity.objects.stale().filter(pk=directory.knitting.pk).exists()
 
 
@@ -136,3 +138,21 @@ def test_the_email_link_works(client: Client, directory: Directory) -> None:
     link = re.search(r"http://testserver(/listings/confirm/\S+/)", str(mail.outbox[0].body))
     assert link is not None
     assert client.get(link.group(1)).status_code == 200
+
+
+def test_one_organisations_bad_name_does_not_stop_the_others_being_asked(
+    directory: Directory,
+) -> None:
+    for organisation, email in (
+        (directory.knit, "knit@example.org"),
+        (directory.walkers, "walk@example.org"),
+    ):
+        organisation.email = email
+        organisation.save()
+    directory.knit.name = "Kirkby Knit\nand Natter"
+    directory.knit.save()
+    Activity.objects.update(last_confirmed_at=timezone.now() - timedelta(days=100))
+    result = send_confirmation_requests()
+    assert result["failed"] == 0
+    assert {m.to[0] for m in mail.outbox} >= {"knit@example.org", "walk@example.org"}
+    assert all("\n" not in m.subject for m in mail.outbox)

@@ -119,3 +119,13 @@ def test_the_write_path_scales_with_schedules_not_sessions(directory: Directory)
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
     assert statements.count("SELECT") <= 6
     assert len(statements) < report.created / 50
+
+
+def test_a_stored_rule_that_cannot_be_expanded_does_not_stop_the_rest(
+    directory: Directory,
+) -> None:
+    Schedule.objects.filter(activity=directory.walk).update(rrule="FREQ=WEEKLY;INTERVAL=-1")
+    report = materialise_all(today=TODAY)
+    assert report.failed == 1
+    knitting = materialise_activity(directory.knitting, today=TODAY)
+    assert knitting.failed == 0

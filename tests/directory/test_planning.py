@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 
+from inspiring.directory.models import Session
 from tests.conftest import sign_in
 from tests.personas import Personas
 
 from .builders import Directory
+from .conftest import TODAY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
 
@@ -37,3 +41,19 @@ def test_partner_leads_cannot_see_planning(
 ) -> None:
     sign_in(client, personas.partner_lead)
     assert client.get("/staff/planning/").status_code == 403
+
+
+def test_the_planning_totals_count_each_session_once(
+    client: Client, personas: Personas, directory: Directory, frozen_today: None
+) -> None:
+    # Knitting has two categories: its sessions must not count twice in the monthly totals.
+    sign_in(client, personas.coordinator)
+    context = client.get("/staff/planning/").context
+    march = context["month_chart"][0]
+    expected = Session.objects.filter(
+        activity__in=(directory.knitting, directory.walk),  # what Ashfield sees
+        local_date__gte=TODAY,
+        local_date__lt=date(2026, 4, 1),
+        status="scheduled",
+    ).count()
+    assert march["n"] == expected

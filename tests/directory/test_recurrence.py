@@ -201,3 +201,19 @@ def test_excluded_dates_are_mentioned() -> None:
         exdates=[date(2026, 4, d) for d in (7, 14, 21, 28)],
     )
     assert many.endswith("except on 4 dates")
+
+
+def test_unusual_rules_are_described_without_failing() -> None:
+    for rule, words in (
+        ("FREQ=MONTHLY;BYMONTHDAY=1,15", "Every month on the 1st and 15th"),
+        ("FREQ=DAILY;BYDAY=MO,WE", "Every Monday and Wednesday"),
+        (
+            "FREQ=YEARLY;BYMONTH=6;BYDAY=1SA",
+            "Repeats to a pattern (FREQ=YEARLY;BYMONTH=6;BYDAY=1SA)",
+        ),
+        ("FREQ=MONTHLY;BYSETPOS=1,-1;BYDAY=MO", "Repeats to a pattern"),
+    ):
+        text = describe(
+            start_date=date(2026, 3, 3), start_time=time(10), end_time=time(12), rule=rule
+        )
+        assert text.startswith(words), rule

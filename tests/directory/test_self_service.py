@@ -6,10 +6,12 @@ from datetime import time
 from typing import Any
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 from django.utils import timezone
 
 from inspiring.accounts.models import AuditEntry
+from inspiring.directory.actions import ActionRefused, do_approve, do_withdraw, working_copy
 from inspiring.directory.models import Activity, Organisation, Schedule, Session, Venue
 from tests.conftest import sign_in
 from tests.personas import Personas
@@ -403,3 +405,70 @@ def test_only_venues_open_to_others_can_be_used_by_other_organisations(
     )
     assert "Select a valid choice" in response.text
     assert open_hall.pk
+
+
+def test_opening_a_change_page_creates_nothing(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.partner_lead)
+    knitting = directory.knitting
+    schedule = knitting.schedules.get()
+    for url in (
+        f"/staff/listings/activities/{knitting.public_id}/edit/",
+        f"/staff/listings/activities/{knitting.public_id}/schedules/new/",
+        f"/staff/listings/activities/{knitting.public_id}/schedules/{schedule.pk}/edit/",
+    ):
+        assert client.get(url).status_code == 200
+    assert not knitting.revisions.exists()
+    assert not Activity.objects.filter(status="pending").exists()
+
+
+def test_a_change_waiting_for_approval_cannot_bring_back_a_withdrawn_listing(
+    rf: Any, personas: Personas, directory: Directory
+) -> None:
+    partner = rf.post("/")
+    partner.user = personas.partner_lead
+    partner.session = SessionStore()
+    revision = working_copy(partner, directory.knitting)
+    assert revision.pk != directory.knitting.pk
+    coordinator = rf.post("/")
+    coordinator.user = personas.coordinator
+    coordinator.session = SessionStore()
+    do_withdraw(coordinator, directory.knitting)
+    assert not Activity.objects.filter(pk=revision.pk).exists()
+    # A revision of a listing withdrawn some other way is refused too.
+    Activity.objects.filter(pk=directory.knitting.pk).update(status="published")
+    again = working_copy(partner, Activity.objects.get(pk=directory.knitting.pk))
+    assert again.revision_of_id == directory.knitting.pk
+    Activity.objects.filter(pk=directory.knitting.pk).update(status="withdrawn")
+
+    with pytest.raises(ActionRefused, match="no longer published"):
+        do_approve(coordinator, again)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/staff/listings/activities/{act}/withdraw/"),
+        ("post", "/staff/listings/activities/{act}/schedules/{schedule}/delete/"),
+        ("post", "/staff/listings/sessions/{session}/"),
+        ("post", "/staff/curation/review/{act}/"),
+    ],
+)
+def test_other_peoples_records_are_404_for_changes_too(
+    client: Client, personas: Personas, directory: Directory, method: str, url: str
+) -> None:
+    # Marcus coordinates Mansfield: Ashfield's knitting group is not his.
+    sign_in(client, personas.mansfield_coordinator)
+    schedule = directory.knitting.schedules.get()
+    session = Session.objects.filter(activity=directory.knitting).first()
+    assert session is not None
+    target = url.format(
+        act=directory.knitting.public_id, schedule=schedule.pk, session=session.public_id
+    )
+    response = client.post(target, {"action": "cancel", "decision": "approve"})
+    assert response.status_code == 404
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.status == "published"
+    session.refresh_from_db()
+    assert session.status == "scheduled"

@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from inspiring.directory.materialise import materialise_all
-from inspiring.directory.models import Activity, Session
+from inspiring.directory.models import Activity, Category, Session
 from inspiring.directory.recurrence import LONDON
 
 from .builders import Directory, activity, weekly
@@ -176,3 +176,50 @@ def test_sessions_already_over_today_are_not_shown(client: Client, directory: Di
     assert all(row["session"].end >= later for row in rows)
     # Tuesday's knitting (10:00-12:00) is over by 13:00; Saturday's walk is next.
     assert rows[0]["activity"].title == "Saturday Health Walk"
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_private_address_cannot_be_found_by_distance(
+    client: Client, directory: Directory
+) -> None:
+    Activity.objects.filter(pk=directory.knitting.pk).update(
+        hide_address=True, locality="Kirkby-in-Ashfield"
+    )
+    near = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "within": "0.6"})
+    assert "Knit and Natter" not in {r["activity"].title for r in near.context["rows"]}
+    by_distance = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "sort": "distance"})
+    rows = by_distance.context["rows"]
+    # Listed (it is public), but last, with no distance given.
+    assert rows[0]["activity"].title == "Saturday Health Walk"
+    assert all(r["distance"] == "" for r in rows if r["activity"].title == "Knit and Natter")
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_online_activities_come_after_the_nearest_ones(
+    client: Client, directory: Directory
+) -> None:
+    online = activity(directory.knit, "Online Quiz", at=None, online=True)
+    weekly(online, "TU", time(9), time(10), from_date=TODAY)
+    materialise_all(today=TODAY)
+    query = {"postcode": "NG17 7AE", "sort": "distance"}
+    first = client.get("/ashfield/whats-on/", query).context
+    assert first["rows"][0]["activity"].title == "Knit and Natter"
+    assert "Online Quiz" not in {r["activity"].title for r in first["rows"]}
+    pages = first["page_obj"].paginator.num_pages
+    last = client.get("/ashfield/whats-on/", {**query, "page": str(pages)})
+    assert last.context["rows"][-1]["activity"].title == "Online Quiz"
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_filters_never_list_a_session_twice(client: Client, directory: Directory) -> None:
+    both = Category.objects.filter(slug__in=("arts-and-crafts", "social-and-friendship"))
+    directory.knitting.categories.set(both)
+    response = client.get(
+        "/ashfield/whats-on/", {"category": ["arts-and-crafts", "social-and-friendship"]}
+    )
+    ids = [row["session"].pk for row in response.context["rows"]]
+    assert ids and len(ids) == len(set(ids))
+    assert (
+        response.context["page_obj"].paginator.count
+        == Session.objects.filter(activity=directory.knitting, local_date__gte=TODAY).count()
+    )
