@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Generic, NamedTuple, TypeVar
 
 from .rules import CATEGORY_KIND, FREE, WEIGHTS
 
@@ -339,9 +339,20 @@ def suggest(
 
 
 SlotLoader = Callable[[list[Candidate]], Mapping[int, tuple[Slot, ...]]]
-# A candidate not yet read in full: (full, minus its bound, activity id, what to build
-# the Candidate from). Ordered by the first three: open before full, best bound first.
-Prospect = tuple[bool, float, int, Any]
+Source = TypeVar("Source")
+
+
+class Prospect(NamedTuple, Generic[Source]):
+    """A candidate not yet read in full. Compared as a tuple, by its first three fields:
+    open before full, best bound first, then the activity id (unique, so `source` is
+    never compared and needs no order)."""
+
+    full: bool
+    minus_bound: float  # minus the most it could score (Bound), so the best sorts first
+    activity_id: int
+    source: Source  # what the Candidate is built from (select's `make`)
+
+
 # How many of the most promising activities have their sessions read at a time: most
 # people's top 20 are settled by the first batch; the last takes all the rest.
 BATCHES = (100, 500)
@@ -349,8 +360,8 @@ BATCHES = (100, 500)
 
 def select(
     profile: Profile,
-    prospects: list[Prospect],
-    make: Callable[[Any], Candidate],
+    prospects: list[Prospect[Source]],
+    make: Callable[[Source], Candidate],
     load_slots: SlotLoader,
     now: datetime,
     *,
@@ -364,8 +375,7 @@ def select(
     strictly above the best any prospect left could reach."""
     if limit <= 0:
         return []
-    # A heap, not a sort: only the first batch or two are usually taken. Entries never
-    # compare past the activity id (unique), so what they are built from needs no order.
+    # A heap, not a sort: only the first batch or two are usually taken.
     heap = list(prospects)
     heapq.heapify(heap)
     kept: list[Suggestion] = []
@@ -373,13 +383,13 @@ def select(
         if not heap:
             break
         taken = [heapq.heappop(heap) for _ in range(min(size, len(heap)))]
-        _judge(profile, [make(entry[3]) for entry in taken], load_slots, now, kept, limit)
+        _judge(profile, [make(entry.source) for entry in taken], load_slots, now, kept, limit)
         if len(kept) == limit and heap:
-            worst, (waiting, bound, _, _) = kept[-1], heap[0]
-            if (worst.waiting_list, -worst.score) < (waiting, bound):
+            worst, best = kept[-1], heap[0]
+            if (worst.waiting_list, -worst.score) < (best.full, best.minus_bound):
                 return kept
     if heap:  # the rest, all at once
-        _judge(profile, [make(entry[3]) for entry in heap], load_slots, now, kept, limit)
+        _judge(profile, [make(entry.source) for entry in heap], load_slots, now, kept, limit)
     return kept
 
 
@@ -414,7 +424,9 @@ def suggest_lazily(
 ) -> list[Suggestion]:
     """select() over candidates given whole, without their sessions."""
     bound = Bound(profile)
-    prospects = [(c.capacity_status == "full", -bound.of(c), c.activity_id, c) for c in candidates]
+    prospects = [
+        Prospect(c.capacity_status == "full", -bound.of(c), c.activity_id, c) for c in candidates
+    ]
     return select(profile, prospects, lambda c: c, load_slots, now, limit=limit, batches=batches)
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -240,9 +240,26 @@ def _moment(value: Any) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
+class ActivityRow(NamedTuple):
+    """What activities() keeps of an activity until the engine looks at it (and builds
+    its Candidate: `candidate`): the Candidate's fields, worked out from the row."""
+
+    activity_id: int
+    title: str
+    categories: frozenset[str]  # category slugs
+    features: frozenset[str]  # support feature codes
+    cost: str
+    min_age: int | None
+    max_age: int | None
+    capacity_status: str
+    miles: float | None
+    confirmed_days: int
+    online: bool
+
+
 @dataclass
 class Pool:
-    prospects: list[Prospect]
+    prospects: list[Prospect[ActivityRow]]
     chosen: QuerySet[Activity]  # the query that chose them
 
 
@@ -292,7 +309,7 @@ def activities(
         chosen = chosen.filter(Q(venue__in=near.values("pk")) | Q(pk__in=online_ones))
     else:
         parts = [chosen]
-    rows: dict[int, tuple[Any, ...]] = {}
+    rows: dict[int, tuple[Any, ...]] = {}  # as the driver gives them
     with connection.cursor() as cursor:
         for part in parts:
             query = (
@@ -313,7 +330,7 @@ def activities(
     max_miles = profile.max_miles
     bound = Bound(profile)
     naive_now = now.astimezone(UTC).replace(tzinfo=None)
-    prospects: list[Prospect] = []
+    prospects: list[Prospect[ActivityRow]] = []
     for row in rows.values():
         pk, title, cost, min_age, max_age, capacity, online, confirmed, lat, lng, cats, feats = row
         miles = None
@@ -330,33 +347,44 @@ def activities(
         )
         cats, feats = categories[cats], features[feats]
         prospects.append(
-            (
+            Prospect(
                 capacity == "full",
                 -bound(cats, feats, cost, age_days, capacity, miles, online),
                 pk,
-                (pk, title, cats, feats, cost, min_age, max_age, capacity, miles, age_days, online),
+                ActivityRow(
+                    pk,
+                    title,
+                    cats,
+                    feats,
+                    cost,
+                    min_age,
+                    max_age,
+                    capacity,
+                    miles,
+                    age_days,
+                    online,
+                ),
             )
         )
     return Pool(prospects, chosen)
 
 
-def candidate(row: tuple[Any, ...]) -> Candidate:
+def candidate(row: ActivityRow) -> Candidate:
     """A prospect's Candidate (without its sessions), built when it is looked at."""
-    pk, title, cats, feats, cost, min_age, max_age, capacity, miles, age_days, online = row
     return Candidate(
-        activity_id=pk,
+        activity_id=row.activity_id,
         public_id="",  # read for the chosen few: identify()
-        title=title,
-        categories=cats,
-        features=feats,
-        cost=cost,
-        min_age=min_age,
-        max_age=max_age,
-        capacity_status=capacity,
-        miles=miles,
-        confirmed_days=age_days,
-        stale=age_days > settings.LISTING_STALE_DAYS,
-        online=online,
+        title=row.title,
+        categories=row.categories,
+        features=row.features,
+        cost=row.cost,
+        min_age=row.min_age,
+        max_age=row.max_age,
+        capacity_status=row.capacity_status,
+        miles=row.miles,
+        confirmed_days=row.confirmed_days,
+        stale=row.confirmed_days > settings.LISTING_STALE_DAYS,
+        online=row.online,
         slots=(),
     )
 
@@ -418,7 +446,7 @@ def candidates(
     """Every candidate with every upcoming session in the window: what the engine's
     reference `suggest` ranks (tests and the benchmark check the lazy path against it)."""
     found = [
-        candidate(entry[3]) for entry in activities(area, profile, home=home, now=now).prospects
+        candidate(entry.source) for entry in activities(area, profile, home=home, now=now).prospects
     ]
     slots: dict[int, list[Slot]] = defaultdict(list)
     for activity_id, start, end, weekday, minute in (
