@@ -9,7 +9,10 @@
   person who raised it.
 - Commissioners, researchers and site administrators see no identifiable data here.
 Anything else answers 404, exactly as a record that does not exist. Every read
-of a client's record goes through `get_client`, which writes it to the audit log.
+of a client's record goes through `get_client`, which writes it to the audit log
+(or `get_client_for_change`, for a change whose action writes the entry itself).
+Every response built from these records is marked as personal (`mark_personal`),
+so it is never stored by a browser or a cache.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from django.shortcuts import get_object_or_404
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user, staff_context
 from inspiring.accounts.models import Membership
+from inspiring.accounts.privacy import mark_personal
 from inspiring.accounts.roles import ROLE_CAPABILITIES, Capability
 from inspiring.areas.models import Area
 from inspiring.directory.access import editable_organisations
@@ -54,19 +58,32 @@ def can_oversee(request: HttpRequest) -> bool:
 
 
 def clients_for(request: HttpRequest) -> ClientQuerySet:
+    mark_personal(request)
     if not can_manage_cases(request):
         return Client.objects.none()
     return Client.objects.in_area(working_area(request).pk)
 
 
-def get_client(request: HttpRequest, public_id: uuid.UUID, *, action: str = "") -> Client:
-    """One client of the area, its reading audited (as `action`, or "client.viewed")."""
-    client = get_object_or_404(
+def _find_client(request: HttpRequest, public_id: uuid.UUID) -> Client:
+    return get_object_or_404(
         clients_for(request).select_related("area", "worker"), public_id=public_id
     )
-    if action != "none":
-        audit.record(request, action or "client.viewed", client, area=client.area)
+
+
+def get_client(
+    request: HttpRequest, public_id: uuid.UUID, *, action: str = "client.viewed"
+) -> Client:
+    """One client of the area, its reading audited (as `action`: a download, say)."""
+    client = _find_client(request, public_id)
+    audit.record(request, action, client, area=client.area)
     return client
+
+
+def get_client_for_change(request: HttpRequest, public_id: uuid.UUID) -> Client:
+    """One client of the area, for a change whose action writes the audit entry itself
+    (taking them onto a caseload, sending their plan), or for reading again what this
+    request read and audited already. Anything else uses `get_client`."""
+    return _find_client(request, public_id)
 
 
 def referrals_for(request: HttpRequest) -> QuerySet[Referral]:
@@ -96,6 +113,7 @@ def get_connection(request: HttpRequest, public_id: uuid.UUID) -> Connection:
 def partner_connections(request: HttpRequest) -> QuerySet[Connection]:
     """What a partner lead sees: connections to their activities that the client agreed
     to share (introductions and referrals), from clients of the area they work in."""
+    mark_personal(request)
     context = staff_context(request)
     if not context.can(Capability.EDIT_OWN_LISTINGS):
         return Connection.objects.none()
@@ -110,6 +128,7 @@ def partner_connections(request: HttpRequest) -> QuerySet[Connection]:
 def concerns_for(request: HttpRequest) -> QuerySet[SafeguardingConcern]:
     """All the area's concerns for its designated lead; for anyone else, those they raised.
     (Not `Q(raised_by=user) | Q()`: OR with an empty Q is the first Q alone.)"""
+    mark_personal(request)
     concerns = SafeguardingConcern.objects.filter(
         client__area=working_area(request), client__erased_at__isnull=True
     )

@@ -12,6 +12,11 @@ class CaseworkConfig(AppConfig):
         from inspiring.accounts.home import HomeCard, register_card
         from inspiring.accounts.roles import Capability
 
+        from .privacy import register_personal_data
+
+        # What a subject access export holds and an erasure blanks, for casework's records.
+        register_personal_data()
+
         register_actions(
             {
                 "client.viewed": "Looked at a client's record",

@@ -69,15 +69,13 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db.models import Sum
-from django.http import Http404, HttpRequest
+from django.http import Http404
 from django.template.loader import render_to_string
 from django.utils import timezone
 from weasyprint import HTML
 
 from . import choices
-from .actions import ActionRefused
-from .models import Assessment, Client, Connection, Referral, SentMessage
-from .senders import Attachment, Sender, do_send, get_sender
+from .models import Assessment, Client, Connection, Referral
 
 TITLE = "Social prescribing: message back to GP and referrer"
 FINISHED = (Referral.Status.CLOSED, Referral.Status.DECLINED, Referral.Status.UNABLE_TO_CONTACT)
@@ -358,37 +356,3 @@ def letter_pdf(doc: dict[str, Any]) -> bytes:
 
 def filename(doc: dict[str, Any], extension: str) -> str:
     return f"message-back-{doc['referral']['id'][:8]}.{extension}"
-
-
-# --- Sending --------------------------------------------------------------------------
-
-
-def do_send_message_back(
-    request: HttpRequest, client: Client, referral: Referral, *, sender: Sender | None = None
-) -> SentMessage:
-    """Email the letter to the referrer, only with the client's consent; keep what was sent."""
-    if not client.consent_to_inform_gp:
-        raise ActionRefused(
-            f"{client.display_name} has not agreed to their GP and referrer being told. "
-            "Record their consent in their details first."
-        )
-    to = referral.referrer_email
-    if not to:
-        raise ActionRefused(
-            "There is no email address for the referrer. Download the letter and send it "
-            "to them securely."
-        )
-    doc = build_message_back(client, referral)
-    body = letter_text(doc)
-    pdf = Attachment(filename(doc, "pdf"), letter_pdf(doc))
-    # No name or NHS number in the subject: mail systems show it where the body is not.
-    subject = f"{TITLE} from {doc['document']['programme']}"
-    sender = sender or get_sender()
-    return do_send(
-        request,
-        client,
-        kind=SentMessage.Kind.MESSAGE_BACK,
-        to=to,
-        body=body,
-        deliver=lambda: sender.send_email(to, subject, body, attachments=[pdf]),
-    )

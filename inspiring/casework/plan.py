@@ -16,15 +16,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.http import HttpRequest
 from django.utils import timezone
 
 from inspiring.directory.models import Activity, Session
 
 from . import choices
-from .actions import ActionRefused
-from .models import Client, Connection, SentMessage
-from .senders import Sender, do_send, get_sender
+from .models import Client, Connection
 
 # Agreed and not stopped: what the client is going to, or going to try.
 PLAN_STATUSES = (
@@ -376,55 +373,3 @@ def mobile_number(phone: str) -> str | None:
 
 
 METHODS = (("email", "Email"), ("text", "Text message"))
-
-
-def do_send_plan(
-    request: HttpRequest, client: Client, method: str, *, sender: Sender | None = None
-) -> SentMessage:
-    """Send the plan as they chose, if they agreed to be contacted; keep what was sent."""
-    name = client.display_name
-    if not client.consent_to_contact:
-        raise ActionRefused(
-            f"{name} has not agreed to be contacted. Record their consent in their details "
-            "first, or print the plan and give it to them."
-        )
-    plan = build_plan(client)
-    if not plan.activities:
-        raise ActionRefused("There are no agreed activities in the plan to send.")
-    sender = sender or get_sender()
-    if method == "email":
-        if not client.email:
-            raise ActionRefused(
-                f"There is no email address for {name}. Add it to their details, or print the plan."
-            )
-        subject, body, to = email_subject(plan), email_text(plan), client.email
-        return do_send(
-            request,
-            client,
-            kind=SentMessage.Kind.PLAN_EMAIL,
-            to=to,
-            body=body,
-            deliver=lambda: sender.send_email(to, subject, body),
-        )
-    if not client.phone:
-        raise ActionRefused(
-            f"There is no phone number for {name}. Add their mobile number to their details, "
-            "or send the plan by email."
-        )
-    mobile = mobile_number(client.phone)
-    if mobile is None:
-        raise ActionRefused(
-            f"{name}'s phone number is not a mobile number, so it cannot take a text message. "
-            "Send the plan by email, or print it."
-        )
-    text = sms_text(plan)
-    if not text.fits:
-        raise ActionRefused(text.problem)
-    return do_send(
-        request,
-        client,
-        kind=SentMessage.Kind.PLAN_TEXT,
-        to=client.phone,
-        body=text.text,
-        deliver=lambda: sender.send_text(mobile, text.text),
-    )

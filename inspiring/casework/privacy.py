@@ -9,14 +9,15 @@
   concerns also take the audit entries about them out, or those would disclose them.
   The export then says that some information may have been withheld, without saying
   what (a note the coordinator cannot forget to add).
-- Erasure: `do_erase_client` blanks every personal field of the client and of their
-  related records (the list is ERASED_FIELDS, one place), keeps what is not
+- Erasure: `actions.privacy.do_erase_client` blanks every personal field of the client
+  and of their related records (casework's are ERASED_FIELDS, registered with the
+  personal-data registry with every other app's), keeps what is not
   identifying (dates, statuses, coded reasons and levels, counts) for monitoring, and
   keeps the Client row as a tombstone with `erased_at` set. The audit log is
   append-only and never held their name (`Client.__str__` is a short id), so it
   needs no change; the reason given is recorded with any of their identifiers
   taken out.
-- Retention: `apply_retention` closes and erases clients with nothing recorded about
+- Retention: `actions.privacy.apply_retention` closes and erases clients with nothing recorded about
   them for settings.CASEWORK_RETENTION_YEARS years.
 """
 
@@ -31,13 +32,13 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
-from django.db import models, transaction
-from django.http import HttpRequest
+from django.db import models
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from inspiring.accounts import audit
-from inspiring.accounts.models import AuditEntry, User
+from inspiring.accounts import audit, personal_data
+from inspiring.accounts.models import AuditEntry
+from inspiring.accounts.personal_data import Gather
 from inspiring.areas.models import Area
 
 from .models import (
@@ -66,6 +67,8 @@ SEPARATE_NOTE = (
 )
 # What happens to safeguarding concerns in an export.
 SAFEGUARDING_MODES = ("included", "withheld", "separate")
+# The export section of safeguarding concerns (left out unless included).
+SAFEGUARDING = "safeguarding_concerns"
 
 # --- Subject access -------------------------------------------------------------
 
@@ -117,27 +120,21 @@ def _client_audit(client: Client) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(object_type="casework.client", object_id=str(client.public_id))
 
 
-def subject_access_data(
-    client: Client, *, safeguarding: str = "included", now: datetime | None = None
-) -> dict[str, Any]:
-    """Everything held on `client`, as JSON-ready data (strings, numbers, lists, dicts).
-
-    `safeguarding`: "included"; "withheld" (could cause serious harm: the export says
-    something may be withheld); or "separate" (not the lead's export: the lead sends them).
-    Unless included, the audit entries about concerns are left out too."""
-    if safeguarding not in SAFEGUARDING_MODES:
-        raise ValueError(f"Unknown safeguarding mode {safeguarding!r}")
-    now = now or timezone.now()
-    referrals = []
+def _referrals(client: Client) -> list[dict[str, Any]]:
+    items = []
     for referral in client.referrals.prefetch_related("changes__by").select_related("created_by"):
         item = _fields(referral, leave_out=("client",))
         item["changes"] = [
             _fields(change, leave_out=("referral",)) for change in referral.changes.all()
         ]
-        referrals.append(item)
-    connections = []
+        items.append(item)
+    return items
+
+
+def _connections(client: Client) -> list[dict[str, Any]]:
+    items = []
     for connection in client.connections.select_related(
-        "activity", "first_session", "created_by"
+        "activity", "activity__organisation", "first_session", "created_by"
     ).prefetch_related("steps__by", "attendances__session"):
         item = _fields(connection, leave_out=("client",))
         item["organisation"] = connection.activity.organisation.name
@@ -148,19 +145,94 @@ def subject_access_data(
             _fields(attendance, leave_out=("connection",))
             for attendance in connection.attendances.all()
         ]
-        connections.append(item)
+        items.append(item)
+    return items
+
+
+def _records(related: str, *select: str, prefetch: tuple[str, ...] = ()) -> Gather:
+    """Gather a client's records of one kind, each with all its fields."""
+
+    def gather(client: Client) -> list[dict[str, Any]]:
+        rows = getattr(client, related).select_related(*select).prefetch_related(*prefetch)
+        return [_fields(row, leave_out=("client",)) for row in rows]
+
+    return gather
+
+
+def register_personal_data() -> None:
+    """Casework's part of the personal-data registry (called from CaseworkConfig.ready)."""
+    for model, (subject, names) in ERASED_FIELDS.items():
+        personal_data.register(model, subject=subject, erase=names)
+    sections: list[tuple[str, str, str, type[models.Model], Gather, dict[str, Any]]] = [
+        (
+            "referrals",
+            "Referrals",
+            "Referral",
+            Referral,
+            _referrals,
+            {"changes": ReferralStatusChange},
+        ),
+        (
+            "assessments",
+            "Assessments",
+            "Assessment",
+            Assessment,
+            _records("assessments", "by", "referral", prefetch=("interests",)),
+            {},
+        ),
+        ("groups", "Your groups", "Group", GroupMembership, _records("groups"), {}),
+        (
+            "connections",
+            "Activities you were connected to",
+            "Connection",
+            Connection,
+            _connections,
+            {"steps": ConnectionStep, "attendance": Attendance},
+        ),
+        ("contacts", "Contacts with you", "Contact", Contact, _records("contacts", "by"), {}),
+        (
+            "tasks",
+            "Tasks",
+            "Task",
+            Task,
+            _records("tasks", "assigned_to", "created_by", "connection"),
+            {},
+        ),
+        ("messages", "Messages sent", "Message", SentMessage, _records("messages", "by"), {}),
+        (
+            SAFEGUARDING,
+            "Safeguarding concerns",
+            "Concern",
+            SafeguardingConcern,
+            _records("safeguarding_concerns", "raised_by", "handled_by"),
+            {},
+        ),
+    ]
+    for key, title, singular, model, gather, nested in sections:
+        personal_data.register_section(
+            key, title=title, singular=singular, model=model, gather=gather, nested=nested
+        )
+
+
+def subject_access_data(
+    client: Client, *, safeguarding: str = "included", now: datetime | None = None
+) -> dict[str, Any]:
+    """Everything held on `client`, as JSON-ready data (strings, numbers, lists, dicts):
+    their details, a section for each kind of record in the personal-data registry, and
+    the audit trail of who looked at or changed their record.
+
+    `safeguarding`: "included"; "withheld" (could cause serious harm: the export says
+    something may be withheld); or "separate" (not the lead's export: the lead sends them).
+    Unless included, the audit entries about concerns are left out too."""
+    if safeguarding not in SAFEGUARDING_MODES:
+        raise ValueError(f"Unknown safeguarding mode {safeguarding!r}")
+    now = now or timezone.now()
     audit_entries = _client_audit(client).order_by("at", "pk")
     notes: list[str] = []
-    concerns: list[dict[str, Any]] = []
     if safeguarding != "included":
         audit_entries = audit_entries.exclude(action__startswith="safeguarding.")
         notes.append(WITHHELD_NOTE if safeguarding == "withheld" else SEPARATE_NOTE)
-    else:
-        concerns = [
-            _fields(concern, leave_out=("client",))
-            for concern in client.safeguarding_concerns.select_related("raised_by", "handled_by")
-        ]
-    return {
+    data: dict[str, Any] = {
         "about": (
             f"Everything {client.area.programme_name} holds about you, on "
             f"{timezone.localtime(now):%-d %B %Y}."
@@ -168,39 +240,23 @@ def subject_access_data(
         "generated_at": timezone.localtime(now).isoformat(),
         "programme": client.area.programme_name,
         "client": _fields(client),
-        "referrals": referrals,
-        "assessments": [
-            _fields(assessment, leave_out=("client",))
-            for assessment in client.assessments.select_related("by", "referral").prefetch_related(
-                "interests"
-            )
-        ],
-        "groups": [_fields(group, leave_out=("client",)) for group in client.groups.all()],
-        "connections": connections,
-        "contacts": [
-            _fields(contact, leave_out=("client",))
-            for contact in client.contacts.select_related("by")
-        ],
-        "tasks": [
-            _fields(task, leave_out=("client",))
-            for task in client.tasks.select_related("assigned_to", "created_by", "connection")
-        ],
-        "messages": [
-            _fields(message, leave_out=("client",))
-            for message in client.messages.select_related("by")
-        ],
-        "safeguarding_concerns": concerns,
-        # Who looked at or changed the record, and when (not staff addresses or browsers).
-        "audit": [
-            {
-                "at": timezone.localtime(entry.at).isoformat(),
-                "what": audit.describe(entry.action),
-                "by": entry.actor_label,
-            }
-            for entry in audit_entries
-        ],
-        "notes": notes,
     }
+    for section in personal_data.sections():
+        if section.key == SAFEGUARDING and safeguarding != "included":
+            data[section.key] = []
+        else:
+            data[section.key] = section.gather(client)
+    # Who looked at or changed the record, and when (not staff addresses or browsers).
+    data["audit"] = [
+        {
+            "at": timezone.localtime(entry.at).isoformat(),
+            "what": audit.describe(entry.action),
+            "by": entry.actor_label,
+        }
+        for entry in audit_entries
+    ]
+    data["notes"] = notes
+    return data
 
 
 @dataclass(frozen=True)
@@ -211,32 +267,17 @@ class Block:
     rows: list[tuple[str, str]]
 
 
-# The model behind each part of the export, for its fields' names in words.
-_MODELS: dict[str, type[models.Model]] = {
-    "client": Client,
-    "referrals": Referral,
-    "changes": ReferralStatusChange,
-    "assessments": Assessment,
-    "groups": GroupMembership,
-    "connections": Connection,
-    "steps": ConnectionStep,
-    "attendance": Attendance,
-    "contacts": Contact,
-    "tasks": Task,
-    "messages": SentMessage,
-    "safeguarding_concerns": SafeguardingConcern,
-}
-_SECTIONS = {
-    "referrals": ("Referrals", "Referral"),
-    "assessments": ("Assessments", "Assessment"),
-    "groups": ("Your groups", "Group"),
-    "connections": ("Activities you were connected to", "Connection"),
-    "contacts": ("Contacts with you", "Contact"),
-    "tasks": ("Tasks", "Task"),
-    "messages": ("Messages sent", "Message"),
-    "safeguarding_concerns": ("Safeguarding concerns", "Concern"),
-}
 _ISO_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?")
+
+
+def _nested_model(key: str) -> type[models.Model] | None:
+    """The model of records nested under `key` in the export, for their fields' names."""
+    for section in personal_data.sections():
+        if section.key == key:
+            return section.model
+        if key in section.nested:
+            return section.nested[key]
+    return None
 
 
 def _label(key: str, model: type[models.Model] | None = None) -> str:
@@ -256,7 +297,7 @@ def _text(value: Any, key: str = "") -> str:
         return "Yes" if value else "No"
     if isinstance(value, list):
         if all(isinstance(item, dict) for item in value):
-            model = _MODELS.get(key)
+            model = _nested_model(key)
             return "\n".join(
                 "; ".join(f"{_label(k, model)}: {_text(v, k)}" for k, v in item.items())
                 for item in value
@@ -282,12 +323,12 @@ def pdf_sections(data: dict[str, Any]) -> list[tuple[str, list[Block]]]:
     sections: list[tuple[str, list[Block]]] = [
         ("Your details", [Block("", _rows(data["client"], Client))])
     ]
-    for key, (title, singular) in _SECTIONS.items():
+    for section in personal_data.sections():
         blocks = [
-            Block(f"{singular} {number}", _rows(item, _MODELS[key]))
-            for number, item in enumerate(data[key], start=1)
+            Block(f"{section.singular} {number}", _rows(item, section.model))
+            for number, item in enumerate(data.get(section.key, []), start=1)
         ]
-        sections.append((title, blocks))
+        sections.append((section.title, blocks))
     sections.append(
         (
             "Who looked at or changed your record",
@@ -311,66 +352,56 @@ def pdf_sections(data: dict[str, Any]) -> list[tuple[str, list[Block]]]:
 # --- Erasure ----------------------------------------------------------------------
 
 # Every field that holds or could hold something personal (free text, identifiers, the
-# details of who referred them, anything typed), per model: blanked on erasure. What
-# is left (dates, statuses, codes, levels, counts, IMD decile) identifies nobody.
-ERASED_FIELDS: dict[type[models.Model], tuple[str, ...]] = {
+# details of who referred them, anything typed), per model, with how the model reaches
+# the client: registered with the personal-data registry, which blanks them on
+# erasure. What is left (dates, statuses, codes, levels, counts, IMD decile)
+# identifies nobody.
+ERASED_FIELDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     Client: (
-        "first_name",
-        "last_name",
-        "preferred_name",
-        "date_of_birth",
-        "nhs_number",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "postcode",
-        "lsoa_code",
-        "latitude",
-        "longitude",
-        "phone",
-        "email",
-        "preferred_contact",
-        "contact_times",
-        "sex",
-        "gender_identity",
-        "ethnic_group",
-        "disability",
-        "unpaid_carer",
-        "employment",
-        "gp_practice",
-        "possible_duplicate_of",
+        "",
+        (
+            "first_name",
+            "last_name",
+            "preferred_name",
+            "date_of_birth",
+            "nhs_number",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "postcode",
+            "lsoa_code",
+            "latitude",
+            "longitude",
+            "phone",
+            "email",
+            "preferred_contact",
+            "contact_times",
+            "sex",
+            "gender_identity",
+            "ethnic_group",
+            "disability",
+            "unpaid_carer",
+            "employment",
+            "gp_practice",
+            "possible_duplicate_of",
+        ),
     ),
-    Referral: ("referrer_name", "referrer_organisation", "referrer_email", "reason_detail"),
-    ReferralStatusChange: ("reason",),
-    Assessment: ("what_matters", "needs", "goals"),
-    GroupMembership: ("name",),
-    Connection: ("shared_note", "reason"),
-    ConnectionStep: ("reason",),
-    Contact: ("notes",),
-    Task: ("title",),
-    SentMessage: ("to", "body"),
-    SafeguardingConcern: ("concern", "handling"),
+    Referral: (
+        "client",
+        ("referrer_name", "referrer_organisation", "referrer_email", "reason_detail"),
+    ),
+    ReferralStatusChange: ("referral__client", ("reason",)),
+    Assessment: ("client", ("what_matters", "needs", "goals")),
+    GroupMembership: ("client", ("name",)),
+    Connection: ("client", ("shared_note", "reason")),
+    ConnectionStep: ("connection__client", ("reason",)),
+    # Who came, and who recorded it: nothing typed about the client.
+    Attendance: ("connection__client", ()),
+    Contact: ("client", ("notes",)),
+    Task: ("client", ("title",)),
+    SentMessage: ("client", ("to", "subject", "body", "attachment", "error")),
+    SafeguardingConcern: ("client", ("concern", "handling")),
 }
-
-# How each related model reaches the client.
-_CLIENT_PATH: dict[type[models.Model], str] = {
-    Referral: "client",
-    ReferralStatusChange: "referral__client",
-    Assessment: "client",
-    GroupMembership: "client",
-    Connection: "client",
-    ConnectionStep: "connection__client",
-    Attendance: "connection__client",
-    Contact: "client",
-    Task: "client",
-    SentMessage: "client",
-    SafeguardingConcern: "client",
-}
-
-
-def _blank(model: type[models.Model], name: str) -> Any:
-    field = model._meta.get_field(name)
-    return None if getattr(field, "null", False) else ""
 
 
 def personal_strings(client: Client) -> list[str]:
@@ -397,68 +428,6 @@ def scrub(text: str, client: Client) -> str:
     return text
 
 
-class ErasureRefused(Exception):
-    """The erasure cannot be done; str(error) says why."""
-
-
-def do_erase_client(
-    request: HttpRequest | None,
-    client: Client,
-    *,
-    reason: str,
-    now: datetime | None = None,
-    actor: User | None = None,
-) -> Client:
-    """Erase a client's personal data, leaving an audited tombstone. Open referrals are
-    closed (the case ends), with the date kept for monitoring."""
-    reason = reason.strip()
-    if not reason:
-        raise ErasureRefused("Give the reason for erasing their data.")
-    now = now or timezone.now()
-    with transaction.atomic():
-        client = Client.objects.select_for_update().get(pk=client.pk)
-        if client.erased_at is not None:
-            return client
-        recorded_reason = scrub(reason, client)[:500]
-        closed = client.referrals.filter(status__in=Referral.OPEN)
-        closing = list(closed.values_list("pk", flat=True))
-        for referral_pk in closing:
-            ReferralStatusChange.objects.create(
-                referral_id=referral_pk,
-                status=Referral.Status.CLOSED,
-                on=timezone.localdate(now),
-                by=actor or _user(request),
-            )
-        closed.update(status=Referral.Status.CLOSED, status_changed_on=timezone.localdate(now))
-        for model, names in ERASED_FIELDS.items():
-            values = {name: _blank(model, name) for name in names}
-            if model is Client:
-                Client.objects.filter(pk=client.pk).update(
-                    **values,
-                    erased_at=now,
-                    closed_at=client.closed_at or now,
-                    version=client.version + 1,
-                    updated_at=now,
-                )
-            else:
-                model._default_manager.filter(**{_CLIENT_PATH[model]: client}).update(**values)
-        client.refresh_from_db()
-        audit.record(
-            request,
-            "client.erased",
-            client,
-            area=client.area,
-            actor=actor,
-            detail={"reason": recorded_reason, "closed_referrals": len(closing)},
-        )
-    return client
-
-
-def _user(request: HttpRequest | None) -> User | None:
-    user = getattr(request, "user", None)
-    return user if isinstance(user, User) else None
-
-
 # --- Retention --------------------------------------------------------------------
 
 
@@ -478,26 +447,3 @@ def due_for_retention(now: datetime, years: int | None = None) -> models.QuerySe
     return Client.objects.filter(
         erased_at__isnull=True, last_activity_at__lt=retention_cutoff(now, years)
     ).order_by("pk")
-
-
-def apply_retention(
-    now: datetime | None = None, *, dry_run: bool = False, years: int | None = None
-) -> dict[str, int]:
-    """Close the open cases and erase the clients past the retention period.
-
-    Returns {"erased": clients erased, "closed": of those, how many had an open case}
-    (with dry_run, what would be done, and nothing is changed)."""
-    now = now or timezone.now()
-    years = years or settings.CASEWORK_RETENTION_YEARS
-    due = due_for_retention(now, years)
-    counts = {
-        "erased": due.count(),
-        "closed": due.filter(closed_at__isnull=True).count(),
-        "years": years,
-    }
-    if dry_run:
-        return counts
-    reason = f"Nothing recorded about them for {years} years (the retention policy)"
-    for client in due.select_related("area"):
-        do_erase_client(None, client, reason=reason, now=now)
-    return counts

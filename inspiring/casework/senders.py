@@ -12,8 +12,8 @@ message; the text message template is `((body))` alone. (Notify adds the service
 name before a text message unless that is turned off in its settings: turn it off,
 or a plan that just fits one message will take two.)
 
-A sender raises SendFailed when the message did not go; the caller then records
-nothing, and tells the person to try again.
+A sender raises SendFailed when the message did not go; `actions.messages` records
+that on the message and tries it again later.
 """
 
 from __future__ import annotations
@@ -27,22 +27,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, TextIO
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
-from django.db import transaction
-from django.http import HttpRequest
-from django.utils import timezone
-
-from inspiring.accounts import audit
-from inspiring.accounts.access import acting_user
 
 from .actions import ActionRefused
-from .models import Client, SentMessage
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +43,14 @@ NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
 
 
 class SendFailed(ActionRefused):
-    """The message did not go; str(error) says so in words for the person sending it."""
+    """The message did not go; str(error) says so in words for the person sending it.
+
+    `permanent`: the service refused this message (a bad number, say), so trying it
+    again unchanged would fail again."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
 
 
 @dataclass(frozen=True)
@@ -170,9 +170,11 @@ class NotifySender:
             # Notify says what was wrong (a bad number, a trial-mode recipient, ...):
             # the team needs it in the log; the person sending gets plain words.
             logger.warning("GOV.UK Notify refused a message: %s %s", error.code, error.read()[:500])
+            # 400 and 403 are about this message or our key; 429 and 5xx pass.
             raise SendFailed(
                 "GOV.UK Notify did not accept the message. Check the address or number, "
-                "or try again later."
+                "or try again later.",
+                permanent=error.code in (400, 403),
             ) from None
         except (urllib.error.URLError, TimeoutError, OSError) as error:
             logger.warning("GOV.UK Notify could not be reached: %s", error)
@@ -213,25 +215,3 @@ def get_sender() -> Sender:
             sms_template_id=getattr(settings, "NOTIFY_SMS_TEMPLATE_ID", ""),
         )
     return ConsoleSender()
-
-
-def do_send(
-    request: HttpRequest,
-    client: Client,
-    *,
-    kind: str,
-    to: str,
-    body: str,
-    deliver: Callable[[], None],
-) -> SentMessage:
-    """Keep what is sent on the client's timeline, audited, and send it: one transaction,
-    so a message that did not go (deliver raised SendFailed) leaves no record."""
-    with transaction.atomic():
-        message = SentMessage.objects.create(
-            client=client, kind=kind, to=to, body=body, by=acting_user(request)
-        )
-        now = timezone.now()  # retention counts from the last thing recorded about them
-        Client.objects.filter(pk=client.pk).update(last_activity_at=now, updated_at=now)
-        audit.record(request, "message.sent", client, area=client.area, detail={"kind": kind})
-        deliver()
-    return message

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import Client
+from .models import Client, SentMessage
 
 
 @dataclass(frozen=True)
@@ -72,9 +72,9 @@ def timeline(client: Client) -> list[Entry]:
     for message in client.messages.select_related("by"):
         entries.append(
             Entry(
-                message.sent_at,
+                message.created_at,
                 "message",
-                f"{message.get_kind_display()} sent to {message.to}",
+                f"{message.get_kind_display()} {_how_it_went(message)} {message.to}",
                 message.body,
                 _name(message.by),
             )
@@ -83,3 +83,13 @@ def timeline(client: Client) -> list[Entry]:
         key=lambda e: timezone.localtime(e.at) if timezone.is_aware(e.at) else e.at, reverse=True
     )
     return entries
+
+
+def _how_it_went(message: SentMessage) -> str:
+    if message.status == SentMessage.Status.SENT:
+        return "sent to"
+    if message.status in (SentMessage.Status.FAILED, SentMessage.Status.SENDING):
+        return "waiting to be sent to"
+    if message.status == SentMessage.Status.GAVE_UP:
+        return "could not be sent to"
+    return "may not have reached"

@@ -1,12 +1,18 @@
-"""Changing the area's barrier table (audited)."""
+"""Matching's changes: proposing suggested activities to a client, and the area's
+barrier table (audited)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.db import transaction
 from django.http import HttpRequest
 
 from inspiring.accounts import audit
 from inspiring.areas.models import Area
+from inspiring.casework.actions.connections import do_connect
+from inspiring.casework.models import Client, Connection
+from inspiring.directory.models import Activity
 
 from .models import BarrierRule
 
@@ -31,3 +37,30 @@ def do_set_barrier_rules(
             area=area,
             detail={barrier: sorted(features) for barrier, features in table.items()},
         )
+
+
+def do_propose(
+    request: HttpRequest, client: Client, activity_ids: list[str], *, agreed: bool = False
+) -> int:
+    """Connections (signposts) for up to five of these activities (public ids, as
+    posted): suggested, to be agreed with the client; or agreed already, so they are on
+    the client's plan. Activities not found in the area, or already connected, are
+    skipped. Returns how many were made; all or none."""
+    made = 0
+    with transaction.atomic():
+        for activity_id in activity_ids[:5]:
+            try:
+                key = uuid.UUID(activity_id)
+            except ValueError:
+                continue
+            activity = Activity.objects.visible_in(client.area).filter(public_id=key).first()
+            if activity is None:
+                continue
+            if client.connections.filter(activity=activity, status__in=Connection.LIVE).exists():
+                continue
+            status = Connection.Status.AGREED if agreed else Connection.Status.SUGGESTED
+            do_connect(
+                request, client, Connection(activity=activity, level="signpost", status=status)
+            )
+            made += 1
+    return made

@@ -13,13 +13,11 @@ from django.views.decorators.http import require_POST
 
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
-from inspiring.casework.access import get_client, working_area
-from inspiring.casework.actions import do_connect
-from inspiring.casework.models import Client, Connection
-from inspiring.directory.models import Activity
+from inspiring.casework.access import get_client, get_client_for_change, working_area
+from inspiring.casework.models import Connection
 from lib.http import posted
 
-from .actions import do_set_barrier_rules
+from .actions import do_propose, do_set_barrier_rules
 from .forms import BarrierRulesForm, RefineForm
 from .gaps import gaps
 from .models import BarrierRule
@@ -51,35 +49,12 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
-def _propose(
-    request: HttpRequest, client: Client, activity_ids: list[str], *, agreed: bool = False
-) -> int:
-    """Connections (signposts) for these activities: suggested, to be agreed with the
-    client; or agreed already, so they are on the client's plan."""
-    area = working_area(request)
-    made = 0
-    for activity_id in activity_ids[:5]:
-        try:
-            key = uuid.UUID(activity_id)
-        except ValueError:
-            continue
-        activity = Activity.objects.visible_in(area).filter(public_id=key).first()
-        if activity is None:
-            continue
-        if client.connections.filter(activity=activity, status__in=Connection.LIVE).exists():
-            continue
-        status = Connection.Status.AGREED if agreed else Connection.Status.SUGGESTED
-        do_connect(request, client, Connection(activity=activity, level="signpost", status=status))
-        made += 1
-    return made
-
-
 @require_POST
 @require_capability(CASES)
 def propose(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    client = get_client(request, public_id, action="none")
+    client = get_client_for_change(request, public_id)
     agreed = request.POST.get("agreed") == "1"
-    made = _propose(request, client, request.POST.getlist("activity"), agreed=agreed)
+    made = do_propose(request, client, request.POST.getlist("activity"), agreed=agreed)
     if made and agreed:
         messages.success(
             request,

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from inspiring.areas.geography import resolve_postcode
-from inspiring.casework.actions import do_create_client
+from inspiring.casework.actions.clients import do_create_client
 from inspiring.casework.models import Client, Referral
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity

@@ -34,7 +34,8 @@ from inspiring.casework.models import (
     SentMessage,
     Task,
 )
-from inspiring.casework.privacy import SEPARATE_NOTE, WITHHELD_NOTE, apply_retention
+from inspiring.casework.actions.privacy import apply_retention
+from inspiring.casework.privacy import SEPARATE_NOTE, WITHHELD_NOTE
 from tests.conftest import sign_in
 from tests.personas import Personas
 

@@ -8,6 +8,7 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from lib.identifiers import format_nhs_number
 
@@ -151,6 +152,11 @@ class Client(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("casework:client", kwargs={"public_id": self.public_id})
+
+    def touch(self) -> None:
+        """Something was recorded about them: the retention period counts from now."""
+        now = timezone.now()
+        Client.objects.filter(pk=self.pk).update(last_activity_at=now, updated_at=now)
 
     @property
     def display_name(self) -> str:

@@ -1,9 +1,35 @@
-"""What was sent to or about a client (their plan, the message back to the GP), kept."""
+"""What was sent to or about a client (their plan, the message back to the GP), kept.
+
+A message is recorded as "sending" and committed before anything leaves, then marked
+sent or failed: the network is never called inside a transaction. A failed message
+is tried again by `send_waiting_messages` (a few times, further apart each time); one
+whose sending was interrupted is never sent again blind (it may have gone), but
+shown as "not known" for someone to check."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
+
+# Tries in all, and the wait before each retry (the first try is at once).
+MAX_ATTEMPTS = 4
+RETRY_AFTER = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=3))
+# A message still "sending" after this long was interrupted (the process stopped).
+SENDING_TIMEOUT = timedelta(minutes=15)
+
+
+class SentMessageQuerySet(models.QuerySet["SentMessage"]):
+    def due_for_retry(self, now: timezone.datetime | None = None) -> SentMessageQuerySet:
+        now = now or timezone.now()
+        return self.filter(
+            status=SentMessage.Status.FAILED,
+            attempts__lt=MAX_ATTEMPTS,
+            next_attempt_at__lte=now,
+            client__erased_at__isnull=True,
+        )
 
 
 class SentMessage(models.Model):
@@ -12,17 +38,46 @@ class SentMessage(models.Model):
         PLAN_TEXT = "plan_text", "Plan by text message"
         MESSAGE_BACK = "message_back", "Message back to the GP and referrer"
 
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        # Will be tried again, until MAX_ATTEMPTS.
+        FAILED = "failed", "Not sent yet"
+        # Tried MAX_ATTEMPTS times: someone needs to send it another way.
+        GAVE_UP = "gave_up", "Could not be sent"
+        # Interrupted while sending: it may or may not have gone.
+        UNKNOWN = "unknown", "Not known whether it was sent"
+
     client = models.ForeignKey("casework.Client", on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=20, choices=Kind.choices)
+    # The address or mobile number it goes to, as sent.
     to = models.CharField(max_length=254)
-    body = models.TextField()
-    sent_at = models.DateTimeField(auto_now_add=True)
+    subject = models.CharField(max_length=200, blank=True)
+    body = models.TextField(max_length=20_000)
+    # The PDF letter that goes with a message back (kept to send it again unchanged).
+    attachment = models.BinaryField(null=True, blank=True)
+    attachment_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField("why it did not go", max_length=300, blank=True)
+    # When the latest try began (a try still "sending" long after was interrupted).
+    attempted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = SentMessageQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-sent_at", "-pk"]
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to}"
+
+    @property
+    def is_email(self) -> bool:
+        return self.kind in (self.Kind.PLAN_EMAIL, self.Kind.MESSAGE_BACK)

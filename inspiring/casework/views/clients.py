@@ -15,10 +15,9 @@ from inspiring.accounts.access import acting_user, require_capability
 from inspiring.accounts.roles import Capability
 from lib.http import posted
 
-from ..access import get_client, get_referral, working_area
-from ..actions import (
-    ActionRefused,
-    StaleEdit,
+from ..access import get_client, get_client_for_change, get_referral, working_area
+from ..actions import ActionRefused, StaleEdit
+from ..actions.clients import (
     do_add_group,
     do_add_referral,
     do_add_task,
@@ -32,16 +31,10 @@ from ..actions import (
     do_update_client,
     possible_duplicates,
 )
-from ..forms import (
-    AssessmentForm,
-    ContactForm,
-    DetailsForm,
-    GroupForm,
-    NewClientForm,
-    ReferralForm,
-    ReferralStatusForm,
-    TaskForm,
-)
+from ..forms.assessment import AssessmentForm, GroupForm
+from ..forms.clients import DetailsForm, NewClientForm
+from ..forms.followup import ContactForm, TaskForm
+from ..forms.referrals import ReferralForm, ReferralStatusForm
 from ..links import links_for
 from ..models import Client, GroupMembership, Task
 from ..timeline import timeline
@@ -130,7 +123,7 @@ def details(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             )
         except StaleEdit as problem:
             # Start again from what is saved now, saying why.
-            item = get_client(request, public_id, action="none")
+            item = get_client_for_change(request, public_id)
             form, stale = DetailsForm(instance=item), str(problem)
         else:
             messages.success(request, "Their details are saved.")
@@ -141,7 +134,7 @@ def details(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @require_capability(CASES)
 def take(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    item = get_client(request, public_id, action="none")
+    item = get_client_for_change(request, public_id)
     do_assign(request, item, acting_user(request))
     messages.success(request, f"{item.display_name} is now on your caseload.")
     return redirect(item)
@@ -190,7 +183,7 @@ def add_group(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @require_capability(CASES)
 def remove_group(request: HttpRequest, public_id: uuid.UUID, group_id: int) -> HttpResponse:
-    item = get_client(request, public_id, action="none")
+    item = get_client_for_change(request, public_id)
     group = get_object_or_404(GroupMembership, client=item, pk=group_id)
     do_remove_group(request, group)
     messages.success(request, "The group is removed.")
@@ -266,7 +259,7 @@ def add_task(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @require_capability(CASES)
 def complete_task(request: HttpRequest, public_id: uuid.UUID, task_id: int) -> HttpResponse:
-    item = get_client(request, public_id, action="none")
+    item = get_client_for_change(request, public_id)
     task = get_object_or_404(
         Task.objects.select_related("client", "client__area"), client=item, pk=task_id
     )

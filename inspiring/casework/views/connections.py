@@ -17,8 +17,9 @@ from inspiring.directory.models import Activity, Session
 from lib.http import posted
 
 from ..access import get_client, get_connection, working_area
-from ..actions import ActionRefused, do_advance_connection, do_connect
-from ..forms import ConnectionForm, ConnectionStatusForm
+from ..actions import ActionRefused
+from ..actions.connections import do_advance_connection, do_connect
+from ..forms.connections import ConnectionForm, ConnectionStatusForm
 from ..models import Connection
 
 CASES = Capability.MANAGE_CASES

@@ -11,74 +11,23 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from typing import Any
 
-from django import forms
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability
-from inspiring.accounts.models import Membership, User
+from inspiring.accounts.models import User
 from inspiring.accounts.roles import Capability
 from lib.http import posted
 
 from ..access import case_holders, clients_for, working_area
-from ..actions import do_assign
-from ..models import Client, ClientQuerySet, Task
+from ..actions.handover import do_hand_over
+from ..forms.handover import HandoverForm
 
 OVERSEE = Capability.OVERSEE_CASES
-
-
-class HandoverForm(forms.Form):
-    clients = forms.ModelMultipleChoiceField(
-        label="Clients to hand over",
-        queryset=Client.objects.none(),
-        to_field_name="public_id",
-        widget=forms.CheckboxSelectMultiple,
-        error_messages={
-            "required": "Select the clients to hand over",
-            "invalid_choice": "Select only clients on this person's caseload",
-        },
-    )
-    colleagues = forms.ModelMultipleChoiceField(
-        label="Who to hand them to",
-        queryset=Membership.objects.none(),
-        to_field_name="public_id",
-        widget=forms.CheckboxSelectMultiple,
-        help_text="Choose several to share the clients between them, in turn.",
-        error_messages={
-            "required": "Select who to hand the clients to",
-            "invalid_choice": "Select people from this programme's team",
-        },
-    )
-
-    def __init__(
-        self,
-        *args: Any,
-        caseload: ClientQuerySet,
-        colleagues: Any,
-        **kwargs: Any,
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        clients = self.fields["clients"]
-        clients.queryset = caseload  # type: ignore[attr-defined]
-        clients.label_from_instance = _client_label  # type: ignore[attr-defined]
-        people = self.fields["colleagues"]
-        people.queryset = colleagues  # type: ignore[attr-defined]
-        people.label_from_instance = _member_label  # type: ignore[attr-defined]
-
-
-def _client_label(client: Client) -> str:
-    return client.display_name
-
-
-def _member_label(membership: Membership) -> str:
-    user = membership.user
-    return f"{user.full_name or user.email} ({membership.get_role_display().lower()})"
 
 
 def _holders(request: HttpRequest) -> QuerySet[User]:
@@ -125,7 +74,7 @@ def handover_from(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         initial={"clients": list(caseload)},
     )
     if request.method == "POST" and form.is_valid():
-        moved = hand_over(
+        moved = do_hand_over(
             request,
             list(form.cleaned_data["clients"]),
             [m.user for m in form.cleaned_data["colleagues"]],
@@ -148,32 +97,6 @@ def handover_from(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "others": colleagues.exists(),
         },
     )
-
-
-def hand_over(
-    request: HttpRequest, clients: list[Client], colleagues: list[User], *, previous: User
-) -> Counter[User]:
-    """Hand `clients` to `colleagues` in turn (each move audited by do_assign), with the
-    previous worker's open tasks for them. All or nothing. Returns clients per colleague."""
-    moved: Counter[User] = Counter()
-    ordered = sorted(clients, key=lambda c: (c.last_name.lower(), c.first_name.lower(), c.pk))
-    with transaction.atomic():
-        for index, client in enumerate(ordered):
-            colleague = colleagues[index % len(colleagues)]
-            do_assign(request, client, colleague)
-            tasks = Task.objects.filter(
-                client=client, assigned_to=previous, done_at__isnull=True
-            ).update(assigned_to=colleague)
-            if tasks:
-                audit.record(
-                    request,
-                    "task.changed",
-                    client,
-                    area=client.area,
-                    detail={"reassigned": tasks, "to": colleague.email},
-                )
-            moved[colleague] += 1
-    return moved
 
 
 def _summary(moved: Counter[User]) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 
-from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -19,11 +18,12 @@ from inspiring.accounts.roles import Capability
 from lib.http import posted
 
 from .. import choices
-from ..access import get_client
+from ..access import get_client, get_client_for_change
 from ..actions import ActionRefused
+from ..actions.messages import do_send_message_back, do_send_plan
+from ..forms.messages import PlanSendForm
 from ..message_back import (
     build_message_back,
-    do_send_message_back,
     filename,
     letter_heading,
     letter_pdf,
@@ -31,18 +31,22 @@ from ..message_back import (
     referral_for,
 )
 from ..models import SentMessage
-from ..plan import METHODS, build_plan, do_send_plan, sms_text
+from ..plan import build_plan, sms_text
 
 CASES = Capability.MANAGE_CASES
 
 
-class PlanSendForm(forms.Form):
-    method = forms.ChoiceField(
-        label="How should the plan go to them?",
-        choices=METHODS,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select email or text message"},
-    )
+def _say_how_it_went(request: HttpRequest, sent: SentMessage, what: str) -> None:
+    if sent.status == SentMessage.Status.SENT:
+        messages.success(request, f"{what} is sent to {sent.to}.")
+    elif sent.status == SentMessage.Status.FAILED:
+        messages.warning(
+            request,
+            f"{what} could not be sent just now. It is saved, and will be tried again "
+            "automatically in a few minutes: its progress is shown on this page.",
+        )
+    else:
+        messages.error(request, f"{what} could not be sent: {sent.error}")
 
 
 @require_capability(CASES)
@@ -84,7 +88,7 @@ def plan_send(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         except ActionRefused as problem:
             form.add_error("method", str(problem))
         else:
-            messages.success(request, f"The plan is sent to {sent.to}.")
+            _say_how_it_went(request, sent, "The plan")
             return redirect("casework:plan", public_id=item.public_id)
     return render(
         request,
@@ -136,13 +140,13 @@ def message_back_json(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @require_POST
 @require_capability(CASES)
 def message_back_send(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    item = get_client(request, public_id, action="none")
+    item = get_client_for_change(request, public_id)
     referral = referral_for(item, request.POST.get("referral"))
     try:
         sent = do_send_message_back(request, item, referral)
     except ActionRefused as problem:
         messages.error(request, str(problem))
     else:
-        messages.success(request, f"The message back is sent to {sent.to}.")
+        _say_how_it_went(request, sent, "The message back")
     url = reverse("casework:message_back", kwargs={"public_id": item.public_id})
     return redirect(f"{url}?referral={referral.public_id}")

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user, require_capability
+from inspiring.accounts.privacy import shows_personal_data
 from inspiring.accounts.roles import Capability
 from inspiring.directory.models import Activity, Session
 from lib.http import posted
@@ -39,10 +40,13 @@ from ..access import (
     partner_sessions,
     working_area,
 )
-from ..actions import ActionRefused, do_advance_connection
+from ..actions import ActionRefused
+from ..actions.connections import do_advance_connection
+from ..actions.registers import do_record_register, do_send_register_link
 from ..choices import ConnectionLevel
+from ..forms.registers import RegisterForm, RegisterLinkForm
 from ..models import Attendance, Connection, RegisterLink
-from ..registers import RegisterForm, RegisterLinkForm, first_name
+from ..registers import first_name
 
 PARTNER = Capability.EDIT_OWN_LISTINGS
 PAGE_SIZE = 25
@@ -179,7 +183,7 @@ def register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     form = RegisterForm(posted(request), people=people, session=session)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = registers.do_record_register(
+            saved = do_record_register(
                 request, session, form.marks(), recorded_by=acting_user(request)
             )
         except ActionRefused as problem:
@@ -220,7 +224,7 @@ def send_register_link(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         session = form.cleaned_data["session"]
         try:
-            link = registers.do_send_register_link(request, session, client=connection.client)
+            link = do_send_register_link(request, session, client=connection.client)
         except ActionRefused as problem:
             form.add_error("session", str(problem))
         else:
@@ -242,6 +246,7 @@ def send_register_link(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
 
 @login_not_required
 @never_cache
+@shows_personal_data
 def group_register(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     """A group with no account records a session's register, once, from an emailed link."""
     link = get_object_or_404(
@@ -262,7 +267,7 @@ def group_register(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
     form = RegisterForm(posted(request), people=people, session=session, ask_name=True)
     if request.method == "POST" and form.is_valid():
         try:
-            registers.do_record_register(
+            do_record_register(
                 request,
                 session,
                 form.marks(),

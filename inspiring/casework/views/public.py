@@ -11,9 +11,9 @@ from django.views.decorators.cache import never_cache
 from inspiring.areas.models import Area
 from lib.http import posted
 
-from ..actions import do_create_client
+from ..actions.clients import do_create_client
 from ..choices import ReferralSource
-from ..forms import SelfReferralForm
+from ..forms.clients import SelfReferralForm
 from ..models import Client, Referral
 
 

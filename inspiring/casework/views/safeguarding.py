@@ -11,28 +11,17 @@ handling is audited against the client's record.
 
 from __future__ import annotations
 
-import logging
-import smtplib
 import uuid
-from typing import Any
 
-from django import forms
-from django.conf import settings
 from django.contrib import messages
-from django.core.mail import BadHeaderError, send_mail
-from django.db import transaction
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 from inspiring.accounts import audit
-from inspiring.accounts.access import acting_user, require_capability
-from inspiring.accounts.models import Membership, User
+from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
-from inspiring.areas.models import Area
 from lib.http import posted
 
 from ..access import (
@@ -47,80 +36,17 @@ from ..access import (
     safeguarding_lead,
     working_area,
 )
-from ..models import Client, Connection, SafeguardingConcern, SafeguardingLead
-
-logger = logging.getLogger(__name__)
+from ..actions.safeguarding import (
+    RaisedConcern,
+    do_name_lead,
+    do_raise_concern,
+    do_record_handling,
+)
+from ..forms.safeguarding import ConcernForm, HandlingForm, LeadForm
+from ..models import Client, Connection, SafeguardingConcern
 
 CASES = Capability.MANAGE_CASES
 PARTNER = Capability.EDIT_OWN_LISTINGS
-
-
-class ConcernForm(forms.ModelForm[SafeguardingConcern]):
-    class Meta:
-        model = SafeguardingConcern
-        fields = ["concern"]
-        widgets = {"concern": forms.Textarea(attrs={"rows": 6})}
-        help_texts = {
-            "concern": "What you saw or heard, when, what the person said in their own words, "
-            "and anything you have already done. Only the safeguarding lead will read it."
-        }
-        error_messages = {"concern": {"required": "Describe what you are worried about"}}
-
-    def clean_concern(self) -> str:
-        text: str = self.cleaned_data["concern"].strip()
-        if not text:
-            raise forms.ValidationError("Describe what you are worried about")
-        return text
-
-
-class HandlingForm(forms.Form):
-    status = forms.ChoiceField(
-        label="Is it handled?",
-        choices=[
-            (SafeguardingConcern.Status.OPEN, "Not yet: record what has been done so far"),
-            (SafeguardingConcern.Status.HANDLED, "Yes: nothing more needs doing"),
-        ],
-        widget=forms.RadioSelect,
-        error_messages={"required": "Select whether the concern is handled"},
-    )
-    handling = forms.CharField(
-        label="What was done",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        help_text="For example, who you spoke to, any referral to the council's adult "
-        "safeguarding team, and what was decided.",
-        error_messages={"required": "Enter what was done"},
-    )
-
-    def clean_handling(self) -> str:
-        text: str = self.cleaned_data["handling"].strip()
-        if not text:
-            raise forms.ValidationError("Enter what was done")
-        return text
-
-
-class LeadForm(forms.Form):
-    lead = forms.ModelChoiceField(
-        label="Designated safeguarding lead",
-        queryset=Membership.objects.none(),
-        to_field_name="public_id",
-        widget=forms.RadioSelect,
-        help_text="A link worker or coordinator of the programme, trained in safeguarding.",
-        error_messages={
-            "required": "Select who is the safeguarding lead",
-            "invalid_choice": "Select a link worker or coordinator of this programme",
-        },
-    )
-
-    def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        field = self.fields["lead"]
-        field.queryset = case_holders(area)  # type: ignore[attr-defined]
-        field.label_from_instance = _member_label  # type: ignore[attr-defined]
-
-
-def _member_label(membership: Membership) -> str:
-    user = membership.user
-    return f"{user.full_name or user.email} ({membership.get_role_display().lower()})"
 
 
 # --- Pages -------------------------------------------------------------------------
@@ -194,8 +120,8 @@ def raise_concern(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_client(request, public_id)
     form = ConcernForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        concern = do_raise_concern(request, item, form.cleaned_data["concern"])
-        return redirect("casework:concern", public_id=concern.public_id)
+        raised = do_raise_concern(request, item, form.cleaned_data["concern"])
+        return _raised(request, raised)
     return render(
         request,
         "casework/safeguarding/raise.html",
@@ -223,10 +149,10 @@ def raise_concern_connection(request: HttpRequest, public_id: uuid.UUID) -> Http
     )
     form = ConcernForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        concern = do_raise_concern(
+        raised = do_raise_concern(
             request, item, form.cleaned_data["concern"], connection=connection
         )
-        return redirect("casework:concern", public_id=concern.public_id)
+        return _raised(request, raised)
     return render(
         request,
         "casework/safeguarding/raise.html",
@@ -237,6 +163,28 @@ def raise_concern_connection(request: HttpRequest, public_id: uuid.UUID) -> Http
             "lead": safeguarding_lead(working_area(request)),
         },
     )
+
+
+def _raised(request: HttpRequest, raised: RaisedConcern) -> HttpResponse:
+    """Say who was told of the concern, and show it."""
+    if raised.lead is None:
+        messages.warning(
+            request,
+            "Your concern is saved, but nobody is named as the safeguarding lead yet. The "
+            "coordinators have been asked to name one. Tell a coordinator about it yourself "
+            "today.",
+        )
+    else:
+        name = raised.lead.full_name or raised.lead.email
+        if raised.lead_told:
+            messages.success(request, f"Your concern is sent to {name}, the safeguarding lead.")
+        else:
+            messages.warning(
+                request,
+                f"Your concern is saved, but the email to {name}, the safeguarding lead, "
+                "could not be sent. Tell them about it yourself today.",
+            )
+    return redirect("casework:concern", public_id=raised.concern.public_id)
 
 
 @require_capability(CASES, PARTNER)
@@ -283,124 +231,3 @@ def name_lead(request: HttpRequest) -> HttpResponse:
         )
         return redirect("casework:safeguarding")
     return render(request, "casework/safeguarding/lead.html", {"form": form, "current": current})
-
-
-# --- Changes -------------------------------------------------------------------------
-
-
-def _touch(client: Client) -> None:
-    # Something recorded about them: the retention period counts from now.
-    now = timezone.now()
-    Client.objects.filter(pk=client.pk).update(last_activity_at=now, updated_at=now)
-
-
-def do_raise_concern(
-    request: HttpRequest, client: Client, text: str, *, connection: Connection | None = None
-) -> SafeguardingConcern:
-    """Record a concern and tell the lead (or, with no lead named, the coordinators)."""
-    detail: dict[str, Any] = {}
-    with transaction.atomic():
-        concern = SafeguardingConcern.objects.create(
-            client=client, concern=text, raised_by=acting_user(request)
-        )
-        detail["concern"] = str(concern.public_id)
-        if connection is not None:
-            detail["connection"] = str(connection.public_id)
-        _touch(client)
-        audit.record(request, "safeguarding.raised", client, area=client.area, detail=detail)
-    lead = safeguarding_lead(client.area)
-    if lead is not None:
-        sent = _email(
-            [lead.user.email],
-            f"A safeguarding concern has been raised ({client.area.programme_name})",
-            "casework/safeguarding/email/raised.txt",
-            {
-                "area": client.area,
-                "url": settings.SITE_URL
-                + reverse("casework:concern", kwargs={"public_id": concern.public_id}),
-            },
-        )
-        name = lead.user.full_name or lead.user.email
-        if sent:
-            messages.success(request, f"Your concern is sent to {name}, the safeguarding lead.")
-        else:
-            messages.warning(
-                request,
-                f"Your concern is saved, but the email to {name}, the safeguarding lead, "
-                "could not be sent. Tell them about it yourself today.",
-            )
-    else:
-        coordinators = Membership.objects.in_area(client.area).coordinators()
-        _email(
-            [m.user.email for m in coordinators],
-            f"Name a safeguarding lead: a concern is waiting ({client.area.programme_name})",
-            "casework/safeguarding/email/no_lead.txt",
-            {
-                "area": client.area,
-                "url": settings.SITE_URL + reverse("casework:safeguarding_lead"),
-            },
-        )
-        messages.warning(
-            request,
-            "Your concern is saved, but nobody is named as the safeguarding lead yet. The "
-            "coordinators have been asked to name one. Tell a coordinator about it yourself "
-            "today.",
-        )
-    return concern
-
-
-def do_record_handling(
-    request: HttpRequest, concern: SafeguardingConcern, *, status: str, text: str
-) -> SafeguardingConcern:
-    """Add to the concern's handling (each entry dated and signed: none is overwritten)."""
-    user = acting_user(request)
-    now = timezone.now()
-    with transaction.atomic():
-        concern = SafeguardingConcern.objects.select_for_update().get(pk=concern.pk)
-        entry = (
-            f"{timezone.localtime(now):%-d %B %Y, %H:%M}, {user.full_name or user.email}:\n{text}"
-        )
-        concern.handling = f"{concern.handling}\n\n{entry}" if concern.handling else entry
-        concern.status = status
-        if status == SafeguardingConcern.Status.HANDLED:
-            concern.handled_by, concern.handled_at = user, now
-        else:
-            concern.handled_by, concern.handled_at = None, None
-        concern.save(update_fields=["handling", "status", "handled_by", "handled_at"])
-        client = concern.client
-        _touch(client)
-        audit.record(
-            request,
-            "safeguarding.handled",
-            client,
-            area=client.area,
-            detail={"concern": str(concern.public_id), "status": status},
-        )
-    return concern
-
-
-def do_name_lead(request: HttpRequest, area: Area, user: User) -> SafeguardingLead:
-    with transaction.atomic():
-        lead, _ = SafeguardingLead.objects.update_or_create(area=area, defaults={"user": user})
-        audit.record(
-            request, "safeguarding.lead_named", lead, area=area, detail={"lead": user.email}
-        )
-    return lead
-
-
-def _email(to: list[str], subject: str, template: str, context: dict[str, Any]) -> bool:
-    """Send a notification; a failure is logged and reported, never lost silently."""
-    to = [address for address in to if address]
-    if not to:
-        return False
-    try:
-        send_mail(
-            subject=" ".join(subject.split()),
-            message=render_to_string(template, context),
-            from_email=None,
-            recipient_list=to,
-        )
-    except (smtplib.SMTPException, OSError, BadHeaderError) as exc:
-        logger.warning("Safeguarding email not sent: %s", exc)
-        return False
-    return True

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from inspiring.casework.privacy import apply_retention
+from inspiring.casework.actions.privacy import apply_retention
 
 
 class Command(BaseCommand):

@@ -1,13 +1,10 @@
-"""Casework changes that span records or leave a trail: each one function, one transaction.
-
-Every change of a client's record is audited here, and marks the client as
-active (retention counts from the last thing recorded about them).
-"""
+"""Changes to a client and their case: details, referrals, assessment, groups, contacts,
+tasks and their link worker. (The rules every action keeps: `actions/__init__.py`.)"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 from django.db import transaction
 from django.db.models import Q
@@ -19,34 +16,17 @@ from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
 from inspiring.directory.models import Category
 
-from . import choices
-from .models import (
+from .. import choices
+from ..models import (
     Assessment,
     Client,
-    Connection,
-    ConnectionStep,
     Contact,
     GroupMembership,
     Referral,
     ReferralStatusChange,
     Task,
 )
-
-# A link worker checks in this long after a first visit.
-FOLLOW_UP_AFTER_FIRST_VISIT = timedelta(days=14)
-
-
-class ActionRefused(Exception):
-    """The change cannot be made; str(error) says why, for the person who asked."""
-
-
-class StaleEdit(ActionRefused):
-    """Someone else saved the record since this form was opened."""
-
-
-def _touch(client: Client) -> None:
-    now = timezone.now()
-    Client.objects.filter(pk=client.pk).update(last_activity_at=now, updated_at=now)
+from . import ActionRefused, StaleEdit
 
 
 def possible_duplicates(
@@ -132,7 +112,7 @@ def do_add_referral(request: HttpRequest, client: Client, referral: Referral) ->
         _receive(client, referral, user)
         if client.closed_at is not None:
             Client.objects.filter(pk=client.pk).update(closed_at=None)
-        _touch(client)
+        client.touch()
         audit.record(request, "referral.created", client, area=client.area)
     return referral
 
@@ -154,7 +134,7 @@ def do_update_client(
         audit.record(
             request, "client.changed", client, area=client.area, detail={"fields": changed}
         )
-        _touch(client)
+        client.touch()
     return client
 
 
@@ -195,7 +175,7 @@ def do_change_referral_status(
             Client.objects.filter(pk=client.pk).update(closed_at=timezone.now())
         elif client.closed_at is not None:
             Client.objects.filter(pk=client.pk).update(closed_at=None)
-        _touch(client)
+        client.touch()
         audit.record(
             request,
             "referral.status_changed",
@@ -228,7 +208,7 @@ def do_save_assessment(
             do_change_referral_status(
                 request, referral, Referral.Status.ASSESSED, on=assessment.assessed_on
             )
-        _touch(client)
+        client.touch()
         audit.record(request, "assessment.saved", client, area=client.area)
     return assessment
 
@@ -237,7 +217,7 @@ def do_add_group(request: HttpRequest, client: Client, group: GroupMembership) -
     with transaction.atomic():
         group.client = client
         group.save()
-        _touch(client)
+        client.touch()
         audit.record(request, "group.changed", client, area=client.area, detail={"added": True})
     return group
 
@@ -246,116 +226,8 @@ def do_remove_group(request: HttpRequest, group: GroupMembership) -> None:
     client = group.client
     with transaction.atomic():
         group.delete()
-        _touch(client)
+        client.touch()
         audit.record(request, "group.changed", client, area=client.area, detail={"removed": True})
-
-
-def do_connect(request: HttpRequest, client: Client, connection: Connection) -> Connection:
-    """Connect a client to an activity: suggested, or agreed at once when they have agreed."""
-    today = timezone.localdate()
-    user = acting_user(request)
-    with transaction.atomic():
-        connection.client = client
-        connection.created_by = user
-        connection.status_changed_on = today
-        if connection.level == choices.ConnectionLevel.SIGNPOST:
-            connection.share_consent, connection.shared_note = False, ""
-        connection.save()
-        ConnectionStep.objects.create(
-            connection=connection, status=connection.status, on=today, by=user
-        )
-        referral = client.referrals.filter(status=Referral.Status.ASSESSED).first()
-        if referral is not None and connection.status != Connection.Status.SUGGESTED:
-            do_change_referral_status(request, referral, Referral.Status.ACTIVE, on=today)
-        _touch(client)
-        audit.record(
-            request,
-            "connection.created",
-            client,
-            area=client.area,
-            detail={"activity": str(connection.activity.public_id), "level": connection.level},
-        )
-    return connection
-
-
-def do_advance_connection(
-    request: HttpRequest | None,
-    connection: Connection,
-    status: str,
-    *,
-    on: date,
-    reason: str = "",
-    by_name: str = "",
-) -> Connection:
-    """Move a connection on a step. A first visit makes a follow-up task; stopping makes
-    a prompt to re-engage or try something else."""
-    user = acting_user(request) if request is not None and by_name == "" else None
-    with transaction.atomic():
-        connection = (
-            Connection.objects.select_for_update()
-            .select_related("client", "client__area", "activity")
-            .get(pk=connection.pk)
-        )
-        if status == connection.status:
-            return connection  # recorded already (a register and a link worker, say)
-        if status not in connection.NEXT.get(connection.status, ()):
-            raise ActionRefused(
-                f"A connection that is {connection.get_status_display().lower()} cannot become "
-                f"{Connection.Status(status).label.lower()}."
-            )
-        if status in Connection.NEEDS_REASON and not reason.strip():
-            raise ActionRefused("Give the reason.")
-        connection.status, connection.status_changed_on = status, on
-        connection.reason = reason.strip()
-        client = connection.client
-        worker = client.worker
-        if status == Connection.Status.ATTENDED_FIRST:
-            connection.follow_up_on = on + FOLLOW_UP_AFTER_FIRST_VISIT
-            Task.objects.create(
-                client=client,
-                connection=connection,
-                title=f"Ask how the first visit to {connection.activity.title} went",
-                due_on=connection.follow_up_on,
-                assigned_to=worker,
-            )
-        elif status in (Connection.Status.STOPPED, Connection.Status.MISSED_FIRST):
-            Task.objects.create(
-                client=client,
-                connection=connection,
-                title=(
-                    f"{client.display_name} "
-                    + ("stopped going to" if status == Connection.Status.STOPPED else "missed")
-                    + f" {connection.activity.title}: re-engage, or try something else"
-                ),
-                due_on=on + timedelta(days=3),
-                assigned_to=worker,
-            )
-        connection.save()
-        ConnectionStep.objects.create(
-            connection=connection,
-            status=status,
-            on=on,
-            reason=connection.reason,
-            by=user,
-            by_name=by_name,
-        )
-        if status in (Connection.Status.AGREED, Connection.Status.REFERRED):
-            referral = client.referrals.filter(status=Referral.Status.ASSESSED).first()
-            if referral is not None and request is not None:
-                do_change_referral_status(request, referral, Referral.Status.ACTIVE, on=on)
-        _touch(client)
-        audit.record(
-            request,
-            "connection.changed",
-            client,
-            area=client.area,
-            detail={
-                "connection": str(connection.public_id),
-                "status": status,
-                "by": by_name or None,
-            },
-        )
-    return connection
 
 
 def do_record_contact(request: HttpRequest, client: Client, contact: Contact) -> Contact:
@@ -371,7 +243,7 @@ def do_record_contact(request: HttpRequest, client: Client, contact: Contact) ->
                 Referral.Status.CONTACTED,
                 on=timezone.localtime(contact.on).date(),
             )
-        _touch(client)
+        client.touch()
         audit.record(request, "contact.recorded", client, area=client.area)
     return contact
 
@@ -382,7 +254,7 @@ def do_add_task(request: HttpRequest, client: Client, task: Task) -> Task:
         task.created_by = acting_user(request)
         task.assigned_to = task.assigned_to or client.worker or acting_user(request)
         task.save()
-        _touch(client)
+        client.touch()
         audit.record(
             request, "task.changed", client, area=client.area, detail={"added": task.title}
         )
@@ -394,7 +266,7 @@ def do_complete_task(request: HttpRequest, task: Task) -> Task:
         if task.done_at is None:
             task.done_at = timezone.now()
             task.save(update_fields=["done_at"])
-            _touch(task.client)
+            task.client.touch()
             audit.record(
                 request,
                 "task.changed",
@@ -409,7 +281,7 @@ def do_assign(request: HttpRequest, client: Client, worker: User | None) -> Clie
     with transaction.atomic():
         Client.objects.filter(pk=client.pk).update(worker=worker)
         client.worker = worker
-        _touch(client)
+        client.touch()
         audit.record(
             request,
             "client.handed_over",

@@ -1,0 +1,220 @@
+"""Sending a client their plan, and their GP and referrer the message back.
+
+Never over the network inside a transaction (a 15-second timeout would hold every
+writer on SQLite): each message is recorded as "sending" and committed, then sent,
+then marked sent or failed. A failure is tried again by `send_waiting_messages`
+(cron, or the task in `tasks.py`) a few times, further apart each time; a message
+whose sending was interrupted (it may have gone) is never sent again blind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import acting_user
+
+from ..message_back import TITLE, build_message_back, filename, letter_pdf, letter_text
+from ..models import Client, Referral, SentMessage
+from ..models.messages import MAX_ATTEMPTS, RETRY_AFTER, SENDING_TIMEOUT
+from ..plan import build_plan, email_subject, email_text, mobile_number, sms_text
+from ..senders import Attachment, Sender, SendFailed, get_sender
+from . import ActionRefused
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to record and send."""
+
+    kind: str
+    to: str
+    body: str
+    subject: str = ""
+    attachment: Attachment | None = None
+
+
+def do_send(
+    request: HttpRequest, client: Client, outgoing: Outgoing, *, sender: Sender | None = None
+) -> SentMessage:
+    """Record the message on the client's timeline (audited), commit, then send it.
+
+    Returns the message, whose status says what happened: sent, or failed (to be
+    tried again: `error` says why) or given up (the service refused it)."""
+    attachment = outgoing.attachment
+    with transaction.atomic():
+        message = SentMessage.objects.create(
+            client=client,
+            kind=outgoing.kind,
+            to=outgoing.to,
+            subject=outgoing.subject,
+            body=outgoing.body,
+            attachment=attachment.content if attachment else None,
+            attachment_name=attachment.filename if attachment else "",
+            status=SentMessage.Status.SENDING,
+            attempted_at=timezone.now(),
+            by=acting_user(request),
+        )
+        client.touch()
+        audit.record(
+            request, "message.sent", client, area=client.area, detail={"kind": outgoing.kind}
+        )
+    return deliver(message, sender=sender)
+
+
+def deliver(
+    message: SentMessage, *, sender: Sender | None = None, now: datetime | None = None
+) -> SentMessage:
+    """Send a message already recorded as "sending", and record the outcome."""
+    sender = sender or get_sender()
+    attempts = message.attempts + 1
+    try:
+        if message.is_email:
+            files = []
+            if message.attachment is not None:
+                files = [Attachment(message.attachment_name, bytes(message.attachment))]
+            sender.send_email(message.to, message.subject, message.body, attachments=files)
+        else:
+            sender.send_text(message.to, message.body)
+    except SendFailed as failure:
+        now = now or timezone.now()
+        again = attempts < MAX_ATTEMPTS and not failure.permanent
+        SentMessage.objects.filter(pk=message.pk).update(
+            status=SentMessage.Status.FAILED if again else SentMessage.Status.GAVE_UP,
+            attempts=attempts,
+            next_attempt_at=now + RETRY_AFTER[attempts - 1] if again else None,
+            error=str(failure)[:300],
+        )
+    else:
+        SentMessage.objects.filter(pk=message.pk).update(
+            status=SentMessage.Status.SENT,
+            attempts=attempts,
+            sent_at=now or timezone.now(),
+            next_attempt_at=None,
+            error="",
+        )
+    message.refresh_from_db()
+    return message
+
+
+def send_waiting_messages(
+    now: datetime | None = None, *, sender: Sender | None = None
+) -> dict[str, int]:
+    """Try again the messages that failed and are due; mark interrupted ones.
+
+    Each message is claimed (failed → sending, one UPDATE) before it is sent, so two
+    workers running at once never send the same message twice."""
+    now = now or timezone.now()
+    interrupted = SentMessage.objects.filter(
+        status=SentMessage.Status.SENDING, attempted_at__lt=now - SENDING_TIMEOUT
+    ).update(status=SentMessage.Status.UNKNOWN, next_attempt_at=None)
+    counts = {"sent": 0, "failed": 0, "interrupted": interrupted}
+    for pk in (
+        SentMessage.objects.due_for_retry(now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)
+    ):
+        claimed = SentMessage.objects.filter(pk=pk, status=SentMessage.Status.FAILED).update(
+            status=SentMessage.Status.SENDING, attempted_at=now
+        )
+        if not claimed:
+            continue  # another worker has it
+        message = deliver(SentMessage.objects.get(pk=pk), sender=sender, now=now)
+        counts["sent" if message.status == SentMessage.Status.SENT else "failed"] += 1
+    return counts
+
+
+def _waiting(client: Client, kind: str) -> SentMessage | None:
+    """A message of this kind still to be tried again (sending another would send two)."""
+    return (
+        client.messages.filter(
+            kind=kind, status__in=(SentMessage.Status.FAILED, SentMessage.Status.SENDING)
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def _refuse_if_waiting(client: Client, *kinds: str) -> None:
+    for kind in kinds:
+        if _waiting(client, kind) is not None:
+            raise ActionRefused(
+                "An earlier message is still waiting to be sent: it will be tried again "
+                "automatically. Its progress is shown on this page."
+            )
+
+
+def do_send_plan(
+    request: HttpRequest, client: Client, method: str, *, sender: Sender | None = None
+) -> SentMessage:
+    """Send the plan as they chose, if they agreed to be contacted; keep what was sent."""
+    name = client.display_name
+    if not client.consent_to_contact:
+        raise ActionRefused(
+            f"{name} has not agreed to be contacted. Record their consent in their details "
+            "first, or print the plan and give it to them."
+        )
+    plan = build_plan(client)
+    if not plan.activities:
+        raise ActionRefused("There are no agreed activities in the plan to send.")
+    _refuse_if_waiting(client, SentMessage.Kind.PLAN_EMAIL, SentMessage.Kind.PLAN_TEXT)
+    if method == "email":
+        if not client.email:
+            raise ActionRefused(
+                f"There is no email address for {name}. Add it to their details, or print the plan."
+            )
+        outgoing = Outgoing(
+            SentMessage.Kind.PLAN_EMAIL,
+            to=client.email,
+            subject=email_subject(plan),
+            body=email_text(plan),
+        )
+        return do_send(request, client, outgoing, sender=sender)
+    if not client.phone:
+        raise ActionRefused(
+            f"There is no phone number for {name}. Add their mobile number to their details, "
+            "or send the plan by email."
+        )
+    mobile = mobile_number(client.phone)
+    if mobile is None:
+        raise ActionRefused(
+            f"{name}'s phone number is not a mobile number, so it cannot take a text message. "
+            "Send the plan by email, or print it."
+        )
+    text = sms_text(plan)
+    if not text.fits:
+        raise ActionRefused(text.problem)
+    outgoing = Outgoing(SentMessage.Kind.PLAN_TEXT, to=mobile, body=text.text)
+    return do_send(request, client, outgoing, sender=sender)
+
+
+def do_send_message_back(
+    request: HttpRequest, client: Client, referral: Referral, *, sender: Sender | None = None
+) -> SentMessage:
+    """Email the letter to the referrer, only with the client's consent; keep what was sent."""
+    if not client.consent_to_inform_gp:
+        raise ActionRefused(
+            f"{client.display_name} has not agreed to their GP and referrer being told. "
+            "Record their consent in their details first."
+        )
+    to = referral.referrer_email
+    if not to:
+        raise ActionRefused(
+            "There is no email address for the referrer. Download the letter and send it "
+            "to them securely."
+        )
+    _refuse_if_waiting(client, SentMessage.Kind.MESSAGE_BACK)
+    doc = build_message_back(client, referral)
+    outgoing = Outgoing(
+        SentMessage.Kind.MESSAGE_BACK,
+        to=to,
+        # No name or NHS number in the subject: mail systems show it where the body is not.
+        subject=f"{TITLE} from {doc['document']['programme']}",
+        body=letter_text(doc),
+        attachment=Attachment(filename(doc, "pdf"), letter_pdf(doc)),
+    )
+    return do_send(request, client, outgoing, sender=sender)
