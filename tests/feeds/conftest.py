@@ -7,11 +7,15 @@
 - `feed_server`: a real HTTP server on loopback, in a thread, serving whatever
   a test puts in its routes (status, headers, body, delay); it answers 304 to a
   matching If-None-Match and records every request's headers.
+- `fake_dns`: made-up host names answer as a test says, in turn (DNS rebinding).
+- `tls_feed_server`: the same over HTTPS, as https://calendar.test:PORT.
 """
 
 from __future__ import annotations
 
 import contextlib
+import socket
+import ssl
 import threading
 import time as clock
 from collections.abc import Iterator
@@ -149,8 +153,10 @@ class Route:
 @dataclass
 class FeedServer:
     base: str
+    port: int = 0
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    sni: list[str] = field(default_factory=list)
 
     def url(self, path: str) -> str:
         return f"{self.base}{path}"
@@ -194,14 +200,14 @@ def _handler(server: FeedServer) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def feed_server(settings: Any) -> Iterator[FeedServer]:
-    """A loopback HTTP server in a thread; feeds may use private addresses for it."""
-    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True
-    state = FeedServer(base="")
+@contextlib.contextmanager
+def _serving(state: FeedServer, tls: ssl.SSLContext | None = None) -> Iterator[FeedServer]:
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    if tls is not None:
+        httpd.socket = tls.wrap_socket(httpd.socket, server_side=True)
+    state.port = httpd.server_address[1]
+    state.base = state.base or f"http://127.0.0.1:{state.port}"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
     thread.start()
     try:
@@ -210,6 +216,82 @@ def feed_server(settings: Any) -> Iterator[FeedServer]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def feed_server(settings: Any) -> Iterator[FeedServer]:
+    """A loopback HTTP server in a thread; feeds may use private addresses for it."""
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True
+    with _serving(FeedServer(base="")) as server:
+        yield server
+
+
+# --- Host names that resolve as a test says ---------------------------------------------------
+
+
+@dataclass
+class FakeDNS:
+    """Answers for made-up host names (.test, RFC 2606), one list of addresses per lookup:
+    a name given several answers gives them in turn (the last one from then on), as a
+    rebinding DNS server would. Every other name is looked up for real."""
+
+    answers: dict[str, list[list[str]]] = field(default_factory=dict)
+    asked: list[str] = field(default_factory=list)
+
+    def getaddrinfo(self, host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name not in self.answers:
+            return _real_getaddrinfo(host, port, *args, **kwargs)
+        self.asked.append(name)
+        queue = self.answers[name]
+        addresses = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, int(port)))
+            for address in addresses
+        ]
+
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> FakeDNS:
+    dns = FakeDNS()
+    monkeypatch.setattr(socket, "getaddrinfo", dns.getaddrinfo)
+    return dns
+
+
+# A test authority and a certificate for calendar.test it signed (see data/tls/README.md).
+TLS = Path(__file__).parent / "data" / "tls"
+
+
+@pytest.fixture
+def tls_feed_server(
+    settings: Any, fake_dns: FakeDNS, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FeedServer]:
+    """An HTTPS server on loopback with a certificate for calendar.test, which resolves to
+    127.0.0.1; the fetcher trusts the test authority (and only it). `sni` records the
+    host name each TLS client asked for."""
+    from inspiring.feeds import fetch as fetching
+
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = True
+    fake_dns.answers["calendar.test"] = [["127.0.0.1"]]
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(TLS / "calendar.test.pem", TLS / "calendar.test.key")
+    state = FeedServer(base="")
+
+    def record_sni(sock: Any, server_name: str | None, context: Any) -> None:
+        state.sni.append(server_name or "")
+
+    server_tls.sni_callback = record_sni
+
+    def trusting_the_test_authority() -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(TLS / "ca.pem"))
+
+    monkeypatch.setattr(fetching, "tls_context", trusting_the_test_authority)
+    with _serving(state, server_tls) as server:
+        server.base = f"https://calendar.test:{server.port}"
+        yield server
 
 
 def snapshot() -> dict[str, list[dict[str, Any]]]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 import urllib.request
 from http.client import HTTPMessage
 from io import BytesIO
@@ -12,7 +14,7 @@ import pytest
 from inspiring.feeds import fetch as fetching
 from inspiring.feeds.fetch import USER_AGENT, FetchError, check_address, fetch
 
-from .conftest import FeedServer, calendar, vevent
+from .conftest import FakeDNS, FeedServer, calendar, vevent
 
 FEED = calendar(vevent("walk@test", "Health walk", "DTSTART:20260303T100000Z"))
 
@@ -108,6 +110,12 @@ def test_a_redirect_within_allowed_addresses_is_followed(feed_server: FeedServer
         "http://224.0.0.1/feed.ics",
         "https://127.0.0.1:8443/feed.ics",
         "http://2130706433/feed.ics",  # 127.0.0.1 as one number
+        # IPv6 forms of private IPv4 addresses, which Python 3.11 calls global.
+        "http://[::127.0.0.1]/feed.ics",
+        "http://[::ffff:127.0.0.1]/feed.ics",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "http://[2002:7f00:1::]/feed.ics",
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/feed.ics",
     ],
 )
 def test_private_and_local_addresses_are_refused_before_connecting(
@@ -118,7 +126,7 @@ def test_private_and_local_addresses_are_refused_before_connecting(
     def no_connection(*args: object, **kwargs: object) -> None:
         raise AssertionError("connected to a refused address")
 
-    monkeypatch.setattr(fetching._opener, "open", no_connection)
+    monkeypatch.setattr(socket.socket, "connect", no_connection)
     with pytest.raises(FetchError, match="private or local network address"):
         fetch(url)
 
@@ -168,28 +176,193 @@ def test_a_host_that_does_not_resolve_is_refused(settings: Any) -> None:
 def test_a_redirect_to_a_private_address_is_refused(
     feed_server: FeedServer, settings: Any, monkeypatch: pytest.MonkeyPatch, target: str
 ) -> None:
-    """The loopback server stands in for a public host: only its own address is allowed,
-    as if it were public; where it redirects to is checked like any feed address."""
+    """The loopback server stands in for a public host: only its own address and port are
+    allowed, as if public; where it redirects to is checked like any feed address."""
     settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
     url = feed_server.serve("/walks.ics", status=302, headers={"Location": target})
-    real_check = fetching.check_address
+    real_addresses_for = fetching.addresses_for
 
-    def public_loopback(address: str) -> None:
-        if address.startswith(feed_server.base):
-            return None  # the first hop: treated as the public host it stands for
-        return real_check(address)
+    def public_loopback(host: str, port: int) -> list[Any]:
+        if (host, port) == ("127.0.0.1", feed_server.port):
+            return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        return real_addresses_for(host, port)
 
-    monkeypatch.setattr(fetching, "check_address", public_loopback)
+    monkeypatch.setattr(fetching, "addresses_for", public_loopback)
     with pytest.raises(FetchError, match=r"private or local|is not allowed"):
         fetch(url)
     assert len(feed_server.requests) == 1  # the redirect was asked for, its target never
 
 
-def test_the_redirect_handler_checks_every_hop(settings: Any) -> None:
-    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+def test_the_redirect_handler_refuses_other_schemes() -> None:
     handler = fetching._CheckedRedirects()
     request = urllib.request.Request("https://calendar.example.org/feed.ics")
-    with pytest.raises(FetchError, match="private or local"):
+    with pytest.raises(FetchError, match="http:// or https://"):
         handler.redirect_request(
-            request, BytesIO(b""), 302, "Found", HTTPMessage(), "http://127.0.0.1/admin"
+            request, BytesIO(b""), 302, "Found", HTTPMessage(), "file:///etc/passwd"
         )
+
+
+def test_a_redirect_to_a_host_that_answers_privately_is_refused(
+    feed_server: FeedServer, fake_dns: FakeDNS, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every hop's host is looked up and checked as its connection is made."""
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    loopback_is_public(monkeypatch)
+    fake_dns.answers["calendar.test"] = [["127.0.0.1"]]
+    fake_dns.answers["moved.test"] = [["10.0.0.1"]]
+    feed_server.serve("/walks.ics", status=301, headers={"Location": "http://moved.test/x.ics"})
+    with pytest.raises(FetchError, match=r"moved\.test is a private or local network address"):
+        fetch(f"http://calendar.test:{feed_server.port}/walks.ics")
+    assert fake_dns.asked == ["calendar.test", "moved.test"]
+    assert len(feed_server.requests) == 1
+
+
+# --- Which addresses are public -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "::127.0.0.1",  # IPv4-compatible loopback
+        "::a9fe:a9fe",  # IPv4-compatible 169.254.169.254
+        "::ffff:127.0.0.1",  # IPv4-mapped
+        "::ffff:10.1.2.3",
+        "::ffff:169.254.169.254",
+        "64:ff9b::a9fe:a9fe",  # NAT64 of 169.254.169.254
+        "64:ff9b::7f00:1",  # NAT64 of 127.0.0.1
+        "64:ff9b::c0a8:101",  # NAT64 of 192.168.1.1
+        "64:ff9b:1::808:808",  # local-use NAT64: refused whatever it carries
+        "64:ff9b:1:ffff::1",
+        "2002:7f00:1::",  # 6to4 of 127.0.0.1
+        "2002:a9fe:a9fe::1",  # 6to4 of 169.254.169.254
+        "2002:a00:1::1",  # 6to4 of 10.0.0.1
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo: refused outright
+        "2001:0:808:808::1",
+        "::",
+        "::1",
+        "::2",  # IPv4-compatible 0.0.0.2
+        "fe80::1",
+        "fc00::1",
+        "ff02::1",
+        "127.0.0.1",
+        "10.0.0.1",
+        "100.64.0.1",  # carrier-grade NAT
+        "169.254.169.254",
+        "192.168.1.1",
+        "0.0.0.0",  # noqa: S104 - an address judged, not bound
+        "224.0.0.1",
+        "255.255.255.255",
+    ],
+)
+def test_private_and_local_addresses_in_every_form_are_not_public(address: str) -> None:
+    assert not fetching.is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        "8.8.8.8",
+        "93.184.215.14",
+        "2001:4860:4860::8888",
+        "2a00:1450:4009:81f::200e",
+        "::ffff:8.8.8.8",
+        # NAT64 and 6to4 of a public IPv4 address pass: behind DNS64 every IPv4-only
+        # host answers in the NAT64 form; a 6to4 relay reaches only the address it carries.
+        "64:ff9b::808:808",
+        "2002:808:808::1",
+    ],
+)
+def test_public_addresses_are_public(address: str) -> None:
+    assert fetching.is_public_address(ipaddress.ip_address(address))
+
+
+@pytest.mark.parametrize(
+    ("address", "carried"),
+    [
+        ("::127.0.0.1", "127.0.0.1"),
+        ("::ffff:10.0.0.1", "10.0.0.1"),
+        ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
+        ("2002:7f00:1::", "127.0.0.1"),
+        ("2001:4860:4860::8888", None),
+        ("::1", None),
+    ],
+)
+def test_the_ipv4_address_an_ipv6_address_carries(address: str, carried: str | None) -> None:
+    found = fetching.embedded_ipv4(ipaddress.IPv6Address(address))
+    assert (str(found) if found else None) == carried
+
+
+# --- The connection goes to the address that was checked (DNS rebinding) ------------------------
+
+
+def loopback_is_public(monkeypatch: pytest.MonkeyPatch) -> None:
+    """127.0.0.1 stands for a public host; every other address is judged as it would be."""
+    real = fetching.is_public_address
+
+    def public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+        return str(address) == "127.0.0.1" or real(address)
+
+    monkeypatch.setattr(fetching, "is_public_address", public)
+
+
+def test_a_host_that_answers_differently_the_second_time_is_connected_to_as_checked(
+    feed_server: FeedServer, fake_dns: FakeDNS, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebinding DNS server answers a public address (the loopback server stands for
+    it), then a private one. The fetch looks the host up once and connects to the
+    address it checked; the second answer is never asked for, let alone used."""
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    settings.FEEDS_TIMEOUT_SECONDS = 2
+    loopback_is_public(monkeypatch)
+    fake_dns.answers["calendar.test"] = [["127.0.0.1"], ["10.0.0.1"]]
+    feed_server.serve("/walks.ics", FEED)
+    fetched = fetch(f"http://calendar.test:{feed_server.port}/walks.ics")
+    assert fetched.content == FEED
+    assert fake_dns.asked == ["calendar.test"]
+    (request,) = feed_server.hits("/walks.ics")
+    assert request["Host"] == f"calendar.test:{feed_server.port}"  # the host name, not the IP
+
+
+def test_a_host_that_answers_a_private_address_is_refused_without_connecting(
+    feed_server: FeedServer, fake_dns: FakeDNS, settings: Any
+) -> None:
+    settings.FEEDS_ALLOW_PRIVATE_ADDRESSES = False
+    fake_dns.answers["calendar.test"] = [["127.0.0.1"], ["93.184.215.14"]]
+    feed_server.serve("/walks.ics", FEED)
+    with pytest.raises(FetchError, match=r"calendar\.test is a private or local network address"):
+        fetch(f"http://calendar.test:{feed_server.port}/walks.ics")
+    assert fake_dns.asked == ["calendar.test"]
+    assert feed_server.requests == []
+
+
+def test_with_private_addresses_allowed_the_checked_address_is_still_the_one_connected_to(
+    feed_server: FeedServer, fake_dns: FakeDNS, settings: Any
+) -> None:
+    settings.FEEDS_TIMEOUT_SECONDS = 2
+    # The second answer, if it were used, has no server (127.0.0.2 is not listened on).
+    fake_dns.answers["calendar.test"] = [["127.0.0.1"], ["127.0.0.2"]]
+    feed_server.serve("/walks.ics", FEED)
+    assert fetch(f"http://calendar.test:{feed_server.port}/walks.ics").content == FEED
+    assert fake_dns.asked == ["calendar.test"]
+
+
+def test_over_https_the_certificate_and_sni_are_for_the_host_name(
+    tls_feed_server: FeedServer, fake_dns: FakeDNS
+) -> None:
+    url = tls_feed_server.serve("/walks.ics", FEED)
+    assert url.startswith("https://calendar.test:")
+    assert fetch(url).content == FEED
+    assert tls_feed_server.sni == ["calendar.test"]
+    assert fake_dns.asked == ["calendar.test"]
+    (request,) = tls_feed_server.hits("/walks.ics")
+    assert request["Host"] == f"calendar.test:{tls_feed_server.port}"
+
+
+def test_over_https_a_certificate_for_another_host_is_refused(
+    tls_feed_server: FeedServer, fake_dns: FakeDNS
+) -> None:
+    tls_feed_server.serve("/walks.ics", FEED)
+    fake_dns.answers["other.test"] = [["127.0.0.1"]]  # same address, another name
+    with pytest.raises(FetchError, match=r"could not be reached.*CERTIFICATE_VERIFY_FAILED"):
+        fetch(f"https://other.test:{tls_feed_server.port}/walks.ics")
+    assert tls_feed_server.requests == []
