@@ -18,7 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from inspiring.accounts import personal_data
 from inspiring.accounts.models import AuditEntry
+from inspiring.casework.actions.privacy import apply_retention
 from inspiring.casework.models import (
     Assessment,
     Attendance,
@@ -34,7 +36,6 @@ from inspiring.casework.models import (
     SentMessage,
     Task,
 )
-from inspiring.casework.actions.privacy import apply_retention
 from inspiring.casework.privacy import SEPARATE_NOTE, WITHHELD_NOTE
 from tests.conftest import sign_in
 from tests.personas import Personas
@@ -322,6 +323,26 @@ def test_erasure_leaves_nothing_that_identifies_them(
         assert client.get(reverse(f"casework:{name}", args=[mary.public_id])).status_code == 404
     caseload = client.get(reverse("casework:caseload"), {"whose": "all", "status": "any"})
     assert "Erased client" not in caseload.content.decode()
+
+
+def test_every_record_that_hangs_off_a_client_is_in_the_personal_data_registry(
+    personas: Personas, casework: Casework
+) -> None:
+    """A model added later that holds something about a client fails here until its app
+    registers it (and says what erasure blanks), so export and erasure cannot miss it."""
+    mary = casework.mary
+    _fill(mary, casework, personas)
+    met = {type(row) for row in _rows(Client.objects.get(pk=mary.pk))}
+    assert len(met) >= 12  # the walk reaches every kind of record _fill makes
+    missing = sorted(m._meta.label for m in met if personal_data.holding_for(m) is None)
+    assert missing == []
+    # And each registered holding reaches this client's rows through its path.
+    for holding in personal_data.holdings():
+        if holding.model in met:
+            assert holding.rows(mary).exists(), holding.model._meta.label
+    # Every export section is a registered model.
+    for section in personal_data.sections():
+        assert personal_data.holding_for(section.model) is not None, section.key
 
 
 def test_erasure_needs_a_reason(client: Browser, personas: Personas, casework: Casework) -> None:
