@@ -42,6 +42,7 @@ from inspiring.directory.recurrence import (
 
 MAX_TITLE = 150
 MAX_SUMMARY = 300
+MAX_DESCRIPTION = 5000
 # What the database keeps: FeedItem.uid and Schedule.rrule.
 MAX_UID = 500
 MAX_RULE = 300
@@ -161,9 +162,27 @@ def text_from(value: Any) -> str:
     return "\n".join(lines).strip()
 
 
+def shorten(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters: cut at a word boundary, with an ellipsis.
+
+    A single word longer than half the limit is cut inside the word, rather than
+    losing most of the text.
+    """
+    if len(text) <= limit:
+        return text
+    if limit < 2:
+        return text[:limit]
+    cut = text[: limit - 1]
+    if not text[limit - 1].isspace():
+        # The cut falls inside a word: back to where that word starts.
+        boundary = max(cut.rfind(" "), cut.rfind("\n"), cut.rfind("\t"))
+        if boundary >= limit // 2:
+            cut = cut[:boundary]
+    return cut.rstrip() + "…"
+
+
 def _one_line(text: str, limit: int) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+    return shorten(" ".join(text.split()), limit)
 
 
 # --- Times --------------------------------------------------------------------------
@@ -294,11 +313,14 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
         if len(rrule) > MAX_RULE:
             raise Skip(f"its repeat rule is longer than {MAX_RULE} characters")
     status = str(master.get("STATUS") or "").upper()
+    # Bounded here, whatever the calendar sends (a megabyte is not a description);
+    # the importer fits it to the Activity field as well.
+    description = text_from(master.get("DESCRIPTION"))
     return FeedEvent(
         uid=uid,
         title=title,
-        summary=_one_line(text_from(master.get("DESCRIPTION")), MAX_SUMMARY) or title,
-        description=text_from(master.get("DESCRIPTION"))[:5000],
+        summary=_one_line(description, MAX_SUMMARY) or title,
+        description=shorten(description, MAX_DESCRIPTION),
         location=_one_line(text_from(master.get("LOCATION")), 200),
         url=str(master.get("URL") or "")[:500],
         timezone=name,

@@ -33,7 +33,7 @@ from inspiring.directory.recurrence import session_times
 from lib.text import render_markdown
 
 from .fetch import Fetched, FetchError, fetch
-from .ical import FeedError, FeedEvent, Override, ParsedFeed, parse_calendar
+from .ical import FeedError, FeedEvent, Override, ParsedFeed, parse_calendar, shorten
 from .models import FeedImport, FeedItem, FeedSource
 
 logger = logging.getLogger(__name__)
@@ -52,23 +52,42 @@ class ImportReport:
         return bool(self.created or self.updated or self.withdrawn)
 
 
+def _limit(name: str) -> int | None:
+    """The most characters Activity.<name> keeps, if its field says (read each time, so a
+    limit added to the model applies here without a change)."""
+    max_length = Activity._meta.get_field(name).max_length
+    return max_length if isinstance(max_length, int) else None
+
+
+def fit(name: str, text: str) -> str:
+    """Text for Activity.<name>: shortened at a word boundary, with an ellipsis, to the
+    field's max_length (PostgreSQL would refuse the whole import for one long value)."""
+    limit = _limit(name)
+    return text if limit is None else shorten(text, limit)
+
+
 def _activity_values(event: FeedEvent, source: FeedSource) -> dict[str, object]:
     values: dict[str, object] = {
-        "title": event.title,
-        "summary": event.summary,
-        "description": event.description,
+        "title": fit("title", event.title),
+        "summary": fit("summary", event.summary),
+        "description": fit("description", event.description),
         "source": Activity.Source.ICAL,
-        "source_ref": event.uid[:300],
+        # An identifier: cut, not shortened with an ellipsis.
+        "source_ref": event.uid[: _limit("source_ref") or None],
     }
     if source.default_venue_id:
         values.update(venue_id=source.default_venue_id, hide_address=False, locality="")
     else:
         # No venue to point at: show the event's own location text, as a locality.
         values.update(
-            venue_id=None, hide_address=bool(event.location), locality=event.location[:100]
+            venue_id=None,
+            hide_address=bool(event.location),
+            locality=fit("locality", event.location),
         )
-    if event.url.startswith(("http://", "https://")):
-        values["booking_url"] = event.url[:200]
+    limit = _limit("booking_url")
+    if event.url.startswith(("http://", "https://")) and (limit is None or len(event.url) <= limit):
+        # A web address cut short leads nowhere: one too long to keep is left out.
+        values["booking_url"] = event.url
     return values
 
 

@@ -124,6 +124,60 @@ def test_an_html_description_is_stored_as_safe_text(trusted_org: Organisation) -
     assert "Bring boots" in walk.description_html
 
 
+# A megabyte of description, in words: more than any Activity field keeps.
+MEGABYTE = "Bring boots and a flask " * 43_700
+
+
+def test_a_megabyte_description_is_stored_bounded_at_a_word(trusted_org: Organisation) -> None:
+    data = calendar(
+        vevent(
+            "long@test",
+            "Long walk " * 40,
+            "DTSTART;TZID=Europe/London:20260303T100000",
+            f"DESCRIPTION:{MEGABYTE}",
+        )
+    )
+    assert len(data) > 1_000_000
+    walk = activity_of(imported(trusted_org, data), "long@test")
+    words = {"Bring", "boots", "and", "a", "flask"}
+    assert len(walk.description) <= 5000 and walk.description.endswith("…")
+    assert walk.description.removesuffix("…").split()[-1] in words  # a whole word
+    assert len(walk.summary) <= 300 and walk.summary.removesuffix("…").split()[-1] in words
+    assert len(walk.title) <= 150 and walk.title.endswith("Long walk…")
+
+
+def test_text_is_fitted_to_the_activity_fields_limits(
+    trusted_org: Organisation, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whatever max_length the directory gives an Activity text field is kept to (here set by
+    the test; the description's limit is the directory's to choose)."""
+    monkeypatch.setattr(Activity._meta.get_field("description"), "max_length", 1000)
+    monkeypatch.setattr(Activity._meta.get_field("locality"), "max_length", 20)
+    data = calendar(
+        vevent(
+            "long@test",
+            "Long walk",
+            "DTSTART;TZID=Europe/London:20260303T100000",
+            f"DESCRIPTION:{MEGABYTE}",
+            "LOCATION:Kings Mill Reservoir car park\\, Sutton-in-Ashfield",
+            "URL:https://walks.example.org/" + "x" * 300,
+        )
+    )
+    walk = activity_of(imported(trusted_org, data), "long@test")
+    assert len(walk.description) <= 1000 and walk.description.endswith("…")
+    assert walk.locality == "Kings Mill…"
+    assert walk.booking_url == ""  # a web address too long to keep is left out, not cut
+
+
+def test_the_shortening_keeps_to_its_limit_at_a_word_boundary() -> None:
+    assert importing.shorten("Bring boots and a flask", 100) == "Bring boots and a flask"
+    assert importing.shorten("Bring boots and a flask", 14) == "Bring boots…"
+    assert importing.shorten("Bring boots and a flask", 12) == "Bring boots…"  # a whole word
+    assert importing.shorten("Supercalifragilistic walk", 10) == "Supercali…"  # one long word
+    for limit in range(1, 40):
+        assert len(importing.shorten(MEGABYTE, limit)) <= limit
+
+
 def test_importing_the_same_feed_again_changes_nothing(trusted_org: Organisation) -> None:
     data = calendar(SERIES, COFFEE)
     source = imported(trusted_org, data)
