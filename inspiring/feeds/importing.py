@@ -55,7 +55,7 @@ class ImportReport:
 def _limit(name: str) -> int | None:
     """The most characters Activity.<name> keeps, if its field says (read each time, so a
     limit added to the model applies here without a change)."""
-    max_length = Activity._meta.get_field(name).max_length
+    max_length = getattr(Activity._meta.get_field(name), "max_length", None)
     return max_length if isinstance(max_length, int) else None
 
 
