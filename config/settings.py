@@ -100,11 +100,16 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Permissions-Policy: the browser features the site never uses are off.
+    "inspiring.ui.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Cache-Control: private, no-store on every response to a signed-in user or
+    # marked as carrying personal data (accounts.privacy).
+    "inspiring.accounts.middleware.PrivateResponseMiddleware",
     # Every view needs a signed-in user unless it opts out with @login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -113,6 +118,9 @@ MIDDLEWARE = [
     # request.membership / request.area: the area a staff user is working in.
     "inspiring.accounts.middleware.CurrentAreaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Signs out a session SESSION_ABSOLUTE_HOURS after sign-in, however busy (it says
+    # so with a message, hence after MessageMiddleware).
+    "inspiring.accounts.middleware.SessionLifetimeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -258,8 +266,14 @@ TWO_FACTOR_REQUIRED = env_bool("TWO_FACTOR_REQUIRED", not DEMO_MODE)
 
 SESSION_COOKIE_AGE = env_int("SESSION_HOURS", 8, minimum=1) * 3600
 SESSION_SAVE_EVERY_REQUEST = True  # the session lapses after SESSION_HOURS of inactivity
+# ...and ends this long after signing in, however busy (accounts.middleware).
+SESSION_ABSOLUTE_AGE = env_int("SESSION_ABSOLUTE_HOURS", 12, minimum=1) * 3600
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# Flashed messages name clients ("Dylan Allsop is now on your caseload."): they are
+# kept in the session, server-side, never in a cookie (signed but readable).
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Invitations to join an area expire after this many days.
 INVITATION_DAYS = env_int("INVITATION_DAYS", 14, minimum=1)
@@ -270,6 +284,32 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features the site never uses, refused for it and anything it embeds
+# (inspiring.ui.middleware). Each maps to the origins allowed: none. Only names
+# Chromium recognises (it warns of an unknown one on every page: "bluetooth" is not
+# one). Nothing here finds the visitor's location: What's on asks for a postcode.
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "browsing-topics",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "interest-cohort",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -367,6 +407,11 @@ STORAGES = {
 # `manage.py apply_retention` (cron, nightly) closes and erases the clients with
 # nothing recorded about them for this many years (UK GDPR storage limitation).
 CASEWORK_RETENTION_YEARS = env_int("CASEWORK_RETENTION_YEARS", 6, minimum=1)
+
+# The public self-referral form: at most this many referrals an hour from one
+# address, and into one area from everyone (a flood is stopped, not triaged).
+SELF_REFERRALS_PER_ADDRESS_HOURLY = env_int("SELF_REFERRALS_PER_ADDRESS_HOURLY", 3, minimum=1)
+SELF_REFERRALS_PER_AREA_HOURLY = env_int("SELF_REFERRALS_PER_AREA_HOURLY", 60, minimum=1)
 
 # --- Directory and calendar -----------------------------------------------
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +22,12 @@ from .personas import Personas, build_personas
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing is deliberately slow; tests check behaviour, not the hash's cost.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Throttles and cached pages count per test, not across the run.
+    cache.clear()
 
 
 @pytest.fixture(scope="session")

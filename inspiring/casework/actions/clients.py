@@ -36,18 +36,26 @@ def possible_duplicates(
     first_name: str,
     last_name: str,
     date_of_birth: date | None,
+    phone: str = "",
+    email: str = "",
+    postcode: str = "",
     exclude: int | None = None,
 ) -> list[Client]:
-    """Clients of the area with the same NHS number, or the same name and date of birth."""
+    """Clients of the area who may be the same person: the same NHS number; or the same
+    name with the same date of birth, phone number, email address or postcode (a
+    self-referral sent twice rarely carries an NHS number or a date of birth)."""
     match = Q(pk__in=[])
     if nhs_number:
         match |= Q(nhs_number=nhs_number)
-    if date_of_birth is not None and first_name and last_name:
-        match |= Q(
-            first_name__iexact=first_name.strip(),
-            last_name__iexact=last_name.strip(),
-            date_of_birth=date_of_birth,
-        )
+    if first_name.strip() and last_name.strip():
+        same_name = Q(first_name__iexact=first_name.strip(), last_name__iexact=last_name.strip())
+        also = Q(pk__in=[])
+        if date_of_birth is not None:
+            also |= Q(date_of_birth=date_of_birth)
+        for name, value in (("phone", phone), ("email__iexact", email), ("postcode", postcode)):
+            if value.strip():
+                also |= Q(**{name: value.strip()})
+        match |= same_name & also
     found = Client.objects.in_area(area_id).filter(match)
     if exclude is not None:
         found = found.exclude(pk=exclude)
@@ -88,6 +96,9 @@ def do_create_client(
             first_name=client.first_name,
             last_name=client.last_name,
             date_of_birth=client.date_of_birth,
+            phone=client.phone,
+            email=client.email,
+            postcode=client.postcode,
         )
         client.possible_duplicate_of = duplicates[0] if duplicates else None
         client.consent_recorded_at = now

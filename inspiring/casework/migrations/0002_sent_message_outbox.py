@@ -12,75 +12,86 @@ def existing_messages_were_sent(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0001_initial'),
+        ("casework", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='sentmessage',
-            options={'ordering': ['-created_at', '-pk']},
+            name="sentmessage",
+            options={"ordering": ["-created_at", "-pk"]},
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='attachment',
+            model_name="sentmessage",
+            name="attachment",
             field=models.BinaryField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='attachment_name',
+            model_name="sentmessage",
+            name="attachment_name",
             field=models.CharField(blank=True, max_length=100),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='attempted_at',
+            model_name="sentmessage",
+            name="attempted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='attempts',
+            model_name="sentmessage",
+            name="attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='created_at',
+            model_name="sentmessage",
+            name="created_at",
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='error',
-            field=models.CharField(blank=True, max_length=300, verbose_name='why it did not go'),
+            model_name="sentmessage",
+            name="error",
+            field=models.CharField(blank=True, max_length=300, verbose_name="why it did not go"),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='next_attempt_at',
+            model_name="sentmessage",
+            name="next_attempt_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='status',
-            field=models.CharField(choices=[('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Not sent yet'), ('gave_up', 'Could not be sent'), ('unknown', 'Not known whether it was sent')], default='sending', max_length=10),
+            model_name="sentmessage",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("failed", "Not sent yet"),
+                    ("gave_up", "Could not be sent"),
+                    ("unknown", "Not known whether it was sent"),
+                ],
+                default="sending",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='sentmessage',
-            name='subject',
+            model_name="sentmessage",
+            name="subject",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AlterField(
-            model_name='sentmessage',
-            name='body',
+            model_name="sentmessage",
+            name="body",
             field=models.TextField(max_length=20000),
         ),
         migrations.AlterField(
-            model_name='sentmessage',
-            name='sent_at',
+            model_name="sentmessage",
+            name="sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='sentmessage',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='casework_se_status_016b68_idx'),
+            model_name="sentmessage",
+            index=models.Index(
+                fields=["status", "next_attempt_at"], name="casework_se_status_016b68_idx"
+            ),
         ),
         migrations.RunPython(existing_messages_were_sent, migrations.RunPython.noop),
     ]

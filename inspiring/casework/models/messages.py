@@ -8,7 +8,7 @@ shown as "not known" for someone to check."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -22,7 +22,7 @@ SENDING_TIMEOUT = timedelta(minutes=15)
 
 
 class SentMessageQuerySet(models.QuerySet["SentMessage"]):
-    def due_for_retry(self, now: timezone.datetime | None = None) -> SentMessageQuerySet:
+    def due_for_retry(self, now: datetime | None = None) -> SentMessageQuerySet:
         now = now or timezone.now()
         return self.filter(
             status=SentMessage.Status.FAILED,
