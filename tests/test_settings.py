@@ -25,6 +25,7 @@ LOCAL = {
     "DEMO_MODE",
     "DATABASE_URL",
     "DATABASE_JIT",
+    "SESSION_ABSOLUTE_HOURS",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
 }
 STRONG_KEY = "k" * 30 + "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -163,3 +164,19 @@ def test_postgresql_runs_without_jit_unless_asked() -> None:
     assert found[0]["options"] == "-c jit=off"
     assert found[1]["options"] == "-c statement_timeout=5000 -c jit=off"
     assert "options" not in found[2]
+
+
+def test_sessions_end_12_hours_after_sign_in_unless_configured() -> None:
+    names = ("SESSION_ABSOLUTE_AGE", "SESSION_COOKIE_AGE", "MESSAGE_STORAGE")
+    default = start({"DEBUG": "1"}, names)
+    assert default.returncode == 0, default.stderr
+    values = json.loads(default.stdout)
+    assert values["SESSION_ABSOLUTE_AGE"] == 12 * 3600
+    assert values["SESSION_COOKIE_AGE"] == 8 * 3600
+    # Flashed messages name clients: kept in the session, never in a cookie.
+    assert values["MESSAGE_STORAGE"] == "django.contrib.messages.storage.session.SessionStorage"
+    three = start({"DEBUG": "1", "SESSION_ABSOLUTE_HOURS": "3"}, names)
+    assert json.loads(three.stdout)["SESSION_ABSOLUTE_AGE"] == 3 * 3600
+    zero = start({"DEBUG": "1", "SESSION_ABSOLUTE_HOURS": "0"}, names)
+    assert zero.returncode != 0
+    assert "SESSION_ABSOLUTE_HOURS=0 must be at least 1" in zero.stderr

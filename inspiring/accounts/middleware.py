@@ -1,11 +1,16 @@
-"""Middleware: enforce two-factor sign-in, and attach the staff working context."""
+"""Middleware: two-factor sign-in, the session's absolute lifetime, private responses,
+and the staff working context."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -13,6 +18,7 @@ from django.utils.http import urlencode
 from django_otp import user_has_device
 
 from .access import StaffContext, is_verified
+from .privacy import is_personal, make_private
 
 Handler = Callable[[HttpRequest], HttpResponse]
 
@@ -83,3 +89,62 @@ class CurrentAreaMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         request.staff = StaffContext(request)  # type: ignore[attr-defined]
         return self.get_response(request)
+
+
+# When the user signed in (Unix seconds), for the absolute session lifetime.
+SESSION_STARTED_KEY = "inspiring_signed_in_at"
+
+
+def record_sign_in_time(request: HttpRequest) -> None:
+    request.session[SESSION_STARTED_KEY] = int(time.time())
+
+
+class SessionLifetimeMiddleware:
+    """Sign a user out once SESSION_ABSOLUTE_AGE has passed since they signed in.
+
+    The idle timeout (SESSION_COOKIE_AGE, renewed on every request) alone would
+    let a session that is used now and then live for ever: an unlocked shared
+    computer in a GP practice stays signed in for days. Must come after
+    MessageMiddleware, to say why the user is back at the sign-in page.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            if not isinstance(started, int):
+                # Signed in before sessions recorded their start: the limit counts
+                # from now rather than signing everyone out at once.
+                record_sign_in_time(request)
+            elif time.time() - started > settings.SESSION_ABSOLUTE_AGE:
+                return self._sign_out(request)
+        return self.get_response(request)
+
+    def _sign_out(self, request: HttpRequest) -> HttpResponse:
+        logout(request)
+        hours = settings.SESSION_ABSOLUTE_AGE // 3600
+        messages.info(
+            request,
+            f"You were signed out after {hours} hour{'' if hours == 1 else 's'}. Sign in again.",
+        )
+        return redirect_to_login(request.get_full_path())
+
+
+class PrivateResponseMiddleware:
+    """No browser or shared cache keeps a response that carries personal data.
+
+    That is every response to a signed-in user, and any response whose view or
+    access helper marked it (accounts.privacy.mark_personal). Done here once so
+    no page can forget it; public pages for anonymous visitors stay cacheable.
+    """
+
+    def __init__(self, get_response: Handler) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if is_personal(request):
+            make_private(response)
+        return response

@@ -1,4 +1,5 @@
-"""Sign-in events go to the audit log (who, when, from where)."""
+"""Sign-in events go to the audit log (who, when, from where); a sign-in starts the
+session's absolute lifetime."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from . import audit
+from .middleware import record_sign_in_time
 from .models import User, normalise_email
 
 
 @receiver(user_logged_in)
 def signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    if request is not None and hasattr(request, "session"):
+        record_sign_in_time(request)
     audit.record(request, "auth.signed_in", user, actor=user)
 
 
