@@ -21,8 +21,11 @@ class Role(models.TextChoices):
 
 
 # Roles that can see personal data: they must sign in with a second factor
-# (outside demo mode), as must site administrators.
-ROLES_SEEING_PERSONAL_DATA = frozenset({Role.COORDINATOR, Role.LINK_WORKER, Role.RESEARCHER})
+# (outside demo mode), as must site administrators. Partner leads see the first
+# names, shared notes and attendance of the clients coming to their activities.
+ROLES_SEEING_PERSONAL_DATA = frozenset(
+    {Role.COORDINATOR, Role.LINK_WORKER, Role.PARTNER_LEAD, Role.RESEARCHER}
+)
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.COORDINATOR: (
@@ -31,7 +34,10 @@ ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.LINK_WORKER: (
         "You support the people referred to the programme and connect them to activities."
     ),
-    Role.PARTNER_LEAD: "You keep your organisation's activities and sessions up to date.",
+    Role.PARTNER_LEAD: (
+        "You keep your organisation's activities and sessions up to date, and record who "
+        "comes to them."
+    ),
     Role.RESEARCHER: "You analyse pseudonymised data to evaluate the programme.",
     Role.COMMISSIONER: "You follow the programme's results, as totals with small numbers hidden.",
 }

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+import smtplib
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.core.mail.backends.base import BaseEmailBackend
+from django.test import Client, RequestFactory
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from inspiring.accounts.actions import ActionRefused, do_accept_invitation_as_new_user
 from inspiring.accounts.invitations import invitation_token
 from inspiring.accounts.models import AuditEntry, Invitation, Membership, User
 from inspiring.accounts.roles import Role
@@ -91,7 +96,7 @@ def test_accepting_creates_an_account_and_a_membership(client: Client, personas:
         area=personas.ashfield,
         email="sam@practice.test",
         full_name="Sam Green",
-        role=Role.PARTNER_LEAD,
+        role=Role.COMMISSIONER,
         invited_by=personas.coordinator,
     )
     url = f"/invitations/{invitation_token(invitation)}/"
@@ -119,12 +124,12 @@ def test_accepting_creates_an_account_and_a_membership(client: Client, personas:
     assert response.status_code == 302
     sam = User.objects.get(email="sam@practice.test")
     membership = Membership.objects.get(user=sam)
-    assert (membership.area, membership.role) == (personas.ashfield, Role.PARTNER_LEAD)
+    assert (membership.area, membership.role) == (personas.ashfield, Role.COMMISSIONER)
     invitation.refresh_from_db()
     assert invitation.accepted_by == sam
     assert AuditEntry.objects.filter(action="invitation.accepted", actor=sam).exists()
     assert AuditEntry.objects.filter(action="membership.created", actor=sam).exists()
-    # Signed in, and a partner lead needs no second factor.
+    # Signed in, and a commissioner (totals only) needs no second factor.
     assert client.get("/staff/").status_code == 200
     # The link cannot be used twice.
     client.logout()
@@ -283,3 +288,76 @@ def test_the_email_link_opens_the_invitation(
     assert link is not None
     client.logout()
     assert "Join Inspiring Ashfield" in client.get(link.group(1)).text
+
+
+def test_accepting_an_invitation_needs_two_factor_sign_in_first(
+    client: Client, personas: Personas
+) -> None:
+    TOTPDevice.objects.create(user=personas.link_worker, name="Phone", confirmed=True)
+    invitation = Invitation.objects.create(
+        area=personas.newark,
+        email=personas.link_worker.email,
+        role=Role.COORDINATOR,
+        invited_by=personas.site_admin,
+    )
+    sign_in(client, personas.link_worker, verified=False)
+    url = f"/invitations/{invitation_token(invitation)}/"
+    response = client.post(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/two-factor/verify/?next=%2Finvitations%2F")
+    assert not Membership.objects.filter(user=personas.link_worker, area=personas.newark).exists()
+
+
+def test_a_double_submitted_new_account_is_created_once(personas: Personas) -> None:
+    invitation = Invitation.objects.create(
+        area=personas.ashfield,
+        email="sam@practice.test",
+        role=Role.PARTNER_LEAD,
+        invited_by=personas.coordinator,
+    )
+    request = RequestFactory().post("/")
+    request.user = personas.no_role  # any; the action records the new user as the actor
+    do_accept_invitation_as_new_user(request, invitation, full_name="Sam", password="long pass 1")
+    with pytest.raises(ActionRefused, match="can no longer be used"):
+        do_accept_invitation_as_new_user(
+            request, invitation, full_name="Sam", password="long pass 1"
+        )
+    assert User.objects.filter(email="sam@practice.test").count() == 1
+
+
+def test_an_existing_account_is_not_created_again(personas: Personas) -> None:
+    invitation = Invitation.objects.create(
+        area=personas.newark,
+        email=personas.link_worker.email,
+        role=Role.RESEARCHER,
+        invited_by=personas.site_admin,
+    )
+    request = RequestFactory().post("/")
+    request.user = personas.no_role
+    with pytest.raises(ActionRefused, match="There is already an account"):
+        do_accept_invitation_as_new_user(request, invitation, full_name="L", password="long pass 1")
+
+
+class FailingEmailBackend(BaseEmailBackend):
+    def send_messages(self, email_messages: Any) -> int:
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def test_an_invitation_email_that_fails_is_shown_on_the_team_page(
+    client: Client,
+    personas: Personas,
+    settings: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    settings.EMAIL_BACKEND = f"{__name__}.FailingEmailBackend"
+    sign_in(client, personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/staff/team/invite/",
+            {"email": "sam@practice.test", "full_name": "Sam", "role": Role.LINK_WORKER},
+        )
+    invitation = Invitation.objects.get()
+    assert invitation.email_status == "failed"
+    team = client.get("/staff/team/").text
+    assert "Email not sent" in team
+    assert "Connection unexpectedly closed" in team

@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def priya(personas: Personas) -> User:
-    # A partner lead: her role sees no personal data, so no second factor is required.
+    # A partner lead with a password and no authenticator app yet.
     personas.partner_lead.set_password(PASSWORD)
     personas.partner_lead.save()
     return personas.partner_lead
@@ -37,15 +37,16 @@ def test_the_sign_in_page_is_public(client: Client) -> None:
     assert 'autocomplete="current-password"' in response.text
 
 
-def test_signing_in_with_email_and_password_reaches_the_staff_home(
+def test_signing_in_with_email_and_password_goes_on_to_two_factor_sign_in(
     client: Client, priya: User
 ) -> None:
     response = post_sign_in(client, "PRIYA@Ashfield.test", PASSWORD)
     assert response.status_code == 302
     assert response["Location"] == "/staff/"
+    # Partner leads see clients' first names and notes: an app is required too.
     home = client.get("/staff/")
-    assert home.status_code == 200
-    assert "partner lead" in home.text
+    assert home["Location"] == "/accounts/two-factor/?next=%2Fstaff%2F"
+    assert "_auth_user_id" in client.session
     entry = AuditEntry.objects.get(action="auth.signed_in")
     assert entry.actor == priya
     assert entry.ip_address == "127.0.0.1"

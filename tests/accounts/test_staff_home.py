@@ -104,3 +104,12 @@ def test_the_account_page(client: Client, personas: Personas) -> None:
     html = client.get("/staff/account/").text
     assert "On, with an authenticator app" in html
     assert "Make new recovery codes" in html
+
+
+def test_a_removed_area_choice_falls_back_to_the_remaining_area(
+    client: Client, personas: Personas
+) -> None:
+    sign_in(client, personas.researcher, area=personas.mansfield)
+    personas.researcher.memberships.filter(area=personas.mansfield).delete()
+    html = client.get("/staff/").text
+    assert "You are signed in as <strong>researcher</strong> in Ashfield" in html

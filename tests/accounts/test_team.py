@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import pytest
-from django.test import Client
+import threading
+from typing import Any
 
-from inspiring.accounts.models import AuditEntry, Membership
+import pytest
+from django.db import connection
+from django.test import Client, RequestFactory
+
+from inspiring.accounts.actions import ActionRefused, do_change_role
+from inspiring.accounts.models import AuditEntry, Invitation, Membership, User
 from inspiring.accounts.roles import Role
 from tests.conftest import sign_in
 from tests.personas import Personas
@@ -173,3 +178,64 @@ def test_another_areas_member_is_404(client: Client, personas: Personas, suffix:
 def test_an_unknown_member_is_404(client: Client, personas: Personas) -> None:
     sign_in(client, personas.coordinator)
     assert client.get("/staff/team/00000000-0000-0000-0000-000000000000/").status_code == 404
+
+
+def test_the_team_page_query_count_does_not_grow_with_the_team(
+    client: Client, personas: Personas, django_assert_max_num_queries: Any
+) -> None:
+    sign_in(client, personas.coordinator)
+    client.get("/staff/team/")
+    with django_assert_max_num_queries(15) as small:
+        client.get("/staff/team/")
+    for n in range(25):
+        user = User.objects.create_user(f"member{n}@ashfield.test", None, full_name=f"M {n}")
+        Membership.objects.create(user=user, area=personas.ashfield, role=Role.PARTNER_LEAD)
+        Invitation.objects.create(
+            area=personas.ashfield,
+            email=f"invitee{n}@x.test",
+            role=Role.LINK_WORKER,
+            invited_by=personas.coordinator,
+        )
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert "M 24" in client.get("/staff/team/").text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_stepping_down_at_once_leave_one_coordinator(
+    personas: Personas,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's; SQLite serialises writers by itself")
+    liam = Membership.objects.get(user=personas.link_worker)
+    Membership.objects.filter(pk=liam.pk).update(role=Role.COORDINATOR)
+    chloe = Membership.objects.get(user=personas.coordinator)
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def step_down(membership_id: int, actor: User) -> None:
+        from django.db import connections
+
+        try:
+            membership = Membership.objects.get(pk=membership_id)
+            request = RequestFactory().post("/")
+            request.user = actor
+            barrier.wait(timeout=10)
+            do_change_role(request, membership, role=Role.LINK_WORKER, seen_updated_at=None)
+            outcomes.append("changed")
+        except ActionRefused:
+            outcomes.append("refused")
+        except Exception as exc:
+            outcomes.append(f"error: {exc}")
+        finally:
+            connections.close_all()
+
+    threads = [
+        threading.Thread(target=step_down, args=(chloe.pk, personas.coordinator)),
+        threading.Thread(target=step_down, args=(liam.pk, personas.link_worker)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["changed", "refused"]
+    assert Membership.objects.filter(area=personas.ashfield, role=Role.COORDINATOR).count() == 1

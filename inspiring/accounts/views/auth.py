@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from base64 import b32encode
 from typing import Any
 
@@ -19,8 +20,9 @@ from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token, user_has_device
+from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
 from lib.http import posted
 
@@ -70,6 +72,40 @@ def _grouped(secret: bytes) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
+# The key of the authenticator app being paired: kept in the session, never saved,
+# until a code proves the app has it. Opening the page writes nothing, and
+# reopening it shows the same key (the app may already have scanned it).
+SESSION_PAIRING_KEY = "inspiring_totp_pairing_key"
+
+
+def _pairing_device(request: HttpRequest, user: User) -> TOTPDevice:
+    """The (unsaved) authenticator device this session is pairing."""
+    key = request.session.get(SESSION_PAIRING_KEY)
+    if not isinstance(key, str) or not key:
+        key = default_key()
+        request.session[SESSION_PAIRING_KEY] = key
+    return TOTPDevice(user=user, name="Authenticator app", key=key, confirmed=False)
+
+
+def _code_matches(device: TOTPDevice, code: str) -> bool:
+    """Whether `code` is the app's current code, without saving anything.
+
+    TOTPDevice.verify_token saves the device even for a wrong code (to throttle
+    guessing), which would store a half-paired device. There is nothing to guess
+    here: whoever sees this page sees the key. On a match the device remembers
+    the code's time step, so the same code cannot sign in again.
+    """
+    if not code.isdigit():
+        return False
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if not totp.verify(int(code), device.tolerance, device.last_t + 1):
+        return False
+    device.last_t = totp.t()
+    device.drift = totp.drift
+    return True
+
+
 @two_factor_exempt
 def two_factor_setup(request: HttpRequest) -> HttpResponse:
     """Pair an authenticator app: scan the QR code (or type the key), enter a code."""
@@ -81,18 +117,18 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     if has_authenticator(user):
         messages.info(request, "Two-factor authentication is already set up for your account.")
         return redirect("accounts:account")
-    device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
-    if device is None:
-        device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    device = _pairing_device(request, user)
     form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        allowed, _ = device.verify_is_allowed()
-        if allowed and device.verify_token(form.cleaned_data["code"]):
+        if _code_matches(device, form.cleaned_data["code"]):
             with transaction.atomic():
+                # Unconfirmed devices left by earlier versions of this page.
+                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
                 device.confirmed = True
-                device.save(update_fields=["confirmed"])
+                device.save()
                 codes = _recovery_codes(user)
                 audit.record(request, "auth.two_factor_set_up", user)
+            del request.session[SESSION_PAIRING_KEY]
             otp_login(request, device)
             return render(
                 request,
@@ -102,9 +138,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code",
             "The code is not right. Check the app is set up with this key, then enter the code "
-            "it shows now"
-            if allowed
-            else "Too many wrong codes in a row. Wait a minute, then enter the new code.",
+            "it shows now",
         )
     qr = segno.make(device.config_url, error="m")
     return render(
