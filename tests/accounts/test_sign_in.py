@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -157,6 +158,27 @@ def test_a_password_reset_email_is_sent_without_saying_whether_the_account_exist
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == [priya.email]
     assert "/accounts/password-reset/" in mailoutbox[0].body
+
+
+def test_a_password_reset_link_is_built_from_site_url_not_the_host_asked_for(
+    client: Client, priya: User, mailoutbox: list, settings: Any
+) -> None:
+    # Whoever asks for a reset chooses the Host header; a link to their own site
+    # would hand them the token when the victim clicks it.
+    settings.ALLOWED_HOSTS = ["testserver", "evil.example"]
+    settings.SITE_URL = "https://inspiring.example.org"
+    response = client.post(
+        "/accounts/password-reset/", {"email": priya.email}, HTTP_HOST="evil.example"
+    )
+    assert response.status_code == 302
+    (message,) = mailoutbox
+    links = re.findall(r"\S+/accounts/password-reset/\S+", message.body)
+    assert len(links) == 1
+    assert links[0].startswith("https://inspiring.example.org/accounts/password-reset/")
+    assert "evil.example" not in message.body + message.subject
+    # The link works.
+    path = links[0].removeprefix("https://inspiring.example.org")
+    assert 'name="new_password1"' in client.get(path, follow=True).text
 
 
 def test_changing_the_case_of_the_email_does_not_get_more_guesses(

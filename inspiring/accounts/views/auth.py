@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from base64 import b32encode
 from typing import Any
+from urllib.parse import urlsplit
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.contrib.auth.forms import PasswordChangeForm
+from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -236,9 +238,21 @@ class ResetPasswordConfirmView(auth_views.PasswordResetConfirmView):
         return response
 
 
-password_reset = method_decorator(login_not_required, name="dispatch")(
-    auth_views.PasswordResetView
-).as_view(
+class ResetPasswordView(auth_views.PasswordResetView):
+    """Email a reset link built from SITE_URL, like every emailed link.
+
+    Django builds it from the request's Host header, which whoever asks for the
+    reset chooses: a forged one would send the victim a link (and, when they
+    follow it, their reset token) to the asker's own site.
+    """
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        self.domain_override = urlsplit(settings.SITE_URL).netloc
+        self.extra_email_context = {"site_url": settings.SITE_URL}
+        return super().form_valid(form)
+
+
+password_reset = method_decorator(login_not_required, name="dispatch")(ResetPasswordView).as_view(
     template_name="accounts/password_reset.html",
     email_template_name="accounts/email/password_reset.txt",
     subject_template_name="accounts/email/password_reset_subject.txt",
