@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 import nh3
+from django.core.validators import MaxLengthValidator
 from markdown_it import MarkdownIt
 
 ALLOWED_TAGS = frozenset(
@@ -48,3 +50,18 @@ def render_markdown(text: str) -> str:
 def plain_text(html_or_text: str) -> str:
     """Text with every tag removed and entities decoded (for iCalendar and JSON-LD)."""
     return " ".join(html.unescape(nh3.clean(html_or_text or "", tags=set())).split())
+
+
+def limited(length: int, what: str) -> dict[str, Any]:
+    """A text field's `max_length` and the validator that enforces it, as model field
+    keyword arguments: a TextField's max_length binds its form field, but neither the
+    database nor the model's full_clean checks it without the validator."""
+    return {
+        "max_length": length,
+        "validators": [MaxLengthValidator(length, too_long(what, length))],
+    }
+
+
+def too_long(what: str, length: int) -> str:
+    """The message for text past its limit, as every form says it."""
+    return f"{what} must be {length:,} characters or fewer"

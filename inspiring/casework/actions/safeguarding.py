@@ -22,6 +22,8 @@ from lib.mail import send_notification
 
 from ..access import safeguarding_lead
 from ..models import Client, Connection, SafeguardingConcern, SafeguardingLead
+from ..models.safeguarding import HANDLING_LIMIT
+from . import ActionRefused
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,13 @@ def do_record_handling(
         entry = (
             f"{timezone.localtime(now):%-d %B %Y, %H:%M}, {user.full_name or user.email}:\n{text}"
         )
-        concern.handling = f"{concern.handling}\n\n{entry}" if concern.handling else entry
+        handling = f"{concern.handling}\n\n{entry}" if concern.handling else entry
+        if len(handling) > HANDLING_LIMIT:
+            raise ActionRefused(
+                "The handling of this concern is as long as it can be. Record what was done "
+                "in the client's contacts, and mark the concern handled."
+            )
+        concern.handling = handling
         concern.status = status
         if status == SafeguardingConcern.Status.HANDLED:
             concern.handled_by, concern.handled_at = user, now

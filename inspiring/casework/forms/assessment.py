@@ -12,7 +12,7 @@ from inspiring.directory.models import Category
 
 from .. import choices
 from ..models import Assessment, GroupMembership
-from .base import DATE, not_future
+from .base import DATE, WordedLimits, not_future
 
 AVAILABILITY_CHOICES = [
     (f"{day}-{part}", f"{name} {label.lower()}")
@@ -21,7 +21,7 @@ AVAILABILITY_CHOICES = [
 ]
 
 
-class AssessmentForm(forms.ModelForm[Assessment]):
+class AssessmentForm(WordedLimits, forms.ModelForm[Assessment]):
     interests = forms.ModelMultipleChoiceField(
         label="What interests them",
         queryset=Category.objects.none(),
@@ -111,7 +111,7 @@ class AssessmentForm(forms.ModelForm[Assessment]):
         return grid
 
 
-class GroupForm(forms.ModelForm[GroupMembership]):
+class GroupForm(WordedLimits, forms.ModelForm[GroupMembership]):
     RATING = [(n, str(n)) for n in range(1, 6)]
 
     importance = forms.TypedChoiceField(

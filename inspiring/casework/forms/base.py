@@ -7,9 +7,11 @@ from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from inspiring.accounts.models import Membership
 from inspiring.directory.models import Session
+from lib.text import too_long
 
 DATE = forms.DateInput(attrs={"type": "date", "class": "nhsuk-input--width-10"}, format="%Y-%m-%d")
 DATETIME = forms.DateTimeInput(
@@ -17,6 +19,20 @@ DATETIME = forms.DateTimeInput(
 )
 EMAIL_INVALID = "Enter an email address in the correct format, like name@example.org"
 OLDEST = 120
+
+
+class WordedLimits:
+    """Say a text field's limit in words ("Notes must be 10,000 characters or fewer"),
+    as the model's validator does, instead of Django's "Ensure this value has…"."""
+
+    fields: dict[str, forms.Field]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.CharField) and field.max_length:
+                what = capfirst(str(field.label or "This"))
+                field.error_messages["max_length"] = too_long(what, field.max_length)
 
 
 def not_future(value: date | None, what: str) -> date | None:
@@ -36,7 +52,7 @@ def member_label(membership: Membership) -> str:
     return f"{user.full_name or user.email} ({membership.get_role_display().lower()})"
 
 
-class StatusForm(forms.Form):
+class StatusForm(WordedLimits, forms.Form):
     status = forms.ChoiceField(
         label="What happened",
         widget=forms.RadioSelect,
@@ -48,7 +64,7 @@ class StatusForm(forms.Form):
         error_messages={"required": "Enter the date", "invalid": "Enter a real date"},
     )
     reason = forms.CharField(
-        label="Reason", required=False, widget=forms.Textarea(attrs={"rows": 3})
+        label="Reason", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
 
     def __init__(self, *args: Any, options: list[tuple[str, str]], **kwargs: Any) -> None:

@@ -15,10 +15,10 @@ from lib.postcodes import PostcodeError, normalise_postcode
 
 from .. import choices
 from ..models import Client
-from .base import DATE, EMAIL_INVALID, OLDEST, not_future
+from .base import DATE, EMAIL_INVALID, OLDEST, WordedLimits, not_future
 
 
-class PersonFields(forms.ModelForm[Client]):
+class PersonFields(WordedLimits, forms.ModelForm[Client]):
     """Who they are and how to reach them: shared by a new referral and the details page."""
 
     # Declared, not from the model: what people type ("943 476 5919", " ng17 7ae ")

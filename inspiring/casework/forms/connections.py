@@ -12,7 +12,7 @@ from inspiring.directory.models import Session
 
 from .. import choices
 from ..models import Connection
-from .base import DATE, StatusForm, session_label
+from .base import DATE, StatusForm, WordedLimits, session_label
 
 
 class ConnectionStatusForm(StatusForm):
@@ -23,7 +23,7 @@ class ConnectionStatusForm(StatusForm):
         return data
 
 
-class ConnectionForm(forms.ModelForm[Connection]):
+class ConnectionForm(WordedLimits, forms.ModelForm[Connection]):
     support = forms.MultipleChoiceField(
         label="Support agreed",
         choices=choices.Support.choices,

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from .. import choices
 from ..models import Contact, Task
-from .base import DATE, DATETIME
+from .base import DATE, DATETIME, WordedLimits
 
 
-class ContactForm(forms.ModelForm[Contact]):
+class ContactForm(WordedLimits, forms.ModelForm[Contact]):
     class Meta:
         model = Contact
         fields = ["kind", "on", "minutes", "notes"]
@@ -47,7 +47,7 @@ class ContactForm(forms.ModelForm[Contact]):
         return value
 
 
-class TaskForm(forms.ModelForm[Task]):
+class TaskForm(WordedLimits, forms.ModelForm[Task]):
     class Meta:
         model = Task
         fields = ["title", "due_on"]

@@ -9,10 +9,10 @@ from django import forms
 from inspiring.accounts.models import Membership
 
 from ..models import Client, ClientQuerySet
-from .base import member_label
+from .base import WordedLimits, member_label
 
 
-class HandoverForm(forms.Form):
+class HandoverForm(WordedLimits, forms.Form):
     clients = forms.ModelMultipleChoiceField(
         label="Clients to hand over",
         queryset=Client.objects.none(),

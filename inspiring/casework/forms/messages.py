@@ -5,9 +5,10 @@ from __future__ import annotations
 from django import forms
 
 from ..plan import METHODS
+from .base import WordedLimits
 
 
-class PlanSendForm(forms.Form):
+class PlanSendForm(WordedLimits, forms.Form):
     method = forms.ChoiceField(
         label="How should the plan go to them?",
         choices=METHODS,

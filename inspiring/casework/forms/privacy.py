@@ -6,8 +6,12 @@ from typing import Any
 
 from django import forms
 
+from lib.text import too_long
 
-class ExportForm(forms.Form):
+from .base import WordedLimits
+
+
+class ExportForm(WordedLimits, forms.Form):
     format = forms.ChoiceField(
         label="Format",
         choices=[
@@ -31,6 +35,8 @@ class ExportForm(forms.Form):
             self.fields["withhold_reason"] = forms.CharField(
                 label="Why they are withheld",
                 required=False,
+                max_length=500,
+                error_messages={"max_length": too_long("Why they are withheld", 500)},
                 widget=forms.Textarea(attrs={"rows": 3}),
                 help_text="Kept in the audit log, not in the export.",
             )
@@ -42,7 +48,7 @@ class ExportForm(forms.Form):
         return data
 
 
-class EraseForm(forms.Form):
+class EraseForm(WordedLimits, forms.Form):
     reason = forms.CharField(
         label="Why their data is being erased",
         widget=forms.Textarea(attrs={"rows": 3}),

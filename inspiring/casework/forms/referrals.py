@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from .. import choices
 from ..models import Referral
-from .base import DATE, EMAIL_INVALID, StatusForm, not_future
+from .base import DATE, EMAIL_INVALID, StatusForm, WordedLimits, not_future
 
 
-class ReferralForm(forms.ModelForm[Referral]):
+class ReferralForm(WordedLimits, forms.ModelForm[Referral]):
     reasons = forms.MultipleChoiceField(
         label="Why they were referred",
         choices=choices.ReferralReason.choices,

@@ -12,10 +12,10 @@ from inspiring.directory.models import Session
 
 from ..models import Attendance, Connection
 from ..registers import CAME, MISSED, first_name, support_note
-from .base import session_label
+from .base import WordedLimits, session_label
 
 
-class RegisterForm(forms.Form):
+class RegisterForm(WordedLimits, forms.Form):
     """Came or did not come for each person expected: one screen, one Save."""
 
     def __init__(
@@ -69,7 +69,7 @@ class RegisterForm(forms.Form):
         }
 
 
-class RegisterLinkForm(forms.Form):
+class RegisterLinkForm(WordedLimits, forms.Form):
     session = forms.ModelChoiceField(
         label="Which session",
         queryset=Session.objects.none(),

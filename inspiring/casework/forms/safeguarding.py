@@ -11,10 +11,11 @@ from inspiring.areas.models import Area
 
 from ..access import case_holders
 from ..models import SafeguardingConcern
-from .base import member_label
+from ..models.safeguarding import HANDLING_ENTRY_LIMIT
+from .base import WordedLimits, member_label
 
 
-class ConcernForm(forms.ModelForm[SafeguardingConcern]):
+class ConcernForm(WordedLimits, forms.ModelForm[SafeguardingConcern]):
     class Meta:
         model = SafeguardingConcern
         fields = ["concern"]
@@ -32,7 +33,7 @@ class ConcernForm(forms.ModelForm[SafeguardingConcern]):
         return text
 
 
-class HandlingForm(forms.Form):
+class HandlingForm(WordedLimits, forms.Form):
     status = forms.ChoiceField(
         label="Is it handled?",
         choices=[
@@ -44,6 +45,7 @@ class HandlingForm(forms.Form):
     )
     handling = forms.CharField(
         label="What was done",
+        max_length=HANDLING_ENTRY_LIMIT,
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text="For example, who you spoke to, any referral to the council's adult "
         "safeguarding team, and what was decided.",
@@ -57,7 +59,7 @@ class HandlingForm(forms.Form):
         return text
 
 
-class LeadForm(forms.Form):
+class LeadForm(WordedLimits, forms.Form):
     lead = forms.ModelChoiceField(
         label="Designated safeguarding lead",
         queryset=Membership.objects.none(),

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from lib.text import limited
+
 from .. import choices
 
 
@@ -17,8 +19,10 @@ class Assessment(models.Model):
     referral = models.ForeignKey(
         "casework.Referral", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    what_matters = models.TextField("what matters to them, in their words")
-    needs = models.TextField("needs", blank=True)
+    what_matters = models.TextField(
+        "what matters to them, in their words", **limited(5000, "What matters to them")
+    )
+    needs = models.TextField("needs", blank=True, **limited(5000, "Needs"))
     interests = models.ManyToManyField("directory.Category", blank=True, related_name="+")
     barriers = models.JSONField(default=list, blank=True)
     # {"MO": ["morning", "afternoon"], "TU": [], ...}: when they could go.
@@ -26,7 +30,7 @@ class Assessment(models.Model):
     max_travel_miles = models.DecimalField(
         "how far they can travel (miles)", max_digits=4, decimal_places=1, null=True, blank=True
     )
-    goals = models.TextField("goals", blank=True)
+    goals = models.TextField("goals", blank=True, **limited(5000, "Goals"))
     assessed_on = models.DateField()
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

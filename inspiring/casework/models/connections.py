@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from lib.text import limited
+
 from .. import choices
 
 
@@ -76,12 +78,13 @@ class Connection(models.Model):
     shared_note = models.TextField(
         "what the group may know",
         blank=True,
+        **limited(1000, "What the group may know"),
         help_text="Only what the client agreed to share: for example, 'Mary, a little nervous, "
         "may come with her daughter'",
     )
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUGGESTED)
     status_changed_on = models.DateField()
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, **limited(1000, "The reason"))
     follow_up_on = models.DateField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -123,7 +126,7 @@ class ConnectionStep(models.Model):
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="steps")
     status = models.CharField(max_length=20, choices=Connection.Status.choices)
     on = models.DateField()
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, **limited(1000, "The reason"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from lib.text import limited
+
 from .. import choices
 
 
@@ -13,7 +15,7 @@ class Contact(models.Model):
     kind = models.CharField("how", max_length=20, choices=choices.ContactKind.choices)
     on = models.DateTimeField("when")
     minutes = models.PositiveSmallIntegerField("how long (minutes)", null=True, blank=True)
-    notes = models.TextField(blank=True)
+    notes = models.TextField(blank=True, **limited(10_000, "Notes"))
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

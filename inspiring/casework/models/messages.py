@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from lib.text import limited
+
 # Tries in all, and the wait before each retry (the first try is at once).
 MAX_ATTEMPTS = 4
 RETRY_AFTER = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=3))
@@ -53,7 +55,7 @@ class SentMessage(models.Model):
     # The address or mobile number it goes to, as sent.
     to = models.CharField(max_length=254)
     subject = models.CharField(max_length=200, blank=True)
-    body = models.TextField(max_length=20_000)
+    body = models.TextField(**limited(20_000, "The message"))
     # The PDF letter that goes with a message back (kept to send it again unchanged).
     attachment = models.BinaryField(null=True, blank=True)
     attachment_name = models.CharField(max_length=100, blank=True)

@@ -7,6 +7,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from lib.text import limited
+
 from .. import choices
 
 
@@ -58,7 +60,9 @@ class Referral(models.Model):
     )
     referrer_email = models.EmailField("referrer's email", blank=True)
     reasons = models.JSONField(default=list)
-    reason_detail = models.TextField("anything else about why", blank=True)
+    reason_detail = models.TextField(
+        "anything else about why", blank=True, **limited(2000, "Anything else about why")
+    )
     received_on = models.DateField()
     snomed_code = models.CharField(max_length=20, default=choices.SNOMED_REFERRAL, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)
@@ -96,7 +100,7 @@ class ReferralStatusChange(models.Model):
     referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="changes")
     status = models.CharField(max_length=20, choices=Referral.Status.choices)
     on = models.DateField()
-    reason = models.TextField(blank=True)
+    reason = models.TextField(blank=True, **limited(1000, "The reason"))
     snomed_code = models.CharField(max_length=20, blank=True)
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

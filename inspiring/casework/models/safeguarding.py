@@ -7,6 +7,13 @@ import uuid
 from django.conf import settings
 from django.db import models
 
+from lib.text import limited
+
+# What one concern, and one entry of its handling, may hold; and the whole handling.
+CONCERN_LIMIT = 10_000
+HANDLING_ENTRY_LIMIT = 5000
+HANDLING_LIMIT = 100_000
+
 
 class SafeguardingLead(models.Model):
     """The area's designated safeguarding lead (a coordinator names them)."""
@@ -29,13 +36,18 @@ class SafeguardingConcern(models.Model):
     client = models.ForeignKey(
         "casework.Client", on_delete=models.CASCADE, related_name="safeguarding_concerns"
     )
-    concern = models.TextField("what you are worried about")
+    concern = models.TextField(
+        "what you are worried about", **limited(CONCERN_LIMIT, "What you are worried about")
+    )
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     raised_at = models.DateTimeField(auto_now_add=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
-    handling = models.TextField("what was done", blank=True)
+    # Every entry of the handling, dated and signed, one after another.
+    handling = models.TextField(
+        "what was done", blank=True, **limited(HANDLING_LIMIT, "The handling")
+    )
     handled_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

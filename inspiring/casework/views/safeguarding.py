@@ -36,6 +36,7 @@ from ..access import (
     safeguarding_lead,
     working_area,
 )
+from ..actions import ActionRefused
 from ..actions.safeguarding import (
     RaisedConcern,
     do_name_lead,
@@ -194,11 +195,18 @@ def concern(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     is_lead = is_safeguarding_lead(request)
     form = HandlingForm(posted(request)) if is_lead else None
     if request.method == "POST" and form is not None and form.is_valid():
-        do_record_handling(
-            request, item, status=form.cleaned_data["status"], text=form.cleaned_data["handling"]
-        )
-        messages.success(request, "What was done is recorded.")
-        return redirect("casework:concern", public_id=item.public_id)
+        try:
+            do_record_handling(
+                request,
+                item,
+                status=form.cleaned_data["status"],
+                text=form.cleaned_data["handling"],
+            )
+        except ActionRefused as problem:
+            form.add_error("handling", str(problem))
+        else:
+            messages.success(request, "What was done is recorded.")
+            return redirect("casework:concern", public_id=item.public_id)
     return render(
         request,
         "casework/safeguarding/concern.html",
