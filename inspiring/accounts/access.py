@@ -4,6 +4,13 @@ Views get the working context with `staff_context(request)` and guard
 themselves with `@require_capability(...)`; objects are fetched through the
 `get_…_for_area` helpers, so a record from another area answers 404 exactly
 as one that does not exist.
+
+Which areas a capability reaches is decided here too (`StaffContext.areas_for`):
+the one working area chosen for the session (ADR 0012) for nearly everything, and
+every area of the person's memberships for the few capabilities that span areas
+(roles.CROSS_AREA_CAPABILITIES: monitoring, research), so those roles are expressed
+in the same place as the others and never by special cases in views. A view that
+finds no area in scope answers 404, as for a record of another area.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from functools import cached_property, wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -23,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from inspiring.areas.models import Area
 
 from .models import Invitation, Membership, User
-from .roles import Capability, capabilities_for
+from .roles import CROSS_AREA_CAPABILITIES, Capability, capabilities_for
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -102,7 +109,23 @@ class StaffContext:
         return capabilities_for(self.role, site_admin=self.is_site_admin)
 
     def can(self, capability: Capability) -> bool:
+        """Whether they may do `capability` in scope: in the working area, or (for a
+        capability that spans areas) in at least one of their areas."""
+        if capability in CROSS_AREA_CAPABILITIES:
+            return bool(self.areas_for(capability))
         return capability in self.capabilities
+
+    def areas_for(self, capability: Capability) -> list[Area]:
+        """The areas in scope for `capability`, by name.
+
+        Held in the working area (nearly every capability): that area, if the role
+        there has it. Spanning areas (CROSS_AREA_CAPABILITIES): every area where a
+        membership's role has it, whatever area is chosen; site administrators hold
+        these through memberships only, like anyone else."""
+        if capability not in CROSS_AREA_CAPABILITIES:
+            area = self.area
+            return [area] if area is not None and capability in self.capabilities else []
+        return [m.area for m in self.memberships if capability in capabilities_for(m.role)]
 
     def choosable_areas(self) -> list[Area]:
         if self.is_site_admin:
@@ -144,7 +167,8 @@ def require_capability(*capabilities: Capability) -> Callable[[View], View]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             context = staff_context(request)
-            if context.needs_area_choice:
+            spanning = all(capability in CROSS_AREA_CAPABILITIES for capability in capabilities)
+            if context.needs_area_choice and not spanning:
                 url = reverse("accounts:choose_area")
                 return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
             if not any(context.can(capability) for capability in capabilities):
@@ -154,6 +178,17 @@ def require_capability(*capabilities: Capability) -> Callable[[View], View]:
         return cast(View, wrapped)
 
     return decorator
+
+
+def working_area(request: HttpRequest) -> Area:
+    """The area the signed-in user is working in: every app's one way to ask.
+
+    Views guarded by require_capability (for a capability held in the working area)
+    always have one; anything else answers 404, as a record of another area does."""
+    area = staff_context(request).area
+    if area is None:
+        raise Http404("No working area")
+    return area
 
 
 def get_membership_for_area(request: HttpRequest, public_id: uuid.UUID) -> Membership:

@@ -55,6 +55,17 @@ class Capability(StrEnum):
     # also hand caseloads over and name the safeguarding lead.
     MANAGE_CASES = "manage_cases"
     OVERSEE_CASES = "oversee_cases"
+    # Across areas (CROSS_AREA_CAPABILITIES): monitoring's aggregates, small numbers
+    # suppressed, for coordinators and commissioners; researchers' pseudonymised data.
+    VIEW_MONITORING = "view_monitoring"
+    ANALYSE_RESEARCH_DATA = "analyse_research_data"
+
+
+# Capabilities that are held in every area of the person's memberships at once
+# (StaffContext.areas_for), with no working area to choose: a commissioner follows
+# all their areas together, a researcher analyses the areas granted. Every other
+# capability is held in the one area the person is working in (ADR 0012).
+CROSS_AREA_CAPABILITIES = frozenset({Capability.VIEW_MONITORING, Capability.ANALYSE_RESEARCH_DATA})
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -65,12 +76,13 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CURATE_DIRECTORY,
             Capability.MANAGE_CASES,
             Capability.OVERSEE_CASES,
+            Capability.VIEW_MONITORING,
         }
     ),
     Role.LINK_WORKER: frozenset({Capability.MANAGE_CASES}),
     Role.PARTNER_LEAD: frozenset({Capability.EDIT_OWN_LISTINGS}),
-    Role.RESEARCHER: frozenset(),
-    Role.COMMISSIONER: frozenset(),
+    Role.RESEARCHER: frozenset({Capability.ANALYSE_RESEARCH_DATA}),
+    Role.COMMISSIONER: frozenset({Capability.VIEW_MONITORING}),
 }
 
 # Site administrators may do everything in the area they are working in, except
@@ -81,6 +93,7 @@ SITE_ADMIN_CAPABILITIES = frozenset(Capability) - {
     Capability.EDIT_OWN_LISTINGS,
     Capability.MANAGE_CASES,
     Capability.OVERSEE_CASES,
+    Capability.ANALYSE_RESEARCH_DATA,
 }
 
 

@@ -20,11 +20,11 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
 from inspiring.accounts import audit
-from inspiring.accounts.access import acting_user, staff_context
+from inspiring.accounts.access import acting_user, staff_context, working_area
 from inspiring.accounts.models import Membership
 from inspiring.accounts.privacy import mark_personal
 from inspiring.accounts.roles import ROLE_CAPABILITIES, Capability
@@ -40,13 +40,6 @@ from .models import (
     SafeguardingConcern,
     SafeguardingLead,
 )
-
-
-def working_area(request: HttpRequest) -> Area:
-    area = staff_context(request).area
-    if area is None:  # views are guarded by require_capability, which needs an area
-        raise Http404("No working area")
-    return area
 
 
 def can_manage_cases(request: HttpRequest) -> bool:

@@ -15,18 +15,10 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from inspiring.accounts.access import acting_user, staff_context
+from inspiring.accounts.access import acting_user, staff_context, working_area
 from inspiring.accounts.roles import Capability
-from inspiring.areas.models import Area
 
 from .models import Activity, ActivityQuerySet, Organisation, Session, Venue
-
-
-def working_area(request: HttpRequest) -> Area:
-    area = staff_context(request).area
-    if area is None:  # views are guarded by require_capability, which needs an area
-        raise PermissionError("No working area")
-    return area
 
 
 def is_curator(request: HttpRequest) -> bool:
