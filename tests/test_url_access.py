@@ -152,7 +152,7 @@ def test_an_unverified_user_is_sent_to_two_factor_sign_in_from_every_staff_page(
 ) -> None:
     if who == "staff_user":
         # Admin-site access alone (no role that sees personal data) needs 2FA too.
-        user = personas.partner_lead
+        user = personas.commissioner
         user.is_staff = True
         user.save()
     else:

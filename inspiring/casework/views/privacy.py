@@ -97,7 +97,6 @@ def _download(
         pdf = HTML(string=html, base_url=request.build_absolute_uri("/")).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{stem}.pdf"'
-    response["Cache-Control"] = "no-store"
     return response
 
 
