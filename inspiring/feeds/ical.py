@@ -10,6 +10,9 @@ database. What cannot be used is skipped with a reason, never guessed:
 - RRULE, RDATE and EXDATE become the schedule's rule and dates; RECURRENCE-ID
   overrides become moved or cancelled sessions; STATUS:CANCELLED on the
   series withdraws it; all-day events stay all day.
+- Events marked private or confidential (CLASS) are never used, and are
+  reported without their title or UID; a private occurrence of a public
+  series is left out of it.
 - Descriptions are reduced to text (some calendars send HTML) and are
   rendered and sanitised again like every description.
 """
@@ -39,6 +42,8 @@ from inspiring.directory.recurrence import (
     normalise_rrule,
     occurrences,
 )
+
+from .exclusions import PRIVATE_REASON
 
 MAX_TITLE = 150
 MAX_SUMMARY = 300
@@ -92,6 +97,8 @@ class FeedEvent:
     rdates: list[date] = field(default_factory=list)
     overrides: dict[date, Override] = field(default_factory=dict)
     cancelled: bool = False
+    # CATEGORIES, for a feed that leaves some out (not stored, so not in the fingerprint).
+    categories: list[str] = field(default_factory=list)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -100,6 +107,7 @@ class FeedEvent:
     def fingerprint(self) -> str:
         """A hash of everything stored from this event: unchanged events are not rewritten."""
         data = asdict(self)
+        del data["categories"]
         # JSON keys must be strings: the overrides are keyed by date.
         data["overrides"] = {d.isoformat(): v for d, v in sorted(data["overrides"].items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -238,6 +246,30 @@ def _dates(component: Event, name: str, zone: ZoneInfo) -> list[date]:
 # --- Events --------------------------------------------------------------------------
 
 
+def is_private(component: Event) -> bool:
+    """Whether the calendar marks the event as not for the public. RFC 5545 3.8.1.3: a
+    CLASS other than PUBLIC, PRIVATE and CONFIDENTIAL is to be treated as PRIVATE; an
+    empty CLASS (some calendar apps write "CLASS:") says nothing, so PUBLIC, the default."""
+    value = component.get("CLASS")
+    values = value if isinstance(value, list) else [value]
+    # Given twice: private if either copy says so.
+    return any(str(v or "").strip().upper() not in ("", "PUBLIC") for v in values)
+
+
+def _categories(component: Event) -> list[str]:
+    values = component.get("CATEGORIES")
+    if values is None:
+        return []
+    found: list[str] = []
+    for item in values if isinstance(values, list) else [values]:
+        names = getattr(item, "cats", None)
+        for name in names if names is not None else str(item).split(","):
+            text = _one_line(text_from(name), 100)
+            if text:
+                found.append(text)
+    return found[:50]
+
+
 class Skip(Exception):
     """This event cannot be used; str(error) is the reason recorded in the report."""
 
@@ -332,6 +364,7 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
         exdates=_dates(master, "EXDATE", zone),
         rdates=_dates(master, "RDATE", zone),
         cancelled=status == "CANCELLED",
+        categories=_categories(master),
     )
 
 
@@ -346,6 +379,11 @@ def _apply_override(event: FeedEvent, component: Event) -> str | None:
     params = getattr(component.get("RECURRENCE-ID"), "params", {})
     if str(params.get("RANGE", "")).upper() == "THISANDFUTURE":
         note = "a change 'to this and following' was applied to that one date only"
+    if is_private(component):
+        # One occurrence made private: its time and place are not published, and it is
+        # not shown as happening as the series would have it either.
+        event.overrides[day] = Override(cancelled=True)
+        return "one occurrence is private: it is left out of the listing"
     if str(component.get("STATUS") or "").upper() == "CANCELLED":
         event.overrides[day] = Override(cancelled=True)
         return note
@@ -407,8 +445,14 @@ def parse_calendar(data: bytes) -> ParsedFeed:
     masters: dict[str, Event] = {}
     instances: dict[str, list[Event]] = defaultdict(list)
     skipped: list[tuple[str, str]] = []
+    private: set[str] = set()
     for component in calendar.walk("VEVENT"):
         uid = str(component.get("UID") or "").strip()
+        if is_private(component) and ("RECURRENCE-ID" not in component or not uid):
+            # Before anything that would name it: its title, or even its UID, goes nowhere.
+            skipped.append(("", PRIVATE_REASON))
+            private.add(uid)
+            continue
         if not uid:
             skipped.append(
                 (
@@ -430,6 +474,10 @@ def parse_calendar(data: bytes) -> ParsedFeed:
             skipped.append((uid, "the same UID appears twice; the latest revision was used"))
         else:
             masters[uid] = component
+    for uid in private:
+        # The whole series is private: a public copy or its changed dates are not used.
+        masters.pop(uid, None)
+        instances.pop(uid, None)
     events: list[FeedEvent] = []
     for uid, master in masters.items():
         try:

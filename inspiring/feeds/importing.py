@@ -32,6 +32,7 @@ from inspiring.directory.models import Activity, Schedule, Session
 from inspiring.directory.recurrence import session_times
 from lib.text import render_markdown
 
+from .exclusions import Exclusions
 from .fetch import Fetched, FetchError, fetch
 from .ical import FeedError, FeedEvent, Override, ParsedFeed, parse_calendar, shorten
 from .models import FeedImport, FeedItem, FeedSource
@@ -156,6 +157,7 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
     per batch of events (plus a few per revision, the rare case of a change that needs
     approval)."""
     report = ImportReport(skipped=list(parsed.skipped))
+    exclusions = source.exclusions()
     organisation = source.organisation
     publish = organisation.trusted
     now = timezone.now()
@@ -172,6 +174,13 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
     withdrawn_items: list[FeedItem] = []
     with transaction.atomic():
         for event in parsed.events:
+            left_out = exclusions.reason(event.title, event.categories)
+            if left_out:
+                # Not seen: one imported before the rule was added is withdrawn below,
+                # as a gone event is, and comes back if the rule goes. Reported without
+                # its UID or title (the rule may be there to keep them private).
+                report.skipped.append(("", left_out))
+                continue
             seen.add(event.uid)
             item = items.get(event.uid)
             fingerprint = event.fingerprint()
@@ -438,7 +447,7 @@ def run_import(
             if content is None
             else Fetched(not_modified=False, content=content)
         )
-        digest = hashlib.sha256(fetched.content).hexdigest() if not fetched.not_modified else ""
+        digest = _digest(fetched.content, source) if not fetched.not_modified else ""
         if fetched.not_modified or (digest == source.content_hash and not force):
             record.outcome = FeedImport.Outcome.UNCHANGED
         else:
@@ -479,11 +488,27 @@ def run_import(
     return record
 
 
-def preview(content: bytes, start: date, end: date) -> list[dict[str, object]]:
-    """Every session the feed would produce between two dates, as the dry run prints."""
+def _digest(content: bytes, source: FeedSource) -> str:
+    """The feed's content as last stored, with the rules it was stored under: a change to
+    what the feed leaves out makes the next import store it again."""
+    digest = hashlib.sha256(content)
+    exclusions = source.exclusions()
+    if exclusions:  # (an unchanged digest for feeds without rules)
+        rules = [*exclusions.keywords, "\0", *exclusions.categories]
+        digest.update(b"\0exclusions\0" + "\n".join(rules).encode())
+    return digest.hexdigest()
+
+
+def preview(
+    content: bytes, start: date, end: date, *, exclusions: Exclusions | None = None
+) -> list[dict[str, object]]:
+    """Every session the feed would produce between two dates, as the dry run prints:
+    never a private event's, nor those the feed's rules leave out."""
     parsed = parse_calendar(content)
     sessions: list[dict[str, object]] = []
     for event in parsed.events:
+        if exclusions and exclusions.reason(event.title, event.categories):
+            continue
         if not event.cancelled:
             sessions.extend(event.sessions(start, end))
     # By instant: as text, "09:30+00:00" would sort before "10:00+01:00" (09:00 UTC).

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from .exclusions import MAX_LIST, Exclusions
+
 
 class FeedSource(models.Model):
     """An iCalendar address a partner keeps its events in (Google, Outlook, iCloud, Teamup…)."""
@@ -28,6 +30,14 @@ class FeedSource(models.Model):
         "directory.Venue", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     default_categories = models.ManyToManyField("directory.Category", blank=True, related_name="+")
+    # Events its owner keeps out of the listings (private events never come in at all):
+    # comma-separated words or phrases found in the title, and category names.
+    exclude_keywords = models.CharField(
+        "leave out events whose title has", max_length=MAX_LIST, blank=True
+    )
+    exclude_categories = models.CharField(
+        "leave out events in these categories", max_length=MAX_LIST, blank=True
+    )
     active = models.BooleanField(default=True)
     # HTTP caching: only fetch and parse what changed.
     etag = models.CharField(max_length=300, blank=True)
@@ -53,6 +63,14 @@ class FeedSource(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("feeds:feed", kwargs={"public_id": self.public_id})
+
+    def exclusions(self) -> Exclusions:
+        return Exclusions.from_text(self.exclude_keywords, self.exclude_categories)
+
+    def forget_content(self) -> None:
+        """Make the next import fetch, compare and store the whole feed again."""
+        FeedSource.objects.filter(pk=self.pk).update(content_hash="", etag="", last_modified="")
+        self.content_hash = self.etag = self.last_modified = ""
 
 
 class FeedImport(models.Model):

@@ -13,6 +13,7 @@ urlpatterns = [
         name="link",
     ),
     path("staff/feeds/<uuid:public_id>/", views.feed, name="feed"),
+    path("staff/feeds/<uuid:public_id>/edit/", views.edit_feed, name="edit"),
     path("staff/feeds/<uuid:public_id>/try-again/", views.try_again, name="try_again"),
     path("staff/feeds/<uuid:public_id>/active/", views.stop, name="active"),
     path("staff/feeds/<uuid:public_id>/preview/", views.feed_preview, name="preview"),

@@ -24,7 +24,7 @@ from inspiring.directory.access import (
 from lib.http import posted
 
 from .fetch import FetchError, fetch
-from .forms import FeedForm
+from .forms import FeedForm, FeedSettingsForm
 from .ical import FeedError
 from .importing import preview
 from .models import FeedSource
@@ -77,11 +77,45 @@ def feed(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     )
 
 
+@require_capability(*EDITORS)
+def edit_feed(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Its name, and the events it leaves out; a change to those is applied at once."""
+    item = _feed_for_editing(request, public_id)
+    before = item.exclusions()
+    form = FeedSettingsForm(posted(request), instance=item)
+    if request.method == "POST" and form.is_valid():
+        feed = form.save(commit=False)
+        with transaction.atomic():
+            # Only the form's fields: an import may be writing the feed's state meanwhile.
+            feed.save(update_fields=list(form.Meta.fields))
+            rules_changed = feed.exclusions() != before
+            if rules_changed:
+                # Fetched and stored again (not "unchanged"), leaving out, or bringing
+                # back, what the new rules say.
+                feed.forget_content()
+                transaction.on_commit(lambda: import_feed_task.enqueue(feed.pk))
+            audit.record(
+                request,
+                "feed.changed",
+                feed,
+                area=feed.organisation.home_area,
+                detail={name: form.cleaned_data[name] for name in form.changed_data},
+            )
+        messages.success(
+            request,
+            "Saved. The calendar is being imported again with these rules."
+            if rules_changed
+            else "Saved.",
+        )
+        return redirect(feed)
+    return render(request, "feeds/edit.html", {"form": form, "feed": item})
+
+
 @require_POST
 @require_capability(*EDITORS)
 def try_again(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = _feed_for_editing(request, public_id)
-    FeedSource.objects.filter(pk=item.pk).update(content_hash="", etag="", last_modified="")
+    item.forget_content()
     transaction.on_commit(lambda: import_feed_task.enqueue(item.pk))
     messages.success(request, "The calendar is being imported again.")
     return redirect(item)
@@ -117,7 +151,12 @@ def feed_preview(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     sessions: list[dict[str, object]] = []
     problem = ""
     try:
-        sessions = preview(fetch(item.url).content, start, start + timedelta(days=28))
+        sessions = preview(
+            fetch(item.url).content,
+            start,
+            start + timedelta(days=28),
+            exclusions=item.exclusions(),
+        )
     except (FetchError, FeedError) as error:
         problem = str(error)
     return render(

@@ -282,7 +282,7 @@ def test_the_preview_of_a_broken_feed_says_why(
 # --- Who may see a feed ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["feed", "try_again", "active", "preview"])
+@pytest.mark.parametrize("name", ["feed", "edit", "try_again", "active", "preview"])
 @pytest.mark.parametrize("who", ["other_lead", "mansfield_coordinator"])
 def test_someone_who_cannot_edit_the_organisation_gets_404(
     client: Client,

@@ -63,8 +63,18 @@ class Command(BaseCommand):
             end = options["end"] or start + timedelta(days=365)
             if end < start:
                 raise CommandError("--to must be on or after --from")
+            # A linked address is previewed with what that feed leaves out.
+            linked = FeedSource.objects.filter(url=source)
+            if options["organisation"]:
+                linked = linked.filter(organisation__public_id=options["organisation"])
+            feed = linked.first()
             try:
-                sessions = preview(self._content(source), start, end)
+                sessions = preview(
+                    self._content(source),
+                    start,
+                    end,
+                    exclusions=feed.exclusions() if feed is not None else None,
+                )
             except FeedError as problem:
                 raise CommandError(str(problem)) from None
             if options["json"]:
@@ -126,4 +136,6 @@ class Command(BaseCommand):
             f"{len(skipped)} skipped"
         )
         for entry in skipped:
-            self.stdout.write(f"  skipped {entry['uid'] or '(no UID)'}: {entry['reason']}")
+            # Private and left-out events have no UID here, on purpose.
+            which = f"{entry['uid']}: " if entry["uid"] else ""
+            self.stdout.write(f"  skipped {which}{entry['reason']}")
