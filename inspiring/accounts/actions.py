@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inspiring.areas.models import Area
 
@@ -245,3 +247,39 @@ def do_remove_membership(
 def do_choose_area(request: HttpRequest, area: Area) -> None:
     request.session[SESSION_AREA_KEY] = area.pk
     audit.record(request, "area.chosen", area, area=area)
+
+
+# --- Two-factor sign-in -------------------------------------------------------------
+
+# Recovery codes made at a time: each works once.
+RECOVERY_CODE_COUNT = 10
+
+
+def _new_recovery_codes(user: User) -> list[str]:
+    """Replace the user's recovery codes with new single-use ones."""
+    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
+    device.token_set.all().delete()
+    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    return codes
+
+
+def do_pair_authenticator(request: HttpRequest, user: User, device: TOTPDevice) -> list[str]:
+    """Save the authenticator app whose code was right, with new recovery codes (returned,
+    to show once)."""
+    with transaction.atomic():
+        # Unconfirmed devices left by earlier versions of the pairing page.
+        TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+        device.user = user
+        device.confirmed = True
+        device.save()
+        codes = _new_recovery_codes(user)
+        audit.record(request, "auth.two_factor_set_up", user)
+    return codes
+
+
+def do_renew_recovery_codes(request: HttpRequest, user: User) -> list[str]:
+    with transaction.atomic():
+        codes = _new_recovery_codes(user)
+        audit.record(request, "auth.recovery_codes_renewed", user)
+    return codes

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import PasswordChangeForm, PasswordResetForm
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
@@ -30,11 +29,10 @@ from lib.http import posted
 
 from .. import audit
 from ..access import acting_user, has_authenticator, is_verified
+from ..actions import do_pair_authenticator, do_renew_recovery_codes
 from ..forms import CodeForm, SignInForm, VerifyCodeForm
 from ..middleware import two_factor_exempt
 from ..models import User
-
-RECOVERY_CODE_COUNT = 10
 
 
 def _next_url(request: HttpRequest, default: str = "accounts:home") -> str:
@@ -58,15 +56,6 @@ sign_out = two_factor_exempt(auth_views.LogoutView.as_view())
 
 def _with_next(url_name: str, next_url: str) -> str:
     return f"{reverse(url_name)}?{urlencode({'next': next_url})}"
-
-
-def _recovery_codes(user: User) -> list[str]:
-    """Replace the user's recovery codes with new single-use ones."""
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="Recovery codes")
-    device.token_set.all().delete()
-    codes = [StaticToken.random_token() for _ in range(RECOVERY_CODE_COUNT)]
-    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
-    return codes
 
 
 def _grouped(secret: bytes) -> str:
@@ -123,13 +112,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
     form = CodeForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if _code_matches(device, form.cleaned_data["code"]):
-            with transaction.atomic():
-                # Unconfirmed devices left by earlier versions of this page.
-                TOTPDevice.objects.filter(user=user, confirmed=False).delete()
-                device.confirmed = True
-                device.save()
-                codes = _recovery_codes(user)
-                audit.record(request, "auth.two_factor_set_up", user)
+            codes = do_pair_authenticator(request, user, device)
             del request.session[SESSION_PAIRING_KEY]
             otp_login(request, device)
             return render(
@@ -203,9 +186,7 @@ def renew_recovery_codes(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if not user_has_device(user, confirmed=True):
         return redirect("accounts:two_factor_setup")
-    with transaction.atomic():
-        codes = _recovery_codes(user)
-        audit.record(request, "auth.recovery_codes_renewed", user)
+    codes = do_renew_recovery_codes(request, user)
     return render(
         request,
         "accounts/recovery_codes.html",
