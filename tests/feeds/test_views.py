@@ -346,3 +346,56 @@ def test_the_organisation_page_lists_its_feeds(
     ).content.decode()
     assert page("feed", source) in html and "Failing" in html
     assert link_url(trusted_org) in html
+
+
+# --- Lists cost the same for one row or many (no query per row) ------------------------------
+
+
+def test_the_organisation_pages_list_of_feeds_costs_the_same_for_one_feed_or_eight(
+    client: Client,
+    personas: Personas,
+    trusted_org: Organisation,
+    django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    make_source(trusted_org)
+    as_user(client, personas, "partner_lead")
+    organisation_page = reverse(
+        "directory:staff_organisation", kwargs={"public_id": trusted_org.public_id}
+    )
+    client.get(organisation_page)  # the session's first-request writes are not the list's
+    with django_assert_max_num_queries(15) as one:
+        client.get(organisation_page)
+    for n in range(7):
+        feed = make_source(trusted_org, f"https://calendar.example.org/{n}.ics")
+        feed.health = FeedSource.Health.FAILING if n % 2 else FeedSource.Health.OK
+        feed.active = n != 3
+        feed.save()
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(organisation_page).content.decode()
+    assert html.count('href="/staff/feeds/') == 8
+
+
+def test_the_feed_pages_list_of_imports_costs_the_same_for_one_import_or_ten(
+    client: Client,
+    personas: Personas,
+    trusted_org: Organisation,
+    django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    source = make_source(trusted_org)
+    source.exclude_keywords = "committee"
+    source.save()
+    skipped = [{"uid": "", "reason": "a private or confidential event"}]
+    FeedImport.objects.create(source=source, outcome=FeedImport.Outcome.IMPORTED, skipped=skipped)
+    as_user(client, personas, "partner_lead")
+    client.get(page("feed", source))
+    with django_assert_max_num_queries(15) as one:
+        client.get(page("feed", source))
+    for outcome in ["failed", "unchanged", "imported"] * 3:
+        FeedImport.objects.create(
+            source=source, outcome=outcome, skipped=skipped, error="Timed out"
+        )
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(page("feed", source)).content.decode()
+    assert html.count('<tr class="nhsuk-table__row">') == 11  # header and ten imports
