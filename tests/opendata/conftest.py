@@ -5,13 +5,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 from django.test import Client
 from jsonschema import Draft202012Validator, FormatChecker  # type: ignore[import-untyped]
 
 from tests.directory.conftest import TODAY, directory, frozen_today  # noqa: F401
 
-SCHEMAS = Path(settings.BASE_DIR).parent / "shared" / "data" / "hsds" / "schemas_oruk3"
+# The Open Referral UK profile's compiled schemas, kept with the tests (see SOURCES.md there).
+SCHEMAS = Path(__file__).parent / "schemas"
 
 
 def schema(name: str) -> dict[str, Any]:

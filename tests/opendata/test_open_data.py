@@ -112,6 +112,46 @@ def test_bad_parameters_get_a_clear_json_error(
     assert body["error"]
 
 
+@pytest.mark.parametrize("endpoint", ["services", "service_at_locations", "taxonomy_terms"])
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("page=99999999999999999999", "page must be 100,000 or less"),
+        ("page=100001", "page must be 100,000 or less"),
+        ("page=" + "9" * 5000, "page must be 200 characters or fewer"),
+        ("page=-1", "page must be 1 or more"),
+        ("per_page=99999999999999999999", "per_page must be 200 or less"),
+        ("search=knit%00ting", "search must not contain NUL characters"),
+        ("search=" + "a" * 201, "search must be 200 characters or fewer"),
+    ],
+)
+def test_numbers_and_text_the_database_cannot_take_are_a_400(
+    api: Client, directory: Directory, endpoint: str, query: str, message: str
+) -> None:
+    # page=99999999999999999999 was an integer overflow in SQL: a 500.
+    assert get_json(api, f"{ORUK}/{endpoint}?{query}", status=400) == {"error": message}
+
+
+def test_the_last_allowed_page_is_an_empty_page(api: Client, directory: Directory) -> None:
+    page = get_json(api, f"{ORUK}/services?page=100000&per_page=200")
+    assert page["contents"] == [] and page["page_number"] == 100_000
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "afterTimestamp=99999999999999999999&afterId=00000000-0000-0000-0000-000000000000",
+        "afterTimestamp=-1&afterId=00000000-0000-0000-0000-000000000000",
+        "afterTimestamp=1&afterId=x%00",
+        "afterTimestamp=" + "9" * 5000 + "&afterId=00000000-0000-0000-0000-000000000000",
+    ],
+)
+def test_rpde_positions_off_the_end_of_time_are_a_400(
+    api: Client, directory: Directory, query: str
+) -> None:
+    assert get_json(api, f"/api/openactive/scheduled-sessions?{query}", status=400)["error"]
+
+
 def test_unknown_and_unpublished_services_are_404(api: Client, directory: Directory) -> None:
     get_json(api, f"{ORUK}/services/not-a-uuid", status=404)
     get_json(api, f"{ORUK}/services/00000000-0000-0000-0000-000000000000", status=404)

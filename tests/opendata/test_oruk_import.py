@@ -20,7 +20,7 @@ from tests.personas import Personas
 from .conftest import SCHEMAS, get_json
 
 pytestmark = pytest.mark.django_db
-EXAMPLE = SCHEMAS.parent / "oruk3_profile_examples" / "service_full.json"
+EXAMPLE = SCHEMAS.parent / "examples" / "service_full.json"
 
 
 def service(**changes: Any) -> dict[str, Any]:
@@ -188,3 +188,33 @@ def test_the_command_imports_a_file_and_reports(tmp_path: Path, personas: Person
     call_command("import_openreferral", str(path), "--area", "ashfield", stdout=out)
     assert "2 created" in out.getvalue()
     assert "which HSDS does not define" in out.getvalue()
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_long_text_is_cut_to_fit_the_directorys_limits(personas: Personas) -> None:
+    organisation = {**service()["organization"], "description": "o" * 3000}
+    report = store(
+        [service(name="n" * 400, description="d" * 9000, organization=organisation)],
+        personas.ashfield,
+    )
+    assert report.created == 1
+    item = Activity.objects.get(source=Activity.Source.OPEN_REFERRAL)
+    assert len(item.title) == Activity._meta.get_field("title").max_length
+    assert len(item.description) == Activity._meta.get_field("description").max_length
+    assert len(item.organisation.description) == 2000
+    item.full_clean()
+    item.organisation.full_clean()
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_schedule_off_the_end_of_the_calendar_is_skipped_with_a_reason(
+    personas: Personas,
+) -> None:
+    far = {**service()["schedules"][0], "dtstart": "9999-12-27"}
+    endless = {**service()["schedules"][0], "byday": "FR", "valid_to": "9999-12-31"}
+    report = store([service(schedules=[far, endless])], personas.ashfield)
+    assert report.created == 1
+    assert any("starting on 9999-12-27" in reason for _, reason in report.skipped)
+    (kept,) = Activity.objects.get(source=Activity.Source.OPEN_REFERRAL).schedules.all()
+    assert kept.rrule == "FREQ=WEEKLY;BYDAY=FR"  # a last date in 9999 is as good as none
+    kept.full_clean()
