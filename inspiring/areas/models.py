@@ -14,7 +14,7 @@ centroid, flagged as approximate).
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import MaxLengthValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 
@@ -77,7 +77,14 @@ class Area(models.Model):
         max_length=200,
         help_text="The organisation that coordinates the programme, for example the local CVS",
     )
-    summary = models.TextField(blank=True, help_text="A short introduction for residents")
+    # A TextField's max_length is not enforced by the database or by full_clean: the
+    # validator is.
+    summary = models.TextField(
+        blank=True,
+        max_length=1000,
+        validators=[MaxLengthValidator(1000, "Summary must be 1,000 characters or fewer")],
+        help_text="A short introduction for residents",
+    )
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=30, blank=True)
     shares_with = models.ManyToManyField(

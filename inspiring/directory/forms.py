@@ -36,6 +36,18 @@ TIME_WIDGET = forms.TimeInput(
 )
 
 
+def say_limits(form: forms.BaseForm) -> None:
+    """Say each text box's length limit as people read it: "Description must be 5,000
+    characters or fewer" (Django's own message counts characters at them)."""
+    for name, field in form.fields.items():
+        if isinstance(field, forms.CharField) and field.max_length is not None:
+            label = str(field.label or name.replace("_", " ").capitalize())
+            label = label.removesuffix(" (optional)")
+            field.error_messages["max_length"] = (
+                f"{label} must be {field.max_length:,} characters or fewer"
+            )
+
+
 class OrganisationForm(forms.ModelForm[Organisation]):
     class Meta:
         model = Organisation
@@ -75,6 +87,7 @@ class OrganisationForm(forms.ModelForm[Organisation]):
 
     def __init__(self, *args: Any, area: Area, curator: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        say_limits(self)
         self.area = area
         if curator:
             leads = self.fields["leads"]
@@ -136,6 +149,7 @@ class VenueForm(forms.ModelForm[Venue]):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        say_limits(self)
         if self.instance.pk:
             self.initial["postcode_place"] = self.instance.postcode
 
@@ -235,6 +249,7 @@ class ActivityForm(forms.ModelForm[Activity]):
 
     def __init__(self, *args: Any, venues: QuerySet[Venue], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        say_limits(self)
         venue = self.fields["venue"]
         assert isinstance(venue, forms.ModelChoiceField)
         venue.queryset = venues
@@ -307,6 +322,7 @@ class ScheduleForm(forms.Form):
     excluded = forms.CharField(
         label="Dates it does not run (optional)",
         required=False,
+        max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=(
             "One date or range a line, like 2026-12-24 or 2026-12-21 to 2027-01-03 "
@@ -316,6 +332,7 @@ class ScheduleForm(forms.Form):
     extra = forms.CharField(
         label="Extra dates (optional)",
         required=False,
+        max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="One date a line, like 2026-12-23",
     )
@@ -328,6 +345,10 @@ class ScheduleForm(forms.Form):
     )
 
     MAX_RANGE_DAYS = 400
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_limits(self)
 
     @staticmethod
     def initial_for(schedule: Schedule) -> dict[str, Any]:
@@ -506,7 +527,11 @@ class SessionForm(forms.Form):
 class ReturnForm(forms.Form):
     note = forms.CharField(
         label="What needs changing",
-        max_length=2000,
+        max_length=Activity._meta.get_field("review_note").max_length,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={"required": "Tell the partner what needs changing"},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_limits(self)

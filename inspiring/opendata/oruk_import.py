@@ -32,7 +32,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from inspiring.areas.geography import resolve_postcode
@@ -149,6 +149,13 @@ def _text(value: Any, limit: int) -> str:
     return plain_text(str(value or ""))[:limit]
 
 
+def _room(model: type[models.Model], name: str) -> int:
+    """How long the field's text may be: imported text is cut to fit, not refused."""
+    length = getattr(model._meta.get_field(name), "max_length", None)
+    assert isinstance(length, int), f"{model.__name__}.{name} has no max_length"
+    return length
+
+
 def _first_sentence(text: str, limit: int = 300) -> str:
     head = text.split(". ")[0].strip()
     if len(head) > limit:
@@ -177,8 +184,8 @@ def _organisation(data: Any, area: Area) -> Organisation:
             home_area=area,
             kind=Organisation.Kind.COMMUNITY_GROUP,
         )
-    organisation.name = _text(data["name"], 200)
-    organisation.description = _text(data.get("description"), 5000)
+    organisation.name = _text(data["name"], _room(Organisation, "name"))
+    organisation.description = _text(data.get("description"), _room(Organisation, "description"))
     website = str(data.get("website") or "")
     organisation.website = website[:200] if website.startswith(("http://", "https://")) else ""
     email = str(data.get("email") or "")
@@ -227,9 +234,9 @@ def _venue(service: dict[str, Any], organisation: Organisation) -> Venue | None:
             raise Skip("its location belongs to another organisation here")
         if venue is None:
             venue = Venue(public_id=public_id, organisation=organisation)
-        venue.name = _text(location.get("name") or address.get("address_1"), 200)
-        venue.address_line_1 = _text(address.get("address_1"), 200)
-        venue.town = _text(address.get("city"), 100)
+        venue.name = _text(location.get("name") or address.get("address_1"), _room(Venue, "name"))
+        venue.address_line_1 = _text(address.get("address_1"), _room(Venue, "address_line_1"))
+        venue.town = _text(address.get("city"), _room(Venue, "town"))
         if not venue.address_line_1 or not venue.town:
             problems.append("a location without a street address and town")
             continue
@@ -328,7 +335,7 @@ def _categories(service: dict[str, Any]) -> list[Category]:
 
 def _store_one(service: dict[str, Any], area: Area, report: OrukReport) -> None:
     public_id = _uuid(service.get("id"), "service")
-    name = _text(service.get("name"), 150)
+    name = _text(service.get("name"), _room(Activity, "title"))
     if not name:
         raise Skip("it has no name")
     existing = Activity.objects.filter(public_id=public_id).select_related("organisation").first()
@@ -349,7 +356,7 @@ def _store_one(service: dict[str, Any], area: Area, report: OrukReport) -> None:
     organisation = _organisation(service.get("organization"), area)
     venue = _venue(service, organisation)
     schedules, problems = _schedules(service)
-    description = _text(service.get("description"), 5000)
+    description = _text(service.get("description"), _room(Activity, "description"))
     url = str(service.get("url") or "")
     email = str(service.get("email") or "")
     values: dict[str, Any] = {

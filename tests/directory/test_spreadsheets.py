@@ -341,6 +341,69 @@ def test_every_problem_is_reported_by_row_and_column_and_nothing_is_written(
     assert not Activity.objects.filter(title__in=["Good Row", "Friday Film Club"]).exists()
 
 
+def test_over_long_cells_are_row_problems_and_nothing_is_written(
+    coordinator: Client, directory: Directory
+) -> None:
+    activities = upload(
+        coordinator,
+        "activities",
+        as_csv(
+            [
+                new_activity_row(title="Long Row", description="a" * 5001),
+                new_activity_row(title="t" * 151, what_to_expect="b" * 1001),
+            ]
+        ),
+    )
+    found = problems(activities)
+    assert (2, "description", "Description must be 5,000 characters or fewer") in found
+    assert (3, "title", "Title must be 150 characters or fewer") in found
+    assert (
+        3,
+        "what_to_expect",
+        "What to expect on the first visit must be 1,000 characters or fewer",
+    ) in found
+    venues = upload(
+        coordinator,
+        "venues",
+        as_csv(
+            [
+                {
+                    "public_id": "",
+                    "organisation": "Kirkby Knit and Natter",
+                    "name": "Long Hall",
+                    "address_line_1": "1 Hall Street",
+                    "town": "Kirkby-in-Ashfield",
+                    "postcode": "NG17 7AE",
+                    "access_notes": "c" * 1001,
+                }
+            ]
+        ),
+    )
+    assert (2, "access_notes", "Other access information must be 1,000 characters or fewer") in (
+        problems(venues)
+    )
+    organisations = upload(
+        coordinator,
+        "organisations",
+        as_csv(
+            [
+                {
+                    "public_id": "",
+                    "name": "Wordy Club",
+                    "kind": "community_group",
+                    "description": "d" * 2001,
+                }
+            ]
+        ),
+    )
+    assert (2, "description", "Description must be 2,000 characters or fewer") in problems(
+        organisations
+    )
+    assert not Activity.objects.filter(title="Long Row").exists()
+    assert not Venue.objects.filter(name="Long Hall").exists()
+    assert not Organisation.objects.filter(name="Wordy Club").exists()
+
+
 def test_one_bad_row_stops_the_whole_import_unless_valid_rows_only_is_chosen(
     coordinator: Client, directory: Directory
 ) -> None:

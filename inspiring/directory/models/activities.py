@@ -18,6 +18,7 @@ from lib.text import render_markdown
 
 from .organisations import Organisation, Venue
 from .taxonomy import Category, SupportFeature
+from .text import limited
 
 if TYPE_CHECKING:
     from inspiring.areas.models import Area
@@ -104,8 +105,12 @@ class Activity(models.Model):
 
     title = models.CharField(max_length=150)
     summary = models.CharField(max_length=300, help_text="One or two sentences")
+    # Published at once (for a trusted partner) through both open-data APIs: a page
+    # of text, not a book.
     description = models.TextField(
-        blank=True, help_text="Markdown: **bold**, *italic*, lists and links"
+        blank=True,
+        help_text="Markdown: **bold**, *italic*, lists and links",
+        **limited(5000, "Description"),
     )
     description_html = models.TextField(blank=True, editable=False)
     categories = models.ManyToManyField(Category, related_name="activities")
@@ -150,14 +155,18 @@ class Activity(models.Model):
     bring_someone = models.CharField(
         "can you bring someone", max_length=5, choices=BringSomeone.choices, default="yes"
     )
-    what_to_expect = models.TextField(blank=True)
+    what_to_expect = models.TextField(blank=True, **limited(1000, "What to expect"))
 
     contact_name = models.CharField(max_length=150, blank=True)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=30, blank=True)
 
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
-    review_note = models.TextField(blank=True, help_text="The coordinator's note to the partner")
+    review_note = models.TextField(
+        blank=True,
+        help_text="The coordinator's note to the partner",
+        **limited(2000, "The note"),
+    )
     # A partner's proposed change to a published activity, waiting for approval.
     revision_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="revisions"
@@ -280,7 +289,7 @@ class ListingReport(models.Model):
     """A group's "something has changed" from a confirmation link, for the coordinator."""
 
     activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="reports")
-    message = models.TextField()
+    message = models.TextField(**limited(2000, "What has changed"))
     reported_by = models.CharField(max_length=200, blank=True)
     reported_at = models.DateTimeField(auto_now_add=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -12,6 +12,8 @@ from django.urls import reverse
 
 from lib.identifiers import IdentifierError, normalise_charity_number, normalise_company_number
 
+from .text import limited
+
 
 class Organisation(models.Model):
     """A partner: a charity, group, council service, library, museum, business, …"""
@@ -42,7 +44,7 @@ class Organisation(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     charity_number = models.CharField(max_length=12, blank=True)
     company_number = models.CharField(max_length=8, blank=True)
-    description = models.TextField(blank=True)
+    description = models.TextField(blank=True, **limited(2000, "Description"))
     website = models.URLField(blank=True)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=30, blank=True)
@@ -107,7 +109,9 @@ class Venue(models.Model):
     bus_routes = models.CharField(
         max_length=100, blank=True, help_text="For example, 1, 141, Pronto"
     )
-    access_notes = models.TextField("other access information", blank=True)
+    access_notes = models.TextField(
+        "other access information", blank=True, **limited(1000, "Other access information")
+    )
     # The owner decides whether other organisations may list activities here.
     open_to_other_organisations = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
