@@ -5,70 +5,170 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('casework', '0002_sent_message_outbox'),
+        ("casework", "0002_sent_message_outbox"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='assessment',
-            name='goals',
-            field=models.TextField(blank=True, max_length=5000, validators=[django.core.validators.MaxLengthValidator(5000, 'Goals must be 5,000 characters or fewer')], verbose_name='goals'),
+            model_name="assessment",
+            name="goals",
+            field=models.TextField(
+                blank=True,
+                max_length=5000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        5000, "Goals must be 5,000 characters or fewer"
+                    )
+                ],
+                verbose_name="goals",
+            ),
         ),
         migrations.AlterField(
-            model_name='assessment',
-            name='needs',
-            field=models.TextField(blank=True, max_length=5000, validators=[django.core.validators.MaxLengthValidator(5000, 'Needs must be 5,000 characters or fewer')], verbose_name='needs'),
+            model_name="assessment",
+            name="needs",
+            field=models.TextField(
+                blank=True,
+                max_length=5000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        5000, "Needs must be 5,000 characters or fewer"
+                    )
+                ],
+                verbose_name="needs",
+            ),
         ),
         migrations.AlterField(
-            model_name='assessment',
-            name='what_matters',
-            field=models.TextField(max_length=5000, validators=[django.core.validators.MaxLengthValidator(5000, 'What matters to them must be 5,000 characters or fewer')], verbose_name='what matters to them, in their words'),
+            model_name="assessment",
+            name="what_matters",
+            field=models.TextField(
+                max_length=5000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        5000, "What matters to them must be 5,000 characters or fewer"
+                    )
+                ],
+                verbose_name="what matters to them, in their words",
+            ),
         ),
         migrations.AlterField(
-            model_name='connection',
-            name='reason',
-            field=models.TextField(blank=True, max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, 'The reason must be 1,000 characters or fewer')]),
+            model_name="connection",
+            name="reason",
+            field=models.TextField(
+                blank=True,
+                max_length=1000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        1000, "The reason must be 1,000 characters or fewer"
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='connection',
-            name='shared_note',
-            field=models.TextField(blank=True, help_text="Only what the client agreed to share: for example, 'Mary, a little nervous, may come with her daughter'", max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, 'What the group may know must be 1,000 characters or fewer')], verbose_name='what the group may know'),
+            model_name="connection",
+            name="shared_note",
+            field=models.TextField(
+                blank=True,
+                help_text="Only what the client agreed to share: for example, 'Mary, a little nervous, may come with her daughter'",
+                max_length=1000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        1000, "What the group may know must be 1,000 characters or fewer"
+                    )
+                ],
+                verbose_name="what the group may know",
+            ),
         ),
         migrations.AlterField(
-            model_name='connectionstep',
-            name='reason',
-            field=models.TextField(blank=True, max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, 'The reason must be 1,000 characters or fewer')]),
+            model_name="connectionstep",
+            name="reason",
+            field=models.TextField(
+                blank=True,
+                max_length=1000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        1000, "The reason must be 1,000 characters or fewer"
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='contact',
-            name='notes',
-            field=models.TextField(blank=True, max_length=10000, validators=[django.core.validators.MaxLengthValidator(10000, 'Notes must be 10,000 characters or fewer')]),
+            model_name="contact",
+            name="notes",
+            field=models.TextField(
+                blank=True,
+                max_length=10000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        10000, "Notes must be 10,000 characters or fewer"
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='referral',
-            name='reason_detail',
-            field=models.TextField(blank=True, max_length=2000, validators=[django.core.validators.MaxLengthValidator(2000, 'Anything else about why must be 2,000 characters or fewer')], verbose_name='anything else about why'),
+            model_name="referral",
+            name="reason_detail",
+            field=models.TextField(
+                blank=True,
+                max_length=2000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        2000, "Anything else about why must be 2,000 characters or fewer"
+                    )
+                ],
+                verbose_name="anything else about why",
+            ),
         ),
         migrations.AlterField(
-            model_name='referralstatuschange',
-            name='reason',
-            field=models.TextField(blank=True, max_length=1000, validators=[django.core.validators.MaxLengthValidator(1000, 'The reason must be 1,000 characters or fewer')]),
+            model_name="referralstatuschange",
+            name="reason",
+            field=models.TextField(
+                blank=True,
+                max_length=1000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        1000, "The reason must be 1,000 characters or fewer"
+                    )
+                ],
+            ),
         ),
         migrations.AlterField(
-            model_name='safeguardingconcern',
-            name='concern',
-            field=models.TextField(max_length=10000, validators=[django.core.validators.MaxLengthValidator(10000, 'What you are worried about must be 10,000 characters or fewer')], verbose_name='what you are worried about'),
+            model_name="safeguardingconcern",
+            name="concern",
+            field=models.TextField(
+                max_length=10000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        10000, "What you are worried about must be 10,000 characters or fewer"
+                    )
+                ],
+                verbose_name="what you are worried about",
+            ),
         ),
         migrations.AlterField(
-            model_name='safeguardingconcern',
-            name='handling',
-            field=models.TextField(blank=True, max_length=100000, validators=[django.core.validators.MaxLengthValidator(100000, 'The handling must be 100,000 characters or fewer')], verbose_name='what was done'),
+            model_name="safeguardingconcern",
+            name="handling",
+            field=models.TextField(
+                blank=True,
+                max_length=100000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        100000, "The handling must be 100,000 characters or fewer"
+                    )
+                ],
+                verbose_name="what was done",
+            ),
         ),
         migrations.AlterField(
-            model_name='sentmessage',
-            name='body',
-            field=models.TextField(max_length=20000, validators=[django.core.validators.MaxLengthValidator(20000, 'The message must be 20,000 characters or fewer')]),
+            model_name="sentmessage",
+            name="body",
+            field=models.TextField(
+                max_length=20000,
+                validators=[
+                    django.core.validators.MaxLengthValidator(
+                        20000, "The message must be 20,000 characters or fewer"
+                    )
+                ],
+            ),
         ),
     ]
