@@ -30,7 +30,7 @@ def _queries(browser: Browser, url: str) -> int:
 
 
 def _same_for_few_and_many(
-    browser: Browser, url: str, add: Callable[[int], None], *, few: int = 2, many: int = 10
+    browser: Browser, url: str, add: Callable[[int], object], *, few: int = 2, many: int = 10
 ) -> None:
     for n in range(few):
         add(n)

@@ -75,6 +75,7 @@ def test_a_message_that_could_not_go_is_kept_and_tried_again_later(
     _mail_server_back(settings)
     assert send_waiting_messages(timezone.now()) == {"sent": 0, "failed": 0, "interrupted": 0}
     assert not mail.outbox  # not due yet
+    assert message.next_attempt_at is not None
     later = message.next_attempt_at + timedelta(seconds=1)
     assert send_waiting_messages(later) == {"sent": 1, "failed": 0, "interrupted": 0}
     (sent,) = mail.outbox
@@ -97,6 +98,7 @@ def test_after_four_tries_it_is_given_up_and_says_so(
     moment = timezone.now()
     for _ in range(MAX_ATTEMPTS - 1):
         message.refresh_from_db()
+        assert message.next_attempt_at is not None
         moment = message.next_attempt_at + timedelta(seconds=1)
         send_waiting_messages(moment)
     message.refresh_from_db()
