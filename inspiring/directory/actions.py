@@ -28,6 +28,7 @@ from .models import (
     SupportFeature,
     Venue,
 )
+from .models.schedules import outside_window
 from .recurrence import session_times
 from .tasks import materialise_activity_sessions
 
@@ -361,6 +362,9 @@ def do_move_session(
 ) -> Session:
     if end <= start:
         raise ActionRefused("The new end time must be after the new start time.")
+    problem = outside_window(timezone.localdate(start), "a new date")
+    if problem:
+        raise ActionRefused(f"{problem}.")
     with transaction.atomic():
         session.set_times(start, end)
         session.moved = True

@@ -20,6 +20,7 @@ from inspiring.areas.models import Area
 from inspiring.ui.forms import https_formfield
 
 from .models import Activity, Category, Organisation, Schedule, SupportFeature, Venue
+from .models.schedules import MAX_LISTED_DATES, outside_window
 from .recurrence import (
     DAY_CODES,
     DAY_NAMES,
@@ -362,8 +363,10 @@ class ScheduleForm(forms.Form):
             "extra": "\n".join(schedule.rdates),
             "rrule": rule,
         }
-        if "UNTIL" in parts:
-            initial["until"] = rfc_date(parts["UNTIL"])
+        # (A stored UNTIL that is not a date is left to the RRULE box, which shows it.)
+        until = _until(rule)
+        if until is not None:
+            initial["until"] = until
         simple = set(parts) <= {"FREQ", "INTERVAL", "BYDAY", "UNTIL"}
         days = parts.get("BYDAY", "")
         if not rule:
@@ -399,6 +402,10 @@ class ScheduleForm(forms.Form):
                     f"Line {number}: enter a date like 2026-12-24"
                     + (" or a range like 2026-12-21 to 2027-01-03" if ranges else "")
                 ) from None
+            for day in days:
+                problem = outside_window(day, "a date")
+                if problem:
+                    raise forms.ValidationError(f"Line {number}: {problem[0].lower()}{problem[1:]}")
             if len(days) == 1:
                 found.add(days[0])
             elif len(days) == 2:
@@ -412,6 +419,8 @@ class ScheduleForm(forms.Form):
                 found.update(first + timedelta(days=n) for n in range((last - first).days + 1))
             else:
                 raise forms.ValidationError(f"Line {number}: enter one date or one range")
+            if len(found) > MAX_LISTED_DATES:
+                raise forms.ValidationError(f"Enter at most {MAX_LISTED_DATES:,} dates in all")
         return sorted(d.isoformat() for d in found)
 
     def clean_excluded(self) -> list[str]:
@@ -425,6 +434,14 @@ class ScheduleForm(forms.Form):
         start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
         if start_time and end_time and end_time <= start_time:
             self.add_error("end_time", "The end time must be after the start time")
+        start_date, until = cleaned.get("start_date"), cleaned.get("until")
+        for name, day, what in (
+            ("start_date", start_date, "a first date"),
+            ("until", until, "a last date"),
+        ):
+            problem = outside_window(day, what) if day else None
+            if problem:
+                self.add_error(name, problem)  # which also takes it out of cleaned_data
         start_date, until = cleaned.get("start_date"), cleaned.get("until")
         if start_date and until and until < start_date:
             self.add_error("until", "The last date must be the same as or after the first date")
@@ -460,6 +477,12 @@ class ScheduleForm(forms.Form):
             cleaned["rule"] = normalise_rrule(rule) if frequency != "once" else ""
         except RecurrenceError as exc:
             self.add_error("rrule" if frequency == "custom" else "frequency", str(exc))
+        else:
+            # A custom rule's own last date (UNTIL=…) is held to the same dates.
+            rule_until = _until(cleaned["rule"]) if frequency == "custom" else None
+            problem = outside_window(rule_until, "a last date (UNTIL)") if rule_until else None
+            if problem:
+                self.add_error("rrule", problem)
         return cleaned
 
     def apply(self, schedule: Schedule) -> Schedule:
@@ -471,6 +494,16 @@ class ScheduleForm(forms.Form):
         schedule.exdates = data["excluded"]
         schedule.rdates = data["extra"]
         return schedule
+
+
+def _until(rule: str) -> date | None:
+    for part in rule.split(";"):
+        if part.startswith("UNTIL="):
+            try:
+                return rfc_date(part[len("UNTIL=") :])
+            except ValueError:
+                return None
+    return None
 
 
 def _parse_date(text: str) -> date:
@@ -505,8 +538,16 @@ class SessionForm(forms.Form):
         help_text="For example, 'Hall closed for repairs' or 'In the garden room this week'",
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        say_limits(self)
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        new_date = cleaned.get("new_date")
+        problem = outside_window(new_date, "a new date") if new_date else None
+        if problem:
+            self.add_error("new_date", problem)
         if cleaned.get("action") == "move":
             for name, message in (
                 ("new_date", "Enter the new date"),

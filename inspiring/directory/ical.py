@@ -11,6 +11,7 @@ Times carry TZID=Europe/London with its VTIMEZONE, as RFC 5545 requires.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -25,6 +26,10 @@ from .models import Activity, Schedule, Session
 from .recurrence import LONDON, first_date, local_datetime, rfc_date
 
 PRODID = "-//Inspiring//Social prescribing calendar//EN"
+logger = logging.getLogger(__name__)
+# What a stored schedule that cannot be written out raises (a date at the end of
+# the calendar, a rule or date list that is not what the forms make).
+UNUSABLE_SCHEDULE = (ValueError, TypeError, KeyError, OverflowError)
 
 
 def _calendar(name: str) -> Calendar:
@@ -96,45 +101,66 @@ def activity_calendar(activity: Activity, host: str) -> Calendar:
         )
     )
     for schedule in Schedule.objects.filter(activity=activity):
-        event = Event()
-        event.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
-        _common(event, activity)
-        zone = schedule.zone
-        first = first_date(
-            start_date=schedule.start_date, start_time=schedule.start_time, rule=schedule.rrule
-        )
-
-        def when(day: date, at: time, schedule: Schedule = schedule) -> date | datetime:
-            # All-day events are DATE values; others carry their zone (TZID).
-            return day if schedule.all_day else local_datetime(day, at, schedule.zone)
-
-        event.add("dtstart", when(first, schedule.start_time))
-        if schedule.all_day:
-            event.add("dtend", first + timedelta(days=1))
-        else:
-            event.add("dtend", when(first, schedule.end_time))
         mine = [s for s in sessions if s.schedule_id == schedule.pk]
-        cancelled = [s.occurrence_date for s in mine if s.is_cancelled]
-        excluded = sorted(set(schedule.excluded_dates) | set(cancelled))
-        if schedule.rrule:
-            event.add("rrule", vRecur.from_ical(_utc_until(schedule.rrule, zone)))
-        if schedule.extra_dates:
-            event.add("rdate", [when(d, schedule.start_time) for d in schedule.extra_dates])
-        if excluded:
-            event.add("exdate", [when(d, schedule.start_time) for d in excluded])
-        calendar.add_component(event)
-        for moved in (s for s in mine if s.moved and not s.is_cancelled):
-            override = Event()
-            override.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
-            _common(override, activity)
-            override.add("recurrence-id", when(moved.occurrence_date, schedule.start_time))
-            override.add("dtstart", moved.start.astimezone(zone))
-            override.add("dtend", moved.end.astimezone(zone))
-            if moved.note:
-                override.add("comment", moved.note)
-            calendar.add_component(override)
+        try:
+            events = _schedule_events(activity, schedule, mine, host)
+        except UNUSABLE_SCHEDULE:
+            # One bad stored schedule (forms refuse such dates; data from before they
+            # did, or from elsewhere, may still hold one) must not take the whole
+            # file down: leave it out, and say so in the log.
+            logger.exception(
+                "Schedule %s of activity %s cannot be written as iCalendar",
+                schedule.pk,
+                activity.pk,
+            )
+            continue
+        for event in events:
+            calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar
+
+
+def _schedule_events(
+    activity: Activity, schedule: Schedule, mine: list[Session], host: str
+) -> list[Event]:
+    """The series for one schedule, then an override for each session moved by hand."""
+    event = Event()
+    event.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
+    _common(event, activity)
+    zone = schedule.zone
+    first = first_date(
+        start_date=schedule.start_date, start_time=schedule.start_time, rule=schedule.rrule
+    )
+
+    def when(day: date, at: time) -> date | datetime:
+        # All-day events are DATE values; others carry their zone (TZID).
+        return day if schedule.all_day else local_datetime(day, at, zone)
+
+    event.add("dtstart", when(first, schedule.start_time))
+    if schedule.all_day:
+        event.add("dtend", first + timedelta(days=1))
+    else:
+        event.add("dtend", when(first, schedule.end_time))
+    cancelled = [s.occurrence_date for s in mine if s.is_cancelled]
+    excluded = sorted(set(schedule.excluded_dates) | set(cancelled))
+    if schedule.rrule:
+        event.add("rrule", vRecur.from_ical(_utc_until(schedule.rrule, zone)))
+    if schedule.extra_dates:
+        event.add("rdate", [when(d, schedule.start_time) for d in schedule.extra_dates])
+    if excluded:
+        event.add("exdate", [when(d, schedule.start_time) for d in excluded])
+    events = [event]
+    for moved in (s for s in mine if s.moved and not s.is_cancelled):
+        override = Event()
+        override.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
+        _common(override, activity)
+        override.add("recurrence-id", when(moved.occurrence_date, schedule.start_time))
+        override.add("dtstart", moved.start.astimezone(zone))
+        override.add("dtend", moved.end.astimezone(zone))
+        if moved.note:
+            override.add("comment", moved.note)
+        events.append(override)
+    return events
 
 
 def sessions_calendar(name: str, sessions: Iterable[Session], host: str) -> Calendar:

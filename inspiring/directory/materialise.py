@@ -96,7 +96,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
                 window_end=end,
                 zone=schedule.zone,
             )
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, OverflowError):
             # One unusable rule (imported, say) must not stop every other schedule's
             # sync: log it, leave its sessions as they are, carry on.
             logger.exception(

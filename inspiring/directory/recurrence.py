@@ -356,8 +356,13 @@ def describe(
     text = pattern or f"Repeats to a pattern ({rule})"
     text += f", {times}"
     if "UNTIL" in parts:
-        until = rfc_date(parts["UNTIL"])
-        text += f", until {until.day} {until:%B %Y}"
+        try:
+            until = rfc_date(parts["UNTIL"])
+        except ValueError:
+            # A stored rule the forms would refuse: say it as it is rather than fail.
+            text += f", until {parts['UNTIL']}"
+        else:
+            text += f", until {until.day} {until:%B %Y}"
     elif "COUNT" in parts:
         text += f", {parts['COUNT']} times"
     text += f", from {start_date.day} {start_date:%B %Y}"

@@ -22,6 +22,7 @@ from inspiring.areas.models import Area
 from lib.geo import miles_between
 
 from .models import Activity, Category, Session, SupportFeature
+from .models.schedules import outside_window
 
 MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
 
@@ -99,6 +100,12 @@ class WhatsOnForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        # Dates far off (year 1, 9999) would run date arithmetic off the calendar.
+        for name, what in (("date_from", "a start date"), ("date_to", "an end date")):
+            day = cleaned.get(name)
+            problem = outside_window(day, what) if day else None
+            if problem:
+                self.add_error(name, problem)
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and end < start:
             self.add_error("date_to", "The end date must be the same as or after the start date")

@@ -20,6 +20,11 @@ from django.http import HttpRequest, HttpResponse
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
+# Far past any real page (the whole directory is a few thousand services), and
+# small enough that page x size stays a number the database can offset by.
+MAX_PAGE = 100_000
+# Longer than any id, word, time or postcode a parameter holds.
+MAX_PARAMETER_LENGTH = 200
 
 
 class ApiError(Exception):
@@ -49,6 +54,7 @@ def open_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
             response["Allow"] = "GET, HEAD, OPTIONS"
         else:
             try:
+                _check_parameters(request)
                 response = view(request, *args, **kwargs)
             except ApiError as problem:
                 response = json_response({"error": str(problem)}, status=problem.status)
@@ -61,18 +67,34 @@ def open_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     return wrapped
 
 
-def positive_int(request: HttpRequest, name: str, default: int, maximum: int | None = None) -> int:
+def _check_parameters(request: HttpRequest) -> None:
+    """Refuse what no parameter can usefully hold: NUL characters (which PostgreSQL
+    cannot take in a query) and values longer than any id, word or postcode."""
+    for name, values in request.GET.lists():
+        for value in values:
+            if "\x00" in value:
+                raise ApiError(f"{name[:50]} must not contain NUL characters")
+            if len(value) > MAX_PARAMETER_LENGTH:
+                raise ApiError(f"{name[:50]} must be {MAX_PARAMETER_LENGTH} characters or fewer")
+
+
+def positive_int(request: HttpRequest, name: str, default: int, maximum: int) -> int:
+    """A whole number from 1 to `maximum`: anything else is a 400 saying what to send."""
     raw = request.GET.get(name, "").strip()
     if not raw:
         return default
+    # More digits than the maximum has is too big, however many (Python will not
+    # even convert more than 4,300).
+    if raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) > len(str(maximum)):
+        raise ApiError(f"{name} must be {maximum:,} or less")
     try:
         value = int(raw)
     except ValueError:
         raise ApiError(f"{name} must be a whole number, like 1") from None
     if value < 1:
         raise ApiError(f"{name} must be 1 or more")
-    if maximum is not None and value > maximum:
-        raise ApiError(f"{name} must be {maximum} or less")
+    if value > maximum:
+        raise ApiError(f"{name} must be {maximum:,} or less")
     return value
 
 
@@ -80,7 +102,7 @@ class Page:
     """The UK profile's paging envelope around one page of `items`."""
 
     def __init__(self, request: HttpRequest, total: int) -> None:
-        self.number = positive_int(request, "page", 1)
+        self.number = positive_int(request, "page", 1, MAX_PAGE)
         self.size = positive_int(request, "per_page", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         self.total = total
         self.start = (self.number - 1) * self.size

@@ -39,6 +39,7 @@ from inspiring.areas.geography import resolve_postcode
 from inspiring.areas.models import Area
 from inspiring.directory.materialise import materialise_activity
 from inspiring.directory.models import Activity, Category, Organisation, Schedule, Venue
+from inspiring.directory.models.schedules import date_window, outside_window
 from inspiring.directory.recurrence import RecurrenceError, normalise_rrule
 from inspiring.feeds.fetch import FetchError, fetch
 from lib.postcodes import PostcodeError, normalise_postcode
@@ -275,6 +276,10 @@ def _schedules(service: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]
         if opens is None or closes is None or closes <= opens or start is None:
             problems.append("a schedule without a start date, opening and closing times")
             continue
+        if outside_window(start, "a first date"):
+            # The directory's own rule for dates; far-off ones break date arithmetic.
+            problems.append(f"a schedule starting on {start:%Y-%m-%d}, too far from today")
+            continue
         freq = str(entry.get("freq") or "").upper()
         rule = ""
         if freq in ("WEEKLY", "MONTHLY"):
@@ -289,6 +294,8 @@ def _schedules(service: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]
             if bymonthday:
                 parts.append(f"BYMONTHDAY={bymonthday}")
             until = _day(entry.get("valid_to"))
+            if until is not None and until > date_window()[1]:
+                until = None  # as good as "no end" here: sessions are kept 13 months ahead
             if until is not None:
                 parts.append(f"UNTIL={until:%Y%m%d}")
             try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.contrib.admin.sites import site as admin_site
 from django.db import DatabaseError, connection, transaction
 from django.test import Client, RequestFactory
@@ -238,3 +239,25 @@ def test_the_trail_makes_a_fixed_number_of_queries(
     entries(personas, 45)
     with django_assert_max_num_queries(len(few.captured_queries)):  # type: ignore[operator]
         client.get("/staff/audit/")
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "what"),
+    [
+        ("date_to=9999-12-31", "date_to", "an end date"),
+        ("date_from=0001-01-01", "date_from", "a start date"),
+        ("date_from=9999-12-31&date_to=9999-12-31", "date_to", "an end date"),
+    ],
+)
+def test_audit_dates_off_the_end_of_the_calendar_get_a_message(
+    client: Client, personas: Personas, query: str, field: str, what: str
+) -> None:
+    # date_to=9999-12-31 was a 500: the day after it is not a date.
+    an_entry(personas)
+    sign_in(client, personas.coordinator)
+    response = client.get(f"/staff/audit/?{query}")
+    assert response.status_code == 200
+    last = timezone.localdate() + relativedelta(years=10)
+    message = f"Enter {what} between 1 January 2000 and {last.day} {last:%B %Y}"
+    assert message in response.context["form"].errors[field]
+    assert message in response.text

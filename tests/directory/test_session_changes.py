@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
+from inspiring.directory.actions import ActionRefused, do_move_session
 from inspiring.directory.models import Session
 from tests.conftest import sign_in
 from tests.personas import Personas
@@ -27,3 +32,37 @@ def test_putting_back_a_moved_session_restores_its_time(
     client.post(url, {"action": "restore"})
     session.refresh_from_db()
     assert (session.start, session.moved, session.status) == (original, False, "scheduled")
+
+
+@pytest.mark.parametrize("new_date", ["9999-12-31", "0001-01-01"])
+def test_a_session_cannot_be_moved_off_the_end_of_the_calendar(
+    client: Client, personas: Personas, directory: Directory, new_date: str
+) -> None:
+    session = Session.objects.filter(activity=directory.knitting).order_by("start")[1]
+    before = (session.start, session.end, session.moved)
+    sign_in(client, personas.partner_lead)
+    response = client.post(
+        f"/staff/listings/sessions/{session.public_id}/",
+        {"action": "move", "new_date": new_date, "new_start": "14:00", "new_end": "16:00"},
+    )
+    assert response.status_code == 200
+    assert "Enter a new date between 1 January 2000 and" in response.text
+    session.refresh_from_db()
+    assert (session.start, session.end, session.moved) == before
+
+
+def test_the_action_refuses_a_far_date_too(
+    rf: Any, personas: Personas, directory: Directory
+) -> None:
+    session = Session.objects.filter(activity=directory.knitting).first()
+    assert session is not None
+    request = rf.post("/")
+    request.user, request.session = personas.coordinator, SessionStore()
+    with pytest.raises(ActionRefused, match="Enter a new date between 1 January 2000 and"):
+        do_move_session(
+            request,
+            session,
+            start=datetime(9999, 12, 30, 10, tzinfo=UTC),
+            end=datetime(9999, 12, 30, 11, tzinfo=UTC),
+            note="",
+        )

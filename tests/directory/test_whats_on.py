@@ -112,6 +112,29 @@ def test_bad_filters_get_a_message_and_the_unfiltered_list(
     assert titles(response)  # the page still lists what's on
 
 
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ({"date_from": "9999-12-31"}, "Enter a start date between 1 January 2000 and"),
+        ({"date_to": "9999-12-31"}, "Enter an end date between 1 January 2000 and"),
+        ({"date_from": "0001-01-01"}, "Enter a start date between 1 January 2000 and"),
+    ],
+)
+def test_dates_off_the_end_of_the_calendar_get_a_message(
+    client: Client, directory: Directory, query: dict, message: str
+) -> None:
+    page = client.get("/ashfield/whats-on/", query)
+    assert page.status_code == 200
+    assert message in page.text
+    assert titles(page)
+    # The feed (which adds three months to the start date) says what is wrong.
+    feed = client.get("/ashfield/calendar.ics", query)
+    assert feed.status_code == 400
+    assert message in feed.text
+    for url in ("/ashfield/whats-on/widget/", "/ashfield/whats-on/print/"):
+        assert client.get(url, query).status_code == 200
+
+
 def test_pending_withdrawn_and_paused_activities_are_not_listed(
     client: Client, directory: Directory, personas: Any
 ) -> None:

@@ -7,11 +7,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from dateutil.relativedelta import relativedelta
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
 
-from ..recurrence import describe
+from ..recurrence import describe, rfc_date
 
 if TYPE_CHECKING:
     from inspiring.areas.models import Area
@@ -23,6 +25,33 @@ sessions_removed = Signal()
 # with `schedule_ids`: whatever changes single dates (a calendar feed) re-applies
 # its changes to sessions that were just made.
 sessions_synced = Signal()
+
+# The dates a schedule (or a moved session) may be on. Nothing here ran before
+# 2000, and nothing is planned more than ten years ahead; outside these, date
+# arithmetic (an RRULE's expansion, a calendar file's UNTIL in UTC) runs off the
+# end of the calendar at year 1 or 9999, or takes very long to get anywhere.
+EARLIEST_DATE = date(2000, 1, 1)
+YEARS_AHEAD = 10
+# Excluded and extra dates a schedule can list: years of school holidays, a
+# day at a time, with room to spare.
+MAX_LISTED_DATES = 1000
+
+
+def date_window(today: date | None = None) -> tuple[date, date]:
+    """The first and last date a schedule's dates may be on."""
+    return EARLIEST_DATE, (today or timezone.localdate()) + relativedelta(years=YEARS_AHEAD)
+
+
+def long_date(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def outside_window(day: date, what: str, today: date | None = None) -> str | None:
+    """A message saying which dates `what` may be, if `day` is outside them; else None."""
+    first, last = date_window(today)
+    if first <= day <= last:
+        return None
+    return f"Enter {what} between {long_date(first)} and {long_date(last)}"
 
 
 class Schedule(models.Model):
@@ -64,6 +93,42 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.start_date is not None:
+            problem = outside_window(self.start_date, "a first date")
+            if problem:
+                errors["start_date"] = problem
+        until = next(
+            (part[len("UNTIL=") :] for part in self.rrule.split(";") if part.startswith("UNTIL=")),
+            "",
+        )
+        if until:
+            try:
+                problem = outside_window(rfc_date(until), "a last date")
+            except ValueError:
+                problem = "Enter the last date (UNTIL) as a date, like 20270731"
+            if problem:
+                errors["rrule"] = problem
+        for name, what in (("exdates", "dates it does not run"), ("rdates", "extra dates")):
+            values = getattr(self, name)
+            if not isinstance(values, list):
+                errors[name] = f"Enter the {what} as a list"
+                continue
+            if len(values) > MAX_LISTED_DATES:
+                errors[name] = f"Enter at most {MAX_LISTED_DATES:,} {what}"
+                continue
+            try:
+                days = [date.fromisoformat(value) for value in values]
+            except (TypeError, ValueError):
+                errors[name] = f"Enter the {what} as dates, like 2026-12-24"
+                continue
+            problem = next((p for day in days if (p := outside_window(day, what))), None)
+            if problem:
+                errors[name] = problem
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def excluded_dates(self) -> list[date]:

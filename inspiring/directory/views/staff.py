@@ -57,7 +57,8 @@ def listings(request: HttpRequest) -> HttpResponse:
         waiting=Count("activities", filter=Q(activities__status=Activity.Status.PENDING)),
         returned=Count("activities", filter=Q(activities__status=Activity.Status.RETURNED)),
     )
-    query = request.GET.get("q", "").strip()
+    # NUL cannot be sent to PostgreSQL; no organisation's name is longer than 200.
+    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
     if query:
         organisations = organisations.filter(name__icontains=query)
     page = Paginator(organisations.order_by("name"), 25).get_page(request.GET.get("page"))
