@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -18,9 +18,11 @@ from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 
 from .access import needs_approval
+from .confirmation import token_digest
 from .models import (
     Activity,
     Category,
+    ListingLinkUse,
     ListingReport,
     Organisation,
     Schedule,
@@ -28,7 +30,7 @@ from .models import (
     SupportFeature,
     Venue,
 )
-from .models.schedules import outside_window
+from .models.schedules import long_date, outside_window
 from .recurrence import session_times
 from .tasks import materialise_activity_sessions
 
@@ -73,6 +75,19 @@ SCHEDULE_FIELDS = [
 
 class ActionRefused(Exception):
     """str(error) says why and what to do instead."""
+
+
+class LinkAlreadyUsed(ActionRefused):
+    """A confirmation link used again for an answer it has given: nothing is recorded."""
+
+    def __init__(self, use: ListingLinkUse) -> None:
+        self.use = use
+        when = long_date(timezone.localtime(use.used_at).date())
+        if use.answer == ListingLinkUse.Answer.CONFIRMED:
+            message = f"This listing was already confirmed on {when}"
+        else:
+            message = f"A change to this listing was already reported on {when}"
+        super().__init__(message)
 
 
 def _sync_sessions(activity: Activity) -> None:
@@ -384,8 +399,25 @@ def do_move_session(
 # --- Confirmation from the emailed link (no sign-in) ---------------------------
 
 
-def do_confirm_listing(request: HttpRequest, activity: Activity) -> Activity:
+def _use_link(activity: Activity, token: str, answer: str) -> None:
+    """Record this link's answer, or raise LinkAlreadyUsed if it has given it before.
+
+    The unique constraint decides, so two clicks at once record one answer."""
+    digest = token_digest(token)
+    try:
+        with transaction.atomic():
+            ListingLinkUse.objects.create(
+                activity=activity, token_digest=digest, answer=answer, used_at=timezone.now()
+            )
+    except IntegrityError:
+        used = ListingLinkUse.objects.get(token_digest=digest, answer=answer)
+        raise LinkAlreadyUsed(used) from None
+
+
+def do_confirm_listing(request: HttpRequest, activity: Activity, *, token: str) -> Activity:
+    """The group says the listing is right, with the emailed link `token` (once per link)."""
     with transaction.atomic():
+        _use_link(activity, token, ListingLinkUse.Answer.CONFIRMED)
         activity.last_confirmed_at = timezone.now()
         activity.last_confirmed_by = str(activity.organisation)
         activity.save(update_fields=["last_confirmed_at", "last_confirmed_by", "updated_at"])
@@ -399,8 +431,12 @@ def do_confirm_listing(request: HttpRequest, activity: Activity) -> Activity:
     return activity
 
 
-def do_report_change(request: HttpRequest, activity: Activity, *, message: str) -> ListingReport:
+def do_report_change(
+    request: HttpRequest, activity: Activity, *, message: str, token: str
+) -> ListingReport:
+    """The group says something has changed, with the emailed link `token` (once per link)."""
     with transaction.atomic():
+        _use_link(activity, token, ListingLinkUse.Answer.CHANGED)
         report = ListingReport.objects.create(
             activity=activity, message=message, reported_by=str(activity.organisation)
         )

@@ -1,11 +1,13 @@
 """Keeping listings current without a sign-in: signed, expiring links emailed to groups.
 
 A link carries the activity's public id, signed with the site's secret key and
-timestamped: it works for CONFIRMATION_LINK_DAYS, for that one listing only.
+timestamped: it works for CONFIRMATION_LINK_DAYS, for that one listing only,
+and gives each answer once (see ListingLinkUse).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import smtplib
 from collections import defaultdict
@@ -29,6 +31,11 @@ ASK_DAYS_EARLY = 14
 
 def confirmation_token(activity: Activity) -> str:
     return signing.TimestampSigner(salt=_SALT).sign(str(activity.public_id))
+
+
+def token_digest(token: str) -> str:
+    """What is kept of a used link: its SHA-256, to know it again without storing it."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def confirmation_url(activity: Activity) -> str:

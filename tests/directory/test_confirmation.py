@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import timedelta
 from typing import Any
+from unittest import mock
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.test import Client
 from django.utils import timezone
 
+from inspiring.accounts.models import AuditEntry
+from inspiring.directory.actions import LinkAlreadyUsed, do_confirm_listing
 from inspiring.directory.confirmation import (
     confirmation_token,
     due_for_request,
     send_confirmation_requests,
 )
-from inspiring.directory.models import Activity, ListingReport
+from inspiring.directory.models import Activity, ListingLinkUse, ListingReport
 from tests.conftest import sign_in
 from tests.personas import Personas
 
@@ -156,3 +161,76 @@ def test_one_organisations_bad_name_does_not_stop_the_others_being_asked(
     assert result["failed"] == 0
     assert {m.to[0] for m in mail.outbox} >= {"knit@example.org", "walk@example.org"}
     assert all("\n" not in m.subject for m in mail.outbox)
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_link_confirms_once_and_then_says_when(client: Client, directory: Directory) -> None:
+    age(directory.knitting, 120)
+    url = f"/listings/confirm/{confirmation_token(directory.knitting)}/"
+    assert client.post(url, {"answer": "same"}).status_code == 200
+    directory.knitting.refresh_from_db()
+    confirmed_at = directory.knitting.last_confirmed_at
+    entries = AuditEntry.objects.filter(action="activity.confirmed").count()
+    again = client.post(url, {"answer": "same"})
+    assert again.status_code == 409
+    assert "This listing was already confirmed on 2 March 2026" in again.text
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.last_confirmed_at == confirmed_at
+    assert AuditEntry.objects.filter(action="activity.confirmed").count() == entries
+    assert ListingLinkUse.objects.count() == 1
+    # The page says what the link has been used for.
+    assert "This link was used on 2 March 2026 to say: still running as listed" in (
+        client.get(url).text
+    )
+
+
+@pytest.mark.usefixtures("frozen_today")
+def test_a_link_reports_a_change_once(client: Client, directory: Directory) -> None:
+    url = f"/listings/confirm/{confirmation_token(directory.knitting)}/"
+    message = {"answer": "changed", "message": "We now meet on Wednesdays."}
+    client.post(url, message)
+    again = client.post(url, message)
+    assert again.status_code == 409
+    assert "A change to this listing was already reported on 2 March 2026" in again.text
+    assert ListingReport.objects.count() == 1
+    assert AuditEntry.objects.filter(action="activity.change_reported").count() == 1
+
+
+def test_each_answer_can_be_given_once_with_a_link(client: Client, directory: Directory) -> None:
+    # Confirmed, then noticed something had changed after all: both are recorded, once.
+    url = f"/listings/confirm/{confirmation_token(directory.knitting)}/"
+    assert client.post(url, {"answer": "same"}).status_code == 200
+    changed = client.post(url, {"answer": "changed", "message": "New time: 11:00."})
+    assert changed.status_code == 200
+    assert ListingReport.objects.count() == 1
+
+
+def test_a_new_link_for_the_same_listing_works(client: Client, directory: Directory) -> None:
+    first = confirmation_token(directory.knitting)
+    client.post(f"/listings/confirm/{first}/", {"answer": "same"})
+    # The next period's email, a day on: a link of its own.
+    with mock.patch("django.core.signing.time.time", return_value=time.time() + 86_400):
+        later = confirmation_token(directory.knitting)
+    assert later != first
+    assert client.post(f"/listings/confirm/{later}/", {"answer": "same"}).status_code == 200
+    assert ListingLinkUse.objects.count() == 2
+
+
+def test_the_same_answer_twice_at_once_is_recorded_once(rf: Any, directory: Directory) -> None:
+    token = confirmation_token(directory.knitting)
+    request = rf.post("/")
+    request.user = AnonymousUser()
+    do_confirm_listing(request, directory.knitting, token=token)
+    with pytest.raises(LinkAlreadyUsed):
+        do_confirm_listing(request, directory.knitting, token=token)
+    assert ListingLinkUse.objects.filter(answer="confirmed").count() == 1
+
+
+def test_a_megabyte_of_change_is_refused_and_nothing_recorded(
+    client: Client, directory: Directory
+) -> None:
+    url = f"/listings/confirm/{confirmation_token(directory.knitting)}/"
+    response = client.post(url, {"answer": "changed", "message": "a" * (1024 * 1024)})
+    assert "What has changed must be 2,000 characters or fewer" in response.text
+    assert not ListingReport.objects.exists()
+    assert not ListingLinkUse.objects.exists()

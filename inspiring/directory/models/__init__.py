@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .activities import Activity, ActivityQuerySet, ListingReport
+from .activities import Activity, ActivityQuerySet, ListingLinkUse, ListingReport
 from .booklets import Booklet
 from .organisations import Organisation, Venue
 from .schedules import Schedule, Session, SessionQuerySet
@@ -13,6 +13,7 @@ __all__ = [
     "ActivityQuerySet",
     "Booklet",
     "Category",
+    "ListingLinkUse",
     "ListingReport",
     "Organisation",
     "Schedule",

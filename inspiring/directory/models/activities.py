@@ -302,3 +302,32 @@ class ListingReport(models.Model):
 
     def __str__(self) -> str:
         return f"Report on {self.activity} at {self.reported_at:%Y-%m-%d}"
+
+
+class ListingLinkUse(models.Model):
+    """An answer given with an emailed confirmation link: each link gives each answer once.
+
+    Without this a link could be replayed (a double click, a forwarded email, a
+    scanner following links) to confirm a listing again and again, or to file
+    the same report twice, for as long as it is valid.
+    """
+
+    class Answer(models.TextChoices):
+        CONFIRMED = "confirmed", "Still running as listed"
+        CHANGED = "changed", "Something has changed"
+
+    activity = models.ForeignKey(Activity, on_delete=models.CASCADE, related_name="link_uses")
+    # SHA-256 of the link's token: enough to know it again, useless to anyone reading it.
+    token_digest = models.CharField(max_length=64)
+    answer = models.CharField(max_length=10, choices=Answer.choices)
+    used_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["token_digest", "answer"], name="one_answer_per_confirmation_link"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_answer_display()} for {self.activity_id} at {self.used_at:%Y-%m-%d}"

@@ -9,17 +9,21 @@ from django.shortcuts import render
 
 from lib.http import posted
 
-from ..actions import do_confirm_listing, do_report_change
-from ..confirmation import LinkProblem, activity_from_token
+from ..actions import LinkAlreadyUsed, do_confirm_listing, do_report_change
+from ..confirmation import LinkProblem, activity_from_token, token_digest
+from ..models import ListingLinkUse, ListingReport
 
 
 class ChangeForm(forms.Form):
     message = forms.CharField(
         label="What has changed?",
-        max_length=2000,
+        max_length=ListingReport._meta.get_field("message").max_length,
         help_text="For example, a new time or venue, a new contact, or that it has stopped",
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": "Tell us what has changed"},
+        error_messages={
+            "required": "Tell us what has changed",
+            "max_length": "What has changed must be 2,000 characters or fewer",
+        },
     )
 
 
@@ -34,15 +38,25 @@ def confirm_listing(request: HttpRequest, token: str) -> HttpResponse:
     form = ChangeForm(posted(request) if request.POST.get("answer") == "changed" else None)
     if request.method == "POST":
         answer = request.POST.get("answer")
-        if answer == "same":
-            do_confirm_listing(request, activity)
+        try:
+            if answer == "same":
+                do_confirm_listing(request, activity, token=token)
+                return render(
+                    request, "directory/confirm_done.html", {"activity": activity, "changed": False}
+                )
+            if answer == "changed" and form.is_valid():
+                do_report_change(
+                    request, activity, message=form.cleaned_data["message"], token=token
+                )
+                return render(
+                    request, "directory/confirm_done.html", {"activity": activity, "changed": True}
+                )
+        except LinkAlreadyUsed as used:
             return render(
-                request, "directory/confirm_done.html", {"activity": activity, "changed": False}
-            )
-        if answer == "changed" and form.is_valid():
-            do_report_change(request, activity, message=form.cleaned_data["message"])
-            return render(
-                request, "directory/confirm_done.html", {"activity": activity, "changed": True}
+                request,
+                "directory/confirm_used.html",
+                {"activity": activity, "message": str(used)},
+                status=409,
             )
     return render(
         request,
@@ -51,6 +65,10 @@ def confirm_listing(request: HttpRequest, token: str) -> HttpResponse:
             "activity": activity,
             "form": form,
             "schedules": list(activity.schedules.all()),
+            # What this link has already been used for, said on the page.
+            "uses": list(
+                ListingLinkUse.objects.filter(token_digest=token_digest(token)).order_by("used_at")
+            ),
             "show_change_form": request.method == "POST" or request.GET.get("changed") == "1",
         },
     )
