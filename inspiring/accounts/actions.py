@@ -16,16 +16,13 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from inspiring.areas.models import Area
+from lib.actions import ActionRefused
 
 from . import audit
 from .access import SESSION_AREA_KEY, acting_user
 from .models import EmailStatus, Invitation, Membership, User, normalise_email
 from .roles import Role
 from .tasks import send_invitation_email
-
-
-class ActionRefused(Exception):
-    """The action cannot be done; str(error) tells the person why and what to do instead."""
 
 
 def _lock_area(area_id: int) -> Area:

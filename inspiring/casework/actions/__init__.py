@@ -17,9 +17,9 @@ The rules each action keeps:
 
 from __future__ import annotations
 
+from lib.actions import ActionRefused
 
-class ActionRefused(Exception):
-    """The change cannot be made; str(error) says why, for the person who asked."""
+__all__ = ["ActionRefused", "StaleEdit"]
 
 
 class StaleEdit(ActionRefused):
