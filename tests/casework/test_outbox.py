@@ -3,6 +3,7 @@ transaction; a failure is kept and tried again, never lost and never sent twice.
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -208,9 +209,20 @@ class WatchingSender(ConsoleSender):
         super().send_email(to, subject, body, attachments=attachments)
 
 
+@pytest.fixture
+def geography(transactional_db: None) -> None:
+    # Transactional tests run after the others, with the database flushed between
+    # them: the geography loaded once for the run may be gone.
+    call_command("load_geography", verbosity=0, stdout=io.StringIO())
+
+
 @pytest.mark.django_db(transaction=True)
 def test_nothing_is_sent_inside_a_transaction(
-    rf: Any, personas: Personas, casework: Casework, capsys: pytest.CaptureFixture[str]
+    geography: None,
+    rf: Any,
+    personas: Personas,
+    casework: Casework,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     # A real transaction boundary (no test transaction around it), so that an open
     # transaction while sending shows, as it would hold every writer on SQLite.
