@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
+from lib.actions import ActionRefused
 
 from .access import needs_approval
 from .confirmation import token_digest
@@ -71,10 +72,6 @@ SCHEDULE_FIELDS = [
     "timezone",
     "all_day",
 ]
-
-
-class ActionRefused(Exception):
-    """str(error) says why and what to do instead."""
 
 
 class LinkAlreadyUsed(ActionRefused):
