@@ -65,3 +65,9 @@ def limited(length: int, what: str) -> dict[str, Any]:
 def too_long(what: str, length: int) -> str:
     """The message for text past its limit, as every form says it."""
     return f"{what} must be {length:,} characters or fewer"
+
+
+def search_text(value: str | None, *, limit: int = 100) -> str:
+    """What someone typed into a search box, safe to put in a query: trimmed, cut to
+    `limit` characters, without NUL characters (which PostgreSQL refuses in text)."""
+    return (value or "").replace("\x00", "").strip()[:limit]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user, require_capability
 from inspiring.accounts.roles import Capability
+from lib.text import search_text
 
 from ..access import clients_for, referrals_for, working_area
 from ..models import Referral, Task
@@ -29,7 +30,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     quiet = request.GET.get("quiet", "")
     overdue = request.GET.get("overdue") == "1"
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = search_text(request.GET.get("q"))
 
     latest_referral = Referral.objects.filter(client=OuterRef("pk")).order_by("-received_on", "-pk")
     clients = clients_for(request).annotate(

@@ -15,6 +15,7 @@ from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
 from inspiring.directory.models import Activity, Session
 from lib.http import posted
+from lib.text import search_text
 
 from ..access import get_client, get_connection, working_area
 from ..actions import ActionRefused
@@ -35,7 +36,7 @@ def _activities(request: HttpRequest):  # type: ignore[no-untyped-def]
 @require_capability(CASES)
 def choose_activity(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_client(request, public_id)
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = search_text(request.GET.get("q"))
     activities = _activities(request)
     if query:
         for word in query.split()[:4]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
 from lib.http import posted
+from lib.text import search_text
 
 from ..access import (
     editable_activities,
@@ -58,7 +59,7 @@ def listings(request: HttpRequest) -> HttpResponse:
         returned=Count("activities", filter=Q(activities__status=Activity.Status.RETURNED)),
     )
     # NUL cannot be sent to PostgreSQL; no organisation's name is longer than 200.
-    query = request.GET.get("q", "").replace("\x00", "").strip()[:200]
+    query = search_text(request.GET.get("q"), limit=200)
     if query:
         organisations = organisations.filter(name__icontains=query)
     page = Paginator(organisations.order_by("name"), 25).get_page(request.GET.get("page"))
