@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -16,12 +16,14 @@ from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
+from inspiring.areas.models import Area
 from lib.actions import ActionRefused
 
 from .access import needs_approval
 from .confirmation import token_digest
 from .models import (
     Activity,
+    Booklet,
     Category,
     ListingLinkUse,
     ListingReport,
@@ -33,7 +35,7 @@ from .models import (
 )
 from .models.schedules import long_date, outside_window
 from .recurrence import session_times
-from .tasks import materialise_activity_sessions
+from .tasks import build_booklet, materialise_activity_sessions
 
 # The fields a revision carries back to the live activity when approved.
 ACTIVITY_FIELDS = [
@@ -445,3 +447,35 @@ def do_report_change(
             detail={"via": "emailed link"},
         )
     return report
+
+
+def do_resolve_report(request: HttpRequest, report: ListingReport) -> ListingReport:
+    """A coordinator has dealt with a reported change to a listing."""
+    with transaction.atomic():
+        report.resolved_at = timezone.now()
+        report.resolved_by = acting_user(request)
+        report.save(update_fields=["resolved_at", "resolved_by"])
+        audit.record(request, "report.resolved", report.activity, area=report.activity.home_area)
+    return report
+
+
+def do_request_booklet(area: Area, *, start: date, end: date, large_print: bool) -> Booklet:
+    """A PDF calendar booklet for the dates, built in the background: the one already asked
+    for today when there is one (served, not rebuilt), otherwise a new one."""
+    existing = (
+        Booklet.objects.filter(
+            area=area,
+            start=start,
+            end=end,
+            large_print=large_print,
+            requested_at__date=timezone.localdate(),
+        )
+        .exclude(status=Booklet.Status.FAILED)
+        .first()
+    )
+    if existing is not None:
+        return existing
+    with transaction.atomic():
+        booklet = Booklet.objects.create(area=area, start=start, end=end, large_print=large_print)
+        transaction.on_commit(lambda: build_booklet.enqueue(booklet.pk))
+    return booklet

@@ -10,7 +10,6 @@ from itertools import groupby
 from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth.decorators import login_not_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,11 +17,11 @@ from django.views.decorators.http import require_GET
 
 from lib.http import is_htmx, posted
 
+from ..actions import do_request_booklet
 from ..booklets import MAX_MONTHS, months_between
 from ..models import Booklet
 from ..recurrence import LONDON
 from ..search import Filters, search_sessions, with_details
-from ..tasks import build_booklet
 from .public import _area
 
 
@@ -109,25 +108,12 @@ def booklet_request(request: HttpRequest, slug: str) -> HttpResponse:
     area = _area(slug)
     form = BookletForm(posted(request), today=timezone.localdate())
     if request.method == "POST" and form.is_valid():
-        start, end = form.cleaned_data["start_date"], form.cleaned_data["end_date"]
-        large = form.cleaned_data["large_print"]
-        # The same booklet asked for again today is served, not rebuilt.
-        existing = (
-            Booklet.objects.filter(
-                area=area,
-                start=start,
-                end=end,
-                large_print=large,
-                requested_at__date=timezone.localdate(),
-            )
-            .exclude(status=Booklet.Status.FAILED)
-            .first()
+        booklet = do_request_booklet(
+            area,
+            start=form.cleaned_data["start_date"],
+            end=form.cleaned_data["end_date"],
+            large_print=form.cleaned_data["large_print"],
         )
-        if existing is not None:
-            return redirect(existing)
-        with transaction.atomic():
-            booklet = Booklet.objects.create(area=area, start=start, end=end, large_print=large)
-            transaction.on_commit(lambda: build_booklet.enqueue(booklet.pk))
         return redirect(booklet)
     recent = Booklet.objects.filter(area=area, status=Booklet.Status.READY).defer("pdf")[:5]
     return render(

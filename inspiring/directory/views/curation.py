@@ -15,13 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
 from lib.http import posted
 
 from ..access import editable_activities, get_activity_for_editing, working_area
-from ..actions import ActionRefused, do_approve, do_return
+from ..actions import ActionRefused, do_approve, do_resolve_report, do_return
 from ..forms import ReturnForm
 from ..models import Activity, Category, ListingReport, Session
 from ..recurrence import DAY_NAMES
@@ -130,10 +129,7 @@ def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
     report = get_object_or_404(
         ListingReport.objects.filter(activity__in=editable_activities(request)), pk=report_id
     )
-    report.resolved_at = timezone.now()
-    report.resolved_by_id = request.user.pk
-    report.save(update_fields=["resolved_at", "resolved_by"])
-    audit.record(request, "report.resolved", report.activity, area=report.activity.home_area)
+    do_resolve_report(request, report)
     messages.success(request, "The report has been marked as dealt with.")
     return redirect("directory:curation")
 
