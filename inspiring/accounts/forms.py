@@ -6,16 +6,15 @@ address"), not what went wrong in the system's terms.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.utils import timezone
 
 from inspiring.areas.models import Area
+from lib.dates import outside_window
 
 from .audit import ACTIONS
 from .models import User
@@ -251,22 +250,15 @@ class AuditFilterForm(forms.Form):
         assert isinstance(action, forms.ChoiceField)
         action.choices = [("", "Anything"), *sorted(ACTIONS.items(), key=lambda kv: kv[1])]
 
-    # The trail starts when the site did; a date past these (9999-12-31, say) would
-    # run the end-of-day arithmetic off the calendar.
-    EARLIEST = date(2000, 1, 1)
-    YEARS_AHEAD = 10
-
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
-        first = self.EARLIEST
-        last = timezone.localdate() + relativedelta(years=self.YEARS_AHEAD)
+        # A date past the window (9999-12-31, say) would run the end-of-day
+        # arithmetic off the calendar.
         for name, what in (("date_from", "a start date"), ("date_to", "an end date")):
             day = cleaned.get(name)
-            if day and not first <= day <= last:
-                self.add_error(
-                    name,
-                    f"Enter {what} between {first.day} {first:%B %Y} and {last.day} {last:%B %Y}",
-                )
+            problem = outside_window(day, what) if day else None
+            if problem:
+                self.add_error(name, problem)
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error("date_to", "The end date must be the same as or after the start date")

@@ -18,6 +18,7 @@ from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.areas.models import Area
 from lib.actions import ActionRefused
+from lib.dates import long_date, outside_window
 
 from .access import needs_approval
 from .confirmation import token_digest
@@ -33,7 +34,6 @@ from .models import (
     SupportFeature,
     Venue,
 )
-from .models.schedules import long_date, outside_window
 from .recurrence import session_times
 from .tasks import build_booklet, materialise_activity_sessions
 

@@ -18,9 +18,10 @@ from inspiring.accounts.roles import Role
 from inspiring.areas.forms import PostcodeField
 from inspiring.areas.models import Area
 from inspiring.ui.forms import https_formfield
+from lib.dates import outside_window
 
 from .models import Activity, Category, Organisation, Schedule, SupportFeature, Venue
-from .models.schedules import MAX_LISTED_DATES, outside_window
+from .models.schedules import MAX_LISTED_DATES
 from .recurrence import (
     DAY_CODES,
     DAY_NAMES,

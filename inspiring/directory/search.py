@@ -19,10 +19,10 @@ from django.utils import timezone
 from inspiring.areas.forms import PostcodeField
 from inspiring.areas.geography import Place
 from inspiring.areas.models import Area
+from lib.dates import outside_window
 from lib.geo import miles_between
 
 from .models import Activity, Category, Session, SupportFeature
-from .models.schedules import outside_window
 
 MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
 

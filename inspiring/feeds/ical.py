@@ -42,6 +42,7 @@ from inspiring.directory.recurrence import (
     normalise_rrule,
     occurrences,
 )
+from lib.dates import date_window, long_date
 
 from .exclusions import PRIVATE_REASON
 
@@ -286,6 +287,14 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
         raise Skip("it has no usable start (DTSTART)") from exc
     if not isinstance(start, date):  # unreadable (kept as text) or given twice (a list)
         raise Skip("it has no usable start (DTSTART)")
+    first, last = date_window()
+    day = start.date() if isinstance(start, datetime) else start
+    if not first <= day <= last:
+        # Year 1 or 9999 would run the sessions' arithmetic off the calendar.
+        raise Skip(
+            f"it starts on {long_date(day)}, outside the dates the calendar keeps "
+            f"({long_date(first)} to {long_date(last)})"
+        )
     end: Any = None
     if "DTEND" in master:
         try:

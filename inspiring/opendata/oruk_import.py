@@ -39,9 +39,9 @@ from inspiring.areas.geography import resolve_postcode
 from inspiring.areas.models import Area
 from inspiring.directory.materialise import materialise_activity
 from inspiring.directory.models import Activity, Category, Organisation, Schedule, Venue
-from inspiring.directory.models.schedules import date_window, outside_window
 from inspiring.directory.recurrence import RecurrenceError, normalise_rrule
 from inspiring.feeds.fetch import FetchError, fetch
+from lib.dates import date_window, outside_window
 from lib.postcodes import PostcodeError, normalise_postcode
 from lib.text import plain_text
 

@@ -551,6 +551,15 @@ def test_an_event_without_a_start_is_skipped_with_a_reason() -> None:
     assert parsed.skipped == [("nostart@test", "it has no usable start (DTSTART)")]
 
 
+@pytest.mark.parametrize("start", ["DTSTART:99991227T100000Z", "DTSTART;VALUE=DATE:00010101"])
+def test_an_event_starting_outside_the_dates_kept_is_skipped(start: str) -> None:
+    # Year 9999 or year 1 ran the sessions' arithmetic off the calendar (a 500 later on).
+    parsed = parse(calendar(vevent("far@test", "Far off", start)))
+    assert parsed.events == []
+    [(uid, reason)] = parsed.skipped
+    assert uid == "far@test" and "outside the dates the calendar keeps" in reason
+
+
 def test_a_uid_too_long_to_keep_is_skipped() -> None:
     parsed = parse(calendar(vevent("u" * 501, "Walk", "DTSTART:20260707T100000Z")))
     assert parsed.events == []

@@ -7,11 +7,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
+
+from lib.dates import outside_window
 
 from ..recurrence import describe, rfc_date
 
@@ -26,32 +27,9 @@ sessions_removed = Signal()
 # its changes to sessions that were just made.
 sessions_synced = Signal()
 
-# The dates a schedule (or a moved session) may be on. Nothing here ran before
-# 2000, and nothing is planned more than ten years ahead; outside these, date
-# arithmetic (an RRULE's expansion, a calendar file's UNTIL in UTC) runs off the
-# end of the calendar at year 1 or 9999, or takes very long to get anywhere.
-EARLIEST_DATE = date(2000, 1, 1)
-YEARS_AHEAD = 10
 # Excluded and extra dates a schedule can list: years of school holidays, a
 # day at a time, with room to spare.
 MAX_LISTED_DATES = 1000
-
-
-def date_window(today: date | None = None) -> tuple[date, date]:
-    """The first and last date a schedule's dates may be on."""
-    return EARLIEST_DATE, (today or timezone.localdate()) + relativedelta(years=YEARS_AHEAD)
-
-
-def long_date(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def outside_window(day: date, what: str, today: date | None = None) -> str | None:
-    """A message saying which dates `what` may be, if `day` is outside them; else None."""
-    first, last = date_window(today)
-    if first <= day <= last:
-        return None
-    return f"Enter {what} between {long_date(first)} and {long_date(last)}"
 
 
 class Schedule(models.Model):
