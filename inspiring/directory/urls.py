@@ -2,13 +2,13 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import calendar, confirm, curation, public, spreadsheets, staff
+from .views import calendar, confirm, curation, public, spreadsheets, staff, whats_on
 
 app_name = "directory"
 
 urlpatterns = [
     # Public pages of an area.
-    path("<slug:slug>/whats-on/", public.whats_on, name="whats_on"),
+    path("<slug:slug>/whats-on/", whats_on.whats_on, name="whats_on"),
     path("<slug:slug>/whats-on/widget/", public.widget, name="widget"),
     path("<slug:slug>/whats-on/print/", public.printable, name="print"),
     path("<slug:slug>/calendar.ics", public.area_ics, name="area_ics"),

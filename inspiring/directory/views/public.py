@@ -10,16 +10,13 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.clickjacking import xframe_options_exempt
-from django_htmx.http import HttpResponseClientRedirect
 from weasyprint import HTML
 
 from inspiring.areas.models import Area
-from lib.http import is_htmx
 from lib.text import plain_text
 
 from ..ical import activity_calendar, sessions_calendar
@@ -33,8 +30,6 @@ from ..search import (
     search_sessions,
     with_details,
 )
-
-PAGE_SIZE = 20
 
 
 def _area(slug: str) -> Area:
@@ -66,36 +61,6 @@ def _by_day(rows: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]
     return [
         (day, list(items)) for day, items in groupby(rows, key=lambda r: r["session"].local_date)
     ]
-
-
-@login_not_required
-def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
-    area = _area(slug)
-    form = _form(request)
-    valid = not form.is_bound or form.is_valid()
-    filters = form.filters()
-    sessions = search_sessions(area, filters)
-    page = Paginator(with_details(sessions), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _rows(list(page.object_list), filters, area)
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {
-        "area": area,
-        "form": form,
-        "valid": valid,
-        "page_obj": page,
-        "rows": rows,
-        "by_distance": filters.sort == "distance" and filters.place is not None,
-        "days": _by_day(rows),
-        "query": query.urlencode(),
-        "query_without_page": f"{query.urlencode()}&" if query else "",
-    }
-    if is_htmx(request):
-        if not valid:
-            # The error summary sits outside the swapped results: load the whole page.
-            return HttpResponseClientRedirect(request.get_full_path())
-        return render(request, "directory/whats_on.html#results", context)
-    return render(request, "directory/whats_on.html", context)
 
 
 def _visible_activity(area: Area, public_id: uuid.UUID, *, running: bool = False) -> Activity:
