@@ -54,6 +54,9 @@ class Schedule(models.Model):
     timezone = models.CharField(max_length=64, default="Europe/London")
     # An all-day event (from a calendar feed): times 00:00 to 23:59, shown as "all day".
     all_day = models.BooleanField(default=False)
+    # "Not on bank holidays": England and Wales bank holidays are skipped, worked out
+    # from the holidays library each time (never a stored list to keep up to date).
+    skip_bank_holidays = models.BooleanField("not on bank holidays", default=False)
     # In a partner's proposed revision: the live schedule this one replaces.
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
