@@ -90,11 +90,12 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
                 start_time=schedule.start_time,
                 end_time=schedule.end_time,
                 rule=schedule.rrule,
-                exdates=schedule.excluded_dates,
+                exdates=schedule.listed_exdates,
                 rdates=schedule.extra_dates,
                 window_start=start,
                 window_end=end,
                 zone=schedule.zone,
+                skip_bank_holidays=schedule.skip_bank_holidays,
             )
         except (ValueError, TypeError, KeyError, OverflowError):
             # One unusable rule (imported, say) must not stop every other schedule's

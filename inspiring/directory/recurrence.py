@@ -14,8 +14,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import holidays
 from dateutil.rrule import rrule, rrulestr
 
 LONDON = ZoneInfo("Europe/London")
@@ -171,6 +173,25 @@ def local_datetime(day: date, at: time, zone: ZoneInfo = LONDON) -> datetime:
     return datetime.combine(day, at, tzinfo=zone)
 
 
+@lru_cache(maxsize=64)
+def _bank_holidays_in(year: int) -> frozenset[date]:
+    # England and Wales share their bank holidays; the library follows each
+    # year's proclamations (substitute days, one-off holidays), so no list is kept here.
+    return frozenset(holidays.country_holidays("GB", subdiv="ENG", years=year))
+
+
+def bank_holidays(first: date, last: date) -> set[date]:
+    """England and Wales bank holidays from `first` to `last`, both included.
+
+    Christmas Day and Boxing Day count on the day as well as on their
+    substitute weekday, as people expect a group to be off on both.
+    """
+    found: set[date] = set()
+    for year in range(first.year, last.year + 1):
+        found.update(d for d in _bank_holidays_in(year) if first <= d <= last)
+    return found
+
+
 def occurrences(
     *,
     start_date: date,
@@ -182,13 +203,18 @@ def occurrences(
     window_start: date,
     window_end: date,
     zone: ZoneInfo = LONDON,
+    skip_bank_holidays: bool = False,
 ) -> list[Occurrence]:
     """Every occurrence whose date falls in [window_start, window_end], in order.
 
     One occurrence per date at most (activities repeat daily at the finest),
-    which is what lets sessions be keyed by their date.
+    which is what lets sessions be keyed by their date. With `skip_bank_holidays`,
+    none on a bank holiday, unless the date is one of the extra dates (named by hand).
     """
+    rdates = list(rdates)
     excluded = set(exdates)
+    if skip_bank_holidays:
+        excluded |= bank_holidays(window_start, window_end) - set(rdates)
     dates: set[date] = set()
     if rule:
         first = datetime.combine(max(start_date, window_start), time.min)
@@ -338,6 +364,7 @@ def describe(
     exdates: Iterable[date] = (),
     rdates: Iterable[date] = (),
     all_day: bool = False,
+    skip_bank_holidays: bool = False,
 ) -> str:
     """The schedule as people say it: "Every other Tuesday, 10:00 to 12:00"."""
     times = "all day" if all_day else f"{start_time:%H:%M} to {end_time:%H:%M}"
@@ -366,6 +393,8 @@ def describe(
     elif "COUNT" in parts:
         text += f", {parts['COUNT']} times"
     text += f", from {start_date.day} {start_date:%B %Y}"
+    if skip_bank_holidays:
+        text += ", not on bank holidays"
     skipped = sorted(exdates)
     if skipped:
         if len(skipped) <= 3:

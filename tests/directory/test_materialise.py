@@ -9,10 +9,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from icalendar import Calendar
+from recurring_ical_events import of as ical_occurrences
 
 from inspiring.directory.actions import do_delete_schedule
+from inspiring.directory.ical import activity_calendar
 from inspiring.directory.materialise import materialise_activity, materialise_all
 from inspiring.directory.models import Activity, Schedule, Session
+from inspiring.directory.recurrence import bank_holidays
 
 from .builders import Directory, weekly
 from .conftest import TODAY
@@ -129,3 +133,52 @@ def test_a_stored_rule_that_cannot_be_expanded_does_not_stop_the_rest(
     assert report.failed == 1
     knitting = materialise_activity(directory.knitting, today=TODAY)
     assert knitting.failed == 0
+
+
+def test_a_schedule_that_skips_bank_holidays_has_no_sessions_on_them(
+    directory: Directory,
+) -> None:
+    mondays = weekly(directory.knitting, "MO", time(10), time(12), from_date=date(2026, 12, 7))
+    materialise_activity(directory.knitting, today=date(2026, 12, 1))
+    on = set(Session.objects.filter(schedule=mondays).values_list("local_date", flat=True))
+    assert {date(2026, 12, 28), date(2027, 3, 29)} <= on
+
+    mondays.skip_bank_holidays = True
+    mondays.save()
+    report = materialise_activity(directory.knitting, today=date(2026, 12, 1))
+    after = set(Session.objects.filter(schedule=mondays).values_list("local_date", flat=True))
+    gone = {date(2026, 12, 28), date(2027, 3, 29), date(2027, 5, 3), date(2027, 5, 31)}
+    assert gone <= on - after
+    assert on - after <= bank_holidays(date(2026, 12, 1), date(2028, 1, 1))
+    assert report.deleted == len(on - after)
+    assert date(2027, 1, 4) in after
+    assert mondays.summary.endswith("not on bank holidays")
+
+
+def test_the_ics_file_leaves_out_the_bank_holidays_the_sessions_skip(
+    directory: Directory,
+) -> None:
+    Schedule.objects.filter(activity=directory.knitting).delete()
+    mondays = weekly(
+        directory.knitting,
+        "MO",
+        time(10),
+        time(12),
+        from_date=date(2026, 12, 7),
+        rrule="FREQ=WEEKLY;BYDAY=MO;UNTIL=20270630",
+        skip_bank_holidays=True,
+        exdates=["2027-01-11"],
+    )
+    materialise_activity(directory.knitting, today=date(2026, 12, 1))
+    # EXDATE lists the bank holidays the rule falls on, and the listed date; no others.
+    assert mondays.excluded_dates == [
+        date(2026, 12, 28),
+        date(2027, 1, 11),
+        date(2027, 3, 29),
+        date(2027, 5, 3),
+        date(2027, 5, 31),
+    ]
+    ics = activity_calendar(directory.knitting, "example.org").to_ical()
+    events = ical_occurrences(Calendar.from_ical(ics)).between(date(2026, 12, 1), date(2027, 7, 1))
+    sessions = Session.objects.filter(schedule=mondays).order_by("start")
+    assert sorted(e.start for e in events) == [s.start for s in sessions]

@@ -10,6 +10,7 @@ from dateutil.rrule import rrulestr
 from inspiring.directory.recurrence import (
     LONDON,
     RecurrenceError,
+    bank_holidays,
     describe,
     normalise_rrule,
     occurrences,
@@ -217,3 +218,61 @@ def test_unusual_rules_are_described_without_failing() -> None:
             start_date=date(2026, 3, 3), start_time=time(10), end_time=time(12), rule=rule
         )
         assert text.startswith(words), rule
+
+
+# --- Bank holidays (England and Wales, from the holidays library) ------------------
+
+MONDAY = date(2026, 12, 7)
+
+
+def test_bank_holidays_come_from_the_library_with_substitute_days() -> None:
+    found = bank_holidays(date(2026, 12, 1), date(2027, 6, 1))
+    assert {
+        date(2026, 12, 25),  # Christmas Day, a Friday
+        date(2026, 12, 28),  # Boxing Day falls on a Saturday: the Monday after instead
+        date(2027, 1, 1),
+        date(2027, 3, 26),  # Good Friday
+        date(2027, 3, 29),  # Easter Monday
+        date(2027, 5, 3),  # Early May
+        date(2027, 5, 31),  # Spring
+    } <= found
+    assert date(2027, 1, 4) not in found
+    assert all(date(2026, 12, 1) <= d <= date(2027, 6, 1) for d in found)
+
+
+def test_a_weekly_monday_schedule_can_skip_bank_holidays() -> None:
+    window = {"window_start": MONDAY, "window_end": date(2027, 6, 30), "start_date": MONDAY}
+    every = expand("FREQ=WEEKLY;BYDAY=MO", **window)
+    skipping = expand("FREQ=WEEKLY;BYDAY=MO", skip_bank_holidays=True, **window)
+    holidays = {
+        date(2026, 12, 28),
+        date(2027, 3, 29),
+        date(2027, 5, 3),
+        date(2027, 5, 31),
+    }
+    assert holidays <= set(every)
+    assert set(every) - set(skipping) == holidays
+    assert date(2027, 1, 4) in skipping
+
+
+def test_an_extra_date_on_a_bank_holiday_still_happens() -> None:
+    dates = expand(
+        "FREQ=WEEKLY;BYDAY=MO",
+        start_date=MONDAY,
+        window_start=MONDAY,
+        window_end=date(2027, 1, 31),
+        rdates=[date(2027, 1, 1)],
+        skip_bank_holidays=True,
+    )
+    assert date(2027, 1, 1) in dates and date(2026, 12, 28) not in dates
+
+
+def test_skipping_bank_holidays_is_said_in_words() -> None:
+    text = describe(
+        start_date=MONDAY,
+        start_time=time(10),
+        end_time=time(12),
+        rule="FREQ=WEEKLY;BYDAY=MO",
+        skip_bank_holidays=True,
+    )
+    assert text == "Every Monday, 10:00 to 12:00, from 7 December 2026, not on bank holidays"

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from lib.dates import outside_window
 
-from ..recurrence import describe, rfc_date
+from ..recurrence import bank_holidays, describe, occurrences, rfc_date
 
 if TYPE_CHECKING:
     from inspiring.areas.models import Area
@@ -30,6 +30,9 @@ sessions_synced = Signal()
 # Excluded and extra dates a schedule can list: years of school holidays, a
 # day at a time, with room to spare.
 MAX_LISTED_DATES = 1000
+# How far ahead a rule without an end has its bank holidays written out as
+# excluded dates (in .ics files): calendar apps repeat the rule for ever.
+BANK_HOLIDAYS_AHEAD_YEARS = 3
 
 
 class Schedule(models.Model):
@@ -112,8 +115,36 @@ class Schedule(models.Model):
             raise ValidationError(errors)
 
     @property
-    def excluded_dates(self) -> list[date]:
+    def listed_exdates(self) -> list[date]:
+        """The dates people listed as "does not run" (school holidays, say)."""
         return [date.fromisoformat(d) for d in self.exdates]
+
+    @property
+    def excluded_dates(self) -> list[date]:
+        """Every date the rule gives that has no session: those listed, and the bank
+        holidays it falls on when it skips them (to 3 years ahead for a rule with no end).
+
+        What .ics files export as EXDATE; materialisation asks `recurrence.occurrences`
+        to skip bank holidays in its own window instead.
+        """
+        listed = set(self.listed_exdates)
+        if not self.skip_bank_holidays:
+            return sorted(listed)
+        last = _rule_until(self.rrule) if self.rrule else self.start_date
+        if last is None:
+            today = timezone.localdate()
+            last = today.replace(year=today.year + BANK_HOLIDAYS_AHEAD_YEARS, day=1)
+        produced = occurrences(
+            start_date=self.start_date,
+            start_time=self.start_time,
+            end_time=self.end_time,
+            rule=self.rrule,
+            window_start=self.start_date,
+            window_end=last,
+            zone=self.zone,
+        )
+        holidays = bank_holidays(self.start_date, last) - set(self.extra_dates)
+        return sorted(listed | {o.date for o in produced if o.date in holidays})
 
     @property
     def extra_dates(self) -> list[date]:
@@ -130,10 +161,21 @@ class Schedule(models.Model):
             start_time=self.start_time,
             end_time=self.end_time,
             rule=self.rrule,
-            exdates=self.excluded_dates,
+            exdates=self.listed_exdates,
             rdates=self.extra_dates,
             all_day=self.all_day,
+            skip_bank_holidays=self.skip_bank_holidays,
         )
+
+
+def _rule_until(rule: str) -> date | None:
+    for part in rule.split(";"):
+        if part.startswith("UNTIL="):
+            try:
+                return rfc_date(part[len("UNTIL=") :])
+            except ValueError:
+                return None
+    return None
 
 
 class SessionQuerySet(models.QuerySet["Session"]):
