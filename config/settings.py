@@ -422,6 +422,8 @@ SESSION_HORIZON_MONTHS = env_int("SESSION_HORIZON_MONTHS", 13, minimum=1)
 # and left out of link workers' suggestions until confirmed.
 LISTING_CONFIRM_DAYS = env_int("LISTING_CONFIRM_DAYS", 90, minimum=1)
 LISTING_STALE_DAYS = env_int("LISTING_STALE_DAYS", 180, minimum=1)
+# A listing unconfirmed this long is no longer shown to the public (stale ones say so first).
+LISTING_HIDE_DAYS = env_int("LISTING_HIDE_DAYS", 365, minimum=1)
 # How long an emailed confirmation link works.
 CONFIRMATION_LINK_DAYS = env_int("CONFIRMATION_LINK_DAYS", 30, minimum=1)
 

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
+from inspiring.accounts.audit import register_actions
 from inspiring.areas.models import Area
 from lib.actions import ActionRefused
 from lib.dates import long_date, outside_window
@@ -479,3 +480,105 @@ def do_request_booklet(area: Area, *, start: date, end: date, large_print: bool)
         booklet = Booklet.objects.create(area=area, start=start, end=end, large_print=large_print)
         transaction.on_commit(lambda: build_booklet.enqueue(booklet.pk))
     return booklet
+
+
+# --- Keeping listings current, signed in ---------------------------------------------
+
+register_actions(
+    {
+        "activity.reminded": "Reminded a group to confirm a listing",
+        "activity.paused": "Paused a listing",
+    }
+)
+
+
+def do_confirm_listing_signed_in(
+    request: HttpRequest, activity: Activity, *, note: str = ""
+) -> Activity:
+    """A signed-in partner lead says the listing is right, or a coordinator confirms it on
+    the group's behalf (with a note of how they know). Records who confirmed it."""
+    user = acting_user(request)
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.status != Activity.Status.PUBLISHED or activity.revision_of_id is not None:
+            raise ActionRefused("Only a published listing can be confirmed.")
+        on_behalf = not activity.organisation.leads.filter(pk=user.pk).exists()
+        joiner = " for " if on_behalf else ", "
+        by = f"{user}{joiner}{activity.organisation}"
+        activity.last_confirmed_at = timezone.now()
+        activity.last_confirmed_by = by[:200]
+        activity.save(update_fields=["last_confirmed_at", "last_confirmed_by", "updated_at"])
+        detail = {"by": activity.last_confirmed_by}
+        detail["via"] = "on behalf" if on_behalf else "signed in"
+        if note:
+            detail["note"] = note
+        audit.record(
+            request, "activity.confirmed", activity, area=activity.home_area, detail=detail
+        )
+    return activity
+
+
+def do_report_change_signed_in(
+    request: HttpRequest, activity: Activity, *, message: str
+) -> ListingReport:
+    """A signed-in partner lead says something has changed: a report for the coordinator."""
+    user = acting_user(request)
+    with transaction.atomic():
+        report = ListingReport.objects.create(
+            activity=activity, message=message, reported_by=f"{user}, {activity.organisation}"[:200]
+        )
+        audit.record(
+            request,
+            "activity.change_reported",
+            activity,
+            area=activity.home_area,
+            detail={"via": "signed in"},
+        )
+    return report
+
+
+def do_pause_listing(request: HttpRequest, activity: Activity, *, note: str = "") -> Activity:
+    """A coordinator pauses a listing nobody has confirmed: it stays listed as paused, its
+    sessions drop out of What's on and suggestions until the group says it is running."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.capacity_status == Activity.CapacityStatus.PAUSED:
+            raise ActionRefused(f"{activity.title} is already paused.")
+        activity.capacity_status = Activity.CapacityStatus.PAUSED
+        activity.save(update_fields=["capacity_status", "updated_at"])
+        audit.record(
+            request,
+            "activity.paused",
+            activity,
+            area=activity.home_area,
+            detail={"note": note} if note else None,
+        )
+    return activity
+
+
+def do_remind_group(request: HttpRequest, activity: Activity) -> str | None:
+    """Email the group a one-click confirmation link for this listing now.
+
+    The reminder is recorded (and committed) first, then the email is sent outside the
+    transaction. Returns None when sent, or why it was not (no address, or the mail server
+    refused), for the coordinator to act on."""
+    from .confirmation import send_reminder
+
+    recipient = activity.organisation.email or activity.contact_email
+    if not recipient:
+        return (
+            f"{activity.organisation} has no email address. Add one to the organisation, "
+            "or phone them and confirm on their behalf."
+        )
+    with transaction.atomic():
+        audit.record(
+            request,
+            "activity.reminded",
+            activity,
+            area=activity.home_area,
+            detail={"to": recipient},
+        )
+    problem = send_reminder(activity, recipient)
+    if problem is None:
+        Activity.objects.filter(pk=activity.pk).update(confirmation_requested_at=timezone.now())
+    return problem

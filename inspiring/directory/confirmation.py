@@ -1,4 +1,5 @@
-"""Keeping listings current without a sign-in: signed, expiring links emailed to groups.
+"""Keeping listings current: signed, expiring links emailed to groups (no sign-in), and
+which listings are due or stale, for the pages where groups and coordinators answer.
 
 A link carries the activity's public id, signed with the site's secret key and
 timestamped: it works for CONFIRMATION_LINK_DAYS, for that one listing only,
@@ -21,7 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from .models import Activity, Organisation
+from .models import Activity, ActivityQuerySet, Organisation
 
 _SALT = "inspiring.directory.confirm-listing"
 logger = logging.getLogger(__name__)
@@ -132,3 +133,57 @@ def send_confirmation_requests(now: datetime | None = None) -> dict[str, int]:
         "no_email": skipped,
         "failed": failed,
     }
+
+
+def send_reminder(activity: Activity, recipient: str) -> str | None:
+    """Email one listing's confirmation link to its group now (a coordinator's reminder).
+
+    Returns None when sent, else what went wrong, in words for the coordinator."""
+    context = {
+        "organisation": activity.organisation,
+        "items": [(activity, confirmation_url(activity))],
+        "days": settings.CONFIRMATION_LINK_DAYS,
+    }
+    subject = " ".join(f"Is your listing still right? ({activity.organisation.name})".split())
+    try:
+        send_mail(
+            subject=subject,
+            message=render_to_string("directory/email/confirm_listings.txt", context),
+            from_email=None,
+            recipient_list=[recipient],
+        )
+    except (smtplib.SMTPException, OSError, BadHeaderError) as exc:
+        logger.warning("Reminder to %s not sent: %s", activity.organisation.pk, exc)
+        return (
+            f"The reminder to {recipient} could not be sent ({type(exc).__name__}). "
+            "Try again later, or phone the group."
+        )
+    return None
+
+
+def confirmation_state(activity: Activity, now: datetime | None = None) -> str | None:
+    """'stale' past LISTING_STALE_DAYS, 'due' from when the group is asked (two weeks before
+    LISTING_CONFIRM_DAYS), else None: current."""
+    now = now or timezone.now()
+    age = now - activity.last_confirmed_at
+    if age > timedelta(days=settings.LISTING_STALE_DAYS):
+        return "stale"
+    if age >= timedelta(days=settings.LISTING_CONFIRM_DAYS - ASK_DAYS_EARLY):
+        return "due"
+    return None
+
+
+def needing_confirmation(activities: ActivityQuerySet) -> list[Activity]:
+    """The published listings among `activities` that are due or stale, oldest first, each
+    with `.confirmation` set to 'due' or 'stale'."""
+    now = timezone.now()
+    due = now - timedelta(days=settings.LISTING_CONFIRM_DAYS - ASK_DAYS_EARLY)
+    found = list(
+        activities.published()
+        .filter(last_confirmed_at__lte=due)
+        .select_related("organisation")
+        .order_by("last_confirmed_at", "title")
+    )
+    for activity in found:
+        activity.confirmation = confirmation_state(activity, now)  # type: ignore[attr-defined]
+    return found

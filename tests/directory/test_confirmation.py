@@ -127,7 +127,7 @@ def test_the_coordinator_sees_stale_listings_and_the_share_confirmed(
     sign_in(client, personas.coordinator)
     html = client.get("/staff/curation/").text
     assert "Stale listings" in html
-    stale_section = html.split('<h2 class="nhsuk-heading-m">Stale listings</h2>')[1]
+    stale_section = html.split('id="stale-listings">Stale listings</h2>')[1]
     assert "Knit and Natter" in stale_section
     # Ashfield's one published listing is not confirmed within 90 days: 0%, not 100%.
     assert 'app-figure">0%</span> confirmed in the last 90 days' in html
@@ -234,3 +234,165 @@ def test_a_megabyte_of_change_is_refused_and_nothing_recorded(
     assert "What has changed must be 2,000 characters or fewer" in response.text
     assert not ListingReport.objects.exists()
     assert not ListingLinkUse.objects.exists()
+
+
+# --- Signed in: the partner lead's own pages, and the coordinator's stale listings ----------
+
+
+def test_a_due_listing_shows_on_the_partners_pages_with_one_click_still_right(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 80)  # due: asked two weeks before 90 days
+    sign_in(client, personas.partner_lead)
+    home = client.get("/staff/listings/")
+    assert "Are these listings still right?" in home.text and "Knit and Natter" in home.text
+    organisation_url = f"/staff/listings/organisations/{directory.knit.public_id}/"
+    page = client.get(organisation_url)
+    assert "Still right" in page.text and "Something has changed" in page.text
+    response = client.post(
+        organisation_url, {"activity": directory.knitting.public_id, "answer": "same"}
+    )
+    assert response.status_code == 302 and response["Location"] == organisation_url
+    directory.knitting.refresh_from_db()
+    assert timezone.now() - directory.knitting.last_confirmed_at < timedelta(minutes=1)
+    assert directory.knitting.last_confirmed_by == "Priya Patel, Kirkby Knit and Natter"
+    entry = AuditEntry.objects.get(action="activity.confirmed")
+    assert entry.actor == personas.partner_lead and entry.detail["via"] == "signed in"
+    # Confirmed: no longer asked.
+    assert "Are these listings still right?" not in client.get(organisation_url).text
+
+
+def test_a_current_listing_is_not_shown_as_due(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 30)
+    sign_in(client, personas.partner_lead)
+    assert "Are these listings still right?" not in client.get("/staff/listings/").text
+    # Nor can it be "confirmed" by a crafted post: nothing changes.
+    before = directory.knitting.last_confirmed_at
+    client.post("/staff/listings/", {"activity": directory.knitting.public_id, "answer": "same"})
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.last_confirmed_at == before
+
+
+def test_a_stale_listing_says_so_and_something_has_changed_asks_what(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 200)
+    sign_in(client, personas.partner_lead)
+    page = client.get(f"/staff/listings/?changed={directory.knitting.public_id}")
+    assert "Not confirmed" in page.text and "What has changed about Knit and Natter?" in page.text
+    empty = client.post(
+        "/staff/listings/", {"activity": directory.knitting.public_id, "answer": "changed"}
+    )
+    assert empty.status_code == 400
+    assert "There is a problem" in empty.text and "Tell us what has changed" in empty.text
+    assert not ListingReport.objects.exists()
+    done = client.post(
+        "/staff/listings/",
+        {"activity": directory.knitting.public_id, "answer": "changed", "message": "Now Weds"},
+    )
+    assert done.status_code == 302
+    report = ListingReport.objects.get()
+    assert report.message == "Now Weds" and report.reported_by.startswith("Priya Patel")
+
+
+def test_another_organisations_listing_cannot_be_confirmed(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.walk, 200)  # Mansfield Walkers: not Priya's
+    before = Activity.objects.get(pk=directory.walk.pk).last_confirmed_at
+    sign_in(client, personas.partner_lead)
+    client.post("/staff/listings/", {"activity": directory.walk.public_id, "answer": "same"})
+    assert Activity.objects.get(pk=directory.walk.pk).last_confirmed_at == before
+
+
+def test_the_coordinator_confirms_a_stale_listing_for_the_group_with_a_note(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 200)
+    sign_in(client, personas.coordinator)
+    target = {"activity": directory.knitting.public_id, "action": "confirm"}
+    missing = client.post("/staff/curation/", target)
+    assert missing.status_code == 400
+    assert "Say how you know the listing is still right" in missing.text
+    response = client.post("/staff/curation/", {**target, "note": "Phoned Sue on 4 December"})
+    assert response.status_code == 302
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.last_confirmed_by == "Chloe Carter for Kirkby Knit and Natter"
+    entry = AuditEntry.objects.get(action="activity.confirmed")
+    assert entry.detail == {
+        "by": "Chloe Carter for Kirkby Knit and Natter",
+        "via": "on behalf",
+        "note": "Phoned Sue on 4 December",
+    }
+    assert "No listing is stale." in client.get("/staff/curation/").text
+
+
+def test_the_coordinator_reminds_the_group_by_email(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 200)
+    sign_in(client, personas.coordinator)
+    target = {"activity": directory.knitting.public_id, "action": "remind"}
+    no_address = client.post("/staff/curation/", target, follow=True)
+    assert "has no email address" in no_address.text and not mail.outbox
+    directory.knit.email = "knit@example.org"
+    directory.knit.save()
+    sent = client.post("/staff/curation/", target, follow=True)
+    assert "has been emailed a reminder" in sent.text
+    assert mail.outbox[0].to == ["knit@example.org"]
+    assert "/listings/confirm/" in mail.outbox[0].body
+    assert AuditEntry.objects.filter(action="activity.reminded").count() == 1
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.confirmation_requested_at is not None
+
+
+def test_a_failed_reminder_says_so(
+    client: Client, personas: Personas, directory: Directory, settings: Any
+) -> None:
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    age(directory.knitting, 200)
+    directory.knit.email = "knit@example.org"
+    directory.knit.save()
+    sign_in(client, personas.coordinator)
+    page = client.post(
+        "/staff/curation/",
+        {"activity": directory.knitting.public_id, "action": "remind"},
+        follow=True,
+    )
+    assert "could not be sent" in page.text
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.confirmation_requested_at is None
+
+
+def test_the_coordinator_pauses_a_stale_listing(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    age(directory.knitting, 200)
+    sign_in(client, personas.coordinator)
+    client.post("/staff/curation/", {"activity": directory.knitting.public_id, "action": "pause"})
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.capacity_status == Activity.CapacityStatus.PAUSED
+    assert AuditEntry.objects.filter(action="activity.paused").exists()
+    page = client.get("/staff/curation/").text
+    assert "Paused" in page and "Pause the listing" not in page
+
+
+def test_the_public_is_told_a_stale_listing_is_unconfirmed_and_stops_seeing_it_later(
+    directory: Directory, settings: Any
+) -> None:
+    age(directory.knitting, 100)
+    assert directory.knitting.public_staleness() is None
+    age(directory.knitting, 200)
+    month = f"{timezone.localtime(directory.knitting.last_confirmed_at):%B %Y}"
+    assert directory.knitting.public_staleness() == (
+        f"Not confirmed since {month}: check before you go"
+    )
+    ashfield = directory.knitting.home_area
+    assert Activity.objects.visible_in(ashfield).filter(pk=directory.knitting.pk).exists()
+    age(directory.knitting, 366)
+    assert not Activity.objects.visible_in(ashfield).filter(pk=directory.knitting.pk).exists()
+    settings.LISTING_HIDE_DAYS = 400
+    assert Activity.objects.visible_in(ashfield).filter(pk=directory.knitting.pk).exists()

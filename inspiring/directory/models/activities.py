@@ -36,7 +36,17 @@ class ActivityQuerySet(models.QuerySet["Activity"]):
         """Published activities people in `area` see: its own and those of areas sharing with it."""
         from inspiring.areas.models import Area as AreaModel
 
-        return self.published().filter(home_area__in=AreaModel.objects.sharing_with(area))
+        return (
+            self.published()
+            .filter(home_area__in=AreaModel.objects.sharing_with(area))
+            .not_hidden_as_unconfirmed()
+        )
+
+    def not_hidden_as_unconfirmed(self) -> ActivityQuerySet:
+        """Left out of public pages once unconfirmed for LISTING_HIDE_DAYS: by then the
+        group may well have stopped, and a wasted journey costs someone their confidence."""
+        limit = timezone.now() - timedelta(days=settings.LISTING_HIDE_DAYS)
+        return self.filter(last_confirmed_at__gte=limit)
 
     def running(self) -> ActivityQuerySet:
         """Not paused: sessions are going ahead."""
@@ -283,6 +293,14 @@ class Activity(models.Model):
     @property
     def shows_venue(self) -> bool:
         return self.venue is not None and not self.hide_address
+
+    def public_staleness(self) -> str | None:
+        """What the public is told about a stale listing (None while it is current): the
+        month it was last confirmed, and to check before going."""
+        if self.last_confirmed_at >= timezone.now() - timedelta(days=settings.LISTING_STALE_DAYS):
+            return None
+        since = timezone.localtime(self.last_confirmed_at)
+        return f"Not confirmed since {since:%B %Y}: check before you go"
 
 
 class ListingReport(models.Model):

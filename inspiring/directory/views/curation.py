@@ -7,6 +7,7 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, Q
@@ -20,17 +21,88 @@ from inspiring.accounts.roles import Capability
 from lib.http import posted
 
 from ..access import editable_activities, get_activity_for_editing, working_area
-from ..actions import ActionRefused, do_approve, do_resolve_report, do_return
+from ..actions import (
+    ActionRefused,
+    do_approve,
+    do_confirm_listing_signed_in,
+    do_pause_listing,
+    do_remind_group,
+    do_resolve_report,
+    do_return,
+)
 from ..forms import ReturnForm
-from ..models import Activity, Category, ListingReport, Session
+from ..models import Activity, ActivityQuerySet, Category, ListingReport, Session
 from ..recurrence import DAY_NAMES
 from ..search import TIME_RANGES
+
+
+class OnBehalfForm(forms.Form):
+    note = forms.CharField(
+        label="How do you know it is still right?",
+        help_text="For example, phoned the organiser on 4 December, or saw it on their website",
+        max_length=300,
+        error_messages={
+            "required": "Say how you know the listing is still right",
+            "max_length": "The note must be 300 characters or fewer",
+        },
+    )
+
+
+STALE_ACTIONS = ("remind", "confirm", "pause")
+
+
+def _act_on_stale(
+    request: HttpRequest, activities: ActivityQuerySet
+) -> tuple[HttpResponse | None, Activity | None, OnBehalfForm]:
+    """A coordinator's answer to one stale listing: remind the group, confirm on its behalf
+    with a note, or pause it. Redirects once done, so Back and refresh do not repeat it."""
+    action = request.POST.get("action")
+    chosen = request.POST.get("activity") or request.GET.get("confirm") or ""
+    try:
+        uuid.UUID(chosen)
+    except ValueError:
+        chosen = ""
+    target = activities.published().stale().filter(public_id=chosen).first() if chosen else None
+    form = OnBehalfForm(posted(request) if action == "confirm" else None)
+    if request.method != "POST" or action not in STALE_ACTIONS:
+        return None, target, form
+    done = redirect(f"{request.path}#stale-listings")
+    if target is None:
+        messages.error(request, "That listing is no longer stale: the list has been refreshed.")
+        return done, None, form
+    if action == "remind":
+        problem = do_remind_group(request, target)
+        if problem:
+            messages.error(request, problem)
+        else:
+            messages.success(request, f"{target.organisation} has been emailed a reminder.")
+        return done, None, form
+    if action == "pause":
+        try:
+            do_pause_listing(request, target)
+        except ActionRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(
+                request,
+                f"{target.title} is paused: its sessions are no longer listed or suggested. "
+                "The group can set it running again from its listing.",
+            )
+        return done, None, form
+    if form.is_valid():
+        do_confirm_listing_signed_in(request, target, note=form.cleaned_data["note"])
+        messages.success(request, f"{target.title} is confirmed on behalf of the group.")
+        return done, None, form
+    return None, target, form
 
 
 @require_capability(Capability.CURATE_DIRECTORY)
 def curation(request: HttpRequest) -> HttpResponse:
     area = working_area(request)
     activities = editable_activities(request)
+    acted, confirming, on_behalf_form = _act_on_stale(request, activities)
+    if acted is not None:
+        return acted
     live = activities.published()
     now = timezone.now()
     confirmed = live.confirmed_since(now - timedelta(days=settings.LISTING_CONFIRM_DAYS)).count()
@@ -53,7 +125,11 @@ def curation(request: HttpRequest) -> HttpResponse:
             "confirmed_share": round(100 * confirmed / total) if total else None,
             "confirm_days": settings.LISTING_CONFIRM_DAYS,
             "stale_days": settings.LISTING_STALE_DAYS,
+            "hide_days": settings.LISTING_HIDE_DAYS,
+            "confirming": confirming,
+            "form": on_behalf_form,
         },
+        status=400 if on_behalf_form.errors else 200,
     )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
@@ -34,8 +37,10 @@ from ..actions import (
     ActionRefused,
     current_copy,
     do_cancel_session,
+    do_confirm_listing_signed_in,
     do_delete_schedule,
     do_move_session,
+    do_report_change_signed_in,
     do_restore_session,
     do_save_activity,
     do_save_organisation,
@@ -44,15 +49,83 @@ from ..actions import (
     do_withdraw,
     working_copy,
 )
+from ..confirmation import needing_confirmation
 from ..forms import ActivityForm, OrganisationForm, ScheduleForm, SessionForm, VenueForm
-from ..models import Activity, Organisation, Schedule, Session, Venue
+from ..models import (
+    Activity,
+    ActivityQuerySet,
+    ListingReport,
+    Organisation,
+    Schedule,
+    Session,
+    Venue,
+)
 
 EDITORS = (Capability.EDIT_OWN_LISTINGS, Capability.CURATE_DIRECTORY)
 
 
+class ListingChangeForm(forms.Form):
+    message = forms.CharField(
+        label="What has changed?",
+        max_length=ListingReport._meta.get_field("message").max_length,
+        help_text="For example, a new time or venue, a new contact, or that it has stopped",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        error_messages={
+            "required": "Tell us what has changed",
+            "max_length": "What has changed must be 2,000 characters or fewer",
+        },
+    )
+
+
+def _answer_confirmation(
+    request: HttpRequest, activities: ActivityQuerySet
+) -> tuple[HttpResponse | None, dict[str, Any]]:
+    """The "Still right" / "Something has changed" answers on a partner's pages.
+
+    Returns a redirect once an answer is recorded (so Back and refresh do not repeat it),
+    else the context for the listings to confirm, with the change form of the one listing
+    whose "Something has changed" was chosen."""
+    to_confirm = needing_confirmation(activities)
+    changing_id = request.POST.get("activity") or request.GET.get("changed") or ""
+    changing = next((a for a in to_confirm if str(a.public_id) == changing_id), None)
+    form = ListingChangeForm(posted(request) if request.POST.get("answer") == "changed" else None)
+    if request.method == "POST" and request.POST.get("answer") in ("same", "changed"):
+        if changing is None:
+            messages.error(request, "That listing does not need confirming now.")
+            return redirect(request.path), {}
+        if request.POST["answer"] == "same":
+            try:
+                do_confirm_listing_signed_in(request, changing)
+            except ActionRefused as refused:
+                messages.error(request, str(refused))
+            else:
+                messages.success(request, f"Thank you: {changing.title} is confirmed as right.")
+            return redirect(request.path), {}
+        if form.is_valid():
+            do_report_change_signed_in(request, changing, message=form.cleaned_data["message"])
+            messages.success(
+                request,
+                f"Thank you: the coordinator has been told what has changed about "
+                f"{changing.title}. Change the listing yourself too if you can.",
+            )
+            return redirect(request.path), {}
+    return None, {
+        "to_confirm": to_confirm,
+        "changing": changing,
+        "change_form": form,
+        "stale_days": settings.LISTING_STALE_DAYS,
+    }
+
+
 @require_capability(*EDITORS)
 def listings(request: HttpRequest) -> HttpResponse:
-    """A partner lead's organisations (a coordinator's: the area's), with what needs doing."""
+    """A partner lead's organisations (a coordinator's: the area's), with what needs doing:
+    for a partner, first the listings to confirm."""
+    confirming: dict[str, Any] = {}
+    if not is_curator(request):
+        done, confirming = _answer_confirmation(request, editable_activities(request))
+        if done is not None:
+            return done
     organisations = editable_organisations(request).annotate(
         live=Count("activities", filter=Q(activities__status=Activity.Status.PUBLISHED)),
         waiting=Count("activities", filter=Q(activities__status=Activity.Status.PENDING)),
@@ -71,13 +144,20 @@ def listings(request: HttpRequest) -> HttpResponse:
             "q": query,
             "query_without_page": f"{urlencode({'q': query})}&" if query else "",
             "curator": is_curator(request),
+            **confirming,
         },
+        status=400 if confirming.get("change_form") and confirming["change_form"].errors else 200,
     )
 
 
 @require_capability(*EDITORS)
 def organisation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_organisation_for_editing(request, public_id)
+    done, confirming = _answer_confirmation(
+        request, editable_activities(request).filter(organisation=item)
+    )
+    if done is not None:
+        return done
     activities = (
         editable_activities(request)
         .filter(organisation=item, revision_of__isnull=True)
@@ -94,7 +174,9 @@ def organisation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "activities": activities,
             "curator": is_curator(request),
             "needs_approval": needs_approval(request, item),
+            **confirming,
         },
+        status=400 if confirming["change_form"].errors else 200,
     )
 
 
