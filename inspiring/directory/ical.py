@@ -7,16 +7,28 @@
 - A session's .ics and the area's subscription feed list sessions as single
   events (a cancelled one with STATUS:CANCELLED, so subscribers see it).
 Times carry TZID=Europe/London with its VTIMEZONE, as RFC 5545 requires.
+
+Calendar apps poll subscriptions every few minutes to hours, so a feed answers
+conditional requests (ETag, Last-Modified, 304) and keeps what it built in the
+cache under a key that includes a fingerprint of the data it was built from
+(`Version`): a change to any session, activity, organisation or venue in it
+gives a new key, so nothing stale is ever served and nothing needs clearing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 from icalendar import Calendar, Event, vRecur
 
@@ -26,6 +38,11 @@ from .models import Activity, Schedule, Session
 from .recurrence import LONDON, first_date, local_datetime, rfc_date
 
 PRODID = "-//Inspiring//Social prescribing calendar//EN"
+# A subscription shows what is coming up soon, rolling forward each day: eight
+# weeks is what calendar apps handle comfortably and what people plan around.
+SUBSCRIPTION_DAYS = 56
+# How long a built feed stays in the cache (its key changes with the data anyway).
+CACHE_SECONDS = 6 * 60 * 60
 logger = logging.getLogger(__name__)
 # What a stored schedule that cannot be written out raises (a date at the end of
 # the calendar, a rule or date list that is not what the forms make).
@@ -186,3 +203,63 @@ def sessions_calendar(name: str, sessions: Iterable[Session], host: str) -> Cale
         calendar.add_component(event)
     calendar.add_missing_timezones()
     return calendar
+
+
+def uid_host() -> str:
+    """The host in event UIDs: the site's own address, so every copy of a feed agrees."""
+    return urlsplit(settings.SITE_URL).netloc or "inspiring.invalid"
+
+
+@dataclass(frozen=True)
+class Version:
+    """A fingerprint of the data a feed is built from, and when it last changed."""
+
+    fingerprint: str
+    last_modified: datetime
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.fingerprint}"'
+
+
+def version_of(key: str, sessions: QuerySet[Session, Any], *extra: datetime | None) -> Version:
+    """One aggregate query over the sessions a feed holds and what they show.
+
+    The count catches sessions removed (no row is left to carry a time); the
+    latest change of sessions, activities, organisations and venues catches edits.
+    """
+    found = sessions.order_by().aggregate(
+        count=Count("pk"),
+        cancelled=Count("pk", filter=Q(status=Session.Status.CANCELLED)),
+        sessions=Max("updated_at"),
+        activities=Max("activity__updated_at"),
+        organisations=Max("activity__organisation__updated_at"),
+        venues=Max("activity__venue__updated_at"),
+    )
+    times = [
+        t
+        for t in (
+            found["sessions"],
+            found["activities"],
+            found["organisations"],
+            found["venues"],
+            *extra,
+        )
+        if t is not None
+    ]
+    changed = max(times) if times else datetime(2000, 1, 1, tzinfo=UTC)
+    raw = f"{key}|{found['count']}|{found['cancelled']}|{'|'.join(t.isoformat() for t in times)}"
+    return Version(
+        fingerprint=hashlib.sha256(raw.encode()).hexdigest()[:32],
+        last_modified=changed.replace(microsecond=0),
+    )
+
+
+def cached_feed(version: Version, build: Callable[[], bytes]) -> bytes:
+    """The feed for this version of the data: from the cache, or built and kept."""
+    key = f"directory:ical:{version.fingerprint}"
+    body = cache.get(key)
+    if body is None:
+        body = build()
+        cache.set(key, body, CACHE_SECONDS)
+    return bytes(body)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("<slug:slug>/whats-on/widget/", public.widget, name="widget"),
     path("<slug:slug>/whats-on/print/", public.printable, name="print"),
     path("<slug:slug>/calendar.ics", public.area_ics, name="area_ics"),
+    path("<slug:slug>/calendar/subscribe/", calendar.subscribe, name="subscribe"),
     path("<slug:slug>/activities/<uuid:public_id>/", public.activity_page, name="activity"),
     path(
         "<slug:slug>/activities/<uuid:public_id>/calendar.ics",

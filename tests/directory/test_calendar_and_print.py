@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import Any
 from unittest import mock
 
 import pytest
 from django.test import Client
+from icalendar import Calendar
 
 from inspiring.directory.booklets import build
-from inspiring.directory.models import Booklet
+from inspiring.directory.models import Booklet, Session
+from inspiring.directory.recurrence import LONDON
 
 from .builders import Directory
 from .conftest import TODAY
@@ -127,3 +130,116 @@ def test_bad_booklet_requests_are_refused(client: Client, directory: Directory) 
     )
     assert "Select a valid choice" in response.text
     assert not Booklet.objects.exists()
+
+
+# --- Calendar subscriptions (issue 13, item 6) -----------------------------------
+
+
+def test_the_subscribe_page_offers_webcal_google_outlook_and_apple(
+    client: Client, directory: Directory, settings: Any
+) -> None:
+    settings.SITE_URL = "https://inspiring.example.org"
+    response = client.get("/ashfield/calendar/subscribe/", {"category": "walking", "free": "on"})
+    assert response.status_code == 200
+    html = response.text
+    feed = "https://inspiring.example.org/ashfield/calendar.ics?category=walking&amp;free=on"
+    assert f'value="{feed}"' in html
+    assert 'href="webcal://inspiring.example.org/ashfield/calendar.ics?category=walking' in html
+    assert (
+        "https://calendar.google.com/calendar/render?cid=webcal%3A//inspiring.example.org"
+        "/ashfield/calendar.ics%3Fcategory%3Dwalking%26free%3Don"
+    ) in html
+    assert "https://outlook.live.com/calendar/0/addfromweb?url=https%3A%2F%2F" in html
+    assert "Add to Apple Calendar" in html
+    # The filters followed, in words.
+    assert "Walking" in html and "Free only" in html
+    assert "next 8 weeks" in html
+
+
+def test_a_subscription_can_follow_one_activity(
+    client: Client, directory: Directory, settings: Any
+) -> None:
+    settings.SITE_URL = "https://inspiring.example.org"
+    activity = directory.knitting.public_id
+    html = client.get("/ashfield/calendar/subscribe/", {"activity": str(activity)}).text
+    assert f"webcal://inspiring.example.org/ashfield/activities/{activity}/calendar.ics" in html
+    assert "Follow Knit and Natter in your calendar" in html
+    # The activity page links to it.
+    page = client.get(f"/ashfield/activities/{activity}/").text
+    assert f"/ashfield/calendar/subscribe/?activity={activity}" in page
+    # Another area's activity, or nonsense, is a 404.
+    choir = directory.singing.public_id
+    assert client.get("/ashfield/calendar/subscribe/", {"activity": str(choir)}).status_code == 404
+    assert client.get("/ashfield/calendar/subscribe/", {"activity": "x"}).status_code == 404
+
+
+def test_a_subscription_with_bad_filters_says_what_to_correct(
+    client: Client, directory: Directory
+) -> None:
+    response = client.get("/ashfield/calendar/subscribe/", {"date_from": "soon"})
+    assert response.status_code == 400
+    assert "There is a problem" in response.text
+    assert "Enter the start date as a real date" in response.text
+    assert "webcal://" not in response.text
+
+
+def test_the_feed_answers_conditional_requests_with_304(
+    client: Client, directory: Directory
+) -> None:
+    first = client.get("/ashfield/calendar.ics")
+    assert first.status_code == 200
+    etag, modified = first["ETag"], first["Last-Modified"]
+    assert etag.startswith('"') and modified.endswith("GMT")
+    assert "public" in first["Cache-Control"]
+    again = client.get("/ashfield/calendar.ics", HTTP_IF_NONE_MATCH=etag)
+    assert again.status_code == 304 and again.content == b""
+    since = client.get("/ashfield/calendar.ics", HTTP_IF_MODIFIED_SINCE=modified)
+    assert since.status_code == 304
+    # Other filters are another feed.
+    walks = client.get("/ashfield/calendar.ics", {"category": "walking"}, HTTP_IF_NONE_MATCH=etag)
+    assert walks.status_code == 200 and walks["ETag"] != etag
+
+
+def test_a_change_to_the_data_gives_a_new_feed_not_the_cached_one(
+    client: Client, directory: Directory
+) -> None:
+    first = client.get("/ashfield/calendar.ics")
+    session = Session.objects.filter(activity=directory.knitting).order_by("start").first()
+    assert session is not None
+    session.status = Session.Status.CANCELLED
+    session.note = "Hall closed for repairs"
+    session.save()
+    second = client.get("/ashfield/calendar.ics", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert second.status_code == 200 and second["ETag"] != first["ETag"]
+    comments = {str(e.get("COMMENT")) for e in Calendar.from_ical(second.content).walk("VEVENT")}
+    assert "Hall closed for repairs" in comments
+    # A renamed activity too, a minute later (the clock is frozen in these tests).
+    later = datetime.combine(TODAY, time(8, 1), tzinfo=LONDON)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        directory.knitting.title = "Knit, Natter and Crochet"
+        directory.knitting.save()
+    third = client.get("/ashfield/calendar.ics")
+    assert third["ETag"] != second["ETag"]
+    titles = {str(e["SUMMARY"]) for e in Calendar.from_ical(third.content).walk("VEVENT")}
+    assert "Knit, Natter and Crochet" in titles
+
+
+def test_a_repeat_request_is_served_from_the_cache(client: Client, directory: Directory) -> None:
+    client.get("/ashfield/calendar.ics")
+    with mock.patch("inspiring.directory.views.public.sessions_calendar") as build:
+        again = client.get("/ashfield/calendar.ics")
+    assert again.status_code == 200 and again.content.startswith(b"BEGIN:VCALENDAR")
+    build.assert_not_called()
+
+
+def test_the_activity_feed_is_conditional_too(client: Client, directory: Directory) -> None:
+    url = f"/ashfield/activities/{directory.knitting.public_id}/calendar.ics"
+    first = client.get(url)
+    assert first.status_code == 200 and first["ETag"]
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 304
+    later = datetime.combine(TODAY, time(8, 1), tzinfo=LONDON)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        schedule = directory.knitting.schedules.get()
+        schedule.exdates = ["2026-03-10"]
+        schedule.save()
+    assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200

@@ -1,4 +1,5 @@
-"""The year-long calendar: month by month, and printable booklets made in the background."""
+"""The year-long calendar: month by month, subscriptions for calendar apps, and printable
+booklets made in the background."""
 
 from __future__ import annotations
 
@@ -6,12 +7,15 @@ import calendar as pycalendar
 import uuid
 from datetime import date, datetime, time
 from itertools import groupby
+from urllib.parse import quote, urlencode
 
 from dateutil.relativedelta import relativedelta
 from django import forms
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -19,9 +23,10 @@ from lib.http import is_htmx, posted
 
 from ..actions import do_request_booklet
 from ..booklets import MAX_MONTHS, months_between
-from ..models import Booklet
+from ..ical import SUBSCRIPTION_DAYS
+from ..models import Activity, Booklet
 from ..recurrence import LONDON
-from ..search import Filters, search_sessions, with_details
+from ..search import Filters, WhatsOnForm, search_sessions, with_details
 from .public import _area
 
 
@@ -144,3 +149,85 @@ def booklet_pdf(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpRe
     name = f"{area.slug}-{item.start:%Y-%m}-to-{item.end:%Y-%m}{suffix}.pdf"
     response["Content-Disposition"] = f'inline; filename="{name}"'
     return response
+
+
+def describe_filters(form: WhatsOnForm) -> list[str]:
+    """The chosen What's on filters in words, for people to check what they follow."""
+    if not form.is_bound or not form.is_valid():
+        return []
+    data = form.cleaned_data
+    words = []
+
+    def names(field: str) -> list[str]:
+        choices = dict(form.fields[field].choices)  # type: ignore[attr-defined]
+        return [str(choices[value]) for value in data.get(field) or [] if value in choices]
+
+    if data.get("q"):
+        words.append(f"Matching “{data['q']}”")
+    if data.get("category"):
+        words.append(", ".join(names("category")))
+    if data.get("day"):
+        words.append("On " + ", ".join(f"{name}s" for name in names("day")))
+    if data.get("time"):
+        words.append(", ".join(names("time")))
+    if data.get("feature"):
+        words.append(", ".join(names("feature")))
+    if data.get("free"):
+        words.append("Free only")
+    if data.get("postcode") is not None:
+        within = data.get("within")
+        near = data["postcode"].postcode
+        words.append(f"Within {within} miles of {near}" if within else f"Near {near}")
+    return words
+
+
+@login_not_required
+@require_GET
+def subscribe(request: HttpRequest, slug: str) -> HttpResponse:
+    """How to follow What's on (as filtered), or one activity, in a calendar app."""
+    area = _area(slug)
+    activity: Activity | None = None
+    chosen: list[str] = []
+    if "activity" in request.GET:
+        try:
+            public_id = uuid.UUID(request.GET["activity"])
+        except ValueError:
+            raise Http404("No such activity") from None
+        activity = get_object_or_404(
+            Activity.objects.visible_in(area).running().select_related("home_area"),
+            public_id=public_id,
+        )
+        path = reverse("directory:activity_ics", args=[area.slug, activity.public_id])
+        name = activity.title
+    else:
+        form = WhatsOnForm(request.GET or None)
+        if form.is_bound and not form.is_valid():
+            return render(
+                request,
+                "directory/subscribe.html",
+                {"area": area, "form": form, "invalid": True},
+                status=400,
+            )
+        chosen = describe_filters(form)
+        query = urlencode(
+            [(k, v) for k in request.GET for v in request.GET.getlist(k) if v and k != "page"]
+        )
+        path = reverse("directory:area_ics", args=[area.slug]) + (f"?{query}" if query else "")
+        name = area.programme_name
+    feed_url = f"{settings.SITE_URL}{path}"
+    webcal_url = "webcal://" + feed_url.split("://", 1)[1]
+    return render(
+        request,
+        "directory/subscribe.html",
+        {
+            "area": area,
+            "activity": activity,
+            "chosen": chosen,
+            "feed_url": feed_url,
+            "webcal_url": webcal_url,
+            "google_url": "https://calendar.google.com/calendar/render?cid=" + quote(webcal_url),
+            "outlook_url": "https://outlook.live.com/calendar/0/addfromweb?"
+            + urlencode({"url": feed_url, "name": name}),
+            "weeks": SUBSCRIPTION_DAYS // 7,
+        },
+    )

@@ -4,28 +4,42 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time, timedelta
 from itertools import groupby
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date, urlencode
 from django.views.decorators.clickjacking import xframe_options_exempt
+from phonenumbers import NumberParseException, PhoneNumberFormat, format_number, parse
 from weasyprint import HTML
 
 from inspiring.areas.models import Area
 from lib.text import plain_text
 
-from ..ical import activity_calendar, sessions_calendar
-from ..models import Activity, Session
+from ..ical import (
+    SUBSCRIPTION_DAYS,
+    Version,
+    activity_calendar,
+    cached_feed,
+    sessions_calendar,
+    uid_host,
+    version_of,
+)
+from ..models import Activity, Schedule, Session
+from ..recurrence import LONDON
 from ..search import (
     Filters,
     WhatsOnForm,
     distance_label,
-    feed_window,
     miles_from,
     search_sessions,
     with_details,
@@ -128,6 +142,52 @@ def _json_ld(activity: Activity, sessions: list[Session], request: HttpRequest) 
     )
 
 
+def tel_href(phone: str) -> str:
+    """A `tel:` address for a number as a group typed it ("01623 555 123" → +441623555123)."""
+    try:
+        number = parse(phone, "GB")
+    except NumberParseException:
+        number = None
+    if number is not None:
+        return f"tel:{format_number(number, PhoneNumberFormat.E164)}"
+    return "tel:" + "".join(c for c in phone if c.isdigit() or c == "+")
+
+
+@dataclass(frozen=True)
+class Contact:
+    """Who to ask about an activity: its own contact, else its organisation's."""
+
+    name: str
+    phone: str
+    email: str
+    # Whether the phone and email are the organisation's (the activity gave none).
+    from_organisation: bool
+
+    @property
+    def phone_href(self) -> str:
+        return tel_href(self.phone) if self.phone else ""
+
+    @property
+    def reachable(self) -> bool:
+        return bool(self.phone or self.email)
+
+
+def contact_for(activity: Activity) -> Contact:
+    own = bool(activity.contact_phone or activity.contact_email)
+    organisation = activity.organisation
+    return Contact(
+        name=activity.contact_name or organisation.name,
+        phone=activity.contact_phone if own else organisation.phone,
+        email=activity.contact_email if own else organisation.email,
+        from_organisation=not own,
+    )
+
+
+def _skipped_dates(schedule: Schedule) -> list[date]:
+    """The dates a repeating schedule leaves out, as people need them listed."""
+    return sorted(schedule.excluded_dates)
+
+
 @login_not_required
 def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
     area = _area(slug)
@@ -145,7 +205,9 @@ def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> Http
             "area": area,
             "activity": activity,
             "sessions": upcoming,
-            "schedules": list(activity.schedules.all()),
+            "schedules": [(s, _skipped_dates(s)) for s in activity.schedules.all()],
+            "contact": contact_for(activity),
+            "area_phone_href": tel_href(area.contact_phone) if area.contact_phone else "",
             "categories": list(activity.categories.all()),
             "features": list(activity.support_features.all()),
             "json_ld": _json_ld(activity, upcoming, request),
@@ -161,11 +223,52 @@ def _ics(calendar: Any, filename: str) -> HttpResponse:
     return response
 
 
+def _feed_response(
+    request: HttpRequest, version: Version, build: Callable[[], bytes], filename: str
+) -> HttpResponse:
+    """A subscription feed: 304 when the app already has this version, else from the cache."""
+    last_modified = version.last_modified.timestamp()
+    not_modified = get_conditional_response(
+        request, etag=version.etag, last_modified=int(last_modified)
+    )
+    if not_modified is not None:
+        response: HttpResponse = not_modified
+    else:
+        response = HttpResponse(
+            cached_feed(version, build), content_type="text/calendar; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["ETag"] = version.etag
+    response["Last-Modified"] = http_date(last_modified)
+    # Public data: calendar apps and caches may keep it a while, then ask again.
+    response["Cache-Control"] = "public, max-age=900"
+    return response
+
+
+def subscription_filters(filters: Filters, today: date) -> Filters:
+    """The feed's dates: from today (or the date asked for) for eight weeks, rolling."""
+    start = max(filters.date_from or today, today)
+    end = filters.date_to or start + timedelta(days=SUBSCRIPTION_DAYS)
+    return replace(filters, date_from=start, date_to=end)
+
+
 @login_not_required
 def activity_ics(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
     # A paused activity has no sessions to add (What's on does not list them either).
     activity = _visible_activity(_area(slug), public_id, running=True)
-    return _ics(activity_calendar(activity, request.get_host()), f"{activity.public_id}.ics")
+    schedules_changed = activity.schedules.aggregate(changed=Max("updated_at"))["changed"]
+    version = version_of(
+        f"activity:{activity.pk}",
+        Session.objects.filter(activity=activity),
+        activity.updated_at,
+        schedules_changed,
+    )
+    return _feed_response(
+        request,
+        version,
+        lambda: activity_calendar(activity, uid_host()).to_ical(),
+        f"{activity.public_id}.ics",
+    )
 
 
 @login_not_required
@@ -173,14 +276,15 @@ def session_ics(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpRe
     area = _area(slug)
     session = get_object_or_404(with_details(Session.objects.visible_in(area)), public_id=public_id)
     return _ics(
-        sessions_calendar(session.activity.title, [session], request.get_host()),
+        sessions_calendar(session.activity.title, [session], uid_host()),
         f"{session.public_id}.ics",
     )
 
 
 @login_not_required
 def area_ics(request: HttpRequest, slug: str) -> HttpResponse:
-    """The area's sessions as a subscription feed; the same filters as What's on."""
+    """The area's sessions as a subscription feed: the same filters as What's on, for the
+    next eight weeks unless other dates are asked for."""
     area = _area(slug)
     form = _form(request)
     if form.is_bound and not form.is_valid():
@@ -188,11 +292,18 @@ def area_ics(request: HttpRequest, slug: str) -> HttpResponse:
             f"{field}: {' '.join(str(e) for e in errors)}" for field, errors in form.errors.items()
         )
         return HttpResponse(f"Bad filter: {problems}", status=400, content_type="text/plain")
-    sessions = with_details(search_sessions(area, feed_window(form.filters())))
-    calendar = sessions_calendar(area.programme_name, sessions, request.get_host())
-    response = _ics(calendar, f"{area.slug}.ics")
-    response["Content-Disposition"] = f'inline; filename="{area.slug}.ics"'
-    return response
+    today = timezone.localdate()
+    filters = subscription_filters(form.filters(), today)
+    # From the start of today, so the feed stays the same (and cached) all day.
+    since = datetime.combine(today, time.min, tzinfo=LONDON)
+    sessions = search_sessions(area, filters, now=since)
+    query = urlencode(sorted((k, v) for k in request.GET for v in request.GET.getlist(k)))
+    version = version_of(f"area:{area.pk}:{today}:{query}", sessions, area.updated_at)
+
+    def build() -> bytes:
+        return sessions_calendar(area.programme_name, with_details(sessions), uid_host()).to_ical()
+
+    return _feed_response(request, version, build, f"{area.slug}.ics")
 
 
 @login_not_required
