@@ -1,5 +1,8 @@
 """What the calendar lacks for the area's current clients: demand beside supply.
 
+Supply is directory.planning's, the one programme planning shows: sessions going ahead over
+the twelve months from the first of this month, as sessions a week.
+
 Client counts under 5 are shown as "<5" (as every report here): a coordinator
 sees patterns, never a countable few people.
 """
@@ -8,21 +11,18 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
-
-from django.utils import timezone
+from datetime import date
 
 from inspiring.areas.models import Area
 from inspiring.casework.choices import DAYS, Barrier, DayPart
 from inspiring.casework.models import Assessment
-from inspiring.directory.models import Activity, Category, Session
+from inspiring.directory.models import Activity
+from inspiring.directory.planning import FEW_PEOPLE, few_options, is_gap, supply
 
-from .engine import day_part
 from .models import BarrierRule
 from .rules import FREE
 
-SMALL = 5
-WEEKS = 4
+SMALL = FEW_PEOPLE
 
 
 def shown(count: int) -> str:
@@ -33,17 +33,27 @@ def shown(count: int) -> str:
 class Row:
     label: str
     clients: int
-    supply: int  # sessions or activities, as the table says
+    supply: float  # sessions a week, or activities, as the table says
+    count: int  # what supply is worked out from: sessions in the year, or activities
 
     @property
     def clients_shown(self) -> str:
         return shown(self.clients)
 
     @property
+    def nothing_on(self) -> bool:
+        """A gap in the calendar, as programme planning marks it."""
+        return is_gap(self.count)
+
+    @property
+    def supply_shown(self) -> str:
+        return "under 0.1" if self.count and not self.supply else f"{self.supply:g}"
+
+    @property
     def gap(self) -> bool:
         """Many clients want it and little is on offer: at least 5, and fewer than one
         activity or session a week for every client."""
-        return self.clients >= SMALL and self.supply < self.clients
+        return few_options(self.clients, self.supply)
 
 
 @dataclass
@@ -52,6 +62,7 @@ class Gaps:
     times: list[Row]
     barriers: list[Row]
     interests: list[Row]
+    start: date  # supply counts the twelve months from here
 
 
 def gaps(area: Area) -> Gaps:
@@ -66,53 +77,52 @@ def gaps(area: Area) -> Gaps:
         latest.setdefault(assessment.client_id, assessment)
     assessed = list(latest.values())
 
-    now = timezone.now()
-    live = Activity.objects.visible_in(area).filter(home_area=area)
-    slots: Counter[tuple[str, str]] = Counter()
-    for weekday, minute in Session.objects.filter(
-        activity__in=live.values("pk"),
-        status=Session.Status.SCHEDULED,
-        start__gte=now,
-        start__lt=now + timedelta(weeks=WEEKS),
-    ).values_list("weekday", "start_minute"):
-        slots[(DAYS[weekday][0], day_part(minute))] += 1
     wanted: Counter[tuple[str, str]] = Counter()
     for assessment in assessed:
         for day, parts in assessment.availability.items():
             for part in parts:
                 wanted[(day, part)] += 1
+    # Supply as programme planning counts it (directory.planning): one definition.
+    offered = supply(area)
     times = [
-        Row(f"{name} {label.lower()}", wanted[(day, part)], slots[(day, part)] // WEEKS)
-        for day, name in DAYS
+        Row(
+            f"{name} {label.lower()}",
+            wanted[(day, part)],
+            offered.per_week(offered.slot(weekday, part)),
+            offered.slot(weekday, part),
+        )
+        for weekday, (day, name) in enumerate(DAYS)
         for part, label in DayPart.choices
     ]
 
-    features: dict[int, set[str]] = {}
+    features: dict[int, set[str]] = {activity_id: set() for activity_id in offered.activity_ids}
     for activity_id, code in Activity.support_features.through.objects.filter(
-        activity__in=live.values("pk")
+        activity_id__in=offered.activity_ids
     ).values_list("activity_id", "supportfeature__code"):
-        features.setdefault(activity_id, set()).add(code)
-    for activity_id in live.filter(cost=Activity.Cost.FREE).values_list("pk", flat=True):
-        features.setdefault(activity_id, set()).add(FREE)
+        features[activity_id].add(code)
+    for activity_id in Activity.objects.filter(
+        pk__in=offered.activity_ids, cost=Activity.Cost.FREE
+    ).values_list("pk", flat=True):
+        features[activity_id].add(FREE)
     table = BarrierRule.objects.table_for(area.pk)
     barrier_counts = Counter(b for a in assessed for b in a.barriers)
+    helping = {
+        code: sum(1 for codes in features.values() if codes & table.get(code, frozenset()))
+        for code, _ in Barrier.choices
+    }
     barriers = [
-        Row(
-            label,
-            barrier_counts[code],
-            sum(1 for codes in features.values() if codes & table.get(code, frozenset())),
-        )
+        Row(label, barrier_counts[code], helping[code], helping[code])
         for code, label in Barrier.choices
     ]
 
     interest_counts = Counter(c.slug for a in assessed for c in a.interests.all())
-    offered = Counter(
-        Activity.categories.through.objects.filter(activity__in=live.values("pk")).values_list(
-            "category__slug", flat=True
-        )
-    )
     interests = [
-        Row(name, interest_counts[slug], offered[slug])
-        for slug, name in Category.objects.order_by("order", "name").values_list("slug", "name")
+        Row(
+            name,
+            interest_counts[slug],
+            offered.activities_by_category[slug],
+            offered.activities_by_category[slug],
+        )
+        for slug, name in offered.categories
     ]
-    return Gaps(len(assessed), times, barriers, interests)
+    return Gaps(len(assessed), times, barriers, interests, offered.start)

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, time
 
 import pytest
 from django.test import Client
 
-from inspiring.directory.models import Session
+from inspiring.directory.materialise import materialise_all
+from inspiring.directory.models import Activity, Category, Session
+from inspiring.directory.planning import supply
 from tests.conftest import sign_in
 from tests.personas import Personas
 
-from .builders import Directory
+from .builders import Directory, activity, weekly
 from .conftest import TODAY
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen_today")]
@@ -57,3 +59,62 @@ def test_the_planning_totals_count_each_session_once(
         status="scheduled",
     ).count()
     assert march["n"] == expected
+
+
+# --- One definition of supply and of a gap (directory.planning), worked out by hand ----------
+
+
+def quiz_night(directory: Directory) -> Activity:
+    """Ashfield's Tuesday-evening quiz, weekly from TODAY, beside the fixture's Tuesday-morning
+    knitting (Ashfield) and Saturday-morning walk (Mansfield, shared with Ashfield)."""
+    quiz = activity(directory.knit, "Quiz Night", at=directory.hall)
+    weekly(quiz, "TU", time(19), time(21), from_date=TODAY)
+    materialise_all(today=TODAY)
+    return quiz
+
+
+def test_supply_and_gaps_of_a_small_calendar_match_the_hand_count(
+    personas: Personas, directory: Directory
+) -> None:
+    quiz_night(directory)
+    # One knitting session cancelled: not going ahead, so not supply.
+    Session.objects.filter(activity=directory.knitting, local_date=date(2026, 3, 10)).update(
+        status=Session.Status.CANCELLED
+    )
+    offered = supply(personas.ashfield)
+    # The window: 1 March 2026 to 1 March 2027, 365 days.
+    assert (offered.start, offered.end) == (date(2026, 3, 1), date(2027, 3, 1))
+    # Tuesdays 3 March 2026 to 23 February 2027 are 52; Saturdays 7 March to 27 February, 52.
+    assert offered.slot(1, "morning") == 51  # knitting, less the cancelled one
+    assert offered.slot(1, "evening") == 52  # the quiz
+    assert offered.slot(5, "morning") == 52  # Mansfield's shared walk
+    assert offered.slot(3, "evening") == 0  # Newark's choir: Newark does not share with Ashfield
+    assert sum(offered.by_slot.values()) == 155
+    assert offered.per_week(52) == 1.0  # 52 / (365 / 7) = 0.997
+    assert offered.per_week(51) == 1.0
+    # March: knitting 3, 17, 24, 31 (4), quiz 3, 10, 17, 24, 31 (5), walk 7, 14, 21, 28 (4).
+    assert offered.by_month[date(2026, 3, 1)] == 13
+    assert offered.by_category_month["social-and-friendship"][date(2026, 3, 1)] == 9
+    assert offered.by_category_month["arts-and-crafts"][date(2026, 3, 1)] == 4
+    # Gaps: 21 day-and-time slots less the 3 with sessions; five whole days with nothing on.
+    assert len(offered.day_time_gaps) == 18
+    assert offered.empty_days == ["Monday", "Wednesday", "Thursday", "Friday", "Sunday"]
+    # Three categories on every month; every other category is a gap every month.
+    categories = Category.objects.count()
+    assert offered.category_month_gaps == 12 * (categories - 3)
+    # Activities with sessions going ahead: knitting, quiz, walk.
+    assert offered.activities_by_category["social-and-friendship"] == 2
+    assert len(offered.activity_ids) == 3
+
+
+def test_the_planning_page_shows_the_same_supply_and_names_the_empty_days(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    quiz_night(directory)
+    sign_in(client, personas.coordinator)
+    response = client.get("/staff/planning/")
+    days = dict(response.context["day_rows"])
+    assert days["Tuesday"] == [52, 0, 52] and days["Sunday"] == [0, 0, 0]
+    assert "18 of 21 day and time-of-day slots with nothing on" in response.text
+    assert "nothing at all on Monday, Wednesday, Thursday, Friday, Sunday" in response.text
+    assert "(1.0 a week)" in response.text

@@ -22,6 +22,9 @@ from inspiring.matching.models import BarrierRule
 from tests.casework.conftest import Casework, make_client
 from tests.conftest import sign_in
 from tests.directory.builders import activity, organisation, venue, weekly
+from tests.directory.conftest import TODAY
+from tests.directory.conftest import directory as directory  # the directory fixture
+from tests.directory.conftest import frozen_today as frozen_today  # the fixed clock
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +199,29 @@ def test_who_may_use_which_page(
         assert other.get(reverse(name, kwargs=kwargs)).status_code == 404
         propose = reverse("matching:propose", kwargs=kwargs)
         assert other.post(propose, {"activity": str(casework.walk.public_id)}).status_code == 404
+
+
+def test_the_gaps_view_counts_supply_as_programme_planning_does(
+    client: Browser, personas: Personas, directory: Any, frozen_today: None
+) -> None:
+    # The directory tests' calendar: Tuesday-morning knitting (Ashfield) and the Saturday walk
+    # (Mansfield, shared with Ashfield), plus a Tuesday-evening quiz: 52 a year, 1 a week.
+    quiz = activity(directory.knit, "Quiz Night", at=directory.hall)
+    weekly(quiz, "TU", time(19), time(21), from_date=TODAY)
+    materialise_all(today=TODAY)
+    for n in range(6):
+        assess(
+            make_client(personas.ashfield, f"Tuesday{n}", "Person"),
+            availability={"TU": ["evening"], "SU": ["morning"]},
+        )
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    planning = client.get(reverse("directory:planning")).context
+    assert dict(planning["day_rows"])["Tuesday"][2] == 52
+    html = client.get(reverse("matching:gaps")).content.decode()
+    tuesday = html[html.index("Tuesday evening") :][:500]
+    assert ">1<" in tuesday and "Nothing on" not in tuesday
+    assert "Few options" in tuesday  # six people, one session a week
+    sunday = html[html.index("Sunday morning") :][:500]
+    assert ">0<" in sunday and "Nothing on" in sunday
+    saturday = html[html.index("Saturday morning") :][:500]
+    assert ">1<" in saturday  # the shared walk counts, as on planning

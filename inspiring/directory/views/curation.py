@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 
-from dateutil.relativedelta import relativedelta
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,9 +29,8 @@ from ..actions import (
     do_return,
 )
 from ..forms import ReturnForm
-from ..models import Activity, ActivityQuerySet, Category, ListingReport, Session
-from ..recurrence import DAY_NAMES
-from ..search import TIME_RANGES
+from ..models import Activity, ActivityQuerySet, ListingReport
+from ..planning import TIMES, sessions_going_ahead, supply
 
 
 class OnBehalfForm(forms.Form):
@@ -212,62 +209,34 @@ def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
 
 @require_capability(Capability.CURATE_DIRECTORY)
 def planning(request: HttpRequest) -> HttpResponse:
-    """How the calendar covers the year, with the gaps visible."""
+    """How the calendar covers the year, with the gaps visible (planning.supply defines both,
+    for this page and for "What the calendar lacks")."""
     area = working_area(request)
-    today = timezone.localdate()
-    start = today.replace(day=1)
-    months = [start + relativedelta(months=n) for n in range(12)]
-    end = start + relativedelta(months=12)
-    sessions = Session.objects.visible_in(area).filter(
-        local_date__gte=start, local_date__lt=end, status=Session.Status.SCHEDULED
-    )
-    # Category x month.
-    by_category: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    for row in sessions.values(
-        "activity__categories__name", "local_date__year", "local_date__month"
-    ).annotate(n=Count("pk")):
-        name = row["activity__categories__name"]
-        if name:
-            by_category[name][date(row["local_date__year"], row["local_date__month"], 1)] = row["n"]
-    category_rows = [
-        (c.name, [by_category[c.name][m] for m in months]) for c in Category.objects.all()
-    ]
-    # Day x time of day.
-    slots = {
-        name: Q(start_minute__gte=lo, start_minute__lt=hi) for name, (lo, hi) in TIME_RANGES.items()
-    }
-    counts = sessions.values("weekday").annotate(
-        **{name: Count("pk", filter=condition) for name, condition in slots.items()}
-    )
-    grid = {row["weekday"]: row for row in counts}
-    day_rows = [
-        (DAY_NAMES[d], [grid.get(d, {}).get(name, 0) for name in TIME_RANGES]) for d in range(7)
-    ]
-    # Locality (the venue's town) x category count of activities.
+    offered = supply(area)
+    category_rows = offered.category_rows()
+    day_rows = offered.day_rows()
+    # Locality (the venue's town): sessions and activities.
     localities = (
-        sessions.exclude(activity__venue__isnull=True)
+        sessions_going_ahead(area, offered.start, offered.end)
+        .exclude(activity__venue__isnull=True)
         .values("activity__venue__town")
         .annotate(n=Count("pk"), activities=Count("activity", distinct=True))
         .order_by("-n")
     )
-    peak = max([n for _, row in category_rows for n in row] or [1]) or 1
     day_peak = max([n for _, row in day_rows for n in row] or [1]) or 1
-    # Each session once, however many categories its activity has.
-    per_month_total = {
-        date(row["local_date__year"], row["local_date__month"], 1): row["n"]
-        for row in sessions.values("local_date__year", "local_date__month").annotate(n=Count("pk"))
-    }
-    month_totals = [per_month_total.get(m, 0) for m in months]
+    month_totals = [offered.by_month[m] for m in offered.months]
     month_peak = max(month_totals or [1]) or 1
     return render(
         request,
         "directory/staff/planning.html",
         {
             "area": area,
-            "months": months,
+            "months": offered.months,
             "category_rows": category_rows,
-            "category_peak": peak,
             "day_rows": day_rows,
+            "day_cells": [
+                (name, [(n, offered.per_week(n)) for n in row]) for name, row in day_rows
+            ],
             # Chart geometry (SVG units), computed here so the template only draws.
             "day_chart": [
                 {
@@ -288,10 +257,12 @@ def planning(request: HttpRequest) -> HttpResponse:
                     "label": f"{m:%b}",
                     "n": n,
                 }
-                for index, (m, n) in enumerate(zip(months, month_totals, strict=True))
+                for index, (m, n) in enumerate(zip(offered.months, month_totals, strict=True))
             ],
-            "times": list(TIME_RANGES),
+            "times": list(TIMES),
             "localities": localities,
-            "gaps": sum(1 for _, row in category_rows for n in row if n == 0),
+            "gaps": offered.category_month_gaps,
+            "day_time_gaps": len(offered.day_time_gaps),
+            "empty_days": offered.empty_days,
         },
     )
