@@ -177,8 +177,27 @@ class ActivityForm(forms.ModelForm[Activity]):
         queryset=SupportFeature.objects.all(),
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        label="What makes it easier to come",
+        label="What makes it easier to come (optional)",
+        help_text="Choose everything that is true",
     )
+
+    # The form in sections, as a volunteer thinks about their activity: a heading
+    # each, on one page (activity_form.html), so 26 questions read as 8 short groups.
+    SECTIONS = [
+        ("What it is", ["title", "summary", "description", "categories"]),
+        ("Where it happens", ["venue", "online", "hide_address", "locality"]),
+        ("Who it is for", ["audience", "min_age", "max_age"]),
+        ("What it costs", ["cost", "price", "concession_price", "cost_notes"]),
+        ("What helps people come", ["support_features"]),
+        ("The first visit", ["greeter", "bring_someone", "what_to_expect"]),
+        (
+            "Booking and places",
+            ["booking", "booking_url", "capacity", "capacity_status"],
+        ),
+        ("Who to contact", ["contact_name", "contact_email", "contact_phone"]),
+    ]
+    # Fields that apply only to one answer of another question (all shown without JavaScript).
+    SHOWN_WHEN = {"price": "cost=priced", "concession_price": "cost=priced"}
 
     class Meta:
         model = Activity
@@ -227,14 +246,48 @@ class ActivityForm(forms.ModelForm[Activity]):
             ),
         }
         labels = {
+            "title": "Title",
+            "summary": "Summary",
+            "description": "Description (optional)",
+            "venue": "Venue",
+            "online": "It takes place online",
+            "hide_address": "Do not show the address",
+            "locality": "Area, town or village (optional)",
+            "audience": "Who it is for (optional)",
             "min_age": "Youngest age (optional)",
             "max_age": "Oldest age (optional)",
+            "cost": "What does it cost?",
             "price": "Price in pounds",
             "concession_price": "Concession price in pounds (optional)",
+            "cost_notes": "Anything else about the cost (optional)",
+            "booking": "Do people need to book?",
+            "booking_url": "Booking link (optional)",
             "capacity": "How many people it can take (optional)",
             "capacity_status": "Is it taking new people?",
-            "greeter": "Who will greet someone on their first visit",
-            "what_to_expect": "What to expect on the first visit",
+            "greeter": "Who will greet someone on their first visit (optional)",
+            "bring_someone": "Can people bring someone with them?",
+            "what_to_expect": "What to expect on the first visit (optional)",
+            "contact_name": "Contact name (optional)",
+            "contact_email": "Contact email (optional)",
+            "contact_phone": "Contact phone number (optional)",
+        }
+        help_texts = {
+            "title": "The name people will know it by, like Friday Film Club",
+            "summary": "One or two sentences, shown in lists of activities",
+            "description": (
+                "What happens and what it is like. Leave a blank line between paragraphs. "
+                "To make words stand out, put two stars either side, like **free**; "
+                "start a line with a dash (-) for a list"
+            ),
+            "hide_address": "For a support group, say: people see only the area below",
+            "locality": "For example, Kirkby-in-Ashfield",
+            "audience": "For example, adults over 50, or babies and their carers",
+            "cost_notes": "For example, the first session is free",
+            "booking_url": "A web page where people can book, starting https://",
+            "capacity": "Leave empty if there is no limit",
+            "greeter": "For example, Sue at the door, wearing a green lanyard",
+            "what_to_expect": "What happens when someone arrives, what to wear or bring",
+            "contact_name": "Who people can ask about it",
         }
         error_messages = {
             "title": {"required": "Enter the activity's name"},
@@ -257,6 +310,17 @@ class ActivityForm(forms.ModelForm[Activity]):
         venue.queryset = venues
         venue.required = False
         venue.empty_label = "No venue (online only)"
+        self.fields["contact_email"].error_messages["invalid"] = EMAIL_INVALID
+        self.fields["booking_url"].error_messages["invalid"] = (
+            "Enter the booking link as a web address, like https://example.org/book"
+        )
+
+    def sections(self) -> list[tuple[str, list[tuple[forms.BoundField, str]]]]:
+        """Each section's heading and its fields, with the answer a field depends on."""
+        return [
+            (heading, [(self[name], self.SHOWN_WHEN.get(name, "")) for name in names])
+            for heading, names in self.SECTIONS
+        ]
 
 
 # --- Schedules ----------------------------------------------------------------------
@@ -331,6 +395,11 @@ class ScheduleForm(forms.Form):
             "(for school holidays)"
         ),
     )
+    skip_bank_holidays = forms.BooleanField(
+        label="Not on bank holidays",
+        required=False,
+        help_text="England and Wales bank holidays, like Easter Monday and Christmas Day",
+    )
     extra = forms.CharField(
         label="Extra dates (optional)",
         required=False,
@@ -347,6 +416,14 @@ class ScheduleForm(forms.Form):
     )
 
     MAX_RANGE_DAYS = 400
+    NO_DAY = "Choose the day it happens"
+    NO_MONTH_DAY = "Choose the week and the day it happens, like the first Monday"
+    NO_RULE = "Enter an RRULE, like FREQ=MONTHLY;BYDAY=2WE"
+    CUSTOM_UNTIL = "For a custom RRULE, put the last date in it (UNTIL=20270731)"
+    # How dates are written in examples: spreadsheets hold ISO dates; the page says
+    # them as people in the UK write them (SchedulePageForm).
+    DATE_EXAMPLE = "2026-12-24"
+    RANGE_EXAMPLE = "2026-12-21 to 2027-01-03"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -363,6 +440,7 @@ class ScheduleForm(forms.Form):
             "excluded": "\n".join(schedule.exdates),
             "extra": "\n".join(schedule.rdates),
             "rrule": rule,
+            "skip_bank_holidays": schedule.skip_bank_holidays,
         }
         # (A stored UNTIL that is not a date is left to the RRULE box, which shows it.)
         until = _until(rule)
@@ -400,8 +478,8 @@ class ScheduleForm(forms.Form):
                 days = [_parse_date(piece) for piece in pieces]
             except ValueError:
                 raise forms.ValidationError(
-                    f"Line {number}: enter a date like 2026-12-24"
-                    + (" or a range like 2026-12-21 to 2027-01-03" if ranges else "")
+                    f"Line {number}: enter a date like {self.DATE_EXAMPLE}"
+                    + (f" or a range like {self.RANGE_EXAMPLE}" if ranges else "")
                 ) from None
             for day in days:
                 problem = outside_window(day, "a date")
@@ -451,13 +529,15 @@ class ScheduleForm(forms.Form):
         if start_date and any(d < start_date.isoformat() for d in cleaned.get("extra") or []):
             self.add_error("extra", "Extra dates must be on or after the first date")
         if until and frequency == "custom":
-            self.add_error("until", "For a custom RRULE, put the last date in it (UNTIL=20270731)")
+            self.add_error("until", self.CUSTOM_UNTIL)
         if until and frequency == "once":
             self.add_error("until", "A one-off has no last date: leave it empty")
         rule = ""
         if frequency in ("weekly", "fortnightly"):
             if not days:
-                self.add_error("days", "Choose at least one day")
+                # (Not the rule's own complaint about an empty BYDAY: the question unanswered.)
+                self.add_error("days", self.NO_DAY)
+                return cleaned
             ordered = [code for code in DAY_CODES if code in days]
             rule = "FREQ=WEEKLY"
             if frequency == "fortnightly":
@@ -466,11 +546,13 @@ class ScheduleForm(forms.Form):
         elif frequency == "monthly":
             week, day = cleaned.get("month_week"), cleaned.get("month_day")
             if not week or not day:
-                self.add_error("month_week", "Choose the week and the day, like the first Monday")
+                self.add_error("month_week", self.NO_MONTH_DAY)
+                return cleaned
             rule = f"FREQ=MONTHLY;BYDAY={week}{day}"
         elif frequency == "custom":
             if not cleaned.get("rrule"):
-                self.add_error("rrule", "Enter an RRULE, like FREQ=MONTHLY;BYDAY=2WE")
+                self.add_error("rrule", self.NO_RULE)
+                return cleaned
             rule = cleaned.get("rrule", "")
         if rule and until and frequency != "custom":
             rule += f";UNTIL={until:%Y%m%d}"
@@ -494,7 +576,101 @@ class ScheduleForm(forms.Form):
         schedule.rrule = data["rule"]
         schedule.exdates = data["excluded"]
         schedule.rdates = data["extra"]
+        # A one-off has no bank holidays to skip (and nothing to hide them from).
+        schedule.skip_bank_holidays = bool(data.get("skip_bank_holidays")) and bool(data["rule"])
         return schedule
+
+
+class SchedulePageForm(ScheduleForm):
+    """The schedule form as a volunteer sees it: plain questions, UK dates, and the
+    RFC 5545 rule only under "Advanced" (schedule_form.html shows each field only
+    for the answers it applies to)."""
+
+    FREQUENCIES = [
+        ("once", "Once, on one date"),
+        ("weekly", "Every week"),
+        ("fortnightly", "Every other week"),
+        ("monthly", "Once a month, on a set day, like the first Monday"),
+        ("custom", "Another pattern (set under Advanced)"),
+    ]
+    DATE_EXAMPLE = "24/12/2026"
+    RANGE_EXAMPLE = "21/12/2026 to 3/1/2027"
+    NO_RULE = "Enter the pattern under Advanced, like FREQ=MONTHLY;BYDAY=2WE"
+    CUSTOM_UNTIL = (
+        "For another pattern, put the last date in it under Advanced "
+        "(like UNTIL=20270731) and leave this empty"
+    )
+    # Which answers to "How often?" each field applies to (all shown without JavaScript).
+    SHOWN_WHEN = {
+        "days": "frequency=weekly fortnightly",
+        "month_week": "frequency=monthly",
+        "month_day": "frequency=monthly",
+        "until": "frequency=weekly fortnightly monthly",
+        "skip_bank_holidays": "frequency=weekly fortnightly monthly custom",
+        "excluded": "frequency=weekly fortnightly monthly custom",
+    }
+
+    def questions(self) -> list[tuple[forms.BoundField, str]]:
+        """The fields in order, each with the answers it applies to; the rule last."""
+        return [
+            (self[name], self.SHOWN_WHEN.get(name, "")) for name in self.fields if name != "rrule"
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        frequency = fields["frequency"]
+        assert isinstance(frequency, forms.ChoiceField)
+        frequency.choices = self.FREQUENCIES
+        frequency.label = "How often does it happen?"
+        frequency.error_messages["required"] = "Choose how often it happens"
+        days = fields["days"]
+        days.label, days.help_text = "Which day or days?", ""
+        fields["month_week"].label = "Which week of the month?"
+        fields["month_day"].label = "Which day of that week?"
+        fields["start_date"].label = "First date"
+        fields[
+            "start_date"
+        ].help_text = "For a one-off, the date it happens. For example, 24 12 2026"
+        fields["until"].label = "Last date (optional)"
+        fields["until"].help_text = "Leave empty if it carries on. For example, 31 7 2027"
+        fields["excluded"].help_text = (
+            f"One date or range on each line, for example {self.DATE_EXAMPLE}, "
+            f"or {self.RANGE_EXAMPLE} for the school holidays"
+        )
+        fields["extra"].help_text = f"One date on each line, for example {self.DATE_EXAMPLE}"
+        rrule = fields["rrule"]
+        rrule.label = "Pattern in calendar code (RRULE, RFC 5545)"
+        rrule.help_text = (
+            "Only for 'Another pattern'. For example, FREQ=MONTHLY;BYDAY=2WE is "
+            "the second Wednesday of every month"
+        )
+
+    @classmethod
+    def initial_for(cls, schedule: Schedule) -> dict[str, Any]:
+        initial = ScheduleForm.initial_for(schedule)
+        initial["excluded"] = "\n".join(_uk_ranges(schedule.listed_exdates))
+        initial["extra"] = "\n".join(_uk_date(d) for d in schedule.extra_dates)
+        return initial
+
+
+def _uk_date(day: date) -> str:
+    return f"{day.day}/{day.month}/{day.year}"
+
+
+def _uk_ranges(days: list[date]) -> list[str]:
+    """Dates as lines people wrote them: runs of days as ranges ("21/12/2026 to 3/1/2027")."""
+    lines: list[str] = []
+    ordered = sorted(set(days))
+    index = 0
+    while index < len(ordered):
+        end = index
+        while end + 1 < len(ordered) and ordered[end + 1] - ordered[end] == timedelta(days=1):
+            end += 1
+        first, last = ordered[index], ordered[end]
+        lines.append(_uk_date(first) if first == last else f"{_uk_date(first)} to {_uk_date(last)}")
+        index = end + 1
+    return lines
 
 
 def _until(rule: str) -> date | None:
@@ -508,8 +684,18 @@ def _until(rule: str) -> date | None:
 
 
 def _parse_date(text: str) -> date:
-    text = text.strip()
-    for pattern in ("%Y-%m-%d", "%d/%m/%Y", "%d/%m/%y"):
+    """A date as people write it: 24/12/2026, 24 12 2026, 24 December 2026, or 2026-12-24."""
+    text = " ".join(text.split())
+    for pattern in (
+        "%Y-%m-%d",
+        "%d/%m/%Y",
+        "%d/%m/%y",
+        "%d %m %Y",
+        "%d-%m-%Y",
+        "%d.%m.%Y",
+        "%d %B %Y",
+        "%d %b %Y",
+    ):
         try:
             return datetime.strptime(text, pattern).date()  # noqa: DTZ007 - a date, no time
         except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, time
 from typing import Any
 
@@ -225,3 +226,138 @@ def test_a_stored_until_that_is_not_a_date_does_not_break_the_pages(
     assert client.get(edit).status_code == 200
     assert client.get(f"/ashfield/activities/{knitting}/").status_code == 200
     assert client.get(f"/ashfield/activities/{knitting}/calendar.ics").status_code == 200
+
+
+# --- In plain words ---------------------------------------------------------------
+
+RFC_TERMS = ("RRULE", "RFC", "FREQ=", "BYDAY", "UNTIL=")
+
+
+def without_advanced(html: str) -> str:
+    """The page as a volunteer reads it: everything but the "Advanced" details."""
+    return re.sub(r'<details class="nhsuk-details".*?</details>', "", html, flags=re.S)
+
+
+def test_the_schedule_form_asks_in_plain_words(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.partner_lead)
+    schedule = directory.knitting.schedules.get()
+    url = f"/staff/listings/activities/{directory.knitting.public_id}/schedules/{schedule.pk}/edit/"
+    html = client.get(url).text
+    assert "How often does it happen?" in html
+    assert "Every other week" in html and "Once, on one date" in html
+    assert "for example 24/12/2026" in html
+    plain = without_advanced(html)
+    assert not [term for term in RFC_TERMS if term in plain]
+    assert "2026-12-24" not in plain
+    # The rule is there for whoever needs it, under Advanced.
+    assert "Advanced: the pattern in calendar code" in html
+    assert "FREQ=WEEKLY;BYDAY=TU" in html
+
+
+def test_weekly_with_no_day_gets_a_human_error_and_keeps_what_was_typed(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.partner_lead)
+    response = client.post(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
+        schedule_post(days=[], excluded="24/12/2026", skip_bank_holidays="on"),
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors == {"days": ["Choose the day it happens"]}
+    html = response.text
+    assert "has no value" not in html and "BYDAY" not in without_advanced(html)
+    assert 'href="#id_days_0">Choose the day it happens' in html
+    assert 'value="2026-03-03"' in html and 'value="10:00"' in html
+    assert "24/12/2026</textarea>" in html
+    assert re.search(r'name="skip_bank_holidays"[^>]*checked', html)
+
+
+def test_fields_that_do_not_apply_are_marked_for_hiding(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.partner_lead)
+    html = client.get(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/"
+    ).text
+    # All in the page (for browsers without JavaScript), each marked with when it applies.
+    assert '<div data-shows-when="frequency=weekly fortnightly">' in html
+    assert '<div data-shows-when="frequency=monthly">' in html
+    assert '<div data-shows-when="frequency=weekly fortnightly monthly custom">' in html
+    assert 'data-opens-when="frequency=custom"' in html
+    assert html.count('id="id_days_0"') == 1
+
+
+def test_uk_dates_are_taken_and_shown_back_as_ranges(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.coordinator)
+    response = client.post(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
+        schedule_post(
+            excluded="21/12/2026 to 3/1/2027\n7 April 2026\n14 4 2026",
+            extra="2 December 2026",
+        ),
+    )
+    assert response.status_code == 302
+    schedule = Schedule.objects.filter(activity=directory.knitting).latest("pk")
+    assert len(schedule.exdates) == 16
+    assert {"2026-04-07", "2026-04-14", "2026-12-21", "2027-01-03"} <= set(schedule.exdates)
+    assert schedule.rdates == ["2026-12-02"]
+    url = f"/staff/listings/activities/{directory.knitting.public_id}/schedules/{schedule.pk}/edit/"
+    form = client.get(url).context["form"]
+    assert form.initial["excluded"] == "7/4/2026\n14/4/2026\n21/12/2026 to 3/1/2027"
+    assert form.initial["extra"] == "2/12/2026"
+
+
+def test_not_on_bank_holidays_is_saved_shown_and_kept_on_edit(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.coordinator)
+    response = client.post(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
+        schedule_post(days=["MO"], start_date="2026-12-07", skip_bank_holidays="on"),
+    )
+    assert response.status_code == 302
+    schedule = Schedule.objects.filter(activity=directory.knitting).latest("pk")
+    assert schedule.skip_bank_holidays
+    assert schedule.summary.endswith("from 7 December 2026, not on bank holidays")
+    url = f"/staff/listings/activities/{directory.knitting.public_id}/schedules/{schedule.pk}/edit/"
+    assert client.get(url).context["form"].initial["skip_bank_holidays"] is True
+    page = client.get(f"/ashfield/activities/{directory.knitting.public_id}/").text
+    assert "not on bank holidays" in page
+
+
+def test_a_one_off_does_not_keep_not_on_bank_holidays(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.coordinator)
+    client.post(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
+        schedule_post(frequency="once", days=[], skip_bank_holidays="on"),
+    )
+    schedule = Schedule.objects.filter(activity=directory.knitting).latest("pk")
+    assert (schedule.rrule, schedule.skip_bank_holidays) == ("", False)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="inspiring/directory/actions.py SCHEDULE_FIELDS must list skip_bank_holidays "
+    "(outside this change's files): a partner's revision loses it",
+)
+def test_a_partners_revision_keeps_not_on_bank_holidays(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    schedule = directory.knitting.schedules.get()
+    sign_in(client, personas.partner_lead)
+    url = f"/staff/listings/activities/{directory.knitting.public_id}/schedules/{schedule.pk}/edit/"
+    client.post(url, schedule_post(skip_bank_holidays="on"))
+    revision = directory.knitting.revisions.get()
+    assert revision.schedules.get().skip_bank_holidays
+    client.logout()
+    sign_in(client, personas.coordinator)
+    client.post(f"/staff/curation/review/{revision.public_id}/", {"decision": "approve"})
+    schedule.refresh_from_db()
+    assert schedule.skip_bank_holidays

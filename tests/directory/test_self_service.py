@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 from typing import Any
 
@@ -231,14 +232,18 @@ def test_bad_activity_input_is_refused_at_the_field_and_nothing_is_saved(
     ("changes", "message"),
     [
         ({"end_time": "13:00"}, "The end time must be after the start time"),
-        ({"days": []}, "Choose at least one day"),
+        ({"days": []}, "Choose the day it happens"),
+        ({"frequency": "fortnightly", "days": []}, "Choose the day it happens"),
         ({"start_date": "31/02/2026"}, "Enter the first date as a real date"),
         ({"start_time": "25:00"}, "Enter the start time, like 10:00"),
         ({"frequency": "custom", "rrule": "FREQ=HOURLY"}, "not more often"),
         ({"frequency": "custom", "rrule": "FREQ=WEEKLY;BYDAY=XY"}, "not valid RFC 5545"),
-        ({"frequency": "custom"}, "Enter an RRULE"),
+        ({"frequency": "custom"}, "Enter the pattern under Advanced"),
         ({"until": "2026-01-01"}, "The last date must be the same as or after the first date"),
-        ({"excluded": "Christmas"}, "Line 1: enter a date like 2026-12-24"),
+        (
+            {"excluded": "Christmas"},
+            "Line 1: enter a date like 24/12/2026 or a range like 21/12/2026 to 3/1/2027",
+        ),
         ({"excluded": "2026-12-31 to 2026-12-01"}, "Line 1: the range ends before it starts"),
     ],
 )
@@ -472,3 +477,60 @@ def test_other_peoples_records_are_404_for_changes_too(
     assert directory.knitting.status == "published"
     session.refresh_from_db()
     assert session.status == "scheduled"
+
+
+# --- The activity form in sections, in plain words -----------------------------------
+
+
+def test_the_activity_form_is_in_sections_with_every_question_once(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    from inspiring.directory.forms import ActivityForm
+
+    sign_in(client, personas.partner_lead)
+    response = client.get(
+        f"/staff/listings/organisations/{directory.knit.public_id}/activities/new/"
+    )
+    form = response.context["form"]
+    assert isinstance(form, ActivityForm)
+    in_sections = [name for _, names in ActivityForm.SECTIONS for name in names]
+    assert sorted(in_sections) == sorted(form.fields) and len(in_sections) == 26
+    html = response.text
+    headings = re.findall(r'<h2 class="nhsuk-heading-m[^"]*">([^<]+)</h2>', html)
+    assert headings == [heading for heading, _ in ActivityForm.SECTIONS]
+    # Each question appears once, under its heading.
+    assert html.count('name="title"') == 1
+    assert html.index("Who it is for</h2>") < html.index('name="min_age"')
+    assert html.index('name="min_age"') < html.index("What it costs</h2>")
+    # The price is asked only for an activity with a price (hidden by script, never lost).
+    assert '<div data-shows-when="cost=priced">' in html
+
+
+def test_the_activity_form_speaks_plainly(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.partner_lead)
+    html = client.get(
+        f"/staff/listings/organisations/{directory.knit.public_id}/activities/new/"
+    ).text
+    assert "Booking link (optional)" in html
+    assert "Description (optional)" in html
+    assert "put two stars either side, like **free**" in html
+    for term in ("Markdown", "Booking url", "Booking URL"):
+        assert term not in html
+
+
+def test_a_bad_booking_link_is_refused_in_plain_words_and_nothing_is_lost(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.partner_lead)
+    response = client.post(
+        f"/staff/listings/organisations/{directory.knit.public_id}/activities/new/",
+        activity_data(directory, booking="book_first", booking_url="not a link"),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["booking_url"] == [
+        "Enter the booking link as a web address, like https://example.org/book"
+    ]
+    assert 'value="Friday Film Club"' in response.text
+    assert not Activity.objects.filter(title="Friday Film Club").exists()

@@ -50,7 +50,7 @@ from ..actions import (
     working_copy,
 )
 from ..confirmation import needing_confirmation
-from ..forms import ActivityForm, OrganisationForm, ScheduleForm, SessionForm, VenueForm
+from ..forms import ActivityForm, OrganisationForm, SchedulePageForm, SessionForm, VenueForm
 from ..models import (
     Activity,
     ActivityQuerySet,
@@ -366,8 +366,8 @@ def _schedule_form(
             shown = (
                 Schedule.objects.filter(activity=waiting, copied_from=schedule).first() or schedule
             )
-    initial = ScheduleForm.initial_for(shown) if shown else {"start_date": timezone.localdate()}
-    form = ScheduleForm(posted(request), initial=initial)
+    initial = SchedulePageForm.initial_for(shown) if shown else {"start_date": timezone.localdate()}
+    form = SchedulePageForm(posted(request), initial=initial)
     item = original
     if request.method == "POST" and form.is_valid():
         item, schedule = _in_working_copy(request, original, schedule)
