@@ -549,3 +549,22 @@ def test_a_register_link_needs_someone_shared_and_an_address(
     # A partner lead has no link worker's connection page.
     partner = as_partner(client, personas)
     assert partner.post(url, {"session": str(yesterday.public_id)}).status_code == 403
+
+
+def test_an_all_day_session_says_all_day_on_registers_not_midnight(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    # A litter pick from a calendar feed: an all-day event, stored from 00:00.
+    day = timezone.localdate() - timedelta(days=1)
+    start = timezone.make_aware(datetime.combine(day, time(0)))
+    litter_pick = Session(activity=casework.walk, occurrence_date=day, all_day=True)
+    litter_pick.set_times(start, start + timedelta(hours=23, minutes=59))
+    litter_pick.save()
+    connect(casework.mary, casework.walk, first=litter_pick)
+    as_partner(client, personas)
+    listed = main(client.get(reverse("casework:partner_sessions")).content.decode())
+    assert f"{day:%A} {day.day} {day:%B}, all day" in listed
+    register = main(client.get(register_url(litter_pick)).content.decode())
+    assert f"{day:%A} {day.day} {day:%B} {day.year}, all day" in register
+    for page in (listed, register):
+        assert "00:00" not in page and "All day" not in page
