@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import phonenumbers
 from django import forms
 from django.utils import timezone
 
@@ -193,13 +194,124 @@ class DetailsForm(PersonFields):
             self.fields[name].choices = options  # type: ignore[attr-defined]
 
 
+UK_PHONE_INVALID = "Enter a UK phone number, like 07700 900 982 or 01632 960 001"
+
+
+def normalise_uk_phone(value: str) -> str:
+    """A UK phone number as people type it ("07700900982", "+44 (0)7700 900 982"), in
+    the one form staff read back: national, spaced ("07700 900982").
+
+    Valid numbers by Ofcom's plan are accepted, and so are numbers of the full UK length
+    that the plan has not allocated (Ofcom's drama ranges, 07700 900 xxx, are what
+    people are shown as examples and what the demo uses); "12" and foreign numbers are not.
+    """
+    try:
+        number = phonenumbers.parse(value, "GB")
+    except phonenumbers.NumberParseException:
+        raise forms.ValidationError(UK_PHONE_INVALID) from None
+    national = str(number.national_number)
+    full_length = len(national) == 10 and national[0] in "1237"
+    if number.country_code != 44 or not (phonenumbers.is_valid_number(number) or full_length):
+        raise forms.ValidationError(UK_PHONE_INVALID)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+_MONTHS = {
+    name: number
+    for number in range(1, 13)
+    for name in (
+        date(2000, number, 1).strftime("%B").lower(),
+        date(2000, number, 1).strftime("%b").lower(),
+    )
+}
+
+
+class DateParts(forms.MultiWidget):
+    """The NHS.UK date input's three boxes: day, month and year, named
+    `<name>_day`, `<name>_month` and `<name>_year`. The template draws them (see
+    `DateOfBirthField.parts`)."""
+
+    def __init__(self) -> None:
+        box = {"inputmode": "numeric"}
+        super().__init__(
+            {
+                "day": forms.TextInput(box),
+                "month": forms.TextInput(box),
+                "year": forms.TextInput(box),
+            }
+        )
+
+    def decompress(self, value: date | None) -> list[str]:
+        if value is None:
+            return ["", "", ""]
+        return [str(value.day), str(value.month), str(value.year)]
+
+
+class DateOfBirthField(forms.MultiValueField):
+    """A date of birth typed as day, month and year, with the NHS.UK date input's
+    messages: "Date of birth must include a month", "… must be a real date",
+    "… must be in the past". `wrong` names the boxes to highlight."""
+
+    widget = DateParts
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        super().__init__(
+            fields=(forms.CharField(), forms.CharField(), forms.CharField()),
+            require_all_fields=False,
+            **kwargs,
+        )
+        self.wrong: tuple[str, ...] = ()
+
+    def clean(self, value: Any) -> date | None:
+        self.wrong = ()
+        parts = [str(part or "").strip() for part in (value or ["", "", ""])]
+        day, month, year = parts
+        if not any(parts):
+            if self.required:
+                self.wrong = ("day", "month", "year")
+                raise forms.ValidationError("Enter your date of birth")
+            return None
+        named = zip(("day", "month", "year"), parts, strict=True)
+        missing = [name for name, part in named if not part]
+        if missing:
+            self.wrong = tuple(missing)
+            raise forms.ValidationError(f"Date of birth must include a {' and '.join(missing)}")
+        month_number = _MONTHS.get(month.lower().rstrip("."))
+        if month_number is None and month.isdigit():
+            month_number = int(month)
+        if not year.isdigit() or len(year) != 4:
+            self.wrong = ("year",)
+            raise forms.ValidationError("Year must include 4 numbers")
+        try:
+            if not day.isdigit() or month_number is None:
+                raise ValueError
+            born = date(int(year), month_number, int(day))
+        except ValueError:
+            self.wrong = ("day", "month", "year")
+            raise forms.ValidationError("Date of birth must be a real date") from None
+        today = timezone.localdate()
+        if born >= today:
+            self.wrong = ("day", "month", "year")
+            raise forms.ValidationError("Date of birth must be in the past")
+        if born.year < today.year - OLDEST:
+            self.wrong = ("year",)
+            raise forms.ValidationError(f"Date of birth must be after {today.year - OLDEST}")
+        return born
+
+    def compress(self, data_list: list[Any]) -> None:  # pragma: no cover - clean() decides
+        return None
+
+
 class SelfReferralForm(PersonFields):
-    """The public form: someone refers themselves. Few questions, in plain words."""
+    """The public form: someone refers themselves. Few questions, in plain words,
+    what they want help with first."""
 
     reasons = forms.MultipleChoiceField(
         label="What would you like help with?",
         choices=choices.ReferralReason.choices,
         widget=forms.CheckboxSelectMultiple,
+        help_text="Select all that apply.",
         error_messages={"required": "Select at least one thing you would like help with"},
     )
     reason_detail = forms.CharField(
@@ -208,16 +320,44 @@ class SelfReferralForm(PersonFields):
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=2000,
     )
+    date_of_birth = DateOfBirthField(
+        label="Your date of birth (optional)", help_text="For example, 15 3 1984"
+    )
+
+    # The order people answer in; the address follows "Letter" when it is chosen.
+    ORDER = (
+        "reasons",
+        "reason_detail",
+        "first_name",
+        "last_name",
+        "date_of_birth",
+        "nhs_number",
+        "postcode",
+        "phone",
+        "email",
+        "preferred_contact",
+        "address_line_1",
+        "address_line_2",
+        "town",
+        "contact_times",
+        "consent_to_hold",
+        "consent_to_contact",
+    )
+    ADDRESS = ("address_line_1", "address_line_2", "town")
 
     class Meta(PersonFields.Meta):
         fields = [
             "first_name",
             "last_name",
             "date_of_birth",
+            "nhs_number",
             "postcode",
             "phone",
             "email",
             "preferred_contact",
+            "address_line_1",
+            "address_line_2",
+            "town",
             "contact_times",
             "consent_to_hold",
             "consent_to_contact",
@@ -225,14 +365,28 @@ class SelfReferralForm(PersonFields):
         labels = {
             "first_name": "Your first name",
             "last_name": "Your last name",
-            "date_of_birth": "Your date of birth (optional)",
             "postcode": "Your postcode",
             "phone": "Your phone number",
             "email": "Your email address",
             "preferred_contact": "How would you like us to contact you?",
+            "address_line_1": "Address line 1",
+            "address_line_2": "Address line 2 (optional)",
+            "town": "Town or city",
             "contact_times": "When is best to contact you? (optional)",
             "consent_to_hold": "I agree to the programme keeping these details to help me",
             "consent_to_contact": "I agree to the programme contacting me",
+        }
+        widgets = {
+            **PersonFields.Meta.widgets,
+            "address_line_1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+            "address_line_2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+            "town": forms.TextInput(
+                attrs={"autocomplete": "address-level2", "class": "nhsuk-u-width-two-thirds"}
+            ),
+            "phone": forms.TextInput(
+                attrs={"autocomplete": "tel", "type": "tel", "class": "nhsuk-input--width-20"}
+            ),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
         }
         error_messages = {
             **PersonFields.Meta.error_messages,
@@ -242,8 +396,71 @@ class SelfReferralForm(PersonFields):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # A declared field: Meta.labels does not reach it.
+        # Declared fields: Meta.labels does not reach them.
         self.fields["postcode"].label = "Your postcode"
+        self.fields["nhs_number"].label = "Your NHS number (optional)"
+        self.fields["nhs_number"].help_text = (
+            "10 digits, like 943 476 5919. You can find it on a letter from the NHS, "
+            "or in the NHS App. You do not need it to refer yourself."
+        )
+        self.order_fields(self.ORDER)
+
+    def address_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.ADDRESS]
+
+    def date_parts(self) -> list[dict[str, Any]]:
+        """The date input's three boxes, for the template: name, id, label, value,
+        width and whether it is the one to highlight."""
+        bound = self["date_of_birth"]
+        value = bound.value()
+        values = value if isinstance(value, list) else DateParts().decompress(value)
+        field = self.fields["date_of_birth"]
+        wrong = getattr(field, "wrong", ()) if bound.errors else ()
+        return [
+            {
+                "name": f"{bound.html_name}_{part}",
+                # The day box carries the field's own id: the error summary links to it.
+                "id": bound.auto_id if part == "day" else f"{bound.auto_id}_{part}",
+                "label": part.capitalize(),
+                "value": values[index] or "",
+                "width": 4 if part == "year" else 2,
+                "autocomplete": f"bday-{part}",
+                "error": part in wrong,
+            }
+            for index, part in enumerate(("day", "month", "year"))
+        ]
+
+    def first_wrong_date_part_id(self) -> str:
+        for part in self.date_parts():
+            if part["error"]:
+                return str(part["id"])
+        return str(self["date_of_birth"].auto_id)
+
+    def clean_date_of_birth(self) -> date | None:
+        # DateOfBirthField has checked it, in its own words.
+        value: date | None = self.cleaned_data.get("date_of_birth")
+        return value
+
+    def clean_nhs_number(self) -> str:
+        value = self.cleaned_data.get("nhs_number", "")
+        if not value.strip():
+            return ""
+        try:
+            return normalise_nhs_number(value)
+        except IdentifierError:
+            digits = "".join(ch for ch in value if not ch.isspace() and ch != "-")
+            if not (digits.isdigit() and len(digits) == 10):
+                raise forms.ValidationError(
+                    "Enter your NHS number as 10 digits, like 943 476 5919, or leave it out"
+                ) from None
+            raise forms.ValidationError(
+                "This NHS number is not right: check it against your NHS letter or the NHS "
+                "App, or leave it out"
+            ) from None
+
+    def clean_phone(self) -> str:
+        value = self.cleaned_data.get("phone", "").strip()
+        return normalise_uk_phone(value) if value else ""
 
     def clean_consent_to_hold(self) -> bool:
         if not self.cleaned_data.get("consent_to_hold"):
@@ -258,10 +475,29 @@ class SelfReferralForm(PersonFields):
             self.add_error(
                 "consent_to_contact", "Tick to agree to us contacting you, so we can help"
             )
-        if not (data.get("phone") or data.get("email")):
+        if not (data.get("phone") or data.get("email")) and "phone" not in self.errors:
             self.add_error(
                 "phone", "Enter a phone number or an email address so we can contact you"
             )
         if not self.cleaned_data.get("postcode") and "postcode" not in self.errors:
             self.add_error("postcode", "Enter your postcode")
+        contact = data.get("preferred_contact")
+        if contact == choices.ContactMethod.LETTER:
+            if not (data.get("address_line_1") or "").strip():
+                self.add_error(
+                    "address_line_1", "Enter the first line of your address, so we can write"
+                )
+            if not (data.get("town") or "").strip():
+                self.add_error("town", "Enter your town or city")
+        else:
+            # Hidden unless "Letter" is chosen: nothing typed there before changing one's
+            # mind is kept.
+            for name in self.ADDRESS:
+                data[name] = ""
+        by_phone = contact in (choices.ContactMethod.PHONE, choices.ContactMethod.TEXT)
+        if by_phone and not data.get("phone") and "phone" not in self.errors:
+            self.add_error("phone", "Enter your phone number, so we can call or text you")
+        by_email = contact == choices.ContactMethod.EMAIL
+        if by_email and not data.get("email") and "email" not in self.errors:
+            self.add_error("email", "Enter your email address, so we can email you")
         return data

@@ -1,4 +1,5 @@
-"""The public self-referral form of an area: a referral in the triage queue."""
+"""The public self-referral form of an area: a referral in the triage queue, a
+reference number for the person, and a confirmation by email when they gave one."""
 
 from __future__ import annotations
 
@@ -12,10 +13,11 @@ from django.views.decorators.cache import never_cache
 from inspiring.areas.models import Area
 from lib import throttle
 from lib.http import client_ip, posted
+from lib.mail import send_notification
 from lib.throttle import Limit
 
 from ..actions.clients import do_create_client
-from ..choices import ReferralSource
+from ..choices import ContactMethod, ReferralSource
 from ..forms.clients import SelfReferralForm
 from ..models import Client, Referral
 
@@ -44,8 +46,44 @@ def self_referral(request: HttpRequest, slug: str) -> HttpResponse:
             received_on=today,
         )
         do_create_client(request, client, referral, recorded_by=None)
+        # Committed: now the email (a slow mail server holds no lock, and a failure
+        # loses nothing: the referral is in triage whatever happens to the email).
+        reference = referral_reference(referral)
+        emailed = _confirm_by_email(area, client, reference)
+        # The confirmation page reads these from the session, so the reference is
+        # never in an address and a refresh, Back or Forward still shows it.
+        request.session[SENT_KEY] = {
+            "area": area.slug,
+            "reference": reference,
+            "contact": ContactMethod(client.preferred_contact).label.lower()
+            if client.preferred_contact
+            else "",
+            "emailed": emailed,
+        }
         return redirect("casework:self_referral_sent", slug=area.slug)
     return render(request, "casework/self_referral.html", {"area": area, "form": form})
+
+
+SENT_KEY = "casework.self_referral_sent"
+
+
+def referral_reference(referral: Referral) -> str:
+    """A short reference a person can read out on the phone, "3F2A 9C1B": the first 8
+    hex digits of the referral's random public id (never its sequential key), so staff
+    can match it to the referral's address, which begins the same."""
+    digits = referral.public_id.hex[:8].upper()
+    return f"{digits[:4]} {digits[4:]}"
+
+
+def _confirm_by_email(area: Area, client: Client, reference: str) -> bool:
+    if not client.email:
+        return False
+    return send_notification(
+        [client.email],
+        f"{area.programme_name}: we have your referral, reference {reference}",
+        "casework/email/self_referral_received.txt",
+        {"area": area, "client": client, "reference": reference},
+    )
 
 
 def _within_limits(request: HttpRequest, area: Area) -> bool:
@@ -60,6 +98,10 @@ def _within_limits(request: HttpRequest, area: Area) -> bool:
 
 
 @login_not_required
+@never_cache
 def self_referral_sent(request: HttpRequest, slug: str) -> HttpResponse:
     area = get_object_or_404(Area, slug=slug)
-    return render(request, "casework/self_referral_sent.html", {"area": area})
+    sent = request.session.get(SENT_KEY) or {}
+    if sent.get("area") != area.slug:
+        sent = {}
+    return render(request, "casework/self_referral_sent.html", {"area": area, "sent": sent})
