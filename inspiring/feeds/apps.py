@@ -9,6 +9,8 @@ class FeedsConfig(AppConfig):
 
     def ready(self) -> None:
         from inspiring.accounts.audit import register_actions
+        from inspiring.accounts.home import HomeCard, register_card
+        from inspiring.accounts.roles import Capability
 
         from . import signals  # noqa: F401  (connects the receivers)
 
@@ -19,4 +21,13 @@ class FeedsConfig(AppConfig):
                 "feed.removed": "Removed a calendar feed",
                 "feed.imported": "Imported a calendar feed",
             }
+        )
+        register_card(
+            HomeCard(
+                title="Calendar feeds",
+                description="Partners' linked calendars: which are importing and which failed.",
+                url_name="feeds:index",
+                capability=Capability.CURATE_DIRECTORY,
+                order=15,
+            )
         )

@@ -12,6 +12,7 @@ urlpatterns = [
         views.link_feed,
         name="link",
     ),
+    path("staff/feeds/", views.feeds_index, name="index"),
     path("staff/feeds/<uuid:public_id>/", views.feed, name="feed"),
     path("staff/feeds/<uuid:public_id>/edit/", views.edit_feed, name="edit"),
     path("staff/feeds/<uuid:public_id>/try-again/", views.try_again, name="try_again"),

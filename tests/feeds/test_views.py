@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from inspiring.accounts.models import Membership, User
 from inspiring.accounts.roles import Role
@@ -41,6 +43,11 @@ def other_lead(personas: Personas, other_org: Organisation) -> User:
     Membership.objects.create(user=user, area=personas.ashfield, role=Role.PARTNER_LEAD)
     other_org.leads.add(user)
     return user
+
+
+def earlier(source: FeedSource) -> None:
+    """Its imports so far happened an hour ago (the clock is frozen at 08:00 otherwise)."""
+    source.imports.update(started_at=timezone.now() - timedelta(hours=1))
 
 
 def as_user(client: Client, personas: Personas, who: str) -> Client:
@@ -218,7 +225,12 @@ def test_try_again_runs_the_import_again(
     as_user(client, personas, "partner_lead")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(page("try_again", source))
-    assert response.status_code == 302 and response["Location"] == page("feed", source)
+    assert response.status_code == 302
+    assert response["Location"].startswith(page("feed", source) + "?tried=")
+    # The page says how this attempt went, and only that: no failure beside it.
+    html = client.get(response["Location"]).content.decode()
+    assert "Tried again at 08:00: the calendar was imported" in html
+    assert "could not be imported" not in html
     source.refresh_from_db()
     assert source.health == FeedSource.Health.OK and source.last_error == ""
     assert list(source.imports.values_list("outcome", flat=True)) == ["imported", "failed"]
@@ -399,3 +411,96 @@ def test_the_feed_pages_list_of_imports_costs_the_same_for_one_import_or_ten(
     with django_assert_num_queries(len(one.captured_queries)):
         html = client.get(page("feed", source)).content.decode()
     assert html.count('<tr class="nhsuk-table__row">') == 11  # header and ten imports
+
+
+def test_after_try_again_a_failure_is_said_once_as_the_outcome_of_that_attempt(
+    client: Client,
+    personas: Personas,
+    trusted_org: Organisation,
+    feed_server: FeedServer,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    url = feed_server.serve("/walks.ics", b"<html>Maintenance</html>")
+    source = make_source(trusted_org, url)
+    run_import(source)
+    earlier(source)
+    as_user(client, personas, "partner_lead")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page("try_again", source))
+    html = client.get(response["Location"]).content.decode()
+    assert "Tried again at 08:00: the calendar still could not be imported" in html
+    assert "Success" not in html and "being imported again" not in html
+
+
+def test_while_the_attempt_has_not_run_the_page_says_so(
+    client: Client, personas: Personas, trusted_org: Organisation, feed_server: FeedServer
+) -> None:
+    url = feed_server.serve("/walks.ics", b"<html>Maintenance</html>")
+    source = make_source(trusted_org, url)
+    run_import(source)
+    earlier(source)
+    as_user(client, personas, "partner_lead")
+    response = client.post(page("try_again", source))  # the import waits for its commit
+    html = client.get(response["Location"]).content.decode()
+    assert "Trying again" in html and "refresh this page" in html
+    assert "could not be imported" not in html
+    # A made-up or broken "tried" is ignored: the page shows the feed as it is.
+    broken = client.get(page("feed", source) + "?tried=x%00").content.decode()
+    assert "The calendar could not be imported" in broken
+
+
+# --- Every feed in one place --------------------------------------------------------------------
+
+
+def test_the_feeds_page_lists_every_feed_failing_first(
+    client: Client, personas: Personas, trusted_org: Organisation, other_org: Organisation
+) -> None:
+    working = make_source(trusted_org, "https://calendar.example.org/a.ics")
+    working.health, working.name = FeedSource.Health.OK, "A working calendar"
+    working.save()
+    failing = make_source(other_org, "https://calendar.example.org/b.ics")
+    failing.health, failing.name = FeedSource.Health.FAILING, "Z failing calendar"
+    failing.last_error = "The address answered 404: check it is still shared"
+    failing.save()
+    stopped = make_source(trusted_org, "https://calendar.example.org/c.ics")
+    stopped.active, stopped.name = False, "B stopped calendar"
+    stopped.save()
+    as_user(client, personas, "coordinator")
+    html = client.get(reverse("feeds:index")).content.decode()
+    order = [html.index(name) for name in ("Z failing", "A working", "B stopped")]
+    assert order == sorted(order)
+    assert "answered 404" in html and "Failing: 1" in html and "Stopped: 1" in html
+    # A partner lead sees only their own organisations' feeds.
+    as_user(client, personas, "partner_lead")
+    own = client.get(reverse("feeds:index")).content.decode()
+    assert "A working calendar" in own and "Z failing calendar" not in own
+    # Another area's coordinator sees none of them.
+    as_user(client, personas, "mansfield_coordinator")
+    assert "A working calendar" not in client.get(reverse("feeds:index")).content.decode()
+
+
+def test_the_feeds_page_costs_the_same_for_one_feed_or_eight(
+    client: Client,
+    personas: Personas,
+    trusted_org: Organisation,
+    django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    make_source(trusted_org)
+    as_user(client, personas, "coordinator")
+    client.get(reverse("feeds:index"))
+    with django_assert_max_num_queries(15) as one:
+        client.get(reverse("feeds:index"))
+    for n in range(7):
+        make_source(trusted_org, f"https://calendar.example.org/{n}.ics")
+    with django_assert_num_queries(len(one.captured_queries)):
+        html = client.get(reverse("feeds:index")).content.decode()
+    assert html.count('href="/staff/feeds/') == 8
+
+
+@pytest.mark.parametrize("who", ["link_worker", "researcher", "commissioner"])
+def test_the_feeds_page_is_for_listings_roles_only(
+    client: Client, personas: Personas, who: str
+) -> None:
+    as_user(client, personas, who)
+    assert client.get(reverse("feeds:index")).status_code == 403
