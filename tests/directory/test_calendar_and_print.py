@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime, time
 from typing import Any
 from unittest import mock
@@ -9,12 +10,14 @@ from unittest import mock
 import pytest
 from django.test import Client
 from icalendar import Calendar
+from pypdf import PdfReader
 
 from inspiring.directory.booklets import build
+from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Booklet, Session
 from inspiring.directory.recurrence import LONDON
 
-from .builders import Directory
+from .builders import Directory, activity, organisation, weekly
 from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -44,6 +47,32 @@ def test_the_printable_sheet_as_html_and_pdf(client: Client, directory: Director
     assert pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
     assert client.get("/ashfield/whats-on/print/", {"period": "year"}).status_code == 404
+
+
+def test_a_busy_week_prints_on_at_most_two_a4_pages(
+    client: Client, directory: Directory, settings: Any
+) -> None:
+    """About 150 sessions (the demo's busiest week): grouped by day, compact, phones once."""
+    settings.SITE_URL = "https://inspiring.example.org"
+    hall = directory.hall
+    for n in range(20):
+        group = organisation(
+            directory.knit.home_area, f"Ashfield Community Group {n}", phone=f"01632 96{n:04d}"
+        )
+        item = activity(group, f"Group Activity {n}", at=hall)
+        weekly(item, "", time(9 + n % 10), time(10 + n % 10), from_date=TODAY, rrule="FREQ=DAILY")
+    materialise_all(today=TODAY)
+    sheet = client.get("/ashfield/whats-on/print/", {"period": "week"})
+    assert "Monday 2 March" in sheet.text and "Sunday 8 March" in sheet.text
+    assert "Ashfield Community Group 7: 01632 960007" in sheet.text
+    response = client.get("/ashfield/whats-on/print/", {"period": "week", "format": "pdf"})
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert text.count("Group Activity") >= 140
+    assert len(reader.pages) <= 2
+    # Printed links are the site's address, never the host the request came to.
+    assert "https://inspiring.example.org/ashfield/whats-on/" in text
+    assert "testserver" not in text
 
 
 def test_the_widget_can_be_framed_by_other_sites(client: Client, directory: Directory) -> None:

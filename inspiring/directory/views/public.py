@@ -330,7 +330,7 @@ def widget(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_not_required
 def printable(request: HttpRequest, slug: str) -> HttpResponse:
-    """A one-page sheet for noticeboards: this week or this month, as HTML or PDF."""
+    """A sheet for noticeboards: this week (one or two A4 pages) or this month, HTML or PDF."""
     area = _area(slug)
     period = request.GET.get("period", "week")
     if period not in ("week", "month"):
@@ -342,7 +342,16 @@ def printable(request: HttpRequest, slug: str) -> HttpResponse:
     filters = Filters(**{**base.__dict__, "date_from": today, "date_to": end})
     sessions = list(with_details(search_sessions(area, filters).filter(status="scheduled")))
     rows = _rows(sessions, filters, area)
+    # Each group's phone number once, after the days, rather than on every line.
+    phones = sorted(
+        {
+            (row["activity"].organisation.name, contact.phone)
+            for row in rows
+            if (contact := contact_for(row["activity"])).phone
+        }
+    )
     context = {
+        "phones": phones,
         "area": area,
         "period": period,
         "start": today,
@@ -353,7 +362,8 @@ def printable(request: HttpRequest, slug: str) -> HttpResponse:
     }
     if request.GET.get("format") == "pdf":
         html = render(request, "directory/print_sheet.html", {**context, "pdf": True}).content
-        pdf = HTML(string=html.decode(), base_url=request.build_absolute_uri("/")).write_pdf()
+        # Printed links are the site's public address, never the host this request came to.
+        pdf = HTML(string=html.decode(), base_url=settings.SITE_URL).write_pdf()
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{area.slug}-{period}.pdf"'
         return response
