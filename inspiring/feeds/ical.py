@@ -6,10 +6,14 @@ database. What cannot be used is skipped with a reason, never guessed:
 
 - VTIMEZONE blocks, IANA and Windows zone names ("GMT Standard Time") and the
   X-WR-TIMEZONE calendars from Google and Apple all resolve to an IANA zone;
-  a recurring event keeps its own zone, so a series in UTC stays in UTC.
+  a recurring event keeps its own zone, so a series in UTC stays in UTC. A
+  zone the file defines under a name of its own is read as this file defines
+  it, and kept as the IANA zone that keeps the same time.
 - RRULE, RDATE and EXDATE become the schedule's rule and dates; RECURRENCE-ID
   overrides become moved or cancelled sessions; STATUS:CANCELLED on the
-  series withdraws it; all-day events stay all day.
+  series withdraws it; all-day events stay all day. A changed instance whose
+  series is not in the feed is an event of its own, as calendar apps show it.
+- An event without a UID is given one made from its start, title and place.
 - Events marked private or confidential (CLASS) are never used, and are
   reported without their title or UID; a private occurrence of a public
   series is left out of it.
@@ -25,13 +29,16 @@ import json
 import re
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
+from itertools import pairwise
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 import nh3
 import x_wr_timezone
-from icalendar import Calendar, Event
+from django.utils import timezone as django_timezone
+from icalendar import Calendar, Component, Event, Timezone
 from icalendar.timezone.tzid import tzid_from_dt
 from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
@@ -100,6 +107,9 @@ class FeedEvent:
     cancelled: bool = False
     # CATEGORIES, for a feed that leaves some out (not stored, so not in the fingerprint).
     categories: list[str] = field(default_factory=list)
+    # The UID as the feed gives it, when `uid` is made here: "" for an event without one,
+    # the series' for a changed instance imported on its own (None: `uid` is the feed's).
+    feed_uid: str | None = None
 
     @property
     def zone(self) -> ZoneInfo:
@@ -108,7 +118,7 @@ class FeedEvent:
     def fingerprint(self) -> str:
         """A hash of everything stored from this event: unchanged events are not rewritten."""
         data = asdict(self)
-        del data["categories"]
+        del data["categories"], data["feed_uid"]
         # JSON keys must be strings: the overrides are keyed by date.
         data["overrides"] = {d.isoformat(): v for d, v in sorted(data["overrides"].items())}
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
@@ -197,6 +207,18 @@ def _one_line(text: str, limit: int) -> str:
 # --- Times --------------------------------------------------------------------------
 
 
+def _named_zone(tzid: str) -> str | None:
+    """The IANA zone a TZID names: an IANA name, a Windows name, or Google's "custom_" one."""
+    for candidate in (WINDOWS_TO_OLSON.get(tzid), tzid.removeprefix("custom_"), tzid):
+        if candidate:
+            try:
+                ZoneInfo(candidate)
+            except (ZoneInfoNotFoundError, ValueError):
+                continue
+            return candidate
+    return None
+
+
 def zone_name(value: datetime) -> str | None:
     """An IANA zone for an aware datetime, from a ZoneInfo, UTC, or a TZID we can map."""
     tzinfo = value.tzinfo
@@ -207,15 +229,159 @@ def zone_name(value: datetime) -> str | None:
         return key
     if value.utcoffset() == timedelta(0) and tzinfo.tzname(value) in ("UTC", "Z", "GMT"):
         return "UTC"
-    tzid = tzid_from_dt(value) or ""
-    for candidate in (WINDOWS_TO_OLSON.get(tzid), tzid.removeprefix("custom_"), tzid):
-        if candidate:
-            try:
-                ZoneInfo(candidate)
-            except (ZoneInfoNotFoundError, ValueError):
-                continue
-            return candidate
+    return _named_zone(tzid_from_dt(value) or "")
+
+
+# Where a zone defined in the file (a VTIMEZONE under its own name) is looked for among the
+# IANA zones: the names people's calendars use, before aliases and legacy names.
+_REGIONS = (
+    *("Europe/", "America/", "Africa/", "Asia/", "Atlantic/", "Australia/", "Pacific/"),
+    *("Indian/", "Antarctica/"),
+)
+
+
+# Zones partners' calendars are most often in, tried before the others that keep the
+# same time (America/New_York before America/Grand_Turk).
+_USUAL = (
+    *("Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin"),
+    *("America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles"),
+    *("Asia/Kolkata", "Australia/Sydney"),
+)
+
+
+@cache
+def _candidate_zones() -> tuple[str, ...]:
+    """IANA zones to try for a zone the file defines, most likely first: the usual ones,
+    those Windows names stand for (one per region, as Outlook's VTIMEZONEs are), the rest."""
+    names = available_timezones()
+    usual = sorted(set(WINDOWS_TO_OLSON.values()) & names)
+    regional = sorted(n for n in names if n.startswith(_REGIONS))
+    ordered = dict.fromkeys([*_USUAL, *usual, *regional])
+    return tuple(ordered)
+
+
+def _utc_offsets(zone: tzinfo, instants: list[datetime]) -> list[timedelta | None]:
+    return [instant.astimezone(zone).utcoffset() for instant in instants]
+
+
+def _transitions(zone: tzinfo, days: list[datetime]) -> list[datetime]:
+    """The instants (to the minute) at which `zone` changes its offset between the days."""
+    found = []
+    for before, after in pairwise(days):
+        if before.astimezone(zone).utcoffset() == after.astimezone(zone).utcoffset():
+            continue
+        low, high = before, after  # the change is after `low` and by `high`
+        while high - low > timedelta(minutes=1):
+            middle = low + (high - low) / 2
+            if middle.astimezone(zone).utcoffset() == low.astimezone(zone).utcoffset():
+                low = middle
+            else:
+                high = middle
+        found.append(high.replace(second=0, microsecond=0))
+    return found
+
+
+def defined_zone(zone: tzinfo, start: datetime) -> str | None:
+    """The IANA zone that keeps the same time as a zone the file defines itself (a VTIMEZONE
+    whose TZID is neither an IANA nor a Windows name, from which icalendar builds `zone`),
+    around the event's start and over the coming years, or None if no zone does.
+
+    Schedules keep a zone by its IANA name, so a defined zone is stored as the IANA zone it
+    agrees with: every day at midnight UTC, and either side of each change of its clocks.
+    A fixed offset in whole hours is stored as that offset (Etc/GMT-2 for +02:00).
+    """
+    today = django_timezone.localdate()
+    first = datetime(start.year, 1, 1, tzinfo=UTC)
+    days = [first + timedelta(days=n) for n in range(3 * 366)]
+    if today.year > start.year + 2:
+        # A series that began years ago: its sessions to come are the ones that matter.
+        recent = datetime(today.year - 1, 1, 1, tzinfo=UTC)
+        days += [recent + timedelta(days=n) for n in range(3 * 366)]
+    changes = _transitions(zone, days)
+    instants = sorted(
+        days + [c - timedelta(minutes=1) for c in changes] + [*changes, start.astimezone(UTC)]
+    )
+    wanted = _utc_offsets(zone, instants)
+    candidates: list[str] = []
+    offset = wanted[0]
+    if not changes and offset is not None and offset % timedelta(hours=1) == timedelta(0):
+        hours = offset // timedelta(hours=1)
+        # POSIX signs: Etc/GMT-2 is two hours ahead of UTC.
+        candidates.append("Etc/UTC" if hours == 0 else f"Etc/GMT{-hours:+d}")
+    samples = [days[0], days[len(days) // 3], days[len(days) // 2], days[-1]]
+    quick = _utc_offsets(zone, samples)
+    for name in [*candidates, *_candidate_zones()]:
+        try:
+            candidate = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+        if _utc_offsets(candidate, samples) == quick and (
+            _utc_offsets(candidate, instants) == wanted
+        ):
+            return name
     return None
+
+
+class _Zones:
+    """The time zones of one file: the calendar's own (X-WR-TIMEZONE), for floating times,
+    and those it defines itself (VTIMEZONE) under a name that is not an IANA or Windows one.
+
+    icalendar builds a zone from a VTIMEZONE once per name per process, and then uses that
+    one for every file that says the same TZID: a second partner's "Office Time" would be
+    read as the first's. Times in a defined zone are read in this file's own definition.
+    """
+
+    def __init__(self, calendar: Calendar, hint: ZoneInfo) -> None:
+        self.hint = hint
+        self._defined: dict[str, Timezone] = {}
+        for component in calendar.walk("VTIMEZONE"):
+            tzid = str(component.get("TZID") or "").strip("/ ")
+            if isinstance(component, Timezone) and tzid and _named_zone(tzid) is None:
+                self._defined.setdefault(tzid, component)
+        self._built: dict[str, tzinfo | None] = {}
+        self._matched: dict[tuple[str, int], str | None] = {}
+
+    def _defined_tzid(self, value: datetime) -> str | None:
+        if value.tzinfo is None or hasattr(value.tzinfo, "key"):
+            return None
+        tzid = (tzid_from_dt(value) or "").strip("/ ")
+        return tzid if tzid in self._defined else None
+
+    def own(self, value: Any) -> Any:
+        """A date-time in a zone this file defines, read in the file's own definition."""
+        if not isinstance(value, datetime):
+            return value
+        tzid = self._defined_tzid(value)
+        if tzid is None:
+            return value
+        if tzid not in self._built:
+            try:
+                self._built[tzid] = self._defined[tzid].to_tz(lookup_tzid=False)
+            except Exception:  # a definition dateutil cannot build: icalendar's reading stands
+                self._built[tzid] = None
+        zone = self._built[tzid]
+        # The wall-clock time as written, in the zone as defined.
+        return value if zone is None else value.replace(tzinfo=zone)
+
+    def name(self, value: datetime, notes: list[str]) -> str:
+        """The IANA zone an event's start is kept in."""
+        if value.tzinfo is None:
+            return str(self.hint.key)
+        tzid = self._defined_tzid(value)
+        if tzid is None:
+            # A zone we cannot name: keep the times as London wall-clock times.
+            return zone_name(value) or "Europe/London"
+        key = (tzid, value.year)
+        if key not in self._matched:
+            self._matched[key] = defined_zone(value.tzinfo, value)
+        found = self._matched[key]
+        if found is None:
+            notes.append(
+                f"its time zone “{_one_line(tzid, 60)}” keeps the time of no known zone: its "
+                "first date is right, and the others are kept at that London time"
+            )
+            return "Europe/London"
+        return found
 
 
 def _as_local(value: datetime, zone: ZoneInfo) -> datetime:
@@ -230,7 +396,7 @@ def _occurrence_date(value: date | datetime, zone: ZoneInfo) -> date:
     return value
 
 
-def _dates(component: Event, name: str, zone: ZoneInfo) -> list[date]:
+def _dates(component: Event, name: str, zone: ZoneInfo, zones: _Zones) -> list[date]:
     found: list[date] = []
     values = component.get(name)
     if values is None:
@@ -240,6 +406,7 @@ def _dates(component: Event, name: str, zone: ZoneInfo) -> list[date]:
             value = entry.dt
             if isinstance(value, tuple):  # a PERIOD: its start
                 value = value[0]
+            value = zones.own(value)
             found.append(_occurrence_date(value, zone))
     return sorted(set(found))
 
@@ -275,14 +442,16 @@ class Skip(Exception):
     """This event cannot be used; str(error) is the reason recorded in the report."""
 
 
-def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
-    """The event a master VEVENT describes; `notes` gets what was used only in part."""
-    uid = str(master.get("UID") or "").strip()
+def _event(
+    master: Event, zones: _Zones, notes: list[str], *, uid: str, one_off: bool = False
+) -> FeedEvent:
+    """The event a master VEVENT describes; `notes` gets what was used only in part.
+    `one_off`: a changed instance read on its own, without its series' repeats."""
     title = _one_line(text_from(master.get("SUMMARY")), MAX_TITLE)
     if not title:
         raise Skip("it has no title (SUMMARY)")
     try:
-        start = master.decoded("DTSTART")
+        start = zones.own(master.decoded("DTSTART"))
     except (KeyError, ValueError, TypeError) as exc:
         raise Skip("it has no usable start (DTSTART)") from exc
     if not isinstance(start, date):  # unreadable (kept as text) or given twice (a list)
@@ -298,7 +467,7 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
     end: Any = None
     if "DTEND" in master:
         try:
-            end = master.decoded("DTEND")
+            end = zones.own(master.decoded("DTEND"))
         except (ValueError, TypeError):
             end = None
         if not isinstance(end, date):
@@ -320,10 +489,7 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
             raise Skip("it lasts more than a day (sessions are within a day)")
     else:
         assert isinstance(start, datetime)  # a date-time start: a timed event
-        name = zone_name(start) or (str(zone_hint.key) if start.tzinfo is None else "")
-        if not name:
-            # A zone we cannot name: keep the times as London wall-clock times.
-            name = "Europe/London"
+        name = zones.name(start, notes)
         zone = ZoneInfo(name)
         local_start = _as_local(start, zone)
         local_end = _as_local(end, zone) if isinstance(end, datetime) else None
@@ -341,7 +507,7 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
             local_end.time().replace(tzinfo=None),
         )
     rrule = ""
-    rules = master.get("RRULE")
+    rules = None if one_off else master.get("RRULE")
     if isinstance(rules, list):
         if len(rules) > 1:
             raise Skip("it has more than one RRULE")
@@ -370,17 +536,17 @@ def _event(master: Event, zone_hint: ZoneInfo, notes: list[str]) -> FeedEvent:
         end_time=end_time,
         all_day=all_day,
         rrule=rrule,
-        exdates=_dates(master, "EXDATE", zone),
-        rdates=_dates(master, "RDATE", zone),
+        exdates=[] if one_off else _dates(master, "EXDATE", zone, zones),
+        rdates=[] if one_off else _dates(master, "RDATE", zone, zones),
         cancelled=status == "CANCELLED",
         categories=_categories(master),
     )
 
 
-def _apply_override(event: FeedEvent, component: Event) -> str | None:
+def _apply_override(event: FeedEvent, component: Event, zones: _Zones) -> str | None:
     """Record a RECURRENCE-ID instance on its series; return a note when partly used."""
     zone = event.zone
-    recurrence_id = component.decoded("RECURRENCE-ID")
+    recurrence_id = zones.own(component.decoded("RECURRENCE-ID"))
     if not isinstance(recurrence_id, date):  # unreadable, or given twice
         raise ValueError("RECURRENCE-ID")
     day = _occurrence_date(recurrence_id, zone)
@@ -397,8 +563,8 @@ def _apply_override(event: FeedEvent, component: Event) -> str | None:
         event.overrides[day] = Override(cancelled=True)
         return note
     try:
-        start = component.decoded("DTSTART")
-        end = component.decoded("DTEND") if "DTEND" in component else None
+        start = zones.own(component.decoded("DTSTART"))
+        end = zones.own(component.decoded("DTEND")) if "DTEND" in component else None
     except (KeyError, ValueError, TypeError):
         return "an instance with an unreadable time was left as the series has it"
     if not isinstance(start, datetime):
@@ -451,10 +617,13 @@ def parse_calendar(data: bytes) -> ParsedFeed:
         hint = ZoneInfo(WINDOWS_TO_OLSON.get(hint_name, hint_name))
     except (ZoneInfoNotFoundError, ValueError):
         hint = LONDON
+    zones = _Zones(calendar, hint)
     masters: dict[str, Event] = {}
     instances: dict[str, list[Event]] = defaultdict(list)
     skipped: list[tuple[str, str]] = []
     private: set[str] = set()
+    # The UID the feed gave, for events whose `uid` is made here ("" if it gave none).
+    given: dict[str, str] = {}
     for component in calendar.walk("VEVENT"):
         uid = str(component.get("UID") or "").strip()
         if is_private(component) and ("RECURRENCE-ID" not in component or not uid):
@@ -463,13 +632,8 @@ def parse_calendar(data: bytes) -> ParsedFeed:
             private.add(uid)
             continue
         if not uid:
-            skipped.append(
-                (
-                    "",
-                    f"an event without a UID ({_one_line(text_from(component.get('SUMMARY')), 60)})",  # noqa: E501
-                )
-            )
-            continue
+            uid = content_uid(component, zones)
+            given[uid] = ""
         if len(uid) > MAX_UID:
             skipped.append((uid[:100] + "…", f"its UID is longer than {MAX_UID} characters"))
             continue
@@ -480,7 +644,11 @@ def parse_calendar(data: bytes) -> ParsedFeed:
             # DTSTAMP) is the current one; on a tie the first is kept.
             if _revision(component) > _revision(masters[uid]):
                 masters[uid] = component
-            skipped.append((uid, "the same UID appears twice; the latest revision was used"))
+            if uid in given:
+                title = _one_line(text_from(component.get("SUMMARY")), 60)
+                skipped.append(("", f"an event without a UID appears twice ({title}): once used"))
+            else:
+                skipped.append((uid, "the same UID appears twice; the latest revision was used"))
         else:
             masters[uid] = component
     for uid in private:
@@ -491,11 +659,12 @@ def parse_calendar(data: bytes) -> ParsedFeed:
     for uid, master in masters.items():
         try:
             notes: list[str] = []
-            event = _event(master, hint, notes)
+            event = _event(master, zones, notes, uid=uid)
+            event.feed_uid = given.get(uid)
             skipped.extend((uid, note) for note in notes)
             for component in instances.pop(uid, []):
                 try:
-                    note = _apply_override(event, component)
+                    note = _apply_override(event, component, zones)
                 except (KeyError, ValueError, TypeError):
                     note = "an instance without a usable RECURRENCE-ID was ignored"
                 if note:
@@ -507,11 +676,98 @@ def parse_calendar(data: bytes) -> ParsedFeed:
             skipped.append((uid, f"it could not be read: {_short(exc)}"))
             continue
         events.append(event)
-    for uid in instances:
-        skipped.append((uid, "changes to a series that is not in the feed"))
+    for uid, components in instances.items():
+        # Changes to a series that is not in the feed (a calendar shared from a date on,
+        # an invitation to one meeting of a series): each is an event of its own, as
+        # calendar apps show them.
+        for component in _latest_copies(uid, components, skipped):
+            event_or_none = _one_off(uid, component, zones, skipped)
+            if event_or_none is not None:
+                event_or_none.feed_uid = given.get(uid, uid)
+                events.append(event_or_none)
     return ParsedFeed(
         name=text_from(calendar.get("X-WR-CALNAME"))[:200], events=events, skipped=skipped
     )
+
+
+def content_uid(component: Component, zones: _Zones | None = None) -> str:
+    """A UID for an event the feed gave none: made from its start, title and place, so the
+    same event matches itself at the next import. A change to any of the three makes it
+    another event (the old one is withdrawn and a new one listed): nothing else can tell
+    an event that changed from one that was replaced."""
+    try:
+        start = component.decoded("DTSTART")
+    except (KeyError, ValueError, TypeError):
+        start = None
+    if isinstance(start, datetime) and start.tzinfo is not None:
+        # The instant: the same whether the calendar writes it in UTC or local time.
+        start = (zones.own(start) if zones else start).astimezone(UTC)
+    when = start.isoformat() if isinstance(start, date) else str(component.get("DTSTART") or "")
+    parts = [
+        when,
+        _one_line(text_from(component.get("SUMMARY")), MAX_TITLE),
+        _one_line(text_from(component.get("LOCATION")), 200),
+    ]
+    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+    return f"no-uid-{digest}"
+
+
+def one_off_uid(uid: str, component: Component) -> str | None:
+    """The UID of a changed instance imported on its own: its series' UID and the date (and
+    time) it replaces, which stay the same however often the instance is changed again."""
+    try:
+        replaces = component.decoded("RECURRENCE-ID")
+    except (KeyError, ValueError, TypeError):
+        return None
+    if isinstance(replaces, datetime):
+        if replaces.tzinfo is not None:
+            replaces = replaces.astimezone(UTC)
+        stamp = replaces.strftime("%Y%m%dT%H%M%S") + ("Z" if replaces.tzinfo else "")
+    elif isinstance(replaces, date):
+        stamp = replaces.strftime("%Y%m%d")
+    else:  # unreadable, or given twice
+        return None
+    return f"{uid}#{stamp}"
+
+
+def _latest_copies(
+    uid: str, components: list[Event], skipped: list[tuple[str, str]]
+) -> list[Event]:
+    """One copy of each changed instance: the latest revision, as for a whole event."""
+    latest: dict[str | None, Event] = {}
+    for component in components:
+        key = one_off_uid(uid, component)
+        if key is None:
+            skipped.append((uid, "an instance without a usable RECURRENCE-ID was ignored"))
+        elif key not in latest or _revision(component) > _revision(latest[key]):
+            latest[key] = component
+    return list(latest.values())
+
+
+def _one_off(
+    uid: str, component: Event, zones: _Zones, skipped: list[tuple[str, str]]
+) -> FeedEvent | None:
+    """A changed instance whose series is not in the feed, as an event of its own (a
+    cancelled one as a cancelled event: nothing is listed)."""
+    if is_private(component):
+        skipped.append(("", PRIVATE_REASON))
+        return None
+    own_uid = one_off_uid(uid, component)
+    assert own_uid is not None  # _latest_copies kept only readable ones
+    if len(own_uid) > MAX_UID:
+        skipped.append((uid[:100] + "…", f"its UID is longer than {MAX_UID} characters"))
+        return None
+    notes: list[str] = []
+    try:
+        event = _event(component, zones, notes, uid=own_uid, one_off=True)
+    except Skip as reason:
+        skipped.append((uid, str(reason)))
+        return None
+    except Exception as exc:  # one broken event must not sink the feed
+        skipped.append((uid, f"it could not be read: {_short(exc)}"))
+        return None
+    skipped.extend((uid, note) for note in notes)
+    return event
 
 
 def _revision(component: Event) -> tuple[int, datetime]:

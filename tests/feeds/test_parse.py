@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from inspiring.feeds.exclusions import PRIVATE_REASON
 from inspiring.feeds.ical import FeedError, FeedEvent, ParsedFeed, parse_calendar
 from inspiring.feeds.importing import preview
 
@@ -195,19 +196,73 @@ def test_one_occurrence_moved_and_another_cancelled() -> None:
     assert only_event(calendar(cancelled, moved, series)).overrides == event.overrides
 
 
-def test_an_instance_without_its_series_is_reported() -> None:
+def test_changes_without_their_series_are_events_of_their_own() -> None:
+    moved = vevent(
+        "lost@test",
+        "Moved walk",
+        "SEQUENCE:1",
+        "RECURRENCE-ID:20260310T100000Z",
+        "DTSTART:20260311T140000Z",
+        "DTEND:20260311T153000Z",
+        "RRULE:FREQ=DAILY",  # an instance does not repeat: ignored
+    )
     parsed = parse(
         calendar(
+            moved,
+            # An earlier revision of the same change: the later one is used.
+            vevent(
+                "lost@test", "Walk", "RECURRENCE-ID:20260310T100000Z", "DTSTART:20260312T100000Z"
+            ),
             vevent(
                 "lost@test",
-                "Moved walk",
-                "RECURRENCE-ID:20260310T100000Z",
-                "DTSTART:20260311T100000Z",
-            )
+                "Cancelled walk",
+                "RECURRENCE-ID:20260317T100000Z",
+                "DTSTART:20260317T100000Z",
+                "STATUS:CANCELLED",
+            ),
+            vevent(
+                "lost@test",
+                "Secret",
+                "RECURRENCE-ID:20260324T100000Z",
+                "DTSTART:20260324T100000Z",
+                "CLASS:PRIVATE",
+            ),
+            vevent(
+                "day@test",
+                "Fete",
+                "RECURRENCE-ID;VALUE=DATE:20260404",
+                "DTSTART;VALUE=DATE:20260405",
+            ),
         )
     )
+    # Private: never named, not even by the UID of its series.
+    assert parsed.skipped == [("", PRIVATE_REASON)]
+    walk, cancelled, fete = parsed.events
+    assert (walk.uid, walk.feed_uid, walk.title) == (
+        "lost@test#20260310T100000Z",
+        "lost@test",
+        "Moved walk",
+    )
+    assert (walk.rrule, walk.cancelled) == ("", False)
+    assert [(s["start"], s["end"], s["status"]) for s in walk.sessions(*YEAR)] == [
+        ("2026-03-11T14:00:00+00:00", "2026-03-11T15:30:00+00:00", "scheduled")
+    ]
+    assert (cancelled.uid, cancelled.cancelled) == ("lost@test#20260317T100000Z", True)
+    assert (fete.uid, fete.all_day, fete.start_date) == (
+        "day@test#20260404",
+        True,
+        date(2026, 4, 5),
+    )
+    # The preview lists the changed dates, not the cancelled one.
+    assert [s["uid"] for s in preview(calendar(moved), *YEAR)] == ["lost@test#20260310T100000Z"]
+    # The same change in the next import is the same event.
+    assert parse(calendar(moved)).events[0].fingerprint() == walk.fingerprint()
+
+
+def test_a_change_without_its_series_and_without_a_start_is_skipped_with_a_reason() -> None:
+    parsed = parse(calendar(vevent("lost@test", "Walk", "RECURRENCE-ID:20260310T100000Z")))
     assert parsed.events == []
-    assert parsed.skipped == [("lost@test", "changes to a series that is not in the feed")]
+    assert parsed.skipped == [("lost@test", "it has no usable start (DTSTART)")]
 
 
 def test_a_change_to_this_and_following_is_applied_to_that_date_with_a_note() -> None:
@@ -379,32 +434,123 @@ def test_an_unreadable_end_gives_an_hour_and_says_so(line: str, says: str) -> No
     assert parsed.skipped[0][1].startswith(says)
 
 
-def test_a_vtimezone_with_a_custom_tzid() -> None:
-    zone = """
+def office_time(offset: str) -> str:
+    return f"""
         BEGIN:VTIMEZONE
         TZID:Office Time
         BEGIN:STANDARD
         DTSTART:19700101T000000
-        TZOFFSETFROM:+0200
-        TZOFFSETTO:+0200
+        TZOFFSETFROM:{offset}
+        TZOFFSETTO:{offset}
         TZNAME:OT
         END:STANDARD
+        END:VTIMEZONE
+    """
+
+
+def office_call(offset: str, *lines: str) -> bytes:
+    return calendar(
+        vevent(
+            "c@test",
+            "Call",
+            "DTSTART;TZID=Office Time:20260707T120000",
+            "DTEND;TZID=Office Time:20260707T130000",
+            *lines,
+        ),
+        header=office_time(offset),
+    )
+
+
+def test_a_vtimezone_with_a_custom_tzid() -> None:
+    event = only_event(office_call("+0200", "RRULE:FREQ=MONTHLY;COUNT=6"))
+    # 12:00 at +02:00 is 10:00 UTC, all year: kept as that fixed offset, not as London time
+    # (which would move it to 11:00 UTC when the clocks go back).
+    assert event.timezone == "Etc/GMT-2"
+    assert (event.start_time, event.end_time) == (time(12), time(13))
+    assert starts(event)[-2:] == [
+        datetime(2026, 11, 7, 10, tzinfo=UTC),
+        datetime(2026, 12, 7, 10, tzinfo=UTC),
+    ]
+
+
+def test_each_file_has_its_own_definition_of_a_zone_name() -> None:
+    # icalendar keeps the first "Office Time" it reads for every later file.
+    first, second = only_event(office_call("+0200")), only_event(office_call("+0530"))
+    assert starts(first) == [datetime(2026, 7, 7, 10, tzinfo=UTC)]
+    assert starts(second) == [datetime(2026, 7, 7, 6, 30, tzinfo=UTC)]
+    assert second.timezone == "Asia/Kolkata"
+
+
+def test_a_zone_defined_in_the_file_keeps_its_own_clock_changes() -> None:
+    eastern = """
+        BEGIN:VTIMEZONE
+        TZID:Our Eastern
+        BEGIN:STANDARD
+        DTSTART:19701101T020000
+        RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
+        TZOFFSETFROM:-0400
+        TZOFFSETTO:-0500
+        END:STANDARD
+        BEGIN:DAYLIGHT
+        DTSTART:19700308T020000
+        RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU
+        TZOFFSETFROM:-0500
+        TZOFFSETTO:-0400
+        END:DAYLIGHT
         END:VTIMEZONE
     """
     event = only_event(
         calendar(
             vevent(
-                "c@test",
+                "e@test",
                 "Call",
-                "DTSTART;TZID=Office Time:20260707T120000",
-                "DTEND;TZID=Office Time:20260707T130000",
+                "DTSTART;TZID=Our Eastern:20260302T100000",
+                "RRULE:FREQ=WEEKLY;COUNT=3",
             ),
-            header=zone,
+            header=eastern,
         )
     )
-    # 12:00 at +02:00 is 10:00 UTC, 11:00 in London in summer.
-    assert starts(event) == [datetime(2026, 7, 7, 10, tzinfo=UTC)]
-    assert event.timezone == "Europe/London"
+    assert event.timezone == "America/New_York"
+    # 10:00 in Boston: 15:00 UTC, then 14:00 UTC after the United States' clocks change
+    # on 8 March (London's change three weeks later).
+    assert starts(event) == [
+        datetime(2026, 3, 2, 15, tzinfo=UTC),
+        datetime(2026, 3, 9, 14, tzinfo=UTC),
+        datetime(2026, 3, 16, 14, tzinfo=UTC),
+    ]
+
+
+def test_a_defined_zone_that_keeps_no_known_time_is_read_as_london_with_a_note() -> None:
+    odd = """
+        BEGIN:VTIMEZONE
+        TZID:Odd Time
+        BEGIN:STANDARD
+        DTSTART:19701025T020000
+        RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU
+        TZOFFSETFROM:+0117
+        TZOFFSETTO:+0017
+        END:STANDARD
+        BEGIN:DAYLIGHT
+        DTSTART:19700329T010000
+        RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU
+        TZOFFSETFROM:+0017
+        TZOFFSETTO:+0117
+        END:DAYLIGHT
+        END:VTIMEZONE
+    """
+    parsed = parse(
+        calendar(vevent("o@test", "Odd", "DTSTART;TZID=Odd Time:20260707T121700"), header=odd)
+    )
+    (event,) = parsed.events
+    # Its first time is right: 12:17 at +01:17 is 11:00 UTC, 12:00 in London.
+    assert event.timezone == "Europe/London" and event.start_time == time(12)
+    assert parsed.skipped == [
+        (
+            "o@test",
+            "its time zone “Odd Time” keeps the time of no known zone: its first date is "
+            "right, and the others are kept at that London time",
+        )
+    ]
 
 
 def test_the_windows_name_for_london() -> None:
@@ -534,15 +680,38 @@ def test_a_long_title_is_shortened() -> None:
 # --- Events that cannot be used at all ----------------------------------------------------
 
 
-def test_an_event_without_a_uid_is_skipped_with_its_title() -> None:
+def test_an_event_without_a_uid_is_given_one_from_its_start_title_and_place() -> None:
+    def nameless(title: str, start: str = "DTSTART:20260707T100000Z") -> str:
+        return f"BEGIN:VEVENT\nSUMMARY:{title}\n{start}\nLOCATION:The Hub\nEND:VEVENT"
+
+    parsed = parse(
+        calendar(nameless("Nameless walk"), vevent("kept@test", "Kept", "DTSTART:20260707T100000Z"))
+    )
+    assert parsed.skipped == []
+    walk, kept = parsed.events
+    assert kept.uid == "kept@test" and kept.feed_uid is None
+    assert walk.uid.startswith("no-uid-") and walk.feed_uid == ""
+    assert starts(walk) == [datetime(2026, 7, 7, 10, tzinfo=UTC)]
+    # The next import matches it, even written in local time...
+    again = parse(calendar(nameless("Nameless walk", "DTSTART;TZID=Europe/London:20260707T110000")))
+    assert again.events[0].uid == walk.uid
+    # ...but a new title (or start, or place) is a new event.
+    assert parse(calendar(nameless("Nameful walk"))).events[0].uid != walk.uid
+    # The same event twice is used once, and said so.
+    twice = parse(calendar(nameless("Nameless walk"), nameless("Nameless walk")))
+    assert [e.uid for e in twice.events] == [walk.uid]
+    assert twice.skipped == [
+        ("", "an event without a UID appears twice (Nameless walk): once used")
+    ]
+
+
+def test_a_private_event_without_a_uid_is_skipped_unnamed() -> None:
     parsed = parse(
         calendar(
-            "BEGIN:VEVENT\nSUMMARY:Nameless walk\nDTSTART:20260707T100000Z\nEND:VEVENT",
-            vevent("kept@test", "Kept", "DTSTART:20260707T100000Z"),
+            "BEGIN:VEVENT\nSUMMARY:Therapy\nCLASS:PRIVATE\nDTSTART:20260707T100000Z\nEND:VEVENT"
         )
     )
-    assert [e.uid for e in parsed.events] == ["kept@test"]
-    assert parsed.skipped == [("", "an event without a UID (Nameless walk)")]
+    assert parsed.events == [] and parsed.skipped == [("", PRIVATE_REASON)]
 
 
 def test_an_event_without_a_start_is_skipped_with_a_reason() -> None:

@@ -7,8 +7,10 @@ LEGITIMATE_DIFFERENCES with the reason for each.
 
 What is compared, and how the two are put on the same footing:
 - Events we skip are left out on both sides: each skip is recorded with a
-  reason (events without DTSTART or UID, longer than a day, unusable rules…),
-  which test_parse checks. VTODO and VJOURNAL are not events on either side.
+  reason (events without DTSTART, longer than a day, unusable rules…),
+  which test_parse checks. Events without a UID, and changed instances whose
+  series is not in the feed, are kept (with a UID made for them): they compare
+  by the UID the feed gave, "" for none. VTODO and VJOURNAL are not events on either side.
 - All-day events compare by date; timed ones by instant (UTC). A floating time
   in the reference is read in the zone our parser gave the event (the
   calendar's X-WR-TIMEZONE, else London), which is what we do on purpose.
@@ -27,11 +29,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import recurring_ical_events
-from icalendar import Calendar
+from icalendar import Calendar, Component
 
-from inspiring.feeds.ical import FeedError, ParsedFeed, parse_calendar
+from inspiring.feeds.ical import (
+    FeedError,
+    FeedEvent,
+    ParsedFeed,
+    content_uid,
+    one_off_uid,
+    parse_calendar,
+)
 
-from .conftest import ICS_FILES, ics_id
+from .conftest import ICS_FILES, calendar, ics_id, vevent
 
 WINDOW = (date(1970, 1, 1), date(2037, 12, 31))
 # Compared: occurrences from a week inside the window's edges.
@@ -61,6 +70,12 @@ LEGITIMATE_DIFFERENCES: dict[str, Difference] = {
     "icalendar/calendars/rfc_7265_appendix_example_2_ical.ics": _differs(
         "one session per date", "00959BC664CA650E933C892C@example.com"
     ),
+    # Events without a UID ("" here: compared by the UID the feed gave), imported with one
+    # made from their content. Their RDATEs give times other than the series' (12:00 in
+    # Berlin for an 08:00 New York series; 19:00 London in winter for a 20:00 series): a
+    # schedule has one time, so an extra date is a session at the series' time.
+    "icalendar/calendars/issue_722_missing_timezones.ics": _differs("RDATE at another time", ""),
+    "recurring_ical_events/rdate_hackerpublicradio.ics": _differs("RDATE at another time", ""),
     # DURATION:P999999999999999999W cannot be read: we keep the event with the default hour
     # (as for an event with no end) and say so in the report; the reference refuses the series.
     "icalendar/calendars/invalid_duration.ics": _differs(
@@ -103,6 +118,12 @@ def _inside(when: date | datetime) -> bool:
     return INNER[0].date() <= when <= INNER[1].date()
 
 
+def feed_uid(event: FeedEvent) -> str:
+    """The UID the feed gave the event ("" for none), as the reference knows it: an event
+    without a UID, or a changed instance imported on its own, has one made for it."""
+    return event.uid if event.feed_uid is None else event.feed_uid
+
+
 def ours(parsed: ParsedFeed) -> set[Key]:
     found: set[Key] = set()
     for event in parsed.events:
@@ -110,21 +131,29 @@ def ours(parsed: ParsedFeed) -> set[Key]:
             start = datetime.fromisoformat(session["start"])
             key: date | datetime = start.date() if event.all_day else start.astimezone(UTC)
             if _inside(key):
-                found.add((event.uid, key, session["status"] == "cancelled"))
+                found.add((feed_uid(event), key, session["status"] == "cancelled"))
     return found
 
 
+def _kept(component: Component, uids: set[str]) -> bool:
+    """Whether our parser kept the VEVENT: as a series (or its change), or on its own."""
+    uid = str(component.get("UID") or "").strip() or content_uid(component)
+    if uid in uids:
+        return True
+    own = one_off_uid(uid, component) if "RECURRENCE-ID" in component else None
+    return own is not None and own in uids
+
+
 def reference(data: bytes, parsed: ParsedFeed) -> set[Key]:
-    kept = {event.uid: event for event in parsed.events}
+    kept = {feed_uid(event): event for event in parsed.events}
+    uids = {event.uid for event in parsed.events}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         calendar = Calendar.from_ical(data)
         # Only the events we kept: the ones we skip (each with a reason) are not compared,
         # and some (no DTSTART) stop the reference altogether.
         calendar.subcomponents = [
-            c
-            for c in calendar.subcomponents
-            if c.name != "VEVENT" or str(c.get("UID") or "").strip() in kept
+            c for c in calendar.subcomponents if c.name != "VEVENT" or _kept(c, uids)
         ]
         # skip_bad_series: a series the reference cannot read (invalid_duration.ics) is left out.
         query = recurring_ical_events.of(calendar, skip_bad_series=True)
@@ -175,3 +204,84 @@ def test_most_calendars_with_events_are_compared() -> None:
     # without VCALENDAR, or only hold events we skip with a reason).
     assert len(COMPARED) >= 110
     assert set(LEGITIMATE_DIFFERENCES) <= {ics_id(path) for path in COMPARED}
+
+
+# --- Small calendars for what the corpus lacks ------------------------------------------------
+
+# A zone defined in the file under its own name, with the United States' rules: its clocks
+# change two weeks before London's, when a series read in London time would be an hour out.
+OUR_EASTERN = """
+    BEGIN:VTIMEZONE
+    TZID:Our Eastern
+    BEGIN:STANDARD
+    DTSTART:19701101T020000
+    RRULE:FREQ=YEARLY;BYMONTH=11;BYDAY=1SU
+    TZOFFSETFROM:-0400
+    TZOFFSETTO:-0500
+    TZNAME:EST
+    END:STANDARD
+    BEGIN:DAYLIGHT
+    DTSTART:19700308T020000
+    RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=2SU
+    TZOFFSETFROM:-0500
+    TZOFFSETTO:-0400
+    TZNAME:EDT
+    END:DAYLIGHT
+    END:VTIMEZONE
+"""
+
+SMALL_CALENDARS = {
+    "changes-without-their-series": calendar(
+        vevent(
+            "lost@test",
+            "Moved walk",
+            "RECURRENCE-ID;TZID=Europe/London:20260310T100000",
+            "DTSTART;TZID=Europe/London:20260311T140000",
+            "DTEND;TZID=Europe/London:20260311T153000",
+        ),
+        vevent(
+            "lost@test",
+            "Cancelled walk",
+            "RECURRENCE-ID;TZID=Europe/London:20260317T100000",
+            "DTSTART;TZID=Europe/London:20260317T100000",
+            "STATUS:CANCELLED",
+        ),
+        vevent(
+            "day@test",
+            "Fete moved",
+            "RECURRENCE-ID;VALUE=DATE:20260404",
+            "DTSTART;VALUE=DATE:20260405",
+        ),
+    ),
+    "events-without-a-uid": calendar(
+        "BEGIN:VEVENT\nSUMMARY:Litter pick\nDTSTART;TZID=Europe/London:20260307T100000\nEND:VEVENT",
+        "BEGIN:VEVENT\nSUMMARY:Quiz\nDTSTART:20260312T190000Z\nRRULE:FREQ=WEEKLY;COUNT=4\nEND:VEVENT",
+        "BEGIN:VEVENT\nSUMMARY:Fair\nDTSTART;VALUE=DATE:20260620\nEND:VEVENT",
+    ),
+    "a-zone-defined-in-the-file": calendar(
+        vevent(
+            "call@test",
+            "Call with our friends in Boston",
+            "DTSTART;TZID=Our Eastern:20260302T100000",
+            "DTEND;TZID=Our Eastern:20260302T110000",
+            "RRULE:FREQ=WEEKLY;UNTIL=20261130T150000Z",
+            "EXDATE;TZID=Our Eastern:20260316T100000",
+        ),
+        vevent(
+            "call@test",
+            "Call with our friends in Boston",
+            "RECURRENCE-ID;TZID=Our Eastern:20260323T100000",
+            "DTSTART;TZID=Our Eastern:20260324T090000",
+        ),
+        header=OUR_EASTERN,
+    ),
+}
+
+
+@pytest.mark.parametrize("name", SMALL_CALENDARS)
+def test_small_calendars_agree_with_the_reference(name: str) -> None:
+    data = SMALL_CALENDARS[name]
+    parsed = _parse(data)
+    assert parsed is not None and parsed.events
+    mine, theirs = ours(parsed), reference(data, parsed)
+    assert mine and mine == theirs
