@@ -504,12 +504,25 @@ def preview(
 ) -> list[dict[str, object]]:
     """Every session the feed would produce between two dates, as the dry run prints:
     never a private event's, nor those the feed's rules leave out."""
+    return preview_report(content, start, end, exclusions=exclusions)[0]
+
+
+def preview_report(
+    content: bytes, start: date, end: date, *, exclusions: Exclusions | None = None
+) -> tuple[list[dict[str, object]], list[tuple[str, str]]]:
+    """The preview's sessions, and (uid, reason) for each event an import would not list,
+    as the import reports them: private and left-out events without their UID or title."""
     parsed = parse_calendar(content)
     sessions: list[dict[str, object]] = []
+    skipped = list(parsed.skipped)
     for event in parsed.events:
-        if exclusions and exclusions.reason(event.title, event.categories):
-            continue
-        if not event.cancelled:
+        left_out = exclusions.reason(event.title, event.categories) if exclusions else None
+        if left_out:
+            skipped.append(("", left_out))
+        elif event.cancelled:
+            skipped.append((event.uid, "the event is cancelled"))
+        else:
             sessions.extend(event.sessions(start, end))
     # By instant: as text, "09:30+00:00" would sort before "10:00+01:00" (09:00 UTC).
-    return sorted(sessions, key=lambda s: (datetime.fromisoformat(str(s["start"])), str(s["uid"])))
+    sessions.sort(key=lambda s: (datetime.fromisoformat(str(s["start"])), str(s["uid"])))
+    return sessions, skipped

@@ -125,6 +125,75 @@ def test_a_dry_run_without_json_says_nothing_was_stored(feed_file: Path) -> None
     assert not Activity.objects.exists()
 
 
+def test_a_dry_run_tells_what_it_would_not_list_on_stderr(tmp_path: Path) -> None:
+    path = tmp_path / "mixed.ics"
+    path.write_bytes(
+        calendar(
+            vevent("walk@test", "Walk", "DTSTART:20260303T100000Z"),
+            vevent("odd@test", "Odd", "DTSTART:20260303T100000Z", "RRULE:FREQ=HOURLY"),
+            vevent("gone@test", "Gone", "DTSTART:20260304T100000Z", "STATUS:CANCELLED"),
+            vevent("therapy@test", "Therapy with Sam", "DTSTART:20260305T100000Z", "CLASS:PRIVATE"),
+        )
+    )
+    out, err = StringIO(), StringIO()
+    call_command(
+        "import_feed",
+        "--dry-run",
+        "--json",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        str(path),
+        stdout=out,
+        stderr=err,
+    )
+    # Standard output is the JSON list alone, for a program to read.
+    assert [s["uid"] for s in json.loads(out.getvalue())] == ["walk@test"]
+    assert err.getvalue().splitlines() == [
+        "3 skipped",
+        "  skipped a private or confidential event: not imported, and its details are not shown",
+        "  skipped odd@test: its repeat rule cannot be used: Activities can repeat daily, weekly, "
+        "monthly or yearly, not more often",
+        "  skipped gone@test: the event is cancelled",
+    ]
+    # A private event is never named, by title or UID.
+    assert "therapy" not in (out.getvalue() + err.getvalue()).lower()
+    # Without --json, the same list before the count.
+    text = run("import_feed", "--dry-run", "--from", "2026-03-01", "--to", "2026-03-31", str(path))
+    assert "  skipped gone@test: the event is cancelled" in text
+    assert text.strip().endswith(
+        "1 sessions from 2026-03-01 to 2026-03-31, 3 skipped; nothing stored."
+    )
+
+
+def test_a_dry_run_tells_what_the_feeds_rules_leave_out(
+    tmp_path: Path, trusted_org: Organisation
+) -> None:
+    path = tmp_path / "rules.ics"
+    path.write_bytes(calendar(vevent("staff@test", "Staff meeting", "DTSTART:20260303T100000Z")))
+    source = make_source(trusted_org, url=str(path))
+    source.exclude_keywords = "staff"
+    source.save()
+    err = StringIO()
+    call_command(
+        "import_feed",
+        "--dry-run",
+        "--json",
+        "--from",
+        "2026-03-01",
+        "--to",
+        "2026-03-31",
+        str(path),
+        stdout=StringIO(),
+        stderr=err,
+    )
+    assert err.getvalue().splitlines() == [
+        "1 skipped",
+        "  skipped left out: its title has “staff”, which this feed leaves out",
+    ]
+
+
 @pytest.mark.parametrize(
     ("start", "end", "says"),
     [

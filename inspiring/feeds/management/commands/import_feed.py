@@ -7,7 +7,9 @@ SOURCE is a URL or a file. A URL that is already linked to an organisation is
 imported into it (as the scheduled job does); anything else needs
 --organisation (the organisation's public id). --dry-run stores nothing and,
 with --json, prints every session the feed would produce in the window as a
-JSON list of {"uid", "title", "start", "end", "status"} (ISO 8601 with offsets).
+JSON list of {"uid", "title", "start", "end", "status"} (ISO 8601 with offsets) on
+standard output, and the events it would not list, each with the reason, on standard
+error (so the JSON stays readable by a program).
 """
 
 from __future__ import annotations
@@ -17,13 +19,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser, OutputWrapper
 from django.utils import timezone
 
 from inspiring.directory.models import Organisation
 from inspiring.feeds.fetch import FetchError, fetch
 from inspiring.feeds.ical import FeedError
-from inspiring.feeds.importing import preview, run_import
+from inspiring.feeds.importing import preview_report, run_import
 from inspiring.feeds.models import FeedSource
 
 
@@ -69,7 +71,7 @@ class Command(BaseCommand):
                 linked = linked.filter(organisation__public_id=options["organisation"])
             feed = linked.first()
             try:
-                sessions = preview(
+                sessions, skipped = preview_report(
                     self._content(source),
                     start,
                     end,
@@ -79,13 +81,18 @@ class Command(BaseCommand):
                 raise CommandError(str(problem)) from None
             if options["json"]:
                 self.stdout.write(json.dumps(sessions, indent=2, ensure_ascii=False))
+                if skipped:
+                    self.stderr.write(f"{len(skipped)} skipped")
+                self._skipped(skipped, self.stderr)
             else:
                 for session in sessions:
                     self.stdout.write(
                         f"{session['start']}  {session['title']}  ({session['status']})"
                     )
+                self._skipped(skipped, self.stdout)
                 self.stdout.write(
-                    f"{len(sessions)} sessions from {start} to {end}; nothing stored."
+                    f"{len(sessions)} sessions from {start} to {end}, {len(skipped)} skipped; "
+                    "nothing stored."
                 )
             return
         linked = FeedSource.objects.filter(url=source).select_related("organisation__home_area")
@@ -135,7 +142,10 @@ class Command(BaseCommand):
             f"{created} created, {updated} updated, {withdrawn} withdrawn, {unchanged} unchanged, "
             f"{len(skipped)} skipped"
         )
-        for entry in skipped:
+        self._skipped([(entry["uid"], entry["reason"]) for entry in skipped], self.stdout)
+
+    def _skipped(self, skipped: list[tuple[str, str]], out: OutputWrapper) -> None:
+        for uid, reason in skipped:
             # Private and left-out events have no UID here, on purpose.
-            which = f"{entry['uid']}: " if entry["uid"] else ""
-            self.stdout.write(f"  skipped {which}{entry['reason']}")
+            which = f"{uid}: " if uid else ""
+            out.write(f"  skipped {which}{reason}")
