@@ -39,6 +39,26 @@ def test_the_month_view_lists_each_days_sessions(client: Client, directory: Dire
     assert client.get("/ashfield/calendar/2026/13/").status_code == 404
 
 
+def test_the_month_view_takes_the_whats_on_filters(client: Client, directory: Directory) -> None:
+    walks = client.get("/ashfield/calendar/2026/3/", {"category": "walking", "free": "on"})
+    assert walks.status_code == 200
+    html = walks.text
+    assert "Saturday Health Walk" in html and "Knit and Natter" not in html
+    assert "4 sessions this month: Walking; Free only." in html
+    # The filters follow the month links and the subscription.
+    assert "/ashfield/calendar/2026/4/?category=walking&amp;free=on" in html
+    assert "/ashfield/calendar/subscribe/?category=walking&amp;free=on" in html
+    tuesdays = client.get("/ashfield/calendar/2026/3/", {"day": "1"}).text
+    assert "Knit and Natter" in tuesdays and "Saturday Health Walk" not in tuesdays
+
+
+def test_a_bad_month_filter_says_what_to_do(client: Client, directory: Directory) -> None:
+    response = client.get("/ashfield/calendar/2026/3/", {"within": "5"})
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert "Enter a postcode to search by distance" in response.text
+
+
 def test_the_printable_sheet_as_html_and_pdf(client: Client, directory: Directory) -> None:
     week = client.get("/ashfield/whats-on/print/", {"period": "week"})
     assert week.status_code == 200

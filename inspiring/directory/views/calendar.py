@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import uuid
+from dataclasses import replace
 from datetime import date, datetime, time
 from itertools import groupby
 from urllib.parse import quote, urlencode
@@ -26,7 +27,7 @@ from ..booklets import MAX_MONTHS, months_between
 from ..ical import SUBSCRIPTION_DAYS
 from ..models import Activity, Booklet
 from ..recurrence import LONDON
-from ..search import Filters, WhatsOnForm, search_sessions, with_details
+from ..search import WhatsOnForm, search_sessions, with_details
 from .public import _area
 
 
@@ -45,6 +46,10 @@ def calendar_index(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("directory:month", slug=slug, year=today.year, month=today.month)
 
 
+# The What's on filters the month page offers (its dates are the month's own).
+MONTH_FILTERS = ("q", "postcode", "within", "free", "day", "time", "category", "feature")
+
+
 @login_not_required
 @require_GET
 def month(request: HttpRequest, slug: str, year: int, month: int) -> HttpResponse:
@@ -54,16 +59,25 @@ def month(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
     first = date(year, month, 1)
     last = first + relativedelta(months=1, days=-1)
     since = datetime.combine(first, time.min, tzinfo=LONDON)
-    sessions = list(
-        with_details(search_sessions(area, Filters(date_from=first, date_to=last), now=since))
-    )
+    query = request.GET.copy()
+    for name in set(query) - set(MONTH_FILTERS):
+        del query[name]
+    form = WhatsOnForm(query or None)
+    valid = not form.is_bound or form.is_valid()
+    filters = replace(form.filters(), date_from=first, date_to=last, sort="date")
+    sessions = list(with_details(search_sessions(area, filters, now=since)))
     by_day = {day: list(items) for day, items in groupby(sessions, key=lambda s: s.local_date)}
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
+    chosen = describe_filters(form)
     return render(
         request,
         "directory/month.html",
         {
             "area": area,
+            "form": form,
+            "valid": valid,
+            "chosen": chosen,
+            "query": query.urlencode(),
             "first": first,
             "previous": first - relativedelta(months=1),
             "next": first + relativedelta(months=1),
