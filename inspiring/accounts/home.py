@@ -6,7 +6,10 @@ grows with the platform without this module knowing about later apps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.http import HttpRequest
 
 from .access import StaffContext
 from .roles import Capability
@@ -20,6 +23,9 @@ class HomeCard:
     # None: every signed-in member of the area sees the card.
     capability: Capability | None = None
     order: int = 100
+    # A line of what is waiting there now ("3 new referrals waiting, 1 overdue"),
+    # worked out for the person looking: one cheap query at most.
+    status: Callable[[HttpRequest], str] | None = None
 
 
 CARDS: list[HomeCard] = []

@@ -13,6 +13,7 @@ class CaseworkConfig(AppConfig):
         from inspiring.accounts.roles import Capability
 
         from .privacy import register_personal_data
+        from .views.caseload import triage_card_status
 
         # What a subject access export holds and an erasure blanks, for casework's records.
         register_personal_data()
@@ -53,6 +54,17 @@ class CaseworkConfig(AppConfig):
                 url_name="casework:caseload",
                 capability=Capability.MANAGE_CASES,
                 order=10,
+            )
+        )
+        register_card(
+            HomeCard(
+                title="New referrals",
+                description="Referrals nobody has taken yet, oldest first: take one onto "
+                "your caseload.",
+                url_name="casework:triage",
+                capability=Capability.MANAGE_CASES,
+                order=11,
+                status=triage_card_status,
             )
         )
         register_card(

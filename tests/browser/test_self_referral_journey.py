@@ -5,12 +5,16 @@ the confirmation page; then the referral waiting in triage, with its age."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
+
+from django.utils import timezone
 
 from inspiring.areas.models import Area
 from inspiring.casework.models import Referral
 
 from .conftest import axe_violations
+from .test_journeys import sign_in
 
 PHONE = {"width": 390, "height": 844}
 
@@ -96,3 +100,31 @@ def test_the_form_without_javascript_shows_the_address(
         assert tab.get_by_label("Address line 1").is_visible()
     finally:
         context.close()
+
+
+def test_triage_shows_the_age_and_the_overdue_on_a_phone(page: Any, demo_ashfield: Area) -> None:
+    page.goto("/ashfield/refer-yourself/")
+    page.get_by_label("Loneliness or isolation").check()
+    page.get_by_label("Your first name").fill("Olive")
+    page.get_by_label("Your last name").fill("Oldham")
+    page.get_by_label("Your postcode").fill("NG17 7AE")
+    page.get_by_label("Your phone number").fill("01632 960 001")
+    page.get_by_label("Phone call").check()
+    page.get_by_label("I agree to the programme keeping these details").check()
+    page.get_by_label("I agree to the programme contacting me").check()
+    page.get_by_role("button", name="Send").click()
+    page.get_by_role("heading", name="Thank you: we have your details").wait_for()
+    # Nine weeks on, nobody has taken it.
+    Referral.objects.update(received_on=timezone.localdate() - timedelta(weeks=9))
+
+    page.set_viewport_size(PHONE)
+    sign_in(page, "linkworker.ashfield@example.org")
+    page.wait_for_url("**/staff/")
+    card = page.locator(".nhsuk-card", has_text="New referrals")
+    assert "1 new referral waiting, 1 overdue" in card.inner_text()
+    assert axe_violations(page) == []
+    card.get_by_role("link", name="New referrals").click()
+    row = page.locator("tr", has_text="Olive Oldham")
+    assert "received 9 weeks ago" in row.inner_text()
+    assert "Overdue" in row.inner_text()
+    assert axe_violations(page) == []

@@ -303,3 +303,74 @@ def test_the_caseload_filters(worker: Browser, personas: Personas, casework: Cas
     assert "Mary Jones" in worker.get(url, {"q": "jon"}).content.decode()
     assert "No client matches" in worker.get(url, {"q": "zzz"}).content.decode()
     assert "Mary Jones" in worker.get(url, {"quiet": "14"}).content.decode()
+
+
+def _waiting_since(area: object, first: str, days: int) -> Client:
+    """A client nobody has taken, referred `days` ago."""
+    waiting = make_client(area, first, "Waiting")
+    waiting.referrals.update(received_on=timezone.localdate() - timedelta(days=days))
+    return waiting
+
+
+def test_triage_shows_each_referrals_age_oldest_first_and_flags_the_overdue(
+    worker: Browser, personas: Personas, casework: Casework
+) -> None:
+    _waiting_since(personas.ashfield, "Fresh", 0)
+    _waiting_since(personas.ashfield, "Week", 7)
+    _waiting_since(personas.ashfield, "Eight", 8)
+    _waiting_since(personas.ashfield, "Ancient", 64)
+    page = worker.get(reverse("casework:triage")).content.decode()
+    rows = page.split('<tbody class="nhsuk-table__body">', 1)[1].split("</tbody>", 1)[0]
+    rows_by_name = {
+        name: row
+        for row in rows.split("<tr")[1:]
+        for name in ("Fresh", "Week", "Eight", "Ancient")
+        if f"{name} Waiting" in row
+    }
+    # Oldest first.
+    assert [rows.index(f"{n} Waiting") for n in ("Ancient", "Eight", "Week", "Fresh")] == sorted(
+        rows.index(f"{n} Waiting") for n in ("Ancient", "Eight", "Week", "Fresh")
+    )
+    assert "received 9 weeks ago" in rows_by_name["Ancient"]
+    assert "received 8 days ago" in rows_by_name["Eight"]
+    assert "received today" in rows_by_name["Fresh"]
+    # Overdue past a week, what the public is told; a week to the day is not yet.
+    overdue = {name for name, row in rows_by_name.items() if "Overdue" in row}
+    assert overdue == {"Ancient", "Eight"}
+    assert "4 waiting, 2 overdue" in page
+    # Each with the reference the person was given.
+    ancient = Referral.objects.get(client__first_name="Ancient")
+    reference = ancient.public_id.hex[:8].upper()
+    assert f"{reference[:4]} {reference[4:]}" in rows_by_name["Ancient"]
+
+
+def test_the_staff_home_counts_referrals_waiting_and_overdue(
+    worker: Browser, personas: Personas, casework: Casework
+) -> None:
+    home = worker.get(reverse("accounts:home")).content.decode()
+    assert "No new referral is waiting." in home
+    _waiting_since(personas.ashfield, "Fresh", 1)
+    _waiting_since(personas.ashfield, "Old", 30)
+    _waiting_since(personas.mansfield, "Elsewhere", 30)  # another area: not counted
+    home = worker.get(reverse("accounts:home")).content.decode()
+    assert "2 new referrals waiting, 1 overdue (waiting more than a week)." in home
+    assert f'href="{reverse("casework:triage")}"' in home
+    # A partner lead has no triage card.
+    sign_in(worker, personas.partner_lead, area=personas.ashfield)
+    assert "new referral" not in worker.get(reverse("accounts:home")).content.decode()
+
+
+def test_triage_costs_the_same_queries_for_2_or_10_referrals(
+    worker: Browser, personas: Personas, casework: Casework
+) -> None:
+    def count() -> int:
+        with CaptureQueriesContext(db) as queries:
+            assert worker.get(reverse("casework:triage")).status_code == 200
+        return len(queries)
+
+    for n in range(2):
+        _waiting_since(personas.ashfield, f"A{n}", n * 5)
+    few = count()
+    for n in range(2, 10):
+        _waiting_since(personas.ashfield, f"A{n}", n * 5)
+    assert count() == few

@@ -26,7 +26,9 @@ def staff_home(request: HttpRequest) -> HttpResponse:
         request,
         "accounts/home.html",
         {
-            "cards": cards_for(context),
+            "cards": [
+                (card, card.status(request) if card.status else "") for card in cards_for(context)
+            ],
             "role_description": ROLE_DESCRIPTIONS.get(context.role or "", ""),
             "other_areas": len(context.choosable_areas()) > 1,
         },

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, OuterRef, Q, Subquery
+from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from inspiring.accounts import audit
@@ -17,9 +18,13 @@ from lib.text import search_text
 
 from ..access import clients_for, referrals_for, working_area
 from ..models import Referral, Task
+from .public import referral_reference
 
 PAGE_SIZE = 25
 QUIET_DAYS = (14, 30, 60)
+# The public form tells people a link worker will contact them "usually within a
+# week": a new referral waiting longer than this is overdue.
+TRIAGE_DUE_DAYS = 7
 
 
 @require_capability(Capability.MANAGE_CASES)
@@ -73,11 +78,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
         area=working_area(request),
         detail={"shown": len(page.object_list)},
     )
-    waiting = (
-        referrals_for(request)
-        .filter(status=Referral.Status.RECEIVED, client__worker__isnull=True)
-        .count()
-    )
+    waiting = _waiting(request).count()
     tasks = (
         Task.objects.filter(
             assigned_to=user, done_at__isnull=True, due_on__lte=today + timedelta(days=7)
@@ -105,20 +106,71 @@ def caseload(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _waiting(request: HttpRequest) -> QuerySet[Referral]:
+    """New referrals nobody has taken yet."""
+    return referrals_for(request).filter(
+        status=Referral.Status.RECEIVED, client__worker__isnull=True
+    )
+
+
+def _overdue_before() -> date:
+    return timezone.localdate() - timedelta(days=TRIAGE_DUE_DAYS)
+
+
+def triage_counts(request: HttpRequest) -> dict[str, int]:
+    """How many new referrals wait, and how many of them are overdue: one query."""
+    return _waiting(request).aggregate(
+        waiting=Count("pk"), overdue=Count("pk", filter=Q(received_on__lt=_overdue_before()))
+    )
+
+
+def triage_card_status(request: HttpRequest) -> str:
+    """The staff home's line for the triage card."""
+    counts = triage_counts(request)
+    if not counts["waiting"]:
+        return "No new referral is waiting."
+    waiting = counts["waiting"]
+    text = f"{waiting} new referral{pluralize(waiting)} waiting"
+    if counts["overdue"]:
+        text += f", {counts['overdue']} overdue (waiting more than a week)"
+    return text + "."
+
+
+def received_ago(received_on: date, today: date) -> str:
+    """ "received today", "received 3 days ago", "received 9 weeks ago"…"""
+    days = (today - received_on).days
+    if days <= 0:
+        return "received today"
+    if days == 1:
+        return "received yesterday"
+    if days < 14:
+        return f"received {days} days ago"
+    if days < 13 * 7:
+        return f"received {days // 7} weeks ago"
+    months = days * 12 // 365
+    return f"received {months} months ago"
+
+
 @require_capability(Capability.MANAGE_CASES)
 def triage(request: HttpRequest) -> HttpResponse:
-    """New referrals nobody has taken yet, oldest first."""
-    referrals = (
-        referrals_for(request)
-        .filter(status=Referral.Status.RECEIVED, client__worker__isnull=True)
-        .select_related("client")
-        .order_by("received_on", "pk")
-    )
+    """New referrals nobody has taken yet, oldest first, each with its age; those
+    waiting more than a week (what the public is told) are flagged overdue."""
+    referrals = _waiting(request).select_related("client").order_by("received_on", "pk")
     page = Paginator(referrals, PAGE_SIZE).get_page(request.GET.get("page"))
+    today = timezone.localdate()
+    overdue_before = _overdue_before()
+    for referral in page.object_list:
+        referral.age = received_ago(referral.received_on, today)
+        referral.overdue = referral.received_on < overdue_before
+        referral.reference = referral_reference(referral)
     audit.record(
         request,
         "client.listed",
         area=working_area(request),
         detail={"triage": len(page.object_list)},
     )
-    return render(request, "casework/triage.html", {"page_obj": page})
+    return render(
+        request,
+        "casework/triage.html",
+        {"page_obj": page, "counts": triage_counts(request), "due_days": TRIAGE_DUE_DAYS},
+    )
