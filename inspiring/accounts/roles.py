@@ -29,7 +29,8 @@ ROLES_SEEING_PERSONAL_DATA = frozenset(
 
 ROLE_DESCRIPTIONS: dict[str, str] = {
     Role.COORDINATOR: (
-        "You coordinate the programme: its partners and calendar, its team and its reports."
+        "You coordinate the programme: its partners and their listings, the calendar and "
+        "its planning, new referrals and caseloads, safeguarding, and its team."
     ),
     Role.LINK_WORKER: (
         "You support the people referred to the programme and connect them to activities."
