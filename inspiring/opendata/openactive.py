@@ -11,6 +11,10 @@ returns only what changed since.
 - A SessionSeries is a listed activity (one published now or before):
   "updated" while published, "deleted" once withdrawn or returned (its id
   stays, so a consumer removes it), and a tombstone if deleted outright.
+  OpenActive describes physical activity: an activity is published with the
+  concepts of the official activity list that match it (activity_list.py), and
+  one that matches none (a knitting group, a benefits drop-in) is "deleted"
+  here, as it is no OpenActive opportunity; the Open Referral API lists it.
 - A ScheduledSession is a session row; a removed session (schedule changed,
   activity withdrawn) is a tombstone (see models.Tombstone).
 """
@@ -31,8 +35,10 @@ from django.utils import timezone
 from inspiring.directory.models import Activity, Schedule, Session
 from lib.text import plain_text
 
+from . import activity_list
 from .models import Tombstone
 from .oruk import absolute
+from .regions import regions as district_regions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONTEXT = "https://openactive.io/"
@@ -86,12 +92,22 @@ def series_id(activity: Activity) -> str:
     return absolute(activity.get_absolute_url())
 
 
-def _place(activity: Activity) -> dict[str, Any] | None:
+def _place(activity: Activity, regions: dict[str, str]) -> dict[str, Any] | None:
     venue = activity.venue
     if venue is None:
         return None
     if activity.hide_address:
-        return {"@type": "Place", "name": activity.place_label or "Ask the organiser"}
+        # OpenActive needs an address or a position; a group that keeps its address
+        # private gets a position rounded to about a kilometre, enough to search by.
+        return {
+            "@type": "Place",
+            "name": activity.place_label or "Ask the organiser",
+            "geo": {
+                "@type": "GeoCoordinates",
+                "latitude": round(venue.latitude, 2),
+                "longitude": round(venue.longitude, 2),
+            },
+        }
     street = venue.address_line_1 + (f", {venue.address_line_2}" if venue.address_line_2 else "")
     place: dict[str, Any] = {
         "@type": "Place",
@@ -101,6 +117,7 @@ def _place(activity: Activity) -> dict[str, Any] | None:
             "@type": "PostalAddress",
             "streetAddress": street,
             "addressLocality": venue.town,
+            "addressRegion": regions.get(venue.district_code) or venue.town,
             "postalCode": venue.postcode,
             "addressCountry": "GB",
         },
@@ -150,7 +167,13 @@ def _rule_parts(rule: str) -> dict[str, str]:
 
 
 def _schedule(schedule: Schedule) -> dict[str, Any] | None:
-    """A PartialSchedule for a repeating schedule; one-offs are only in the sessions feed."""
+    """A Schedule for a repeating schedule (a PartialSchedule if all day, as it has no
+    times); one-offs are the series' subEvents and in the sessions feed.
+
+    No idTemplate or urlTemplate (both recommended, not required): a session's @id
+    carries its own UUID, not its time, so it survives a move, and every session links
+    to the activity's page; a template must make each from the start date.
+    """
     if not schedule.rrule:
         return None
     parts = _rule_parts(schedule.rrule)
@@ -159,13 +182,13 @@ def _schedule(schedule: Schedule) -> dict[str, Any] | None:
     if unit is None:
         return None
     data: dict[str, Any] = {
-        "@type": "PartialSchedule",
+        "@type": "PartialSchedule" if schedule.all_day else "Schedule",
         "repeatFrequency": f"P{interval}{unit}",
         "startDate": schedule.start_date.isoformat(),
         "scheduleTimezone": schedule.timezone,
-        "scheduledEventType": "ScheduledSession",
     }
     if not schedule.all_day:
+        data["scheduledEventType"] = "ScheduledSession"
         data["startTime"] = schedule.start_time.strftime("%H:%M")
         data["endTime"] = schedule.end_time.strftime("%H:%M")
         data["duration"] = duration(
@@ -191,9 +214,51 @@ def _schedule(schedule: Schedule) -> dict[str, Any] | None:
     return data
 
 
-def session_series(activity: Activity) -> dict[str, Any]:
+def organizer_id(activity: Activity) -> str:
+    """The organisation's id: its services in the Open Referral API, which name it."""
+    base = absolute(reverse("opendata:oruk_services"))
+    return f"{base}?organization_id={activity.organisation.public_id}"
+
+
+def _age_range(activity: Activity) -> dict[str, Any]:
+    # Published always: without it consumers assume 18 and over, wrong for "all ages".
+    age: dict[str, Any] = {"@type": "QuantitativeValue", "minValue": activity.min_age or 0}
+    if activity.max_age is not None:
+        age["maxValue"] = activity.max_age
+    return age
+
+
+def _sub_event(session: Session) -> dict[str, Any]:
+    return {
+        "@type": "ScheduledSession",
+        "@id": session_id(session),
+        "startDate": _iso(session.start),
+        "endDate": _iso(session.end),
+        "duration": duration(session.start, session.end),
+        "eventStatus": _status(session),
+    }
+
+
+def session_series(
+    activity: Activity,
+    regions: dict[str, str] | None = None,
+    sessions: list[Session] | None = None,
+) -> dict[str, Any] | None:
+    """The activity as a SessionSeries; None if it is no physical activity OpenActive knows.
+
+    `regions` names each district (regions.regions); `sessions` are the subEvents of an
+    activity with no repeating schedule.
+    """
+    categories = list(activity.categories.all())
+    concepts = activity_list.concepts_for(activity.title, [c.slug for c in categories])
+    if not concepts:
+        return None
     org = activity.organisation
-    organizer: dict[str, Any] = {"@type": "Organization", "name": org.name}
+    organizer: dict[str, Any] = {
+        "@type": "Organization",
+        "@id": organizer_id(activity),
+        "name": org.name,
+    }
     if org.website:
         organizer["url"] = org.website
     if org.email:
@@ -210,53 +275,54 @@ def session_series(activity: Activity) -> dict[str, Any]:
         "description": description,
         "url": series_id(activity),
         "organizer": organizer,
-        "activity": [
-            {"@type": "Concept", "prefLabel": category.name}
-            for category in activity.categories.all()
-        ]
-        or [{"@type": "Concept", "prefLabel": "Community activity"}],
-        "category": [feature.name for feature in activity.support_features.all()],
+        "activity": [concept.as_json() for concept in concepts],
+        # Categories the activity list does not cover, then the support features.
+        "category": [c.name for c in categories if c.slug not in activity_list.mapped_categories()]
+        + [feature.name for feature in activity.support_features.all()],
         "isAccessibleForFree": activity.cost == Activity.Cost.FREE,
         "offers": _offers(activity),
         "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
         if activity.venue_id is None
         else "https://schema.org/OfflineEventAttendanceMode",
     }
-    place = _place(activity)
+    place = _place(activity, regions or {})
     if place is not None:
         data["location"] = place
-    if activity.min_age is not None or activity.max_age is not None:
-        age: dict[str, Any] = {"@type": "QuantitativeValue"}
-        if activity.min_age is not None:
-            age["minValue"] = activity.min_age
-        if activity.max_age is not None:
-            age["maxValue"] = activity.max_age
-        data["ageRange"] = age
+    data["ageRange"] = _age_range(activity)
     schedules = [s for s in (_schedule(x) for x in activity.schedules.all()) if s]
     if schedules:
         data["eventSchedule"] = schedules
+    elif sessions:
+        data["subEvent"] = [_sub_event(session) for session in sessions]
     if not data["category"]:
         del data["category"]
     return data
 
 
+def session_id(session: Session) -> str:
+    return f"{series_id(session.activity)}#/subEvent/{session.public_id}"
+
+
+def _status(session: Session) -> str:
+    if session.status == Session.Status.CANCELLED:
+        return "https://schema.org/EventCancelled"
+    if session.moved:
+        return "https://schema.org/EventRescheduled"
+    return "https://schema.org/EventScheduled"
+
+
 def scheduled_session(session: Session) -> dict[str, Any]:
     activity = session.activity
-    status = "https://schema.org/EventScheduled"
-    if session.status == Session.Status.CANCELLED:
-        status = "https://schema.org/EventCancelled"
-    elif session.moved:
-        status = "https://schema.org/EventRescheduled"
     return {
         "@context": CONTEXT,
         "@type": "ScheduledSession",
-        "@id": f"{series_id(activity)}#/subEvent/{session.public_id}",
+        "@id": session_id(session),
         "identifier": str(session.public_id),
         "superEvent": series_id(activity),
         "startDate": _iso(session.start),
         "endDate": _iso(session.end),
         "duration": duration(session.start, session.end),
-        "eventStatus": status,
+        "eventStatus": _status(session),
         "url": series_id(activity),
     }
 
@@ -313,7 +379,7 @@ def _row(kind: str, item_id: UUID, changed: datetime, data: dict[str, Any] | Non
 
 
 def _series_rows(position: Position, limit: int) -> list[Row]:
-    activities: QuerySet[Activity] = (
+    queryset: QuerySet[Activity] = (
         Activity.objects.live()
         # Never published and not yet decided: nothing a consumer has seen.
         .exclude(status=Activity.Status.PENDING, published_at__isnull=True)
@@ -322,15 +388,44 @@ def _series_rows(position: Position, limit: int) -> list[Row]:
         .prefetch_related("categories", "support_features", "schedules")
         .order_by("updated_at", "public_id")[:limit]
     )
+    activities = list(queryset)
+    regions = district_regions(a.venue.district_code for a in activities if a.venue)
+    sub_events = _sub_events(
+        [
+            a
+            for a in activities
+            if a.status == Activity.Status.PUBLISHED and not any(s.rrule for s in a.schedules.all())
+        ]
+    )
     return [
         _row(
             "SessionSeries",
             activity.public_id,
             activity.updated_at,
-            session_series(activity) if activity.status == Activity.Status.PUBLISHED else None,
+            session_series(activity, regions, sub_events.get(activity.pk))
+            if activity.status == Activity.Status.PUBLISHED
+            else None,
         )
         for activity in activities
     ]
+
+
+def _sub_events(activities: list[Activity], most: int = 20) -> dict[int, list[Session]]:
+    """Sessions of activities without a repeating schedule (one query): the next `most`,
+    or the last `most` if none is to come."""
+    if not activities:
+        return {}
+    by_id = {a.pk: a for a in activities}
+    found: dict[int, list[Session]] = {}
+    for session in Session.objects.filter(activity__in=activities).order_by("start"):
+        session.activity = by_id[session.activity_id]
+        found.setdefault(session.activity_id, []).append(session)
+    now = timezone.now()
+    chosen: dict[int, list[Session]] = {}
+    for pk, sessions in found.items():
+        coming = [s for s in sessions if s.end >= now]
+        chosen[pk] = coming[:most] if coming else sessions[-most:]
+    return chosen
 
 
 def _session_rows(position: Position, limit: int) -> list[Row]:

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET
 
 from inspiring.directory.models import Activity, Session
 
-from . import openactive
+from . import activity_list, openactive
 from .api import ApiError, json_response, open_endpoint
 from .oruk import absolute
 
@@ -67,6 +67,19 @@ def dataset(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _series_count() -> int:
+    """Published activities that are OpenActive opportunities (those on its activity list)."""
+    slugs: dict[int, list[str]] = {}
+    links = Activity.categories.through.objects.filter(activity__in=Activity.objects.published())
+    for activity_id, slug in links.values_list("activity_id", "category__slug"):
+        slugs.setdefault(activity_id, []).append(slug)
+    return sum(
+        1
+        for pk, title in Activity.objects.published().values_list("pk", "title")
+        if activity_list.concepts_for(title, slugs.get(pk, []))
+    )
+
+
 @login_not_required
 @require_GET
 def dataset_page(request: HttpRequest) -> HttpResponse:
@@ -84,7 +97,7 @@ def dataset_page(request: HttpRequest) -> HttpResponse:
         {
             "dataset": data,
             "json_ld": json_ld,
-            "series_count": Activity.objects.published().count(),
+            "series_count": _series_count(),
             "session_count": Session.objects.upcoming().count(),
             "oruk_url": reverse("opendata:oruk_index"),
         },

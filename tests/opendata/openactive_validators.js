@@ -1,0 +1,157 @@
+#!/usr/bin/env node
+// Runs OpenActive's official validators over live RPDE feeds and prints one JSON report.
+//
+//   node tests/opendata/openactive_validators.js ACTIVITY_LIST.json FEED_URL [FEED_URL...]
+//
+// For each feed: @openactive/rpde-validator walks every page (paging, headers, last page),
+// and @openactive/data-model-validator checks the data of every item on those pages.
+// The data-model validator looks activities up in the official activity list, which it
+// would download; here it reads ACTIVITY_LIST.json instead (the concepts the site
+// publishes, copied from the official list: see inspiring/opendata/data/SOURCE.md),
+// through the validator's own remote-JSON file cache, so nothing is fetched from outside.
+//
+// Prints {"feeds": {url: {pages, items, failures: [...], warnings: n, ...}}} on stdout.
+
+'use strict';
+
+const crypto = require('crypto');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { validate } = require('@openactive/data-model-validator');
+// The RPDE validator's own walker, kept as it is except that it hands each page it
+// loads on for the data checks, so every page is fetched once.
+const FeedChecker = require('@openactive/rpde-validator/src/feed-checker');
+
+const OFFICIAL_LIST = 'https://openactive.io/activity-list';
+const PAGE_LIMIT = 10000;
+
+function seedActivityList(file) {
+  // The validator's file cache: one <sha256 of the URL>.json per URL, as it writes them.
+  const shipped = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const scheme = {
+    '@context': 'https://openactive.io/',
+    id: OFFICIAL_LIST,
+    type: 'ConceptScheme',
+    title: 'OpenActive Activity List (the concepts this site publishes)',
+    license: shipped.license,
+    concept: shipped.concepts.map((c) => ({
+      id: c.id, type: 'Concept', prefLabel: c.prefLabel,
+    })),
+  };
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openactive-cache-'));
+  const key = crypto.createHash('sha256').update(OFFICIAL_LIST).digest('hex');
+  fs.writeFileSync(path.join(dir, `${key}.json`), JSON.stringify({
+    errorCode: 'error_none',
+    data: scheme,
+    statusCode: 200,
+    url: OFFICIAL_LIST,
+    exception: null,
+    contentType: 'application/ld+json',
+    fetchTime: Date.now(),
+  }));
+  return dir;
+}
+
+function summarise(problems) {
+  const failures = problems.filter((p) => p.severity === 'failure');
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  const byRule = {};
+  for (const p of problems) {
+    const rule = `${p.severity}: ${p.rule || p.type}`;
+    byRule[rule] = (byRule[rule] || 0) + 1;
+  }
+  return { failures, warnings: warnings.length, byRule };
+}
+
+class WalkingChecker extends FeedChecker {
+  constructor(url, options) {
+    super(url, options);
+    this.walked = [];
+  }
+
+  load(url, isLastPage) {
+    return super.load(url, isLastPage).then((json) => {
+      // The walk itself, not the extra last-page probes the validator makes afterwards.
+      if (!isLastPage && json && Array.isArray(json.items)) this.walked.push(json);
+      return json;
+    });
+  }
+}
+
+async function checkData(walked, options) {
+  const problems = [];
+  let items = 0;
+  let updated = 0;
+  for (const page of walked) {
+    for (const item of page.items) {
+      items += 1;
+      if (item.state !== 'updated') continue;
+      updated += 1;
+      const errors = await validate(item.data, options);
+      for (const error of errors) {
+        problems.push({
+          severity: error.severity,
+          rule: error.rule,
+          type: error.type,
+          path: error.path,
+          message: String(error.message).split('\n')[0],
+          item: item.id,
+        });
+      }
+    }
+  }
+  return { items, updated, problems };
+}
+
+async function checkPaging(url) {
+  const checker = new WalkingChecker(url, { pageLimit: PAGE_LIMIT, timeoutMs: 60000 });
+  await checker.walk();
+  const { log } = checker;
+  const problems = [];
+  for (const page of log.pages) {
+    for (const error of page.errors) {
+      const data = error.data || error;
+      problems.push({
+        severity: data.severity,
+        rule: data.rule,
+        type: data.type,
+        message: String(data.message).split('\n')[0],
+        page: page.url,
+      });
+    }
+  }
+  return { walked: checker.walked, problems };
+}
+
+async function main() {
+  const [listFile, ...urls] = process.argv.slice(2);
+  if (!listFile || urls.length === 0) {
+    process.stderr.write('Usage: openactive_validators.js ACTIVITY_LIST.json FEED_URL...\n');
+    process.exit(2);
+  }
+  const options = {
+    loadRemoteJson: true,
+    remoteJsonCachePath: seedActivityList(listFile),
+    // The seeded copy never expires, so the validator never goes to the network for it.
+    remoteJsonCacheTimeToLive: 10 ** 12,
+  };
+  const report = { feeds: {} };
+  for (const url of urls) {
+    const paging = await checkPaging(url);
+    const data = await checkData(paging.walked, options);
+    const problems = paging.problems.concat(data.problems);
+    report.feeds[url] = {
+      pages: paging.walked.length,
+      items: data.items,
+      updated: data.updated,
+      ...summarise(problems),
+    };
+  }
+  process.stdout.write(JSON.stringify(report));
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error.stack || error}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,86 @@
+"""The demo's OpenActive feeds, as OpenActive's own validators see them: no failures.
+
+Runs tests/opendata/openactive_validators.js (npm @openactive/rpde-validator and
+@openactive/data-model-validator) over a live server holding the demo, every page of
+both feeds. Warnings may remain (the validators' "recommended" fields the directory
+does not hold, such as images and leaders); their count is printed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from collections import Counter
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from inspiring.areas.models import Postcode
+from inspiring.demo.loading import load_demo
+from inspiring.opendata.activity_list import DATA as ACTIVITY_LIST
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = Path(__file__).parent / "openactive_validators.js"
+VALIDATORS = [
+    ROOT / "node_modules" / "@openactive" / "data-model-validator",
+    ROOT / "node_modules" / "@openactive" / "rpde-validator",
+]
+
+
+def _validators_or_skip() -> str:
+    missing = [str(path.relative_to(ROOT)) for path in VALIDATORS if not path.exists()]
+    if missing:
+        reason = f"OpenActive validators not installed ({', '.join(missing)}): run `npm ci`"
+        print(reason)
+        pytest.skip(reason)
+    node = shutil.which("node")
+    if node is None:
+        reason = "Node.js is not installed, so OpenActive's validators cannot run"
+        print(reason)
+        pytest.skip(reason)
+    return node
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_feeds_pass_the_openactive_validators(live_server: Any, settings: Any) -> None:
+    node = _validators_or_skip()
+    settings.DEMO_MODE = True
+    # Feed pages link to each other through SITE_URL: here, the live server.
+    settings.SITE_URL = live_server.url
+    if not Postcode.objects.exists():
+        call_command("load_geography", verbosity=0, stdout=StringIO())
+    load_demo()
+    feeds = [
+        f"{live_server.url}/api/openactive/session-series",
+        f"{live_server.url}/api/openactive/scheduled-sessions",
+    ]
+    run = subprocess.run(
+        [node, str(SCRIPT), str(ACTIVITY_LIST), *feeds],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    report = json.loads(run.stdout)["feeds"]
+    problems: list[str] = []
+    for url, feed in report.items():
+        name = url.rsplit("/", 1)[-1]
+        print(
+            f"{name}: {feed['pages']} pages, {feed['items']} items ({feed['updated']} with data),"
+            f" {len(feed['failures'])} failures, {feed['warnings']} warnings"
+        )
+        for rule, count in sorted(feed["byRule"].items()):
+            print(f"    {count:6d}  {rule}")
+        assert feed["pages"] >= 2 and feed["updated"] > 0, f"{name} was not walked"
+        kinds = Counter(
+            f"{f['rule']} at {f.get('path') or f.get('page')}: {f['message']}"
+            for f in feed["failures"]
+        )
+        problems += [f"{name}: {count} x {what}" for what, count in kinds.most_common(10)]
+    assert not problems, "\n".join(problems)
