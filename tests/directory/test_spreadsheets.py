@@ -17,9 +17,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from inspiring.accounts.models import AuditEntry, Membership
+from inspiring.directory.forms import ActivityForm, ScheduleForm
 from inspiring.directory.models import Activity, Organisation, Schedule, Session, Venue
-from inspiring.directory.spreadsheets import SHEETS, base
-from lib.csvfiles import CSVFileError, neutralise, read_csv, restore, write_csv
+from inspiring.directory.spreadsheets import SHEETS, RowResult, base
+from inspiring.directory.spreadsheets.activities import SCHEDULE_FIELD_COLUMNS
+from lib.csvfiles import CSVFileError, Row, neutralise, read_csv, restore, write_csv
 from tests.conftest import sign_in
 from tests.personas import Personas
 
@@ -1000,3 +1002,53 @@ def test_excels_other_csv_flavours_are_understood(
     check = report.context["check"]
     assert check.problems == []
     assert [(r.number, r.label, r.action) for r in check.results] == [(2, "Bowls Club", "new")]
+
+
+def test_a_windows_1252_file_shows_its_first_rows_as_read(
+    coordinator: Client, directory: Directory
+) -> None:
+    text = (
+        "public_id,name,kind,description\r\n,Café Club,charity,Tea for £1\r\n"
+        ",Plain Club,charity,Tea\r\n"
+    )
+    report = upload(coordinator, "organisations", text.encode("cp1252"))
+    columns, rows = report.context["check"].first_rows_as_read()
+    assert columns == ["name", "description"]  # the columns with accents or £ in them
+    assert [row.cells["name"] for row in rows] == ["Café Club", "Plain Club"]
+    html = report.text
+    assert "The first 2 rows as read" in html
+    assert '<td class="nhsuk-table__cell">Café Club</td>' in html
+    assert '<td class="nhsuk-table__cell">Tea for £1</td>' in html
+
+
+def test_a_value_not_in_a_list_names_the_column_the_value_and_what_it_may_be(
+    rf: Any, personas: Personas, directory: Directory
+) -> None:
+    # Whatever path brings Django's "Select a valid choice" to a row, the coordinator sees the
+    # column, the cell and the values allowed instead.
+    request = rf.get("/")
+    request.user = personas.coordinator
+    request.session = {}
+    sheet = SHEETS["activities"](request)
+    form = ScheduleForm({"frequency": "hourly", "start_date": "2026-03-06"})
+    assert not form.is_valid() and "Select a valid choice" in str(form.errors["frequency"])
+    result = RowResult(2)
+    sheet.form_problems(
+        form, result, SCHEDULE_FIELD_COLUMNS, row=Row(2, {"repeats": " every hour "})
+    )
+    messages = {p.column: p.message for p in result.problems}
+    assert messages["repeats"].startswith(
+        "The repeats column cannot be “every hour”: enter one of once; weekly;"
+    )
+    assert not any("Select a valid choice" in m for m in messages.values())
+    venue_form = ActivityForm(
+        {"venue": "999999"}, venues=Venue.objects.filter(pk=directory.hall.pk)
+    )
+    venue_form.is_valid()
+    result = RowResult(3)
+    sheet.form_problems(venue_form, result, row=Row(3, {"venue": "The Moon"}))
+    venue_message = {p.column: p.message for p in result.problems}["venue"]
+    assert venue_message == (
+        "The venue column cannot be “The Moon”: enter one of Kirkby Community Hall, "
+        "Kirkby-in-Ashfield"
+    )

@@ -355,7 +355,7 @@ class ActivitySheet(Sheet):
         form = self.bind(ActivityForm, row, result, instance=record, venues=venues)
         activity_valid = form.is_valid()
         if not activity_valid:
-            self.form_problems(form, result)
+            self.form_problems(form, result, row=row)
         schedule = self.check_schedule(row, result, record)
         if not result.valid or owner is None:
             return
@@ -421,7 +421,7 @@ class ActivitySheet(Sheet):
                     form.errors[name] = form.error_class(
                         [_in_the_list(str(message)) for message in form.errors[name]]
                     )
-            self.form_problems(form, result, SCHEDULE_FIELD_COLUMNS)
+            self.form_problems(form, result, SCHEDULE_FIELD_COLUMNS, row=row)
             return None
         schedule = current or Schedule()
         before = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}

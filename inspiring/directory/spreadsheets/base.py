@@ -40,6 +40,9 @@ MAX_ROWS = 1000
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "x", "on"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off", ""})
+# Django's error codes for "Select a valid choice…": never shown as they are.
+NOT_IN_THE_LIST = frozenset({"invalid_choice", "invalid_pk_value", "invalid_list"})
+LISTED = 12  # allowed values named in a message; the upload page lists them all
 
 Record = TypeVar("Record", bound=models.Model)
 FormType = TypeVar("FormType", bound=forms.BaseForm)
@@ -146,6 +149,17 @@ class Check:
     @property
     def valid_rows(self) -> int:
         return sum(result.valid for result in self.results)
+
+    def first_rows_as_read(self, rows: int = 3, columns: int = 5) -> tuple[list[str], list[Row]]:
+        """The first rows as the file was read, to check its letters: the columns whose cells
+        there hold letters beyond plain English ones (accents, £), else the first few."""
+        sample = self.table.rows[:rows]
+        accented = [
+            name
+            for name in self.table.columns
+            if any(not row.cells.get(name, "").isascii() for row in sample)
+        ]
+        return (accented or self.table.columns)[:columns], sample
 
     def count(self, action: str, *, valid_only: bool = True) -> int:
         return sum(r.action == action and (r.valid or not valid_only) for r in self.results)
@@ -483,7 +497,11 @@ class Sheet:
         return found if isinstance(found, models.Field) else None
 
     def form_problems(
-        self, form: forms.BaseForm, result: RowResult, columns: dict[str, str] | None = None
+        self,
+        form: forms.BaseForm,
+        result: RowResult,
+        columns: dict[str, str] | None = None,
+        row: Row | None = None,
     ) -> None:
         """The form's messages as row problems, each under the column it is about.
 
@@ -499,7 +517,33 @@ class Sheet:
             column = (columns or {}).get(name) or self.column_for_field(name)
             if column not in marked:
                 marked.add(column)
-                result.add(column, str(errors[0]).rstrip("."))
+                message = str(errors[0]).rstrip(".")
+                if form.errors.as_data()[name][0].code in NOT_IN_THE_LIST:
+                    message = self.not_in_the_list(form, name, column, row)
+                result.add(column, message)
+
+    def not_in_the_list(self, form: forms.BaseForm, name: str, column: str, row: Row | None) -> str:
+        """Django's "Select a valid choice", said for a spreadsheet: the column, the value in
+        the cell and the values it may take."""
+        if row is not None and row.has(column):
+            value = row.cells[column].strip()
+        else:
+            given = form.data.get(name, "")
+            value = "; ".join(map(str, given)) if isinstance(given, list) else str(given)
+        field = form.fields[name]
+        allowed: list[str] = []
+        if isinstance(field, forms.ModelChoiceField):
+            queryset = field.queryset
+            allowed = [str(c) for c in queryset[: LISTED + 1]] if queryset is not None else []
+        elif isinstance(field, forms.ChoiceField):
+            allowed = [str(code) for code, _ in field.choices if code]  # type: ignore[misc, union-attr]
+        # Semicolons, as in a spreadsheet's lists: a venue's name may hold a comma.
+        listed = "; ".join(allowed[:LISTED])
+        if len(allowed) > LISTED:
+            listed += "; or another on the upload page's list"
+        if not allowed:
+            return f"The {column} column cannot be “{value}”: there is nothing it can be yet"
+        return f"The {column} column cannot be “{value}”: enter one of {listed}"
 
     def changed_columns(self, form: forms.BaseForm) -> list[str]:
         return [self.column_for_field(name) or name for name in form.changed_data]

@@ -131,7 +131,7 @@ class OrganisationSheet(Sheet):
             OrganisationForm, row, result, instance=record, area=self.area, curator=True
         )
         if not form.is_valid():
-            self.form_problems(form, result)
+            self.form_problems(form, result, row=row)
             return
         result.changes = self.changed_columns(form)
 

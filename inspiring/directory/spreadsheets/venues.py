@@ -113,7 +113,7 @@ class VenueSheet(Sheet):
             )
         form = self.bind(VenueForm, row, result, instance=record)
         if not form.is_valid():
-            self.form_problems(form, result)
+            self.form_problems(form, result, row=row)
             return
         result.changes = self.changed_columns(form)
         if owner is None:
