@@ -292,3 +292,45 @@ def test_the_activity_feed_is_conditional_too(client: Client, directory: Directo
         schedule.exdates = ["2026-03-10"]
         schedule.save()
     assert client.get(url, HTTP_IF_NONE_MATCH=first["ETag"]).status_code == 200
+
+
+# --- Booklets: come back later, an index with page numbers (issue 13, item 8) ----
+
+
+def test_a_booklet_index_gives_page_numbers_and_links_use_site_url(
+    directory: Directory, settings: Any
+) -> None:
+    settings.SITE_URL = "https://inspiring.example.org"
+    booklet = build(
+        Booklet.objects.create(
+            area=directory.knit.home_area, start=TODAY, end=TODAY.replace(month=4, day=30)
+        )
+    )
+    reader = PdfReader(io.BytesIO(bytes(booklet.pdf or b"")))
+    index = reader.pages[-1].extract_text()
+    assert "Index" in index
+    # "10:00 Knit and Natter Kirkby Community Hall . . . . . 2": dot leaders, then the page.
+    knitting = next(line for line in index.splitlines() if "Knit and Natter" in line)
+    assert knitting.rstrip().endswith(". 2"), knitting
+    cover = reader.pages[0].extract_text().replace("\n", "")
+    assert "https://inspiring.example.org/ashfield/whats-on/" in cover
+    assert "testserver" not in cover
+
+
+def test_a_person_can_leave_while_a_booklet_is_made_and_find_it_again(
+    client: Client, directory: Directory
+) -> None:
+    # (The build is queued on commit, which a test's transaction never reaches: not built yet.)
+    response = client.post(
+        "/ashfield/calendar/booklet/", {"start": "2026-03-01", "end": "2026-04-01"}
+    )
+    booklet = Booklet.objects.get()
+    progress = client.get(response["Location"]).text
+    assert "You do not need to wait here" in progress
+    again = client.get("/ashfield/calendar/booklet/").text
+    assert "Your booklets" in again
+    assert f'href="{booklet.get_absolute_url()}"' in again and "being made (0%)" in again
+    build(booklet)
+    assert "ready to download" in client.get("/ashfield/calendar/booklet/").text
+    # Another visitor does not see it as theirs.
+    assert "Your booklets" not in Client().get("/ashfield/calendar/booklet/").text

@@ -46,6 +46,8 @@ def calendar_index(request: HttpRequest, slug: str) -> HttpResponse:
     return redirect("directory:month", slug=slug, year=today.year, month=today.month)
 
 
+# The booklets asked for in this browser's visit (public ids), newest first.
+SESSION_BOOKLETS = "directory_booklets"
 # The What's on filters the month page offers (its dates are the month's own).
 MONTH_FILTERS = ("q", "postcode", "within", "free", "day", "time", "category", "feature")
 
@@ -133,12 +135,26 @@ def booklet_request(request: HttpRequest, slug: str) -> HttpResponse:
             end=form.cleaned_data["end_date"],
             large_print=form.cleaned_data["large_print"],
         )
+        # Remembered for the visit, so the person can leave while it is made and find it again.
+        mine = [str(booklet.public_id)] + [
+            b for b in request.session.get(SESSION_BOOKLETS, []) if b != str(booklet.public_id)
+        ]
+        request.session[SESSION_BOOKLETS] = mine[:5]
         return redirect(booklet)
-    recent = Booklet.objects.filter(area=area, status=Booklet.Status.READY).defer("pdf")[:5]
+    mine_ids = request.session.get(SESSION_BOOKLETS, [])
+    yours = sorted(
+        Booklet.objects.filter(area=area, public_id__in=mine_ids).defer("pdf"),
+        key=lambda b: mine_ids.index(str(b.public_id)),
+    )
+    recent = (
+        Booklet.objects.filter(area=area, status=Booklet.Status.READY)
+        .exclude(public_id__in=mine_ids)
+        .defer("pdf")[:5]
+    )
     return render(
         request,
         "directory/booklet_request.html",
-        {"area": area, "form": form, "recent": recent, "max_months": MAX_MONTHS},
+        {"area": area, "form": form, "yours": yours, "recent": recent, "max_months": MAX_MONTHS},
     )
 
 
