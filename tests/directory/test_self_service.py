@@ -534,3 +534,15 @@ def test_a_bad_booking_link_is_refused_in_plain_words_and_nothing_is_lost(
     ]
     assert 'value="Friday Film Club"' in response.text
     assert not Activity.objects.filter(title="Friday Film Club").exists()
+
+
+def test_an_all_day_session_is_named_all_day_not_midnight(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    session = Session.objects.filter(activity=directory.knitting).order_by("start").first()
+    assert session is not None
+    Session.objects.filter(pk=session.pk).update(all_day=True)
+    sign_in(client, personas.partner_lead)
+    html = client.get(f"/staff/listings/sessions/{session.public_id}/").text
+    day = session.local_date
+    assert f"{day:%A} {day.day} {day:%B %Y}, all day</h1>" in html
