@@ -42,12 +42,16 @@ AddressInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, Any]
 # (IPv4-mapped ::ffff:a.b.c.d and 6to4 2002::/16 are found by the ipaddress module.)
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")  # ::a.b.c.d (RFC 4291, deprecated)
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")  # RFC 6052: the IPv4 address is the last 32 bits
+# IPv4-translated ::ffff:0:a.b.c.d (SIIT, RFC 2765): the last 32 bits again.
+_IPV4_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")
 # Refused whatever they carry: the local-use NAT64 prefix (RFC 8215) is by definition a
 # translator in the operator's own network, and where the IPv4 address sits depends on
 # the prefix length chosen there; Teredo (RFC 4380) tunnels to a client behind a NAT,
 # with its addresses obfuscated, and no calendar is served that way.
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 _TEREDO = ipaddress.IPv6Network("2001::/32")
+# Site-local (RFC 3879 deprecated it, and Python calls it global): a private network.
+_SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
 
 
 class FetchError(Exception):
@@ -69,7 +73,9 @@ def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | Non
     if address.sixtofour is not None:
         return address.sixtofour
     # :: and ::1 are in ::/96 too, but are the unspecified and loopback addresses.
-    if address in _NAT64 or (address in _IPV4_COMPATIBLE and int(address) > 1):
+    if address in _NAT64 or address in _IPV4_TRANSLATED:
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    if address in _IPV4_COMPATIBLE and int(address) > 1:
         return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
     return None
 
@@ -85,7 +91,7 @@ def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) ->
     NAT64 form, and a 6to4 relay can only reach the public address it carries.
     """
     if isinstance(address, ipaddress.IPv6Address):
-        if address in _NAT64_LOCAL or address in _TEREDO:
+        if address in _NAT64_LOCAL or address in _TEREDO or address in _SITE_LOCAL:
             return False
         carried = embedded_ipv4(address)
         if carried is not None:

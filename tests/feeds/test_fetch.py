@@ -238,6 +238,9 @@ def test_a_redirect_to_a_host_that_answers_privately_is_refused(
         "2002:a00:1::1",  # 6to4 of 10.0.0.1
         "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo: refused outright
         "2001:0:808:808::1",
+        "::ffff:0:7f00:1",  # IPv4-translated (SIIT) 127.0.0.1
+        "::ffff:0:a9fe:a9fe",  # IPv4-translated 169.254.169.254
+        "fec0::1",  # site-local (deprecated, a private network)
         "::",
         "::1",
         "::2",  # IPv4-compatible 0.0.0.2
@@ -270,6 +273,7 @@ def test_private_and_local_addresses_in_every_form_are_not_public(address: str) 
         # host answers in the NAT64 form; a 6to4 relay reaches only the address it carries.
         "64:ff9b::808:808",
         "2002:808:808::1",
+        "::ffff:0:808:808",
     ],
 )
 def test_public_addresses_are_public(address: str) -> None:
@@ -283,6 +287,7 @@ def test_public_addresses_are_public(address: str) -> None:
         ("::ffff:10.0.0.1", "10.0.0.1"),
         ("64:ff9b::a9fe:a9fe", "169.254.169.254"),
         ("2002:7f00:1::", "127.0.0.1"),
+        ("::ffff:0:7f00:1", "127.0.0.1"),
         ("2001:4860:4860::8888", None),
         ("::1", None),
     ],
