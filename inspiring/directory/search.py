@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from inspiring.areas.forms import PostcodeField
@@ -22,7 +36,8 @@ from inspiring.areas.models import Area
 from lib.dates import outside_window
 from lib.geo import miles_between
 
-from .models import Activity, Category, Session, SupportFeature
+from .models import Activity, Category, Schedule, Session, SupportFeature
+from .recurrence import LONDON, describe
 
 MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
 
@@ -44,13 +59,17 @@ TIME_CHOICES = [
 ]
 DISTANCE_CHOICES = [
     ("", "Any distance"),
-    ("0.6", "1 km (a short walk)"),
+    ("0.5", "Half a mile (a short walk)"),
     ("1", "1 mile"),
     ("2", "2 miles"),
     ("5", "5 miles"),
     ("10", "10 miles"),
 ]
 SORT_CHOICES = [("date", "Soonest first"), ("distance", "Nearest first")]
+# What's on lists each activity once (with its next dates), or a day-by-day list of sessions.
+VIEW_CHOICES = [("activities", "Activities"), ("dates", "By date, day by day")]
+# The next dates shown with each activity in the activities view.
+NEXT_DATES = 3
 
 
 class WhatsOnForm(forms.Form):
@@ -88,6 +107,13 @@ class WhatsOnForm(forms.Form):
     postcode = PostcodeField(label="Near postcode", required=False)
     within = forms.ChoiceField(label="Distance", required=False, choices=DISTANCE_CHOICES)
     sort = forms.ChoiceField(label="Sort by", required=False, choices=SORT_CHOICES)
+    view = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=VIEW_CHOICES,
+        widget=forms.RadioSelect,
+        help_text="By date lists each session under its day, in time order",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -131,6 +157,7 @@ class WhatsOnForm(forms.Form):
             place=data.get("postcode"),
             within_miles=float(data["within"]) if data.get("within") else None,
             sort=data.get("sort") or "date",
+            view=data.get("view") or "activities",
         )
 
 
@@ -147,15 +174,33 @@ class Filters:
     place: Place | None = None
     within_miles: float | None = None
     sort: str = "date"
+    view: str = "activities"
 
 
-def matching_activities(area: Area, filters: Filters) -> QuerySet[Activity, Any]:
+def _activities(area: Area, filters: Filters) -> QuerySet[Activity, Activity]:
+    """Activities people in `area` see that match the activity filters, each once.
+
+    Categories and features are tested with EXISTS, not joins, so no activity
+    comes twice and no DISTINCT is needed.
+    """
     activities = Activity.objects.visible_in(area).running()
     if filters.categories:
-        activities = activities.filter(categories__slug__in=filters.categories)
+        activities = activities.filter(
+            Exists(
+                Activity.categories.through.objects.filter(
+                    activity_id=OuterRef("pk"), category__slug__in=filters.categories
+                )
+            )
+        )
     for code in filters.features or []:
         # Every feature asked for, not any of them.
-        activities = activities.filter(support_features__code=code)
+        activities = activities.filter(
+            Exists(
+                Activity.support_features.through.objects.filter(
+                    activity_id=OuterRef("pk"), supportfeature__code=code
+                )
+            )
+        )
     if filters.free:
         activities = activities.filter(cost=Activity.Cost.FREE)
     if filters.q:
@@ -177,20 +222,24 @@ def matching_activities(area: Area, filters: Filters) -> QuerySet[Activity, Any]
             # narrowing the distance around it.
             hide_address=False,
         )
-    return activities.values("pk").distinct()
+    return activities
 
 
-def _distance_squared(place: Place) -> Case:
+def matching_activities(area: Area, filters: Filters) -> QuerySet[Activity, Any]:
+    return _activities(area, filters).values("pk")
+
+
+def _distance_squared(place: Place, prefix: str = "activity__") -> Case:
     """Squared distance in degrees of latitude (equirectangular: exact enough within a county).
 
     None for activities without a venue or with a private address: they sort last.
     """
     scale = math.cos(math.radians(place.latitude))
-    dlat = F("activity__venue__latitude") - place.latitude
-    dlng = (F("activity__venue__longitude") - place.longitude) * scale
+    dlat = F(f"{prefix}venue__latitude") - place.latitude
+    dlng = (F(f"{prefix}venue__longitude") - place.longitude) * scale
     distance = ExpressionWrapper(dlat * dlat + dlng * dlng, output_field=FloatField())
     return Case(
-        When(activity__hide_address=True, then=Value(None)),
+        When(**{f"{prefix}hide_address": True}, then=Value(None)),
         default=distance,
         output_field=FloatField(),
     )
@@ -226,6 +275,112 @@ def search_sessions(
     return sessions.order_by("start", "pk")
 
 
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=LONDON)
+
+
+def _session_conditions(filters: Filters, now: datetime) -> Q:
+    """The session filters, on `start` rather than `local_date` (the same days:
+    local_date is start's London date), so each activity's next sessions are an
+    index range on (activity, start) that stops at the first match."""
+    today = timezone.localdate(now)
+    first_day = max(filters.date_from or today, today)
+    conditions = Q(start__gte=_day_start(first_day), end__gte=now)
+    if filters.date_to:
+        conditions &= Q(start__lt=_day_start(filters.date_to + timedelta(days=1)))
+    if filters.days:
+        conditions &= Q(weekday__in=filters.days)
+    if filters.times:
+        by_time = Q()
+        for name in filters.times:
+            low, high = TIME_RANGES[name]
+            by_time |= Q(start_minute__gte=low, start_minute__lt=high)
+        conditions &= by_time
+    return conditions
+
+
+def search_activities(
+    area: Area, filters: Filters, *, now: datetime | None = None
+) -> QuerySet[Activity, Activity]:
+    """Activities people in `area` can go to with a session matching the filters, each once.
+
+    Annotated with `next_start` (their first matching session) and, from a
+    postcode, `distance_squared`; soonest first, or nearest first (then soonest).
+    """
+    now = now or timezone.now()
+    first = (
+        Session.objects.filter(_session_conditions(filters, now), activity=OuterRef("pk"))
+        .order_by("start", "pk")
+        .values("start")[:1]
+    )
+    activities = (
+        _activities(area, filters)
+        .annotate(next_start=Subquery(first))
+        .filter(next_start__isnull=False)
+    )
+    if filters.place is not None:
+        activities = activities.annotate(
+            distance_squared=_distance_squared(filters.place, prefix="")
+        )
+        if filters.within_miles is not None:
+            limit = (filters.within_miles / MILES_PER_DEGREE) ** 2
+            activities = activities.filter(distance_squared__lte=limit)
+        if filters.sort == "distance":
+            return activities.order_by(
+                F("distance_squared").asc(nulls_last=True), "next_start", "pk"
+            )
+    return activities.order_by("next_start", "pk")
+
+
+def activity_details(activities: QuerySet[Activity, Activity]) -> QuerySet[Activity, Activity]:
+    """What a list of activities shows, in a fixed number of queries."""
+    return activities.select_related("organisation", "venue", "home_area").prefetch_related(
+        "categories", "support_features", "schedules"
+    )
+
+
+def next_sessions(
+    activity_ids: list[int], filters: Filters, *, now: datetime | None = None
+) -> dict[int, list[Session]]:
+    """Each activity's next NEXT_DATES sessions within the filters, in one query."""
+    if not activity_ids:
+        return {}
+    now = now or timezone.now()
+    ranked = (
+        Session.objects.filter(_session_conditions(filters, now), activity_id__in=activity_ids)
+        .annotate(
+            rank=Window(RowNumber(), partition_by=F("activity_id"), order_by=[F("start"), F("pk")])
+        )
+        .filter(rank__lte=NEXT_DATES)
+        .order_by("activity_id", "start", "pk")
+    )
+    found: dict[int, list[Session]] = {pk: [] for pk in activity_ids}
+    for session in ranked:
+        found[session.activity_id].append(session)
+    return found
+
+
+def when_label(schedule: Schedule) -> str:
+    """When a schedule happens, short: "Every Tuesday, 10:00 to 11:30" (no dates or exceptions)."""
+    text = describe(
+        start_date=schedule.start_date,
+        start_time=schedule.start_time,
+        end_time=schedule.end_time,
+        rule=schedule.rrule,
+        all_day=schedule.all_day,
+    )
+    return text.split(", from ")[0] if schedule.rrule else text
+
+
+def current_schedules(activity: Activity, today: date) -> list[Schedule]:
+    """The activity's schedules that still have dates to come (a past one-off is not)."""
+    return [
+        schedule
+        for schedule in activity.schedules.all()
+        if schedule.rrule or max([schedule.start_date, *schedule.extra_dates]) >= today
+    ]
+
+
 def with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
     """What a list of sessions shows, in a fixed number of queries."""
     return sessions.select_related(
@@ -234,15 +389,22 @@ def with_details(sessions: QuerySet[Session]) -> QuerySet[Session]:
 
 
 def miles_from(place: Place | None, session: Session) -> float | None:
-    venue = session.activity.venue
-    if place is None or venue is None or session.activity.hide_address:
+    return activity_miles_from(place, session.activity)
+
+
+def activity_miles_from(place: Place | None, activity: Activity) -> float | None:
+    venue = activity.venue
+    if place is None or venue is None or activity.hide_address:
         return None
     return miles_between(place.latitude, place.longitude, venue.latitude, venue.longitude)
 
 
 def distance_label(miles: float) -> str:
-    """Miles, or kilometres under a mile (as walking distances are usually given)."""
-    return f"{miles:.1f} miles" if miles >= 1 else f"{miles * 1.609344:.1f} km"
+    """Always miles, as the distance filter gives them: "0.4 miles", "1 mile", "2.3 miles"."""
+    rounded = round(miles, 1)
+    if rounded == 1:
+        return "1 mile"
+    return f"{rounded:.1f} miles"
 
 
 def feed_window(filters: Filters) -> Filters:

@@ -4,3 +4,25 @@
 import { initAll } from "../build/nhsuk/nhsuk-frontend.min.js";
 
 initAll();
+
+// What's on on a phone: the filters wait behind a "Filter" button. The button
+// is hidden until this script runs, so without it the filters are simply shown.
+// Listening on the document keeps the button working after htmx puts back a
+// page from its history (Back and Forward), which replaces the body's content.
+function showFilterToggles() {
+  for (const button of document.querySelectorAll("[data-filter-toggle]")) {
+    button.hidden = false;
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-filter-toggle]");
+  if (!button) return;
+  const panel = document.getElementById(button.getAttribute("aria-controls"));
+  const open = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(open));
+  panel.classList.toggle("app-filter-panel--open", open);
+});
+
+showFilterToggles();
+document.addEventListener("htmx:historyRestore", showFilterToggles);

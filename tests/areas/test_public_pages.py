@@ -26,7 +26,46 @@ def test_no_areas_yet_says_so(client: Client) -> None:
 def test_a_postcode_leads_to_its_programme(client: Client, personas: Personas) -> None:
     response = client.get("/", {"postcode": "ng17 1aa"})
     assert response.status_code == 302
-    assert response["Location"] == "/ashfield/"
+    assert response["Location"] == "/ashfield/?postcode=NG17+1AA"
+
+
+def test_the_postcode_is_carried_to_what_s_on_nearest_first(
+    client: Client, personas: Personas
+) -> None:
+    home = client.get(client.get("/", {"postcode": "ng17 1aa"})["Location"])
+    assert 'href="/ashfield/whats-on/?postcode=NG17+1AA&amp;sort=distance"' in home.text
+    assert "See what's on near NG17 1AA" in home.text
+
+
+def test_the_postcode_is_remembered_for_the_visit(client: Client, personas: Personas) -> None:
+    client.get("/", {"postcode": "ng17 1aa"})
+    # Later in the same visit, without it in the address:
+    home = client.get("/ashfield/")
+    assert 'href="/ashfield/whats-on/?postcode=NG17+1AA&amp;sort=distance"' in home.text
+    whats_on = client.get("/ashfield/whats-on/")
+    assert whats_on.status_code == 302
+    assert whats_on["Location"] == "/ashfield/whats-on/?postcode=NG17+1AA&sort=distance"
+    # Only for the visit: the session cookie ends with the browser.
+    assert client.cookies["sessionid"]["expires"] == ""
+    assert client.cookies["sessionid"]["max-age"] == ""
+    # Clearing What's on's filters forgets it.
+    assert client.get("/ashfield/whats-on/", {"postcode": ""}).status_code == 200
+    assert client.get("/ashfield/whats-on/").status_code == 200
+    assert "?postcode=" not in client.get("/ashfield/").text
+
+
+def test_a_bad_postcode_in_the_area_address_is_left_out(client: Client, personas: Personas) -> None:
+    home = client.get("/ashfield/", {"postcode": "NG99 9ZZ"})
+    assert home.status_code == 200
+    assert 'href="/ashfield/whats-on/"' in home.text
+
+
+def test_the_area_home_offers_a_link_worker_s_help(client: Client, personas: Personas) -> None:
+    html = client.get("/ashfield/").text
+    assert (
+        '<a href="/ashfield/refer-yourself/">Get help from a link worker to find something'
+        " and go along</a>"
+    ) in html
 
 
 def test_a_postcode_without_a_programme_says_where_it_is(

@@ -12,6 +12,7 @@ from django.test import Client
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Category, Session
 from inspiring.directory.recurrence import LONDON
+from inspiring.directory.search import distance_label
 
 from .builders import Directory, activity, weekly
 from .conftest import TODAY
@@ -43,11 +44,49 @@ def test_a_shared_activity_is_labelled_with_its_home_area(
     assert "Inspiring Mansfield" in html  # the walk is Mansfield's
 
 
-def test_sessions_come_soonest_first_grouped_by_day(client: Client, directory: Directory) -> None:
-    response = client.get("/ashfield/whats-on/")
+def test_by_date_lists_sessions_soonest_first_under_each_day(
+    client: Client, directory: Directory
+) -> None:
+    response = client.get("/ashfield/whats-on/", {"view": "dates"})
     starts = [row["session"].start for row in response.context["rows"]]
     assert starts == sorted(starts)
-    assert "Tuesday 3 March" in response.text
+    assert "On Tuesday 3 March" in response.text
+    assert "sessions found" in response.text
+    # Day by day stays in time order even when asked for nearest first.
+    near = client.get(
+        "/ashfield/whats-on/", {"view": "dates", "postcode": "NG17 7AE", "sort": "distance"}
+    )
+    starts = [row["session"].start for row in near.context["rows"]]
+    assert starts == sorted(starts)
+
+
+def test_each_activity_is_listed_once_with_when_and_its_next_three_dates(
+    client: Client, directory: Directory
+) -> None:
+    response = client.get("/ashfield/whats-on/")
+    rows = response.context["rows"]
+    assert [row["activity"].title for row in rows] == ["Knit and Natter", "Saturday Health Walk"]
+    knitting = rows[0]
+    assert knitting["when"] == ["Every Tuesday, 10:00 to 12:00"]
+    assert [s.local_date.isoformat() for s in knitting["dates"]] == [
+        "2026-03-03",
+        "2026-03-10",
+        "2026-03-17",
+    ]
+    assert "2 activities found." in response.text
+    assert "Every Tuesday, 10:00 to 12:00" in response.text
+    assert "Tuesday 3 March" in response.text and "Tuesday 17 March" in response.text
+    assert "Tuesday 24 March" not in response.text
+
+
+def test_the_next_dates_follow_the_filters(client: Client, directory: Directory) -> None:
+    response = client.get(
+        "/ashfield/whats-on/", {"date_from": "2026-03-09", "date_to": "2026-03-12"}
+    )
+    rows = {row["activity"].title: row for row in response.context["rows"]}
+    assert [s.local_date.isoformat() for s in rows["Knit and Natter"]["dates"]] == ["2026-03-10"]
+    # The walk (Saturdays) has nothing in those days: not listed.
+    assert "Saturday Health Walk" not in rows
 
 
 @pytest.mark.parametrize(
@@ -86,8 +125,28 @@ def test_distance_from_a_postcode(client: Client, directory: Directory) -> None:
     )
     rows = wide.context["rows"]
     assert rows[0]["activity"].title == "Knit and Natter"
-    assert rows[0]["distance"].endswith("km")  # under a mile: given in kilometres
+    # Miles everywhere, as the distance filter gives them, even under a mile.
+    assert rows[0]["distance"].endswith("miles")
+    assert rows[1]["distance"].endswith("miles")
     assert "away" in wide.text
+    assert " km" not in wide.text and "1 km" not in wide.text
+
+
+def test_nearest_first_lists_each_activity_once_nearest_first(
+    client: Client, directory: Directory
+) -> None:
+    for n in range(3):
+        other = activity(directory.knit, f"Hall Club {n}", at=directory.hall)
+        weekly(other, "TH", time(14), time(15), from_date=TODAY)
+    materialise_all(today=TODAY)
+    response = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "sort": "distance"})
+    rows = response.context["rows"]
+    titles_found = [row["activity"].title for row in rows]
+    assert len(titles_found) == len(set(titles_found)) == 5
+    assert titles_found[-1] == "Saturday Health Walk"  # about 5 miles; the rest are in the hall
+    # Those at the same place: soonest first.
+    assert titles_found[:4] == ["Knit and Natter", "Hall Club 0", "Hall Club 1", "Hall Club 2"]
+    assert "5 activities found, nearest first." in response.text
 
 
 @pytest.mark.parametrize(
@@ -157,9 +216,10 @@ def test_a_cancelled_session_is_shown_as_cancelled(client: Client, directory: Di
 def test_paging_keeps_the_filters_and_queries_stay_constant(
     client: Client, directory: Directory, django_assert_max_num_queries: Any
 ) -> None:
-    first = client.get("/ashfield/whats-on/", {"category": "arts-and-crafts"})
+    query = {"category": "arts-and-crafts", "view": "dates"}
+    first = client.get("/ashfield/whats-on/", query)
     assert first.context["page_obj"].paginator.num_pages > 1
-    assert 'href="?category=arts-and-crafts&amp;page=2"' in first.text
+    assert 'href="?category=arts-and-crafts&amp;view=dates&amp;page=2"' in first.text
     client.get("/ashfield/whats-on/")
     with django_assert_max_num_queries(12) as few:
         client.get("/ashfield/whats-on/")
@@ -171,8 +231,35 @@ def test_paging_keeps_the_filters_and_queries_stay_constant(
         client.get("/ashfield/whats-on/")
 
 
+def test_the_activities_page_takes_the_same_queries_however_many_it_lists(
+    client: Client, directory: Directory, django_assert_num_queries: Any
+) -> None:
+    query = {"postcode": "NG17 7AE", "sort": "distance", "category": "arts-and-crafts"}
+    client.get("/ashfield/whats-on/", query)
+    # the visit's session (read, and saved with its savepoint: it remembers the
+    # postcode), area, the form's categories and features, the postcode, count,
+    # page, the page's categories, features and schedules (prefetched), next dates
+    with django_assert_num_queries(14):
+        few = client.get("/ashfield/whats-on/", query)
+    assert len(few.context["rows"]) == 1
+    for n in range(25):
+        more = activity(
+            directory.knit,
+            f"Extra {n}",
+            at=directory.hall,
+            categories=("arts-and-crafts",),
+            features=("small-group",),
+        )
+        weekly(more, "MO", time(9), time(10), from_date=TODAY)
+    materialise_all(today=TODAY)
+    with django_assert_num_queries(14):
+        many = client.get("/ashfield/whats-on/", query)
+    assert len(many.context["rows"]) == 20
+
+
 def test_htmx_gets_the_results_only(client: Client, directory: Directory) -> None:
     response = client.get("/ashfield/whats-on/", {"day": "1"}, HTTP_HX_REQUEST="true")
+    assert "HX-Request" in response.headers["Vary"]
     assert 'id="whats-on-count" aria-live="polite" hx-swap-oob="true"' in response.text
     assert '<div id="whats-on-results">' in response.text
     assert "<html" not in response.text
@@ -181,24 +268,59 @@ def test_htmx_gets_the_results_only(client: Client, directory: Directory) -> Non
     assert bad.headers["HX-Redirect"].startswith("/ashfield/whats-on/?postcode=NG17")
 
 
+def test_the_full_page_says_it_varies_on_htmx_so_back_never_shows_the_fragment(
+    client: Client, directory: Directory
+) -> None:
+    # Browsers cache by address; Back reads that cache. Without Vary, the results
+    # fragment htmx fetched for this address comes back as the page.
+    page = client.get("/ashfield/whats-on/", {"day": "1"})
+    vary = {v.strip() for v in page.headers["Vary"].split(",")}
+    assert {"HX-Request", "HX-History-Restore-Request", "Cookie"} <= vary
+    assert "<html" in page.text
+
+
+def test_a_history_restore_gets_the_whole_page(client: Client, directory: Directory) -> None:
+    # htmx asks for an address it pushed, when its snapshot is gone, as an htmx
+    # request marked as a history restore: it puts the answer in place of the body.
+    restored = client.get(
+        "/ashfield/whats-on/",
+        {"day": "1"},
+        HTTP_HX_REQUEST="true",
+        HTTP_HX_HISTORY_RESTORE_REQUEST="true",
+    )
+    assert "<html" in restored.text
+    assert 'class="app-filters"' in restored.text
+    assert "<h1>What's on</h1>" in restored.text
+
+
 def test_an_unknown_area_is_404(client: Client, directory: Directory) -> None:
     assert client.get("/nowhere/whats-on/").status_code == 404
 
 
 def test_nothing_found_says_what_to_try(client: Client, directory: Directory) -> None:
     html = client.get("/ashfield/whats-on/", {"q": "underwater basket weaving"}).text
-    assert "No sessions match these filters" in html
+    assert "No activities match these filters" in html
     assert "Try fewer filters" in html
+    assert 'href="/ashfield/refer-yourself/"' in html
+    assert "Get help from a link worker to find something and go along" in html
+
+
+def test_the_results_offer_a_link_worker_s_help(client: Client, directory: Directory) -> None:
+    html = client.get("/ashfield/whats-on/").text
+    assert 'href="/ashfield/refer-yourself/">Get help from a link worker' in html
 
 
 def test_sessions_already_over_today_are_not_shown(client: Client, directory: Directory) -> None:
     later = datetime.combine(TODAY + timedelta(days=1), time(13), tzinfo=LONDON)
     with mock.patch("django.utils.timezone.now", return_value=later):
-        rows = client.get("/ashfield/whats-on/").context["rows"]
+        rows = client.get("/ashfield/whats-on/", {"view": "dates"}).context["rows"]
+        activities = client.get("/ashfield/whats-on/").context["rows"]
     assert rows
     assert all(row["session"].end >= later for row in rows)
     # Tuesday's knitting (10:00-12:00) is over by 13:00; Saturday's walk is next.
     assert rows[0]["activity"].title == "Saturday Health Walk"
+    assert activities[0]["activity"].title == "Saturday Health Walk"
+    assert all(s.end >= later for row in activities for s in row["dates"])
 
 
 @pytest.mark.usefixtures("frozen_today")
@@ -208,7 +330,7 @@ def test_a_private_address_cannot_be_found_by_distance(
     Activity.objects.filter(pk=directory.knitting.pk).update(
         hide_address=True, locality="Kirkby-in-Ashfield"
     )
-    near = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "within": "0.6"})
+    near = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "within": "0.5"})
     assert "Knit and Natter" not in {r["activity"].title for r in near.context["rows"]}
     by_distance = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "sort": "distance"})
     rows = by_distance.context["rows"]
@@ -225,24 +347,62 @@ def test_online_activities_come_after_the_nearest_ones(
     weekly(online, "TU", time(9), time(10), from_date=TODAY)
     materialise_all(today=TODAY)
     query = {"postcode": "NG17 7AE", "sort": "distance"}
-    first = client.get("/ashfield/whats-on/", query).context
-    assert first["rows"][0]["activity"].title == "Knit and Natter"
-    assert "Online Quiz" not in {r["activity"].title for r in first["rows"]}
-    pages = first["page_obj"].paginator.num_pages
-    last = client.get("/ashfield/whats-on/", {**query, "page": str(pages)})
-    assert last.context["rows"][-1]["activity"].title == "Online Quiz"
+    rows = client.get("/ashfield/whats-on/", query).context["rows"]
+    assert [r["activity"].title for r in rows] == [
+        "Knit and Natter",
+        "Saturday Health Walk",
+        "Online Quiz",
+    ]
+    assert rows[-1]["distance"] == ""
 
 
 @pytest.mark.usefixtures("frozen_today")
 def test_filters_never_list_a_session_twice(client: Client, directory: Directory) -> None:
     both = Category.objects.filter(slug__in=("arts-and-crafts", "social-and-friendship"))
     directory.knitting.categories.set(both)
-    response = client.get(
-        "/ashfield/whats-on/", {"category": ["arts-and-crafts", "social-and-friendship"]}
-    )
+    query = {"category": ["arts-and-crafts", "social-and-friendship"]}
+    response = client.get("/ashfield/whats-on/", {**query, "view": "dates"})
     ids = [row["session"].pk for row in response.context["rows"]]
     assert ids and len(ids) == len(set(ids))
     assert (
         response.context["page_obj"].paginator.count
         == Session.objects.filter(activity=directory.knitting, local_date__gte=TODAY).count()
     )
+    activities = client.get("/ashfield/whats-on/", query).context
+    assert [r["activity"].title for r in activities["rows"]] == ["Knit and Natter"]
+    assert activities["page_obj"].paginator.count == 1
+
+
+def test_the_filters_in_use_are_listed_each_with_a_link_that_removes_it(
+    client: Client, directory: Directory
+) -> None:
+    query = {"free": "on", "day": ["1", "5"], "postcode": "NG17 7AE", "within": "2"}
+    response = client.get("/ashfield/whats-on/", query)
+    active = {f.label: f.remove_url for f in response.context["active_filters"]}
+    assert set(active) == {"Free only", "Tuesday", "Saturday", "Within 2 miles of NG17 7AE"}
+    assert active["Tuesday"] == ("/ashfield/whats-on/?free=on&day=5&postcode=NG17+7AE&within=2")
+    # Without the postcode, the distance goes too, and the remembered postcode is forgotten.
+    assert (
+        active["Within 2 miles of NG17 7AE"] == "/ashfield/whats-on/?free=on&day=1&day=5&postcode="
+    )
+    assert "Remove filter: </span>Free only" in response.text
+    assert client.get("/ashfield/whats-on/").status_code == 302
+    client.get(active["Within 2 miles of NG17 7AE"])
+    assert client.get("/ashfield/whats-on/").status_code == 200
+
+
+def test_distances_are_in_miles() -> None:
+    assert distance_label(0.42) == "0.4 miles"
+    assert distance_label(0.96) == "1 mile"
+    assert distance_label(2.34) == "2.3 miles"
+
+
+def test_a_cancelled_date_is_marked_among_the_next_dates(
+    client: Client, directory: Directory
+) -> None:
+    session = Session.objects.filter(activity=directory.knitting).order_by("start").first()
+    assert session is not None
+    Session.objects.filter(pk=session.pk).update(status="cancelled")
+    rows = client.get("/ashfield/whats-on/").context["rows"]
+    dates = next(r["dates"] for r in rows if r["activity"] == directory.knitting)
+    assert dates[0].pk == session.pk and dates[0].is_cancelled

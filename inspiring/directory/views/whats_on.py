@@ -1,30 +1,164 @@
-"""What's on: the public list of an area's activities, filtered from the query string."""
+"""What's on: the public list of an area's activities, filtered from the query string.
+
+Two views of the same filters: each activity once, with when it happens and its
+next matching dates (the default), or the sessions day by day ("by date").
+Every filter is in the address, so a search can be shared, bookmarked, and
+restored by Back and Forward.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
+from itertools import groupby
+from typing import Any
+
 from django.contrib.auth.decorators import login_not_required
-from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
 
+from inspiring.areas.models import Area
+from inspiring.areas.views import near_query, remember_postcode, remembered_postcode
 from lib.http import is_htmx
 
-from ..search import search_sessions, with_details
-from .public import _area, _by_day, _form, _rows
+from ..models import Activity, Session
+from ..search import (
+    DAY_CHOICES,
+    DISTANCE_CHOICES,
+    TIME_CHOICES,
+    Filters,
+    WhatsOnForm,
+    activity_details,
+    activity_miles_from,
+    current_schedules,
+    distance_label,
+    miles_from,
+    next_sessions,
+    search_activities,
+    search_sessions,
+    when_label,
+    with_details,
+)
 
 PAGE_SIZE = 20
 
 
+@dataclass(frozen=True)
+class ActiveFilter:
+    """One filter in use, with the address of the same search without it."""
+
+    label: str
+    remove_url: str
+
+
+def _activity_rows(
+    activities: list[Activity], filters: Filters, area: Area
+) -> list[dict[str, Any]]:
+    dates = next_sessions([a.pk for a in activities], filters)
+    today = timezone.localdate()
+    rows = []
+    for activity in activities:
+        miles = activity_miles_from(filters.place, activity)
+        rows.append(
+            {
+                "activity": activity,
+                "when": [when_label(s) for s in current_schedules(activity, today)],
+                "dates": dates.get(activity.pk, []),
+                "distance": distance_label(miles) if miles is not None else "",
+                "shared_from": activity.home_area if activity.home_area_id != area.pk else None,
+            }
+        )
+    return rows
+
+
+def _session_rows(sessions: list[Session], filters: Filters, area: Area) -> list[dict[str, Any]]:
+    rows = []
+    for session in sessions:
+        miles = miles_from(filters.place, session)
+        rows.append(
+            {
+                "session": session,
+                "activity": session.activity,
+                "distance": distance_label(miles) if miles is not None else "",
+                "shared_from": session.activity.home_area
+                if session.activity.home_area_id != area.pk
+                else None,
+            }
+        )
+    return rows
+
+
+def _active_filters(form: WhatsOnForm, query: QueryDict, path: str) -> list[ActiveFilter]:
+    """The filters in use, as people would say them, each with a link that removes it."""
+    if not form.is_bound or not form.is_valid():
+        return []
+    data = form.cleaned_data
+
+    def without(name: str, value: str | None = None) -> str:
+        rest = query.copy()
+        if value is None:
+            rest.pop(name, None)
+        else:
+            rest.setlist(name, [v for v in rest.getlist(name) if v != value])
+        if name == "postcode":
+            # Distance needs a postcode: removing it removes them too, and says so.
+            rest.pop("within", None)
+            rest.pop("sort", None)
+            rest["postcode"] = ""
+        return f"{path}?{rest.urlencode()}" if rest else path
+
+    found: list[ActiveFilter] = []
+    if data.get("q"):
+        found.append(ActiveFilter(f"Search: {data['q']}", without("q")))
+    if data.get("postcode"):
+        within = dict(DISTANCE_CHOICES).get(query.get("within", ""), "")
+        near = f"Within {within.lower()} of" if data.get("within") else "Near"
+        found.append(ActiveFilter(f"{near} {data['postcode'].postcode}", without("postcode")))
+    if data.get("free"):
+        found.append(ActiveFilter("Free only", without("free")))
+    names = {
+        "day": dict(DAY_CHOICES),
+        "time": dict(TIME_CHOICES),
+        "category": dict(form.fields["category"].choices),  # type: ignore[attr-defined]
+        "feature": dict(form.fields["feature"].choices),  # type: ignore[attr-defined]
+    }
+    for name, labels in names.items():
+        for value in data.get(name) or []:
+            found.append(ActiveFilter(str(labels.get(value, value)), without(name, value)))
+    if data.get("date_from"):
+        found.append(ActiveFilter(f"From {data['date_from']:%-d %B %Y}", without("date_from")))
+    if data.get("date_to"):
+        found.append(ActiveFilter(f"To {data['date_to']:%-d %B %Y}", without("date_to")))
+    return found
+
+
+def _page(request: HttpRequest, items: Any) -> Page:
+    return Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
 @login_not_required
 def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
-    area = _area(slug)
-    form = _form(request)
+    area = get_object_or_404(Area, slug=slug)
+    if not request.GET and remembered_postcode(request):
+        # Back on What's on in the same visit: from the postcode they gave, nearest first.
+        return _vary(redirect(f"{request.path}?{near_query(remembered_postcode(request))}"))
+    form = WhatsOnForm(request.GET if request.GET else None)
     valid = not form.is_bound or form.is_valid()
     filters = form.filters()
-    sessions = search_sessions(area, filters)
-    page = Paginator(with_details(sessions), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = _rows(list(page.object_list), filters, area)
+    if valid and "postcode" in request.GET:
+        remember_postcode(request, filters.place.postcode if filters.place else "")
+    by_date = filters.view == "dates"
+    if by_date:
+        # Day by day is in time order, whatever the sort: each day's sessions under its heading.
+        in_time_order = replace(filters, sort="date")
+        page = _page(request, with_details(search_sessions(area, in_time_order)))
+        rows = _session_rows(list(page.object_list), filters, area)
+    else:
+        page = _page(request, activity_details(search_activities(area, filters)))
+        rows = _activity_rows(list(page.object_list), filters, area)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -33,14 +167,30 @@ def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
         "valid": valid,
         "page_obj": page,
         "rows": rows,
-        "by_distance": filters.sort == "distance" and filters.place is not None,
-        "days": _by_day(rows),
+        "by_date": by_date,
+        "by_distance": filters.sort == "distance" and filters.place is not None and not by_date,
+        "days": [
+            (day, list(items))
+            for day, items in groupby(rows, key=lambda r: r["session"].local_date)
+        ]
+        if by_date
+        else [],
+        "active_filters": _active_filters(form, query, request.path),
         "query": query.urlencode(),
         "query_without_page": f"{query.urlencode()}&" if query else "",
     }
-    if is_htmx(request):
+    # A history restore (Back or Forward to an address htmx pushed, when its
+    # snapshot is gone) comes as an htmx request but needs the whole page.
+    if is_htmx(request) and not request.htmx.history_restore_request:  # type: ignore[attr-defined]
         if not valid:
             # The error summary sits outside the swapped results: load the whole page.
-            return HttpResponseClientRedirect(request.get_full_path())
-        return render(request, "directory/whats_on.html#results", context)
-    return render(request, "directory/whats_on.html", context)
+            return _vary(HttpResponseClientRedirect(request.get_full_path()))
+        return _vary(render(request, "directory/whats_on.html#results", context))
+    return _vary(render(request, "directory/whats_on.html", context))
+
+
+def _vary(response: HttpResponse) -> HttpResponse:
+    """The same address answers htmx with the results and a browser with the page:
+    caches (the browser's own, which Back reads) must keep them apart."""
+    patch_vary_headers(response, ("HX-Request", "HX-History-Restore-Request"))
+    return response
