@@ -57,3 +57,19 @@ register_card(
         order=20,
     )
 )
+# "Add What's on to your website": the same page for coordinators and partner leads,
+# under a name for each (the home shows one card a name).
+for url_name, capability in (
+    ("directory:embed", Capability.CURATE_DIRECTORY),
+    ("directory:embed_for_partners", Capability.EDIT_OWN_LISTINGS),
+):
+    register_card(
+        HomeCard(
+            title="Add What's on to your website",
+            description="The code for a box of your programme's next sessions, for your own "
+            "or a partner's website.",
+            url_name=url_name,
+            capability=capability,
+            order=30,
+        )
+    )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from .views import calendar, confirm, curation, public, spreadsheets, staff, whats_on
+from .views import calendar, confirm, curation, embed, public, spreadsheets, staff, whats_on
 
 app_name = "directory"
 
@@ -117,4 +117,8 @@ urlpatterns = [
         name="resolve_report",
     ),
     path("staff/planning/", curation.planning, name="planning"),
+    # Staff: "Add What's on to your website" (coordinators and partner leads). The same page
+    # under two names, so the staff home can show its card to each role (one card a name).
+    path("staff/whats-on-on-your-website/", embed.embed, name="embed"),
+    path("staff/whats-on-on-your-website/", embed.embed, name="embed_for_partners"),
 ]

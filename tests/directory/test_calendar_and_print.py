@@ -16,6 +16,8 @@ from inspiring.directory.booklets import build
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Booklet, Session
 from inspiring.directory.recurrence import LONDON
+from tests.conftest import sign_in
+from tests.personas import Personas
 
 from .builders import Directory, activity, organisation, weekly
 from .conftest import TODAY
@@ -334,3 +336,58 @@ def test_a_person_can_leave_while_a_booklet_is_made_and_find_it_again(
     assert "ready to download" in client.get("/ashfield/calendar/booklet/").text
     # Another visitor does not see it as theirs.
     assert "Your booklets" not in Client().get("/ashfield/calendar/booklet/").text
+
+
+# --- The widget sizes itself; "Add What's on to your website" (issue 13, item 10) -----
+
+
+def test_the_widget_loads_the_script_that_tells_its_height(
+    client: Client, directory: Directory
+) -> None:
+    html = client.get("/ashfield/whats-on/widget/").text
+    assert '<script src="/static/js/whats-on-widget.js" defer></script>' in html
+    assert "<script>" not in html  # no inline script: the CSP allows none
+    assert 'class="app-widget"' in html and "See everything" in html
+
+
+def test_coordinators_and_partner_leads_get_the_code_to_copy(
+    client: Client, personas: Personas, directory: Directory, settings: Any
+) -> None:
+    settings.SITE_URL = "https://inspiring.example.org"
+    sign_in(client, personas.coordinator)
+    home = client.get("/staff/").text
+    assert "Add What&#x27;s on to your website" in home
+    response = client.get(
+        "/staff/whats-on-on-your-website/", {"category": "walking", "free": "on", "limit": "3"}
+    )
+    assert response.status_code == 200
+    code = response.context["code"]
+    assert code.startswith(
+        '<iframe src="https://inspiring.example.org/ashfield/whats-on/widget/'
+        '?category=walking&amp;free=on&amp;limit=3" title="What&#x27;s on: Inspiring Ashfield"'
+    )
+    assert 'height="400"' in code and "data-inspiring-widget" in code
+    assert '<script src="https://inspiring.example.org/static/js/whats-on-widget.js" async>' in code
+    # Shown escaped in a box to copy, and previewed as a partner's page would show it.
+    assert "&lt;iframe src=" in response.text
+    assert 'src="/ashfield/whats-on/widget/?category=walking&amp;free=on&amp;limit=3"' in (
+        response.text
+    )
+    partner = Client()
+    sign_in(partner, personas.partner_lead)
+    assert "Add What&#x27;s on to your website" in partner.get("/staff/").text
+    assert partner.get("/staff/whats-on-on-your-website/").status_code == 200
+
+
+def test_other_roles_and_bad_choices_on_the_code_page(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.link_worker)
+    assert "to your website" not in client.get("/staff/").text
+    assert client.get("/staff/whats-on-on-your-website/").status_code == 403
+    sign_in(client, personas.coordinator)
+    response = client.get("/staff/whats-on-on-your-website/", {"limit": "500"})
+    assert "There is a problem" in response.text
+    assert "Choose to show 3, 5 or 10 sessions" in response.text
+    assert "widget-code" not in response.text
+    assert Client().get("/staff/whats-on-on-your-website/").status_code == 302
