@@ -20,7 +20,7 @@ from collections.abc import Callable
 from functools import cached_property, wraps
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
@@ -163,12 +163,21 @@ def staff_context(request: HttpRequest) -> StaffContext:
 def require_capability(*capabilities: Capability) -> Callable[[View], View]:
     """Let the view run only for someone who may do one of `capabilities` where they work."""
 
+    spanning = [c in CROSS_AREA_CAPABILITIES for c in capabilities]
+    if any(spanning) and not all(spanning):
+        # One view is either about the working area or about all of a person's areas:
+        # mixed, someone let in by a spanning capability would reach the working
+        # area's records without holding an area-bound one.
+        raise ImproperlyConfigured(
+            f"require_capability{capabilities}: do not mix capabilities that span areas "
+            "with ones held in the working area"
+        )
+
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             context = staff_context(request)
-            spanning = all(capability in CROSS_AREA_CAPABILITIES for capability in capabilities)
-            if context.needs_area_choice and not spanning:
+            if context.needs_area_choice and not all(spanning):
                 url = reverse("accounts:choose_area")
                 return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
             if not any(context.can(capability) for capability in capabilities):

@@ -4,9 +4,10 @@ Every app that stores personal data about a person the programme supports (a dat
 subject: today a casework client; measures will add their answers) registers, in its
 `AppConfig.ready()`:
 
-- each model that holds it: how the model reaches the subject (`subject="client"`,
-  `"connection__client"`, or `""` for the subject's own model), and the fields blanked
-  when the person's data is erased (or `delete=True`: the rows are deleted);
+- each model that holds it: the kind of subject it is about (`of=Client`), how the
+  model reaches them (`subject="client"`, `"connection__client"`, or `""` for the
+  subject's own model), and the fields blanked when the person's data is erased (or
+  `delete=True`: the rows are deleted);
 - each section of the subject access export: its title, and the function that
   gathers the records for one subject as JSON-ready dicts.
 
@@ -31,7 +32,9 @@ class Holding:
     """A model holding personal data about a subject, and how to erase it."""
 
     model: type[models.Model]
-    # The lookup from this model to the subject ("" when it is the subject's own model).
+    # The kind of data subject it is about (a casework Client), and the lookup from this
+    # model to them ("" when it is the subject's own model).
+    of: type[models.Model]
     subject: str
     # Fields blanked on erasure: everything that holds or could hold something that
     # identifies the person (free text, identifiers, contact details). What is left
@@ -67,14 +70,16 @@ _sections: dict[str, Section] = {}
 def register(
     model: type[models.Model],
     *,
+    of: type[models.Model],
     subject: str,
     erase: tuple[str, ...] = (),
     delete: bool = False,
 ) -> None:
-    """Declare that `model` holds personal data about the subject `subject` leads to."""
+    """Declare that `model` holds personal data about a subject of kind `of`, whom the
+    lookup `subject` leads to."""
     for name in erase:
         model._meta.get_field(name)  # a misspelt field fails at start-up, not at erasure
-    _holdings[model] = Holding(model, subject, erase, delete)
+    _holdings[model] = Holding(model, of, subject, erase, delete)
 
 
 def register_section(
@@ -90,8 +95,9 @@ def register_section(
     _sections[key] = Section(key, title, singular, model, gather, dict(nested or {}))
 
 
-def holdings() -> list[Holding]:
-    return list(_holdings.values())
+def holdings(of: type[models.Model] | None = None) -> list[Holding]:
+    """Every registered holding, or those about subjects of kind `of`."""
+    return [h for h in _holdings.values() if of is None or h.of is of]
 
 
 def holding_for(model: type[models.Model]) -> Holding | None:
@@ -113,7 +119,7 @@ def erase(subject: models.Model) -> dict[str, int]:
 
     Call it inside the caller's transaction: the erasure is all or nothing."""
     changed: dict[str, int] = {}
-    for holding in _holdings.values():
+    for holding in holdings(of=type(subject)):
         rows = holding.rows(subject)
         if holding.delete:
             changed[holding.model._meta.label] = rows.delete()[0]

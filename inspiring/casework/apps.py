@@ -39,6 +39,7 @@ class CaseworkConfig(AppConfig):
                 "contact.recorded": "Recorded a contact",
                 "task.changed": "Added or completed a task",
                 "message.sent": "Sent a message about a client",
+                "message.stopped": "Stopped trying to send a message about a client",
                 "plan.printed": "Downloaded a client's plan to print",
                 "message_back.downloaded": "Downloaded the message back to a client's GP",
                 "safeguarding.raised": "Raised a safeguarding concern",

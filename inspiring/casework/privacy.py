@@ -92,6 +92,9 @@ def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
     if field.name == "availability" and isinstance(obj, Assessment):
         return {day: parts for day, parts in obj.availability_by_day}
     value = getattr(obj, field.attname)
+    if isinstance(value, bytes | memoryview):
+        # A file kept with the record (the PDF of a message back, whose text is its body).
+        return f"A file of {len(value):,} bytes, kept with this record"
     if field.choices and value not in (None, ""):
         return getattr(obj, f"get_{field.name}_display")()
     if isinstance(value, datetime):
@@ -162,7 +165,7 @@ def _records(related: str, *select: str, prefetch: tuple[str, ...] = ()) -> Gath
 def register_personal_data() -> None:
     """Casework's part of the personal-data registry (called from CaseworkConfig.ready)."""
     for model, (subject, names) in ERASED_FIELDS.items():
-        personal_data.register(model, subject=subject, erase=names)
+        personal_data.register(model, of=Client, subject=subject, erase=names)
     sections: list[tuple[str, str, str, type[models.Model], Gather, dict[str, Any]]] = [
         (
             "referrals",

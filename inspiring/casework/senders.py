@@ -23,6 +23,7 @@ import hashlib
 import hmac
 import json
 import logging
+import smtplib
 import sys
 import time
 import urllib.error
@@ -46,11 +47,14 @@ class SendFailed(ActionRefused):
     """The message did not go; str(error) says so in words for the person sending it.
 
     `permanent`: the service refused this message (a bad number, say), so trying it
-    again unchanged would fail again."""
+    again unchanged would fail again. `uncertain`: no answer came back in time after
+    the message was handed over, so it may have gone (trying again could send it
+    twice)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, uncertain: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        self.uncertain = uncertain
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,11 @@ class DjangoEmailSender(ConsoleSender):
             message.send()
         except OSError as error:  # SMTP errors are OSErrors: refused, timed out, unreachable
             logger.warning("Email to a client or referrer failed: %s", error)
-            raise SendFailed("The email could not be sent. Try again in a few minutes.") from None
+            raise SendFailed(
+                "The email could not be sent. Try again in a few minutes.",
+                # Timed out mid-conversation: the server may have taken it.
+                uncertain=isinstance(error, TimeoutError | smtplib.SMTPServerDisconnected),
+            ) from None
 
 
 def _b64url(data: bytes) -> str:
@@ -176,7 +184,11 @@ class NotifySender:
                 "or try again later.",
                 permanent=error.code in (400, 403),
             ) from None
-        except (urllib.error.URLError, TimeoutError, OSError) as error:
+        except TimeoutError as error:
+            # Sent, and no answer in time: Notify may have accepted it.
+            logger.warning("GOV.UK Notify did not answer in time: %s", error)
+            raise SendFailed("GOV.UK Notify did not answer in time.", uncertain=True) from None
+        except (urllib.error.URLError, OSError) as error:
             logger.warning("GOV.UK Notify could not be reached: %s", error)
             raise SendFailed("The message could not be sent. Try again in a few minutes.") from None
 

@@ -76,6 +76,11 @@ urlpatterns = [
     path("staff/clients/<uuid:public_id>/plan/", letters.plan, name="plan"),
     path("staff/clients/<uuid:public_id>/plan.pdf", letters.plan_pdf, name="plan_pdf"),
     path("staff/clients/<uuid:public_id>/plan/send/", letters.plan_send, name="plan_send"),
+    path(
+        "staff/clients/<uuid:public_id>/messages/<int:message_id>/stop/",
+        letters.stop_message,
+        name="stop_message",
+    ),
     path("staff/clients/<uuid:public_id>/message-back/", letters.message_back, name="message_back"),
     path(
         "staff/clients/<uuid:public_id>/message-back.pdf",

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from django.contrib.sessions.backends.db import SessionStore
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import reverse
@@ -109,3 +110,9 @@ def test_no_working_area_is_404_in_every_app(personas: Personas) -> None:
         editable_organisations(request)
     # Casework shows nobody's clients to someone with no area, rather than failing.
     assert not clients_for(request).exists()
+
+
+def test_one_view_never_mixes_capabilities_that_span_areas_with_area_bound_ones() -> None:
+    # Let in by monitoring, someone would reach the working area's cases.
+    with pytest.raises(ImproperlyConfigured):
+        require_capability(Capability.VIEW_MONITORING, Capability.OVERSEE_CASES)

@@ -19,6 +19,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
 
+from inspiring.accounts.models import AuditEntry
 from inspiring.casework.actions.messages import do_send_plan, send_waiting_messages
 from inspiring.casework.models import Client, Connection, RegisterLink, SentMessage
 from inspiring.casework.models.messages import MAX_ATTEMPTS
@@ -259,3 +260,92 @@ def test_a_register_link_that_could_not_be_emailed_does_not_work(
     )
     assert "The email could not be sent. Try again in a few minutes." in response.content.decode()
     assert not RegisterLink.objects.exists()
+
+
+@pytest.fixture
+def notify_never_answers() -> Iterator[str]:
+    """A stand-in for GOV.UK Notify that takes the message and does not answer in time."""
+    release = threading.Event()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            release.wait(5)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    release.set()
+    server.shutdown()
+    server.server_close()
+
+
+def test_no_answer_in_time_is_not_known_and_never_tried_again(
+    rf: Any, personas: Personas, mary_agreed: Client, notify_never_answers: str
+) -> None:
+    # Notify may have taken it: trying again could send it twice.
+    sender = NotifySender(
+        "inspiring_test-26785a09-ab16-4eb0-8407-a37497a57506-3d844edf-8d35-48ac-975b-e847b4f122b0",
+        email_template_id="email",
+        sms_template_id="sms",
+        base_url=notify_never_answers,
+        timeout=0.5,
+    )
+    request = rf.post("/")
+    request.user = personas.link_worker
+    message = do_send_plan(request, mary_agreed, "email", sender=sender)
+    assert message.status == SentMessage.Status.UNKNOWN and message.next_attempt_at is None
+    assert send_waiting_messages(timezone.now() + timedelta(days=1))["sent"] == 0
+
+
+def test_a_retry_does_not_go_against_a_change_of_mind_or_address(
+    client: Browser, mary_agreed: Client, mail_server_down: None, settings: Any
+) -> None:
+    url = reverse("casework:plan_send", args=[mary_agreed.public_id])
+    client.post(url, {"method": "email"})
+    message = SentMessage.objects.get()
+    Client.objects.filter(pk=mary_agreed.pk).update(email="mary.new@example.org")
+    _mail_server_back(settings)
+    assert message.next_attempt_at is not None
+    send_waiting_messages(message.next_attempt_at + timedelta(seconds=1))
+    message.refresh_from_db()
+    assert message.status == SentMessage.Status.GAVE_UP and not mail.outbox
+    assert message.error == "Their contact details have changed since: send it again."
+    # Given up, it no longer holds a new one back.
+    assert client.post(url, {"method": "email"}).status_code == 302
+    assert mail.outbox[0].to == ["mary.new@example.org"]
+
+    SentMessage.objects.all().delete()
+    mail.outbox.clear()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    client.post(url, {"method": "email"})
+    Client.objects.filter(pk=mary_agreed.pk).update(consent_to_contact=False)
+    _mail_server_back(settings)
+    message = SentMessage.objects.get()
+    assert message.next_attempt_at is not None
+    send_waiting_messages(message.next_attempt_at + timedelta(seconds=1))
+    message.refresh_from_db()
+    assert message.error == "They no longer agree to be contacted." and not mail.outbox
+
+
+def test_staff_can_stop_a_message_waiting_to_be_tried_again(
+    client: Browser, personas: Personas, mary_agreed: Client, mail_server_down: None
+) -> None:
+    client.post(reverse("casework:plan_send", args=[mary_agreed.public_id]), {"method": "email"})
+    message = SentMessage.objects.get()
+    page = client.get(reverse("casework:plan", args=[mary_agreed.public_id])).content.decode()
+    stop = reverse("casework:stop_message", args=[mary_agreed.public_id, message.pk])
+    assert stop in page and "Stop trying" in page
+    response = client.post(stop, follow=True)
+    assert "It will not be tried again" in response.content.decode()
+    message.refresh_from_db()
+    assert message.status == SentMessage.Status.GAVE_UP
+    assert message.error == "Stopped by Liam Walsh."
+    assert AuditEntry.objects.filter(action="message.stopped").exists()
+    # Stopping twice says so; another area's link worker gets 404.
+    assert "not waiting to be sent" in client.post(stop, follow=True).content.decode()
+    sign_in(client, personas.mansfield_coordinator, area=personas.mansfield)
+    assert client.post(stop).status_code == 404

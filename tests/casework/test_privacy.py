@@ -224,6 +224,37 @@ def test_the_export_holds_everything(
     ).exists()
 
 
+def test_a_message_back_with_its_letter_exports_as_json_and_pdf(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    # The outbox keeps the PDF letter with the message: the export says it is there.
+    mary = casework.mary
+    SentMessage.objects.create(
+        client=mary,
+        kind=SentMessage.Kind.MESSAGE_BACK,
+        to="gp@example.org",
+        subject="Social prescribing: message back",
+        body="Mary Jones came to the walk.",
+        attachment=b"%PDF-1.7 letter",
+        attachment_name="message-back-1234.pdf",
+        status=SentMessage.Status.SENT,
+    )
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    url = reverse("casework:export", args=[mary.public_id])
+    data = json.loads(client.post(url, {"format": "json"}).content)
+    [message] = data["messages"]
+    assert message["attachment"] == "A file of 15 bytes, kept with this record"
+    assert message["body"] == "Mary Jones came to the walk."
+    pdf = client.post(url, {"format": "pdf"})
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+
+
+def test_the_registry_erases_only_what_is_about_that_kind_of_subject() -> None:
+    assert personal_data.holdings(of=Client)
+    assert all(holding.of is Client for holding in personal_data.holdings(of=Client))
+    assert personal_data.holdings(of=AuditEntry) == []
+
+
 def test_the_pdf_export_is_a_real_pdf(
     client: Browser, personas: Personas, casework: Casework
 ) -> None:

@@ -57,6 +57,18 @@ def test_one_address_is_throttled_and_what_was_typed_is_kept(
     assert keys and not any("203.0.113.7" in str(key) for key in keys)
 
 
+def test_an_ipv6_sender_counts_as_one_across_their_64(
+    client: Browser, casework: Casework, settings: Any
+) -> None:
+    # A /64 is one household or one device: rotating addresses inside it does not help.
+    settings.SELF_REFERRALS_PER_ADDRESS_HOURLY = 2
+    for n, name in enumerate(("Ann", "Bea")):
+        response = client.post(URL, _form(name), REMOTE_ADDR=f"2001:db8:1:2::{n + 1}")
+        assert response.status_code == 302
+    assert client.post(URL, _form("Cal"), REMOTE_ADDR="2001:db8:1:2::99").status_code == 429
+    assert client.post(URL, _form("Dee"), REMOTE_ADDR="2001:db8:1:3::1").status_code == 302
+
+
 def test_an_area_is_throttled_whoever_sends(
     client: Browser, casework: Casework, settings: Any
 ) -> None:

@@ -26,6 +26,9 @@ from ..plan import build_plan, email_subject, email_text, mobile_number, sms_tex
 from ..senders import Attachment, Sender, SendFailed, get_sender
 from . import ActionRefused
 
+# A plan by email and by text are the same plan: one waits for the other.
+PLANS = (SentMessage.Kind.PLAN_EMAIL, SentMessage.Kind.PLAN_TEXT)
+
 
 @dataclass(frozen=True)
 class Outgoing:
@@ -39,14 +42,24 @@ class Outgoing:
 
 
 def do_send(
-    request: HttpRequest, client: Client, outgoing: Outgoing, *, sender: Sender | None = None
+    request: HttpRequest,
+    client: Client,
+    outgoing: Outgoing,
+    *,
+    sender: Sender | None = None,
+    not_while_waiting: tuple[str, ...] = (),
 ) -> SentMessage:
     """Record the message on the client's timeline (audited), commit, then send it.
 
-    Returns the message, whose status says what happened: sent, or failed (to be
-    tried again: `error` says why) or given up (the service refused it)."""
+    Refused while a message of a kind in `not_while_waiting` is still to be tried again
+    (checked with the client's row locked, so a double click sends one). Returns the
+    message, whose status says what happened: sent, failed (to be tried again: `error`
+    says why), given up (the service refused it) or not known (no answer in time)."""
     attachment = outgoing.attachment
     with transaction.atomic():
+        Client.objects.select_for_update().filter(pk=client.pk).first()
+        if not_while_waiting and _waiting(client, *not_while_waiting):
+            raise ActionRefused(WAITING)
         message = SentMessage.objects.create(
             client=client,
             kind=outgoing.kind,
@@ -82,9 +95,13 @@ def deliver(
             sender.send_text(message.to, message.body)
     except SendFailed as failure:
         now = now or timezone.now()
-        again = attempts < MAX_ATTEMPTS and not failure.permanent
+        again = attempts < MAX_ATTEMPTS and not failure.permanent and not failure.uncertain
+        if failure.uncertain:
+            status = SentMessage.Status.UNKNOWN
+        else:
+            status = SentMessage.Status.FAILED if again else SentMessage.Status.GAVE_UP
         SentMessage.objects.filter(pk=message.pk).update(
-            status=SentMessage.Status.FAILED if again else SentMessage.Status.GAVE_UP,
+            status=status,
             attempts=attempts,
             next_attempt_at=now + RETRY_AFTER[attempts - 1] if again else None,
             error=str(failure)[:300],
@@ -123,29 +140,73 @@ def send_waiting_messages(
         )
         if not claimed:
             continue  # another worker has it
-        message = deliver(SentMessage.objects.get(pk=pk), sender=sender, now=now)
+        message = SentMessage.objects.select_related("client").get(pk=pk)
+        changed = _no_longer_right(message)
+        if changed:
+            # Sent as it was written, it would go against their wishes or to an old address.
+            SentMessage.objects.filter(pk=pk).update(
+                status=SentMessage.Status.GAVE_UP, next_attempt_at=None, error=changed
+            )
+            counts["failed"] += 1
+            continue
+        message = deliver(message, sender=sender, now=now)
         counts["sent" if message.status == SentMessage.Status.SENT else "failed"] += 1
     return counts
 
 
-def _waiting(client: Client, kind: str) -> SentMessage | None:
-    """A message of this kind still to be tried again (sending another would send two)."""
-    return (
-        client.messages.filter(
-            kind=kind, status__in=(SentMessage.Status.FAILED, SentMessage.Status.SENDING)
-        )
-        .order_by("-created_at")
-        .first()
+WAITING = (
+    "An earlier message is still waiting to be sent: it will be tried again "
+    "automatically, or you can stop it. Its progress is shown on this page."
+)
+
+
+def _waiting(client: Client, *kinds: str) -> bool:
+    """Whether a message of these kinds is still to be tried (another would send two)."""
+    return client.messages.filter(
+        kind__in=kinds, status__in=(SentMessage.Status.FAILED, SentMessage.Status.SENDING)
+    ).exists()
+
+
+def _no_longer_right(message: SentMessage) -> str:
+    """Why a message waiting to be tried again must not go as written, or ""."""
+    client = message.client
+    if client.erased_at is not None:
+        return "Their data was erased."
+    if message.kind == SentMessage.Kind.MESSAGE_BACK:
+        if not client.consent_to_inform_gp:
+            return "They no longer agree to their GP and referrer being told."
+        return ""
+    if not client.consent_to_contact:
+        return "They no longer agree to be contacted."
+    current = (
+        client.email
+        if message.kind == SentMessage.Kind.PLAN_EMAIL
+        else (mobile_number(client.phone) or "")
     )
+    if current != message.to:
+        return "Their contact details have changed since: send it again."
+    return ""
 
 
-def _refuse_if_waiting(client: Client, *kinds: str) -> None:
-    for kind in kinds:
-        if _waiting(client, kind) is not None:
-            raise ActionRefused(
-                "An earlier message is still waiting to be sent: it will be tried again "
-                "automatically. Its progress is shown on this page."
-            )
+def do_stop_message(request: HttpRequest, message: SentMessage) -> SentMessage:
+    """Stop trying to send a message that failed (to send it another way, or again)."""
+    with transaction.atomic():
+        stopped = SentMessage.objects.filter(
+            pk=message.pk, status=SentMessage.Status.FAILED
+        ).update(
+            status=SentMessage.Status.GAVE_UP,
+            next_attempt_at=None,
+            error=f"Stopped by {acting_user(request).full_name or acting_user(request).email}.",
+        )
+        if not stopped:
+            raise ActionRefused("This message is not waiting to be sent any more.")
+        client = message.client
+        client.touch()
+        audit.record(
+            request, "message.stopped", client, area=client.area, detail={"kind": message.kind}
+        )
+    message.refresh_from_db()
+    return message
 
 
 def do_send_plan(
@@ -161,7 +222,6 @@ def do_send_plan(
     plan = build_plan(client)
     if not plan.activities:
         raise ActionRefused("There are no agreed activities in the plan to send.")
-    _refuse_if_waiting(client, SentMessage.Kind.PLAN_EMAIL, SentMessage.Kind.PLAN_TEXT)
     if method == "email":
         if not client.email:
             raise ActionRefused(
@@ -173,7 +233,7 @@ def do_send_plan(
             subject=email_subject(plan),
             body=email_text(plan),
         )
-        return do_send(request, client, outgoing, sender=sender)
+        return do_send(request, client, outgoing, sender=sender, not_while_waiting=PLANS)
     if not client.phone:
         raise ActionRefused(
             f"There is no phone number for {name}. Add their mobile number to their details, "
@@ -189,7 +249,7 @@ def do_send_plan(
     if not text.fits:
         raise ActionRefused(text.problem)
     outgoing = Outgoing(SentMessage.Kind.PLAN_TEXT, to=mobile, body=text.text)
-    return do_send(request, client, outgoing, sender=sender)
+    return do_send(request, client, outgoing, sender=sender, not_while_waiting=PLANS)
 
 
 def do_send_message_back(
@@ -207,7 +267,6 @@ def do_send_message_back(
             "There is no email address for the referrer. Download the letter and send it "
             "to them securely."
         )
-    _refuse_if_waiting(client, SentMessage.Kind.MESSAGE_BACK)
     doc = build_message_back(client, referral)
     outgoing = Outgoing(
         SentMessage.Kind.MESSAGE_BACK,
@@ -217,4 +276,6 @@ def do_send_message_back(
         body=letter_text(doc),
         attachment=Attachment(filename(doc, "pdf"), letter_pdf(doc)),
     )
-    return do_send(request, client, outgoing, sender=sender)
+    return do_send(
+        request, client, outgoing, sender=sender, not_while_waiting=(SentMessage.Kind.MESSAGE_BACK,)
+    )

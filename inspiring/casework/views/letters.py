@@ -7,7 +7,7 @@ import uuid
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -20,7 +20,7 @@ from lib.http import posted
 from .. import choices
 from ..access import get_client, get_client_for_change
 from ..actions import ActionRefused
-from ..actions.messages import do_send_message_back, do_send_plan
+from ..actions.messages import do_send_message_back, do_send_plan, do_stop_message
 from ..forms.messages import PlanSendForm
 from ..message_back import (
     build_message_back,
@@ -150,3 +150,23 @@ def message_back_send(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
         _say_how_it_went(request, sent, "The message back")
     url = reverse("casework:message_back", kwargs={"public_id": item.public_id})
     return redirect(f"{url}?referral={referral.public_id}")
+
+
+@require_POST
+@require_capability(CASES)
+def stop_message(request: HttpRequest, public_id: uuid.UUID, message_id: int) -> HttpResponse:
+    """Stop trying to send a message that failed, to send it again or another way."""
+    item = get_client_for_change(request, public_id)
+    message = get_object_or_404(SentMessage, client=item, pk=message_id)
+    try:
+        do_stop_message(request, message)
+    except ActionRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(
+            request,
+            "It will not be tried again. Send it again, or another way, when you are ready.",
+        )
+    if message.kind == SentMessage.Kind.MESSAGE_BACK:
+        return redirect("casework:message_back", public_id=item.public_id)
+    return redirect("casework:plan", public_id=item.public_id)

@@ -3,6 +3,8 @@ reference number for the person, and a confirmation by email when they gave one.
 
 from __future__ import annotations
 
+import ipaddress
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -86,12 +88,23 @@ def _confirm_by_email(area: Area, client: Client, reference: str) -> bool:
     )
 
 
+def _sender(address: str | None) -> str:
+    """Who sent it, as far as an address tells: an IPv6 sender has a whole /64 to
+    choose addresses from, so the /64 counts as one sender."""
+    if address is None:
+        return "unknown"
+    parsed = ipaddress.ip_address(address)
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address
+
+
 def _within_limits(request: HttpRequest, area: Area) -> bool:
     """Count this referral against its address and its area; False past either limit.
     (Throttled per address first, so one sender's flood does not shut the area's form.)"""
     per_address = Limit(settings.SELF_REFERRALS_PER_ADDRESS_HOURLY, 3600)
     per_area = Limit(settings.SELF_REFERRALS_PER_AREA_HOURLY, 3600)
-    address = client_ip(request) or "unknown"
+    address = _sender(client_ip(request))
     return throttle.hit("self-referral", f"{area.pk}:{address}", per_address) and throttle.hit(
         "self-referral-area", str(area.pk), per_area
     )
