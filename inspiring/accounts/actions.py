@@ -7,6 +7,7 @@ invitations directly.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -20,6 +21,7 @@ from lib.actions import ActionRefused
 
 from . import audit
 from .access import SESSION_AREA_KEY, acting_user
+from .invitations import invitation_accepted
 from .models import EmailStatus, Invitation, Membership, User, normalise_email
 from .roles import Role
 from .tasks import send_invitation_email
@@ -43,8 +45,16 @@ def _enqueue_invitation_email(invitation: Invitation) -> None:
 
 
 def do_send_invitation(
-    request: HttpRequest, *, area: Area, email: str, full_name: str, role: str
+    request: HttpRequest,
+    *,
+    area: Area,
+    email: str,
+    full_name: str,
+    role: str,
+    extra: dict[str, Any] | None = None,
 ) -> Invitation:
+    """Invite someone by email. `extra`: other apps' answers (InvitationQuestion), kept
+    as they are for the app to act on when the invitation is accepted."""
     email = normalise_email(email)
     with transaction.atomic():
         _lock_area(area.pk)
@@ -63,6 +73,7 @@ def do_send_invitation(
             full_name=full_name,
             role=role,
             invited_by=acting_user(request),
+            extra=extra or {},
         )
         audit.record(
             request,
@@ -134,6 +145,14 @@ def _accept(request: HttpRequest, invitation: Invitation, user: User) -> Members
         area=invitation.area,
         actor=user,
         detail={"role": membership.role},
+    )
+    # Other apps act on their answers to the invitation, in this transaction.
+    invitation_accepted.send(
+        sender=Invitation,
+        invitation=invitation,
+        membership=membership,
+        user=user,
+        request=request,
     )
     return membership
 

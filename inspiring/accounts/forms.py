@@ -17,6 +17,7 @@ from inspiring.areas.models import Area
 from lib.dates import outside_window
 
 from .audit import ACTIONS
+from .invitations import QUESTIONS
 from .models import User
 from .roles import Role
 
@@ -137,6 +138,41 @@ class InviteForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose the person's role"},
     )
+
+    def __init__(self, *args: Any, area: Area, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.area = area
+        # Other apps' questions (accounts.invitations.QUESTIONS), each shown under the
+        # roles it concerns and required only for them.
+        self.questions = [(question, question.fields(area)) for question in QUESTIONS]
+        self.fields_for_role: dict[str, list[str]] = {}
+        for question, fields in self.questions:
+            for name, field in fields.items():
+                field.required = False
+                self.fields[name] = field
+                for role in question.roles:
+                    self.fields_for_role.setdefault(role, []).append(name)
+        self.extra: dict[str, Any] = {}
+
+    def role_choices(self) -> list[tuple[Any, list[forms.BoundField]]]:
+        """Each role's radio, with the questions that show under it."""
+        return [
+            (choice, [self[name] for name in self.fields_for_role.get(choice.data["value"], [])])
+            for choice in self["role"].subwidgets
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        role = data.get("role")
+        self.extra = {}
+        for question, _fields in self.questions:
+            if role not in question.roles:
+                continue
+            try:
+                self.extra.update(question.clean(data, self.area))
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        return data
 
 
 class RoleForm(forms.Form):

@@ -179,6 +179,10 @@ class Invitation(models.Model):
         max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED
     )
     email_error = models.CharField(max_length=300, blank=True)
+    # Answers to questions other apps add to the invitation (accounts.invitations:
+    # InvitationQuestion), as plain JSON that accounts stores and never reads: the
+    # organisation a partner lead will lead, say. Acted on when it is accepted.
+    extra = models.JSONField(default=dict, blank=True)
 
     objects = InvitationQuerySet.as_manager()
 

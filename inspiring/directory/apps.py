@@ -9,3 +9,7 @@ class DirectoryConfig(AppConfig):
 
     def ready(self) -> None:
         from . import home  # noqa: F401  (registers the staff home cards and audit actions)
+        from .invitations import connect
+
+        # Inviting a partner lead asks for their organisation; accepting makes them its lead.
+        connect()

@@ -8,17 +8,24 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.test import Client, RequestFactory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from inspiring.accounts.actions import ActionRefused, do_accept_invitation_as_new_user
+from inspiring.accounts.actions import (
+    ActionRefused,
+    do_accept_invitation,
+    do_accept_invitation_as_new_user,
+)
 from inspiring.accounts.invitations import invitation_token
 from inspiring.accounts.models import AuditEntry, Invitation, Membership, User
 from inspiring.accounts.roles import Role
+from inspiring.directory.models import Organisation
 from tests.conftest import sign_in
+from tests.directory.builders import organisation
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -361,3 +368,125 @@ def test_an_invitation_email_that_fails_is_shown_on_the_team_page(
     team = client.get("/staff/team/").text
     assert "Email not sent" in team
     assert "Connection unexpectedly closed" in team
+
+
+# --- A partner lead's organisation -------------------------------------------------
+
+
+def _invite_lead(client: Client, **answers: str) -> Any:
+    return client.post(
+        "/staff/team/invite/",
+        {
+            "email": "pat@knitters.test",
+            "full_name": "Pat Lee",
+            "role": Role.PARTNER_LEAD,
+            **answers,
+        },
+    )
+
+
+def _accept_as_new_user(invitation: Invitation) -> User:
+    request = RequestFactory().post("/")
+    request.user = AnonymousUser()
+    membership = do_accept_invitation_as_new_user(
+        request, invitation, full_name="Pat Lee", password="a long passphrase 1"
+    )
+    return membership.user
+
+
+def test_inviting_a_partner_lead_asks_which_organisation(
+    client: Client, personas: Personas
+) -> None:
+    knitters = organisation(personas.ashfield, "Skegby Knit and Natter")
+    organisation(personas.mansfield, "Mansfield Makers")  # another area's: not offered
+    sign_in(client, personas.coordinator)
+    page = client.get("/staff/team/invite/").text
+    assert "Which organisation will they lead?" in page
+    assert "Skegby Knit and Natter" in page and "Mansfield Makers" not in page
+    # Shown under "Partner lead" only (hidden by the page's script; without it, shown).
+    assert 'aria-controls="conditional-id_role_2"' in page
+    assert page.count("aria-controls=") == 1
+
+    response = _invite_lead(client)
+    assert "Choose the organisation they will lead, or add a new one" in response.text
+    assert not Invitation.objects.exists()
+
+    assert _invite_lead(client, organisation=str(knitters.public_id)).status_code == 302
+    invitation = Invitation.objects.get()
+    assert invitation.extra == {"organisation": str(knitters.public_id)}
+
+    pat = _accept_as_new_user(invitation)
+    assert list(pat.led_organisations.all()) == [knitters]
+    entry = AuditEntry.objects.get(action="organisation.lead_added")
+    assert entry.actor == pat and entry.area == personas.ashfield
+
+
+def test_a_partner_lead_of_a_new_organisation(client: Client, personas: Personas) -> None:
+    organisation(personas.ashfield, "Skegby Knit and Natter")
+    sign_in(client, personas.coordinator)
+    response = _invite_lead(client, organisation="new")
+    assert "Enter the name of the new organisation" in response.text
+    response = _invite_lead(client, organisation="new", new_organisation="skegby knit and natter")
+    assert "skegby knit and natter is already listed: choose it from the list" in response.text
+    assert not Invitation.objects.exists()
+
+    _invite_lead(client, organisation="new", new_organisation="  Kirkby   Ukulele Club ")
+    invitation = Invitation.objects.get()
+    assert invitation.extra == {"organisation_name": "Kirkby Ukulele Club"}
+    # Nothing is added to the directory until they accept.
+    assert not Organisation.objects.filter(name="Kirkby Ukulele Club").exists()
+
+    pat = _accept_as_new_user(invitation)
+    club = Organisation.objects.get(name="Kirkby Ukulele Club")
+    assert club.home_area == personas.ashfield
+    assert list(club.leads.all()) == [pat]
+
+
+def test_other_roles_are_not_asked_for_an_organisation(client: Client, personas: Personas) -> None:
+    knitters = organisation(personas.ashfield, "Skegby Knit and Natter")
+    sign_in(client, personas.coordinator)
+    client.post(
+        "/staff/team/invite/",
+        {
+            "email": "sam@practice.test",
+            "full_name": "Sam Green",
+            "role": Role.LINK_WORKER,
+            "organisation": str(knitters.public_id),
+        },
+    )
+    invitation = Invitation.objects.get()
+    assert invitation.extra == {}
+    sam = _accept_as_new_user(invitation)
+    assert not sam.led_organisations.exists()
+
+
+def test_an_organisation_gone_since_the_invitation_leaves_the_membership(
+    personas: Personas,
+) -> None:
+    knitters = organisation(personas.ashfield, "Skegby Knit and Natter")
+    invitation = Invitation.objects.create(
+        area=personas.ashfield,
+        email="pat@knitters.test",
+        role=Role.PARTNER_LEAD,
+        invited_by=personas.coordinator,
+        extra={"organisation": str(knitters.public_id)},
+    )
+    knitters.delete()
+    pat = _accept_as_new_user(invitation)
+    assert Membership.objects.get(user=pat).role == Role.PARTNER_LEAD
+    assert not pat.led_organisations.exists()
+
+
+def test_an_existing_account_accepting_becomes_the_lead(client: Client, personas: Personas) -> None:
+    knitters = organisation(personas.mansfield, "Mansfield Makers")
+    invitation = Invitation.objects.create(
+        area=personas.mansfield,
+        email=personas.partner_lead.email,
+        role=Role.PARTNER_LEAD,
+        invited_by=personas.coordinator,
+        extra={"organisation": str(knitters.public_id)},
+    )
+    request = RequestFactory().post("/")
+    request.user = personas.partner_lead
+    do_accept_invitation(request, invitation, personas.partner_lead)
+    assert personas.partner_lead in knitters.leads.all()

@@ -1,6 +1,8 @@
 """A resident refers themselves on a phone, as the public does: errors first, the
 address that "Letter" reveals, the date of birth in three boxes, the reference on
-the confirmation page; then the referral waiting in triage, with its age."""
+the confirmation page; then the referral waiting in triage, with its age. And the
+coordinator's side of the same issue: inviting a partner lead names their
+organisation."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from django.utils import timezone
 
 from inspiring.areas.models import Area
 from inspiring.casework.models import Referral
+from tests.directory.builders import organisation
 
 from .conftest import axe_violations
 from .test_journeys import sign_in
@@ -128,3 +131,27 @@ def test_triage_shows_the_age_and_the_overdue_on_a_phone(page: Any, demo_ashfiel
     assert "received 9 weeks ago" in row.inner_text()
     assert "Overdue" in row.inner_text()
     assert axe_violations(page) == []
+
+
+def test_inviting_a_partner_lead_names_their_organisation(page: Any, demo_ashfield: Area) -> None:
+    organisation(demo_ashfield, "Skegby Knit and Natter")
+    sign_in(page, "coordinator.ashfield@example.org")
+    page.wait_for_url("**/staff/")
+    page.goto("/staff/team/invite/")
+    question = page.get_by_label("Which organisation will they lead?")
+    assert not question.is_visible()
+    page.get_by_label("Full name").fill("Pat Lee")
+    page.get_by_label("Email address").fill("pat@knitters.test")
+    page.get_by_label("Partner lead").check()
+    assert question.is_visible()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Send invitation").click()
+    summary = page.locator(".nhsuk-error-summary")
+    summary.wait_for()
+    assert "Choose the organisation they will lead, or add a new one" in summary.inner_text()
+    assert axe_violations(page) == []
+    page.get_by_label("Which organisation will they lead?").select_option(
+        label="Skegby Knit and Natter"
+    )
+    page.get_by_role("button", name="Send invitation").click()
+    page.get_by_text("Invitation sent to pat@knitters.test").wait_for()

@@ -53,10 +53,17 @@ def team(request: HttpRequest) -> HttpResponse:
 def invite(request: HttpRequest) -> HttpResponse:
     area = staff_context(request).area
     assert area is not None
-    form = InviteForm(posted(request))
+    form = InviteForm(posted(request), area=area)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = do_send_invitation(request, area=area, **form.cleaned_data)
+            invitation = do_send_invitation(
+                request,
+                area=area,
+                email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
+                role=form.cleaned_data["role"],
+                extra=form.extra,
+            )
         except ActionRefused as refused:
             form.add_error(None, str(refused))
         else:
