@@ -74,6 +74,7 @@ SCHEDULE_FIELDS = [
     "rdates",
     "timezone",
     "all_day",
+    "skip_bank_holidays",
 ]
 
 

@@ -342,11 +342,6 @@ def test_a_one_off_does_not_keep_not_on_bank_holidays(
     assert (schedule.rrule, schedule.skip_bank_holidays) == ("", False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inspiring/directory/actions.py SCHEDULE_FIELDS must list skip_bank_holidays "
-    "(outside this change's files): a partner's revision loses it",
-)
 def test_a_partners_revision_keeps_not_on_bank_holidays(
     client: Client, personas: Personas, directory: Directory
 ) -> None:
