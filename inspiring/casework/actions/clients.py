@@ -4,6 +4,7 @@ tasks and their link worker. (The rules every action keeps: `actions/__init__.py
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
 from inspiring.directory.models import Category
+from lib.mail import send_notification
 
 from .. import choices
 from ..models import (
@@ -114,6 +116,37 @@ def do_create_client(
             detail={"duplicate_of": str(duplicates[0].public_id)} if duplicates else None,
         )
     return client
+
+
+@dataclass(frozen=True)
+class SelfReferred:
+    """What happened: the client and referral in triage, and whether the confirmation
+    email went (it is sent after the commit; a failure loses nothing)."""
+
+    client: Client
+    referral: Referral
+    emailed: bool
+
+
+def do_self_refer(
+    request: HttpRequest | None, client: Client, *, reasons: list[str], reason_detail: str
+) -> SelfReferred:
+    """Someone refers themselves on the public form: a client and referral for triage,
+    then (committed) a confirmation by email with their reference, if they gave one."""
+    referral = Referral(
+        source=choices.ReferralSource.SELF,
+        reasons=reasons,
+        reason_detail=reason_detail,
+        received_on=timezone.localdate(),
+    )
+    do_create_client(request, client, referral, recorded_by=None)
+    emailed = bool(client.email) and send_notification(
+        [client.email],
+        f"{client.area.programme_name}: we have your referral, reference {referral.reference}",
+        "casework/email/self_referral_received.txt",
+        {"area": client.area, "client": client, "reference": referral.reference},
+    )
+    return SelfReferred(client, referral, emailed)
 
 
 def do_add_referral(request: HttpRequest, client: Client, referral: Referral) -> Referral:

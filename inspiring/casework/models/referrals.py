@@ -81,6 +81,14 @@ class Referral(models.Model):
         return f"{self.get_source_display()} referral on {self.received_on:%-d %B %Y}"
 
     @property
+    def reference(self) -> str:
+        """A short reference a person can read out on the phone, "3F2A 9C1B": the first
+        8 hex digits of the referral's random public id (never its sequential key), so
+        staff can match it to the referral's address, which begins the same."""
+        digits = self.public_id.hex[:8].upper()
+        return f"{digits[:4]} {digits[4:]}"
+
+    @property
     def is_open(self) -> bool:
         return self.status in self.OPEN
 

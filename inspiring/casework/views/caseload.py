@@ -18,7 +18,6 @@ from lib.text import search_text
 
 from ..access import clients_for, referrals_for, working_area
 from ..models import Referral, Task
-from .public import referral_reference
 
 PAGE_SIZE = 25
 QUIET_DAYS = (14, 30, 60)
@@ -162,7 +161,6 @@ def triage(request: HttpRequest) -> HttpResponse:
     for referral in page.object_list:
         referral.age = received_ago(referral.received_on, today)
         referral.overdue = referral.received_on < overdue_before
-        referral.reference = referral_reference(referral)
     audit.record(
         request,
         "client.listed",

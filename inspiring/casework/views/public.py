@@ -9,19 +9,17 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
 from inspiring.areas.models import Area
 from lib import throttle
 from lib.http import client_ip, posted
-from lib.mail import send_notification
 from lib.throttle import Limit
 
-from ..actions.clients import do_create_client
-from ..choices import ContactMethod, ReferralSource
+from ..actions.clients import do_self_refer
+from ..choices import ContactMethod
 from ..forms.clients import SelfReferralForm
-from ..models import Client, Referral
+from ..models import Client
 
 
 @login_not_required
@@ -40,18 +38,13 @@ def self_referral(request: HttpRequest, slug: str) -> HttpResponse:
             )
         client = form.save(commit=False)
         client.area = area
-        today = timezone.localdate()
-        referral = Referral(
-            source=ReferralSource.SELF,
+        referred = do_self_refer(
+            request,
+            client,
             reasons=form.cleaned_data["reasons"],
             reason_detail=form.cleaned_data["reason_detail"],
-            received_on=today,
         )
-        do_create_client(request, client, referral, recorded_by=None)
-        # Committed: now the email (a slow mail server holds no lock, and a failure
-        # loses nothing: the referral is in triage whatever happens to the email).
-        reference = referral_reference(referral)
-        emailed = _confirm_by_email(area, client, reference)
+        reference, emailed = referred.referral.reference, referred.emailed
         # The confirmation page reads these from the session, so the reference is
         # never in an address and a refresh, Back or Forward still shows it.
         request.session[SENT_KEY] = {
@@ -67,25 +60,6 @@ def self_referral(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 SENT_KEY = "casework.self_referral_sent"
-
-
-def referral_reference(referral: Referral) -> str:
-    """A short reference a person can read out on the phone, "3F2A 9C1B": the first 8
-    hex digits of the referral's random public id (never its sequential key), so staff
-    can match it to the referral's address, which begins the same."""
-    digits = referral.public_id.hex[:8].upper()
-    return f"{digits[:4]} {digits[4:]}"
-
-
-def _confirm_by_email(area: Area, client: Client, reference: str) -> bool:
-    if not client.email:
-        return False
-    return send_notification(
-        [client.email],
-        f"{area.programme_name}: we have your referral, reference {reference}",
-        "casework/email/self_referral_received.txt",
-        {"area": area, "client": client, "reference": reference},
-    )
 
 
 def _sender(address: str | None) -> str:
