@@ -126,7 +126,6 @@ def curation(request: HttpRequest) -> HttpResponse:
             "confirming": confirming,
             "form": on_behalf_form,
         },
-        status=400 if on_behalf_form.errors else 200,
     )
 
 

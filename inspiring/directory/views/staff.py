@@ -146,7 +146,6 @@ def listings(request: HttpRequest) -> HttpResponse:
             "curator": is_curator(request),
             **confirming,
         },
-        status=400 if confirming.get("change_form") and confirming["change_form"].errors else 200,
     )
 
 
@@ -176,7 +175,6 @@ def organisation(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "needs_approval": needs_approval(request, item),
             **confirming,
         },
-        status=400 if confirming["change_form"].errors else 200,
     )
 
 
