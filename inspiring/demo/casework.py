@@ -90,7 +90,12 @@ def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
         .order_by("postcode")
         if postcode.postcode[:-2] in sectors
     ][:400]
-    published = Activity.objects.visible_in(area).filter(home_area=area).order_by("pk")
+    # The demo's clients are adults: none is connected to a rhyme time for babies.
+    published = (
+        Activity.objects.visible_in(area)
+        .filter(home_area=area, max_age__isnull=True)
+        .order_by("pk")
+    )
     # The demo partner lead's organisation (the area's first) gets more of the
     # connections, so its register has people on it.
     first = published.values_list("organisation_id", flat=True).first()

@@ -2,8 +2,10 @@
 
 For each area: at least 30 partner organisations and 100 activities, with
 venues at real postcodes inside the district (chosen from the loaded
-geography near the named town), a realistic spread of categories, costs,
-days and times, support features, capacity and confirmation dates. The same
+geography near the named town). Each activity reads as its own listing, from
+the curated, made-up list in directory_data.py (its description, first visit,
+audience and ages, cost, booking and capacity), with a spread of days and
+times, capacity states and confirmation dates drawn from a seeded generator. The same
 generator, scaled up, builds the benchmark directory (bench/whats_on.py).
 Phone numbers are in Ofcom's range for drama (01632 960xxx); emails use
 example.org.
@@ -145,44 +147,49 @@ def build_area_directory(
             )
         count = 3 + (1 if rng.random() < 0.5 else 0)
         for index in range(count):
-            title, cats, feats = idea.activities[index % len(idea.activities)]
+            plan = idea.activities[index % len(idea.activities)]
+            title = plan.title
             if index >= len(idea.activities):
                 title = f"{title} (second group)"
-            cost = idea.cost if rng.random() < 0.8 else "free"
-            price = None
-            if cost == "priced":
-                price = Decimal(rng.choice(("2.00", "3.00", "3.50", "4.00", "5.00")))
-            concession = None
-            if price is not None and rng.random() < 0.5:
-                concession = (price / 2).quantize(Decimal("0.01"))
+            text = {"town": town, "venue": idea.venue.format(town=town)}
+            # Most groups keep to their usual cost; a few are funded to run free.
+            cost = plan.cost or (idea.cost if rng.random() < 0.8 else "free")
+            price = Decimal(plan.price) if cost == "priced" else None
+            concession = Decimal(plan.concession) if price and plan.concession else None
             confirmed = now - timedelta(days=rng.choice((3, 20, 45, 70, 95, 120, 150, 200, 240)))
-            hide = "peer-support" in cats and rng.random() < 0.5
-            min_age = 18 if rng.random() < 0.5 else None
-            audience = "Adults" if min_age else rng.choice(("Everyone", "All ages welcome"))
+            hide = "peer-support" in plan.categories and rng.random() < 0.5
+            capacity_status = rng.choices(
+                ("welcoming", "limited", "full", "paused"), (80, 12, 6, 2)
+            )[0]
+            if plan.capacity is None and capacity_status in ("limited", "full"):
+                # Without a limit on numbers there is no waiting list.
+                capacity_status = "welcoming"
+            greeter = plan.greeter.format(name=rng.choice(FIRST_NAMES))
             activity = Activity(
                 organisation=organisation,
                 home_area=area,
                 venue=venue,
                 title=title,
-                summary=f"{title} in {town}. Everyone is welcome: come along and meet people.",
-                description=(
-                    f"**{title}** meets regularly in {town}.\n\n"
-                    "- A friendly welcome\n- No need to book unless it says so\n\n"
-                    "Ask your link worker if you would like someone to come with you."
-                ),
-                audience=audience,
-                min_age=min_age,
+                summary=plan.summary.format(**text),
+                description=plan.description.format(**text, name=greeter.split(",")[0]),
+                audience=plan.audience,
+                min_age=plan.min_age,
+                max_age=plan.max_age,
                 cost=cost,
                 price=price,
                 concession_price=concession,
-                booking=rng.choice(("drop_in", "drop_in", "drop_in", "book_first")),
-                capacity=rng.choice((None, 12, 15, 20, 30)),
-                capacity_status=rng.choices(
-                    ("welcoming", "limited", "full", "paused"), (80, 12, 6, 2)
-                )[0],
-                greeter=f"{rng.choice(FIRST_NAMES)}, one of the volunteers",
-                bring_someone=rng.choice(("yes", "yes", "ask")),
-                what_to_expect="A cup of tea, a warm welcome and people who were new once too.",
+                cost_notes=plan.cost_notes if cost == "priced" else "",
+                booking=plan.booking,
+                booking_url=(
+                    f"https://{handle}.example.org/book"
+                    if plan.booking == "book_first" and cost == "priced"
+                    else ""
+                ),
+                capacity=plan.capacity,
+                capacity_status=capacity_status,
+                greeter=greeter,
+                bring_someone=plan.bring_someone,
+                what_to_expect=plan.first_visit.format(**text, name=greeter.split(",")[0]),
                 contact_name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}",
                 contact_email=organisation.email,
                 contact_phone=organisation.phone,
@@ -196,12 +203,16 @@ def build_area_directory(
             if bulk:
                 activity.description_html = ""
                 pending_m2m.append(
-                    (activity, [categories[c] for c in cats], [features[f] for f in feats])
+                    (
+                        activity,
+                        [categories[c] for c in plan.categories],
+                        [features[f] for f in plan.features],
+                    )
                 )
             else:
                 activity.save()
-                activity.categories.set([categories[c] for c in cats])
-                activity.support_features.set([features[f] for f in feats])
+                activity.categories.set([categories[c] for c in plan.categories])
+                activity.support_features.set([features[f] for f in plan.features])
             rule, start_date, skipped = _rule(rng, today)
             start, end = _times(rng, idea.evening)
             schedules.append(
