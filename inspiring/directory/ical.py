@@ -249,10 +249,15 @@ def version_of(key: str, sessions: QuerySet[Session, Any], *extra: datetime | No
     ]
     changed = max(times) if times else datetime(2000, 1, 1, tzinfo=UTC)
     raw = f"{key}|{found['count']}|{found['cancelled']}|{'|'.join(t.isoformat() for t in times)}"
-    return Version(
-        fingerprint=hashlib.sha256(raw.encode()).hexdigest()[:32],
-        last_modified=changed.replace(microsecond=0),
+    fingerprint = hashlib.sha256(raw.encode()).hexdigest()[:32]
+    # A session removed leaves no later time behind, so an app asking only "changed since?"
+    # (If-Modified-Since) would be told no: each new fingerprint counts as changed when first
+    # seen. (Should the cache forget it, the feed is sent again once: never wrongly kept.)
+    seen: datetime = (
+        cache.get_or_set(f"directory:ical:seen:{fingerprint}", timezone.now, CACHE_SECONDS)
+        or changed
     )
+    return Version(fingerprint=fingerprint, last_modified=max(changed, seen).replace(microsecond=0))
 
 
 def cached_feed(version: Version, build: Callable[[], bytes]) -> bytes:

@@ -275,6 +275,18 @@ def test_a_change_to_the_data_gives_a_new_feed_not_the_cached_one(
     assert "Knit, Natter and Crochet" in titles
 
 
+def test_a_removed_session_is_not_hidden_behind_if_modified_since(
+    client: Client, directory: Directory
+) -> None:
+    first = client.get("/ashfield/calendar.ics")
+    Session.objects.filter(activity=directory.knitting).order_by("start").first().delete()  # type: ignore[union-attr]
+    later = datetime.combine(TODAY, time(8, 1), tzinfo=LONDON)
+    with mock.patch("django.utils.timezone.now", return_value=later):
+        again = client.get("/ashfield/calendar.ics", HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert again.status_code == 200
+    assert len(Calendar.from_ical(again.content).walk("VEVENT")) == 15
+
+
 def test_a_repeat_request_is_served_from_the_cache(client: Client, directory: Directory) -> None:
     client.get("/ashfield/calendar.ics")
     with mock.patch("inspiring.directory.views.public.sessions_calendar") as build:
