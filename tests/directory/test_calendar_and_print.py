@@ -16,6 +16,7 @@ from inspiring.directory.booklets import build
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Booklet, Session
 from inspiring.directory.recurrence import LONDON
+from inspiring.directory.views.embed import widget_code
 from tests.conftest import sign_in
 from tests.personas import Personas
 
@@ -376,9 +377,15 @@ def test_coordinators_and_partner_leads_get_the_code_to_copy(
     code = response.context["code"]
     assert code.startswith(
         '<iframe src="https://inspiring.example.org/ashfield/whats-on/widget/'
-        '?category=walking&amp;free=on&amp;limit=3" title="What&#x27;s on: Inspiring Ashfield"'
+        '?category=walking&amp;free=on&amp;limit=3" title="What\'s on: Inspiring Ashfield"'
     )
     assert 'height="400"' in code and "data-inspiring-widget" in code
+    assert widget_code("https://x.example/?a=1&b=2", 'Say "hi" <b>') == (
+        '<iframe src="https://x.example/?a=1&amp;b=2" title="Say &quot;hi&quot; &lt;b&gt;" '
+        'width="100%" height="400" style="border:0" loading="lazy" data-inspiring-widget>'
+        '</iframe>\n<script src="https://inspiring.example.org/static/js/whats-on-widget.js" '
+        "async></script>"
+    )
     assert '<script src="https://inspiring.example.org/static/js/whats-on-widget.js" async>' in code
     # Shown escaped in a box to copy, and previewed as a partner's page would show it.
     assert "&lt;iframe src=" in response.text
