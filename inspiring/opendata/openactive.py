@@ -228,6 +228,16 @@ def _age_range(activity: Activity) -> dict[str, Any]:
     return age
 
 
+def _gender_restriction(activity: Activity) -> str:
+    # The directory records a restriction only as a support feature.
+    codes = {feature.code for feature in activity.support_features.all()}
+    if "men-only" in codes and "women-only" not in codes:
+        return "https://openactive.io/MaleOnly"
+    if "women-only" in codes and "men-only" not in codes:
+        return "https://openactive.io/FemaleOnly"
+    return "https://openactive.io/NoRestriction"
+
+
 def _sub_event(session: Session) -> dict[str, Any]:
     return {
         "@type": "ScheduledSession",
@@ -263,6 +273,8 @@ def session_series(
         organizer["url"] = org.website
     if org.email:
         organizer["email"] = org.email
+    if org.phone:
+        organizer["telephone"] = org.phone
     description = activity.summary
     if activity.description:
         description += "\n\n" + plain_text(activity.description_html)
@@ -289,6 +301,9 @@ def session_series(
     if place is not None:
         data["location"] = place
     data["ageRange"] = _age_range(activity)
+    data["genderRestriction"] = _gender_restriction(activity)
+    if activity.capacity is not None:
+        data["maximumAttendeeCapacity"] = activity.capacity
     schedules = [s for s in (_schedule(x) for x in activity.schedules.all()) if s]
     if schedules:
         data["eventSchedule"] = schedules

@@ -11,6 +11,7 @@ from django.test import Client
 
 from inspiring.areas.models import District
 from inspiring.directory.materialise import materialise_activity
+from inspiring.directory.models import SupportFeature
 from inspiring.opendata import activity_list
 from inspiring.opendata.regions import regions
 from tests.directory.builders import Directory, activity, weekly
@@ -69,6 +70,7 @@ def test_a_walk_is_published_as_openactive_wants_it(api: Client, directory: Dire
         f"http://testserver/api/openreferral/services?organization_id={directory.walkers.public_id}"
     )
     assert organizer["name"] == "Mansfield Walkers"
+    assert data["genderRestriction"] == "https://openactive.io/NoRestriction"
     assert data["location"]["address"]["addressRegion"] == "Nottinghamshire"
     assert data["ageRange"] == {"@type": "QuantitativeValue", "minValue": 0}
     schedule = data["eventSchedule"][0]
@@ -90,6 +92,18 @@ def test_ages_are_published_as_known(api: Client, directory: Directory) -> None:
         "maxValue": 25,
     }
     assert found[str(directory.singing.public_id)]["data"]["ageRange"]["minValue"] == 18
+
+
+def test_restrictions_and_numbers_come_from_the_listing(api: Client, directory: Directory) -> None:
+    directory.walk.support_features.add(SupportFeature.objects.get(code="women-only"))
+    directory.walk.capacity = 12
+    directory.walk.save()
+    directory.walkers.phone = "01632 960123"
+    directory.walkers.save()
+    data = series(api)[str(directory.walk.public_id)]["data"]
+    assert data["genderRestriction"] == "https://openactive.io/FemaleOnly"
+    assert data["maximumAttendeeCapacity"] == 12
+    assert data["organizer"]["telephone"] == "01632 960123"
 
 
 def test_an_activity_the_list_does_not_know_is_not_an_opportunity(
