@@ -37,6 +37,7 @@ PUBLIC = {
     "<slug:slug>/activities/<uuid:public_id>/calendar.ics",
     "<slug:slug>/sessions/<uuid:public_id>/calendar.ics",
     "<slug:slug>/calendar/",
+    "<slug:slug>/calendar/subscribe/",
     "<slug:slug>/calendar/<int:year>/<int:month>/",
     "<slug:slug>/calendar/booklet/",
     "<slug:slug>/calendar/booklet/<uuid:public_id>/",
