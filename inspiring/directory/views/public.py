@@ -184,8 +184,10 @@ def contact_for(activity: Activity) -> Contact:
 
 
 def _skipped_dates(schedule: Schedule) -> list[date]:
-    """The dates a repeating schedule leaves out, as people need them listed."""
-    return sorted(schedule.excluded_dates)
+    """The dates still to come that a repeating schedule leaves out (its bank holidays
+    too), as people need them listed: past ones help nobody plan."""
+    today = timezone.localdate()
+    return sorted(day for day in schedule.excluded_dates if day >= today)
 
 
 @login_not_required
