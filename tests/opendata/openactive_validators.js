@@ -130,9 +130,11 @@ async function main() {
     process.stderr.write('Usage: openactive_validators.js ACTIVITY_LIST.json FEED_URL...\n');
     process.exit(2);
   }
+  const cache = seedActivityList(listFile);
+  process.on('exit', () => fs.rmSync(cache, { recursive: true, force: true }));
   const options = {
     loadRemoteJson: true,
-    remoteJsonCachePath: seedActivityList(listFile),
+    remoteJsonCachePath: cache,
     // The seeded copy never expires, so the validator never goes to the network for it.
     remoteJsonCacheTimeToLive: 10 ** 12,
   };
