@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 import recurring_ical_events
 from django.test import Client
+from django.utils import timezone
 from icalendar import Calendar
 
 from inspiring.directory.models import Activity, Session
@@ -270,3 +271,16 @@ def test_the_dates_a_schedule_skips_are_listed(client: Client, directory: Direct
     for day in ("Tuesday 10 March 2026", "Tuesday 7 April 2026", "Tuesday 5 May 2026"):
         assert day in html
     assert "24 February 2026" not in html
+
+
+def test_a_listing_not_confirmed_for_a_long_time_says_check_before_you_go(
+    client: Client, directory: Directory, settings: Any
+) -> None:
+    knitting = directory.knitting
+    assert "Check before you go" not in page(client, knitting).text
+    Activity.objects.filter(pk=knitting.pk).update(
+        last_confirmed_at=timezone.now() - timedelta(days=settings.LISTING_STALE_DAYS + 10)
+    )
+    knitting.refresh_from_db()
+    html = page(client, knitting).text
+    assert "Check before you go" in html and "Not confirmed since" in html
