@@ -546,3 +546,15 @@ def test_an_all_day_session_is_named_all_day_not_midnight(
     html = client.get(f"/staff/listings/sessions/{session.public_id}/").text
     day = session.local_date
     assert f"{day:%A} {day.day} {day:%B %Y}, all day</h1>" in html
+
+
+def test_the_listing_page_speaks_plainly_of_when_it_happens(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    # No calendar code for a volunteer, and an all-day session is "all day", not 00:00.
+    sign_in(client, personas.partner_lead)
+    knitting = directory.knitting
+    Session.objects.filter(activity=knitting).update(all_day=True)
+    html = client.get(f"/staff/listings/activities/{knitting.public_id}/").content.decode()
+    assert "FREQ=" not in html and "RRULE" not in html
+    assert "all day" in html and "00:00" not in html
