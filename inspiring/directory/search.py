@@ -339,6 +339,33 @@ def activity_details(activities: QuerySet[Activity, Activity]) -> QuerySet[Activ
     )
 
 
+class RankedActivities:
+    """Search results for a paginator: every match's id in order from one query
+    (which gives the count too), then a page's activities with their details.
+
+    Counting and paging separately would work out each activity's first
+    matching session twice; this works it out once.
+    """
+
+    def __init__(self, activities: QuerySet[Activity, Activity]) -> None:
+        self._activities = activities
+        self._ids: list[int] | None = None
+
+    @property
+    def ids(self) -> list[int]:
+        if self._ids is None:
+            self._ids = list(self._activities.values_list("pk", flat=True))
+        return self._ids
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, page: slice) -> list[Activity]:
+        wanted = self.ids[page]
+        found = activity_details(Activity.objects.filter(pk__in=wanted)).in_bulk()
+        return [found[pk] for pk in wanted]
+
+
 def next_sessions(
     activity_ids: list[int], filters: Filters, *, now: datetime | None = None
 ) -> dict[int, list[Session]]:

@@ -24,5 +24,16 @@ document.addEventListener("click", (event) => {
   panel.classList.toggle("app-filter-panel--open", open);
 });
 
+// After filtering on a phone, close the panel so the new results are in view;
+// focus goes to the Filter button (right above the count, which is announced).
+document.addEventListener("htmx:afterSwap", (event) => {
+  if (event.target.id !== "whats-on-results") return;
+  const button = document.querySelector("[data-filter-toggle][aria-expanded='true']");
+  if (!button || button.offsetParent === null) return;
+  button.setAttribute("aria-expanded", "false");
+  document.getElementById(button.getAttribute("aria-controls")).classList.remove("app-filter-panel--open");
+  button.focus();
+});
+
 showFilterToggles();
 document.addEventListener("htmx:historyRestore", showFilterToggles);

@@ -73,6 +73,12 @@ def test_back_and_forward_always_restore_the_whole_page(
     page.wait_for_url("**day=1**")
     page.locator("#whats-on-count", has_text="4 activities found").wait_for()
     assert page.locator(".app-active-filter", has_text="Tuesday").is_visible()
+    if phone:
+        # The panel closes so the new results are in view; focus is on the Filter button.
+        toggle = page.get_by_role("button", name="Filter", exact=True)
+        assert toggle.get_attribute("aria-expanded") == "false"
+        assert not page.get_by_label("Search").is_visible()
+        assert page.evaluate("document.activeElement.dataset.filterToggle === ''")
     assert axe_violations(page) == []
 
     # Filter, open an activity, Back.

@@ -30,8 +30,8 @@ from ..search import (
     DISTANCE_CHOICES,
     TIME_CHOICES,
     Filters,
+    RankedActivities,
     WhatsOnForm,
-    activity_details,
     activity_miles_from,
     current_schedules,
     distance_label,
@@ -115,7 +115,9 @@ def _active_filters(form: WhatsOnForm, query: QueryDict, path: str) -> list[Acti
         found.append(ActiveFilter(f"Search: {data['q']}", without("q")))
     if data.get("postcode"):
         within = dict(DISTANCE_CHOICES).get(query.get("within", ""), "")
-        near = f"Within {within.lower()} of" if data.get("within") else "Near"
+        # "Within half a mile of NG17 7AE", without the choice's "(a short walk)".
+        within = within.split(" (")[0].lower()
+        near = f"Within {within} of" if data.get("within") else "Near"
         found.append(ActiveFilter(f"{near} {data['postcode'].postcode}", without("postcode")))
     if data.get("free"):
         found.append(ActiveFilter("Free only", without("free")))
@@ -157,7 +159,7 @@ def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
         page = _page(request, with_details(search_sessions(area, in_time_order)))
         rows = _session_rows(list(page.object_list), filters, area)
     else:
-        page = _page(request, activity_details(search_activities(area, filters)))
+        page = _page(request, RankedActivities(search_activities(area, filters)))
         rows = _activity_rows(list(page.object_list), filters, area)
     query = request.GET.copy()
     query.pop("page", None)
