@@ -9,9 +9,14 @@ reports:
 - the server time of What's on's first page with a date, a category and a
   distance filter (median and p95 over repeated requests through Django's
   full request cycle), beside the floor: one hand-written indexed SQL query
-  returning the same 20 rows;
-- the number of SQL queries per page, for a page of few results and one of
-  many (constant, not growing with results).
+  returning the same 20 activities (each once, by its first matching session);
+  then the same for the by-date view (sessions) and its floor;
+- the number of SQL queries per page, for pages of few results and of many
+  (constant, not growing with results).
+
+Both floors leave out activities at a private address, as the page does (a
+distance filter never finds them): the first floor did not, and so disagreed
+with the page wherever such a group was within the radius.
 Uses a throw-away SQLite database, or DATABASE_URL if set (it must be empty).
 """
 
@@ -24,8 +29,8 @@ import os
 import statistics
 import sys
 import tempfile
-import time
-from datetime import timedelta
+import time as time_module
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -43,21 +48,26 @@ django.setup()
 
 from django.core.management import call_command
 from django.db import connection
+from django.template import Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext, setup_test_environment
 from django.utils import timezone
 
+from inspiring.areas.geography import resolve_postcode
 from inspiring.areas.models import Area
 from inspiring.demo.directory import build_area_directory
 from inspiring.demo.loading import load_demo
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Session
+from inspiring.directory.recurrence import LONDON
 from inspiring.directory.search import MILES_PER_DEGREE
 
 CATEGORY = "social-and-friendship"
 POSTCODE = "NG17 7AE"  # Kirkby-in-Ashfield
 MILES = 5
 REPEATS = 40
+# Template rendering as a live server does it (before the test environment records contexts).
+PLAIN_RENDER = Template._render  # type: ignore[attr-defined]
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -72,9 +82,9 @@ def report(label: str, seconds: list[float]) -> None:
 
 
 def timed(label: str, func) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
+    start = time_module.perf_counter()
     func()
-    seconds = time.perf_counter() - start
+    seconds = time_module.perf_counter() - start
     print(f"  {label:<62} {seconds:8.1f} s")
     return seconds
 
@@ -93,10 +103,9 @@ def build(target: int) -> None:
     print(f"Directory: {made:,} activities in {Area.objects.count()} areas")
 
 
-def floor_query(
-    area: Area, start: str, end: str, lat: float, lng: float
-) -> list[tuple[object, ...]]:
-    """The same first page as What's on, as one hand-written SQL query over the same indexes."""
+def _floor_conditions(area: Area, lat: float, lng: float) -> tuple[str, list[Any]]:
+    """The activity filters of the benchmark's query (published, not paused, seen in the
+    area, the category, within MILES of the postcode and not at a private address)."""
     areas = [area.pk, *Area.objects.filter(shares_with=area).values_list("pk", flat=True)]
     dlat = MILES / MILES_PER_DEGREE
     scale = math.cos(math.radians(lat))
@@ -104,12 +113,8 @@ def floor_query(
     placeholders = ",".join(["%s"] * len(areas))
     # Only placeholders are interpolated; every value is a query parameter.
     sql = f"""
-        SELECT s.id, s.start, a.title, v.name
-        FROM directory_session s
-        JOIN directory_activity a ON a.id = s.activity_id
-        JOIN directory_venue v ON v.id = a.venue_id
-        WHERE a.status = 'published' AND a.revision_of_id IS NULL
-          AND a.capacity_status <> 'paused'
+          a.status = 'published' AND a.revision_of_id IS NULL
+          AND a.capacity_status <> 'paused' AND a.hide_address = %s
           AND a.home_area_id IN ({placeholders})
           AND EXISTS (SELECT 1 FROM directory_activity_categories ac
                       JOIN directory_category c ON c.id = ac.category_id
@@ -117,11 +122,9 @@ def floor_query(
           AND v.latitude BETWEEN %s AND %s AND v.longitude BETWEEN %s AND %s
           AND ((v.latitude - %s) * (v.latitude - %s)
                + (v.longitude - %s) * %s * (v.longitude - %s) * %s) <= %s
-          AND s.local_date BETWEEN %s AND %s AND s."end" >= %s
-        ORDER BY s.start, s.id
-        LIMIT 20
     """  # noqa: S608
     params: list[Any] = [
+        False,
         *areas,
         CATEGORY,
         lat - dlat,
@@ -135,13 +138,105 @@ def floor_query(
         lng,
         scale,
         dlat * dlat,
-        start,
-        end,
-        timezone.now(),
     ]
+    return sql, params
+
+
+def _bounds(first: date, last: date) -> list[Any]:
+    """London midnights of the first day and the day after the last, as the database
+    stores datetimes (a session's local date is its start's London date)."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return [
+        adapt(datetime.combine(first, time(0), tzinfo=LONDON)),
+        adapt(datetime.combine(last + timedelta(days=1), time(0), tzinfo=LONDON)),
+        adapt(timezone.now()),
+    ]
+
+
+def floor_activities(
+    area: Area, first: date, last: date, lat: float, lng: float
+) -> list[tuple[object, ...]]:
+    """What's on's first page (each activity once, soonest first), as one hand-written
+    SQL query: each activity's first session in the window is an index range on
+    session (activity_id, start) that stops at the first match."""
+    conditions, params = _floor_conditions(area, lat, lng)
+    sql = f"""
+        SELECT id, next_start FROM (
+            SELECT a.id, (SELECT s.start FROM directory_session s
+                          WHERE s.activity_id = a.id AND s.start >= %s AND s.start < %s
+                            AND s."end" >= %s
+                          ORDER BY s.start, s.id LIMIT 1) AS next_start
+            FROM directory_activity a JOIN directory_venue v ON v.id = a.venue_id
+            WHERE {conditions}
+        ) found
+        WHERE next_start IS NOT NULL
+        ORDER BY next_start, id
+        LIMIT 20
+    """  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, [*_bounds(first, last), *params])
         return cursor.fetchall()
+
+
+def floor_sessions(
+    area: Area, first: date, last: date, lat: float, lng: float
+) -> list[tuple[object, ...]]:
+    """The by-date view's first page (sessions, soonest first), as one SQL query."""
+    conditions, params = _floor_conditions(area, lat, lng)
+    sql = f"""
+        SELECT s.id, s.start, a.id
+        FROM directory_session s
+        JOIN directory_activity a ON a.id = s.activity_id
+        JOIN directory_venue v ON v.id = a.venue_id
+        WHERE {conditions}
+          AND s.local_date BETWEEN %s AND %s AND s."end" >= %s
+        ORDER BY s.start, s.id
+        LIMIT 20
+    """  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, first, last, _bounds(first, last)[2]])
+        return cursor.fetchall()
+
+
+def explain_difference(page_ids: list[Any], floor_ids: list[Any], model: Any) -> str:
+    """Which rows only one side has, and what sets them apart, when the check fails."""
+    only_page = [pk for pk in page_ids if pk not in floor_ids]
+    only_floor = [pk for pk in floor_ids if pk not in page_ids]
+    lines = [f"page only: {only_page}", f"floor only: {only_floor}"]
+    for pk in only_page + only_floor:
+        lines.append(f"  {model.__name__} {pk}: {model.objects.filter(pk=pk).values().first()}")
+    return "\n".join(lines)
+
+
+def time_page(client: Client, query: dict[str, str]) -> tuple[list[float], Any]:
+    """Server times of the page, then one more response with its template context.
+
+    The test environment records every template's context for the test client
+    (copying it at each render), which a live server never does: it is switched
+    off while timing, and on for the response whose rows are checked.
+    """
+    instrumented = Template._render  # type: ignore[attr-defined]
+    Template._render = PLAIN_RENDER  # type: ignore[attr-defined]
+    try:
+        client.get("/ashfield/whats-on/", query)  # warm caches
+        times = []
+        for _ in range(REPEATS):
+            began = time_module.perf_counter()
+            response = client.get("/ashfield/whats-on/", query)
+            times.append(time_module.perf_counter() - began)
+            assert response.status_code == 200
+    finally:
+        Template._render = instrumented  # type: ignore[attr-defined]
+    return times, client.get("/ashfield/whats-on/", query)
+
+
+def time_floor(func: Any, *args: Any) -> tuple[list[float], Any]:
+    times = []
+    for _ in range(REPEATS):
+        began = time_module.perf_counter()
+        rows = func(*args)
+        times.append(time_module.perf_counter() - began)
+    return times, rows
 
 
 def main() -> None:
@@ -169,51 +264,71 @@ def main() -> None:
 
     area = Area.objects.get(slug="ashfield")
     today = timezone.localdate()
-    start, end = today.isoformat(), (today + timedelta(days=30)).isoformat()
+    first_day, last_day = today, today + timedelta(days=30)
     query = {
-        "date_from": start,
-        "date_to": end,
+        "date_from": first_day.isoformat(),
+        "date_to": last_day.isoformat(),
         "category": CATEGORY,
         "postcode": POSTCODE,
         "within": str(MILES),
     }
-    client = Client()
-    client.get("/ashfield/whats-on/", query)  # warm caches
-    page_times = []
-    for _ in range(REPEATS):
-        began = time.perf_counter()
-        response = client.get("/ashfield/whats-on/", query)
-        page_times.append(time.perf_counter() - began)
-        assert response.status_code == 200
-    rows = response.context["rows"]
-    found = response.context["page_obj"].paginator.count
-
-    from inspiring.areas.geography import resolve_postcode
-
     place = resolve_postcode(POSTCODE)
-    floor_times = []
-    for _ in range(REPEATS):
-        began = time.perf_counter()
-        floor_rows = floor_query(area, start, end, place.latitude, place.longitude)
-        floor_times.append(time.perf_counter() - began)
-    assert [r[0] for r in floor_rows] == [row["session"].pk for row in rows], "floor differs"
+    assert place is not None
+    client = Client()
+    described = f"date + category + {MILES} miles of {POSTCODE}"
 
-    print(
-        f"What's on, first page (date + category + {MILES} miles of {POSTCODE}; "
-        f"{found:,} matching sessions), {REPEATS} requests:"
+    page_times, response = time_page(client, query)
+    floor_times, floor_rows = time_floor(
+        floor_activities, area, first_day, last_day, place.latitude, place.longitude
     )
-    report("What's on page (full request: filters, count, page, render)", page_times)
-    report("floor: one indexed SQL query for the same 20 rows", floor_times)
+    page_ids = [row["activity"].pk for row in response.context["rows"]]
+    floor_ids = [row[0] for row in floor_rows]
+    assert page_ids == floor_ids, "floor differs\n" + explain_difference(
+        page_ids, floor_ids, Activity
+    )
+    found = response.context["page_obj"].paginator.count
+    print(
+        f"What's on, first page, each activity once ({described}; "
+        f"{found:,} matching activities), {REPEATS} requests:"
+    )
+    report("What's on page (full request: filters, count, page, dates, render)", page_times)
+    report("floor: one indexed SQL query for the same 20 activities", floor_times)
+
+    by_date = {**query, "view": "dates"}
+    page_times, response = time_page(client, by_date)
+    floor_times, floor_rows = time_floor(
+        floor_sessions, area, first_day, last_day, place.latitude, place.longitude
+    )
+    page_ids = [row["session"].pk for row in response.context["rows"]]
+    floor_ids = [row[0] for row in floor_rows]
+    assert page_ids == floor_ids, "by-date floor differs\n" + explain_difference(
+        page_ids, floor_ids, Session
+    )
+    found = response.context["page_obj"].paginator.count
+    print(f"What's on by date, first page ({found:,} matching sessions), {REPEATS} requests:")
+    report("What's on page, by date (full request)", page_times)
+    report("floor: one indexed SQL query for the same 20 sessions", floor_times)
 
     print("SQL queries per What's on page:")
     for label, params in (
-        ("few results (one category, 1 mile, one day)", {**query, "within": "1", "date_to": start}),
-        ("many results (no filters)", {}),
+        (
+            "few results (one category, 1 mile, one day)",
+            {**query, "within": "1", "date_to": first_day.isoformat()},
+        ),
+        ("many results (no filters)", {"q": ""}),
+        ("many results, nearest first", {"postcode": POSTCODE, "sort": "distance"}),
+        ("many results, by date", {"q": "", "view": "dates"}),
     ):
         with CaptureQueriesContext(connection) as captured:
+            began = time_module.perf_counter()
             page = client.get("/ashfield/whats-on/", params)
+            took = (time_module.perf_counter() - began) * 1000
         count = page.context["page_obj"].paginator.count
-        print(f"  {label:<62} {len(captured.captured_queries):3d} queries ({count:,} sessions)")
+        what = "sessions" if params.get("view") == "dates" else "activities"
+        print(
+            f"  {label:<50} {len(captured.captured_queries):3d} queries "
+            f"({count:,} {what}, {took:.0f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -386,6 +386,9 @@ def test_the_filters_in_use_are_listed_each_with_a_link_that_removes_it(
         active["Within 2 miles of NG17 7AE"] == "/ashfield/whats-on/?free=on&day=1&day=5&postcode="
     )
     assert "Remove filter: </span>Free only" in response.text
+    short_walk = client.get("/ashfield/whats-on/", {"postcode": "NG17 7AE", "within": "0.5"})
+    labels = [f.label for f in short_walk.context["active_filters"]]
+    assert labels == ["Within half a mile of NG17 7AE"]
     assert client.get("/ashfield/whats-on/").status_code == 302
     client.get(active["Within 2 miles of NG17 7AE"])
     assert client.get("/ashfield/whats-on/").status_code == 200
