@@ -47,12 +47,11 @@ def index(request: HttpRequest) -> HttpResponse:
     place = None
     if form.is_bound and form.is_valid():
         place = form.cleaned_data["postcode"]
+        # Remembered for the visit: the area home offers What's on nearest to it.
         remember_postcode(request, place.postcode)
         area = area_for_place(place)
         if area is not None:
-            query = QueryDict(mutable=True)
-            query["postcode"] = place.postcode
-            return redirect(f"{area.get_absolute_url()}?{query.urlencode()}")
+            return redirect(area)
     return render(
         request,
         "areas/index.html",

@@ -26,7 +26,7 @@ def test_no_areas_yet_says_so(client: Client) -> None:
 def test_a_postcode_leads_to_its_programme(client: Client, personas: Personas) -> None:
     response = client.get("/", {"postcode": "ng17 1aa"})
     assert response.status_code == 302
-    assert response["Location"] == "/ashfield/?postcode=NG17+1AA"
+    assert response["Location"] == "/ashfield/"
 
 
 def test_the_postcode_is_carried_to_what_s_on_nearest_first(
@@ -35,6 +35,9 @@ def test_the_postcode_is_carried_to_what_s_on_nearest_first(
     home = client.get(client.get("/", {"postcode": "ng17 1aa"})["Location"])
     assert 'href="/ashfield/whats-on/?postcode=NG17+1AA&amp;sort=distance"' in home.text
     assert "See what's on near NG17 1AA" in home.text
+    # A link with the postcode in its address does the same, without the visit's memory.
+    linked = Client().get("/mansfield/", {"postcode": "ng17 1aa"})
+    assert 'href="/mansfield/whats-on/?postcode=NG17+1AA&amp;sort=distance"' in linked.text
 
 
 def test_the_postcode_is_remembered_for_the_visit(client: Client, personas: Personas) -> None:

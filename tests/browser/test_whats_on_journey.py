@@ -123,7 +123,7 @@ def test_a_postcode_from_the_site_root_leads_to_the_nearest_activities(
     page.goto("/")
     page.get_by_label("Your postcode").fill("ng17 7ae")
     page.get_by_role("button", name="Find").click()
-    page.wait_for_url("**/ashfield/?postcode=NG17+7AE")
+    page.wait_for_url("**/ashfield/")
     help_link = page.get_by_role(
         "link", name="Get help from a link worker to find something and go along"
     )
@@ -158,7 +158,7 @@ def test_a_postcode_from_the_site_root_leads_to_the_nearest_activities(
 def test_nothing_found_offers_a_link_worker(page: Any, programme: Area) -> None:
     page.set_viewport_size(PHONE)
     page.goto("/ashfield/whats-on/?q=underwater+basket+weaving")
-    assert "No activities match these filters" in page.locator("#whats-on-count").inner_text()
+    assert "No activities found" in page.locator("#whats-on-count").inner_text()
     help_link = page.get_by_role(
         "link", name="Get help from a link worker to find something and go along"
     )

@@ -299,7 +299,8 @@ def test_an_unknown_area_is_404(client: Client, directory: Directory) -> None:
 
 def test_nothing_found_says_what_to_try(client: Client, directory: Directory) -> None:
     html = client.get("/ashfield/whats-on/", {"q": "underwater basket weaving"}).text
-    assert "No activities match these filters" in html
+    assert "No activities found." in html
+    assert "No sessions match these filters. Try fewer filters" in html
     assert "Try fewer filters" in html
     assert 'href="/ashfield/refer-yourself/"' in html
     assert "Get help from a link worker to find something and go along" in html
