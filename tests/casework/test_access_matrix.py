@@ -19,7 +19,14 @@ from django.test import Client as Browser
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from inspiring.casework.models import Client, Connection, ConnectionStep, GroupMembership, Task
+from inspiring.casework.models import (
+    Client,
+    Connection,
+    ConnectionStep,
+    GroupMembership,
+    SentMessage,
+    Task,
+)
 from tests.conftest import sign_in
 from tests.personas import Personas
 
@@ -52,6 +59,7 @@ class Records:
     connection: Connection
     group: GroupMembership
     task: Task
+    message: SentMessage
 
 
 @dataclass(frozen=True)
@@ -98,6 +106,9 @@ ROUTES: dict[str, Route] = {
     "message_back_pdf": Route(_client),
     "message_back_json": Route(_client),
     "message_back_send": Route(_client, post_only=True),
+    "stop_message": Route(
+        lambda r, c: {"public_id": r.client.public_id, "message_id": r.message.pk}, post_only=True
+    ),
     "send_register_link": Route(lambda r, c: {"public_id": r.connection.public_id}),
     # The partner lead's side: their own organisations' connections and sessions. Not
     # scoped to an area in this matrix (another area's partner gets 404: test_partner.py).
@@ -147,7 +158,14 @@ def _records(client: Client, casework: Casework) -> Records:
         client=client, name="Choir", kind="hobby", importance=4, positivity=5, contact="weekly"
     )
     task = Task.objects.create(client=client, title="Ring her", due_on=timezone.localdate())
-    return Records(client, connection, group, task)
+    message = SentMessage.objects.create(
+        client=client,
+        kind=SentMessage.Kind.PLAN_EMAIL,
+        to="her@example.org",
+        body="Your plan",
+        status=SentMessage.Status.FAILED,
+    )
+    return Records(client, connection, group, task, message)
 
 
 def _casework_routes() -> set[str]:
