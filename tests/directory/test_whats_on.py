@@ -410,3 +410,23 @@ def test_a_cancelled_date_is_marked_among_the_next_dates(
     rows = client.get("/ashfield/whats-on/").context["rows"]
     dates = next(r["dates"] for r in rows if r["activity"] == directory.knitting)
     assert dates[0].pk == session.pk and dates[0].is_cancelled
+
+
+def test_a_listing_not_confirmed_for_months_says_check_before_you_go(
+    client: Client, directory: Directory, settings: Any
+) -> None:
+    from django.utils import timezone
+
+    assert "Check before you go" not in client.get("/ashfield/whats-on/").content.decode()
+    Activity.objects.filter(pk=directory.knitting.pk).update(
+        last_confirmed_at=timezone.now() - timedelta(days=settings.LISTING_STALE_DAYS + 1)
+    )
+    html = client.get("/ashfield/whats-on/").content.decode()
+    assert html.count("Check before you go") == 1 and "Not confirmed since" in html
+
+
+def test_the_list_can_be_added_to_a_calendar_app_as_filtered(
+    client: Client, directory: Directory
+) -> None:
+    html = client.get("/ashfield/whats-on/", {"free": "1"}).content.decode()
+    assert 'href="/ashfield/calendar/subscribe/?free=1"' in html
