@@ -62,11 +62,14 @@ class InvitationQuestion:
     `fields(area)` gives the form fields (their names must be unique across apps);
     `clean(cleaned_data, area)` checks the answers for the chosen role and returns the
     plain data to store (a dict merged into Invitation.extra), or raises
-    ValidationError with a dict of {field: message}."""
+    ValidationError with a dict of {field: message}; `describe(extra, area)` says the
+    stored answer in words for the invitation email and page ("for Skegby Knit and
+    Natter"), or ""."""
 
     roles: frozenset[str]
     fields: Callable[[Area], dict[str, forms.Field]]
     clean: Callable[[dict[str, Any], Area], dict[str, Any]]
+    describe: Callable[[dict[str, Any], Area], str] | None = None
 
 
 QUESTIONS: list[InvitationQuestion] = []
@@ -75,6 +78,17 @@ QUESTIONS: list[InvitationQuestion] = []
 def register_question(question: InvitationQuestion) -> None:
     if question not in QUESTIONS:
         QUESTIONS.append(question)
+
+
+def what_for(invitation: Invitation) -> str:
+    """What the role is for, in words, from the answers apps stored ("for Skegby Knit
+    and Natter"): shown in the invitation email and on the page that accepts it."""
+    parts = [
+        question.describe(invitation.extra or {}, invitation.area)
+        for question in QUESTIONS
+        if question.describe is not None and invitation.role in question.roles
+    ]
+    return " ".join(part for part in parts if part)
 
 
 # Sent inside the transaction that accepts the invitation (after the membership is

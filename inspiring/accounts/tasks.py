@@ -9,7 +9,7 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django_tasks import task
 
-from .invitations import invitation_url
+from .invitations import invitation_url, what_for
 from .models import EmailStatus, Invitation
 
 logger = logging.getLogger(__name__)
@@ -27,7 +27,11 @@ def send_invitation_email(invitation_id: int) -> bool:
     )
     if invitation is None or not invitation.is_pending:
         return False
-    context = {"invitation": invitation, "url": invitation_url(invitation)}
+    context = {
+        "invitation": invitation,
+        "url": invitation_url(invitation),
+        "what_for": what_for(invitation),
+    }
     try:
         send_mail(
             subject=f"You are invited to join {invitation.area.programme_name}",

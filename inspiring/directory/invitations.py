@@ -74,8 +74,20 @@ def _clean(data: dict[str, Any], area: Area) -> dict[str, Any]:
     return {"organisation": chosen}
 
 
+def _describe(extra: dict[str, Any], area: Area) -> str:
+    if extra.get("organisation"):
+        try:
+            public_id = uuid.UUID(str(extra["organisation"]))
+        except ValueError:
+            return ""
+        organisation = Organisation.objects.filter(home_area=area, public_id=public_id).first()
+        return f"for {organisation.name}" if organisation else ""
+    name = str(extra.get("organisation_name") or "").strip()
+    return f"for {name}" if name else ""
+
+
 PARTNER_LEAD_ORGANISATION = InvitationQuestion(
-    roles=frozenset({Role.PARTNER_LEAD}), fields=_fields, clean=_clean
+    roles=frozenset({Role.PARTNER_LEAD}), fields=_fields, clean=_clean, describe=_describe
 )
 
 

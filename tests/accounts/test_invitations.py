@@ -442,6 +442,26 @@ def test_a_partner_lead_of_a_new_organisation(client: Client, personas: Personas
     assert list(club.leads.all()) == [pat]
 
 
+def test_the_invitation_names_the_organisation_they_will_lead(
+    client: Client, personas: Personas, django_capture_on_commit_callbacks: Any
+) -> None:
+    knitters = organisation(personas.ashfield, "Skegby Knit and Natter")
+    sign_in(client, personas.coordinator)
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite_lead(client, organisation=str(knitters.public_id))
+    (message,) = mail.outbox
+    assert "as partner lead for Skegby Knit and Natter" in message.body
+    invitation = Invitation.objects.get()
+    page = Client().get(f"/invitations/{invitation_token(invitation)}/").text
+    assert "as partner lead for Skegby Knit and Natter" in page
+    # A new organisation is named as typed.
+    Invitation.objects.all().delete()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        _invite_lead(client, organisation="new", new_organisation="Kirkby Ukulele Club")
+    assert "as partner lead for Kirkby Ukulele Club" in mail.outbox[0].body
+
+
 def test_other_roles_are_not_asked_for_an_organisation(client: Client, personas: Personas) -> None:
     knitters = organisation(personas.ashfield, "Skegby Knit and Natter")
     sign_in(client, personas.coordinator)

@@ -13,7 +13,7 @@ from lib.http import posted
 from ..access import acting_user
 from ..actions import ActionRefused, do_accept_invitation, do_accept_invitation_as_new_user
 from ..forms import NewAccountForm
-from ..invitations import invitation_from_token
+from ..invitations import invitation_from_token, what_for
 from ..middleware import two_factor_redirect
 from ..models import User
 
@@ -44,13 +44,21 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
                 f"{membership.get_role_display().lower()}.",
             )
             return redirect("accounts:home")
-        return render(request, "accounts/invitation_accept.html", {"invitation": invitation})
+        return render(
+            request,
+            "accounts/invitation_accept.html",
+            {"invitation": invitation, "what_for": what_for(invitation)},
+        )
     if existing is not None:
         # They have an account: sign in first, then come back to this link.
         return render(
             request,
             "accounts/invitation_sign_in.html",
-            {"invitation": invitation, "next": request.get_full_path()},
+            {
+                "invitation": invitation,
+                "what_for": what_for(invitation),
+                "next": request.get_full_path(),
+            },
         )
     form = NewAccountForm(
         posted(request), email=invitation.email, initial={"full_name": invitation.full_name}
@@ -73,5 +81,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
             )
             return redirect("accounts:home")
     return render(
-        request, "accounts/invitation_new_account.html", {"invitation": invitation, "form": form}
+        request,
+        "accounts/invitation_new_account.html",
+        {"invitation": invitation, "what_for": what_for(invitation), "form": form},
     )
