@@ -324,25 +324,6 @@ class SelfReferralForm(PersonFields):
         label="Your date of birth (optional)", help_text="For example, 15 3 1984"
     )
 
-    # The order people answer in; the address follows "Letter" when it is chosen.
-    ORDER = (
-        "reasons",
-        "reason_detail",
-        "first_name",
-        "last_name",
-        "date_of_birth",
-        "nhs_number",
-        "postcode",
-        "phone",
-        "email",
-        "preferred_contact",
-        "address_line_1",
-        "address_line_2",
-        "town",
-        "contact_times",
-        "consent_to_hold",
-        "consent_to_contact",
-    )
     ADDRESS = ("address_line_1", "address_line_2", "town")
 
     class Meta(PersonFields.Meta):
@@ -393,6 +374,10 @@ class SelfReferralForm(PersonFields):
             "first_name": {"required": "Enter your first name"},
             "last_name": {"required": "Enter your last name"},
         }
+
+    # The order people answer in: what they would like help with first; the address
+    # follows "Letter" when it is chosen.
+    ORDER = ("reasons", "reason_detail", *Meta.fields)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
