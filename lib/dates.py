@@ -35,3 +35,18 @@ def outside_window(day: date, what: str, today: date | None = None) -> str | Non
     if first <= day <= last:
         return None
     return f"Enter {what} between {long_date(first)} and {long_date(last)}"
+
+
+def day_span(first: date, last: date, *, year: bool = False) -> str:
+    """Days as people say them: "Tuesday 8 December", or a span, "Friday 24 to Monday
+    27 August" ("Friday 31 July to Monday 3 August"; years only when they differ or
+    `year` asks for one)."""
+    with_year = year or first.year != last.year
+    if first == last:
+        return f"{first:%A} {first.day} {first:%B}" + (f" {first.year}" if year else "")
+    end = f"{last:%A} {last.day} {last:%B}" + (f" {last.year}" if with_year else "")
+    if first.year != last.year:
+        return f"{first:%A} {first.day} {first:%B} {first.year} to {end}"
+    if (first.year, first.month) != (last.year, last.month):
+        return f"{first:%A} {first.day} {first:%B} to {end}"
+    return f"{first:%A} {first.day} to {end}"

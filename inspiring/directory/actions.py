@@ -35,7 +35,6 @@ from .models import (
     SupportFeature,
     Venue,
 )
-from .recurrence import session_times
 from .tasks import build_booklet, materialise_activity_sessions
 
 # The fields a revision carries back to the live activity when approved.
@@ -74,6 +73,7 @@ SCHEDULE_FIELDS = [
     "rdates",
     "timezone",
     "all_day",
+    "duration_days",
     "skip_bank_holidays",
 ]
 
@@ -362,11 +362,7 @@ def do_restore_session(request: HttpRequest, session: Session) -> Session:
         session.note = ""
         if session.moved and session.schedule is not None:
             schedule = session.schedule
-            session.set_times(
-                *session_times(
-                    session.occurrence_date, schedule.start_time, schedule.end_time, schedule.zone
-                )
-            )
+            session.set_times(*schedule.times_on(session.occurrence_date))
             session.moved = False
         session.save()
         audit.record(request, "session.restored", session, area=session.activity.home_area)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
@@ -63,8 +63,13 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
     report = MaterialiseReport(schedules=len(schedules))
     start, end = window
     existing: dict[tuple[int, date], Session] = {}
+    # A session lasting days that began before today is still on (a festival weekend
+    # imported on its Saturday): each schedule's window starts as far back as its
+    # sessions last.
+    starts = {s.pk: start - timedelta(days=s.duration_days) for s in schedules}
     for session in Session.objects.filter(
-        schedule__in=[s.pk for s in schedules], occurrence_date__gte=start
+        schedule__in=[s.pk for s in schedules],
+        occurrence_date__gte=min(starts.values(), default=start),
     ).only(
         "pk",
         "schedule_id",
@@ -75,7 +80,8 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         "activity_id",
     ):
         assert session.schedule_id is not None
-        existing[(session.schedule_id, session.occurrence_date)] = session
+        if session.occurrence_date >= starts[session.schedule_id]:
+            existing[(session.schedule_id, session.occurrence_date)] = session
 
     to_create: list[Session] = []
     to_update: list[Session] = []
@@ -92,10 +98,11 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
                 rule=schedule.rrule,
                 exdates=schedule.listed_exdates,
                 rdates=schedule.extra_dates,
-                window_start=start,
+                window_start=starts[schedule.pk],
                 window_end=end,
                 zone=schedule.zone,
                 skip_bank_holidays=schedule.skip_bank_holidays,
+                duration_days=schedule.duration_days,
             )
         except (ValueError, TypeError, KeyError, OverflowError):
             # One unusable rule (imported, say) must not stop every other schedule's
@@ -135,7 +142,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         Session.objects.bulk_create(to_create, batch_size=BATCH, ignore_conflicts=True)
         Session.objects.bulk_update(
             to_update,
-            ["start", "end", "local_date", "weekday", "start_minute", "updated_at"],
+            Session.TIME_FIELDS,
             batch_size=BATCH,
         )
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)

@@ -20,6 +20,8 @@ from zoneinfo import ZoneInfo
 import holidays
 from dateutil.rrule import rrule, rrulestr
 
+from lib.dates import day_span
+
 LONDON = ZoneInfo("Europe/London")
 
 # The most frequent rule a community activity can have; anything finer
@@ -38,6 +40,10 @@ ALLOWED_PARTS = {
 }
 DAY_CODES = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# The longest a session may last, in days after the day it starts: a session touches
+# at most two weeks of dates (a festival, an awareness week, a holiday club), which
+# bounds how far back a search for "on or after this day" looks for one still running.
+MAX_DURATION_DAYS = 13
 ORDINALS = {1: "First", 2: "Second", 3: "Third", 4: "Fourth", 5: "Fifth", -1: "Last"}
 
 
@@ -204,12 +210,14 @@ def occurrences(
     window_end: date,
     zone: ZoneInfo = LONDON,
     skip_bank_holidays: bool = False,
+    duration_days: int = 0,
 ) -> list[Occurrence]:
     """Every occurrence whose date falls in [window_start, window_end], in order.
 
     One occurrence per date at most (activities repeat daily at the finest),
     which is what lets sessions be keyed by their date. With `skip_bank_holidays`,
     none on a bank holiday, unless the date is one of the extra dates (named by hand).
+    Each ends `duration_days` after the day it starts (a festival weekend), at `end_time`.
     """
     rdates = list(rdates)
     excluded = set(exdates)
@@ -226,17 +234,18 @@ def occurrences(
     dates.update(d for d in rdates if window_start <= d <= window_end and d >= start_date)
     result = []
     for day in sorted(dates - excluded):
-        start, end = session_times(day, start_time, end_time, zone)
+        start, end = session_times(day, start_time, end_time, zone, duration_days)
         result.append(Occurrence(date=day, start=start, end=end))
     return result
 
 
 def session_times(
-    day: date, start_time: time, end_time: time, zone: ZoneInfo = LONDON
+    day: date, start_time: time, end_time: time, zone: ZoneInfo = LONDON, duration_days: int = 0
 ) -> tuple[datetime, datetime]:
-    """The start and end of a session on `day`, the end always after the start."""
+    """The start and end of a session starting on `day` and ending `duration_days`
+    later, the end always after the start."""
     start = _instant(local_datetime(day, start_time, zone), zone)
-    end = _instant(local_datetime(day, end_time, zone), zone)
+    end = _instant(local_datetime(day + timedelta(days=duration_days), end_time, zone), zone)
     if end.astimezone(UTC) <= start.astimezone(UTC):
         # Validation keeps end after start on the clock, but on the night the
         # clocks go forward a time in the skipped hour means the same instant
@@ -355,6 +364,18 @@ def _pattern(parts: dict[str, str], start_date: date) -> str | None:
     return None
 
 
+def _times(start_time: time, end_time: time, all_day: bool, duration_days: int) -> str:
+    """ "10:00 to 12:00", "all day", "all day, for 3 days", "18:00 to 02:00 the next day"."""
+    if all_day:
+        return f"all day, for {duration_days + 1} days" if duration_days else "all day"
+    times = f"{start_time:%H:%M} to {end_time:%H:%M}"
+    if duration_days == 1:
+        return f"{times} the next day"
+    if duration_days:
+        return f"{times}, {duration_days} days later"
+    return times
+
+
 def describe(
     *,
     start_date: date,
@@ -365,9 +386,23 @@ def describe(
     rdates: Iterable[date] = (),
     all_day: bool = False,
     skip_bank_holidays: bool = False,
+    duration_days: int = 0,
 ) -> str:
     """The schedule as people say it: "Every other Tuesday, 10:00 to 12:00"."""
-    times = "all day" if all_day else f"{start_time:%H:%M} to {end_time:%H:%M}"
+    times = _times(start_time, end_time, all_day, duration_days)
+    if not rule and duration_days:
+        last = start_date + timedelta(days=duration_days)
+        if all_day:
+            text = f"Once, {day_span(start_date, last, year=True)}, all day"
+        else:
+            text = (
+                f"Once, from {_long_date(start_date)} at {start_time:%H:%M} "
+                f"to {last:%A} {last.day} {last:%B} at {end_time:%H:%M}"
+            )
+        extra = sorted(rdates)
+        if extra:
+            text += f", and from {_join([_long_date(d) for d in extra])}"
+        return text
     if not rule:
         text = f"Once, on {_long_date(start_date)}, {times}"
         extra = sorted(rdates)

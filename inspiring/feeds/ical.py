@@ -44,6 +44,7 @@ from icalendar.timezone.windows_to_olson import WINDOWS_TO_OLSON
 
 from inspiring.directory.recurrence import (
     LONDON,
+    MAX_DURATION_DAYS,
     RecurrenceError,
     local_datetime,
     normalise_rrule,
@@ -100,6 +101,8 @@ class FeedEvent:
     start_time: time
     end_time: time
     all_day: bool = False
+    # Days after the day it starts that each session ends (0: within the day).
+    days: int = 0
     rrule: str = ""
     exdates: list[date] = field(default_factory=list)
     rdates: list[date] = field(default_factory=list)
@@ -140,6 +143,7 @@ class FeedEvent:
             window_start=start,
             window_end=end,
             zone=self.zone,
+            duration_days=self.days,
         ):
             change = self.overrides.get(occurrence.date)
             status = "scheduled"
@@ -484,9 +488,12 @@ def _event(
         zone, name = LONDON, "Europe/London"
         first_day = start
         start_time, end_time = time(0, 0), time(23, 59)
+        # DTEND of an all-day event is the day after its last (RFC 5545 3.6.1).
         last = end.date() if isinstance(end, datetime) else end
-        if isinstance(last, date) and last - start > timedelta(days=1):
-            raise Skip("it lasts more than a day (sessions are within a day)")
+        days = (last - start).days - 1 if isinstance(last, date) else 0
+        if days < 0 and isinstance(last, date) and last < start:
+            raise Skip("it ends before it starts")
+        days = max(days, 0)
     else:
         assert isinstance(start, datetime)  # a date-time start: a timed event
         name = zones.name(start, notes)
@@ -497,14 +504,18 @@ def _event(
             local_end = local_start + timedelta(hours=1)
         if local_end <= local_start:
             raise Skip("it ends before it starts")
-        if local_end.date() != local_start.date():
-            if local_end - local_start > timedelta(hours=24) or local_end.time() != time(0):
-                raise Skip("it lasts past midnight (sessions are within a day)")
+        if local_end.date() != local_start.date() and local_end.time() == time(0):
             local_end = local_end - timedelta(minutes=1)  # ends at midnight: 23:59
         first_day = local_start.date()
+        days = (local_end.date() - first_day).days
         start_time, end_time = (
             local_start.time().replace(tzinfo=None),
             local_end.time().replace(tzinfo=None),
+        )
+    if days > MAX_DURATION_DAYS:
+        raise Skip(
+            f"it lasts {days + 1} days: a session can last at most {MAX_DURATION_DAYS + 1} days "
+            "(list a longer event's opening days as a repeating event)"
         )
     rrule = ""
     rules = None if one_off else master.get("RRULE")
@@ -535,6 +546,7 @@ def _event(
         start_time=start_time,
         end_time=end_time,
         all_day=all_day,
+        days=days,
         rrule=rrule,
         exdates=[] if one_off else _dates(master, "EXDATE", zone, zones),
         rdates=[] if one_off else _dates(master, "RDATE", zone, zones),
@@ -572,10 +584,12 @@ def _apply_override(event: FeedEvent, component: Event, zones: _Zones) -> str | 
             return "an instance with an unreadable time was left as the series has it"
         if not event.all_day:  # a session cannot be all day on its own
             return "an instance made all day was left as the series has it"
-        # An all-day occurrence moved to another day: that whole day.
+        # An all-day occurrence moved to another day: those whole days.
+        last = end.date() if isinstance(end, datetime) else end
+        days = (last - start).days - 1 if isinstance(last, date) else event.days
         event.overrides[day] = Override(
             start=local_datetime(start, event.start_time, zone),
-            end=local_datetime(start, event.end_time, zone),
+            end=local_datetime(start + timedelta(days=max(days, 0)), event.end_time, zone),
         )
         return note
     begins = _as_local(start, zone)
@@ -584,12 +598,14 @@ def _apply_override(event: FeedEvent, component: Event, zones: _Zones) -> str | 
         if isinstance(end, datetime)
         else begins
         + (
-            local_datetime(event.start_date, event.end_time, zone)
+            local_datetime(event.start_date + timedelta(days=event.days), event.end_time, zone)
             - local_datetime(event.start_date, event.start_time, zone)
         )
     )
     if ends <= begins:
         return "an instance that ends before it starts was left as the series has it"
+    if (ends.date() - begins.date()).days > MAX_DURATION_DAYS:
+        return "an instance lasting more than two weeks was left as the series has it"
     event.overrides[day] = Override(start=begins, end=ends)
     return note
 

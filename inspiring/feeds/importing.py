@@ -29,7 +29,6 @@ from inspiring.directory.actions import SCHEDULE_FIELDS as SCHEDULE_PARTS
 from inspiring.directory.actions import pending_revision
 from inspiring.directory.materialise import materialise, materialise_activity
 from inspiring.directory.models import Activity, Schedule, Session
-from inspiring.directory.recurrence import session_times
 from lib.text import render_markdown
 
 from .exclusions import Exclusions
@@ -102,6 +101,7 @@ def _schedule_values(event: FeedEvent) -> dict[str, object]:
         "rdates": [d.isoformat() for d in event.rdates],
         "timezone": event.timezone,
         "all_day": event.all_day,
+        "duration_days": event.days,
     }
 
 
@@ -355,11 +355,7 @@ def _put_back(touched: list[_Touched]) -> None:
         if session.occurrence_date not in days:
             continue
         session.status, session.moved = Session.Status.SCHEDULED, False
-        session.set_times(
-            *session_times(
-                session.occurrence_date, schedule.start_time, schedule.end_time, schedule.zone
-            )
-        )
+        session.set_times(*schedule.times_on(session.occurrence_date))
         changed.append(session)
     Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
 
@@ -410,16 +406,7 @@ def apply_overrides(schedule_ids: list[int]) -> int:
     return len(changed)
 
 
-SESSION_FIELDS = [
-    "status",
-    "moved",
-    "start",
-    "end",
-    "local_date",
-    "weekday",
-    "start_minute",
-    "updated_at",
-]
+SESSION_FIELDS = ["status", "moved", *Session.TIME_FIELDS]
 
 
 def run_import(

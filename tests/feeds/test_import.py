@@ -26,6 +26,7 @@ from tests.directory.builders import venue
 from tests.personas import Personas
 
 from .conftest import (
+    TODAY,
     FeedServer,
     an_hour_later,
     calendar,
@@ -749,3 +750,67 @@ def test_a_session_in_the_hour_the_clocks_skip(trusted_org: Organisation) -> Non
     assert all(s.end - s.start == timedelta(hours=1) for s in sessions)  # UTC from the database
     skipped = sessions.get(occurrence_date=date(2026, 3, 29))
     assert skipped.start == datetime(2026, 3, 29, 1, 30, tzinfo=UTC)
+
+
+# --- Events lasting more than a day ----------------------------------------------------------
+
+
+def test_a_festival_weekend_is_one_session_over_its_days(trusted_org: Organisation) -> None:
+    festival = vevent(
+        "festival@test",
+        "Kirkby Festival",
+        "DTSTART;VALUE=DATE:20260306",
+        "DTEND;VALUE=DATE:20260309",
+    )
+    source = imported(trusted_org, calendar(festival))
+    schedule = Schedule.objects.get(activity=activity_of(source, "festival@test"))
+    assert (schedule.all_day, schedule.duration_days) == (True, 2)
+    assert schedule.summary == "Once, Friday 6 to Sunday 8 March 2026, all day"
+    (session,) = Session.objects.filter(schedule=schedule)
+    assert (session.local_date, session.end_local_date) == (date(2026, 3, 6), date(2026, 3, 8))
+    assert session.when_label == "Friday 6 to Sunday 8 March, all day"
+    # Importing the same file again changes nothing.
+    report = store(source, parse_calendar(calendar(festival)))
+    assert (report.updated, report.unchanged) == (0, 1)
+
+
+def test_an_event_already_running_when_it_is_first_imported_is_listed(
+    trusted_org: Organisation,
+) -> None:
+    # Today is TODAY; a three-day event began yesterday.
+    first = TODAY - timedelta(days=1)
+    last = TODAY + timedelta(days=2)
+    event = vevent(
+        "week@test",
+        "Craft week",
+        f"DTSTART;VALUE=DATE:{first:%Y%m%d}",
+        f"DTEND;VALUE=DATE:{last:%Y%m%d}",
+    )
+    source = imported(trusted_org, calendar(event))
+    (session,) = Session.objects.filter(activity=activity_of(source, "week@test"))
+    assert (session.local_date, session.end_local_date) == (first, TODAY + timedelta(days=1))
+
+
+def test_an_overnight_series_keeps_its_end_on_the_next_day(trusted_org: Organisation) -> None:
+    source = imported(
+        trusted_org,
+        calendar(
+            vevent(
+                "disco@test",
+                "Silent disco",
+                "DTSTART;TZID=Europe/London:20260306T200000",
+                "DTEND;TZID=Europe/London:20260307T013000",
+                "RRULE:FREQ=WEEKLY;COUNT=2",
+                "EXDATE;TZID=Europe/London:20260313T200000",
+                "RDATE;TZID=Europe/London:20260320T200000",
+            )
+        ),
+    )
+    sessions = Session.objects.filter(activity=activity_of(source, "disco@test"))
+    assert [
+        (s.local_date, s.end_local_date, timezone.localtime(s.end).time()) for s in sessions
+    ] == [
+        (date(2026, 3, 6), date(2026, 3, 7), time(1, 30)),
+        (date(2026, 3, 20), date(2026, 3, 21), time(1, 30)),
+    ]
+    assert sessions[0].time_label == "20:00 Friday to 01:30 Saturday"

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from inspiring.directory.recurrence import MAX_DURATION_DAYS
 from inspiring.feeds.exclusions import PRIVATE_REASON
 from inspiring.feeds.ical import FeedError, FeedEvent, ParsedFeed, parse_calendar
 from inspiring.feeds.importing import preview
@@ -62,7 +63,8 @@ def test_a_real_calendar_parses_or_is_refused_with_a_reason(path: Path) -> None:
         assert event.uid and event.title
         assert type(event.start_date) is date
         assert isinstance(event.start_time, time) and isinstance(event.end_time, time)
-        assert event.start_time < event.end_time
+        assert 0 <= event.days <= MAX_DURATION_DAYS
+        assert event.start_time < event.end_time or event.days > 0
         assert ZoneInfo(event.timezone)
         assert all(type(d) is date for d in event.exdates + event.rdates)
         assert all(type(d) is date for d in event.overrides)
@@ -365,10 +367,10 @@ def test_an_all_day_occurrence_moved_to_another_day() -> None:
 @pytest.mark.parametrize(
     ("lines", "reason"),
     [
-        (("DTSTART;VALUE=DATE:20260704", "DTEND;VALUE=DATE:20260707"), "more than a day"),
+        (("DTSTART;VALUE=DATE:20260701", "DTEND;VALUE=DATE:20260720"), "at most 14 days"),
         # A date start with a date-time end (seen in the wild): still a three-week holiday.
-        (("DTSTART;VALUE=DATE:20260704", "DTEND:20260725T000000Z"), "more than a day"),
-        (("DTSTART:20260704T200000Z", "DTEND:20260705T020000Z"), "past midnight"),
+        (("DTSTART;VALUE=DATE:20260704", "DTEND:20260725T000000Z"), "at most 14 days"),
+        (("DTSTART:20260704T200000Z", "DTEND:20260720T020000Z"), "lasts 17 days"),
         (("DTSTART:20260704T120000Z", "DTEND:20260704T100000Z"), "ends before it starts"),
         (("DTSTART:20260704T120000Z", "RRULE:FREQ=HOURLY"), "repeat rule"),
         (("DTSTART:20260704T120000Z", "RRULE:FREQ=DAILY", "RRULE:FREQ=WEEKLY"), "more than one"),
@@ -377,9 +379,9 @@ def test_an_all_day_occurrence_moved_to_another_day() -> None:
         (("DTEND:20260704T120000Z",), "DTSTART"),
     ],
     ids=[
-        "multi-day",
+        "three-weeks",
         "date-to-datetime",
-        "overnight",
+        "timed-over-two-weeks",
         "backwards",
         "hourly",
         "two-rules",
@@ -786,3 +788,88 @@ def test_todos_and_journals_are_not_events() -> None:
         )
     )
     assert parsed.events == [] and parsed.skipped == []
+
+
+def test_an_all_day_event_over_several_days_is_one_session_covering_them() -> None:
+    # DTEND of an all-day event is the day after its last: Friday 28 to Monday 31 August.
+    event = only_event(
+        calendar(
+            vevent(
+                "festival@test",
+                "Kirkby Festival",
+                "DTSTART;VALUE=DATE:20260828",
+                "DTEND;VALUE=DATE:20260901",
+            )
+        )
+    )
+    assert (event.all_day, event.start_date, event.days) == (True, date(2026, 8, 28), 3)
+    (session,) = event.sessions(*YEAR)
+    assert (session["start"], session["end"]) == (
+        "2026-08-28T00:00:00+01:00",
+        "2026-08-31T23:59:00+01:00",
+    )
+
+
+def test_an_event_running_past_midnight_ends_the_next_day() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "disco@test",
+                "Silent disco",
+                "DTSTART;TZID=Europe/London:20261023T200000",
+                "DTEND;TZID=Europe/London:20261024T013000",
+                "RRULE:FREQ=WEEKLY;COUNT=3",
+            )
+        )
+    )
+    assert (event.start_time, event.end_time, event.days) == (time(20, 0), time(1, 30), 1)
+    # The third crosses the end of summer time (25 October): still 20:00 to 01:30.
+    assert [(s["start"], s["end"]) for s in event.sessions(*YEAR)] == [
+        ("2026-10-23T20:00:00+01:00", "2026-10-24T01:30:00+01:00"),
+        ("2026-10-30T20:00:00+00:00", "2026-10-31T01:30:00+00:00"),
+        ("2026-11-06T20:00:00+00:00", "2026-11-07T01:30:00+00:00"),
+    ]
+
+
+def test_an_event_ending_at_midnight_stays_within_its_day() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "quiz@test",
+                "Quiz",
+                "DTSTART;TZID=Europe/London:20261023T200000",
+                "DTEND;TZID=Europe/London:20261024T000000",
+            )
+        )
+    )
+    assert (event.end_time, event.days) == (time(23, 59), 0)
+
+
+def test_a_timed_event_over_a_weekend_keeps_its_span() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "camp@test",
+                "Scout camp",
+                "DTSTART;TZID=Europe/London:20260710T180000",
+                "DURATION:P1DT22H",
+            )
+        )
+    )
+    assert (event.start_time, event.end_time, event.days) == (time(18, 0), time(16, 0), 2)
+    (session,) = event.sessions(*YEAR)
+    assert session["end"] == "2026-07-12T16:00:00+01:00"
+
+
+def test_a_fortnight_is_the_longest_session() -> None:
+    event = only_event(
+        calendar(
+            vevent(
+                "week@test",
+                "Loneliness Awareness Fortnight",
+                "DTSTART;VALUE=DATE:20260601",
+                "DTEND;VALUE=DATE:20260615",
+            )
+        )
+    )
+    assert event.days == MAX_DURATION_DAYS

@@ -103,6 +103,13 @@ LEGITIMATE_DIFFERENCES: dict[str, Difference] = {
 }
 
 
+# Files whose kept events have no occurrences on either side, and why.
+EMPTY_ON_BOTH_SIDES = {
+    # A week-long all-day series whose UNTIL is before its DTSTART.
+    "recurring_ical_events/issue_117_until_before_dtstart.ics",
+}
+
+
 def _parse(data: bytes) -> ParsedFeed | None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -186,7 +193,7 @@ def test_our_sessions_are_the_reference_occurrences(path: Path) -> None:
     data, parsed = path.read_bytes(), PARSED[path]
     assert parsed is not None
     mine, theirs = ours(parsed), reference(data, parsed)
-    assert mine or theirs, "nothing to compare"
+    assert bool(mine or theirs) != (ics_id(path) in EMPTY_ON_BOTH_SIDES), "nothing to compare"
     allowed = LEGITIMATE_DIFFERENCES.get(ics_id(path), Difference(frozenset(), ""))
     if allowed.uids:
         # The listed events do differ (else the entry is stale and must go)...

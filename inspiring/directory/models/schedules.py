@@ -8,13 +8,21 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
 
-from lib.dates import outside_window
+from lib.dates import day_span, outside_window
 
-from ..recurrence import bank_holidays, describe, occurrences, rfc_date
+from ..recurrence import (
+    MAX_DURATION_DAYS,
+    bank_holidays,
+    describe,
+    occurrences,
+    rfc_date,
+    session_times,
+)
 
 if TYPE_CHECKING:
     from inspiring.areas.models import Area
@@ -57,6 +65,13 @@ class Schedule(models.Model):
     timezone = models.CharField(max_length=64, default="Europe/London")
     # An all-day event (from a calendar feed): times 00:00 to 23:59, shown as "all day".
     all_day = models.BooleanField(default=False)
+    # How many days after the day it starts each session ends (a festival weekend from
+    # Friday evening to Sunday: 2); 0 for a session within a day.
+    duration_days = models.PositiveSmallIntegerField(
+        "days it lasts after its first",
+        default=0,
+        validators=[MaxValueValidator(MAX_DURATION_DAYS)],
+    )
     # "Not on bank holidays": England and Wales bank holidays are skipped, worked out
     # from the holidays library each time (never a stored list to keep up to date).
     skip_bank_holidays = models.BooleanField("not on bank holidays", default=False)
@@ -70,9 +85,14 @@ class Schedule(models.Model):
         ordering = ["start_date", "start_time"]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(end_time__gt=models.F("start_time")),
+                condition=models.Q(end_time__gt=models.F("start_time"))
+                | models.Q(duration_days__gt=0),
                 name="schedule_ends_after_it_starts",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_days__lte=MAX_DURATION_DAYS),
+                name="schedule_lasts_at_most_two_weeks",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +162,7 @@ class Schedule(models.Model):
             window_start=self.start_date,
             window_end=last,
             zone=self.zone,
+            duration_days=self.duration_days,
         )
         holidays = bank_holidays(self.start_date, last) - set(self.extra_dates)
         return sorted(listed | {o.date for o in produced if o.date in holidays})
@@ -154,6 +175,10 @@ class Schedule(models.Model):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
+    def times_on(self, day: date) -> tuple[datetime, datetime]:
+        """The start and end of its session starting on `day`."""
+        return session_times(day, self.start_time, self.end_time, self.zone, self.duration_days)
+
     @property
     def summary(self) -> str:
         return describe(
@@ -165,6 +190,7 @@ class Schedule(models.Model):
             rdates=self.extra_dates,
             all_day=self.all_day,
             skip_bank_holidays=self.skip_bank_holidays,
+            duration_days=self.duration_days,
         )
 
 
@@ -227,6 +253,9 @@ class Session(models.Model):
     # London local date, weekday (0 = Monday) and start minute of the day,
     # kept with the session so the date, day and time-of-day filters use columns.
     local_date = models.DateField()
+    # The London date it ends on: local_date but for a session lasting days (a
+    # festival weekend), which What's on lists on every day it covers.
+    end_local_date = models.DateField()
     weekday = models.PositiveSmallIntegerField()
     start_minute = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
@@ -237,6 +266,17 @@ class Session(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
+
+    # What set_times writes, for bulk_update (which runs no auto_now).
+    TIME_FIELDS = (
+        "start",
+        "end",
+        "local_date",
+        "end_local_date",
+        "weekday",
+        "start_minute",
+        "updated_at",
+    )
 
     class Meta:
         ordering = ["start", "pk"]
@@ -253,8 +293,9 @@ class Session(models.Model):
             models.Index(fields=["start"], name="session_start"),
             # An activity's next sessions.
             models.Index(fields=["activity", "start"], name="session_activity_start"),
-            # The month view and the planning tables.
-            models.Index(fields=["local_date"], name="session_local_date"),
+            # The month view and the planning tables; a day's list, with the
+            # sessions still running from the days before read off the index.
+            models.Index(fields=["local_date", "end_local_date"], name="session_local_dates"),
         ]
 
     def __str__(self) -> str:
@@ -265,11 +306,37 @@ class Session(models.Model):
         return self.status == self.Status.CANCELLED
 
     @property
+    def spans_days(self) -> bool:
+        return self.end_local_date != self.local_date
+
+    @property
+    def date_label(self) -> str:
+        """ "Tuesday 8 December", or the days it covers: "Friday 24 to Monday 27 August"."""
+        return day_span(self.local_date, self.end_local_date)
+
+    @property
     def time_label(self) -> str:
-        """ "10:00 to 12:00" in London time, or "All day"."""
+        """ "10:00 to 12:00" in London time, "All day", or "18:00 Friday to 02:00 Saturday"."""
         if self.all_day:
             return "All day"
-        return f"{timezone.localtime(self.start):%H:%M} to {timezone.localtime(self.end):%H:%M}"
+        start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+        if self.spans_days:
+            return f"{start:%H:%M %A} to {end:%H:%M %A}"
+        return f"{start:%H:%M} to {end:%H:%M}"
+
+    @property
+    def when_label(self) -> str:
+        """Its day or days and its times: "Tuesday 8 December, 10:00 to 12:00",
+        "Friday 24 to Monday 27 August, all day", "Friday 24 August 18:00 to Saturday
+        25 August 02:00"."""
+        if self.spans_days and not self.all_day:
+            start, end = timezone.localtime(self.start), timezone.localtime(self.end)
+            return (
+                f"{day_span(start.date(), start.date())} {start:%H:%M} "
+                f"to {day_span(end.date(), end.date())} {end:%H:%M}"
+            )
+        time_label = self.time_label
+        return f"{self.date_label}, {time_label[0].lower()}{time_label[1:]}"
 
     def set_times(self, start: datetime, end: datetime) -> None:
         """Set start and end, and the local columns derived from them.
@@ -281,5 +348,6 @@ class Session(models.Model):
         self.updated_at = timezone.now()
         self.start, self.end = start, end
         self.local_date = local.date()
+        self.end_local_date = timezone.localtime(end).date()
         self.weekday = local.weekday()
         self.start_minute = local.hour * 60 + local.minute
