@@ -10,11 +10,13 @@ from datetime import date
 from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
+from inspiring.areas.models import Area
 from inspiring.directory.models import Category
 from lib.mail import send_notification
 
@@ -26,9 +28,12 @@ from ..models import (
     GroupMembership,
     Referral,
     ReferralStatusChange,
+    SentMessage,
     Task,
 )
+from ..plan import gsm_text
 from . import ActionRefused, StaleEdit
+from .messages import Outgoing, deliver, record_sending, text_number, text_parts
 
 
 def possible_duplicates(
@@ -119,34 +124,114 @@ def do_create_client(
 
 
 @dataclass(frozen=True)
+class Reaching:
+    """How the programme will contact someone who referred themselves, in words for them
+    ("by text message as you asked"): the confirmation page, email and text say the same."""
+
+    method: str  # "text message", "phone call", "email", "letter"; "" when they did not say
+    as_asked: bool  # False: they asked for a text, and their number cannot take one
+    mobile: str | None  # where a text can go ("+447700900982"); None for a landline or none
+
+
+def reaching(client: Client) -> Reaching:
+    mobile = text_number(client.phone) if client.phone else None
+    chosen = client.preferred_contact
+    if chosen == choices.ContactMethod.TEXT and mobile is None:
+        # A landline cannot take a text: the link worker calls it instead.
+        return Reaching(choices.ContactMethod.PHONE.label.lower(), as_asked=False, mobile=None)
+    method = choices.ContactMethod(chosen).label.lower() if chosen else ""
+    return Reaching(method, as_asked=True, mobile=mobile)
+
+
+@dataclass(frozen=True)
 class SelfReferred:
-    """What happened: the client and referral in triage, and whether the confirmation
-    email went (it is sent after the commit; a failure loses nothing)."""
+    """What happened: the client and referral in triage, how they will be contacted,
+    whether the confirmation email went (sent after the commit; a failure loses
+    nothing), and the confirmation text, if one is due (kept; retried if it failed)."""
 
     client: Client
     referral: Referral
     emailed: bool
+    reaching: Reaching
+    text: SentMessage | None = None
+
+    @property
+    def texted(self) -> str:
+        """How the confirmation text went: "sent"; "later" (it failed, and will be tried
+        again); or "" (no text, or it cannot be sent)."""
+        if self.text is None:
+            return ""
+        if self.text.status == SentMessage.Status.SENT:
+            return "sent"
+        return "later" if self.text.status == SentMessage.Status.FAILED else ""
+
+
+# Their reference and what happens next fit two text messages; longer costs more and
+# arrives in pieces on some phones.
+SELF_REFERRAL_TEXT_PARTS = 2
+
+
+def self_referral_text(area: Area, reference: str, how: Reaching) -> str:
+    """The confirmation by text: the reference and what happens next, in the fullest
+    words that fit two text messages. No name or reason: a phone's lock screen shows it."""
+    text = ""
+    for call in (True, False):  # "Not heard from us in a week? Call …", if it fits
+        rendered = render_to_string(
+            "casework/sms/self_referral_received.txt",
+            {"area": area, "reference": reference, "reaching": how, "call": call},
+        )
+        text = gsm_text("\n".join(line.strip() for line in rendered.splitlines() if line.strip()))
+        if text_parts(text) <= SELF_REFERRAL_TEXT_PARTS:
+            break
+    return text
+
+
+def _wants_text(client: Client, how: Reaching) -> bool:
+    """A confirmation by text when they chose texts, or a mobile is all they gave."""
+    return (
+        how.mobile is not None
+        and client.consent_to_contact
+        and (client.preferred_contact == choices.ContactMethod.TEXT or not client.email)
+    )
 
 
 def do_self_refer(
     request: HttpRequest | None, client: Client, *, reasons: list[str], reason_detail: str
 ) -> SelfReferred:
     """Someone refers themselves on the public form: a client and referral for triage,
-    then (committed) a confirmation by email with their reference, if they gave one."""
+    then (committed) a confirmation with their reference: by email if they gave an
+    address, by text if they chose texts or gave only a mobile."""
     referral = Referral(
         source=choices.ReferralSource.SELF,
         reasons=reasons,
         reason_detail=reason_detail,
         received_on=timezone.localdate(),
     )
-    do_create_client(request, client, referral, recorded_by=None)
+    how = reaching(client)
+    mobile = how.mobile if _wants_text(client, how) else None
+    text: SentMessage | None = None
+    with transaction.atomic():
+        do_create_client(request, client, referral, recorded_by=None)
+        if mobile is not None:
+            # Recorded with the referral, sent once both are committed.
+            text = record_sending(
+                request,
+                client,
+                Outgoing(
+                    SentMessage.Kind.SELF_REFERRAL_TEXT,
+                    to=mobile,
+                    body=self_referral_text(client.area, referral.reference, how),
+                ),
+            )
+    if text is not None:
+        text = deliver(text)
     emailed = bool(client.email) and send_notification(
         [client.email],
         f"{client.area.programme_name}: we have your referral, reference {referral.reference}",
         "casework/email/self_referral_received.txt",
-        {"area": client.area, "client": client, "reference": referral.reference},
+        {"area": client.area, "client": client, "reference": referral.reference, "reaching": how},
     )
-    return SelfReferred(client, referral, emailed)
+    return SelfReferred(client, referral, emailed, how, text)
 
 
 def do_add_referral(request: HttpRequest, client: Client, referral: Referral) -> Referral:

@@ -1,10 +1,14 @@
-"""Sending a client their plan, and their GP and referrer the message back.
+"""Sending a client their plan, their GP and referrer the message back, and someone who
+referred themselves the confirmation by text.
 
 Never over the network inside a transaction (a 15-second timeout would hold every
 writer on SQLite): each message is recorded as "sending" and committed, then sent,
 then marked sent or failed. A failure is tried again by `send_waiting_messages`
 (cron, or the task in `tasks.py`) a few times, further apart each time; a message
 whose sending was interrupted (it may have gone) is never sent again blind.
+
+A message is sent by the signed-in person, or by nobody (`by` is None): the
+confirmation of a self-referral goes from the public form.
 """
 
 from __future__ import annotations
@@ -12,17 +16,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+import phonenumbers
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
+from inspiring.accounts.models import User
 
 from ..message_back import TITLE, build_message_back, filename, letter_pdf, letter_text
 from ..models import Client, Referral, SentMessage
 from ..models.messages import MAX_ATTEMPTS, RETRY_AFTER, SENDING_TIMEOUT
-from ..plan import build_plan, email_subject, email_text, mobile_number, sms_text
+from ..plan import build_plan, email_subject, email_text, gsm_length, mobile_number, sms_text
 from ..senders import Attachment, Sender, SendFailed, get_sender
 from . import ActionRefused
 
@@ -42,7 +48,7 @@ class Outgoing:
 
 
 def do_send(
-    request: HttpRequest,
+    request: HttpRequest | None,
     client: Client,
     outgoing: Outgoing,
     *,
@@ -55,6 +61,20 @@ def do_send(
     (checked with the client's row locked, so a double click sends one). Returns the
     message, whose status says what happened: sent, failed (to be tried again: `error`
     says why), given up (the service refused it) or not known (no answer in time)."""
+    message = record_sending(request, client, outgoing, not_while_waiting=not_while_waiting)
+    return deliver(message, sender=sender)
+
+
+def record_sending(
+    request: HttpRequest | None,
+    client: Client,
+    outgoing: Outgoing,
+    *,
+    not_while_waiting: tuple[str, ...] = (),
+) -> SentMessage:
+    """Record the message as "sending" (audited), committed with the caller's transaction
+    if there is one: send it with `deliver` once that has committed. Sent by the
+    signed-in person; by the system (`by` None) when `request` is None or nobody is."""
     attachment = outgoing.attachment
     with transaction.atomic():
         Client.objects.select_for_update().filter(pk=client.pk).first()
@@ -70,13 +90,51 @@ def do_send(
             attachment_name=attachment.filename if attachment else "",
             status=SentMessage.Status.SENDING,
             attempted_at=timezone.now(),
-            by=acting_user(request),
+            by=_signed_in(request),
         )
         client.touch()
         audit.record(
             request, "message.sent", client, area=client.area, detail={"kind": outgoing.kind}
         )
-    return deliver(message, sender=sender)
+    return message
+
+
+def _signed_in(request: HttpRequest | None) -> User | None:
+    """Who is sending: the signed-in person, or None for the system (a public form)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    return acting_user(request)  # type: ignore[arg-type]
+
+
+def text_number(phone: str) -> str | None:
+    """The number a text message can go to, as sent ("+447700900982"), or None.
+
+    A number the numbering plan knows must be a mobile by its type (not a landline,
+    freephone, pager or personal number). A UK 07 number of full length that the plan
+    has not allocated (Ofcom's drama range, 07700 900 xxx, which the forms accept and
+    the examples use) is taken as the mobile it looks like."""
+    mobile = mobile_number(phone)
+    if mobile is None:
+        return None
+    number = phonenumbers.parse(mobile)
+    if phonenumbers.is_valid_number(number) and phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        return None
+    return mobile
+
+
+def text_parts(text: str) -> int:
+    """How many text messages `text` is sent as: in GSM characters 160 fit one, and
+    153 each once it is split; with a character GSM lacks (UCS-2), 70 and 67."""
+    length = gsm_length(text)
+    if length is None:
+        length, single, each = len(text.encode("utf-16-le")) // 2, 70, 67
+    else:
+        single, each = 160, 153
+    return 1 if length <= single else -(-length // each)
 
 
 def deliver(
@@ -181,7 +239,7 @@ def _no_longer_right(message: SentMessage) -> str:
     current = (
         client.email
         if message.kind == SentMessage.Kind.PLAN_EMAIL
-        else (mobile_number(client.phone) or "")
+        else (text_number(client.phone) or "")
     )
     if current != message.to:
         return "Their contact details have changed since: send it again."
@@ -239,7 +297,7 @@ def do_send_plan(
             f"There is no phone number for {name}. Add their mobile number to their details, "
             "or send the plan by email."
         )
-    mobile = mobile_number(client.phone)
+    mobile = text_number(client.phone)
     if mobile is None:
         raise ActionRefused(
             f"{name}'s phone number is not a mobile number, so it cannot take a text message. "

@@ -1,4 +1,5 @@
-"""What was sent to or about a client (their plan, the message back to the GP), kept.
+"""What was sent to or about a client (their plan, the message back to the GP, the
+confirmation of a self-referral), kept.
 
 A message is recorded as "sending" and committed before anything leaves, then marked
 sent or failed: the network is never called inside a transaction. A failed message
@@ -39,6 +40,7 @@ class SentMessage(models.Model):
         PLAN_EMAIL = "plan_email", "Plan by email"
         PLAN_TEXT = "plan_text", "Plan by text message"
         MESSAGE_BACK = "message_back", "Message back to the GP and referrer"
+        SELF_REFERRAL_TEXT = "self_referral_text", "Self-referral confirmation by text message"
 
     class Status(models.TextChoices):
         SENDING = "sending", "Sending"
@@ -67,6 +69,7 @@ class SentMessage(models.Model):
     attempted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # Who sent it; None when nobody signed in did (the confirmation of a self-referral).
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -1,5 +1,6 @@
 """The public self-referral form of an area: a referral in the triage queue, a
-reference number for the person, and a confirmation by email when they gave one."""
+reference number for the person, and a confirmation by email when they gave one and
+by text when they chose texts (or gave only a mobile)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from lib.http import client_ip, posted
 from lib.throttle import Limit
 
 from ..actions.clients import do_self_refer
-from ..choices import ContactMethod
 from ..forms.clients import SelfReferralForm
 from ..models import Client
 
@@ -44,16 +44,15 @@ def self_referral(request: HttpRequest, slug: str) -> HttpResponse:
             reasons=form.cleaned_data["reasons"],
             reason_detail=form.cleaned_data["reason_detail"],
         )
-        reference, emailed = referred.referral.reference, referred.emailed
         # The confirmation page reads these from the session, so the reference is
         # never in an address and a refresh, Back or Forward still shows it.
         request.session[SENT_KEY] = {
             "area": area.slug,
-            "reference": reference,
-            "contact": ContactMethod(client.preferred_contact).label.lower()
-            if client.preferred_contact
-            else "",
-            "emailed": emailed,
+            "reference": referred.referral.reference,
+            "contact": referred.reaching.method,
+            "not_a_mobile": not referred.reaching.as_asked,
+            "emailed": referred.emailed,
+            "texted": referred.texted,
         }
         return redirect("casework:self_referral_sent", slug=area.slug)
     return render(request, "casework/self_referral.html", {"area": area, "form": form})
