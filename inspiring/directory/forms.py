@@ -17,7 +17,7 @@ from inspiring.accounts.models import User
 from inspiring.accounts.roles import Role
 from inspiring.areas.forms import PostcodeField
 from inspiring.areas.models import Area
-from inspiring.ui.forms import https_formfield
+from inspiring.ui.forms import DateInputField, https_formfield
 from lib.dates import outside_window
 
 from .models import Activity, Category, Organisation, Schedule, SupportFeature, Venue
@@ -354,7 +354,8 @@ class ScheduleForm(forms.Form):
         required=False,
         choices=list(zip(DAY_CODES, DAY_NAMES, strict=True)),
     )
-    start_date = forms.DateField(
+    # (forms.Field: SchedulePageForm asks for these two as the NHS.UK date input.)
+    start_date: forms.Field = forms.DateField(
         label="First date",
         widget=DATE_WIDGET,
         error_messages={
@@ -378,7 +379,7 @@ class ScheduleForm(forms.Form):
             "invalid": "Enter the end time, like 12:00",
         },
     )
-    until = forms.DateField(
+    until: forms.Field = forms.DateField(
         label="Last date (optional)",
         required=False,
         widget=DATE_WIDGET,
@@ -595,6 +596,19 @@ class SchedulePageForm(ScheduleForm):
     ]
     DATE_EXAMPLE = "24/12/2026"
     RANGE_EXAMPLE = "21/12/2026 to 3/1/2027"
+    # The first and last dates as the NHS.UK date input: day, month and year in three
+    # boxes (the spreadsheet import keeps ScheduleForm's ISO dates).
+    start_date = DateInputField(
+        label="First date",
+        what="The first date",
+        help_text="For a one-off, the date it happens. For example, 24 12 2026",
+    )
+    until = DateInputField(
+        label="Last date (optional)",
+        what="The last date",
+        required=False,
+        help_text="Leave empty if it carries on. For example, 31 7 2027",
+    )
     NO_RULE = "Enter the pattern under Advanced, like FREQ=MONTHLY;BYDAY=2WE"
     CUSTOM_UNTIL = (
         "For another pattern, put the last date in it under Advanced "
@@ -628,12 +642,6 @@ class SchedulePageForm(ScheduleForm):
         days.label, days.help_text = "Which day or days?", ""
         fields["month_week"].label = "Which week of the month?"
         fields["month_day"].label = "Which day of that week?"
-        fields["start_date"].label = "First date"
-        fields[
-            "start_date"
-        ].help_text = "For a one-off, the date it happens. For example, 24 12 2026"
-        fields["until"].label = "Last date (optional)"
-        fields["until"].help_text = "Leave empty if it carries on. For example, 31 7 2027"
         fields["excluded"].help_text = (
             f"One date or range on each line, for example {self.DATE_EXAMPLE}, "
             f"or {self.RANGE_EXAMPLE} for the school holidays"

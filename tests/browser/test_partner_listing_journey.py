@@ -77,7 +77,10 @@ def test_a_partner_lists_an_activity_and_a_weekly_schedule_on_a_phone(page: Any,
     assert not page.get_by_label("Which week of the month?").is_visible()
     assert not page.get_by_label("Pattern in calendar code (RRULE, RFC 5545)").is_visible()
     monday = next_monday()
-    page.get_by_label("First date").fill(monday.isoformat())
+    first_date = page.get_by_role("group", name="First date")
+    first_date.get_by_label("Day").fill(str(monday.day))
+    first_date.get_by_label("Month").fill(str(monday.month))
+    first_date.get_by_label("Year").fill(str(monday.year))
     page.get_by_label("Start time").fill("14:00")
     page.get_by_label("End time").fill("16:00")
     page.get_by_label("Not on bank holidays").check()
@@ -90,7 +93,8 @@ def test_a_partner_lists_an_activity_and_a_weekly_schedule_on_a_phone(page: Any,
     assert summary.inner_text().splitlines()[-1] == "Choose the day it happens"
     assert "BYDAY" not in page.locator("main").inner_text()
     assert page.get_by_label("Every week").is_checked()
-    assert page.get_by_label("First date").input_value() == monday.isoformat()
+    assert first_date.get_by_label("Day").input_value() == str(monday.day)
+    assert first_date.get_by_label("Year").input_value() == str(monday.year)
     assert page.get_by_label("Start time").input_value() == "14:00"
     assert page.get_by_label("Not on bank holidays").is_checked()
     assert page.get_by_label("Dates it does not run (optional)").input_value() == "24/12/2026"

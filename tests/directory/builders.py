@@ -80,6 +80,22 @@ def weekly(
     )
 
 
+def as_date_input(
+    data: dict[str, Any], names: tuple[str, ...] = ("start_date", "until")
+) -> dict[str, Any]:
+    """Form data with each of `names` given as an ISO date ("2026-03-03") posted as the
+    NHS.UK date input posts it: `<name>_day`, `<name>_month` and `<name>_year`."""
+    posted = dict(data)
+    for name in names:
+        value = posted.pop(name, None)
+        if value is None:
+            continue
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        year, month, day = text.split("-") if text else ("", "", "")
+        posted.update({f"{name}_day": day, f"{name}_month": month, f"{name}_year": year})
+    return posted
+
+
 @dataclass
 class Directory:
     knit: Organisation  # Kirkby Knit and Natter (Ashfield), led by Priya

@@ -18,7 +18,7 @@ from inspiring.directory.models import Schedule
 from tests.conftest import sign_in
 from tests.personas import Personas
 
-from .builders import Directory, weekly
+from .builders import Directory, as_date_input, weekly
 from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,7 @@ def schedule_post(**changes: Any) -> dict[str, Any]:
         "end_time": "12:00",
     }
     data.update(changes)
-    return data
+    return as_date_input(data)
 
 
 def test_a_calendar_apps_utc_until_is_kept_right(
@@ -66,7 +66,7 @@ def test_resaving_a_schedule_unchanged_keeps_its_rule(
         if value not in (None, "")
     }
     data["start_time"], data["end_time"] = "10:00", "12:00"
-    assert client.post(url, data).status_code == 302
+    assert client.post(url, as_date_input(data)).status_code == 302
     schedule.refresh_from_db()
     assert schedule.rrule == "FREQ=MONTHLY;INTERVAL=2;BYDAY=1TU"
 
@@ -270,7 +270,8 @@ def test_weekly_with_no_day_gets_a_human_error_and_keeps_what_was_typed(
     html = response.text
     assert "has no value" not in html and "BYDAY" not in without_advanced(html)
     assert 'href="#id_days_0">Choose the day it happens' in html
-    assert 'value="2026-03-03"' in html and 'value="10:00"' in html
+    assert re.search(r'id="id_start_date" name="start_date_day"[^>]*value="03"', html)
+    assert re.search(r'name="start_date_year"[^>]*value="2026"', html) and 'value="10:00"' in html
     assert "24/12/2026</textarea>" in html
     assert re.search(r'name="skip_bank_holidays"[^>]*checked', html)
 
@@ -356,3 +357,98 @@ def test_a_partners_revision_keeps_not_on_bank_holidays(
     client.post(f"/staff/curation/review/{revision.public_id}/", {"decision": "approve"})
     schedule.refresh_from_db()
     assert schedule.skip_bank_holidays
+
+
+# --- The first and last dates: the NHS.UK date input ----------------------------------
+
+
+def new_schedule_url(directory: Directory) -> str:
+    return f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/"
+
+
+def test_the_first_and_last_dates_are_typed_as_day_month_and_year(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.coordinator)
+    page = client.get(new_schedule_url(directory)).text
+    # A fieldset named by its legend, with the hint, and three labelled boxes.
+    assert '<legend class="nhsuk-fieldset__legend nhsuk-fieldset__legend--s">First date' in page
+    assert "For example, 24 12 2026" in page
+    for name, label in (("start_date_day", "Day"), ("start_date_month", "Month")):
+        assert f'name="{name}"' in page
+        assert f">{label}</label>" in page
+    assert 'name="start_date_year"' in page and 'name="until_year"' in page
+    assert 'type="date"' not in page
+    data = schedule_post()
+    data.update(start_date_day="1", start_date_month="12", start_date_year="2026")
+    data.update(until_day="30", until_month="jun", until_year="2027")
+    response = client.post(new_schedule_url(directory), data)
+    assert response.status_code == 302
+    schedule = Schedule.objects.filter(activity=directory.knitting).latest("pk")
+    assert schedule.start_date == date(2026, 12, 1)
+    assert schedule.rrule == "FREQ=WEEKLY;BYDAY=TU;UNTIL=20270630"
+    # Shown back in the same three boxes when changed.
+    edit = client.get(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/{schedule.pk}/edit/"
+    ).text
+    assert re.search(r'name="start_date_day"[^>]*value="1"', edit)
+    assert re.search(r'name="start_date_month"[^>]*value="12"', edit)
+    assert re.search(r'name="until_year"[^>]*value="2027"', edit)
+
+
+@pytest.mark.parametrize(
+    ("parts", "message", "link", "highlighted"),
+    [
+        (("31", "2", "2027"), "The first date must be a real date", "id_start_date", 3),
+        (("", "", ""), "Enter the first date", "id_start_date", 3),
+        (("3", "", "2027"), "The first date must include a month", "id_start_date_month", 1),
+        (("", "", "2027"), "The first date must include a day and month", "id_start_date", 2),
+        (("3", "3", "27"), "Year must include 4 numbers", "id_start_date_year", 1),
+    ],
+)
+def test_a_first_date_that_is_not_a_real_date_gets_a_worded_error(
+    client: Client,
+    personas: Personas,
+    directory: Directory,
+    parts: tuple[str, str, str],
+    message: str,
+    link: str,
+    highlighted: int,
+) -> None:
+    sign_in(client, personas.partner_lead)
+    day, month, year = parts
+    data = schedule_post()
+    data.update(start_date_day=day, start_date_month=month, start_date_year=year)
+    before = Schedule.objects.count()
+    response = client.post(new_schedule_url(directory), data)
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"start_date": [message]}
+    html = response.text
+    # The summary links to the box to change; the boxes it is about are marked.
+    assert f'<a href="#{link}">{message}</a>' in html
+    assert html.count("nhsuk-date-input__input nhsuk-input--width-") == 6
+    assert html.count("nhsuk-input--error") == highlighted
+    # What was typed is kept.
+    if day:
+        assert re.search(rf'name="start_date_day"[^>]*value="{day}"', html)
+    assert Schedule.objects.count() == before
+    assert not directory.knitting.revisions.exists()
+
+
+def test_a_last_date_that_is_not_real_or_before_the_first_is_refused(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.coordinator)
+    data = schedule_post()
+    data.update(until_day="31", until_month="2", until_year="2027")
+    response = client.post(new_schedule_url(directory), data)
+    assert response.context["form"].errors == {"until": ["The last date must be a real date"]}
+    data.update(until_day="1", until_month="3", until_year="2026")  # before 3 March 2026
+    response = client.post(new_schedule_url(directory), data)
+    assert response.context["form"].errors == {
+        "until": ["The last date must be the same as or after the first date"]
+    }
+    # An error about the whole date marks all three boxes.
+    assert response.text.count("nhsuk-input--error") == 3
+    data.update(until_day="", until_month="", until_year="")  # optional: empty is fine
+    assert client.post(new_schedule_url(directory), data).status_code == 302

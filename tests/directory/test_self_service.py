@@ -17,7 +17,7 @@ from inspiring.directory.models import Activity, Organisation, Schedule, Session
 from tests.conftest import sign_in
 from tests.personas import Personas
 
-from .builders import Directory, organisation, venue
+from .builders import Directory, as_date_input, organisation, venue
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +68,8 @@ def add_activity(client: Client, directory: Directory, on_commit: Any, **changes
 def add_weekly(client: Client, item: Activity, on_commit: Any, **changes: Any) -> Any:
     with on_commit(execute=True):
         return client.post(
-            f"/staff/listings/activities/{item.public_id}/schedules/new/", {**WEEKLY, **changes}
+            f"/staff/listings/activities/{item.public_id}/schedules/new/",
+            as_date_input({**WEEKLY, **changes}),
         )
 
 
@@ -158,13 +159,15 @@ def test_a_partners_change_to_a_live_listing_waits_and_the_public_sees_the_old_o
     with on_commit(execute=True):
         client.post(
             f"/staff/listings/activities/{knitting.public_id}/schedules/{live_schedule.pk}/edit/",
-            {
-                **WEEKLY,
-                "days": ["TU"],
-                "start_time": "13:00",
-                "end_time": "15:00",
-                "start_date": "2026-03-03",
-            },
+            as_date_input(
+                {
+                    **WEEKLY,
+                    "days": ["TU"],
+                    "start_time": "13:00",
+                    "end_time": "15:00",
+                    "start_date": "2026-03-03",
+                }
+            ),
         )
     live_schedule.refresh_from_db()
     assert live_schedule.start_time == time(10)
@@ -234,7 +237,7 @@ def test_bad_activity_input_is_refused_at_the_field_and_nothing_is_saved(
         ({"end_time": "13:00"}, "The end time must be after the start time"),
         ({"days": []}, "Choose the day it happens"),
         ({"frequency": "fortnightly", "days": []}, "Choose the day it happens"),
-        ({"start_date": "31/02/2026"}, "Enter the first date as a real date"),
+        ({"start_date": "2026-02-31"}, "The first date must be a real date"),
         ({"start_time": "25:00"}, "Enter the start time, like 10:00"),
         ({"frequency": "custom", "rrule": "FREQ=HOURLY"}, "not more often"),
         ({"frequency": "custom", "rrule": "FREQ=WEEKLY;BYDAY=XY"}, "not valid RFC 5545"),
@@ -254,7 +257,7 @@ def test_bad_schedules_are_refused_with_a_message(
     before = Schedule.objects.count()
     response = client.post(
         f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
-        {**WEEKLY, **changes},
+        as_date_input({**WEEKLY, **changes}),
     )
     assert response.status_code == 200
     assert message in response.text

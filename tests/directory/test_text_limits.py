@@ -21,7 +21,7 @@ from inspiring.directory.models import Schedule as ScheduleModel
 from tests.conftest import sign_in
 from tests.personas import Personas
 
-from .builders import Directory
+from .builders import Directory, as_date_input
 from .test_self_service import activity_data
 
 pytestmark = pytest.mark.django_db
@@ -155,14 +155,16 @@ def test_a_megabyte_of_excluded_dates_is_refused(
     before = ScheduleModel.objects.count()
     response = client.post(
         f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
-        {
-            "frequency": "weekly",
-            "days": ["TU"],
-            "start_date": "2026-12-08",
-            "start_time": "10:00",
-            "end_time": "12:00",
-            "excluded": "2026-12-22\n" * 100_000,
-        },
+        as_date_input(
+            {
+                "frequency": "weekly",
+                "days": ["TU"],
+                "start_date": "2026-12-08",
+                "start_time": "10:00",
+                "end_time": "12:00",
+                "excluded": "2026-12-22\n" * 100_000,
+            }
+        ),
     )
     assert "Dates it does not run must be 5,000 characters or fewer" in response.text
     assert ScheduleModel.objects.count() == before

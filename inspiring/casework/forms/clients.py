@@ -11,6 +11,7 @@ from django import forms
 from django.utils import timezone
 
 from inspiring.areas.geography import Place, UnknownPostcode, resolve_postcode
+from inspiring.ui.forms import DateInputField, date_input_first_wrong_id, date_input_parts
 from lib.identifiers import IdentifierError, normalise_nhs_number
 from lib.postcodes import PostcodeError, normalise_postcode
 
@@ -216,91 +217,26 @@ def normalise_uk_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-_MONTHS = {
-    name: number
-    for number in range(1, 13)
-    for name in (
-        date(2000, number, 1).strftime("%B").lower(),
-        date(2000, number, 1).strftime("%b").lower(),
-    )
-}
-
-
-class DateParts(forms.MultiWidget):
-    """The NHS.UK date input's three boxes: day, month and year, named
-    `<name>_day`, `<name>_month` and `<name>_year`. The template draws them (see
-    `DateOfBirthField.parts`)."""
-
-    def __init__(self) -> None:
-        box = {"inputmode": "numeric"}
-        super().__init__(
-            {
-                "day": forms.TextInput(box),
-                "month": forms.TextInput(box),
-                "year": forms.TextInput(box),
-            }
-        )
-
-    def decompress(self, value: date | None) -> list[str]:
-        if value is None:
-            return ["", "", ""]
-        return [str(value.day), str(value.month), str(value.year)]
-
-
-class DateOfBirthField(forms.MultiValueField):
-    """A date of birth typed as day, month and year, with the NHS.UK date input's
-    messages: "Date of birth must include a month", "… must be a real date",
-    "… must be in the past". `wrong` names the boxes to highlight."""
-
-    widget = DateParts
+class DateOfBirthField(DateInputField):
+    """A date of birth typed as day, month and year (the NHS.UK date input), which must
+    also be in the past and within a lifetime: "Date of birth must be in the past"."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("required", False)
         super().__init__(
-            fields=(forms.CharField(), forms.CharField(), forms.CharField()),
-            require_all_fields=False,
+            what="Date of birth",
+            required_message="Enter your date of birth",
+            autocomplete="bday",
             **kwargs,
         )
-        self.wrong: tuple[str, ...] = ()
 
-    def clean(self, value: Any) -> date | None:
-        self.wrong = ()
-        parts = [str(part or "").strip() for part in (value or ["", "", ""])]
-        day, month, year = parts
-        if not any(parts):
-            if self.required:
-                self.wrong = ("day", "month", "year")
-                raise forms.ValidationError("Enter your date of birth")
-            return None
-        named = zip(("day", "month", "year"), parts, strict=True)
-        missing = [name for name, part in named if not part]
-        if missing:
-            self.wrong = tuple(missing)
-            raise forms.ValidationError(f"Date of birth must include a {' and '.join(missing)}")
-        month_number = _MONTHS.get(month.lower().rstrip("."))
-        if month_number is None and month.isdigit():
-            month_number = int(month)
-        if not year.isdigit() or len(year) != 4:
-            self.wrong = ("year",)
-            raise forms.ValidationError("Year must include 4 numbers")
-        try:
-            if not day.isdigit() or month_number is None:
-                raise ValueError
-            born = date(int(year), month_number, int(day))
-        except ValueError:
-            self.wrong = ("day", "month", "year")
-            raise forms.ValidationError("Date of birth must be a real date") from None
+    def check(self, value: date) -> date:
         today = timezone.localdate()
-        if born >= today:
-            self.wrong = ("day", "month", "year")
-            raise forms.ValidationError("Date of birth must be in the past")
-        if born.year < today.year - OLDEST:
-            self.wrong = ("year",)
-            raise forms.ValidationError(f"Date of birth must be after {today.year - OLDEST}")
-        return born
-
-    def compress(self, data_list: list[Any]) -> None:  # pragma: no cover - clean() decides
-        return None
+        if value >= today:
+            raise self.refuse("Date of birth must be in the past")
+        if value.year < today.year - OLDEST:
+            raise self.refuse(f"Date of birth must be after {today.year - OLDEST}", "year")
+        return value
 
 
 class SelfReferralForm(PersonFields):
@@ -396,30 +332,10 @@ class SelfReferralForm(PersonFields):
     def date_parts(self) -> list[dict[str, Any]]:
         """The date input's three boxes, for the template: name, id, label, value,
         width and whether it is the one to highlight."""
-        bound = self["date_of_birth"]
-        value = bound.value()
-        values = value if isinstance(value, list) else DateParts().decompress(value)
-        field = self.fields["date_of_birth"]
-        wrong = getattr(field, "wrong", ()) if bound.errors else ()
-        return [
-            {
-                "name": f"{bound.html_name}_{part}",
-                # The day box carries the field's own id: the error summary links to it.
-                "id": bound.auto_id if part == "day" else f"{bound.auto_id}_{part}",
-                "label": part.capitalize(),
-                "value": values[index] or "",
-                "width": 4 if part == "year" else 2,
-                "autocomplete": f"bday-{part}",
-                "error": part in wrong,
-            }
-            for index, part in enumerate(("day", "month", "year"))
-        ]
+        return date_input_parts(self["date_of_birth"])
 
     def first_wrong_date_part_id(self) -> str:
-        for part in self.date_parts():
-            if part["error"]:
-                return str(part["id"])
-        return str(self["date_of_birth"].auto_id)
+        return date_input_first_wrong_id(self["date_of_birth"])
 
     def clean_date_of_birth(self) -> date | None:
         # DateOfBirthField has checked it, in its own words.

@@ -8,6 +8,8 @@ from django import template
 from django.forms import BoundField
 from django.utils.safestring import SafeString
 
+from ..forms import DateInputField, date_input_first_wrong_id, date_input_parts
+
 register = template.Library()
 
 _CHOICE_GROUPS = {"radioselect", "checkboxselectmultiple"}
@@ -58,10 +60,19 @@ def describedby(field: BoundField) -> str:
 
 @register.filter
 def first_input_id(field: BoundField) -> str:
-    """Where an error summary link should land: the field, or its first radio or checkbox."""
+    """Where an error summary link should land: the field, its first radio or checkbox,
+    or the first box of a date input that needs changing."""
+    if isinstance(field.field, DateInputField):
+        return date_input_first_wrong_id(field)
     if field.widget_type in _CHOICE_GROUPS:
         return f"{field.auto_id}_0"
     return str(field.auto_id)
+
+
+@register.filter
+def date_parts(field: BoundField) -> list[dict[str, Any]]:
+    """A date input's three boxes (see inspiring.ui.forms.date_input_parts)."""
+    return date_input_parts(field)
 
 
 @register.simple_tag
