@@ -15,7 +15,7 @@ from weasyprint import HTML
 
 from .models import Booklet, Session
 from .recurrence import DAY_NAMES, LONDON
-from .search import Filters, search_sessions, with_details
+from .search import Filters, listed_on, search_sessions, with_details
 
 MAX_MONTHS = 13
 logger = logging.getLogger(__name__)
@@ -39,8 +39,12 @@ def booklet_context(booklet: Booklet) -> dict[str, Any]:
         )
     )
     months = []
-    for month, in_month in groupby(sessions, key=lambda s: s.local_date.replace(day=1)):
-        days = [(day, list(items)) for day, items in groupby(in_month, key=lambda s: s.local_date)]
+
+    def on(session: Session) -> date:
+        return listed_on(session, booklet.start)
+
+    for month, in_month in groupby(sessions, key=lambda s: on(s).replace(day=1)):
+        days = [(day, list(items)) for day, items in groupby(in_month, key=on)]
         months.append((month, days))
     # Index: each weekday, the activities on it (first time seen), by start time.
     index: dict[int, dict[int, Session]] = defaultdict(dict)

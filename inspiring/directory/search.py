@@ -15,6 +15,7 @@ from typing import Any
 from django import forms
 from django.db.models import (
     Case,
+    DateField,
     Exists,
     ExpressionWrapper,
     F,
@@ -27,7 +28,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
+from django.db.models.functions import Cast, RowNumber
 from django.utils import timezone
 
 from inspiring.areas.forms import PostcodeField
@@ -37,7 +38,7 @@ from lib.dates import outside_window
 from lib.geo import miles_between
 
 from .models import Activity, Category, Schedule, Session, SupportFeature
-from .recurrence import LONDON, describe
+from .recurrence import LONDON, MAX_DURATION_DAYS, describe
 
 MILES_PER_DEGREE = 69.09  # of latitude; longitude is scaled by cos(latitude)
 
@@ -250,15 +251,18 @@ def search_sessions(
 ) -> QuerySet[Session]:
     """Upcoming sessions people in `area` can go to, matching the filters, in order."""
     now = now or timezone.now()
-    today = timezone.localdate(now)
-    start = max(filters.date_from or today, today)
+    start = first_day(filters, now)
+    # A session lasting days is listed from the first day it covers: the ones begun
+    # in the days before `start` are read off the (local_date, end_local_date) index.
     sessions = Session.objects.filter(
-        activity__in=matching_activities(area, filters), local_date__gte=start
+        activity__in=matching_activities(area, filters),
+        local_date__gte=start - timedelta(days=MAX_DURATION_DAYS),
+        end_local_date__gte=start,
     ).filter(end__gte=now)
     if filters.date_to:
         sessions = sessions.filter(local_date__lte=filters.date_to)
     if filters.days:
-        sessions = sessions.filter(weekday__in=filters.days)
+        sessions = sessions.filter(_on_days(filters.days))
     if filters.times:
         by_time = Q()
         for name in filters.times:
@@ -275,21 +279,49 @@ def search_sessions(
     return sessions.order_by("start", "pk")
 
 
+def first_day(filters: Filters, now: datetime | None = None) -> date:
+    """The first day a search lists: its "from" date, never before today."""
+    today = timezone.localdate(now or timezone.now())
+    return max(filters.date_from or today, today)
+
+
+def listed_on(session: Session, first: date) -> date:
+    """The day a list starting on `first` shows a session under: its own, or for
+    one lasting days that began before, `first` (a festival's Saturday)."""
+    return max(session.local_date, first)
+
+
 def _day_start(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=LONDON)
+
+
+def _on_days(days: list[int]) -> Q:
+    """Sessions on any of these weekdays: starting on one, or lasting days and
+    covering one (a Friday-to-Sunday festival is on a Saturday)."""
+    condition = Q(weekday__in=days)
+    for weekday in set(range(7)) - set(days):
+        # Days from this weekday to the nearest chosen one after it.
+        ahead = min((day - weekday) % 7 for day in days)
+        reaches = Cast(F("local_date") + timedelta(days=ahead), DateField())
+        condition |= Q(weekday=weekday, end_local_date__gte=reaches)
+    return condition
 
 
 def _session_conditions(filters: Filters, now: datetime) -> Q:
     """The session filters, on `start` rather than `local_date` (the same days:
     local_date is start's London date), so each activity's next sessions are an
-    index range on (activity, start) that stops at the first match."""
-    today = timezone.localdate(now)
-    first_day = max(filters.date_from or today, today)
-    conditions = Q(start__gte=_day_start(first_day), end__gte=now)
+    index range on (activity, start) that stops at the first match. A session
+    lasting days counts from its first day to its last: the range starts as far
+    back as one can last."""
+    first = first_day(filters, now)
+    conditions = Q(
+        start__gte=_day_start(first - timedelta(days=MAX_DURATION_DAYS)),
+        end__gte=max(now, _day_start(first)),
+    )
     if filters.date_to:
         conditions &= Q(start__lt=_day_start(filters.date_to + timedelta(days=1)))
     if filters.days:
-        conditions &= Q(weekday__in=filters.days)
+        conditions &= _on_days(filters.days)
     if filters.times:
         by_time = Q()
         for name in filters.times:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from unittest import mock
 
@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from inspiring.directory.materialise import materialise_all
-from inspiring.directory.models import Activity, Category, Session
+from inspiring.directory.models import Activity, Category, Schedule, Session
 from inspiring.directory.recurrence import LONDON
 from inspiring.directory.search import distance_label
 
@@ -430,3 +430,71 @@ def test_the_list_can_be_added_to_a_calendar_app_as_filtered(
 ) -> None:
     html = client.get("/ashfield/whats-on/", {"free": "1"}).content.decode()
     assert 'href="/ashfield/calendar/subscribe/?free=1"' in html
+
+
+# --- Sessions lasting days -------------------------------------------------------------------
+
+
+def festival(directory: Directory, first: date, days: int) -> Activity:
+    """An all-day event over `days` days from `first`, at the Kirkby hall."""
+    item = activity(directory.knit, "Kirkby Festival", at=directory.hall)
+    Schedule.objects.create(
+        activity=item,
+        start_date=first,
+        start_time=time(0),
+        end_time=time(23, 59),
+        all_day=True,
+        duration_days=days - 1,
+    )
+    materialise_all(today=TODAY)
+    return item
+
+
+def test_a_festival_already_running_is_listed_today_with_its_days(
+    client: Client, directory: Directory
+) -> None:
+    # Today is Monday 2 March; the festival began on Friday.
+    festival(directory, date(2026, 2, 27), 4)
+    response = client.get("/ashfield/whats-on/")
+    assert "Kirkby Festival" in titles(response)
+    assert "Friday 27 February to Monday 2 March" in response.text
+    by_date = client.get("/ashfield/whats-on/", {"view": "dates"})
+    first_day = by_date.context["days"][0]
+    assert first_day[0] == TODAY
+    assert "Kirkby Festival" in [row["activity"].title for row in first_day[1]]
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [
+        ({"day": "5"}, True),  # Saturday: the festival's middle day
+        ({"day": "6"}, True),  # Sunday: its last
+        ({"day": "1"}, False),  # Tuesday: not one of its days
+        ({"date_from": "2026-03-07", "date_to": "2026-03-07"}, True),
+        ({"date_from": "2026-03-09"}, False),  # the Monday after
+        ({"date_to": "2026-03-05"}, False),  # the Thursday before
+    ],
+    ids=["saturday", "sunday", "tuesday", "on-its-saturday", "after", "before"],
+)
+def test_a_festival_is_found_on_each_of_its_days(
+    client: Client, directory: Directory, query: dict[str, str], listed: bool
+) -> None:
+    festival(directory, date(2026, 3, 6), 3)  # Friday 6 to Sunday 8 March
+    for view in ("activities", "dates"):
+        response = client.get("/ashfield/whats-on/", {**query, "view": view})
+        assert response.status_code == 200
+        assert ("Kirkby Festival" in titles(response)) is listed, view
+
+
+def test_the_month_shows_a_festival_on_each_of_its_days(
+    client: Client, directory: Directory
+) -> None:
+    festival(directory, date(2026, 3, 6), 3)
+    response = client.get("/ashfield/calendar/2026/3/")
+    days = {
+        day
+        for day, sessions in response.context["days"]
+        if any(s.activity.title == "Kirkby Festival" for s in sessions)
+    }
+    assert days == {date(2026, 3, 6), date(2026, 3, 7), date(2026, 3, 8)}
+    assert "Friday 6 to Sunday 8 March, all day" in response.text

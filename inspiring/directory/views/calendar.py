@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import calendar as pycalendar
 import uuid
+from collections import defaultdict
 from dataclasses import replace
-from datetime import date, datetime, time
-from itertools import groupby
+from datetime import date, datetime, time, timedelta
 from urllib.parse import quote, urlencode
 
 from dateutil.relativedelta import relativedelta
@@ -25,7 +25,7 @@ from lib.http import is_htmx, posted
 from ..actions import do_request_booklet
 from ..booklets import MAX_MONTHS, months_between
 from ..ical import SUBSCRIPTION_DAYS
-from ..models import Activity, Booklet
+from ..models import Activity, Booklet, Session
 from ..recurrence import LONDON
 from ..search import WhatsOnForm, search_sessions, with_details
 from .public import _area
@@ -68,7 +68,13 @@ def month(request: HttpRequest, slug: str, year: int, month: int) -> HttpRespons
     valid = not form.is_bound or form.is_valid()
     filters = replace(form.filters(), date_from=first, date_to=last, sort="date")
     sessions = list(with_details(search_sessions(area, filters, now=since)))
-    by_day = {day: list(items) for day, items in groupby(sessions, key=lambda s: s.local_date)}
+    # A session lasting days is on each of its days in the month.
+    by_day: dict[date, list[Session]] = defaultdict(list)
+    for session in sessions:
+        day = max(session.local_date, first)
+        while day <= min(session.end_local_date, last):
+            by_day[day].append(session)
+            day += timedelta(days=1)
     weeks = pycalendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     chosen = describe_filters(form)
     return render(

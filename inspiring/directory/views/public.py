@@ -40,6 +40,7 @@ from ..search import (
     Filters,
     WhatsOnForm,
     distance_label,
+    listed_on,
     miles_from,
     search_sessions,
     with_details,
@@ -71,9 +72,11 @@ def _rows(sessions: list[Session], filters: Filters, area: Area) -> list[dict[st
     return rows
 
 
-def _by_day(rows: list[dict[str, Any]]) -> list[tuple[Any, list[dict[str, Any]]]]:
+def _by_day(rows: list[dict[str, Any]], first: date) -> list[tuple[Any, list[dict[str, Any]]]]:
+    """Rows under the day each is listed on (a festival begun before `first`: on `first`)."""
     return [
-        (day, list(items)) for day, items in groupby(rows, key=lambda r: r["session"].local_date)
+        (day, list(items))
+        for day, items in groupby(rows, key=lambda r: listed_on(r["session"], first))
     ]
 
 
@@ -358,7 +361,7 @@ def printable(request: HttpRequest, slug: str) -> HttpResponse:
         "period": period,
         "start": today,
         "end": end,
-        "days": _by_day(rows),
+        "days": _by_day(rows, today),
         "count": len(rows),
         "site_url": settings.SITE_URL,
     }

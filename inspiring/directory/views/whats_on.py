@@ -35,6 +35,8 @@ from ..search import (
     activity_miles_from,
     current_schedules,
     distance_label,
+    first_day,
+    listed_on,
     miles_from,
     next_sessions,
     search_activities,
@@ -173,7 +175,9 @@ def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
         "by_distance": filters.sort == "distance" and filters.place is not None and not by_date,
         "days": [
             (day, list(items))
-            for day, items in groupby(rows, key=lambda r: r["session"].local_date)
+            for day, items in groupby(
+                rows, key=lambda r: listed_on(r["session"], first_day(filters))
+            )
         ]
         if by_date
         else [],
