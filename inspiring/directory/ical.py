@@ -6,7 +6,9 @@
   sessions What's on shows.
 - A session's .ics and the area's subscription feed list sessions as single
   events (a cancelled one with STATUS:CANCELLED, so subscribers see it).
-Times carry TZID=Europe/London with its VTIMEZONE, as RFC 5545 requires.
+Times carry TZID=Europe/London with its VTIMEZONE, as RFC 5545 requires. A session
+lasting days ends on its last day: a timed DTEND `duration_days` after the day it
+starts, an all-day DTEND (a DATE) the day after its last day.
 
 Calendar apps poll subscriptions every few minutes to hours, so a feed answers
 conditional requests (ETag, Last-Modified, 304) and keeps what it built in the
@@ -154,10 +156,13 @@ def _schedule_events(
         return day if schedule.all_day else local_datetime(day, at, zone)
 
     event.add("dtstart", when(first, schedule.start_time))
+    # Each session ends `duration_days` after the day it starts (a festival weekend, a
+    # disco past midnight): an all-day DTEND is the day after the last day.
+    last = first + timedelta(days=schedule.duration_days)
     if schedule.all_day:
-        event.add("dtend", first + timedelta(days=1))
+        event.add("dtend", last + timedelta(days=1))
     else:
-        event.add("dtend", when(first, schedule.end_time))
+        event.add("dtend", when(last, schedule.end_time))
     cancelled = [s.occurrence_date for s in mine if s.is_cancelled]
     excluded = sorted(set(schedule.excluded_dates) | set(cancelled))
     if schedule.rrule:
@@ -172,8 +177,13 @@ def _schedule_events(
         override.add("uid", f"{activity.public_id}-{schedule.pk}@{host}")
         _common(override, activity)
         override.add("recurrence-id", when(moved.occurrence_date, schedule.start_time))
-        override.add("dtstart", moved.start.astimezone(zone))
-        override.add("dtend", moved.end.astimezone(zone))
+        if schedule.all_day:
+            # Still all day where it was moved to: DATE values, as the series has.
+            override.add("dtstart", moved.start.astimezone(zone).date())
+            override.add("dtend", moved.end.astimezone(zone).date() + timedelta(days=1))
+        else:
+            override.add("dtstart", moved.start.astimezone(zone))
+            override.add("dtend", moved.end.astimezone(zone))
         if moved.note:
             override.add("comment", moved.note)
         events.append(override)
@@ -188,9 +198,10 @@ def sessions_calendar(name: str, sessions: Iterable[Session], host: str) -> Cale
         event.add("uid", f"{session.public_id}@{host}")
         _common(event, activity, full=False)
         if session.all_day:
-            day = session.start.astimezone(LONDON).date()
-            event.add("dtstart", day)
-            event.add("dtend", day + timedelta(days=1))
+            # DTEND of an all-day event is the day after its last (a Friday-to-Sunday
+            # festival ends on Monday).
+            event.add("dtstart", session.start.astimezone(LONDON).date())
+            event.add("dtend", session.end.astimezone(LONDON).date() + timedelta(days=1))
         else:
             event.add("dtstart", session.start.astimezone(LONDON))
             event.add("dtend", session.end.astimezone(LONDON))
