@@ -59,7 +59,7 @@ from inspiring.demo.directory import build_area_directory
 from inspiring.demo.loading import load_demo
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Session
-from inspiring.directory.recurrence import LONDON
+from inspiring.directory.recurrence import LONDON, MAX_DURATION_DAYS
 from inspiring.directory.search import MILES_PER_DEGREE
 
 CATEGORY = "social-and-friendship"
@@ -143,13 +143,15 @@ def _floor_conditions(area: Area, lat: float, lng: float) -> tuple[str, list[Any
 
 
 def _bounds(first: date, last: date) -> list[Any]:
-    """London midnights of the first day and the day after the last, as the database
-    stores datetimes (a session's local date is its start's London date)."""
+    """London midnights of MAX_DURATION_DAYS before the first day (a session lasting
+    days may have begun then and still be on) and of the day after the last, and the
+    earliest end (now, or the first day's midnight), as the database stores datetimes."""
     adapt = connection.ops.adapt_datetimefield_value
+    first_midnight = datetime.combine(first, time(0), tzinfo=LONDON)
     return [
-        adapt(datetime.combine(first, time(0), tzinfo=LONDON)),
+        adapt(first_midnight - timedelta(days=MAX_DURATION_DAYS)),
         adapt(datetime.combine(last + timedelta(days=1), time(0), tzinfo=LONDON)),
-        adapt(timezone.now()),
+        adapt(max(timezone.now(), first_midnight)),
     ]
 
 
@@ -189,12 +191,14 @@ def floor_sessions(
         JOIN directory_activity a ON a.id = s.activity_id
         JOIN directory_venue v ON v.id = a.venue_id
         WHERE {conditions}
-          AND s.local_date BETWEEN %s AND %s AND s."end" >= %s
+          AND s.local_date BETWEEN %s AND %s AND s.end_local_date >= %s
+          AND s."end" >= %s
         ORDER BY s.start, s.id
         LIMIT 20
     """  # noqa: S608
+    earliest = first - timedelta(days=MAX_DURATION_DAYS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, first, last, _bounds(first, last)[2]])
+        cursor.execute(sql, [*params, earliest, last, first, _bounds(first, last)[2]])
         return cursor.fetchall()
 
 
