@@ -52,7 +52,11 @@ run: setup
 	$(RUN_ENV) $(BIN)/python manage.py load_demo
 	@echo
 	@echo "Serving Inspiring on http://$(HOST):$(PORT) (Ctrl+C to stop)"
-	$(RUN_ENV) $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# A background worker beside the site, as in production: a booklet is built by
+	@# the worker while its page shows progress, never inside the request.
+	@$(RUN_ENV) TASKS_BACKEND=database $(BIN)/python manage.py db_worker --no-startup-delay & \
+	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(RUN_ENV) TASKS_BACKEND=database $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMPS)/dev assets
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
