@@ -45,27 +45,32 @@ class OnBehalfForm(forms.Form):
     )
 
 
-STALE_ACTIONS = ("remind", "confirm", "pause")
+LISTING_ACTIONS = ("remind", "confirm", "pause")
 
 
-def _act_on_stale(
-    request: HttpRequest, activities: ActivityQuerySet
+def act_on_listing(
+    request: HttpRequest, candidates: ActivityQuerySet, *, anchor: str, gone: str
 ) -> tuple[HttpResponse | None, Activity | None, OnBehalfForm]:
-    """A coordinator's answer to one stale listing: remind the group, confirm on its behalf
-    with a note, or pause it. Redirects once done, so Back and refresh do not repeat it."""
+    """A coordinator's answer to one listing among `candidates` (posted as `activity`):
+    remind the group, confirm on its behalf with a note, or pause it. Used by the stale
+    listings on the curation page and by the staff activity page.
+
+    Returns a redirect to `anchor` on this page once done (so Back and refresh do not
+    repeat it; `gone` is said when the listing is no longer among the candidates), else
+    the listing whose note form is open (`?confirm=<public id>`) and that form."""
     action = request.POST.get("action")
     chosen = request.POST.get("activity") or request.GET.get("confirm") or ""
     try:
         uuid.UUID(chosen)
     except ValueError:
         chosen = ""
-    target = activities.published().stale().filter(public_id=chosen).first() if chosen else None
+    target = candidates.filter(public_id=chosen).first() if chosen else None
     form = OnBehalfForm(posted(request) if action == "confirm" else None)
-    if request.method != "POST" or action not in STALE_ACTIONS:
+    if request.method != "POST" or action not in LISTING_ACTIONS:
         return None, target, form
-    done = redirect(f"{request.path}#stale-listings")
+    done = redirect(f"{request.path}#{anchor}")
     if target is None:
-        messages.error(request, "That listing is no longer stale: the list has been refreshed.")
+        messages.error(request, gone)
         return done, None, form
     if action == "remind":
         problem = do_remind_group(request, target)
@@ -87,8 +92,12 @@ def _act_on_stale(
             )
         return done, None, form
     if form.is_valid():
-        do_confirm_listing_signed_in(request, target, note=form.cleaned_data["note"])
-        messages.success(request, f"{target.title} is confirmed on behalf of the group.")
+        try:
+            do_confirm_listing_signed_in(request, target, note=form.cleaned_data["note"])
+        except ActionRefused as refused:
+            messages.error(request, str(refused))
+        else:
+            messages.success(request, f"{target.title} is confirmed on behalf of the group.")
         return done, None, form
     return None, target, form
 
@@ -97,7 +106,12 @@ def _act_on_stale(
 def curation(request: HttpRequest) -> HttpResponse:
     area = working_area(request)
     activities = editable_activities(request)
-    acted, confirming, on_behalf_form = _act_on_stale(request, activities)
+    acted, confirming, on_behalf_form = act_on_listing(
+        request,
+        activities.published().stale(),
+        anchor="stale-listings",
+        gone="That listing is no longer stale: the list has been refreshed.",
+    )
     if acted is not None:
         return acted
     live = activities.published()
