@@ -485,6 +485,7 @@ register_actions(
     {
         "activity.reminded": "Reminded a group to confirm a listing",
         "activity.paused": "Paused a listing",
+        "activity.resumed": "Set a paused listing running again",
     }
 )
 
@@ -550,6 +551,24 @@ def do_pause_listing(request: HttpRequest, activity: Activity, *, note: str = ""
             area=activity.home_area,
             detail={"note": note} if note else None,
         )
+    return activity
+
+
+def do_resume_listing(request: HttpRequest, activity: Activity) -> Activity:
+    """Set a paused listing running again (welcoming new people): its sessions come back
+    to What's on and suggestions. A partner lead's change waiting for approval was
+    copied while it was paused; it is set running too, so approving it does not pause
+    the listing again."""
+    with transaction.atomic():
+        activity = Activity.objects.select_for_update().get(pk=activity.pk)
+        if activity.capacity_status != Activity.CapacityStatus.PAUSED:
+            raise ActionRefused(f"{activity.title} is not paused.")
+        activity.capacity_status = Activity.CapacityStatus.WELCOMING
+        activity.save(update_fields=["capacity_status", "updated_at"])
+        activity.revisions.filter(capacity_status=Activity.CapacityStatus.PAUSED).update(
+            capacity_status=Activity.CapacityStatus.WELCOMING
+        )
+        audit.record(request, "activity.resumed", activity, area=activity.home_area)
     return activity
 
 

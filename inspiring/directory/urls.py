@@ -70,6 +70,11 @@ urlpatterns = [
         name="staff_activity_edit",
     ),
     path(
+        "staff/listings/activities/<uuid:public_id>/run-again/",
+        staff.activity_resume,
+        name="staff_activity_resume",
+    ),
+    path(
         "staff/listings/activities/<uuid:public_id>/withdraw/",
         staff.activity_withdraw,
         name="staff_activity_withdraw",

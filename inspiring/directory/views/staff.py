@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -42,6 +43,7 @@ from ..actions import (
     do_move_session,
     do_report_change_signed_in,
     do_restore_session,
+    do_resume_listing,
     do_save_activity,
     do_save_organisation,
     do_save_schedule,
@@ -49,7 +51,7 @@ from ..actions import (
     do_withdraw,
     working_copy,
 )
-from ..confirmation import needing_confirmation
+from ..confirmation import confirmation_state, needing_confirmation
 from ..forms import ActivityForm, OrganisationForm, SchedulePageForm, SessionForm, VenueForm
 from ..models import (
     Activity,
@@ -60,8 +62,11 @@ from ..models import (
     Session,
     Venue,
 )
+from .curation import act_on_listing
 
 EDITORS = (Capability.EDIT_OWN_LISTINGS, Capability.CURATE_DIRECTORY)
+# The activity page's section on keeping the listing current, where its actions return.
+CURRENT_ANCHOR = "keeping-it-current"
 
 
 class ListingChangeForm(forms.Form):
@@ -260,6 +265,20 @@ def activity_create(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 @require_capability(*EDITORS)
 def activity(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_activity_for_editing(request, public_id)
+    live = item.status == Activity.Status.PUBLISHED and item.revision_of_id is None
+    curator = is_curator(request)
+    # A coordinator keeps the listing current from here as from the stale listings:
+    # remind the group, confirm it on the group's behalf with a note, or pause it.
+    acted, confirming, on_behalf_form = None, None, None
+    if curator and live:
+        acted, confirming, on_behalf_form = act_on_listing(
+            request,
+            editable_activities(request).published().filter(pk=item.pk),
+            anchor=CURRENT_ANCHOR,
+            gone="Only a published listing can be confirmed, reminded or paused.",
+        )
+        if acted is not None:
+            return acted
     revision = item.revisions.first() if item.revision_of_id is None else None
     sessions = (
         Session.objects.filter(activity=item.revision_of or item).upcoming().order_by("start")
@@ -273,9 +292,50 @@ def activity(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "revision": revision,
             "schedules": list(item.schedules.all()),
             "page_obj": page,
-            "curator": is_curator(request),
+            "curator": curator,
             "needs_approval": needs_approval(request, item.organisation),
+            # How current the listing is: 'due', 'stale' or None (confirmed lately).
+            "live": live,
+            "confirmation": confirmation_state(item) if live else None,
+            "paused": item.capacity_status == Activity.CapacityStatus.PAUSED,
+            "confirming": confirming,
+            "on_behalf_form": on_behalf_form,
+            "current_anchor": CURRENT_ANCHOR,
+            "confirm_days": settings.LISTING_CONFIRM_DAYS,
+            "stale_days": settings.LISTING_STALE_DAYS,
         },
+    )
+
+
+@require_POST
+@require_capability(*EDITORS)
+def activity_resume(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Set a paused listing running again in one click (a partner lead for their own
+    organisation's listings, a coordinator for the area's)."""
+    item = get_activity_for_editing(request, public_id)
+    if item.revision_of_id is not None:
+        raise Http404("Set the listing itself running, not a proposed change")
+    try:
+        resumed = do_resume_listing(request, item)
+    except ActionRefused as refused:
+        messages.error(request, str(refused))
+    else:
+        message = f"{resumed.title} is running again: its sessions are listed again."
+        if confirmation_state(resumed) == "stale":
+            message += (
+                " It has not been confirmed for a while: say it is still right so link "
+                "workers are offered it again."
+            )
+        messages.success(request, message)
+    # Back to the page it was pressed on (named, not a URL: nothing to redirect elsewhere).
+    back = request.POST.get("back")
+    if back == "organisation":
+        return redirect("directory:staff_organisation", public_id=item.organisation.public_id)
+    if back == "listings":
+        return redirect("directory:staff_listings")
+    return redirect(
+        reverse("directory:staff_activity", kwargs={"public_id": item.public_id})
+        + f"#{CURRENT_ANCHOR}"
     )
 
 
