@@ -17,13 +17,17 @@ returns only what changed since.
   here, as it is no OpenActive opportunity; the Open Referral API lists it.
 - A ScheduledSession is a session row; a removed session (schedule changed,
   activity withdrawn) is a tombstone (see models.Tombstone).
+
+A session may last days (a festival weekend, a disco past midnight): its startDate and
+endDate are full datetimes and its `duration` counts the days ("P1DT22H"; "P3D" all day
+Friday to Sunday). An online activity has no `location` but a `beta:virtualLocation`.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -42,6 +46,8 @@ from .regions import regions as district_regions
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 CONTEXT = "https://openactive.io/"
+# OpenActive's beta namespace: where `beta:virtualLocation` (how to join online) is defined.
+BETA_CONTEXT = "https://openactive.io/ns-beta"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 SCHEMA_DAYS = {
     "MO": "https://schema.org/Monday",
@@ -70,7 +76,11 @@ def from_modified(value: int) -> datetime:
 
 
 def duration(start: datetime, end: datetime) -> str:
-    minutes = int((end - start).total_seconds() // 60)
+    """The ISO 8601 duration from `start` to `end` ("PT1H30M", "P1DT22H")."""
+    return duration_of_minutes(int((end - start).total_seconds() // 60))
+
+
+def duration_of_minutes(minutes: int) -> str:
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
     text = "P" + (f"{days}D" if days else "")
@@ -83,6 +93,29 @@ def duration(start: datetime, end: datetime) -> str:
 
 def _iso(value: datetime) -> str:
     return timezone.localtime(value).isoformat()
+
+
+def schedule_duration(schedule: Schedule) -> str:
+    """How long each session of `schedule` lasts, on the clock: a session lasting days
+    counts them ("P1DT22H", Friday 18:00 to Sunday 16:00); all day is whole days ("P3D",
+    Friday to Sunday)."""
+    if schedule.all_day:
+        return f"P{schedule.duration_days + 1}D"
+    start = schedule.start_time.hour * 60 + schedule.start_time.minute
+    end = schedule.end_time.hour * 60 + schedule.end_time.minute
+    return duration_of_minutes(schedule.duration_days * 24 * 60 + end - start)
+
+
+def _session_times(session: Session) -> tuple[str, str, str]:
+    """A session's startDate, endDate and duration. An all-day session (stored to 23:59 of
+    its last day) runs to midnight after its last day, so it lasts whole days ("P3D")."""
+    start = timezone.localtime(session.start)
+    if not session.all_day:
+        return start.isoformat(), _iso(session.end), duration(session.start, session.end)
+    last = timezone.localtime(session.end).date()
+    days = (last - start.date()).days + 1
+    end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=start.tzinfo)
+    return start.isoformat(), timezone.localtime(end).isoformat(), f"P{days}D"
 
 
 # --- Shapes ------------------------------------------------------------------------
@@ -167,8 +200,13 @@ def _rule_parts(rule: str) -> dict[str, str]:
 
 
 def _schedule(schedule: Schedule) -> dict[str, Any] | None:
-    """A Schedule for a repeating schedule (a PartialSchedule if all day, as it has no
-    times); one-offs are the series' subEvents and in the sessions feed.
+    """A Schedule for a repeating schedule; one-offs are the series' subEvents and in
+    the sessions feed.
+
+    A Schedule must have an endTime, a time of day; a session ending after midnight
+    (a disco to 01:30, a weekend camp) has none that would not contradict its start, so
+    it is a PartialSchedule with its startTime and duration, as is an all-day one (no
+    times, a duration of whole days).
 
     No idTemplate or urlTemplate (both recommended, not required): a session's @id
     carries its own UUID, not its time, so it survives a move, and every session links
@@ -181,20 +219,19 @@ def _schedule(schedule: Schedule) -> dict[str, Any] | None:
     unit = {"DAILY": "D", "WEEKLY": "W", "MONTHLY": "M", "YEARLY": "Y"}.get(parts.get("FREQ", ""))
     if unit is None:
         return None
+    partial = schedule.all_day or schedule.duration_days > 0
     data: dict[str, Any] = {
-        "@type": "PartialSchedule" if schedule.all_day else "Schedule",
+        "@type": "PartialSchedule" if partial else "Schedule",
         "repeatFrequency": f"P{interval}{unit}",
         "startDate": schedule.start_date.isoformat(),
         "scheduleTimezone": schedule.timezone,
     }
-    if not schedule.all_day:
+    if not partial:
         data["scheduledEventType"] = "ScheduledSession"
-        data["startTime"] = schedule.start_time.strftime("%H:%M")
         data["endTime"] = schedule.end_time.strftime("%H:%M")
-        data["duration"] = duration(
-            datetime.combine(schedule.start_date, schedule.start_time),
-            datetime.combine(schedule.start_date, schedule.end_time),
-        )
+    if not schedule.all_day:
+        data["startTime"] = schedule.start_time.strftime("%H:%M")
+    data["duration"] = schedule_duration(schedule)
     days = [d for d in parts.get("BYDAY", "").split(",") if d]
     if days:
         # Weekly days as schema.org days; "2TU" (second Tuesday) stays in iCal form,
@@ -212,6 +249,26 @@ def _schedule(schedule: Schedule) -> dict[str, Any] | None:
     if schedule.exdates:
         data["exceptDate"] = list(schedule.exdates)
     return data
+
+
+def _attendance_mode(activity: Activity) -> str:
+    if activity.venue_id is None:
+        return "https://schema.org/OnlineEventAttendanceMode"
+    if activity.online:
+        return "https://schema.org/MixedEventAttendanceMode"
+    return "https://schema.org/OfflineEventAttendanceMode"
+
+
+def _virtual_location(activity: Activity) -> dict[str, Any]:
+    """Where an online activity happens. The directory keeps no meeting link (groups
+    send it to people who get in touch), so this says how to get one rather than
+    giving a `url` that would not let anyone in."""
+    return {
+        "@type": "VirtualLocation",
+        "name": "Online",
+        "description": f"Takes place online. Ask {activity.organisation.name} for the link "
+        f"to join: how to get in touch is on {series_id(activity)}",
+    }
 
 
 def organizer_id(activity: Activity) -> str:
@@ -239,12 +296,13 @@ def _gender_restriction(activity: Activity) -> str:
 
 
 def _sub_event(session: Session) -> dict[str, Any]:
+    start, end, length = _session_times(session)
     return {
         "@type": "ScheduledSession",
         "@id": session_id(session),
-        "startDate": _iso(session.start),
-        "endDate": _iso(session.end),
-        "duration": duration(session.start, session.end),
+        "startDate": start,
+        "endDate": end,
+        "duration": length,
         "eventStatus": _status(session),
     }
 
@@ -293,13 +351,16 @@ def session_series(
         + [feature.name for feature in activity.support_features.all()],
         "isAccessibleForFree": activity.cost == Activity.Cost.FREE,
         "offers": _offers(activity),
-        "eventAttendanceMode": "https://schema.org/OnlineEventAttendanceMode"
-        if activity.venue_id is None
-        else "https://schema.org/OfflineEventAttendanceMode",
+        "eventAttendanceMode": _attendance_mode(activity),
     }
+    # Online only: no `location` (OpenActive refuses one for an online-only event), but
+    # how to join. At a venue and online too: both.
     place = _place(activity, regions or {})
     if place is not None:
         data["location"] = place
+    if activity.online or activity.venue_id is None:
+        data["@context"] = [CONTEXT, BETA_CONTEXT]
+        data["beta:virtualLocation"] = _virtual_location(activity)
     data["ageRange"] = _age_range(activity)
     data["genderRestriction"] = _gender_restriction(activity)
     if activity.capacity is not None:
@@ -328,15 +389,16 @@ def _status(session: Session) -> str:
 
 def scheduled_session(session: Session) -> dict[str, Any]:
     activity = session.activity
+    start, end, length = _session_times(session)
     return {
         "@context": CONTEXT,
         "@type": "ScheduledSession",
         "@id": session_id(session),
         "identifier": str(session.public_id),
         "superEvent": series_id(activity),
-        "startDate": _iso(session.start),
-        "endDate": _iso(session.end),
-        "duration": duration(session.start, session.end),
+        "startDate": start,
+        "endDate": end,
+        "duration": length,
         "eventStatus": _status(session),
         "url": series_id(activity),
     }

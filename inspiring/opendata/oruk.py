@@ -11,17 +11,22 @@ parts that have none of their own.
 Output follows the compiled UK-profile schemas: required keys always
 present, optional keys left out rather than null, enums respected (HSDS
 schedules only know WEEKLY and MONTHLY: other rules are described in words).
+A schedule whose sessions last days (a festival weekend, a dance past midnight) is
+valid from its first day to the day its last session ends, opens at its start time
+and states its span in its description ("Every Friday, 20:00 to 01:30 the next day"),
+without a closes_at that would read as earlier the same day.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, time
+from contextlib import suppress
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from inspiring.directory.models import (
@@ -32,6 +37,7 @@ from inspiring.directory.models import (
     SupportFeature,
     Venue,
 )
+from inspiring.directory.recurrence import rfc_date
 from lib.text import plain_text
 
 NAMESPACE = uuid.UUID("5b0f8a57-2f7e-4a5c-9a53-6f1c3e1d2a10")
@@ -212,9 +218,14 @@ def schedule(schedule: Schedule, activity: Activity) -> dict[str, Any]:
     }
     if not schedule.all_day:
         data["opens_at"] = _clock(schedule.start_time)
-        data["closes_at"] = _clock(schedule.end_time)
+        if not schedule.duration_days:
+            # Opening hours close on the day they open: a session ending on a later day
+            # (past midnight, a weekend) says when in its description instead.
+            data["closes_at"] = _clock(schedule.end_time)
+    # valid_to is the last day a session runs on: the day the last one ends.
+    lasts = timedelta(days=schedule.duration_days)
     if not schedule.rrule:
-        data["valid_to"] = schedule.start_date.isoformat()
+        data["valid_to"] = (max([schedule.start_date, *schedule.extra_dates]) + lasts).isoformat()
     elif parts.get("FREQ") in HSDS_FREQUENCIES:
         data["freq"] = parts["FREQ"]
         data["interval"] = int(parts.get("INTERVAL", "1") or 1)
@@ -223,8 +234,9 @@ def schedule(schedule: Schedule, activity: Activity) -> dict[str, Any]:
         if parts.get("BYMONTHDAY"):
             data["bymonthday"] = parts["BYMONTHDAY"]
     if "UNTIL" in parts:
-        until = parts["UNTIL"][:8]
-        data["valid_to"] = f"{until[:4]}-{until[4:6]}-{until[6:8]}"
+        # A stored UNTIL the forms would refuse leaves the end unsaid rather than fail.
+        with suppress(ValueError):
+            data["valid_to"] = (rfc_date(parts["UNTIL"]) + lasts).isoformat()
     if schedule.timezone != "Europe/London" and not schedule.all_day:
         data["notes"] = f"Times are in {schedule.timezone}"
     return data
@@ -460,6 +472,9 @@ def filter_services(activities: QuerySet[Activity], params: Any) -> QuerySet[Act
         if starts is not None:
             sessions = sessions.filter(start_minute__gte=starts.hour * 60 + starts.minute)
         if ends is not None:
-            sessions = sessions.filter(all_day=False, schedule__end_time__lte=ends)
+            # Ending by `ends` on the day it starts: not a session that runs past midnight.
+            sessions = sessions.filter(
+                all_day=False, end_local_date=F("local_date"), schedule__end_time__lte=ends
+            )
         activities = activities.filter(Exists(sessions))
     return activities.distinct()
