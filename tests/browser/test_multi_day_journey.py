@@ -4,7 +4,7 @@ is on, and on its own page; with accessibility checks (axe-core, WCAG 2.2 AA).""
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -12,9 +12,8 @@ from dateutil.relativedelta import relativedelta
 
 from inspiring.areas.models import Area
 from inspiring.directory.materialise import materialise_all
-from inspiring.directory.models import Activity, Schedule
 from lib.dates import day_span
-from tests.directory.builders import activity, organisation, venue
+from tests.directory.builders import activity, organisation, over_days, venue
 
 from .conftest import axe_violations
 
@@ -24,26 +23,15 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1100, "height": 900}
 
 
-def _all_day(item: Activity, first: date, days: int) -> None:
-    Schedule.objects.create(
-        activity=item,
-        start_date=first,
-        start_time=time(0),
-        end_time=time(23, 59),
-        all_day=True,
-        duration_days=days - 1,
-    )
-
-
 @pytest.fixture
 def festivals(demo_ashfield: Area) -> tuple[date, date]:
     """A craft week that began yesterday, and a festival weekend next month (10th to 12th)."""
     group = organisation(demo_ashfield, "Kirkby Arts", email="arts@example.org")
     hall = venue(group, "Kirkby Festival Hall", "NG17 7AE", town="Kirkby-in-Ashfield")
     yesterday = date.today() - timedelta(days=1)
-    _all_day(activity(group, "Craft Week", at=hall), yesterday, 5)
+    over_days(activity(group, "Craft Week", at=hall), yesterday, 5)
     weekend = (date.today() + relativedelta(months=1)).replace(day=10)
-    _all_day(activity(group, "Kirkby Festival", at=hall), weekend, 3)
+    over_days(activity(group, "Kirkby Festival", at=hall), weekend, 3)
     materialise_all()
     return yesterday, weekend
 

@@ -80,6 +80,18 @@ def weekly(
     )
 
 
+def over_days(item: Activity, first: date, days: int) -> Schedule:
+    """An all-day event lasting `days` days from `first` (a festival weekend: 3)."""
+    return Schedule.objects.create(
+        activity=item,
+        start_date=first,
+        start_time=time(0),
+        end_time=time(23, 59),
+        all_day=True,
+        duration_days=days - 1,
+    )
+
+
 def as_date_input(
     data: dict[str, Any], names: tuple[str, ...] = ("start_date", "until")
 ) -> dict[str, Any]:

@@ -10,11 +10,11 @@ import pytest
 from django.test import Client
 
 from inspiring.directory.materialise import materialise_all
-from inspiring.directory.models import Activity, Category, Schedule, Session
+from inspiring.directory.models import Activity, Category, Session
 from inspiring.directory.recurrence import LONDON
 from inspiring.directory.search import distance_label
 
-from .builders import Directory, activity, weekly
+from .builders import Directory, activity, over_days, weekly
 from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -438,14 +438,7 @@ def test_the_list_can_be_added_to_a_calendar_app_as_filtered(
 def festival(directory: Directory, first: date, days: int) -> Activity:
     """An all-day event over `days` days from `first`, at the Kirkby hall."""
     item = activity(directory.knit, "Kirkby Festival", at=directory.hall)
-    Schedule.objects.create(
-        activity=item,
-        start_date=first,
-        start_time=time(0),
-        end_time=time(23, 59),
-        all_day=True,
-        duration_days=days - 1,
-    )
+    over_days(item, first, days)
     materialise_all(today=TODAY)
     return item
 
