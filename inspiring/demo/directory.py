@@ -34,7 +34,15 @@ from inspiring.directory.models import (
 )
 from inspiring.directory.taxonomy_data import seed_taxonomy
 
-from .directory_data import DAYS, FIRST_NAMES, IDEAS, LAST_NAMES, LOCALITIES, STREETS
+from .directory_data import (
+    DAYS,
+    EVERYONE,
+    FIRST_NAMES,
+    IDEAS,
+    LAST_NAMES,
+    LOCALITIES,
+    STREETS,
+)
 from .feed import load_demo_feed
 
 
@@ -285,6 +293,49 @@ def _workflow_examples(area: Area, lead: User | None) -> None:
     )
 
 
+def _festival_weekend(area: Area, today: date) -> None:
+    """A walking festival, all day from Friday to Sunday three weeks ahead: a session
+    lasting days, as What's on, the calendar files and the open data show it."""
+    walkers = (
+        Organisation.objects.filter(home_area=area, activities__categories__slug="walking")
+        .order_by("pk")
+        .first()
+    )
+    venue = walkers.venues.first() if walkers is not None else None
+    if walkers is None or venue is None:
+        return
+    festival = Activity.objects.create(
+        organisation=walkers,
+        home_area=area,
+        venue=venue,
+        title="Ashfield Walking Festival",
+        summary="Three days of led walks for every pace, from a gentle mile around the "
+        "park to a ten-mile ramble, with a welcome tent all weekend.",
+        description="Walks start every morning and afternoon from the welcome tent. "
+        "Each has a leader at the front and a back marker, so nobody is left behind.\n\n"
+        "- Short, flat walks with benches on the way\n- Longer rambles into the countryside"
+        "\n- Tea and cake at the tent",
+        audience=EVERYONE,
+        what_to_expect="Come to the welcome tent any time: a volunteer will tell you which "
+        "walks are coming up and find you one at your pace.",
+        status=Activity.Status.PUBLISHED,
+        published_at=timezone.now(),
+    )
+    festival.categories.set(Category.objects.filter(slug__in=("walking",)))
+    festival.support_features.set(
+        SupportFeature.objects.filter(code__in=("outdoors", "come-alone-welcome"))
+    )
+    friday = today + timedelta(days=(4 - today.weekday()) % 7 + 21)
+    Schedule.objects.create(
+        activity=festival,
+        start_date=friday,
+        start_time=time(0),
+        end_time=time(23, 59),
+        all_day=True,
+        duration_days=2,
+    )
+
+
 def load_demo_directory(areas: dict[str, Area], lead: User | None) -> int:
     """Create the demo directory for areas that have none yet. Returns activities created."""
     created = 0
@@ -302,6 +353,8 @@ def load_demo_directory(areas: dict[str, Area], lead: User | None) -> int:
                 lead=lead if slug == "ashfield" else None,
             )
             _workflow_examples(area, lead)
+            if slug == "ashfield":
+                _festival_weekend(area, timezone.localdate())
             created += count
     if created:
         materialise_all()

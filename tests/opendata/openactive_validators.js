@@ -9,6 +9,8 @@
 // would download; here it reads ACTIVITY_LIST.json instead (the concepts the site
 // publishes, copied from the official list: see inspiring/opendata/data/SOURCE.md),
 // through the validator's own remote-JSON file cache, so nothing is fetched from outside.
+// The same cache holds the part of OpenActive's beta namespace the site uses (the one
+// term `beta:virtualLocation`, for online activities), which it would download too.
 //
 // Prints {"feeds": {url: {pages, items, failures: [...], warnings: n, ...}}} on stdout.
 
@@ -24,10 +26,41 @@ const { validate } = require('@openactive/data-model-validator');
 const FeedChecker = require('@openactive/rpde-validator/src/feed-checker');
 
 const OFFICIAL_LIST = 'https://openactive.io/activity-list';
+const BETA_NAMESPACE = 'https://openactive.io/ns-beta';
 const PAGE_LIMIT = 10000;
+// The beta terms the site publishes, as the beta namespace defines them
+// (https://openactive.io/ns-beta, beta.jsonld in github.com/openactive/ns-beta):
+// the validator checks a beta property against its domain, so a term used on the wrong
+// type, or misspelt, still fails.
+const BETA_TERMS = {
+  '@context': [{ beta: `${BETA_NAMESPACE}#` }],
+  '@graph': [
+    {
+      '@id': 'beta:virtualLocation',
+      '@type': 'rdf:Property',
+      'rdfs:label': 'virtualLocation',
+      'rdfs:comment': 'Describes a means of electronic access to a shared virtual space.',
+      'schema:domainIncludes': ['schema:Event'],
+      'schema:rangeIncludes': ['pending:VirtualLocation'],
+    },
+  ],
+};
 
-function seedActivityList(file) {
+function cacheEntry(dir, url, data) {
   // The validator's file cache: one <sha256 of the URL>.json per URL, as it writes them.
+  const key = crypto.createHash('sha256').update(url).digest('hex');
+  fs.writeFileSync(path.join(dir, `${key}.json`), JSON.stringify({
+    errorCode: 'error_none',
+    data,
+    statusCode: 200,
+    url,
+    exception: null,
+    contentType: 'application/ld+json',
+    fetchTime: Date.now(),
+  }));
+}
+
+function seedCache(file) {
   const shipped = JSON.parse(fs.readFileSync(file, 'utf8'));
   const scheme = {
     '@context': 'https://openactive.io/',
@@ -40,16 +73,8 @@ function seedActivityList(file) {
     })),
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'openactive-cache-'));
-  const key = crypto.createHash('sha256').update(OFFICIAL_LIST).digest('hex');
-  fs.writeFileSync(path.join(dir, `${key}.json`), JSON.stringify({
-    errorCode: 'error_none',
-    data: scheme,
-    statusCode: 200,
-    url: OFFICIAL_LIST,
-    exception: null,
-    contentType: 'application/ld+json',
-    fetchTime: Date.now(),
-  }));
+  cacheEntry(dir, OFFICIAL_LIST, scheme);
+  cacheEntry(dir, BETA_NAMESPACE, BETA_TERMS);
   return dir;
 }
 
@@ -130,12 +155,12 @@ async function main() {
     process.stderr.write('Usage: openactive_validators.js ACTIVITY_LIST.json FEED_URL...\n');
     process.exit(2);
   }
-  const cache = seedActivityList(listFile);
+  const cache = seedCache(listFile);
   process.on('exit', () => fs.rmSync(cache, { recursive: true, force: true }));
   const options = {
     loadRemoteJson: true,
     remoteJsonCachePath: cache,
-    // The seeded copy never expires, so the validator never goes to the network for it.
+    // The seeded copies never expire, so the validator never goes to the network for them.
     remoteJsonCacheTimeToLive: 10 ** 12,
   };
   const report = { feeds: {} };

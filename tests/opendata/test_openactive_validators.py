@@ -4,6 +4,10 @@ Runs tests/opendata/openactive_validators.js (npm @openactive/rpde-validator and
 @openactive/data-model-validator) over a live server holding the demo, every page of
 both feeds. Warnings may remain (the validators' "recommended" fields the directory
 does not hold, such as images and leaders); their count is printed.
+
+Besides the demo (which has a festival weekend, all day Friday to Sunday), the feeds
+hold what the demo lacks: a weekly dance ending past midnight, a monthly walking
+weekend from Friday evening to Sunday afternoon, and chair yoga online only.
 """
 
 from __future__ import annotations
@@ -12,16 +16,21 @@ import json
 import shutil
 import subprocess
 from collections import Counter
+from datetime import time, timedelta
 from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from inspiring.areas.models import Postcode
 from inspiring.demo.loading import load_demo
+from inspiring.directory.materialise import materialise_activity
+from inspiring.directory.models import Activity, Schedule
 from inspiring.opendata.activity_list import DATA as ACTIVITY_LIST
+from inspiring.opendata.openactive import session_series
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).parent / "openactive_validators.js"
@@ -45,6 +54,56 @@ def _validators_or_skip() -> str:
     return node
 
 
+def _add_what_the_demo_lacks() -> None:
+    festival = Activity.objects.get(title="Ashfield Walking Festival")
+    assert festival.schedules.get().duration_days == 2
+    organisation, venue = festival.organisation, festival.venue
+    friday = timezone.localdate() + timedelta(days=(4 - timezone.localdate().weekday()) % 7)
+    made = []
+    for title, at, online, times in (
+        ("Friday Night Dance", venue, False, (time(20), time(1, 30), 1, "FREQ=WEEKLY;BYDAY=FR")),
+        ("Walking Weekend", venue, False, (time(18), time(16), 2, "FREQ=MONTHLY;BYDAY=2FR")),
+        ("Chair Yoga at Home", None, True, (time(10), time(11), 0, "FREQ=WEEKLY;BYDAY=WE")),
+    ):
+        item = Activity.objects.create(
+            organisation=organisation,
+            home_area=festival.home_area,
+            venue=at,
+            online=online,
+            title=title,
+            summary=f"{title}: come and join us.",
+            status=Activity.Status.PUBLISHED,
+            published_at=timezone.now(),
+        )
+        item.categories.set(festival.categories.all())
+        start, end, days, rule = times
+        Schedule.objects.create(
+            activity=item,
+            start_date=friday,
+            start_time=start,
+            end_time=end,
+            duration_days=days,
+            rrule=rule,
+        )
+        made.append(item)
+    for item in made:
+        materialise_activity(item)
+    # What the validators are to see: each is an opportunity, shaped as a session lasting
+    # days, or online.
+    series: dict[str, dict[str, Any]] = {}
+    for item in [festival, *made]:
+        data = session_series(item, sessions=list(item.sessions.all()))
+        assert data is not None, f"{item.title} is no OpenActive opportunity"
+        series[item.title] = data
+    assert series["Ashfield Walking Festival"]["subEvent"][0]["duration"] == "P3D"
+    for title in ("Friday Night Dance", "Walking Weekend"):
+        [schedule] = series[title]["eventSchedule"]
+        assert schedule["@type"] == "PartialSchedule" and "endTime" not in schedule
+    yoga = series["Chair Yoga at Home"]
+    assert "location" not in yoga
+    assert yoga["beta:virtualLocation"]["@type"] == "VirtualLocation"
+
+
 @pytest.mark.django_db(transaction=True)
 def test_the_demo_feeds_pass_the_openactive_validators(live_server: Any, settings: Any) -> None:
     node = _validators_or_skip()
@@ -54,6 +113,7 @@ def test_the_demo_feeds_pass_the_openactive_validators(live_server: Any, setting
     if not Postcode.objects.exists():
         call_command("load_geography", verbosity=0, stdout=StringIO())
     load_demo()
+    _add_what_the_demo_lacks()
     feeds = [
         f"{live_server.url}/api/openactive/session-series",
         f"{live_server.url}/api/openactive/scheduled-sessions",
