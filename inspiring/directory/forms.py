@@ -25,6 +25,7 @@ from .models.schedules import MAX_LISTED_DATES
 from .recurrence import (
     DAY_CODES,
     DAY_NAMES,
+    MAX_DURATION_DAYS,
     RecurrenceError,
     local_datetime,
     normalise_rrule,
@@ -379,6 +380,25 @@ class ScheduleForm(forms.Form):
             "invalid": "Enter the end time, like 12:00",
         },
     )
+    lasts_days = forms.IntegerField(
+        label="How many days does it go on for each time? (optional)",
+        required=False,
+        min_value=1,
+        max_value=MAX_DURATION_DAYS + 1,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-2", "inputmode": "numeric"}),
+        help_text=(
+            "Leave empty if it starts and ends on the same day. An evening that goes on "
+            "past midnight is 2; a festival from Friday to Sunday is 3"
+        ),
+        error_messages={
+            "invalid": "Enter the number of days as a number, like 2",
+            "min_value": "Enter 1 or more days",
+            "max_value": (
+                f"Enter at most {MAX_DURATION_DAYS + 1} days: list a longer event by "
+                "the days it is open, as one that happens every day"
+            ),
+        },
+    )
     until: forms.Field = forms.DateField(
         label="Last date (optional)",
         required=False,
@@ -417,6 +437,7 @@ class ScheduleForm(forms.Form):
     )
 
     MAX_RANGE_DAYS = 400
+    END_BEFORE_START = "The end time must be after the start time"
     NO_DAY = "Choose the day it happens"
     NO_MONTH_DAY = "Choose the week and the day it happens, like the first Monday"
     NO_RULE = "Enter an RRULE, like FREQ=MONTHLY;BYDAY=2WE"
@@ -438,6 +459,7 @@ class ScheduleForm(forms.Form):
             "start_date": schedule.start_date,
             "start_time": schedule.start_time,
             "end_time": schedule.end_time,
+            "lasts_days": schedule.duration_days + 1 if schedule.duration_days else None,
             "excluded": "\n".join(schedule.exdates),
             "extra": "\n".join(schedule.rdates),
             "rrule": rule,
@@ -512,8 +534,8 @@ class ScheduleForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         start_time, end_time = cleaned.get("start_time"), cleaned.get("end_time")
-        if start_time and end_time and end_time <= start_time:
-            self.add_error("end_time", "The end time must be after the start time")
+        if start_time and end_time and end_time <= start_time and not self._over_days(cleaned):
+            self.add_error("end_time", self.END_BEFORE_START)
         start_date, until = cleaned.get("start_date"), cleaned.get("until")
         for name, day, what in (
             ("start_date", start_date, "a first date"),
@@ -569,11 +591,16 @@ class ScheduleForm(forms.Form):
                 self.add_error("rrule", problem)
         return cleaned
 
+    @staticmethod
+    def _over_days(cleaned: dict[str, Any]) -> bool:
+        return (cleaned.get("lasts_days") or 1) > 1
+
     def apply(self, schedule: Schedule) -> Schedule:
         data = self.cleaned_data
         schedule.start_date = data["start_date"]
         schedule.start_time = data["start_time"]
         schedule.end_time = data["end_time"]
+        schedule.duration_days = (data.get("lasts_days") or 1) - 1
         schedule.rrule = data["rule"]
         schedule.exdates = data["excluded"]
         schedule.rdates = data["extra"]
@@ -596,6 +623,10 @@ class SchedulePageForm(ScheduleForm):
     ]
     DATE_EXAMPLE = "24/12/2026"
     RANGE_EXAMPLE = "21/12/2026 to 3/1/2027"
+    END_BEFORE_START = (
+        "The end time must be after the start time. If it goes on past midnight, "
+        "say it goes on for 2 days"
+    )
     # The first and last dates as the NHS.UK date input: day, month and year in three
     # boxes (the spreadsheet import keeps ScheduleForm's ISO dates).
     start_date = DateInputField(
@@ -733,9 +764,18 @@ class SessionForm(forms.Form):
         help_text="For example, 'Hall closed for repairs' or 'In the garden room this week'",
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, lasts_days: int = 0, **kwargs: Any) -> None:
+        """`lasts_days`: how many days after the day it starts the session ends."""
         super().__init__(*args, **kwargs)
         say_limits(self)
+        self.lasts_days = lasts_days
+        if lasts_days:
+            self.fields["new_date"].label = "New first date"
+            self.fields["new_end"].label = "New end time"
+            self.fields["new_end"].help_text = (
+                f"On its last day, {lasts_days} day{'s' if lasts_days > 1 else ''} "
+                "after the first, as now"
+            )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -752,11 +792,12 @@ class SessionForm(forms.Form):
                 if not cleaned.get(name) and name not in self.errors:
                     self.add_error(name, message)
             start, end = cleaned.get("new_start"), cleaned.get("new_end")
-            if start and end and end <= start:
+            if start and end and end <= start and not self.lasts_days:
                 self.add_error("new_end", "The new end time must be after the new start time")
             if cleaned.get("new_date") and start and end and not self.errors:
+                last = cleaned["new_date"] + timedelta(days=self.lasts_days)
                 cleaned["start"] = local_datetime(cleaned["new_date"], start)
-                cleaned["end"] = local_datetime(cleaned["new_date"], end)
+                cleaned["end"] = local_datetime(last, end)
         return cleaned
 
 

@@ -452,3 +452,48 @@ def test_a_last_date_that_is_not_real_or_before_the_first_is_refused(
     assert response.text.count("nhsuk-input--error") == 3
     data.update(until_day="", until_month="", until_year="")  # optional: empty is fine
     assert client.post(new_schedule_url(directory), data).status_code == 302
+
+
+# --- Sessions lasting more than a day --------------------------------------------------------
+
+
+def test_an_evening_past_midnight_is_two_days(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    sign_in(client, personas.coordinator)
+    url = f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/"
+    refused = client.post(url, schedule_post(start_time="20:00", end_time="01:30"))
+    assert refused.status_code == 200
+    assert "If it goes on past midnight, say it goes on for 2 days" in refused.text
+    response = client.post(url, schedule_post(start_time="20:00", end_time="01:30", lasts_days="2"))
+    assert response.status_code == 302
+    schedule = Schedule.objects.filter(activity=directory.knitting).latest("pk")
+    assert (schedule.end_time, schedule.duration_days) == (time(1, 30), 1)
+    assert schedule.summary.startswith("Every Tuesday, 20:00 to 01:30 the next day")
+    # Shown back as asked.
+    page = client.get(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/{schedule.pk}/edit/"
+    )
+    assert page.context["form"]["lasts_days"].value() == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("0", "Enter 1 or more days"),
+        ("15", "Enter at most 14 days"),
+        ("two", "Enter the number of days as a number"),
+    ],
+)
+def test_days_out_of_range_are_refused_in_words(
+    client: Client, personas: Personas, directory: Directory, value: str, message: str
+) -> None:
+    sign_in(client, personas.coordinator)
+    before = Schedule.objects.count()
+    response = client.post(
+        f"/staff/listings/activities/{directory.knitting.public_id}/schedules/new/",
+        schedule_post(lasts_days=value),
+    )
+    assert response.status_code == 200
+    assert message in response.text
+    assert Schedule.objects.count() == before

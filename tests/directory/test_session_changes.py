@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 import pytest
@@ -10,11 +10,13 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from inspiring.directory.actions import ActionRefused, do_move_session
+from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Session
 from tests.conftest import sign_in
 from tests.personas import Personas
 
 from .builders import Directory
+from .conftest import TODAY
 
 pytestmark = pytest.mark.django_db
 
@@ -66,3 +68,22 @@ def test_the_action_refuses_a_far_date_too(
             end=datetime(9999, 12, 30, 11, tzinfo=UTC),
             note="",
         )
+
+
+def test_a_session_lasting_days_keeps_its_span_when_moved(
+    client: Client, personas: Personas, directory: Directory
+) -> None:
+    schedule = directory.knitting.schedules.get()
+    schedule.start_time, schedule.end_time, schedule.duration_days = time(20), time(1, 30), 1
+    schedule.save()
+    materialise_all(today=TODAY)
+    session = Session.objects.filter(activity=directory.knitting).order_by("start")[1]
+    sign_in(client, personas.partner_lead)
+    url = f"/staff/listings/sessions/{session.public_id}/"
+    assert "On its last day, 1 day after the first" in client.get(url).text
+    client.post(
+        url, {"action": "move", "new_date": "2026-03-13", "new_start": "19:00", "new_end": "01:00"}
+    )
+    session.refresh_from_db()
+    assert (session.local_date, session.end_local_date) == (date(2026, 3, 13), date(2026, 3, 14))
+    assert session.time_label == "19:00 Friday to 01:00 Saturday"

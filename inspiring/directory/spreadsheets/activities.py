@@ -46,6 +46,7 @@ SCHEDULE_FIELD_COLUMNS = {
     "start_date": "start_date",
     "start_time": "start_time",
     "end_time": "end_time",
+    "lasts_days": "end_time",
     "until": "until",
     "excluded": "not_on",
     "extra": "extra_dates",

@@ -455,7 +455,11 @@ def schedule_delete(request: HttpRequest, public_id: uuid.UUID, schedule_id: int
 @require_capability(*EDITORS)
 def session_change(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     session = get_session_for_editing(request, public_id)
-    form = SessionForm(posted(request), initial={"note": session.note})
+    form = SessionForm(
+        posted(request),
+        initial={"note": session.note},
+        lasts_days=(session.end_local_date - session.local_date).days,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
