@@ -427,16 +427,21 @@ def when_label(schedule: Schedule) -> str:
         end_time=schedule.end_time,
         rule=schedule.rrule,
         all_day=schedule.all_day,
+        duration_days=schedule.duration_days,
     )
     return text.split(", from ")[0] if schedule.rrule else text
 
 
 def current_schedules(activity: Activity, today: date) -> list[Schedule]:
-    """The activity's schedules that still have dates to come (a past one-off is not)."""
+    """The activity's schedules that still have dates to come or still going on (a past
+    one-off is not)."""
     return [
         schedule
         for schedule in activity.schedules.all()
-        if schedule.rrule or max([schedule.start_date, *schedule.extra_dates]) >= today
+        if schedule.rrule
+        or max([schedule.start_date, *schedule.extra_dates])
+        + timedelta(days=schedule.duration_days)
+        >= today
     ]
 
 

@@ -451,6 +451,8 @@ def test_a_festival_already_running_is_listed_today_with_its_days(
     response = client.get("/ashfield/whats-on/")
     assert "Kirkby Festival" in titles(response)
     assert "Friday 27 February to Monday 2 March" in response.text
+    (row,) = [row for row in response.context["rows"] if row["activity"].title == "Kirkby Festival"]
+    assert row["when"] == ["Once, Friday 27 February to Monday 2 March 2026, all day"]
     by_date = client.get("/ashfield/whats-on/", {"view": "dates"})
     first_day = by_date.context["days"][0]
     assert first_day[0] == TODAY
