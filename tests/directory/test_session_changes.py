@@ -80,7 +80,9 @@ def test_a_session_lasting_days_keeps_its_span_when_moved(
     session = Session.objects.filter(activity=directory.knitting).order_by("start")[1]
     sign_in(client, personas.partner_lead)
     url = f"/staff/listings/sessions/{session.public_id}/"
-    assert "On its last day, 1 day after the first" in client.get(url).text
+    page = client.get(url).text
+    assert "On its last day, 1 day after the first" in page
+    assert "Tuesday 10 March 20:00 to Wednesday 11 March 01:30" in page
     client.post(
         url, {"action": "move", "new_date": "2026-03-13", "new_start": "19:00", "new_end": "01:00"}
     )
