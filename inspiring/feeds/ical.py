@@ -351,12 +351,24 @@ class _Zones:
         tzid = (tzid_from_dt(value) or "").strip("/ ")
         return tzid if tzid in self._defined else None
 
-    def own(self, value: Any) -> Any:
-        """A date-time in a zone this file defines, read in the file's own definition."""
+    def own(self, value: Any, notes: list[str] | None = None) -> Any:
+        """A date-time in a zone this file defines, read in the file's own definition.
+
+        A TZID that is neither a zone's name nor defined in this file is a floating
+        time in the calendar's zone (`notes`, when given, say so): whatever icalendar
+        kept under that name from another file is not this one's."""
         if not isinstance(value, datetime):
             return value
         tzid = self._defined_tzid(value)
         if tzid is None:
+            if self._undefined(value):
+                if notes is not None:
+                    name = _one_line((tzid_from_dt(value) or "").strip("/ "), 60)
+                    notes.append(
+                        f"its time zone “{name}” is not defined in the file, so its times "
+                        f"are read as {self.hint.key} times"
+                    )
+                return value.replace(tzinfo=self.hint)
             return value
         if tzid not in self._built:
             try:
@@ -366,6 +378,13 @@ class _Zones:
         zone = self._built[tzid]
         # The wall-clock time as written, in the zone as defined.
         return value if zone is None else value.replace(tzinfo=zone)
+
+    def _undefined(self, value: datetime) -> bool:
+        """Whether a date-time carries a TZID no zone has and this file does not define."""
+        if value.tzinfo is None or hasattr(value.tzinfo, "key"):
+            return False
+        tzid = (tzid_from_dt(value) or "").strip("/ ")
+        return bool(tzid) and zone_name(value) is None
 
     def name(self, value: datetime, notes: list[str]) -> str:
         """The IANA zone an event's start is kept in."""
@@ -455,7 +474,7 @@ def _event(
     if not title:
         raise Skip("it has no title (SUMMARY)")
     try:
-        start = zones.own(master.decoded("DTSTART"))
+        start = zones.own(master.decoded("DTSTART"), notes)
     except (KeyError, ValueError, TypeError) as exc:
         raise Skip("it has no usable start (DTSTART)") from exc
     if not isinstance(start, date):  # unreadable (kept as text) or given twice (a list)

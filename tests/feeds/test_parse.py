@@ -873,3 +873,22 @@ def test_a_fortnight_is_the_longest_session() -> None:
         )
     )
     assert event.days == MAX_DURATION_DAYS
+
+
+def test_a_zone_name_this_file_does_not_define_is_not_taken_from_another_file() -> None:
+    # One partner's file defines "Office Time" (+05:30); icalendar remembers it. Another's
+    # names "Office Time" without defining it: its times are the calendar's own (London).
+    only_event(office_call("+0530"))
+    parsed = parse(
+        calendar(vevent("d@test", "Drop-in", "DTSTART;TZID=Office Time:20260707T120000"))
+    )
+    (event,) = parsed.events
+    assert (event.timezone, event.start_time) == ("Europe/London", time(12))
+    assert starts(event) == [datetime(2026, 7, 7, 11, tzinfo=UTC)]
+    assert parsed.skipped == [
+        (
+            "d@test",
+            "its time zone “Office Time” is not defined in the file, so its times are read "
+            "as Europe/London times",
+        )
+    ]
