@@ -192,11 +192,16 @@ def _schedule_events(
 
 def sessions_calendar(name: str, sessions: Iterable[Session], host: str) -> Calendar:
     calendar = _calendar(name)
+    # What every session of an activity says (title, summary, place, link, categories),
+    # encoded once per activity: a feed holds an activity's every session.
+    common: dict[int, Event] = {}
     for session in sessions:
         activity = session.activity
-        event = Event()
+        if activity.pk not in common:
+            common[activity.pk] = Event()
+            _common(common[activity.pk], activity, full=False)
+        event = Event(common[activity.pk])
         event.add("uid", f"{session.public_id}@{host}")
-        _common(event, activity, full=False)
         if session.all_day:
             # DTEND of an all-day event is the day after its last (a Friday-to-Sunday
             # festival ends on Monday).
