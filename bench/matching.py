@@ -140,6 +140,7 @@ SESSION_COLUMNS = (
     "start",
     '"end"',
     "local_date",
+    "end_local_date",
     "weekday",
     "start_minute",
     "status",
@@ -186,6 +187,7 @@ def _session_rows(today: date, rng: random.Random) -> Iterator[list[tuple[Any, .
                     ops.adapt_datetimefield_value(start),
                     ops.adapt_datetimefield_value(end),
                     ops.adapt_datefield_value(day),
+                    ops.adapt_datefield_value(day),  # end_local_date: within the day
                     day.weekday(),
                     minute,
                     cancelled if rng.random() < 0.02 else scheduled,
