@@ -1,8 +1,9 @@
 """A client's plan: the activities they agreed, when, where, how to get there, who meets them.
 
 Built once (`build_plan`) and shown three ways: the staff preview, a large-print
-PDF to print or post, and the words sent by email (`email_text`) or as one text
-message (`sms_text`, at most 160 GSM characters, or a plain "it does not fit").
+PDF to print or post, and the words sent by email (`email_text`) or by text message
+(`sms_text`: the whole plan, or a short form — what, when, where and a number to
+call — in at most SMS_MAX_PARTS messages, as GOV.UK Notify sends long texts).
 
 A hidden address stays hidden here too: the plan names the activity's locality,
 with no venue name, street, postcode, bus routes or access notes, which would
@@ -12,7 +13,6 @@ give it away.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -32,7 +32,10 @@ PLAN_STATUSES = (
 )
 # Not been yet: the support for a first visit still applies.
 FIRST_VISIT_TO_COME = (Connection.Status.AGREED, Connection.Status.REFERRED)
-SMS_LIMIT = 160
+SMS_LIMIT = 160  # GSM characters in one text message
+# A plan goes as up to four text messages joined up on the phone (612 GSM characters):
+# enough for three activities with their times and places; more is a letter or email.
+SMS_MAX_PARTS = 4
 NEXT_SESSIONS = 3
 
 
@@ -252,15 +255,35 @@ def gsm_length(text: str) -> int | None:
     return length
 
 
+def text_parts(text: str) -> int:
+    """How many text messages `text` is sent as: in GSM characters 160 fit one, and
+    153 each once it is split; with a character GSM lacks (UCS-2), 70 and 67."""
+    length = gsm_length(text)
+    if length is None:
+        length, single, each = len(text.encode("utf-16-le")) // 2, 70, 67
+    else:
+        single, each = SMS_LIMIT, 153
+    return 1 if length <= single else -(-length // each)
+
+
 @dataclass(frozen=True)
 class SmsText:
     text: str
     length: int | None  # GSM characters; None when it has characters GSM lacks
-    problem: str = ""  # why it cannot go as one text message
+    problem: str = ""  # why it cannot go by text message
+    short: bool = False  # the short form: what, when, where and a number to call
 
     @property
     def fits(self) -> bool:
         return not self.problem
+
+    @property
+    def parts(self) -> int:
+        return text_parts(self.text)
+
+    @property
+    def parts_label(self) -> str:
+        return "1 text message" if self.parts == 1 else f"{self.parts} text messages"
 
 
 def _sms_when(start: datetime | None) -> str:
@@ -270,55 +293,57 @@ def _sms_when(start: datetime | None) -> str:
     return f"{local:%a} {local.day} {local:%b} {local:%H:%M}"
 
 
-def _sms_candidates(plan: Plan) -> Iterable[str]:
-    """The plan in words, richest first: the first that fits one message is sent."""
-
-    def item(activity: PlanActivity, *, postcode: bool, meet: bool) -> str:
-        place = activity.short_place
-        if postcode and activity.postcode:
-            place += f", {activity.postcode}"
-        text = f"{activity.title}, {_sms_when(activity.next_start)}, {place}."
-        if meet and activity.sms_meet:
-            text += f" {activity.sms_meet}"
-        return text
-
-    opening = f"{plan.name}, your plan: "
-    by = plan.worker or plan.programme
-    full_sign = f" From {plan.worker + ', ' if plan.worker else ''}{plan.programme}"
-    if plan.phone:
-        full_sign += f" {plan.phone}"
-    for postcode, meet, sign in (
-        (True, True, full_sign),
-        (True, True, f" From {by}"),
-        (False, True, f" From {by}"),
-        (True, False, f" From {by}"),
-        (False, False, f" From {by}"),
-        (False, False, ""),
-    ):
-        body = " ".join(item(a, postcode=postcode, meet=meet) for a in plan.activities)
-        yield gsm_text(opening + body + sign)
+def _sms_item(activity: PlanActivity, *, postcode: bool, meet: bool) -> str:
+    place = activity.short_place
+    if postcode and activity.postcode:
+        place += f", {activity.postcode}"
+    text = f"{activity.title}, {_sms_when(activity.next_start)}, {place}."
+    if meet and activity.sms_meet:
+        text += f" {activity.sms_meet}"
+    return text
 
 
-def sms_text(plan: Plan) -> SmsText:
+def _sms_call(plan: Plan) -> str:
+    """The number to call, which every text carries (an email address alone is no help
+    to someone who prefers the phone)."""
+    return f" Questions or changes? Call {plan.phone}" if plan.phone else ""
+
+
+def _sms_full(plan: Plan) -> str:
+    body = " ".join(_sms_item(a, postcode=True, meet=True) for a in plan.activities)
+    sign = f" From {plan.worker + ', ' if plan.worker else ''}{plan.programme}."
+    return gsm_text(f"{plan.name}, your plan: {body}{sign}{_sms_call(plan)}")
+
+
+def _sms_short(plan: Plan) -> str:
+    body = " ".join(_sms_item(a, postcode=False, meet=False) for a in plan.activities)
+    return gsm_text(f"{plan.name}: {body}{_sms_call(plan)}")
+
+
+def sms_text(plan: Plan, *, short: bool = False) -> SmsText:
+    """The plan as a text message: the whole plan (where, when, who meets them, who it is
+    from and a number to call), or `short`: what, when, where and a number to call."""
     if not plan.activities:
-        return SmsText("", 0, "There are no agreed activities in the plan to send.")
-    text = ""
-    length: int | None = None
-    for text in _sms_candidates(plan):
-        length = gsm_length(text)
-        if length is not None and length <= SMS_LIMIT:
-            return SmsText(text, length)
-    if length is None:
-        problem = (
-            "The plan has characters a text message cannot carry in full, so it would not "
-            "fit in one text message. Send it by email, or print it."
+        return SmsText("", 0, "There are no agreed activities in the plan to send.", short)
+    text = _sms_short(plan) if short else _sms_full(plan)
+    sms = SmsText(text, gsm_length(text), short=short)
+    if sms.parts > SMS_MAX_PARTS:
+        return SmsText(
+            text,
+            sms.length,
+            f"The plan is too long for {SMS_MAX_PARTS} text messages ({sms.parts} would be "
+            "needed). Send it by email, or print it.",
+            short,
         )
-    else:
-        problem = (
-            f"The plan is too long for one text message ({length} characters; one message "
-            f"holds {SMS_LIMIT}). Send it by email, or print it."
-        )
-    return SmsText(text, length, problem)
+    return sms
+
+
+def sms_options(plan: Plan) -> list[SmsText]:
+    """What can go by text: the whole plan, and the short form when it is shorter."""
+    full, short = sms_text(plan), sms_text(plan, short=True)
+    if not full.fits:
+        return [short]
+    return [full] if short.parts >= full.parts else [full, short]
 
 
 def email_subject(plan: Plan) -> str:
@@ -372,4 +397,8 @@ def mobile_number(phone: str) -> str | None:
     return None
 
 
-METHODS = (("email", "Email"), ("text", "Text message"))
+METHODS = (
+    ("email", "Email"),
+    ("text", "Text message"),
+    ("short_text", "Short text message: what, when, where and a number to call"),
+)

@@ -16,6 +16,8 @@ class DemoArea:
     lead_organisation: str
     summary: str
     contact_email: str
+    # Ofcom's numbers for drama (0115 496 0000 to 0999): never anyone's real line.
+    contact_phone: str
     shares_with: tuple[str, ...]
 
 
@@ -32,6 +34,7 @@ DEMO_AREAS: tuple[DemoArea, ...] = (
             "from social prescribing link workers to help you take part."
         ),
         contact_email="hello@ashfield.example.org",
+        contact_phone="0115 496 0100",
         shares_with=("mansfield",),
     ),
     DemoArea(
@@ -45,6 +48,7 @@ DEMO_AREAS: tuple[DemoArea, ...] = (
             "together in one calendar so you can find something you will enjoy."
         ),
         contact_email="hello@mansfield.example.org",
+        contact_phone="0115 496 0200",
         shares_with=("ashfield", "newark-and-sherwood"),
     ),
     DemoArea(
@@ -58,6 +62,7 @@ DEMO_AREAS: tuple[DemoArea, ...] = (
             "for everyone who wants to meet people and try something new."
         ),
         contact_email="hello@newark.example.org",
+        contact_phone="0115 496 0300",
         shares_with=("mansfield",),
     ),
 )

@@ -31,6 +31,7 @@ def load_demo(
                     "lead_organisation": spec.lead_organisation,
                     "summary": spec.summary,
                     "contact_email": spec.contact_email,
+                    "contact_phone": spec.contact_phone,
                 },
             )
             areas[spec.slug] = area

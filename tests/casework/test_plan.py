@@ -27,6 +27,7 @@ from inspiring.casework.plan import (
     build_plan,
     gsm_length,
     mobile_number,
+    sms_options,
     sms_text,
 )
 from inspiring.casework.senders import ConsoleSender, NotifySender, SendFailed, notify_token
@@ -111,31 +112,76 @@ def test_one_activity_fits_one_text_message(casework: Casework, walk_agreed: Con
     assert "Liam will meet you there." in sms.text
 
 
-def test_a_plan_too_long_for_one_text_is_offered_by_email(
-    client: Browser, personas: Personas, casework: Casework, walk_agreed: Connection
-) -> None:
-    mary = casework.mary
+def _agree_to(client: Browser, mary: Client, casework: Casework, titles: list[str]) -> None:
     hall = casework.walk.venue
-    for title in (
-        "Thursday afternoon knit and natter with tea",
-        "Community allotment gardening for beginners",
-    ):
+    for title in titles:
         item = activity(casework.walk.organisation, title, at=hall)
         weekly(item, "TH", time(14), time(16), from_date=timezone.localdate())
     materialise_all()
     for item in Activity.objects.exclude(pk=casework.walk.pk):
         agree(client, mary, item, [])
-    sms = sms_text(build_plan(mary))
-    assert not sms.fits
-    assert sms.length is not None and sms.length > SMS_LIMIT
-    assert "too long for one text message" in sms.problem
+
+
+def test_a_three_activity_plan_goes_as_a_few_texts_or_a_short_one(
+    client: Browser, personas: Personas, casework: Casework, walk_agreed: Connection
+) -> None:
+    mary = casework.mary
+    casework.mary.area.__class__.objects.filter(pk=mary.area_id).update(
+        contact_phone="01623 450000"
+    )
+    _agree_to(
+        client,
+        mary,
+        casework,
+        ["Thursday afternoon knit and natter with tea", "Community allotment gardening"],
+    )
+    plan = build_plan(Client.objects.get(pk=mary.pk))
+    full, short = sms_options(plan)
+    assert (full.short, short.short) == (False, True)
+    assert full.fits and full.parts == 3 and full.length is not None and full.length > SMS_LIMIT
+    assert short.fits and short.parts < full.parts
+    # Both carry a number to call, not only an email address.
+    assert full.text.endswith("Questions or changes? Call 01623 450000")
+    assert short.text.endswith("Questions or changes? Call 01623 450000")
+    assert "Liam will meet you there" in full.text and "Liam" not in short.text
 
     Client.objects.filter(pk=mary.pk).update(phone="07700 900123", email="mary@example.org")
-    page = client.get(reverse("casework:plan_send", args=[mary.public_id])).content.decode()
-    assert "too long for one text message" in page
-    response = client.post(reverse("casework:plan_send", args=[mary.public_id]), {"method": "text"})
+    url = reverse("casework:plan_send", args=[mary.public_id])
+    page = client.get(url).content.decode()
+    assert "Text message (3 text messages)" in page
+    assert f"Short text message: what, when, where and a number to call ({short.parts_label})" in (
+        page
+    )
+    assert "Sent as 3 text messages, joined up on their phone" in page
+    response = client.post(url, {"method": "short_text"})
+    assert response.status_code == 302
+    (sent,) = SentMessage.objects.all()
+    assert (sent.kind, sent.to, sent.body) == ("plan_text", "+447700900123", short.text)
+
+
+def test_a_plan_too_long_for_four_texts_is_offered_short_or_by_email(
+    client: Browser, personas: Personas, casework: Casework, walk_agreed: Connection
+) -> None:
+    mary = casework.mary
+    _agree_to(
+        client,
+        mary,
+        casework,
+        [f"Community allotment gardening for beginners, group {n}" for n in range(1, 9)],
+    )
+    plan = build_plan(mary)
+    full = sms_text(plan)
+    assert not full.fits
+    assert "too long for 4 text messages" in full.problem
+    assert [text.short for text in sms_options(plan)] == [True]
+
+    Client.objects.filter(pk=mary.pk).update(phone="07700 900123", email="mary@example.org")
+    url = reverse("casework:plan_send", args=[mary.public_id])
+    response = client.post(url, {"method": "text"})
     assert response.status_code == 200
-    assert "too long for one text message" in response.content.decode()
+    page = response.content.decode()
+    assert "Select one of the ways shown" in page
+    assert "too long for 4 text messages" in page and "Text message (" not in page
     assert not SentMessage.objects.exists()
 
 

@@ -20,8 +20,9 @@ from django.utils import timezone
 from inspiring.accounts.models import AuditEntry
 from inspiring.casework.actions import messages as outbox
 from inspiring.casework.actions.clients import Reaching, self_referral_text
-from inspiring.casework.actions.messages import send_waiting_messages, text_number, text_parts
+from inspiring.casework.actions.messages import send_waiting_messages, text_number
 from inspiring.casework.models import Client, Referral, SentMessage
+from inspiring.casework.plan import text_parts
 from inspiring.casework.privacy import subject_access_data
 from inspiring.casework.senders import ConsoleSender, SendFailed
 from tests.personas import Personas

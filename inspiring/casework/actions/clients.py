@@ -31,9 +31,9 @@ from ..models import (
     SentMessage,
     Task,
 )
-from ..plan import gsm_text
+from ..plan import gsm_text, text_parts
 from . import ActionRefused, StaleEdit
-from .messages import Outgoing, deliver, record_sending, text_number, text_parts
+from .messages import Outgoing, deliver, record_sending, text_number
 
 
 def possible_duplicates(

@@ -28,7 +28,13 @@ from inspiring.accounts.models import User
 from ..message_back import TITLE, build_message_back, filename, letter_pdf, letter_text
 from ..models import Client, Referral, SentMessage
 from ..models.messages import MAX_ATTEMPTS, RETRY_AFTER, SENDING_TIMEOUT
-from ..plan import build_plan, email_subject, email_text, gsm_length, mobile_number, sms_text
+from ..plan import (
+    build_plan,
+    email_subject,
+    email_text,
+    mobile_number,
+    sms_text,
+)
 from ..senders import Attachment, Sender, SendFailed, get_sender
 from . import ActionRefused
 
@@ -124,17 +130,6 @@ def text_number(phone: str) -> str | None:
     ):
         return None
     return mobile
-
-
-def text_parts(text: str) -> int:
-    """How many text messages `text` is sent as: in GSM characters 160 fit one, and
-    153 each once it is split; with a character GSM lacks (UCS-2), 70 and 67."""
-    length = gsm_length(text)
-    if length is None:
-        length, single, each = len(text.encode("utf-16-le")) // 2, 70, 67
-    else:
-        single, each = 160, 153
-    return 1 if length <= single else -(-length // each)
 
 
 def deliver(
@@ -303,7 +298,7 @@ def do_send_plan(
             f"{name}'s phone number is not a mobile number, so it cannot take a text message. "
             "Send the plan by email, or print it."
         )
-    text = sms_text(plan)
+    text = sms_text(plan, short=method == "short_text")
     if not text.fits:
         raise ActionRefused(text.problem)
     outgoing = Outgoing(SentMessage.Kind.PLAN_TEXT, to=mobile, body=text.text)

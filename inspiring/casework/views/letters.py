@@ -31,7 +31,7 @@ from ..message_back import (
     referral_for,
 )
 from ..models import SentMessage
-from ..plan import build_plan, sms_text
+from ..plan import build_plan, sms_options, sms_text
 
 CASES = Capability.MANAGE_CASES
 
@@ -81,7 +81,11 @@ def plan_send(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         choices.ContactMethod.EMAIL: "email",
         choices.ContactMethod.TEXT: "text",
     }
-    form = PlanSendForm(posted(request), initial={"method": preferred.get(item.preferred_contact)})
+    plan = build_plan(item)
+    texts = sms_options(plan)
+    form = PlanSendForm(
+        posted(request), initial={"method": preferred.get(item.preferred_contact)}, texts=texts
+    )
     if request.method == "POST" and form.is_valid():
         try:
             sent = do_send_plan(request, item, form.cleaned_data["method"])
@@ -93,7 +97,7 @@ def plan_send(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "casework/plan_send.html",
-        {"client": item, "form": form, "sms": sms_text(build_plan(item))},
+        {"client": item, "form": form, "texts": texts, "whole": sms_text(plan)},
     )
 
 
