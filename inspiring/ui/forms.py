@@ -159,3 +159,29 @@ def date_input_first_wrong_id(bound: forms.BoundField) -> str:
         if part["error"]:
             return str(part["id"])
     return str(bound.auto_id)
+
+
+# --- A grid of checkboxes: rows by columns (a week by morning, afternoon, evening) ---------
+
+
+class GridChoiceField(forms.MultipleChoiceField):
+    """Checkboxes laid out as a table (components/forms/checkbox_grid.html): each row's
+    label, then one box per column. `rows` and `columns` are (value, label) pairs; each
+    box's value is "<row>-<column>" and its label, for screen readers, "<row> <column>"."""
+
+    def __init__(
+        self,
+        *,
+        rows: list[tuple[str, str]],
+        columns: list[tuple[str, str]],
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("template_name", "components/forms/checkbox_grid.html")
+        kwargs.setdefault("widget", forms.CheckboxSelectMultiple)
+        choices = [
+            (f"{row}-{column}", f"{row_label} {column_label.lower()}")
+            for row, row_label in rows
+            for column, column_label in columns
+        ]
+        super().__init__(choices=choices, **kwargs)
+        self.rows, self.columns = rows, columns

@@ -9,16 +9,11 @@ from django import forms
 from django.utils import timezone
 
 from inspiring.directory.models import Category
+from inspiring.ui.forms import GridChoiceField
 
 from .. import choices
 from ..models import Assessment, GroupMembership
 from .base import DATE, WordedLimits, not_future
-
-AVAILABILITY_CHOICES = [
-    (f"{day}-{part}", f"{name} {label.lower()}")
-    for day, name in choices.DAYS
-    for part, label in choices.DayPart.choices
-]
 
 
 class AssessmentForm(WordedLimits, forms.ModelForm[Assessment]):
@@ -34,12 +29,13 @@ class AssessmentForm(WordedLimits, forms.ModelForm[Assessment]):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    availability = forms.MultipleChoiceField(
+    availability = GridChoiceField(
         label="When they could go",
-        choices=AVAILABILITY_CHOICES,
-        widget=forms.CheckboxSelectMultiple,
+        rows=list(choices.DAYS),
+        columns=list(choices.DayPart.choices),
         required=False,
-        help_text="Mornings until 12:00, afternoons until 17:00, then evenings",
+        help_text="Tick each part of the week they could go: mornings until 12:00, "
+        "afternoons until 17:00, then evenings",
     )
 
     class Meta:

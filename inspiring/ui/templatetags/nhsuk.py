@@ -94,5 +94,16 @@ def nhsuk_widget(field: BoundField, **extra: Any) -> SafeString:
 
 
 @register.filter
+def grid_rows(field: BoundField) -> list[tuple[str, list[Any]]]:
+    """A GridChoiceField's boxes by row: [(row label, [its boxes, one per column])]."""
+    boxes = list(field.subwidgets)
+    width = len(field.field.columns)  # type: ignore[attr-defined]
+    return [
+        (label, boxes[index * width : (index + 1) * width])
+        for index, (_, label) in enumerate(field.field.rows)  # type: ignore[attr-defined]
+    ]
+
+
+@register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
