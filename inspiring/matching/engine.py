@@ -33,6 +33,13 @@ def day_part(minute_of_day: int) -> str:
     return "evening"
 
 
+def miles_label(miles: float) -> str:
+    """A distance or a limit as people say it: "0.6 miles", "1 mile", "2 miles", "2.4 miles"."""
+    rounded = round(miles, 1)
+    number = f"{rounded:.1f}".removesuffix(".0")
+    return f"{number} mile" if number == "1" else f"{number} miles"
+
+
 @dataclass(frozen=True)
 class Slot:
     """One upcoming session, as matching sees it (local weekday and time)."""
@@ -41,6 +48,7 @@ class Slot:
     end: datetime
     weekday: int  # Monday 0
     minute: int  # minutes after local midnight
+    schedule_id: int | None = None  # the schedule it comes from (None: added by hand)
 
     @property
     def part(self) -> str:
@@ -85,6 +93,19 @@ class Profile:
     category: str = ""
 
 
+@dataclass(frozen=True)
+class Listing:
+    """What a card shows of the activity besides the engine's view of it, so that
+    activities with the same title can be told apart (loading.identify reads it for the
+    few shown). `when` and `schedules` are the directory's own words for its schedules."""
+
+    organiser: str
+    place: str  # the venue, or the locality when the address is private, or "Online"
+    address_private: bool  # the group does not publish its address: `place` is the locality
+    when: tuple[str, ...]  # each schedule still to come: "Every Tuesday, 10:00 to 11:00"
+    schedules: Mapping[int, str]  # schedule id -> the same words
+
+
 @dataclass
 class Suggestion:
     candidate: Candidate
@@ -93,10 +114,34 @@ class Suggestion:
     reasons: list[str]
     misfits: list[str]
     waiting_list: bool
+    listing: Listing | None = None
+    # For a near miss (found with one limit relaxed): what keeps it out, in words.
+    missed: str = ""
 
     @property
     def kind(self) -> str:
         return _kind(self.candidate)
+
+    @property
+    def distance(self) -> str:
+        """How far it is from their home ("0.8 miles", "on the doorstep"), or ""."""
+        found = self.candidate
+        return "" if found.online or found.miles is None else _miles_text(found.miles)
+
+    @property
+    def why(self) -> list[str]:
+        """The reasons, less where it is (the card says that beside the place)."""
+        where = _where(self.candidate)
+        return [reason for reason in self.reasons if reason != where]
+
+    @property
+    def meets(self) -> str:
+        """When it meets, as its schedule says it: the schedule of the session chosen
+        ("First Thursday of the month, 11:00 to 12:00"), else every schedule it has."""
+        if self.listing is None:
+            return ""
+        chosen = self.listing.schedules.get(self.next_slot.schedule_id or 0)
+        return chosen or "; ".join(self.listing.when)
 
 
 def _kind(candidate: Candidate) -> str:
@@ -142,7 +187,7 @@ def static_limit_broken(profile: Profile, candidate: Candidate) -> str | None:
         if candidate.miles is None:
             return "distance not known"
         if candidate.miles > profile.max_miles:
-            return f"{candidate.miles:.1f} miles away"
+            return f"{miles_label(candidate.miles)} away"
     if profile.category and profile.category not in candidate.categories:
         return "not the kind of activity asked for"
     return None
@@ -159,7 +204,52 @@ def limit_broken(profile: Profile, candidate: Candidate) -> str | None:
 def _miles_text(miles: float) -> str:
     if miles < 0.1:
         return "on the doorstep"
-    return f"{miles:.1f} miles"
+    return miles_label(miles)
+
+
+def _where(candidate: Candidate) -> str | None:
+    """The reason that says where it is: "Online", or its distance."""
+    if candidate.online:
+        return "Online"
+    return None if candidate.miles is None else _miles_text(candidate.miles)
+
+
+def further(miles: float) -> float:
+    """How far near misses are looked for beyond a travel limit: half as far again, and
+    at least a mile more (2 miles: up to 3; 5 miles: up to 7.5)."""
+    return max(miles * 1.5, miles + 1)
+
+
+def relaxations(profile: Profile) -> list[Profile]:
+    """The profiles near misses are found with when nothing fits: each relaxes one limit
+    a conversation could change (a little further away; another time of the days looked
+    at), and nothing else: never their age, who a group is for, what they can afford, a
+    paused or long-unconfirmed listing, or what the link worker narrowed the search to.
+    What each finds that `profile` does not, it finds for that one reason (missed())."""
+    found = []
+    if profile.max_miles is not None:
+        found.append(replace(profile, max_miles=further(profile.max_miles)))
+    if profile.availability:
+        found.append(replace(profile, availability={}))
+    return found
+
+
+def missed(profile: Profile, suggestion: Suggestion) -> str:
+    """What keeps an activity found with a limit relaxed (a near miss) from being
+    suggested to `profile`, in words: "2.4 miles away, further than 2 miles",
+    "Saturday afternoons, not a time they can go"."""
+    found = suggestion.candidate
+    if (
+        profile.max_miles is not None
+        and not found.online
+        and found.miles is not None
+        and found.miles > profile.max_miles
+    ):
+        return f"{miles_label(found.miles)} away, further than {miles_label(profile.max_miles)}"
+    if not _fits_time(profile, suggestion.next_slot):
+        slot = suggestion.next_slot
+        return f"{DAY_NAMES[slot.weekday]} {slot.part}s, not a time they can go"
+    return limit_broken(profile, found) or ""
 
 
 def _fit(
@@ -246,10 +336,9 @@ def score(profile: Profile, candidate: Candidate, now: datetime) -> Suggestion:
         reasons.append("Free")
     elif candidate.cost == "pay_what_you_can":
         reasons.append("Pay what you can")
-    if candidate.online:
-        reasons.append("Online")
-    elif candidate.miles is not None:
-        reasons.append(_miles_text(candidate.miles))
+    where = _where(candidate)
+    if where is not None:
+        reasons.append(where)
     if profile.availability:
         reasons.append(f"{DAY_NAMES[first.weekday]} {first.part}s suit them")
     fit = _fit(profile, candidate.categories, candidate.features, candidate.cost, reasons, misfits)
@@ -315,7 +404,9 @@ def upper_bound(profile: Profile, candidate: Candidate) -> float:
     return Bound(profile).of(candidate)
 
 
-def _rank(suggestion: Suggestion) -> tuple[bool, float, datetime, int]:
+def rank(suggestion: Suggestion) -> tuple[bool, float, datetime, int]:
+    """The order suggestions are shown in: open before full, the best score, the
+    earlier session, then the lower id."""
     return (
         suggestion.waiting_list,
         -suggestion.score,
@@ -334,7 +425,7 @@ def suggest(
         for candidate in candidates
         if limit_broken(profile, candidate) is None
     ]
-    kept.sort(key=_rank)
+    kept.sort(key=rank)
     return kept[: max(limit, 0)]
 
 
@@ -409,7 +500,7 @@ def _judge(
         found = replace(candidate, slots=slots.get(candidate.activity_id, ()))
         if any(_fits_time(profile, slot) for slot in found.slots):
             kept.append(score(profile, found, now))
-    kept.sort(key=_rank)
+    kept.sort(key=rank)
     del kept[limit:]
 
 

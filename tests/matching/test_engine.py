@@ -1,14 +1,26 @@
 """The engine: each barrier mapping and the widening bonus move an activity up as intended;
-the same inputs always give the same ranking; a week that works has no clashes."""
+the same inputs always give the same ranking; a week that works has no clashes and says
+when each meets as its schedule does; distances are said as people say them; near misses
+relax one limit and say which."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from inspiring.directory.taxonomy_data import CATEGORIES, SUPPORT_FEATURES
-from inspiring.matching.engine import Suggestion, limit_broken, suggest, week
+from inspiring.matching.engine import (
+    Listing,
+    Suggestion,
+    limit_broken,
+    miles_label,
+    missed,
+    relaxations,
+    suggest,
+    week,
+)
 from inspiring.matching.rules import CATEGORY_KIND, DEFAULT_BARRIER_FEATURES
 
 from .builders import NOW, candidate, profile, slot
@@ -82,7 +94,9 @@ def test_a_full_activity_comes_after_the_rest_marked_as_a_waiting_list() -> None
         ({"features": frozenset({"men-only"})}, {"sex": "female"}, "men only"),
         ({"cost": "priced"}, {"cost_barrier": True}, "costs money"),
         ({"cost": "pay_what_you_can"}, {"only_free": True}, "costs money"),
-        ({"miles": 3.0}, {"max_miles": 2.0}, "3.0 miles away"),
+        ({"miles": 3.0}, {"max_miles": 2.0}, "3 miles away"),
+        ({"miles": 2.44}, {"max_miles": 2.0}, "2.4 miles away"),
+        ({"miles": 1.0}, {"max_miles": 0.6}, "1 mile away"),
         ({"miles": None}, {"max_miles": 2.0}, "distance not known"),
         ({}, {"availability": {"WE": frozenset({"morning"})}}, "no session when they can go"),
         ({}, {"days": frozenset({"SA"})}, "no session when they can go"),
@@ -126,3 +140,60 @@ def test_every_category_and_barrier_has_an_entry_in_the_tables() -> None:
     assert {slug for slug, *_ in CATEGORIES} == set(CATEGORY_KIND)
     codes = {code for code, *_ in SUPPORT_FEATURES} | {"free"}
     assert {f for features in DEFAULT_BARRIER_FEATURES.values() for f in features} <= codes
+
+
+@pytest.mark.parametrize(
+    ("miles", "said"),
+    [(0.6, "0.6 miles"), (1.0, "1 mile"), (1.04, "1 mile"), (2.0, "2 miles"), (2.44, "2.4 miles")],
+)
+def test_distances_are_said_as_people_say_them(miles: float, said: str) -> None:
+    assert miles_label(miles) == said
+
+
+def test_a_reason_says_one_mile_and_the_card_says_where_once() -> None:
+    (found,) = suggest(profile(), [candidate(miles=1.0)], NOW)
+    assert "1 mile" in found.reasons  # as the command prints it
+    assert found.distance == "1 mile" and "1 mile" not in found.why  # the card: beside the place
+    (online,) = suggest(profile(), [candidate(online=True, miles=None)], NOW)
+    assert "Online" in online.reasons and "Online" not in online.why and online.distance == ""
+
+
+def test_near_misses_relax_one_limit_and_say_which() -> None:
+    person = profile(max_miles=2.0, availability={"MO": frozenset({"morning"})})
+    far = candidate(1, miles=2.4, slots=(slot(days=7, hour=10),))  # a Monday morning
+    other_time = candidate(2, miles=0.5, slots=(slot(days=2, hour=19),))  # a Wednesday evening
+    assert suggest(person, [far, other_time], NOW) == []
+    further_away, any_time = relaxations(person)
+    assert further_away == replace(person, max_miles=3.0)
+    assert any_time == replace(person, availability={})
+    (found,) = suggest(further_away, [far, other_time], NOW)
+    assert missed(person, found) == "2.4 miles away, further than 2 miles"
+    (found,) = suggest(any_time, [far, other_time], NOW)
+    assert missed(person, found) == "Wednesday evenings, not a time they can go"
+    # Nothing to relax: no distance, no week.
+    assert relaxations(profile()) == []
+    assert relaxations(profile(max_miles=5.0))[0].max_miles == 7.5
+
+
+def test_a_week_says_when_it_meets_as_its_schedule_does() -> None:
+    monthly = slot(days=3, hour=11)
+    found = Suggestion(
+        candidate(slots=(replace(monthly, schedule_id=7),)),
+        replace(monthly, schedule_id=7),
+        1.0,
+        [],
+        [],
+        False,
+        Listing(
+            "Memory Cafe Trust",
+            "Cafe Hall, Kirkby",
+            False,
+            ("First Thursday of the month, 11:00 to 12:00", "Every Monday, 14:00 to 15:00"),
+            {7: "First Thursday of the month, 11:00 to 12:00", 8: "Every Monday, 14:00 to 15:00"},
+        ),
+    )
+    assert found.meets == "First Thursday of the month, 11:00 to 12:00"
+    found.next_slot = monthly  # moved by hand: no schedule, so every one it has
+    assert found.meets == (
+        "First Thursday of the month, 11:00 to 12:00; Every Monday, 14:00 to 15:00"
+    )

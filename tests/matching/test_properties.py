@@ -18,6 +18,9 @@ from inspiring.matching.engine import (
     Profile,
     Slot,
     limit_broken,
+    miles_label,
+    missed,
+    relaxations,
     score,
     suggest,
     suggest_lazily,
@@ -173,3 +176,32 @@ def test_the_bound_is_never_below_the_score(person: Profile, data: st.DataObject
     chosen = data.draw(candidates(1))
     if limit_broken(person, chosen) is None:
         assert upper_bound(person, chosen) >= score(person, chosen, NOW).score
+
+
+@settings(max_examples=200, deadline=None)
+@given(person=people(), data=st.data())
+def test_a_near_miss_misses_only_the_limit_relaxed_and_says_so(
+    person: Profile, data: st.DataObject
+) -> None:
+    """When nothing fits, each relaxation changes one limit a conversation could change
+    (a little further away, or another time of the days looked at), keeps every other,
+    and what it finds misses that limit, in words."""
+    pool = [data.draw(candidates(n)) for n in range(data.draw(st.integers(0, 12)))]
+    if suggest(person, pool, NOW):
+        return
+    for relaxed in relaxations(person):
+        further = relaxed.max_miles != person.max_miles
+        assert relaxed == (
+            replace(person, max_miles=relaxed.max_miles)
+            if further
+            else replace(person, availability={})
+        )
+        for near in suggest(relaxed, pool, NOW):
+            assert_within_limits(relaxed, near.candidate, near.next_slot)
+            said = missed(person, near)
+            if further:
+                assert person.max_miles is not None and near.candidate.miles is not None
+                assert person.max_miles < near.candidate.miles <= (relaxed.max_miles or 0)
+                assert said.endswith(f"away, further than {miles_label(person.max_miles)}")
+            else:
+                assert said.endswith("s, not a time they can go"), said
