@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from inspiring.casework.forms.clients import SelfReferralForm, normalise_uk_phone
 from inspiring.casework.models import Client, Referral
+from tests.conftest import sign_in
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -258,3 +259,24 @@ def test_the_email_failing_loses_nothing(
     assert Referral.objects.count() == 1
     page = response.content.decode()
     assert "What happens next" in page and "We have sent you an email" not in page
+
+
+def test_it_asks_for_their_gp_practice_and_consent_to_tell_it(
+    client: Browser, personas: Personas
+) -> None:
+    page = client.get(URL).content.decode()
+    assert "Your GP practice (optional)" in page
+    assert "I agree to the programme telling my GP practice what help I have had" in page
+    client.post(
+        URL, _form(gp_practice="Kingsway Surgery, Kirkby", consent_to_inform_gp="on"), follow=True
+    )
+    person = Client.objects.get()
+    assert (person.gp_practice, person.consent_to_inform_gp) == ("Kingsway Surgery, Kirkby", True)
+    # The case page's consents say so.
+    sign_in(client, personas.coordinator)
+    case = client.get(reverse("casework:client", args=[person.public_id])).content.decode()
+    assert "telling their GP and referrer how it went" in case
+    client.logout()
+    # Not asked to agree: not agreed.
+    client.post(URL, _form(first_name="Alex", phone="07700 900983"), follow=True)
+    assert not Client.objects.get(first_name="Alex").consent_to_inform_gp

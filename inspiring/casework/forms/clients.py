@@ -276,8 +276,10 @@ class SelfReferralForm(PersonFields):
             "address_line_2",
             "town",
             "contact_times",
+            "gp_practice",
             "consent_to_hold",
             "consent_to_contact",
+            "consent_to_inform_gp",
         ]
         labels = {
             "first_name": "Your first name",
@@ -292,6 +294,13 @@ class SelfReferralForm(PersonFields):
             "contact_times": "When is best to contact you? (optional)",
             "consent_to_hold": "I agree to the programme keeping these details to help me",
             "consent_to_contact": "I agree to the programme contacting me",
+            "gp_practice": "Your GP practice (optional)",
+            "consent_to_inform_gp": (
+                "I agree to the programme telling my GP practice what help I have had"
+            ),
+        }
+        help_texts = {
+            "gp_practice": "The surgery you are registered with, like Kingsway Surgery, Kirkby",
         }
         widgets = {
             **PersonFields.Meta.widgets,
