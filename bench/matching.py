@@ -423,7 +423,7 @@ def breakdown(clients: list[Client]) -> dict[str, list[float]]:
         built = client_profile(client)
         area = client.area
         profiled = time.perf_counter()
-        pool = activities(area, built.profile, home=built.home, now=now)
+        pool = activities(area, built.profile, home=built.home, now=now, taxonomy=built.taxonomy)
         loaded = time.perf_counter()
         load = slot_loader(built.profile, now, pool.chosen)
         week(select(built.profile, pool.prospects, candidate, load, now, limit=TOP))

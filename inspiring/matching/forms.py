@@ -1,4 +1,5 @@
-"""Refining suggestions during a call: narrower only, never wider than the assessment."""
+"""Refining suggestions during a call: narrower, or further than the assessment says when
+the person agrees to travel further (for this search only: the assessment stays as it is)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django import forms
 from inspiring.casework.choices import Barrier
 from inspiring.directory.models import Category, SupportFeature
 
-from .engine import DAY_CODES, DAY_NAMES
+from .engine import DAY_CODES, DAY_NAMES, miles_label
 from .loading import Refine
 from .rules import FREE
 
@@ -24,7 +25,13 @@ DISTANCES = [
 
 
 class RefineForm(forms.Form):
-    miles = forms.ChoiceField(label="Distance", choices=DISTANCES, required=False)
+    miles = forms.ChoiceField(
+        label="Distance",
+        help_text="Further than their assessment says, if they agree to it: for this search "
+        "only, their assessment is not changed",
+        choices=DISTANCES,
+        required=False,
+    )
     days = forms.MultipleChoiceField(
         label="Days",
         choices=list(zip(DAY_CODES, DAY_NAMES, strict=True)),
@@ -40,6 +47,14 @@ class RefineForm(forms.Form):
             ("", "Any"),
             *Category.objects.order_by("order", "name").values_list("slug", "name"),
         ]
+
+    def say_assessed(self, miles: float | None) -> None:
+        """Name the assessment's distance in its choice: "As assessed (2 miles)"."""
+        if miles is not None:
+            self.fields["miles"].choices = [  # type: ignore[attr-defined]
+                ("", f"As assessed ({miles_label(miles)})"),
+                *DISTANCES[1:],
+            ]
 
     def refine(self) -> Refine:
         if not self.is_valid():
@@ -73,3 +88,8 @@ class BarrierRulesForm(forms.Form):
 
     def table(self) -> dict[str, frozenset[str]]:
         return {code: frozenset(self.cleaned_data.get(code) or ()) for code in Barrier.values}
+
+
+def wider_than(miles: float) -> list[str]:
+    """The distances offered that go further than `miles` (values of the choices)."""
+    return [value for value, _ in DISTANCES if value and float(value) > miles]

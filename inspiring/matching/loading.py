@@ -1,18 +1,20 @@
 """From the database to the engine: a client's Profile and the area's Candidates.
 
-A fixed number of queries whatever the size of the directory: the profile (a few),
-the candidate activities with their category and feature ids (one, or two with a
-travel limit: the limits of the activity itself in SQL, cut by a bounding box on the
-venue's indexed position, then the online ones), and then the first session each
-can be gone to, read by engine.select for the most promising activities only (one
-query a batch, at most three). Distances are worked out here, exactly.
+A fixed number of queries whatever the size of the directory: the profile (a few,
+with the categories and support features once: their names and ids), the candidate
+activities with their category and feature ids (one, or two with a travel limit: the
+limits of the activity itself in SQL, cut by a bounding box on the venue's indexed
+position, then the online ones), then the first session each can be gone to, read
+by engine.select for the most promising activities only (one query a batch, at most
+three), and what the cards show of the few chosen (two). Distances are worked out
+here, exactly.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.conf import settings
@@ -36,6 +38,7 @@ from inspiring.areas.models import Area
 from inspiring.casework import choices
 from inspiring.casework.models import Client
 from inspiring.directory.models import Activity, Category, Session, SupportFeature, Venue
+from inspiring.directory.search import current_schedules, when_label
 from lib.geo import box_around, flat_reach, miles_from
 
 from .engine import (
@@ -43,11 +46,13 @@ from .engine import (
     DAY_CODES,
     Bound,
     Candidate,
+    Listing,
     Profile,
     Prospect,
     Slot,
     SlotLoader,
     Suggestion,
+    miles_label,
 )
 from .models import BarrierRule
 
@@ -76,7 +81,10 @@ COLUMNS = (
 
 @dataclass
 class Refine:
-    """What the link worker narrows the suggestions to (never wider than the assessment)."""
+    """What the link worker chooses for this search: days, free only and a type narrow
+    it; a distance replaces the assessment's for this search only (shorter, or longer
+    when the person agrees on the call to travel further). The assessment is not
+    changed."""
 
     max_miles: float | None = None
     days: frozenset[str] = frozenset()
@@ -84,11 +92,30 @@ class Refine:
     category: str = ""
 
 
+@dataclass(frozen=True)
+class Taxonomy:
+    """The ids of the categories and support features, to their slugs and codes: read
+    with their names for the profile, used again for the activities."""
+
+    categories: dict[int, str]
+    features: dict[int, str]
+
+    @classmethod
+    def read(cls) -> Taxonomy:
+        return cls(
+            dict(Category.objects.values_list("pk", "slug")),
+            dict(SupportFeature.objects.values_list("pk", "code")),
+        )
+
+
 @dataclass
 class ClientProfile:
     profile: Profile
     home: tuple[float, float] | None
     notes: list[str] = field(default_factory=list)
+    assessed_miles: float | None = None  # how far the assessment says they will travel
+    widened: bool = False  # this search goes further than the assessment says
+    taxonomy: Taxonomy | None = None
 
 
 def client_profile(client: Client, refine: Refine | None = None) -> ClientProfile:
@@ -98,7 +125,7 @@ def client_profile(client: Client, refine: Refine | None = None) -> ClientProfil
     availability: dict[str, frozenset[str]] = {}
     barriers: frozenset[str] = frozenset()
     interests: frozenset[str] = frozenset()
-    max_miles: float | None = None
+    assessed: float | None = None
     if assessment is None:
         notes.append("Not assessed yet: suggestions use no barriers, interests or times.")
     else:
@@ -108,17 +135,30 @@ def client_profile(client: Client, refine: Refine | None = None) -> ClientProfil
         barriers = frozenset(assessment.barriers)
         interests = frozenset(c.slug for c in assessment.interests.all())
         if assessment.max_travel_miles is not None:
-            max_miles = float(assessment.max_travel_miles)
-    if refine.max_miles is not None:
-        max_miles = refine.max_miles if max_miles is None else min(max_miles, refine.max_miles)
+            assessed = float(assessment.max_travel_miles)
+    max_miles = assessed if refine.max_miles is None else refine.max_miles
     home = (
         (client.latitude, client.longitude)
         if client.latitude is not None and client.longitude is not None
         else None
     )
+    widened = False
     if home is None and max_miles is not None:
         notes.append("Their postcode is not known here, so distance cannot be used.")
         max_miles = None
+    elif max_miles is not None and assessed is not None and max_miles > assessed:
+        widened = True
+        notes.append(
+            f"Widened to {miles_label(max_miles)} for this search; their assessment says "
+            f"{miles_label(assessed)}."
+        )
+    # One query each for the categories and the support features: their names for the
+    # reasons, their ids for reading the activities (activities(taxonomy=...)).
+    category_rows = list(Category.objects.values_list("pk", "slug", "name"))
+    feature_rows = list(SupportFeature.objects.values_list("pk", "code", "name"))
+    taxonomy = Taxonomy(
+        {pk: slug for pk, slug, _ in category_rows}, {pk: code for pk, code, _ in feature_rows}
+    )
     today = timezone.localdate()
     profile = Profile(
         age=client.age_on(today),
@@ -131,13 +171,13 @@ def client_profile(client: Client, refine: Refine | None = None) -> ClientProfil
         group_kinds=frozenset(client.groups.values_list("kind", flat=True)),
         barrier_features=BarrierRule.objects.table_for(client.area_id),
         barrier_labels=dict(choices.Barrier.choices),
-        feature_labels=dict(SupportFeature.objects.values_list("code", "name")),
-        category_labels=dict(Category.objects.values_list("slug", "name")),
+        feature_labels={code: name for _, code, name in feature_rows},
+        category_labels={slug: name for _, slug, name in category_rows},
         only_free=refine.only_free,
         days=refine.days,
         category=refine.category,
     )
-    return ClientProfile(profile, home, notes)
+    return ClientProfile(profile, home, notes, assessed, widened, taxonomy)
 
 
 def _time_of_week(profile: Profile) -> Q | None:
@@ -269,6 +309,7 @@ def activities(
     *,
     home: tuple[float, float] | None,
     now: datetime,
+    taxonomy: Taxonomy | None = None,
 ) -> Pool:
     """The published activities people in `area` see that no limit of the activity itself
     rules out, as prospects for engine.select: each with the most it could score (the
@@ -278,7 +319,8 @@ def activities(
 
     One query (two with a travel limit: the activities at venues in a bounding box on
     the venues' indexed position, then the online ones), with each activity's category
-    and support feature ids joined into a column. Read as the driver gives the rows:
+    and support feature ids joined into a column; and two more for the ids' slugs and
+    codes unless `taxonomy` (client_profile's) gives them. Read as the driver gives the rows:
     at thousands of rows, Django's per-value converters would cost more than the
     query."""
     chosen = (
@@ -324,8 +366,9 @@ def activities(
             cursor.execute(*query.query.sql_with_params())
             rows.update((row[0], row) for row in cursor.fetchall())
     # Activities share a few combinations of categories and of features: one set each.
-    categories = _Sets(dict(Category.objects.values_list("pk", "slug")))
-    features = _Sets(dict(SupportFeature.objects.values_list("pk", "code")))
+    taxonomy = taxonomy or Taxonomy.read()
+    categories = _Sets(taxonomy.categories)
+    features = _Sets(taxonomy.features)
     miles_to = miles_from(*home) if home is not None else None
     max_miles = profile.max_miles
     bound = Bound(profile)
@@ -389,15 +432,43 @@ def candidate(row: ActivityRow) -> Candidate:
     )
 
 
-def identify(suggestions: list[Suggestion]) -> None:
-    """Give the suggested activities their public ids (the Open Referral API's), read
-    for these few only."""
+def identify(suggestions: list[Suggestion], today: date) -> None:
+    """Give the suggested activities their public ids (the Open Referral API's) and
+    what their cards show (organiser, place, when, in the directory's words), read for
+    these few only: two queries, however many."""
+    if not suggestions:
+        return
     wanted = {s.candidate.activity_id for s in suggestions}
-    public = dict(Activity.objects.filter(pk__in=wanted).values_list("pk", "public_id"))
-    for suggestion in suggestions:
-        suggestion.candidate = replace(
-            suggestion.candidate, public_id=str(public[suggestion.candidate.activity_id])
+    found = {
+        activity.pk: activity
+        for activity in Activity.objects.filter(pk__in=wanted)
+        .select_related("organisation", "venue")
+        .only(
+            "public_id",
+            "online",
+            "hide_address",
+            "locality",
+            "organisation__name",
+            "venue__name",
+            "venue__town",
         )
+        .prefetch_related("schedules")
+    }
+    listings: dict[int, Listing] = {}
+    for pk, activity in found.items():
+        schedules = current_schedules(activity, today)
+        words = {schedule.pk: when_label(schedule) for schedule in schedules}
+        listings[pk] = Listing(
+            organiser=activity.organisation.name,
+            place="Online" if activity.online else activity.place_label,
+            address_private=activity.hide_address and not activity.online,
+            when=tuple(words.values()),
+            schedules=words,
+        )
+    for suggestion in suggestions:
+        pk = suggestion.candidate.activity_id
+        suggestion.candidate = replace(suggestion.candidate, public_id=str(found[pk].public_id))
+        suggestion.listing = listings[pk]
 
 
 def upcoming(now: datetime) -> QuerySet[Session]:
@@ -423,7 +494,7 @@ def slot_loader(profile: Profile, now: datetime, chosen: QuerySet[Activity]) -> 
         else:
             within = sessions.filter(activity_id__in=[c.activity_id for c in batch])
         query = within.order_by("activity_id", "start", "end", "pk").values_list(
-            "activity_id", "start", "end", "weekday", "start_minute"
+            "activity_id", "start", "end", "weekday", "start_minute", "schedule_id"
         )
         first: dict[int, tuple[Slot, ...]] = {}
         try:
@@ -432,9 +503,11 @@ def slot_loader(profile: Profile, now: datetime, chosen: QuerySet[Activity]) -> 
             return first
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for activity_id, start, end, weekday, minute in cursor.fetchall():
+            for activity_id, start, end, weekday, minute, schedule_id in cursor.fetchall():
                 if activity_id not in first:
-                    first[activity_id] = (Slot(_moment(start), _moment(end), weekday, minute),)
+                    first[activity_id] = (
+                        Slot(_moment(start), _moment(end), weekday, minute, schedule_id),
+                    )
         return first
 
     return load
@@ -449,13 +522,13 @@ def candidates(
         candidate(entry.source) for entry in activities(area, profile, home=home, now=now).prospects
     ]
     slots: dict[int, list[Slot]] = defaultdict(list)
-    for activity_id, start, end, weekday, minute in (
+    for activity_id, start, end, weekday, minute, schedule_id in (
         upcoming(now)
         .filter(activity_id__in=[c.activity_id for c in found])
         .order_by("activity_id", "start", "end", "pk")
-        .values_list("activity_id", "start", "end", "weekday", "start_minute")
+        .values_list("activity_id", "start", "end", "weekday", "start_minute", "schedule_id")
     ):
-        slots[activity_id].append(Slot(start, end, weekday, minute))
+        slots[activity_id].append(Slot(start, end, weekday, minute, schedule_id))
     return [
         replace(candidate, slots=tuple(slots[candidate.activity_id]))
         for candidate in found

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -10,10 +10,38 @@ from django.utils import timezone
 
 from inspiring.casework.models import Client
 
-from .engine import DAY_CODES, Suggestion, select, week
-from .loading import Refine, activities, candidate, client_profile, identify, slot_loader
+from .engine import (
+    DAY_CODES,
+    Suggestion,
+    miles_label,
+    missed,
+    rank,
+    relaxations,
+    select,
+    week,
+)
+from .loading import (
+    ClientProfile,
+    Refine,
+    activities,
+    candidate,
+    client_profile,
+    identify,
+    slot_loader,
+)
 
 TOP = 20
+# Near misses shown when nothing fits: a few to talk about, not a second list.
+NEAR_MISSES = 5
+
+
+@dataclass(frozen=True)
+class Card:
+    """A suggestion as the page shows it: what did not fit it alone (what did not fit
+    any of them is said once, above the list)."""
+
+    suggestion: Suggestion
+    misfits: list[str]
 
 
 @dataclass
@@ -24,6 +52,26 @@ class Result:
     limits: dict[str, Any]
     notes: list[str]
     considered: int = 0  # activities in reach that no limit of their own ruled out
+    # When nothing fits: the best activities that miss one limit (distance or time).
+    near_misses: list[Suggestion] = field(default_factory=list)
+
+    @property
+    def max_miles_label(self) -> str:
+        miles = self.limits["max_miles"]
+        return "" if miles is None else miles_label(miles)
+
+    @property
+    def shared_misfits(self) -> list[str]:
+        """What did not fit any of the suggestions (when there are several), in order."""
+        if len(self.suggestions) < 2:
+            return []
+        first, *rest = self.suggestions
+        return [m for m in first.misfits if all(m in other.misfits for other in rest)]
+
+    @property
+    def cards(self) -> list[Card]:
+        shared = set(self.shared_misfits)
+        return [Card(s, [m for m in s.misfits if m not in shared]) for s in self.suggestions]
 
 
 def suggestions_for(
@@ -32,13 +80,16 @@ def suggestions_for(
     now = now or timezone.now()
     built = client_profile(client, refine)
     profile = built.profile
-    pool = activities(client.area, profile, home=built.home, now=now)
+    pool = activities(client.area, profile, home=built.home, now=now, taxonomy=built.taxonomy)
     found = select(
         profile, pool.prospects, candidate, slot_loader(profile, now, pool.chosen), now, limit=top
     )
-    identify(found)
+    near = [] if found or top <= 0 else near_misses(client, built, now)
+    identify(found + near, timezone.localdate())
     limits = {
         "max_miles": profile.max_miles,
+        "assessed_max_miles": built.assessed_miles,
+        "widened": built.widened,
         "availability": {
             day: sorted(profile.availability[day])
             for day in DAY_CODES
@@ -50,7 +101,42 @@ def suggestions_for(
         "days": sorted(profile.days, key=DAY_CODES.index),
         "category": profile.category or None,
     }
-    return Result(client, found, week(found), limits, built.notes, len(pool.prospects))
+    return Result(client, found, week(found), limits, built.notes, len(pool.prospects), near)
+
+
+def near_misses(client: Client, built: ClientProfile, now: datetime) -> list[Suggestion]:
+    """When nothing fits: the best few that would, were they a little further away or at
+    another time (engine.relaxations: every other limit holds), each with what it misses
+    (engine.missed). Asked only when nothing fits, so it costs the page nothing
+    otherwise: a few queries for each limit relaxed."""
+    profile = built.profile
+    found: list[Suggestion] = []
+    for person in relaxations(profile):
+        pool = activities(client.area, person, home=built.home, now=now, taxonomy=built.taxonomy)
+        load = slot_loader(person, now, pool.chosen)
+        found += select(person, pool.prospects, candidate, load, now, limit=NEAR_MISSES)
+    # Each relaxation finds only what the other cannot: nothing met every limit.
+    found.sort(key=rank)
+    for suggestion in found[:NEAR_MISSES]:
+        suggestion.missed = missed(profile, suggestion)
+    return found[:NEAR_MISSES]
+
+
+def _card(s: Suggestion) -> dict[str, Any]:
+    listing = s.listing
+    return {
+        "activity": s.candidate.public_id,
+        "title": s.candidate.title,
+        "organiser": listing.organiser if listing else "",
+        "place": listing.place if listing else "",
+        "when": list(listing.when) if listing else [],
+        "next_session_start": timezone.localtime(s.next_slot.start).isoformat(),
+        "miles": None if s.candidate.miles is None else round(s.candidate.miles, 2),
+        "score": s.score,
+        "reasons": s.reasons,
+        "misfits": s.misfits,
+        "waiting_list": s.waiting_list,
+    }
 
 
 def as_json(result: Result) -> dict[str, Any]:
@@ -59,19 +145,8 @@ def as_json(result: Result) -> dict[str, Any]:
     return {
         "client": str(result.client.public_id),
         "limits": result.limits,
-        "suggestions": [
-            {
-                "activity": s.candidate.public_id,
-                "title": s.candidate.title,
-                "next_session_start": timezone.localtime(s.next_slot.start).isoformat(),
-                "miles": None if s.candidate.miles is None else round(s.candidate.miles, 2),
-                "score": s.score,
-                "reasons": s.reasons,
-                "misfits": s.misfits,
-                "waiting_list": s.waiting_list,
-            }
-            for s in result.suggestions
-        ],
+        "suggestions": [_card(s) for s in result.suggestions],
         "week": [s.candidate.public_id for s in result.week],
+        "near_misses": [{**_card(s), "missed": s.missed} for s in result.near_misses],
         "notes": result.notes,
     }

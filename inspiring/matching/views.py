@@ -18,7 +18,8 @@ from inspiring.casework.models import Connection
 from lib.http import posted
 
 from .actions import do_propose, do_set_barrier_rules
-from .forms import BarrierRulesForm, RefineForm
+from .engine import miles_label
+from .forms import BarrierRulesForm, RefineForm, wider_than
 from .gaps import gaps
 from .models import BarrierRule
 from .service import suggestions_for
@@ -31,6 +32,7 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     client = get_client(request, public_id, action="suggestions.viewed")
     form = RefineForm(request.GET or None)
     result = suggestions_for(client, form.refine())
+    form.say_assessed(result.limits["assessed_max_miles"])
     live = set(
         client.connections.filter(status__in=Connection.LIVE).values_list(
             "activity__public_id", flat=True
@@ -44,9 +46,23 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "result": result,
             "connected": {str(public_id) for public_id in live},
+            "wider": _wider(request, result.limits["max_miles"]) if not result.suggestions else [],
             "now": timezone.now(),
         },
     )
+
+
+def _wider(request: HttpRequest, miles: float | None) -> list[tuple[str, str]]:
+    """When nothing fits within a distance: this search at each longer distance offered,
+    as (label, address)."""
+    if miles is None:
+        return []
+    found = []
+    for value in wider_than(miles):
+        query = request.GET.copy()
+        query["miles"] = value
+        found.append((miles_label(float(value)), f"?{query.urlencode()}"))
+    return found
 
 
 @require_POST
