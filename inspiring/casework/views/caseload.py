@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from django import forms
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Replace
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import pluralize
@@ -14,16 +18,147 @@ from django.utils import timezone
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user, require_capability
 from inspiring.accounts.roles import Capability
+from lib.identifiers import nhs_number_check_digit
+from lib.postcodes import PostcodeError, normalise_postcode
 from lib.text import search_text
 
 from ..access import clients_for, referrals_for, working_area
-from ..models import Referral, Task
+from ..forms.clients import normalise_uk_phone
+from ..models import Assessment, Client, ClientQuerySet, Contact, Referral, Task
 
 PAGE_SIZE = 25
 QUIET_DAYS = (14, 30, 60)
 # The public form tells people a link worker will contact them "usually within a
 # week": a new referral waiting longer than this is overdue.
 TRIAGE_DUE_DAYS = 7
+
+# A search is a name, an NHS number, a postcode, a phone number or words from the
+# notes; longer text is refused with a message, never cut silently or sent to the database.
+SEARCH_MOST_CHARACTERS = 100
+SEARCH_MOST_WORDS = 5
+# Shorter words would find almost every client's notes ("a", "to").
+NOTES_WORD_LEAST = 3
+_OUTWARD_CODE = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+_PHONE_LIKE = re.compile(r"[0-9+() .-]{10,25}")
+
+# Registered here, beside the one view that writes it (CaseworkConfig.ready imports
+# this module): a search names no client, so it is not a read of any one record.
+audit.register_actions({"client.searched": "Searched client records"})
+
+
+@dataclass(frozen=True)
+class ClientSearch:
+    """What was typed into the caseload's search box, and what it can be taken as."""
+
+    text: str = ""
+    words: tuple[str, ...] = ()
+    nhs_number: str = ""  # ten digits, as stored
+    postcode: str = ""  # canonical, "NG17 7AE"
+    phone: str = ""  # national, as the forms store it ("07700 900982")
+    problem: str = ""  # why nothing was searched, said to the person
+    hint: str = ""  # said beside the results (an NHS number whose check digit is wrong)
+    kinds: list[str] = field(default_factory=list)  # for the audit log, never the text
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def parse_search(value: str | None) -> ClientSearch:
+    """Read the search box: an NHS number, postcode or phone number typed any way is
+    normalised as its form field would store it; anything else is words."""
+    typed = (value or "").replace("\x00", "").strip()
+    if not typed:
+        return ClientSearch()
+    if len(typed) > SEARCH_MOST_CHARACTERS:
+        return ClientSearch(
+            text=search_text(typed, limit=SEARCH_MOST_CHARACTERS),
+            problem=f"Search for {SEARCH_MOST_CHARACTERS} characters or fewer",
+        )
+    text = search_text(typed, limit=SEARCH_MOST_CHARACTERS)
+    words = tuple(text.split())
+    if len(words) > SEARCH_MOST_WORDS:
+        return ClientSearch(text=text, problem=f"Search for {SEARCH_MOST_WORDS} words or fewer")
+    kinds = ["name"]
+    nhs_number = postcode = phone = hint = ""
+    compact = re.sub(r"[\s-]", "", text)
+    if re.fullmatch(r"[0-9]{10}", compact):
+        nhs_number = compact
+        kinds.append("nhs_number")
+        if nhs_number_check_digit(compact[:9]) != int(compact[9]):
+            hint = (
+                "This is not a valid NHS number: its last digit does not match. Check it "
+                "against the person's NHS letter or app"
+            )
+    try:
+        postcode = normalise_postcode(text)
+        kinds.append("postcode")
+    except PostcodeError:
+        pass
+    if _PHONE_LIKE.fullmatch(text):
+        try:
+            phone = normalise_uk_phone(text)
+            kinds.append("phone")
+        except forms.ValidationError:
+            pass
+    if any(_OUTWARD_CODE.fullmatch(word.upper()) for word in words):
+        kinds.append("postcode_district")
+    if any(len(word) >= NOTES_WORD_LEAST for word in words):
+        kinds.append("notes")
+    return ClientSearch(
+        text=text,
+        words=words,
+        nhs_number=nhs_number,
+        postcode=postcode,
+        phone=phone,
+        hint=hint,
+        kinds=kinds,
+    )
+
+
+def _matches_word(word: str) -> Q:
+    """A client whose name holds the word, or (for a word of 3 letters or more) whose
+    notes do: contact notes, assessments (what matters, needs, goals) and the referral's
+    reason in the referrer's or their own words. An outward code ("NG17") matches the
+    postcodes of that district."""
+    match = Q(first_name__icontains=word) | Q(last_name__icontains=word)
+    match |= Q(preferred_name__icontains=word)
+    if len(word) >= NOTES_WORD_LEAST:
+        match |= Q(Exists(Contact.objects.filter(client=OuterRef("pk"), notes__icontains=word)))
+        match |= Q(
+            Exists(
+                Assessment.objects.filter(client=OuterRef("pk")).filter(
+                    Q(what_matters__icontains=word)
+                    | Q(needs__icontains=word)
+                    | Q(goals__icontains=word)
+                )
+            )
+        )
+        match |= Q(
+            Exists(Referral.objects.filter(client=OuterRef("pk"), reason_detail__icontains=word))
+        )
+    if _OUTWARD_CODE.fullmatch(word.upper()):
+        match |= Q(postcode__startswith=f"{word.upper()} ")
+    return match
+
+
+def search_clients(clients: ClientQuerySet, search: ClientSearch) -> ClientQuerySet:
+    """The clients (of a queryset already limited to what the user may see: use
+    `clients_for`) that the search finds: every word in their name or notes, or the
+    whole text as their NHS number, postcode or phone number."""
+    if search.problem:
+        return clients.none()
+    found = Q()
+    for word in search.words:
+        found &= _matches_word(word)
+    if search.nhs_number:
+        found |= Q(nhs_number=search.nhs_number)
+    if search.postcode:
+        found |= Q(postcode=search.postcode)
+    if search.phone:
+        # Stored as the forms write it; older records may lack its spaces.
+        clients = clients.alias(phone_digits=Replace(F("phone"), Value(" "), Value("")))
+        found |= Q(phone_digits=search.phone.replace(" ", ""))
+    return clients.filter(found)
 
 
 @require_capability(Capability.MANAGE_CASES)
@@ -34,7 +169,7 @@ def caseload(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "open")
     quiet = request.GET.get("quiet", "")
     overdue = request.GET.get("overdue") == "1"
-    query = search_text(request.GET.get("q"))
+    search = parse_search(request.GET.get("q"))
 
     latest_referral = Referral.objects.filter(client=OuterRef("pk")).order_by("-received_on", "-pk")
     clients = clients_for(request).annotate(
@@ -45,6 +180,9 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "tasks", filter=Q(tasks__done_at__isnull=True, tasks__due_on__lt=today), distinct=True
         ),
     )
+    if search:
+        clients = search_clients(clients, search)
+    everyones = clients
     if whose == "mine":
         clients = clients.filter(worker=user)
     if status == "open":
@@ -58,25 +196,22 @@ def caseload(request: HttpRequest) -> HttpResponse:
     if quiet.isdigit() and int(quiet) in QUIET_DAYS:
         since = timezone.now() - timedelta(days=int(quiet))
         clients = clients.filter(Q(last_contact__lt=since) | Q(last_contact__isnull=True))
-    if query:
-        for word in query.split()[:3]:
-            clients = clients.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(preferred_name__icontains=word)
-            )
-    page = Paginator(
-        clients.select_related("worker").order_by("next_due", "last_name", "pk"), PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    # What needs doing first: overdue tasks (the most overdue first), then the next due,
+    # then everyone with nothing due, by name. (Without nulls_last, SQLite and
+    # PostgreSQL disagree on where "nothing due" goes.)
+    ordered = clients.select_related("worker").order_by(
+        F("next_due").asc(nulls_last=True), "last_name", "first_name", "pk"
+    )
+    page = Paginator(ordered, PAGE_SIZE).get_page(request.GET.get("page"))
     labels = dict(Referral.Status.choices)
     for item in page.object_list:
         item.referral_label = labels.get(item.referral_status or "", "None")
-    audit.record(
-        request,
-        "client.listed",
-        area=working_area(request),
-        detail={"shown": len(page.object_list)},
-    )
+        item.age = item.age_on(today)
+    others = 0
+    if search and whose == "mine" and not page.object_list and not search.problem:
+        # Someone on the phone may be another worker's client: say so, with the way there.
+        others = everyones.exclude(worker=user).count()
+    _audit_listing(request, search, list(page.object_list))
     waiting = _waiting(request).count()
     tasks = (
         Task.objects.filter(
@@ -95,12 +230,35 @@ def caseload(request: HttpRequest) -> HttpResponse:
             "status": status,
             "quiet": quiet,
             "overdue": overdue,
-            "q": query,
+            "q": search.text,
+            "search": search,
+            "others": others,
             "quiet_days": QUIET_DAYS,
             "statuses": Referral.Status.choices,
             "waiting": waiting,
             "today": today,
             "tasks": tasks,
+        },
+    )
+
+
+def _audit_listing(request: HttpRequest, search: ClientSearch, shown: list[Client]) -> None:
+    """A list is audited as looked at; a search as a search, with what the text was taken
+    as and whom it found, never the text itself (an NHS number or words from someone's
+    notes would then sit in a log that is never erased)."""
+    if not search:
+        audit.record(
+            request, "client.listed", area=working_area(request), detail={"shown": len(shown)}
+        )
+        return
+    audit.record(
+        request,
+        "client.searched",
+        area=working_area(request),
+        detail={
+            "as": search.kinds,
+            "refused": bool(search.problem),
+            "shown": [str(item.public_id) for item in shown],
         },
     )
 
