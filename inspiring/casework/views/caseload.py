@@ -319,6 +319,7 @@ def triage(request: HttpRequest) -> HttpResponse:
     for referral in page.object_list:
         referral.age = received_ago(referral.received_on, today)
         referral.overdue = referral.received_on < overdue_before
+        referral.client_age = referral.client.age_on(today)
     audit.record(
         request,
         "client.listed",
