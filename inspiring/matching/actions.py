@@ -4,6 +4,7 @@ barrier table (audited)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -39,14 +40,28 @@ def do_set_barrier_rules(
         )
 
 
+class Proposed(int):
+    """How many connections do_propose made (an int, as callers count it), with the
+    connections themselves: the message after it links straight to the first one's
+    page for changing it (`connections[0].get_edit_url()`), to add support or a first
+    session while the client is on the line."""
+
+    connections: tuple[Connection, ...]
+
+    def __new__(cls, connections: Sequence[Connection]) -> Proposed:
+        made = super().__new__(cls, len(connections))
+        made.connections = tuple(connections)
+        return made
+
+
 def do_propose(
     request: HttpRequest, client: Client, activity_ids: list[str], *, agreed: bool = False
-) -> int:
+) -> Proposed:
     """Connections (signposts) for up to five of these activities (public ids, as
     posted): suggested, to be agreed with the client; or agreed already, so they are on
     the client's plan. Activities not found in the area, or already connected, are
-    skipped. Returns how many were made; all or none."""
-    made = 0
+    skipped. Returns how many were made, and which; all or none."""
+    made: list[Connection] = []
     with transaction.atomic():
         for activity_id in activity_ids[:5]:
             try:
@@ -59,8 +74,11 @@ def do_propose(
             if client.connections.filter(activity=activity, status__in=Connection.LIVE).exists():
                 continue
             status = Connection.Status.AGREED if agreed else Connection.Status.SUGGESTED
-            do_connect(
-                request, client, Connection(activity=activity, level="signpost", status=status)
+            made.append(
+                do_connect(
+                    request,
+                    client,
+                    Connection(activity=activity, level="signpost", status=status),
+                )
             )
-            made += 1
-    return made
+    return Proposed(made)
