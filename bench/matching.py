@@ -15,7 +15,8 @@ travel) with some groups. Then, asking once for each client in turn, reports:
   read, nothing ranked or built); and the same time by how many candidates each
   request ranks, which is what it grows with;
 - the number of SQL queries per request, by count (constant: not growing with the
-  candidates; the sessions are read in at most three batches);
+  candidates; the sessions are read in at most three batches; a few more when
+  nothing fits, for the near misses);
 - the distance search: the bounding box on the venues' indexed position plus an
   exact distance for the venues inside it (what the matching does), beside a
   naive scan working out the distance to every venue;
@@ -538,7 +539,7 @@ def main() -> None:
         clients_label = f"{len(sizes)} client" + ("s" if len(sizes) != 1 else "")
         print(
             f"  {label:<62} {clients_label:>11}, {min(sizes):,} to {max(sizes):,} candidates"
-            + ("  (nothing in reach: returns early)" if max(sizes) == 0 else "")
+            + ("  (nothing in reach: near misses looked for)" if max(sizes) == 0 else "")
         )
     print(
         f"Distance search over {Venue.objects.count():,} venues "
