@@ -141,9 +141,10 @@ def build_message_back(
     if end is not None:
         connections = connections.filter(created_at__date__lte=end)
         contacts = contacts.filter(on__date__lte=end)
-    connections = connections.exclude(status=Connection.Status.SUGGESTED).order_by(
-        "created_at", "pk"
-    )
+    # Not what was only suggested, nor what was withdrawn as made by mistake.
+    connections = connections.exclude(
+        status__in=(Connection.Status.SUGGESTED, Connection.Status.WITHDRAWN)
+    ).order_by("created_at", "pk")
     support_codes: list[str] = []
     for connection in connections:
         support_codes += [code for code in connection.support if code not in support_codes]

@@ -52,6 +52,16 @@ urlpatterns = [
         name="connect_to",
     ),
     path("staff/connections/<uuid:public_id>/", connections.connection, name="connection"),
+    path(
+        "staff/connections/<uuid:public_id>/change/",
+        connections.edit_connection,
+        name="connection_edit",
+    ),
+    path(
+        "staff/connections/<uuid:public_id>/withdraw/",
+        connections.withdraw_connection,
+        name="connection_withdraw",
+    ),
     # Partner leads: people connected to their activities, and session registers.
     path("staff/partner/connections/", partner.connections, name="partner_connections"),
     path(

@@ -99,6 +99,8 @@ ROUTES: dict[str, Route] = {
         lambda r, c: {"public_id": r.client.public_id, "activity_id": c.walk.public_id}
     ),
     "connection": Route(lambda r, c: {"public_id": r.connection.public_id}),
+    "connection_edit": Route(lambda r, c: {"public_id": r.connection.public_id}),
+    "connection_withdraw": Route(lambda r, c: {"public_id": r.connection.public_id}),
     "plan": Route(_client),
     "plan_pdf": Route(_client),
     "plan_send": Route(_client),
@@ -144,6 +146,10 @@ ROUTES: dict[str, Route] = {
 
 
 def _records(client: Client, casework: Casework) -> Records:
+    # One open connection per client and activity: each round gets a fresh one.
+    Connection.objects.filter(
+        client=client, activity=casework.walk, status__in=Connection.LIVE
+    ).update(status=Connection.Status.DECLINED)
     connection = Connection.objects.create(
         client=client,
         activity=casework.walk,

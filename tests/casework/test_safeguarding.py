@@ -15,7 +15,9 @@ from django.utils import timezone
 from inspiring.accounts.models import AuditEntry, Membership, User
 from inspiring.accounts.roles import Role
 from inspiring.casework.models import Connection, SafeguardingConcern, SafeguardingLead
+from inspiring.directory.models import Activity
 from tests.conftest import sign_in
+from tests.directory.builders import activity
 from tests.personas import Personas
 
 from .conftest import Casework
@@ -52,10 +54,12 @@ def _name_lead(browser: Browser, personas: Personas, user: User) -> None:
     assert response.status_code == 302
 
 
-def _connection(casework: Casework, level: str = "introduction") -> Connection:
+def _connection(
+    casework: Casework, level: str = "introduction", activity: Activity | None = None
+) -> Connection:
     return Connection.objects.create(
         client=casework.mary,
-        activity=casework.walk,
+        activity=activity or casework.walk,
         level=level,
         share_consent=level != "signpost",
         shared_note="Mary, a little nervous" if level != "signpost" else "",
@@ -185,7 +189,9 @@ def test_a_partner_lead_raises_a_concern_from_a_connection_they_see(
 ) -> None:
     SafeguardingLead.objects.create(area=personas.ashfield, user=team.lead)
     connection = _connection(casework)
-    signpost = _connection(casework, level="signpost")
+    # (Another activity: one open connection per client and activity.)
+    other_walk = activity(casework.walk.organisation, "Nordic walk", at=casework.walk.venue)
+    signpost = _connection(casework, level="signpost", activity=other_walk)
     sign_in(client, personas.partner_lead, area=personas.ashfield)
     start = client.get(reverse("casework:safeguarding_partner")).content.decode()
     url = reverse("casework:raise_concern_connection", args=[connection.public_id])

@@ -1,12 +1,18 @@
-"""Connecting a client to an activity, and moving the connection on: suggested, agreed,
-referred, first visit, attending, stopped. A first visit makes a follow-up task;
-missing it or stopping makes a prompt to re-engage or try something else."""
+"""Connecting a client to an activity, changing the connection and moving it on:
+suggested, agreed, referred, first visit, attending, stopped; or withdrawn, when it was
+made by mistake. A first visit makes a follow-up task; missing it or stopping makes a
+prompt to re-engage or try something else.
+
+A client has at most one open connection (Connection.LIVE) to an activity: a second is
+refused (`AlreadyConnected`, naming the one there is), and the link worker changes that
+one instead (`do_edit_connection`)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, timedelta
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -15,15 +21,49 @@ from inspiring.accounts.access import acting_user
 
 from .. import choices
 from ..models import Client, Connection, ConnectionStep, Referral, Task
-from . import ActionRefused
+from . import ActionRefused, StaleEdit
 from .clients import do_change_referral_status
 
 # A link worker checks in this long after a first visit.
 FOLLOW_UP_AFTER_FIRST_VISIT = timedelta(days=14)
 
+audit.register_actions(
+    {
+        "connection.edited": "Changed a connection's level, first session or support",
+        "connection.withdrawn": "Withdrew a connection made by mistake",
+    }
+)
+
+
+class AlreadyConnected(ActionRefused):
+    """The client has an open connection to this activity already: change that one."""
+
+    def __init__(self, existing: Connection) -> None:
+        self.existing = existing
+        super().__init__(
+            f"{existing.client.display_name} is already connected to "
+            f"{existing.activity.title} ({existing.get_status_display().lower()}): "
+            "change that connection instead of making another."
+        )
+
+
+def _open_twin(connection: Connection) -> Connection | None:
+    """Another open connection of the same client to the same activity, if there is one."""
+    return (
+        Connection.objects.filter(
+            client_id=connection.client_id,
+            activity_id=connection.activity_id,
+            status__in=Connection.LIVE,
+        )
+        .exclude(pk=connection.pk)
+        .select_related("client", "activity")
+        .first()
+    )
+
 
 def do_connect(request: HttpRequest, client: Client, connection: Connection) -> Connection:
-    """Connect a client to an activity: suggested, or agreed at once when they have agreed."""
+    """Connect a client to an activity: suggested, or agreed at once when they have agreed.
+    Refused (`AlreadyConnected`) when they have an open connection to it already."""
     today = timezone.localdate()
     user = acting_user(request)
     with transaction.atomic():
@@ -32,7 +72,18 @@ def do_connect(request: HttpRequest, client: Client, connection: Connection) -> 
         connection.status_changed_on = today
         if connection.level == choices.ConnectionLevel.SIGNPOST:
             connection.share_consent, connection.shared_note = False, ""
-        connection.save()
+        existing = _open_twin(connection)
+        if existing is not None:
+            raise AlreadyConnected(existing)
+        try:
+            with transaction.atomic():
+                connection.save()
+        except IntegrityError:
+            # Another link worker connected them in the same moment (the constraint).
+            existing = _open_twin(connection)
+            if existing is None:
+                raise
+            raise AlreadyConnected(existing) from None
         ConnectionStep.objects.create(
             connection=connection, status=connection.status, on=today, by=user
         )
@@ -77,7 +128,12 @@ def do_advance_connection(
             )
         if status in Connection.NEEDS_REASON and not reason.strip():
             raise ActionRefused("Give the reason.")
+        if status in Connection.LIVE and connection.status not in Connection.LIVE:
+            existing = _open_twin(connection)  # going again, since connected again
+            if existing is not None:
+                raise AlreadyConnected(existing)
         connection.status, connection.status_changed_on = status, on
+        connection.version += 1
         connection.reason = reason.strip()
         client = connection.client
         worker = client.worker
@@ -126,5 +182,94 @@ def do_advance_connection(
                 "status": status,
                 "by": by_name or None,
             },
+        )
+    return connection
+
+
+def do_edit_connection(
+    request: HttpRequest, connection: Connection, fields: Iterable[str], *, seen_version: int
+) -> list[str]:
+    """Save changes to a connection's level, first session, support, what the group may
+    know and the date to check in (`fields`: those the form changed), unless someone else
+    changed the connection since the page was opened (`StaleEdit`: nothing is saved).
+    Returns the fields changed, which the audit entry names (not their values)."""
+    changed = sorted(set(fields) & set(Connection.EDITABLE))
+    with transaction.atomic():
+        current = (
+            Connection.objects.select_for_update()
+            .select_related("client", "client__area", "activity")
+            .get(pk=connection.pk)
+        )
+        if current.withdrawn:
+            raise ActionRefused("This connection was withdrawn: it cannot be changed.")
+        if current.version != seen_version:
+            raise StaleEdit(
+                "Someone else changed this connection while you were changing it. Your "
+                "changes have not been saved: what is saved now is shown first, and your "
+                "changes are in the form below. Check them and save again."
+            )
+        if not changed:
+            return []
+        for name in Connection.EDITABLE:
+            setattr(current, name, getattr(connection, name))
+        if current.level == choices.ConnectionLevel.SIGNPOST:
+            # Nothing about them goes to the group with a signpost.
+            current.share_consent, current.shared_note = False, ""
+        current.version += 1
+        current.save()
+        client = current.client
+        client.touch()
+        audit.record(
+            request,
+            "connection.edited",
+            client,
+            area=client.area,
+            detail={"connection": str(current.public_id), "fields": changed},
+        )
+    connection.version = current.version
+    return changed
+
+
+def do_withdraw_connection(
+    request: HttpRequest, connection: Connection, *, reason: str
+) -> Connection:
+    """Withdraw a connection made by mistake (the wrong activity, or a second one to the
+    same activity). It stays in the case's history with the reason, and leaves the plan,
+    the message back to the GP and the group's view; the reminders made for it go."""
+    reason = reason.strip()
+    if not reason:
+        raise ActionRefused("Give the reason for withdrawing it.")
+    today = timezone.localdate()
+    with transaction.atomic():
+        connection = (
+            Connection.objects.select_for_update()
+            .select_related("client", "client__area", "activity")
+            .get(pk=connection.pk)
+        )
+        if connection.withdrawn:
+            return connection  # withdrawn already (twice pressed, or by a colleague)
+        was = connection.status
+        connection.status, connection.status_changed_on = Connection.Status.WITHDRAWN, today
+        connection.reason = reason
+        connection.version += 1
+        connection.save()
+        ConnectionStep.objects.create(
+            connection=connection,
+            status=Connection.Status.WITHDRAWN,
+            on=today,
+            reason=reason,
+            by=acting_user(request),
+        )
+        # The system's reminders about it (ask how the first visit went, re-engage):
+        # about something that was never meant to be, so they go rather than "done".
+        removed, _ = Task.objects.filter(connection=connection, done_at__isnull=True).delete()
+        client = connection.client
+        client.touch()
+        audit.record(
+            request,
+            "connection.withdrawn",
+            client,
+            area=client.area,
+            detail={"connection": str(connection.public_id), "was": was, "tasks": removed},
         )
     return connection

@@ -1,7 +1,8 @@
-"""A connection to an activity, and a step in its life."""
+"""A connection to an activity: made, changed, withdrawn, and a step in its life."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django import forms
@@ -9,10 +10,30 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from inspiring.directory.models import Session
+from inspiring.directory.search import TIME_RANGES
 
 from .. import choices
 from ..models import Connection
 from .base import DATE, StatusForm, WordedLimits, session_label
+
+NOT_IN_THEIR_WEEK = "not in their week"
+
+
+def in_their_week(availability: Mapping[str, Sequence[str]], session: Session) -> bool | None:
+    """Whether a session falls in the person's week as the assessment recorded it (days by
+    morning, afternoon and evening, as matching and What's on divide the day); None when
+    their week is not recorded. An all-day session needs only the day."""
+    if not any(availability.values()):
+        return None
+    day = choices.DAYS[session.weekday][0]
+    parts = availability.get(day) or []
+    if session.all_day:
+        return bool(parts)
+    return any(
+        low <= session.start_minute < high
+        for part, (low, high) in TIME_RANGES.items()
+        if part in parts
+    )
 
 
 class ConnectionStatusForm(StatusForm):
@@ -56,14 +77,28 @@ class ConnectionForm(WordedLimits, forms.ModelForm[Connection]):
             "follow_up_on": "Check in with them on",
         }
 
-    def __init__(self, *args: Any, sessions: QuerySet[Session], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        sessions: QuerySet[Session],
+        availability: Mapping[str, Sequence[str]] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = choices.ConnectionLevel.choices  # type: ignore[attr-defined]
         first = self.fields["first_session"]
         assert isinstance(first, forms.ModelChoiceField)
         first.queryset = sessions
         first.empty_label = "Not decided yet"
-        first.label_from_instance = session_label  # type: ignore[method-assign,assignment]
+        week = availability or {}
+
+        def label(session: Session) -> str:
+            # A warning, not a block: the person may agree to a time outside their week.
+            if in_their_week(week, session) is False:
+                return f"{session_label(session)} ({NOT_IN_THEIR_WEEK})"
+            return session_label(session)
+
+        first.label_from_instance = label  # type: ignore[method-assign,assignment]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -78,6 +113,34 @@ class ConnectionForm(WordedLimits, forms.ModelForm[Connection]):
             elif not (data.get("shared_note") or "").strip():
                 self.add_error("shared_note", "Write what the group may know about them")
         follow = data.get("follow_up_on")
-        if follow is not None and follow < timezone.localdate():
+        # A date passed since it was set may stay when other things are changed.
+        if (
+            follow is not None
+            and "follow_up_on" in self.changed_data
+            and follow < timezone.localdate()
+        ):
             self.add_error("follow_up_on", "The date to check in must be today or later")
         return data
+
+
+class ConnectionEditForm(ConnectionForm):
+    """Change a connection once made: its level, first session, support, what the group
+    may know and the date to check in. Carries the version it was opened at."""
+
+    agreed = None  # type: ignore[assignment]  # a step of its life: the status form
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["version"].initial = self.instance.version
+
+
+class WithdrawForm(WordedLimits, forms.Form):
+    reason = forms.CharField(
+        label="Why is it being withdrawn?",
+        help_text="For example, 'Connected to the wrong Garden Therapy group by mistake'. "
+        "It stays in their case history.",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Give the reason for withdrawing it"},
+    )

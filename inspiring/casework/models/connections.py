@@ -12,9 +12,26 @@ from lib.text import limited
 
 from .. import choices
 
+# The statuses of an open connection (Connection.LIVE), spelt out for the constraint
+# that allows one open connection per client and activity: a tuple, so the migration
+# states them in a fixed order.
+OPEN_STATUSES = (
+    "suggested",
+    "agreed",
+    "referred",
+    "attended_first",
+    "missed_first",
+    "attending",
+)
+
 
 class Connection(models.Model):
-    """A client connected to an activity, at a level, with the support agreed."""
+    """A client connected to an activity, at a level, with the support agreed.
+
+    One open connection (LIVE) per client and activity: a second one is refused, and
+    the link worker changes the one there is. One made by mistake is withdrawn: kept,
+    with its reason, in the case's history, and left out of everything that goes out
+    (the plan, the message back to the GP)."""
 
     class Status(models.TextChoices):
         SUGGESTED = "suggested", "Suggested"
@@ -25,6 +42,7 @@ class Connection(models.Model):
         ATTENDING = "attending", "Attending"
         STOPPED = "stopped", "Stopped going"
         DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     NEXT: dict[str, tuple[str, ...]] = {
         Status.SUGGESTED: (Status.AGREED, Status.DECLINED),
@@ -40,18 +58,14 @@ class Connection(models.Model):
         Status.ATTENDING: (Status.STOPPED,),
         Status.STOPPED: (Status.ATTENDING,),
         Status.DECLINED: (),
+        # Withdrawn is not a step of the connection's life: do_withdraw_connection,
+        # from any status, for a connection made by mistake.
+        Status.WITHDRAWN: (),
     }
     NEEDS_REASON = frozenset({Status.STOPPED, Status.DECLINED})
-    LIVE = frozenset(
-        {
-            Status.SUGGESTED,
-            Status.AGREED,
-            Status.REFERRED,
-            Status.ATTENDED_FIRST,
-            Status.MISSED_FIRST,
-            Status.ATTENDING,
-        }
-    )
+    LIVE = frozenset(map(Status, OPEN_STATUSES))
+    # What the link worker may change on a connection once made (ConnectionEditForm).
+    EDITABLE = ("level", "first_session", "support", "share_consent", "shared_note", "follow_up_on")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
@@ -86,6 +100,9 @@ class Connection(models.Model):
     status_changed_on = models.DateField()
     reason = models.TextField(blank=True, **limited(1000, "The reason"))
     follow_up_on = models.DateField(null=True, blank=True)
+    # Counts every change, so that an edit made on a page opened before another change
+    # is refused rather than undoing it (optimistic locking, as Client.version).
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -95,12 +112,32 @@ class Connection(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["status", "follow_up_on"])]
+        constraints = [
+            # The action refuses a second open connection with a worded error; this
+            # holds when two link workers connect the same client at the same moment.
+            models.UniqueConstraint(
+                fields=["client", "activity"],
+                condition=models.Q(status__in=OPEN_STATUSES),
+                name="one_open_connection_per_activity",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.activity} ({self.get_status_display()})"
 
     def get_absolute_url(self) -> str:
         return reverse("casework:connection", kwargs={"public_id": self.public_id})
+
+    def get_edit_url(self) -> str:
+        return reverse("casework:connection_edit", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.LIVE
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.status == self.Status.WITHDRAWN
 
     @property
     def level_short(self) -> str:
