@@ -112,7 +112,7 @@ def test_a_self_referral_to_a_first_visit_and_the_clients_plan(
     path.fill(page.get_by_label("Search activities"), "walk")
     page.get_by_role("button", name="Search").click()
     path.screen()
-    page.get_by_role("link", name="Health walk").click()
+    page.get_by_role("link", name="Health walk").filter(has_text="connect Sam Hill").click()
     path.screen()
     path.check(page.get_by_label("Introduction: the group is told the client is coming"))
     page.get_by_label("First session").select_option(index=1)
