@@ -92,11 +92,14 @@ def test_a_connection_is_changed_and_the_change_audited(
     page = signed_in.get(edit)
     assert page.status_code == 200
     assert "Change the connection to Health walk" in page.content.decode()
+    first = _next_session(casework.walk)
+    # What it is, as on the picker: who runs it, where, when, and its next date.
+    assert "Run by Kirkby Walking Group" in page.content.decode()
+    assert f"Next: {timezone.localtime(first.start):%A %-d %B, %H:%M}" in page.content.decode()
     # Its own page and the case page both lead to it.
     assert edit in signed_in.get(walk.get_absolute_url()).content.decode()
     assert edit in signed_in.get(casework.mary.get_absolute_url()).content.decode()
 
-    first = _next_session(casework.walk)
     response = signed_in.post(
         edit,
         _form(

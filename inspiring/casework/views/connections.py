@@ -309,7 +309,13 @@ def edit_connection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             ):
                 messages.warning(request, warning)
             return redirect(item)
-    choice = _choice(item.activity, home=_home(client), today=timezone.localdate(), next_start=None)
+    now = timezone.now()
+    choice = _choice(
+        item.activity,
+        home=_home(client),
+        today=timezone.localdate(),
+        next_start=next((s.start for s in sessions if s.start >= now), None),
+    )
     return render(
         request,
         "casework/connect.html",
