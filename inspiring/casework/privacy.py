@@ -2,7 +2,8 @@
 
 - Subject access: `subject_access_data` gathers everything held on a client (their
   details, referrals and their steps, assessments, groups, connections with their
-  steps and attendance, contacts, tasks, messages sent, safeguarding concerns, and
+  steps and attendance, contacts, tasks, messages sent, changes of link worker,
+  safeguarding concerns, and
   the audit trail of who looked at or changed their record), for a JSON or PDF export.
   Safeguarding concerns are included unless the coordinator withholds them because
   disclosing them could cause serious harm (DPA 2018 Schedule 3, Part 2); withheld
@@ -49,6 +50,7 @@ from .models import (
     ConnectionStep,
     Contact,
     GroupMembership,
+    Handover,
     Referral,
     ReferralStatusChange,
     SafeguardingConcern,
@@ -202,6 +204,14 @@ def register_personal_data() -> None:
             {},
         ),
         ("messages", "Messages sent", "Message", SentMessage, _records("messages", "by"), {}),
+        (
+            "handovers",
+            "Changes of link worker",
+            "Change of link worker",
+            Handover,
+            _records("handovers", "from_worker", "to_worker", "by"),
+            {},
+        ),
         (
             SAFEGUARDING,
             "Safeguarding concerns",
@@ -403,7 +413,9 @@ ERASED_FIELDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     Contact: ("client", ("notes",)),
     Task: ("client", ("title",)),
     SentMessage: ("client", ("to", "subject", "body", "attachment", "error")),
-    SafeguardingConcern: ("client", ("concern", "handling")),
+    SafeguardingConcern: ("client", ("concern", "handling", "referral_consent_note")),
+    # Who held their case, and when: nothing typed about the client.
+    Handover: ("client", ()),
 }
 
 

@@ -4,6 +4,7 @@ from .assessments import Assessment, GroupMembership
 from .clients import Client, ClientQuerySet
 from .connections import Attendance, Connection, ConnectionStep, RegisterLink
 from .followup import Contact, Task
+from .handover import Handover
 from .messages import SentMessage
 from .referrals import Referral, ReferralStatusChange
 from .safeguarding import SafeguardingConcern, SafeguardingLead
@@ -17,6 +18,7 @@ __all__ = [
     "ConnectionStep",
     "Contact",
     "GroupMembership",
+    "Handover",
     "Referral",
     "ReferralStatusChange",
     "RegisterLink",
