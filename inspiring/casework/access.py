@@ -5,8 +5,8 @@
 - Partner leads see connections to their own organisations' activities, and of
   those only introductions and referrals the client agreed to share, with only
   what was agreed (never a signpost: nothing personal leaves the platform).
-- A safeguarding concern is seen only by the area's designated lead and by the
-  person who raised it.
+- A safeguarding concern is seen only by the area's designated lead and deputy and
+  by the person who raised it (coordinators see how many wait, never what they say).
 - Commissioners, researchers and site administrators see no identifiable data here.
 Anything else answers 404, exactly as a record that does not exist. Every read
 of a client's record goes through `get_client`, which writes it to the audit log
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import uuid
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
@@ -119,7 +119,8 @@ def partner_connections(request: HttpRequest) -> QuerySet[Connection]:
 
 
 def concerns_for(request: HttpRequest) -> QuerySet[SafeguardingConcern]:
-    """All the area's concerns for its designated lead; for anyone else, those they raised.
+    """All the area's concerns for its designated lead and deputy; for anyone else, those
+    they raised.
     (Not `Q(raised_by=user) | Q()`: OR with an empty Q is the first Q alone.)"""
     mark_personal(request)
     concerns = SafeguardingConcern.objects.filter(
@@ -166,16 +167,54 @@ def group_connections(session: Session) -> QuerySet[Connection]:
 
 
 def safeguarding_lead(area: Area) -> SafeguardingLead | None:
-    return SafeguardingLead.objects.filter(area=area).select_related("user").first()
+    """The area's designated lead and deputy (None until a coordinator names them)."""
+    return SafeguardingLead.objects.filter(area=area).select_related("user", "deputy").first()
 
 
 def is_safeguarding_lead(request: HttpRequest) -> bool:
-    """Whether the signed-in user is the designated lead of the area they work in (and
-    still holds its clients: someone whose role changed stops seeing the concerns)."""
+    """Whether the signed-in user is the designated lead or deputy of the area they work
+    in (and still holds its clients: someone whose role changed stops seeing the
+    concerns). Both read and handle every concern: the deputy covers the lead's absence."""
     area = staff_context(request).area
     if area is None or not can_manage_cases(request):
         return False
-    return SafeguardingLead.objects.filter(area=area, user=acting_user(request)).exists()
+    user = acting_user(request)
+    return SafeguardingLead.objects.filter(Q(user=user) | Q(deputy=user), area=area).exists()
+
+
+def safeguarding_unnamed(area: Area, lead: SafeguardingLead | None) -> list[str]:
+    """Who is still to be named ("lead", "deputy"): the lead or deputy is missing, or no
+    longer holds the area's clients (a role changed, or they left the team)."""
+    if lead is None:
+        return ["lead", "deputy"]
+    holders = set(case_holders(area).filter(user__in=lead.people).values_list("user", flat=True))
+    missing = []
+    if lead.user_id not in holders:
+        missing.append("lead")
+    if lead.deputy_id is None or lead.deputy_id not in holders:
+        missing.append("deputy")
+    return missing
+
+
+def open_concerns_about(request: HttpRequest, client: Client) -> QuerySet[SafeguardingConcern]:
+    """The open concerns about `client` that the signed-in user may open (as
+    concerns_for decides): what the flag on the case page links to. Anyone else sees
+    no flag."""
+    return concerns_for(request).filter(client=client, status=SafeguardingConcern.Status.OPEN)
+
+
+def waiting_concerns(request: HttpRequest) -> dict[str, int] | None:
+    """How many of the area's concerns are open, and how many of those are to be acted on
+    today: for the lead and deputy, who read them, and the coordinators, who make sure
+    someone does (a count, never what they say). None for anyone else."""
+    area = staff_context(request).area
+    if area is None or not (can_oversee(request) or is_safeguarding_lead(request)):
+        return None
+    return SafeguardingConcern.objects.filter(
+        client__area=area, client__erased_at__isnull=True, status=SafeguardingConcern.Status.OPEN
+    ).aggregate(
+        open=Count("pk"), today=Count("pk", filter=Q(urgency=SafeguardingConcern.Urgency.TODAY))
+    )
 
 
 def get_concern(request: HttpRequest, public_id: uuid.UUID) -> SafeguardingConcern:

@@ -14,6 +14,7 @@ class CaseworkConfig(AppConfig):
 
         from .privacy import register_personal_data
         from .views.caseload import triage_card_status
+        from .views.safeguarding import safeguarding_card_status
 
         # What a subject access export holds and an erasure blanks, for casework's records.
         register_personal_data()
@@ -30,6 +31,7 @@ class CaseworkConfig(AppConfig):
                 "referral.created": "Recorded a referral",
                 "referral.self_referred": "Received a self-referral",
                 "referral.status_changed": "Moved a referral on",
+                "referral.summary_changed": "Wrote the summary for the message back to the GP",
                 "assessment.saved": "Recorded an assessment",
                 "group.changed": "Changed a client's groups",
                 "connection.created": "Connected a client to an activity",
@@ -45,7 +47,7 @@ class CaseworkConfig(AppConfig):
                 "safeguarding.raised": "Raised a safeguarding concern",
                 "safeguarding.viewed": "Looked at a safeguarding concern",
                 "safeguarding.handled": "Recorded the handling of a safeguarding concern",
-                "safeguarding.lead_named": "Named the area's safeguarding lead",
+                "safeguarding.lead_named": "Named the area's safeguarding lead and deputy",
             }
         )
         register_card(
@@ -84,10 +86,13 @@ class CaseworkConfig(AppConfig):
             HomeCard(
                 title="Safeguarding",
                 description="Raise a concern, follow the ones you raised, and (as the "
-                "designated lead) record how each is handled.",
+                "designated lead or deputy) record how each is handled.",
                 url_name="casework:safeguarding",
                 capability=Capability.MANAGE_CASES,
                 order=20,
+                # How many concerns wait (for the lead, deputy and coordinators), and the
+                # coordinators' warning until a lead and deputy are named.
+                status=safeguarding_card_status,
             )
         )
         register_card(

@@ -1,7 +1,8 @@
-"""Safeguarding concerns: raising one, recording its handling, naming the area's lead.
+"""Safeguarding concerns: raising one, recording its handling, naming the area's lead and
+deputy.
 
-The email to the lead carries a link and nothing about the person, and goes after
-the concern is saved (never inside the transaction)."""
+The email to the lead and deputy carries a link, how soon to act and nothing about the
+person, and goes after the concern is saved (never inside the transaction)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from inspiring.accounts.models import Membership, User
 from inspiring.areas.models import Area
 from lib.mail import send_notification
 
-from ..access import safeguarding_lead
+from ..access import safeguarding_lead, safeguarding_unnamed
 from ..models import Client, Connection, SafeguardingConcern, SafeguardingLead
 from ..models.safeguarding import HANDLING_LIMIT
 from . import ActionRefused
@@ -31,48 +32,94 @@ class RaisedConcern:
     """What happened: the concern saved, and who was told of it."""
 
     concern: SafeguardingConcern
-    # The area's designated lead, or None when nobody is named yet (the
-    # coordinators were then asked to name one).
-    lead: User | None
-    # Whether the email to the lead went.
-    lead_told: bool
+    # The area's designated lead and deputy (those named and still in the team), all
+    # told at once, each with their part ("the deputy"); empty when nobody is named (the
+    # coordinators were then asked to name them).
+    told: list[tuple[User, str]]
+    # Whether the email to them went.
+    sent: bool
+
+
+# The email's subject says how soon, never who or what.
+_SUBJECTS: dict[str, str] = {
+    SafeguardingConcern.Urgency.TODAY: "A safeguarding concern to act on today",
+    SafeguardingConcern.Urgency.DAY: "A safeguarding concern to act on within 24 hours",
+}
 
 
 def do_raise_concern(
-    request: HttpRequest, client: Client, text: str, *, connection: Connection | None = None
+    request: HttpRequest,
+    client: Client,
+    text: str,
+    *,
+    category: str,
+    urgency: str,
+    referral_consent: str,
+    referral_consent_note: str = "",
+    connection: Connection | None = None,
 ) -> RaisedConcern:
-    """Record a concern and tell the lead (or, with no lead named, the coordinators)."""
+    """Record a concern and tell the lead and deputy (or, with neither named, the
+    coordinators, asking them to name them)."""
     detail: dict[str, Any] = {}
     with transaction.atomic():
         concern = SafeguardingConcern.objects.create(
-            client=client, concern=text, raised_by=acting_user(request)
+            client=client,
+            concern=text,
+            category=category,
+            urgency=urgency,
+            referral_consent=referral_consent,
+            referral_consent_note=referral_consent_note,
+            raised_by=acting_user(request),
         )
+        # What kind and how soon are codes, not the concern: kept in the trail.
         detail["concern"] = str(concern.public_id)
+        detail["urgency"] = urgency
         if connection is not None:
             detail["connection"] = str(connection.public_id)
         client.touch()
         audit.record(request, "safeguarding.raised", client, area=client.area, detail=detail)
-    lead = safeguarding_lead(client.area)
-    if lead is None:
+    told = safeguarding_people(client.area)
+    if not told:
         coordinators = Membership.objects.in_area(client.area).coordinators()
         send_notification(
             [m.user.email for m in coordinators],
-            f"Name a safeguarding lead: a concern is waiting ({client.area.programme_name})",
+            "Name a safeguarding lead and deputy: a concern is waiting "
+            f"({client.area.programme_name})",
             "casework/safeguarding/email/no_lead.txt",
-            {"area": client.area, "url": settings.SITE_URL + reverse("casework:safeguarding_lead")},
+            {
+                "area": client.area,
+                "urgency": concern.get_urgency_display().lower(),
+                "url": settings.SITE_URL + reverse("casework:safeguarding_lead"),
+            },
         )
-        return RaisedConcern(concern, lead=None, lead_told=False)
-    told = send_notification(
-        [lead.user.email],
-        f"A safeguarding concern has been raised ({client.area.programme_name})",
+        return RaisedConcern(concern, told=[], sent=False)
+    subject = _SUBJECTS.get(urgency, "A safeguarding concern has been raised")
+    sent = send_notification(
+        [user.email for user, _ in told],
+        f"{subject} ({client.area.programme_name})",
         "casework/safeguarding/email/raised.txt",
         {
             "area": client.area,
+            "urgency": concern.get_urgency_display().lower(),
             "url": settings.SITE_URL
             + reverse("casework:concern", kwargs={"public_id": concern.public_id}),
         },
     )
-    return RaisedConcern(concern, lead=lead.user, lead_told=told)
+    return RaisedConcern(concern, told=told, sent=sent)
+
+
+def safeguarding_people(area: Area) -> list[tuple[User, str]]:
+    """Whom a concern goes to, with their part: the lead and the deputy, of those named
+    who still hold the area's clients (someone who left the team could not open it)."""
+    lead = safeguarding_lead(area)
+    if lead is None:
+        return []
+    missing = safeguarding_unnamed(area, lead)
+    parts = (
+        ("lead", lead.user, "the safeguarding lead"),
+        ("deputy", lead.deputy, "the deputy safeguarding lead"),
+    )
+    return [(user, part) for role, user, part in parts if user is not None and role not in missing]
 
 
 def do_record_handling(
@@ -111,10 +158,17 @@ def do_record_handling(
     return concern
 
 
-def do_name_lead(request: HttpRequest, area: Area, user: User) -> SafeguardingLead:
+def do_name_lead(request: HttpRequest, area: Area, user: User, *, deputy: User) -> SafeguardingLead:
+    """Name the area's designated safeguarding lead and their deputy."""
     with transaction.atomic():
-        lead, _ = SafeguardingLead.objects.update_or_create(area=area, defaults={"user": user})
+        lead, _ = SafeguardingLead.objects.update_or_create(
+            area=area, defaults={"user": user, "deputy": deputy}
+        )
         audit.record(
-            request, "safeguarding.lead_named", lead, area=area, detail={"lead": user.email}
+            request,
+            "safeguarding.lead_named",
+            lead,
+            area=area,
+            detail={"lead": user.email, "deputy": deputy.email},
         )
     return lead

@@ -1,12 +1,14 @@
 """Safeguarding concerns: raised by a link worker (from a client's page) or a partner lead
 (about someone connected to their activity), read and handled by the area's designated
-lead, whom a coordinator names.
+lead and deputy, whom a coordinator names (and is warned, on the staff home and these
+pages, until both are named).
 
-A concern is seen by the lead and by whoever raised it; anyone else gets 404 (through
-access.concerns_for). The raiser sees what they wrote and whether it has been handled,
-not the lead's notes, which may hold what others told the lead in confidence. The
-email to the lead carries a link and nothing about the person. Every view, raise and
-handling is audited against the client's record.
+A concern is seen by the lead, the deputy and whoever raised it; anyone else gets 404
+(through access.concerns_for). The raiser sees what they wrote and whether it has been
+handled, not the lead's notes, which may hold what others told the lead in confidence.
+The email to the lead and deputy carries a link and nothing about the person. The staff
+home shows the lead, deputy and coordinators how many concerns wait, never what they
+say. Every view, raise and handling is audited against the client's record.
 """
 
 from __future__ import annotations
@@ -17,15 +19,19 @@ from django.contrib import messages
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability
+from inspiring.accounts.models import User
 from inspiring.accounts.roles import Capability
+from inspiring.areas.models import Area
 from lib.http import posted
 
 from ..access import (
     can_manage_cases,
+    can_oversee,
     case_holders,
     concerns_for,
     get_client,
@@ -34,6 +40,8 @@ from ..access import (
     is_safeguarding_lead,
     partner_connections,
     safeguarding_lead,
+    safeguarding_unnamed,
+    waiting_concerns,
     working_area,
 )
 from ..actions import ActionRefused
@@ -45,6 +53,7 @@ from ..actions.safeguarding import (
 )
 from ..forms.safeguarding import ConcernForm, HandlingForm, LeadForm
 from ..models import Client, Connection, SafeguardingConcern
+from ..models.safeguarding import SafeguardingLead
 
 CASES = Capability.MANAGE_CASES
 PARTNER = Capability.EDIT_OWN_LISTINGS
@@ -70,15 +79,54 @@ def safeguarding(request: HttpRequest) -> HttpResponse:
         .order_by("open_first", "-raised_at", "-pk")
     )
     audit.record(request, "safeguarding.viewed", area=area, detail={"listed": len(concerns)})
+    is_lead = is_safeguarding_lead(request)
     return render(
         request,
         "casework/safeguarding/list.html",
         {
             "concerns": concerns,
-            "lead": safeguarding_lead(area),
-            "is_lead": is_safeguarding_lead(request),
+            **_arrangement(request),
+            "is_lead": is_lead,
+            # A coordinator who is not the lead or deputy: how many wait, not what.
+            "waiting": waiting_concerns(request) if not is_lead else None,
         },
     )
+
+
+def _arrangement(request: HttpRequest) -> dict[str, object]:
+    """The area's lead and deputy for a page, and who is still to be named (which the
+    coordinators are warned of)."""
+    area = working_area(request)
+    lead = safeguarding_lead(area)
+    return {
+        "lead": lead,
+        "unnamed": safeguarding_unnamed(area, lead),
+        "oversee": can_oversee(request),
+    }
+
+
+def safeguarding_card_status(request: HttpRequest) -> str:
+    """The staff home's line for the safeguarding card: for coordinators, a warning until
+    a lead and deputy are named; for them and the lead and deputy, how many concerns
+    wait (never what they say or whom they are about)."""
+    waiting = waiting_concerns(request)
+    if waiting is None:
+        return ""
+    parts = []
+    if can_oversee(request):
+        area = working_area(request)
+        unnamed = safeguarding_unnamed(area, safeguarding_lead(area))
+        if unnamed:
+            parts.append(f"Warning: name the safeguarding {' and '.join(unnamed)}.")
+    count = waiting["open"]
+    if count:
+        text = f"{count} concern{pluralize(count)} waiting"
+        if waiting["today"]:
+            text += f", {waiting['today']} marked urgent"
+        parts.append(text + ".")
+    else:
+        parts.append("No concern is waiting.")
+    return " ".join(parts)
 
 
 @require_capability(PARTNER)
@@ -121,7 +169,7 @@ def raise_concern(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_client(request, public_id)
     form = ConcernForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        raised = do_raise_concern(request, item, form.cleaned_data["concern"])
+        raised = _raise(request, item, form)
         return _raised(request, raised)
     return render(
         request,
@@ -131,8 +179,25 @@ def raise_concern(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "client": item,
             "about": item.display_name,
             "back": item.get_absolute_url(),
-            "lead": safeguarding_lead(item.area),
+            **_arrangement(request),
         },
+    )
+
+
+def _raise(
+    request: HttpRequest, item: Client, form: ConcernForm, *, connection: Connection | None = None
+) -> RaisedConcern:
+    """Raise the concern the form holds."""
+    data = form.cleaned_data
+    return do_raise_concern(
+        request,
+        item,
+        data["concern"],
+        category=data["category"],
+        urgency=data["urgency"],
+        referral_consent=data["referral_consent"],
+        referral_consent_note=data["referral_consent_note"],
+        connection=connection,
     )
 
 
@@ -150,9 +215,7 @@ def raise_concern_connection(request: HttpRequest, public_id: uuid.UUID) -> Http
     )
     form = ConcernForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        raised = do_raise_concern(
-            request, item, form.cleaned_data["concern"], connection=connection
-        )
+        raised = _raise(request, item, form, connection=connection)
         return _raised(request, raised)
     return render(
         request,
@@ -161,31 +224,37 @@ def raise_concern_connection(request: HttpRequest, public_id: uuid.UUID) -> Http
             "form": form,
             "about": f"{_first_name(item)}, {connection.activity.title}",
             "back": reverse("casework:safeguarding_partner"),
-            "lead": safeguarding_lead(working_area(request)),
+            **_arrangement(request),
         },
     )
 
 
 def _raised(request: HttpRequest, raised: RaisedConcern) -> HttpResponse:
     """Say who was told of the concern, and show it."""
-    if raised.lead is None:
-        messages.warning(
-            request,
-            "Your concern is saved, but nobody is named as the safeguarding lead yet. The "
-            "coordinators have been asked to name one. Tell a coordinator about it yourself "
-            "today.",
+    if not raised.told:
+        text = (
+            "Your concern is saved. Nobody is named as the safeguarding lead yet, so the "
+            "coordinators have been emailed to name a lead and deputy, who will then see it."
         )
+        if raised.concern.urgency == SafeguardingConcern.Urgency.TODAY:
+            text += " It needs acting on today: phone a coordinator as well."
+        messages.warning(request, text)
     else:
-        name = raised.lead.full_name or raised.lead.email
-        if raised.lead_told:
-            messages.success(request, f"Your concern is sent to {name}, the safeguarding lead.")
+        names = _names(raised.told)
+        if raised.sent:
+            messages.success(request, f"Your concern is sent to {names}.")
         else:
             messages.warning(
                 request,
-                f"Your concern is saved, but the email to {name}, the safeguarding lead, "
-                "could not be sent. Tell them about it yourself today.",
+                f"Your concern is saved, but the email to {names} could not be sent. "
+                "Tell them about it yourself today.",
             )
     return redirect("casework:concern", public_id=raised.concern.public_id)
+
+
+def _names(people: list[tuple[User, str]]) -> str:
+    """ "Sam Lead, the safeguarding lead, and Dee Deputy, the deputy safeguarding lead"."""
+    return ", and ".join(f"{user.full_name or user.email}, {part}" for user, part in people)
 
 
 @require_capability(CASES, PARTNER)
@@ -223,19 +292,30 @@ def concern(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_capability(Capability.OVERSEE_CASES)
 def name_lead(request: HttpRequest) -> HttpResponse:
-    """A coordinator names (or changes) the area's designated safeguarding lead."""
+    """A coordinator names (or changes) the area's designated safeguarding lead and deputy."""
     area = working_area(request)
     current = safeguarding_lead(area)
-    initial = {}
-    if current is not None:
-        membership = case_holders(area).filter(user=current.user).first()
-        initial = {"lead": membership.public_id if membership else None}
-    form = LeadForm(posted(request), area=area, initial=initial)
+    form = LeadForm(posted(request), area=area, initial=_current(area, current))
     if request.method == "POST" and form.is_valid():
-        user = form.cleaned_data["lead"].user
-        do_name_lead(request, area, user)
+        user, deputy = form.cleaned_data["lead"].user, form.cleaned_data["deputy"].user
+        do_name_lead(request, area, user, deputy=deputy)
         messages.success(
-            request, f"{user.full_name or user.email} is the designated safeguarding lead."
+            request,
+            f"{user.full_name or user.email} is the designated safeguarding lead, and "
+            f"{deputy.full_name or deputy.email} the deputy.",
         )
         return redirect("casework:safeguarding")
-    return render(request, "casework/safeguarding/lead.html", {"form": form, "current": current})
+    return render(
+        request,
+        "casework/safeguarding/lead.html",
+        {"form": form, "current": current, "unnamed": safeguarding_unnamed(area, current)},
+    )
+
+
+def _current(area: Area, current: SafeguardingLead | None) -> dict[str, object]:
+    """The lead and deputy named now, as the form's choices (those still in the team)."""
+    if current is None:
+        return {}
+    members = {m.user_id: m.public_id for m in case_holders(area).filter(user__in=current.people)}
+    deputy = members.get(current.deputy_id) if current.deputy_id is not None else None
+    return {"lead": members.get(current.user_id), "deputy": deputy}
