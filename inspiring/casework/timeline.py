@@ -79,6 +79,17 @@ def timeline(client: Client) -> list[Entry]:
                 _name(message.by),
             )
         )
+    for handover in client.handovers.select_related("from_worker", "to_worker", "by"):
+        entries.append(
+            Entry(
+                handover.at,
+                "handover",
+                f"Handed over from {_name(handover.from_worker) or 'nobody'} "
+                f"to {_name(handover.to_worker) or 'nobody'}",
+                "",
+                _name(handover.by),
+            )
+        )
     entries.sort(
         key=lambda e: timezone.localtime(e.at) if timezone.is_aware(e.at) else e.at, reverse=True
     )

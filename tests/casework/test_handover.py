@@ -1,10 +1,13 @@
-"""Handing a link worker's caseload to colleagues: only their open clients move, each move
-is audited against the client's record, their open tasks go with them, and only the
-area's own people are offered."""
+"""Handing a link worker's caseload to colleagues: nobody is ticked to start with ("Select
+all" works without JavaScript), each client shows what tells them apart, only their open
+clients move, each move is audited against the client's record and shown on their
+timeline, their open tasks go with them, their plan is signed by the new worker, and
+only the area's own people are offered."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client as Browser
@@ -13,7 +16,10 @@ from django.utils import timezone
 
 from inspiring.accounts.models import AuditEntry, Membership, User
 from inspiring.accounts.roles import Role
-from inspiring.casework.models import Client, Task
+from inspiring.casework.models import Client, Connection, Handover, Task
+from inspiring.casework.plan import build_plan, email_text
+from inspiring.casework.privacy import subject_access_data
+from inspiring.casework.timeline import timeline
 from tests.conftest import sign_in
 from tests.personas import Personas
 
@@ -183,3 +189,136 @@ def test_someone_who_left_the_team_can_still_have_their_clients_handed_over(
         {"clients": [str(casework.mary.public_id)], "colleagues": [_membership(sam)]},
     )
     assert Client.objects.get(pk=casework.mary.pk).worker == sam
+
+
+# --- Choosing whom to hand over (issue 14, point 13) -----------------------------------
+
+
+def _checked(page: str) -> set[str]:
+    """The values of the ticked boxes named "clients" on the page."""
+    return set(re.findall(r'name="clients" type="checkbox" value="([^"]+)"[^>]*\schecked', page))
+
+
+def _boxes(page: str) -> set[str]:
+    return set(re.findall(r'name="clients" type="checkbox" value="([^"]+)"', page))
+
+
+def test_the_list_starts_with_nobody_ticked_and_shows_what_tells_clients_apart(
+    client: Browser, personas: Personas, casework: Casework, colleagues: tuple[User, User]
+) -> None:
+    liam = personas.link_worker
+    today = timezone.localdate()
+    Task.objects.create(
+        client=casework.mary, title="Ring her", due_on=today - timedelta(days=2), assigned_to=liam
+    )
+    Task.objects.create(
+        client=casework.mary, title="Later", due_on=today + timedelta(days=9), assigned_to=liam
+    )
+    dylan = make_client(personas.ashfield, "Dylan", "Allsop", worker=liam, born=date(1990, 1, 2))
+    make_client(personas.ashfield, "Dylan", "Allsop", worker=liam, born=None)
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    page = client.get(_url(liam)).content.decode()
+    assert len(_boxes(page)) == 3 and _checked(page) == set()
+    assert "Select all 3" in page
+    mary_age = casework.mary.age_on(today)
+    assert f"Age {mary_age} · Referral: received · Next task: Ring her, due " in page
+    assert "Overdue" in page
+    assert f"Age {dylan.age_on(today)} · Referral: received · No task due" in page
+    assert "Age not known" in page
+
+
+def test_select_all_ticks_every_client_and_keeps_the_colleagues_chosen(
+    client: Browser, personas: Personas, casework: Casework, colleagues: tuple[User, User]
+) -> None:
+    sam, _ = colleagues
+    liam = personas.link_worker
+    alan = make_client(personas.ashfield, "Alan", "Adams", worker=liam)
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    everyone = {str(casework.mary.public_id), str(alan.public_id)}
+    # A plain submit button: works without JavaScript; nothing is handed over.
+    page = client.post(
+        _url(liam), {"select": "all", "colleagues": [_membership(sam)]}
+    ).content.decode()
+    assert _checked(page) == everyone
+    assert re.search(rf'value="{_membership(sam)}"[^>]*\schecked', page)
+    assert "nhsuk-error-message" not in page
+    assert "Untick all" in page and "Select all" not in page
+    assert Client.objects.filter(worker=liam).count() == 2
+    assert not AuditEntry.objects.filter(action="client.handed_over").exists()
+    page = client.post(_url(liam), {"select": "none", "clients": list(everyone)}).content.decode()
+    assert _checked(page) == set() and "Select all 2" in page
+
+    # Then "Hand them over" moves them all.
+    response = client.post(
+        _url(liam), {"clients": list(everyone), "colleagues": [_membership(sam)]}
+    )
+    assert response.status_code == 302
+    assert Client.objects.filter(worker=sam).count() == 2
+
+
+def test_one_client_is_handed_over_in_three_clicks_and_shown_on_their_timeline(
+    client: Browser, personas: Personas, casework: Casework, colleagues: tuple[User, User]
+) -> None:
+    sam, _ = colleagues
+    liam = personas.link_worker
+    for n in range(33):
+        make_client(personas.ashfield, f"Person{n}", "Test", worker=liam)
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    page = client.get(_url(liam)).content.decode()
+    assert len(_boxes(page)) == 34 and _checked(page) == set()
+    # Tick Mary, tick Sam, press the button: three clicks.
+    clicks = {"clients": [str(casework.mary.public_id)], "colleagues": [_membership(sam)]}
+    response = client.post(_url(liam), clicks, follow=True)
+    assert "1 client is handed over: 1 to Sam Able." in response.content.decode()
+    assert Client.objects.get(pk=casework.mary.pk).worker == sam
+    assert Client.objects.filter(worker=liam).count() == 33
+
+    handover = Handover.objects.get()
+    assert (handover.client, handover.from_worker, handover.to_worker, handover.by) == (
+        casework.mary,
+        liam,
+        sam,
+        personas.coordinator,
+    )
+    # On the case page's timeline: from whom, to whom, by whom and when.
+    sign_in(client, sam, area=personas.ashfield)
+    case = client.get(casework.mary.get_absolute_url()).content.decode()
+    assert "Handed over from Liam Walsh to Sam Able" in case
+    when = timezone.localtime(handover.at)
+    assert f"{when:%-d %B %Y, %H:%M}</time> · Chloe" in case
+    entry = next(
+        e for e in timeline(Client.objects.get(pk=casework.mary.pk)) if e.kind == "handover"
+    )
+    assert entry.title == "Handed over from Liam Walsh to Sam Able"
+    # And in what a subject access export holds.
+    data = subject_access_data(Client.objects.get(pk=casework.mary.pk))
+    assert data["handovers"][0]["from_worker"] == str(liam)
+    assert data["handovers"][0]["to_worker"] == str(sam)
+
+
+def test_the_plan_is_signed_by_the_current_link_worker_after_a_handover(
+    client: Browser, personas: Personas, casework: Casework, colleagues: tuple[User, User]
+) -> None:
+    sam, _ = colleagues
+    mary = casework.mary
+    connection = Connection.objects.create(
+        client=mary,
+        activity=casework.walk,
+        level="introduction",
+        support=["accompany"],
+        status=Connection.Status.AGREED,
+        status_changed_on=timezone.localdate(),
+        created_by=personas.link_worker,  # Liam made the connection
+    )
+    assert build_plan(mary).worker == "Liam"
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    client.post(
+        _url(personas.link_worker),
+        {"clients": [str(mary.public_id)], "colleagues": [_membership(sam)]},
+    )
+    plan = build_plan(Client.objects.select_related("worker", "area").get(pk=mary.pk))
+    assert plan.worker == "Sam"
+    assert email_text(plan).endswith("Sam, Inspiring Ashfield")
+    assert "Sam will meet you there" in email_text(plan)
+    assert "Liam" not in email_text(plan)
+    assert connection.created_by == personas.link_worker
