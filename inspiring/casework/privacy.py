@@ -24,6 +24,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -42,6 +43,7 @@ from inspiring.accounts.models import AuditEntry
 from inspiring.accounts.personal_data import Gather
 from inspiring.areas.models import Area
 
+from .choices import ReferralSource
 from .models import (
     Assessment,
     Attendance,
@@ -88,6 +90,8 @@ def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
             return related.programme_name
         if isinstance(related, Client):
             return str(related.public_id)
+        if isinstance(related, Referral):
+            return referral_title(related)
         return str(related)
     if field.name in _LABELLED:
         return list(getattr(obj, _LABELLED[field.name]))
@@ -106,6 +110,17 @@ def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
     if isinstance(value, Decimal | uuid.UUID):
         return str(value)
     return value
+
+
+def referral_title(referral: Referral) -> str:
+    """A referral as people name it: "Self-referral on 4 December 2026", "Referral from
+    GP on 4 December 2026" (its __str__, kept for the audit log, says "Self-referral
+    referral")."""
+    if referral.source == ReferralSource.SELF:
+        source = "Self-referral"
+    else:
+        source = f"Referral from {referral.get_source_display()}"
+    return f"{source} on {referral.received_on:%-d %B %Y}"
 
 
 def _fields(obj: models.Model, *, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -293,13 +308,78 @@ def _nested_model(key: str) -> type[models.Model] | None:
     return None
 
 
+# What the PDF calls a field whose model gives it no name a person would use (its
+# verbose_name was left to Django: "Consent to inform gp", "Snomed code", "Public id"),
+# or only a code ("LSOA"). By field name, as the same name means the same thing in
+# every casework model; a field not here is named by its verbose_name.
+PLAIN_LABELS: dict[str, str] = {
+    "public_id": "Reference number of this record",
+    "area": "Programme",
+    "version": "Times changed",
+    "created_at": "Recorded",
+    "created_by": "Recorded by",
+    "updated_at": "Last changed",
+    "last_activity_at": "Anything last recorded",
+    "closed_at": "Case closed",
+    "erased_at": "Personal details erased",
+    "lsoa_code": "Neighbourhood (Lower Layer Super Output Area, from the postcode)",
+    "lsoa_approximate": "Neighbourhood found from a nearby postcode",
+    "imd_decile": "Deprivation decile of the neighbourhood (1 most deprived, 10 least)",
+    "latitude": "Latitude (from the postcode)",
+    "longitude": "Longitude (from the postcode)",
+    "consent_to_hold": "Agreed to the programme keeping their details",
+    "consent_recorded_at": "Agreement recorded",
+    "consent_recorded_by": "Agreement recorded by",
+    "consent_to_contact": "Agreed to be contacted",
+    "consent_to_inform_gp": "Agreed to their GP and referrer being told how it went",
+    "consent_to_research": "Agreed to their information being used, without their name, "
+    "to evaluate the programme",
+    "possible_duplicate_of": "Possibly the same person as record",
+    "source": "Referred by",
+    "reasons": "Why they were referred",
+    "received_on": "Received",
+    "snomed_code": "SNOMED CT code",
+    "status_changed_on": "Status since",
+    "on": "Date",
+    "at": "Recorded",
+    "by_name": "By (named on a group's register link)",
+    "changes": "Steps",
+    "steps": "Steps",
+    "barriers": "What could stop them",
+    "availability": "When they could go",
+    "assessed_on": "Assessed",
+    "level": "How they were connected",
+    "support": "Support agreed",
+    "follow_up_on": "Check in with them on",
+    "attended": "Went",
+    "recorded_at": "Recorded",
+    "recorded_by_name": "Recorded by (named on a group's register link)",
+    "assigned_to": "For",
+    "connection": "About the connection",
+    "done_at": "Done",
+    "kind": "Kind",
+    "to": "Sent to",
+    "body": "Message",
+    "attachment": "Attached file",
+    "attachment_name": "Attached file's name",
+    "attempts": "Tries to send it",
+    "next_attempt_at": "Next try",
+    "attempted_at": "Last tried",
+    "sent_at": "Sent",
+}
+# Named by their model, but only as a code: the plain label wins.
+_CODED = frozenset({"lsoa_code", "imd_decile"})
+
+
 def _label(key: str, model: type[models.Model] | None = None) -> str:
+    named = ""
     if model is not None:
-        try:
-            return capfirst(str(model._meta.get_field(key).verbose_name))  # type: ignore[union-attr]
-        except (FieldDoesNotExist, AttributeError):
-            pass
-    return capfirst(key.replace("_", " "))
+        with contextlib.suppress(FieldDoesNotExist, AttributeError):
+            named = str(model._meta.get_field(key).verbose_name)  # type: ignore[union-attr]
+    given = named and named != key.replace("_", " ")
+    if given and key not in _CODED:
+        return capfirst(named)
+    return PLAIN_LABELS.get(key) or capfirst(key.replace("_", " "))
 
 
 def _text(value: Any, key: str = "") -> str:
@@ -311,8 +391,13 @@ def _text(value: Any, key: str = "") -> str:
     if isinstance(value, list):
         if all(isinstance(item, dict) for item in value):
             model = _nested_model(key)
+            # One line per record, leaving out what is empty ("Reason: —" says nothing).
             return "\n".join(
-                "; ".join(f"{_label(k, model)}: {_text(v, k)}" for k, v in item.items())
+                "; ".join(
+                    f"{_label(k, model)}: {_text(v, k)}"
+                    for k, v in item.items()
+                    if v not in (None, "", [], {})
+                )
                 for item in value
             )
         return ", ".join(_text(item) for item in value)
@@ -343,23 +428,39 @@ def pdf_sections(data: dict[str, Any]) -> list[tuple[str, list[Block]]]:
         ]
         sections.append((section.title, blocks))
     sections.append(
-        (
-            "Who looked at or changed your record",
-            [
-                Block(
-                    "",
-                    [
-                        (
-                            _text(entry["at"]),
-                            entry["what"] + (f" ({entry['by']})" if entry["by"] else ""),
-                        )
-                        for entry in data["audit"]
-                    ],
-                )
-            ],
-        )
+        ("Who looked at or changed your record", [Block("", _audit_rows(data["audit"]))])
     )
     return sections
+
+
+def _audit_rows(entries: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """The audit trail, a row per run of the same thing done by the same person on the
+    same day ("Looked at a client's record, 14 times, 09:12 to 16:40 (Liam Walsh)"): a
+    record read many times a day made hundreds of identical rows, the most of the PDF's
+    length and time. The JSON export keeps every entry with its time."""
+    rows: list[tuple[str, str]] = []
+    run: list[dict[str, Any]] = []
+
+    def close() -> None:
+        if not run:
+            return
+        first, last = run[0], run[-1]
+        what = first["what"]
+        if len(run) > 1:
+            what += f", {len(run)} times, {first['at'][11:16]} to {last['at'][11:16]}"
+        rows.append((_text(first["at"]), what + (f" ({first['by']})" if first["by"] else "")))
+        run.clear()
+
+    for entry in entries:
+        if run and (
+            entry["at"][:10] != run[0]["at"][:10]
+            or entry["what"] != run[0]["what"]
+            or entry["by"] != run[0]["by"]
+        ):
+            close()
+        run.append(entry)
+    close()
+    return rows
 
 
 # --- Erasure ----------------------------------------------------------------------
