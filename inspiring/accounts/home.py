@@ -26,6 +26,10 @@ class HomeCard:
     # A line of what is waiting there now ("3 new referrals waiting, 1 overdue"),
     # worked out for the person looking: one cheap query at most.
     status: Callable[[HttpRequest], str] | None = None
+    # Something to put right, shown as a warning at the top of the home page with a link
+    # to the card's page ("Nobody is named as the safeguarding lead"), or "": worked out
+    # for the person looking, one cheap query at most.
+    warning: Callable[[HttpRequest], str] | None = None
 
 
 CARDS: list[HomeCard] = []

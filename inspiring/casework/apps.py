@@ -14,7 +14,7 @@ class CaseworkConfig(AppConfig):
 
         from .privacy import register_personal_data
         from .views.caseload import triage_card_status
-        from .views.safeguarding import safeguarding_card_status
+        from .views.safeguarding import safeguarding_card_status, safeguarding_warning
 
         # What a subject access export holds and an erasure blanks, for casework's records.
         register_personal_data()
@@ -93,6 +93,7 @@ class CaseworkConfig(AppConfig):
                 # How many concerns wait (for the lead, deputy and coordinators), and the
                 # coordinators' warning until a lead and deputy are named.
                 status=safeguarding_card_status,
+                warning=safeguarding_warning,
             )
         )
         register_card(

@@ -364,7 +364,7 @@ def test_the_lead_and_the_deputy_are_both_required_and_two_people(
     assert f'value="{deputy}" checked' in page.replace("\n", "")
 
 
-WARNING = "Warning: name the safeguarding"
+WARNING = "a concern may wait with nobody to read it"
 
 
 def test_coordinators_are_warned_until_a_lead_and_deputy_are_named(
@@ -376,7 +376,7 @@ def test_coordinators_are_warned_until_a_lead_and_deputy_are_named(
     name_url = reverse("casework:safeguarding_lead")
 
     # Nobody named: the coordinators' home and safeguarding pages warn, with the way to name.
-    assert "Warning: name the safeguarding lead and deputy." in _home(coordinator, personas)
+    assert "Name the safeguarding lead and their deputy." in _home(coordinator, personas)
     for url in (lists, raise_url):
         page = _page(coordinator, personas, url)
         assert "Name a safeguarding lead and a deputy" in page and name_url in page, url
@@ -388,7 +388,7 @@ def test_coordinators_are_warned_until_a_lead_and_deputy_are_named(
 
     # A lead named before deputies were required: still warned, for the deputy.
     named = SafeguardingLead.objects.create(area=personas.ashfield, user=team.lead)
-    assert "Warning: name the safeguarding deputy." in _home(coordinator, personas)
+    assert "Name a deputy safeguarding lead." in _home(coordinator, personas)
     assert "No deputy is named" in _page(coordinator, personas, lists)
 
     # Both named: no warning anywhere.
@@ -403,7 +403,7 @@ def test_coordinators_are_warned_until_a_lead_and_deputy_are_named(
     # The deputy leaves the team: named, but no longer holding the clients, so warned again
     # (and concerns go to the lead alone).
     Membership.objects.filter(user=team.deputy).delete()
-    assert "Warning: name the safeguarding deputy." in _home(coordinator, personas)
+    assert "Name a deputy safeguarding lead." in _home(coordinator, personas)
     assert "no longer holds the programme's clients" in _page(coordinator, personas, lists)
     sign_in(client, worker, area=personas.ashfield)
     client.post(raise_url, {"concern": TEXT, **ANSWERS})

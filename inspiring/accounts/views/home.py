@@ -22,13 +22,14 @@ def staff_home(request: HttpRequest) -> HttpResponse:
     context = staff_context(request)
     if context.needs_area_choice:
         return redirect("accounts:choose_area")
+    cards = cards_for(context)
+    warnings = [(card, card.warning(request) if card.warning else "") for card in cards]
     return render(
         request,
         "accounts/home.html",
         {
-            "cards": [
-                (card, card.status(request) if card.status else "") for card in cards_for(context)
-            ],
+            "cards": [(card, card.status(request) if card.status else "") for card in cards],
+            "warnings": [(card, text) for card, text in warnings if text],
             "role_description": ROLE_DESCRIPTIONS.get(context.role or "", ""),
             "other_areas": len(context.choosable_areas()) > 1,
         },

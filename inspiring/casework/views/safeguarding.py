@@ -106,27 +106,38 @@ def _arrangement(request: HttpRequest) -> dict[str, object]:
 
 
 def safeguarding_card_status(request: HttpRequest) -> str:
-    """The staff home's line for the safeguarding card: for coordinators, a warning until
-    a lead and deputy are named; for them and the lead and deputy, how many concerns
-    wait (never what they say or whom they are about)."""
+    """The staff home's line for the safeguarding card: for the lead, deputy and
+    coordinators, how many concerns wait (never what they say or whom they are about)."""
     waiting = waiting_concerns(request)
     if waiting is None:
         return ""
-    parts = []
-    if can_oversee(request):
-        area = working_area(request)
-        unnamed = safeguarding_unnamed(area, safeguarding_lead(area))
-        if unnamed:
-            parts.append(f"Warning: name the safeguarding {' and '.join(unnamed)}.")
     count = waiting["open"]
-    if count:
-        text = f"{count} concern{pluralize(count)} waiting"
-        if waiting["today"]:
-            text += f", {waiting['today']} marked urgent"
-        parts.append(text + ".")
-    else:
-        parts.append("No concern is waiting.")
-    return " ".join(parts)
+    if not count:
+        return "No concern is waiting."
+    text = f"{count} concern{pluralize(count)} waiting"
+    if waiting["today"]:
+        text += f", {waiting['today']} marked urgent"
+    return text + "."
+
+
+def safeguarding_warning(request: HttpRequest) -> str:
+    """The coordinators' warning at the top of the staff home until a lead and a deputy
+    are named (and still hold the area's clients)."""
+    if not can_oversee(request):
+        return ""
+    area = working_area(request)
+    unnamed = safeguarding_unnamed(area, safeguarding_lead(area))
+    if not unnamed:
+        return ""
+    who = {
+        ("lead", "deputy"): "the safeguarding lead and their deputy",
+        ("lead",): "the safeguarding lead",
+        ("deputy",): "a deputy safeguarding lead",
+    }[tuple(unnamed)]
+    return (
+        f"Name {who}. Until both a lead and a deputy are named, a concern may wait with "
+        "nobody to read it."
+    )
 
 
 @require_capability(PARTNER)
