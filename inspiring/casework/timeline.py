@@ -7,7 +7,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from .models import Client, SentMessage
+from .models import Client, Handover, SentMessage
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,8 @@ def timeline(client: Client) -> list[Entry]:
                 _name(message.by),
             )
         )
-    for handover in client.handovers.select_related("from_worker", "to_worker", "by"):
+    handovers = Handover.objects.filter(client=client)
+    for handover in handovers.select_related("from_worker", "to_worker", "by"):
         entries.append(
             Entry(
                 handover.at,
