@@ -32,6 +32,8 @@ notes, what the group was told, or safeguarding.
         "detail": str | null,
         "received_on": "2025-05-06"
       },
+      "summary": str | null (the link worker's own summary, when written: then
+                  what_matters, needs and goals are not copied from the assessment),
       "what_matters": str | null (in their words, from the assessment),
       "needs": str | null, "goals": str | null,
       "barriers": [{"code": "anxiety", "label": "Anxiety or low confidence"}],
@@ -154,6 +156,8 @@ def build_message_back(
         return _iso(next((c.on for c in changes if c.status in statuses), None))
 
     finished = referral.status in FINISHED
+    # The assessment's own notes go only when the link worker has written no summary.
+    notes = assessment if assessment and not referral.summary_for_gp else None
     worker = client.worker
     area = client.area
     return {
@@ -187,9 +191,10 @@ def build_message_back(
             "detail": _or_none(referral.reason_detail),
             "received_on": referral.received_on.isoformat(),
         },
-        "what_matters": _or_none(assessment.what_matters) if assessment else None,
-        "needs": _or_none(assessment.needs) if assessment else None,
-        "goals": _or_none(assessment.goals) if assessment else None,
+        "summary": _or_none(referral.summary_for_gp),
+        "what_matters": _or_none(assessment.what_matters) if notes else None,
+        "needs": _or_none(assessment.needs) if notes else None,
+        "goals": _or_none(assessment.goals) if notes else None,
         "barriers": [_code(code, choices.Barrier.choices) for code in assessment.barriers]
         if assessment
         else [],
@@ -280,7 +285,7 @@ def letter_sections(doc: dict[str, Any]) -> list[tuple[str, list[str]]]:
     referred.append(
         f"Coded as SNOMED CT {referral['snomed_ct']['code']} {referral['snomed_ct']['term']}."
     )
-    matters = [doc["what_matters"] or "Not assessed."]
+    matters = [doc["summary"] or doc["what_matters"] or "Not assessed."]
     if doc["needs"]:
         matters.append(f"Needs: {doc['needs']}")
     if doc["goals"]:

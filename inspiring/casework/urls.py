@@ -93,6 +93,11 @@ urlpatterns = [
     ),
     path("staff/clients/<uuid:public_id>/message-back/", letters.message_back, name="message_back"),
     path(
+        "staff/clients/<uuid:public_id>/message-back/summary/",
+        letters.message_back_summary,
+        name="message_back_summary",
+    ),
+    path(
         "staff/clients/<uuid:public_id>/message-back.pdf",
         letters.message_back_pdf,
         name="message_back_pdf",

@@ -49,6 +49,7 @@ SCHEMA = {
         "document",
         "person",
         "referral",
+        "summary",
         "what_matters",
         "barriers",
         "support_offered",
@@ -84,6 +85,7 @@ SCHEMA = {
                 "received_on": DATE,
             },
         },
+        "summary": OPTIONAL_TEXT,
         "what_matters": OPTIONAL_TEXT,
         "barriers": {"type": "array", "items": CODED},
         "support_offered": {
@@ -348,3 +350,40 @@ def test_another_areas_client_or_referral_is_not_found(
     other_referral = other.referrals.get().public_id
     assert client.get(f"{url}?referral={other_referral}").status_code == 404
     assert client.get(f"{url}?referral=not-a-uuid").status_code == 404
+
+
+def test_the_link_worker_writes_the_summary_the_gp_reads(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    referral = close_marys_case(client, personas, casework)
+    mary = casework.mary
+    url = reverse("casework:message_back_summary", args=[mary.public_id])
+    url += f"?referral={referral.public_id}"
+    page = client.get(url).content.decode()
+    # Starts from what matters to them, in their words.
+    assert "Getting out of the house since Jean died." in page
+    response = client.post(url, {"summary_for_gp": "x" * 2001, "referral": referral.public_id})
+    assert response.status_code == 200
+    assert "Summary for their GP and referrer must be 2,000 characters or fewer" in (
+        response.content.decode()
+    )
+    referral.refresh_from_db()
+    assert referral.summary_for_gp == ""
+    summary = "Mary has been walking every Tuesday with a neighbour and feels less alone."
+    response = client.post(url, {"summary_for_gp": summary, "referral": referral.public_id})
+    assert response.status_code == 302
+    doc = get_json(client, mary, referral)
+    jsonschema.validate(doc, SCHEMA, format_checker=jsonschema.FormatChecker())
+    assert doc["summary"] == summary
+    # In place of the assessment's notes; the coded parts are as recorded.
+    assert doc["what_matters"] is None and doc["needs"] is None
+    assert doc["referral"]["snomed_ct"]["code"] == REFERRAL_CODE
+    assert [a["activity"] for a in doc["activities_connected"]] == ["Health walk"]
+    letter = client.get(reverse("casework:message_back", args=[mary.public_id])).content.decode()
+    assert summary in letter and "since Jean died" not in letter
+    assert AuditEntry.objects.filter(
+        action="referral.summary_changed", object_id=str(mary.public_id)
+    ).exists()
+    # Another area's coordinator cannot reach it.
+    sign_in(client, personas.mansfield_coordinator, area=personas.mansfield)
+    assert client.get(url).status_code == 404

@@ -267,6 +267,17 @@ def do_update_client(
     return client
 
 
+def do_save_gp_summary(request: HttpRequest, referral: Referral, summary: str) -> Referral:
+    """The link worker's summary for the message back to the GP and referrer (audited)."""
+    with transaction.atomic():
+        referral.summary_for_gp = summary.strip()
+        referral.save(update_fields=["summary_for_gp"])
+        client = referral.client
+        client.touch()
+        audit.record(request, "referral.summary_changed", client, area=client.area)
+    return referral
+
+
 def do_change_referral_status(
     request: HttpRequest,
     referral: Referral,

@@ -67,3 +67,21 @@ class ReferralStatusForm(StatusForm):
         if status == Referral.Status.CLOSED and not data.get("outcome"):
             self.add_error("outcome", "Select the outcome")
         return data
+
+
+class GpSummaryForm(WordedLimits, forms.ModelForm[Referral]):
+    """The link worker's own summary for the message back, in place of the assessment's
+    notes: the referral's reasons, activities, support and outcome stay as recorded."""
+
+    class Meta:
+        model = Referral
+        fields = ["summary_for_gp"]
+        labels = {"summary_for_gp": "Summary for their GP and referrer"}
+        help_texts = {
+            "summary_for_gp": (
+                "In your words: what mattered to them, what they tried and how it went. "
+                "Leave it empty to send what the assessment says. The reasons, activities, "
+                "support and outcome are added as recorded, with their codes."
+            )
+        }
+        widgets = {"summary_for_gp": forms.Textarea(attrs={"rows": 8})}

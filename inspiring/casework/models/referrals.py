@@ -63,6 +63,11 @@ class Referral(models.Model):
     reason_detail = models.TextField(
         "anything else about why", blank=True, **limited(2000, "Anything else about why")
     )
+    # The link worker's own summary for the message back to the GP and referrer, in place
+    # of the assessment's notes; the coded parts of the message are never edited.
+    summary_for_gp = models.TextField(
+        "summary for the GP", blank=True, **limited(2000, "The summary for the GP")
+    )
     received_on = models.DateField()
     snomed_code = models.CharField(max_length=20, default=choices.SNOMED_REFERRAL, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.RECEIVED)

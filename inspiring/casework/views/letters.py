@@ -20,8 +20,10 @@ from lib.http import posted
 from .. import choices
 from ..access import get_client, get_client_for_change
 from ..actions import ActionRefused
+from ..actions.clients import do_save_gp_summary
 from ..actions.messages import do_send_message_back, do_send_plan, do_stop_message
 from ..forms.messages import PlanSendForm
+from ..forms.referrals import GpSummaryForm
 from ..message_back import (
     build_message_back,
     filename,
@@ -139,6 +141,30 @@ def message_back_json(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
     response = JsonResponse(doc, json_dumps_params={"indent": 2, "ensure_ascii": False})
     response["Content-Disposition"] = f'attachment; filename="{filename(doc, "json")}"'
     return response
+
+
+@require_capability(CASES)
+def message_back_summary(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Review and change the summary the message back carries, before it goes."""
+    item = get_client_for_change(request, public_id)
+    referral = referral_for(item, request.GET.get("referral") or request.POST.get("referral"))
+    initial = {}
+    if not referral.summary_for_gp:
+        assessment = item.assessments.order_by("-assessed_on", "-pk").first()
+        if assessment is not None:
+            initial["summary_for_gp"] = assessment.what_matters
+    form = GpSummaryForm(posted(request), instance=referral, initial=initial)
+    back = f"{reverse('casework:message_back', kwargs={'public_id': item.public_id})}"
+    back += f"?referral={referral.public_id}"
+    if request.method == "POST" and form.is_valid():
+        do_save_gp_summary(request, referral, form.cleaned_data["summary_for_gp"])
+        messages.success(request, "The summary is saved: check the letter below.")
+        return redirect(back)
+    return render(
+        request,
+        "casework/message_back_summary.html",
+        {"client": item, "referral": referral, "form": form, "back": back},
+    )
 
 
 @require_POST
