@@ -1,13 +1,13 @@
 """From the database to the engine: a client's Profile and the area's Candidates.
 
-A fixed number of queries whatever the size of the directory: the profile (a few,
-with the categories and support features once: their names and ids), the candidate
-activities with their category and feature ids (one, or two with a travel limit: the
-limits of the activity itself in SQL, cut by a bounding box on the venue's indexed
-position, then the online ones), then the first session each can be gone to, read
-by engine.select for the most promising activities only (one query a batch, at most
-three), and what the cards show of the few chosen (two). Distances are worked out
-here, exactly.
+A fixed number of queries whatever the size of the directory: the profile (a few: the
+categories and support features once, with their names and ids; the assessment with
+its interests' ids), the candidate activities with their category and feature ids
+(one, or two with a travel limit: the limits of the activity itself in SQL, cut by a
+bounding box on the venue's indexed position, then the online ones), then the first
+session each can be gone to, read by engine.select for the most promising activities
+only (one query a batch, at most three), and what the cards show of the few chosen
+(one). Distances are worked out here, exactly.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -36,8 +36,15 @@ from django.utils import timezone
 
 from inspiring.areas.models import Area
 from inspiring.casework import choices
-from inspiring.casework.models import Client
-from inspiring.directory.models import Activity, Category, Session, SupportFeature, Venue
+from inspiring.casework.models import Assessment, Client
+from inspiring.directory.models import (
+    Activity,
+    Category,
+    Schedule,
+    Session,
+    SupportFeature,
+    Venue,
+)
 from inspiring.directory.search import current_schedules, when_label
 from lib.geo import box_around, flat_reach, miles_from
 
@@ -120,7 +127,18 @@ class ClientProfile:
 
 def client_profile(client: Client, refine: Refine | None = None) -> ClientProfile:
     refine = refine or Refine()
-    assessment = client.assessments.prefetch_related("interests").first()
+    # One query each for the categories and the support features: their names for the
+    # reasons, their ids for the assessment's interests and for reading the activities
+    # (activities(taxonomy=...)).
+    category_rows = list(Category.objects.values_list("pk", "slug", "name"))
+    feature_rows = list(SupportFeature.objects.values_list("pk", "code", "name"))
+    taxonomy = Taxonomy(
+        {pk: slug for pk, slug, _ in category_rows}, {pk: code for pk, code, _ in feature_rows}
+    )
+    # The current assessment with its interests' ids in a column (one query, not two).
+    assessment = client.assessments.annotate(
+        interest_ids=_joined(Assessment.interests.through, "category_id", of="assessment_id")
+    ).first()
     notes: list[str] = []
     availability: dict[str, frozenset[str]] = {}
     barriers: frozenset[str] = frozenset()
@@ -133,7 +151,7 @@ def client_profile(client: Client, refine: Refine | None = None) -> ClientProfil
             day: frozenset(parts) for day, parts in assessment.availability.items() if parts
         }
         barriers = frozenset(assessment.barriers)
-        interests = frozenset(c.slug for c in assessment.interests.all())
+        interests = _Sets(taxonomy.categories)[assessment.interest_ids]
         if assessment.max_travel_miles is not None:
             assessed = float(assessment.max_travel_miles)
     max_miles = assessed if refine.max_miles is None else refine.max_miles
@@ -152,13 +170,6 @@ def client_profile(client: Client, refine: Refine | None = None) -> ClientProfil
             f"Widened to {miles_label(max_miles)} for this search; their assessment says "
             f"{miles_label(assessed)}."
         )
-    # One query each for the categories and the support features: their names for the
-    # reasons, their ids for reading the activities (activities(taxonomy=...)).
-    category_rows = list(Category.objects.values_list("pk", "slug", "name"))
-    feature_rows = list(SupportFeature.objects.values_list("pk", "code", "name"))
-    taxonomy = Taxonomy(
-        {pk: slug for pk, slug, _ in category_rows}, {pk: code for pk, code, _ in feature_rows}
-    )
     today = timezone.localdate()
     profile = Profile(
         age=client.age_on(today),
@@ -227,13 +238,14 @@ class AsRead(Func):
         return self.as_sql(compiler, connection, template="CAST(%(expressions)s AS TEXT)")
 
 
-def _joined(through: Any, column: str) -> Subquery:
-    """An activity's category or support feature ids, joined, as a subquery (the through
-    table's index alone answers it)."""
+def _joined(through: Any, column: str, *, of: str = "activity_id") -> Subquery:
+    """An activity's category or support feature ids (an assessment's interests: `of`
+    "assessment_id"), joined, as a subquery (the through table's index alone answers
+    it)."""
     return Subquery(
-        through.objects.filter(activity_id=OuterRef("pk"))
+        through.objects.filter(**{of: OuterRef("pk")})
         .order_by()
-        .values("activity_id")
+        .values(of)
         .annotate(joined=Joined(column))
         .values("joined")
     )
@@ -432,43 +444,92 @@ def candidate(row: ActivityRow) -> Candidate:
     )
 
 
+# What identify() reads: of each chosen activity (in the order of its model's fields, as
+# Model.from_db takes them), of its venue, its organiser's name, and of each schedule.
+ACTIVITY_FIELDS = ("id", "public_id", "venue_id", "online", "hide_address", "locality")
+VENUE_FIELDS = ("id", "name", "town")
+SCHEDULE_FIELDS = (
+    "id",
+    "activity_id",
+    "start_date",
+    "start_time",
+    "end_time",
+    "rrule",
+    "rdates",
+    "all_day",
+    "duration_days",
+)
+LISTED = (
+    *ACTIVITY_FIELDS,
+    "venue__name",
+    "venue__town",
+    "organisation__name",
+    *(f"schedules__{name}" for name in SCHEDULE_FIELDS if name != "activity_id"),
+)
+
+
+class _Read:
+    """An activity's schedules, read already, as directory.search.current_schedules asks
+    for them (`activity.schedules.all()`): the directory's rule for which are still to
+    come is applied, not copied."""
+
+    def __init__(self, schedules: list[Schedule]) -> None:
+        self.schedules = self
+        self._schedules = schedules
+
+    def all(self) -> list[Schedule]:
+        return self._schedules
+
+
 def identify(suggestions: list[Suggestion], today: date) -> None:
     """Give the suggested activities their public ids (the Open Referral API's) and
-    what their cards show (organiser, place, when, in the directory's words), read for
-    these few only: two queries, however many."""
+    what their cards show: organiser, place (Activity.place_label) and when they meet
+    (search.current_schedules and when_label: the directory's words, as on What's on).
+
+    One query for these few, however many: each activity with its venue and organiser,
+    a row for each of its schedules (a LEFT JOIN: one without any comes back too). The
+    rows become instances of the fields read only (Model.from_db, as .only() makes
+    them), so that the directory's own code says them; a prefetch of the schedules
+    would cost a second query and a queryset for each activity, several times this."""
     if not suggestions:
         return
     wanted = {s.candidate.activity_id for s in suggestions}
-    found = {
-        activity.pk: activity
-        for activity in Activity.objects.filter(pk__in=wanted)
-        .select_related("organisation", "venue")
-        .only(
-            "public_id",
-            "online",
-            "hide_address",
-            "locality",
-            "organisation__name",
-            "venue__name",
-            "venue__town",
+    rows = (
+        Activity.objects.filter(pk__in=wanted)
+        .order_by("pk", "schedules__start_date", "schedules__start_time", "schedules__pk")
+        .values_list(*LISTED)
+    )
+    db = rows.db
+    found: dict[int, tuple[Activity, str]] = {}
+    schedules: dict[int, list[Schedule]] = defaultdict(list)
+    for row in rows:
+        of_activity, (venue_name, town, organiser, schedule_id, *of_schedule) = (
+            row[: len(ACTIVITY_FIELDS)],
+            row[len(ACTIVITY_FIELDS) :],
         )
-        .prefetch_related("schedules")
-    }
-    listings: dict[int, Listing] = {}
-    for pk, activity in found.items():
-        schedules = current_schedules(activity, today)
-        words = {schedule.pk: when_label(schedule) for schedule in schedules}
-        listings[pk] = Listing(
-            organiser=activity.organisation.name,
+        pk, venue_id = of_activity[0], of_activity[2]
+        if pk not in found:
+            activity = Activity.from_db(db, ACTIVITY_FIELDS, of_activity)
+            if venue_id is not None:
+                activity.venue = Venue.from_db(db, VENUE_FIELDS, (venue_id, venue_name, town))
+            found[pk] = (activity, organiser)
+        if schedule_id is not None:  # None: the activity has no schedule
+            schedules[pk].append(
+                Schedule.from_db(db, SCHEDULE_FIELDS, (schedule_id, pk, *of_schedule))
+            )
+    for suggestion in suggestions:
+        pk = suggestion.candidate.activity_id
+        activity, organiser = found[pk]
+        current = current_schedules(cast(Activity, _Read(schedules[pk])), today)
+        words = {schedule.pk: when_label(schedule) for schedule in current}
+        suggestion.candidate = replace(suggestion.candidate, public_id=str(activity.public_id))
+        suggestion.listing = Listing(
+            organiser=organiser,
             place="Online" if activity.online else activity.place_label,
             address_private=activity.hide_address and not activity.online,
             when=tuple(words.values()),
             schedules=words,
         )
-    for suggestion in suggestions:
-        pk = suggestion.candidate.activity_id
-        suggestion.candidate = replace(suggestion.candidate, public_id=str(found[pk].public_id))
-        suggestion.listing = listings[pk]
 
 
 def upcoming(now: datetime) -> QuerySet[Session]:
