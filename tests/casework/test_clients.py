@@ -239,7 +239,7 @@ def test_stopping_prompts_the_link_worker_to_re_engage(worker: Browser, casework
     prompt = Task.objects.get(title__contains="stopped going")
     assert prompt.assigned_to == casework.mary.worker
     assert "re-engage, or try something else" in prompt.title
-    assert prompt.due_on == timezone.localdate() + timedelta(days=3)
+    assert prompt.due_on == timezone.localdate() + timedelta(weeks=4)  # as usual after stopping
 
 
 def test_a_self_referral_arrives_in_triage(

@@ -1,7 +1,11 @@
 """Connecting a client to an activity, changing the connection and moving it on:
 suggested, agreed, referred, first visit, attending, stopped; or withdrawn, when it was
 made by mistake. A first visit makes a follow-up task; missing it or stopping makes a
-prompt to re-engage or try something else.
+prompt to re-engage or try something else, on the date the link worker chose.
+
+A connection's date to check in (`follow_up_on`) and its reminder are one thing: while
+the date is set, the client's worker has one open task for the connection, due on it
+(`keep_reminder`); changing the date moves that task, clearing it closes it.
 
 A client has at most one open connection (Connection.LIVE) to an activity: a second is
 refused (`AlreadyConnected`, naming the one there is), and the link worker changes that
@@ -18,6 +22,7 @@ from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
+from inspiring.accounts.models import User
 
 from .. import choices
 from ..models import Client, Connection, ConnectionStep, Referral, Task
@@ -26,6 +31,62 @@ from .clients import do_change_referral_status
 
 # A link worker checks in this long after a first visit.
 FOLLOW_UP_AFTER_FIRST_VISIT = timedelta(days=14)
+# When to try again, unless the link worker says ("Knee operation in January": not in
+# three days): soon after a missed first visit, later once someone has stopped going.
+# One rule for the status form, the group's register and the missed-sessions prompt.
+TRY_AGAIN_AFTER = {
+    Connection.Status.MISSED_FIRST: timedelta(days=3),
+    Connection.Status.STOPPED: timedelta(weeks=4),
+}
+
+
+def try_again_on(status: str, on: date) -> date:
+    """The default date to try again after `status` recorded `on`."""
+    return on + TRY_AGAIN_AFTER.get(Connection.Status(status), timedelta(days=3))
+
+
+def check_in_title(connection: Connection) -> str:
+    return f"Check in with {connection.client.display_name} about {connection.activity.title}"
+
+
+def keep_reminder(connection: Connection, *, title: str = "", by: User | None = None) -> str:
+    """Keep the connection's one open reminder on its date to check in: made when the date
+    is set, moved (and retitled, given a `title`) when it changes, closed when it is
+    cleared. Call it under the connection's lock, after setting `follow_up_on`.
+    Returns what happened ("added", "moved", "closed"), or "" when nothing changed."""
+    client = connection.client
+    due = connection.follow_up_on
+    reminders = list(
+        Task.objects.filter(connection=connection, done_at__isnull=True).order_by("due_on", "pk")
+    )
+    if due is None:
+        if not reminders:
+            return ""
+        Task.objects.filter(pk__in=[t.pk for t in reminders]).update(done_at=timezone.now())
+        return "closed"
+    if not reminders:
+        Task.objects.create(
+            client=client,
+            connection=connection,
+            title=(title or check_in_title(connection))[:200],
+            due_on=due,
+            assigned_to=client.worker,
+            created_by=by,
+        )
+        return "added"
+    task, *older = reminders
+    # One reminder per connection: another left open from before is superseded by it.
+    if older:
+        Task.objects.filter(pk__in=[t.pk for t in older]).update(done_at=timezone.now())
+    new_title = title[:200] if title else task.title
+    if task.due_on == due and task.title == new_title and not older:
+        return ""
+    task.due_on, task.title = due, new_title
+    if task.assigned_to_id is None:
+        task.assigned_to = client.worker
+    task.save(update_fields=["due_on", "title", "assigned_to"])
+    return "moved"
+
 
 audit.register_actions(
     {
@@ -87,6 +148,7 @@ def do_connect(request: HttpRequest, client: Client, connection: Connection) -> 
         ConnectionStep.objects.create(
             connection=connection, status=connection.status, on=today, by=user
         )
+        reminder = keep_reminder(connection, by=user) if connection.follow_up_on else ""
         referral = client.referrals.filter(status=Referral.Status.ASSESSED).first()
         if referral is not None and connection.status != Connection.Status.SUGGESTED:
             do_change_referral_status(request, referral, Referral.Status.ACTIVE, on=today)
@@ -96,7 +158,11 @@ def do_connect(request: HttpRequest, client: Client, connection: Connection) -> 
             "connection.created",
             client,
             area=client.area,
-            detail={"activity": str(connection.activity.public_id), "level": connection.level},
+            detail={
+                "activity": str(connection.activity.public_id),
+                "level": connection.level,
+                **({"reminder": reminder} if reminder else {}),
+            },
         )
     return connection
 
@@ -109,9 +175,11 @@ def do_advance_connection(
     on: date,
     reason: str = "",
     by_name: str = "",
+    try_again: date | None = None,
 ) -> Connection:
-    """Move a connection on a step. A first visit makes a follow-up task; stopping makes
-    a prompt to re-engage or try something else."""
+    """Move a connection on a step. A first visit makes a follow-up task; missing it or
+    stopping makes a prompt to re-engage or try something else, on `try_again` (by
+    default, `try_again_on`: the link worker's date to check in moves to it)."""
     user = acting_user(request) if request is not None and by_name == "" else None
     with transaction.atomic():
         connection = (
@@ -136,27 +204,24 @@ def do_advance_connection(
         connection.version += 1
         connection.reason = reason.strip()
         client = connection.client
-        worker = client.worker
+        reminder = ""
         if status == Connection.Status.ATTENDED_FIRST:
             connection.follow_up_on = on + FOLLOW_UP_AFTER_FIRST_VISIT
-            Task.objects.create(
-                client=client,
-                connection=connection,
+            reminder = keep_reminder(
+                connection,
                 title=f"Ask how the first visit to {connection.activity.title} went",
-                due_on=connection.follow_up_on,
-                assigned_to=worker,
+                by=user,
             )
-        elif status in (Connection.Status.STOPPED, Connection.Status.MISSED_FIRST):
-            Task.objects.create(
-                client=client,
-                connection=connection,
+        elif status in TRY_AGAIN_AFTER:
+            connection.follow_up_on = try_again or try_again_on(status, on)
+            reminder = keep_reminder(
+                connection,
                 title=(
                     f"{client.display_name} "
                     + ("stopped going to" if status == Connection.Status.STOPPED else "missed")
                     + f" {connection.activity.title}: re-engage, or try something else"
                 ),
-                due_on=on + timedelta(days=3),
-                assigned_to=worker,
+                by=user,
             )
         connection.save()
         ConnectionStep.objects.create(
@@ -181,6 +246,11 @@ def do_advance_connection(
                 "connection": str(connection.public_id),
                 "status": status,
                 "by": by_name or None,
+                **(
+                    {"reminder": reminder, "due": connection.follow_up_on.isoformat()}
+                    if reminder and connection.follow_up_on
+                    else {}
+                ),
             },
         )
     return connection
@@ -217,6 +287,9 @@ def do_edit_connection(
             current.share_consent, current.shared_note = False, ""
         current.version += 1
         current.save()
+        reminder = ""
+        if "follow_up_on" in changed:
+            reminder = keep_reminder(current, by=acting_user(request))
         client = current.client
         client.touch()
         audit.record(
@@ -224,7 +297,11 @@ def do_edit_connection(
             "connection.edited",
             client,
             area=client.area,
-            detail={"connection": str(current.public_id), "fields": changed},
+            detail={
+                "connection": str(current.public_id),
+                "fields": changed,
+                **({"reminder": reminder} if reminder else {}),
+            },
         )
     connection.version = current.version
     return changed

@@ -4,8 +4,6 @@ outside the transaction."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest
@@ -29,7 +27,7 @@ from ..registers import (
     group_email,
 )
 from . import ActionRefused
-from .connections import do_advance_connection
+from .connections import do_advance_connection, keep_reminder, try_again_on
 
 
 def _next_status(connection: Connection, session: Session, attended: bool) -> str | None:
@@ -64,14 +62,14 @@ def _prompt_if_stopped_coming(request: HttpRequest | None, connection: Connectio
     client = connection.client
     title = f"{client.display_name} has missed {connection.activity.title}"
     suffix = f" {MISSES_BEFORE_PROMPT} times {STOPPED_COMING}"
-    task = Task.objects.create(
-        client=client,
-        connection=connection,
-        title=title[: 200 - len(suffix)] + suffix,
-        due_on=timezone.localdate() + timedelta(days=3),
-        assigned_to=client.worker,
-    )
-    audit.record(request, "task.changed", client, area=client.area, detail={"added": task.title})
+    # The same rule as a missed first visit, and the connection's one reminder: its date
+    # to check in moves to it (the connection is locked by do_record_register).
+    connection.follow_up_on = try_again_on(Status.MISSED_FIRST, timezone.localdate())
+    connection.version += 1
+    connection.save(update_fields=["follow_up_on", "version", "updated_at"])
+    title = title[: 200 - len(suffix)] + suffix
+    keep_reminder(connection, title=title)
+    audit.record(request, "task.changed", client, area=client.area, detail={"added": title})
 
 
 def do_record_register(

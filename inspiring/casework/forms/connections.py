@@ -13,6 +13,7 @@ from inspiring.directory.models import Session
 from inspiring.directory.search import TIME_RANGES
 
 from .. import choices
+from ..actions.connections import TRY_AGAIN_AFTER, try_again_on
 from ..models import Connection
 from .base import DATE, StatusForm, WordedLimits, session_label
 
@@ -36,12 +37,59 @@ def in_their_week(availability: Mapping[str, Sequence[str]], session: Session) -
     )
 
 
+# The steps after which the link worker is reminded to try again, as the hint says them.
+TRY_AGAIN_WHEN = {
+    Connection.Status.MISSED_FIRST: "missed the first visit",
+    Connection.Status.STOPPED: "stopped going",
+}
+
+
 class ConnectionStatusForm(StatusForm):
+    """The next step of a connection. When it may be "missed the first visit" or "stopped
+    going", it asks when to try again, set to the usual date (try_again_on): a link
+    worker told "knee operation in January" chooses February instead."""
+
+    try_again = forms.DateField(
+        label="When should you try again?",
+        required=False,
+        widget=DATE,
+        error_messages={"invalid": "Enter a real date"},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = self.fields["status"].choices  # type: ignore[attr-defined]
+        offered = [code for code, _ in options if code in TRY_AGAIN_WHEN]
+        if not offered:
+            del self.fields["try_again"]
+            return
+        status = offered[0]  # never both: no step offers missing and stopping together
+        today = timezone.localdate()
+        field = self.fields["try_again"]
+        field.initial = try_again_on(status, today)
+        field.help_text = (
+            f"If they {TRY_AGAIN_WHEN[status]}. You will have a task to contact them "
+            f"on this date: usually {_after(status)}, but later if they cannot go for a "
+            "while, for example after an operation."
+        )
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
         if data.get("status") in Connection.NEEDS_REASON and not (data.get("reason") or "").strip():
             self.add_error("reason", "Give the reason, in their words if you can")
+        again = data.get("try_again")
+        if data.get("status") in TRY_AGAIN_WHEN and again is not None:
+            if again < timezone.localdate():
+                self.add_error("try_again", "The date to try again must be today or later")
+        elif "try_again" in data:
+            data["try_again"] = None  # asked only after missing or stopping
         return data
+
+
+def _after(status: str) -> str:
+    """ "in 3 days", "in 4 weeks": how long try_again_on waits."""
+    days = TRY_AGAIN_AFTER[Connection.Status(status)].days
+    return f"in {days // 7} weeks" if days % 7 == 0 and days >= 14 else f"in {days} days"
 
 
 class ConnectionForm(WordedLimits, forms.ModelForm[Connection]):

@@ -175,7 +175,14 @@ def caseload(request: HttpRequest) -> HttpResponse:
     clients = clients_for(request).annotate(
         referral_status=Subquery(latest_referral.values("status")[:1]),
         last_contact=Max("contacts__on"),
+        # The next contact due: the earliest open task (a check-in date set on a
+        # connection is one), what it is beside it.
         next_due=Min("tasks__due_on", filter=Q(tasks__done_at__isnull=True)),
+        next_task=Subquery(
+            Task.objects.filter(client=OuterRef("pk"), done_at__isnull=True)
+            .order_by("due_on", "pk")
+            .values("title")[:1]
+        ),
         overdue_tasks=Count(
             "tasks", filter=Q(tasks__done_at__isnull=True, tasks__due_on__lt=today), distinct=True
         ),

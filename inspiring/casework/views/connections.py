@@ -367,7 +367,12 @@ def connection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         data = form.cleaned_data
         try:
             do_advance_connection(
-                request, item, data["status"], on=data["on"], reason=data["reason"]
+                request,
+                item,
+                data["status"],
+                on=data["on"],
+                reason=data["reason"],
+                try_again=data.get("try_again"),
             )
         except ActionRefused as problem:
             form.add_error(None, str(problem))
