@@ -192,9 +192,9 @@ def build_message_back(
             "received_on": referral.received_on.isoformat(),
         },
         "summary": _or_none(referral.summary_for_gp),
-        "what_matters": _or_none(assessment.what_matters) if notes else None,
-        "needs": _or_none(assessment.needs) if notes else None,
-        "goals": _or_none(assessment.goals) if notes else None,
+        "what_matters": _or_none(notes.what_matters) if notes else None,
+        "needs": _or_none(notes.needs) if notes else None,
+        "goals": _or_none(notes.goals) if notes else None,
         "barriers": [_code(code, choices.Barrier.choices) for code in assessment.barriers]
         if assessment
         else [],
