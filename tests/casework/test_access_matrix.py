@@ -105,6 +105,7 @@ ROUTES: dict[str, Route] = {
     "plan_pdf": Route(_client),
     "plan_send": Route(_client),
     "message_back": Route(_client),
+    "message_back_summary": Route(_client),
     "message_back_pdf": Route(_client),
     "message_back_json": Route(_client),
     "message_back_send": Route(_client, post_only=True),
