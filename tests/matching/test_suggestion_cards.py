@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from datetime import time, timedelta
 from decimal import Decimal
+from io import StringIO
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
@@ -177,6 +179,22 @@ def test_the_command_gives_the_same_details(personas: Personas, casework: Casewo
     assert choir["organiser"] == "Kirkby Singers"
     assert choir["place"] == "Kirkby Methodist Hall, Kirkby-in-Ashfield"
     assert choir["when"] == ["Every Thursday, 14:00 to 15:00"]
+
+
+def test_the_command_prints_who_runs_each_where_and_when_and_the_near_misses(
+    personas: Personas, casework: Casework
+) -> None:
+    choir_at(personas, 2.4)
+    assess(casework.mary, max_travel_miles=2, availability={"TH": ["afternoon"]})
+    out = StringIO()
+    call_command("suggest", str(casework.mary.public_id), stdout=out)
+    printed = out.getvalue()
+    assert "No activity fits every limit." in printed
+    assert "Near miss: Community choir: 2.4 miles away, further than 2 miles" in printed
+    assert (
+        "Kirkby Singers, Kirkby Methodist Hall, Kirkby-in-Ashfield; Every Thursday, 14:00 to 15:00"
+    ) in printed
+    assert "Near miss: Health walk: Tuesday mornings, not a time they can go" in printed
 
 
 # --- Point 4: widening, near misses, "1 mile", what did not fit said once ----------------

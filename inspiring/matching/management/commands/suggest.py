@@ -48,7 +48,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{n:2}. {item['title']} ({item['score']}): {'; '.join(item['reasons'])}"
             )
+            self.stdout.write(f"    {self.about(item)}")
             if item["misfits"]:
                 self.stdout.write(f"    did not fit: {'; '.join(item['misfits'])}")
         if not result["suggestions"]:
             self.stdout.write("No activity fits every limit.")
+        for item in result["near_misses"]:
+            self.stdout.write(f"Near miss: {item['title']}: {item['missed']}")
+            self.stdout.write(f"    {self.about(item)}")
+
+    @staticmethod
+    def about(item: dict[str, Any]) -> str:
+        """Who runs it, where, and when it meets: "Kirkby Singers, Kirkby Methodist Hall,
+        Kirkby-in-Ashfield; Every Thursday, 14:00 to 15:00"."""
+        return "; ".join([f"{item['organiser']}, {item['place']}", *item["when"]])
