@@ -237,7 +237,10 @@ def build_message_back(
         "dates": {
             "referred": referral.received_on.isoformat(),
             "first_contact": first_on(Referral.Status.CONTACTED),
-            "assessed": first_on(Referral.Status.ASSESSED),
+            # The assessment's own date, as the case page says it (not the step's).
+            "assessed": _iso(assessment.assessed_on)
+            if assessment
+            else first_on(Referral.Status.ASSESSED),
             "closed": first_on(*FINISHED) if finished else None,
         },
         "consent": {"inform_gp": client.consent_to_inform_gp},

@@ -1,53 +1,89 @@
-"""A client's timeline: everything that happened, newest first, from the records themselves."""
+"""A client's timeline: everything that happened, newest first, from the records themselves.
+
+One notion of when a thing happened, the one every other page shows: a referral's steps
+on their dates (received on `received_on`, each step on its `on`), an assessment on
+`assessed_on`, a connection's steps on their `on`, a contact when it took place. What
+has only a moment (a message sent, a task done, a handover, a concern raised) happened
+when it was recorded. Entries are ordered by that date, then by when they were typed;
+only what happened at a known time shows the time."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
+from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
-from .models import Client, Handover, SentMessage
+from .models import (
+    Client,
+    Handover,
+    Referral,
+    ReferralStatusChange,
+    SafeguardingConcern,
+    SentMessage,
+)
 
 
 @dataclass(frozen=True)
 class Entry:
-    at: datetime
-    kind: str  # referral, assessment, connection, contact, task, message, attendance
+    on: date  # when it happened, as the other pages say it
+    at: datetime  # when it was typed (or happened, with `timed`): orders a day's entries
+    # referral, assessment, connection, contact, task, message, handover, group,
+    # safeguarding, closed
+    kind: str
     title: str
     detail: str = ""
     by: str = ""
+    timed: bool = False  # whether `at` is the time it happened, to be shown
+    url: str = ""
 
 
 def _name(user: object) -> str:
     return str(getattr(user, "full_name", "") or getattr(user, "email", "") or "")
 
 
-def timeline(client: Client) -> list[Entry]:
+def _moment(at: datetime) -> tuple[date, datetime]:
+    local = timezone.localtime(at) if timezone.is_aware(at) else at
+    return local.date(), local
+
+
+def timeline(
+    client: Client, *, concerns: QuerySet[SafeguardingConcern] | None = None
+) -> list[Entry]:
+    """`concerns`: those about the client the viewer may see (access.concerns_for), each
+    shown as a flag only; none when not given."""
     entries: list[Entry] = []
     for referral in client.referrals.prefetch_related("changes__by"):
         for change in referral.changes.all():
-            title = f"Referral {change.get_status_display().lower()}"
-            if change.status == "received":
-                title = f"Referral received from {referral.get_source_display()}"
-            detail = change.reason
-            if change.snomed_code:
-                detail = (detail + " " if detail else "") + f"(SNOMED CT {change.snomed_code})"
-            entries.append(Entry(change.at, "referral", title, detail, _name(change.by)))
+            entries.append(_referral_step(referral, change))
     for assessment in client.assessments.select_related("by"):
         entries.append(
             Entry(
+                assessment.assessed_on,
                 assessment.created_at,
                 "assessment",
-                "Assessment recorded",
+                "Assessed",
                 assessment.what_matters,
                 _name(assessment.by),
+            )
+        )
+    for group in client.groups.all():
+        entries.append(
+            Entry(
+                *_moment(group.created_at),
+                "group",
+                f"One of their groups: {group.name} ({group.get_kind_display().lower()})",
+                f"{group.get_contact_display()}; how important to them {group.importance} "
+                f"of 5, how positive {group.positivity} of 5",
             )
         )
     for connection in client.connections.select_related("activity").prefetch_related("steps__by"):
         for step in connection.steps.all():
             entries.append(
                 Entry(
+                    step.on,
                     step.at,
                     "connection",
                     f"{connection.activity.title}: {step.get_status_display().lower()}",
@@ -59,42 +95,88 @@ def timeline(client: Client) -> list[Entry]:
         minutes = f", {contact.minutes} minutes" if contact.minutes else ""
         entries.append(
             Entry(
-                contact.on,
+                *_moment(contact.on),
                 "contact",
                 f"{contact.get_kind_display()}{minutes}",
                 contact.notes,
                 _name(contact.by),
+                timed=True,
             )
         )
-    for task in client.tasks.select_related("created_by"):
-        if task.done_at:
-            entries.append(Entry(task.done_at, "task", f"Done: {task.title}"))
+    for task in client.tasks.filter(done_at__isnull=False):
+        assert task.done_at is not None
+        entries.append(Entry(*_moment(task.done_at), "task", f"Done: {task.title}", timed=True))
     for message in client.messages.select_related("by"):
         entries.append(
             Entry(
-                message.created_at,
+                *_moment(message.created_at),
                 "message",
                 f"{message.get_kind_display()} {_how_it_went(message)} {message.to}",
                 message.body,
                 _name(message.by),
+                timed=True,
             )
         )
     handovers = Handover.objects.filter(client=client)
     for handover in handovers.select_related("from_worker", "to_worker", "by"):
         entries.append(
             Entry(
-                handover.at,
+                *_moment(handover.at),
                 "handover",
                 f"Handed over from {_name(handover.from_worker) or 'nobody'} "
                 f"to {_name(handover.to_worker) or 'nobody'}",
                 "",
                 _name(handover.by),
+                timed=True,
             )
         )
-    entries.sort(
-        key=lambda e: timezone.localtime(e.at) if timezone.is_aware(e.at) else e.at, reverse=True
-    )
+    for concern in concerns.filter(client=client) if concerns is not None else []:
+        entries += _flags(concern)
+    entries.sort(key=lambda e: (e.on, e.at), reverse=True)
     return entries
+
+
+def _referral_step(referral: Referral, change: ReferralStatusChange) -> Entry:
+    title, detail, kind = (
+        f"Referral {change.get_status_display().lower()}",
+        change.reason,
+        "referral",
+    )
+    if change.status == Referral.Status.RECEIVED:
+        title = f"Referral received from {referral.get_source_display()}"
+    elif change.status == Referral.Status.CLOSED:
+        # How the case closed: the outcome, and the reason given.
+        kind, title = "closed", "Case closed"
+        if referral.outcome:
+            title += f": {referral.get_outcome_display()}"
+    if change.snomed_code:
+        detail = (detail + " " if detail else "") + f"(SNOMED CT {change.snomed_code})"
+    return Entry(change.on, change.at, kind, title, detail, _name(change.by))
+
+
+def _flags(concern: SafeguardingConcern) -> list[Entry]:
+    """A concern as a flag: that it was raised (and handled), never what it says."""
+    url = reverse("casework:concern", kwargs={"public_id": concern.public_id})
+    flags = [
+        Entry(
+            *_moment(concern.raised_at),
+            "safeguarding",
+            "Safeguarding concern raised",
+            timed=True,
+            url=url,
+        )
+    ]
+    if concern.handled_at is not None:
+        flags.append(
+            Entry(
+                *_moment(concern.handled_at),
+                "safeguarding",
+                "Safeguarding concern handled",
+                timed=True,
+                url=url,
+            )
+        )
+    return flags
 
 
 def _how_it_went(message: SentMessage) -> str:

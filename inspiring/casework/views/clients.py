@@ -8,6 +8,7 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,7 +16,13 @@ from inspiring.accounts.access import acting_user, require_capability
 from inspiring.accounts.roles import Capability
 from lib.http import posted
 
-from ..access import get_client, get_client_for_change, get_referral, working_area
+from ..access import (
+    concerns_for,
+    get_client,
+    get_client_for_change,
+    get_referral,
+    working_area,
+)
 from ..actions import ActionRefused, StaleEdit
 from ..actions.clients import (
     do_add_group,
@@ -36,7 +43,7 @@ from ..forms.clients import DetailsForm, NewClientForm
 from ..forms.followup import ContactForm, TaskForm
 from ..forms.referrals import ReferralForm, ReferralStatusForm
 from ..links import links_for
-from ..models import Client, GroupMembership, Task
+from ..models import Client, GroupMembership, Referral, Task
 from ..timeline import timeline
 
 CASES = Capability.MANAGE_CASES
@@ -84,6 +91,7 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     item = get_client(request, public_id)
     today = timezone.localdate()
     referrals = list(item.referrals.all())
+    open_referral = next((r for r in referrals if r.is_open), None)
     assessment = item.assessments.prefetch_related("interests").first()
     connections = item.connections.select_related(
         "activity", "first_session", "activity__organisation"
@@ -94,18 +102,29 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         {
             "client": item,
             "referrals": referrals,
-            "open_referral": next((r for r in referrals if r.is_open), None),
+            "open_referral": open_referral,
             "assessment": assessment,
             "groups": item.groups.all(),
             "connections": connections,
             "tasks": item.tasks.filter(done_at__isnull=True).select_related("assigned_to"),
-            "timeline": timeline(item),
+            # The concerns' flags only for those concerns_for lets see them.
+            "timeline": timeline(item, concerns=concerns_for(request)),
+            "closing": _closing(open_referral),
             "client_links": links_for(item.public_id),
             "age": item.age_on(today),
             "today": today,
             "availability": assessment.availability_by_day if assessment else [],
         },
     )
+
+
+def _closing(referral: Referral | None) -> str:
+    """Where "Close this case" goes: the open referral's status form, closed chosen; ""
+    when it cannot be closed yet (received or contacted: declined or unable to contact)."""
+    if referral is None or Referral.Status.CLOSED not in referral.NEXT.get(referral.status, ()):
+        return ""
+    url = reverse("casework:referral_status", kwargs={"public_id": referral.public_id})
+    return f"{url}?status={Referral.Status.CLOSED}"
 
 
 @require_capability(CASES)
@@ -205,7 +224,14 @@ def add_referral(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 def referral_status(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     referral = get_referral(request, public_id)
     item = get_client(request, referral.client.public_id)
-    form = ReferralStatusForm(posted(request), options=referral.next_statuses())
+    options = referral.next_statuses()
+    # "Close this case" on the case page comes here with closed chosen.
+    chosen = request.GET.get("status", "")
+    form = ReferralStatusForm(
+        posted(request),
+        options=options,
+        initial={"status": chosen} if chosen in dict(options) else None,
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
