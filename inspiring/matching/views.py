@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_POST
 
 from inspiring.accounts.access import require_capability
@@ -46,15 +47,15 @@ def suggestions(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "form": form,
             "result": result,
             "connected": {str(public_id) for public_id in live},
-            "wider": _wider(request, result.limits["max_miles"]) if not result.suggestions else [],
+            "wider": _wider(request, result.limits["max_miles"]),
             "now": timezone.now(),
         },
     )
 
 
 def _wider(request: HttpRequest, miles: float | None) -> list[tuple[str, str]]:
-    """When nothing fits within a distance: this search at each longer distance offered,
-    as (label, address)."""
+    """This search at each longer distance offered, as (label, address): one click when
+    the person agrees on the call to travel further."""
     if miles is None:
         return []
     found = []
@@ -71,17 +72,33 @@ def propose(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     client = get_client_for_change(request, public_id)
     agreed = request.POST.get("agreed") == "1"
     made = do_propose(request, client, request.POST.getlist("activity"), agreed=agreed)
+    # Each one links to its page for changing it: support, a first session, the level.
+    links = format_html_join(
+        ", ",
+        '<a href="{}">{}</a>',
+        ((c.get_edit_url(), c.activity.title) for c in made.connections),
+    )
     if made and agreed:
         messages.success(
             request,
-            f"{made} activit{'y is' if made == 1 else 'ies are'} on {client.display_name}'s "
-            "plan: add support or a first session from their case page.",
+            format_html(
+                "{} activit{} on {}'s plan. Add support or a first session: {}.",
+                int(made),
+                "y is" if made == 1 else "ies are",
+                client.display_name,
+                links,
+            ),
         )
     elif made:
         messages.success(
             request,
-            f"{made} activit{'y is' if made == 1 else 'ies are'} suggested to "
-            f"{client.display_name}: agree the details with them from their case page.",
+            format_html(
+                "{} activit{} suggested to {}. Agree the details with them: {}.",
+                int(made),
+                "y is" if made == 1 else "ies are",
+                client.display_name,
+                links,
+            ),
         )
     else:
         messages.info(request, "Nothing new was suggested: already connected, or not found.")
