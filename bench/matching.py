@@ -426,7 +426,7 @@ def breakdown(clients: list[Client]) -> dict[str, list[float]]:
         profiled = time.perf_counter()
         pool = activities(area, built.profile, home=built.home, now=now, taxonomy=built.taxonomy)
         loaded = time.perf_counter()
-        load = slot_loader(built.profile, now, pool.chosen)
+        load = slot_loader(built.profile, now, pool)
         week(select(built.profile, pool.prospects, candidate, load, now, limit=TOP))
         ranked = time.perf_counter()
         steps["profile"].append(profiled - began)

@@ -82,7 +82,7 @@ def suggestions_for(
     profile = built.profile
     pool = activities(client.area, profile, home=built.home, now=now, taxonomy=built.taxonomy)
     found = select(
-        profile, pool.prospects, candidate, slot_loader(profile, now, pool.chosen), now, limit=top
+        profile, pool.prospects, candidate, slot_loader(profile, now, pool), now, limit=top
     )
     near = [] if found or top <= 0 else near_misses(client, built, now)
     identify(found + near, timezone.localdate())
@@ -113,7 +113,7 @@ def near_misses(client: Client, built: ClientProfile, now: datetime) -> list[Sug
     found: list[Suggestion] = []
     for person in relaxations(profile):
         pool = activities(client.area, person, home=built.home, now=now, taxonomy=built.taxonomy)
-        load = slot_loader(person, now, pool.chosen)
+        load = slot_loader(person, now, pool)
         found += select(person, pool.prospects, candidate, load, now, limit=NEAR_MISSES)
     # Each relaxation finds only what the other cannot: nothing met every limit.
     found.sort(key=rank)

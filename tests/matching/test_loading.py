@@ -132,3 +132,30 @@ def test_the_sql_limits_keep_what_the_engine_keeps(casework: Casework, personas:
     suggested = {s.candidate.activity_id for s in suggestions_for(mary, now=now).suggestions}
     assert made["edge"].pk in suggested and made["pwyc"].pk in suggested
     assert made["just_stale"].pk in ids and made["just_stale"].pk not in suggested
+
+
+@pytest.mark.parametrize("travel", [None, 1])
+def test_a_long_list_reads_its_sessions_by_the_query_that_chose_it(
+    casework: Casework, personas: Personas, monkeypatch: pytest.MonkeyPatch, travel: int | None
+) -> None:
+    """Past IN_LIMIT ids, the sessions are read by the query that chose the activities
+    (built only then): the same suggestions as by their ids, with or without a travel
+    limit (the venues in reach, then the online ones)."""
+    mary = casework.mary
+    assess(mary, max_travel_miles=travel)
+    group = organisation(personas.ashfield, "Long List")
+    today = timezone.localdate()
+    far = venue(group, "Far", "NG24 1AA")  # Newark
+    for n, (at, online) in enumerate(((far, False), (far, True), (casework.walk.venue, False))):
+        item = activity(group, f"Listed {n}", at=at, online=online)
+        weekly(item, "WE", time(10 + n), time(11 + n), from_date=today)
+    materialise_all()
+    now = timezone.now()
+    by_ids = [
+        (s.candidate.activity_id, s.score) for s in suggestions_for(mary, now=now).suggestions
+    ]
+    monkeypatch.setattr("inspiring.matching.loading.IN_LIMIT", 0)
+    by_query = [
+        (s.candidate.activity_id, s.score) for s in suggestions_for(mary, now=now).suggestions
+    ]
+    assert by_query == by_ids and len(by_ids) == (3 if travel else 4)
