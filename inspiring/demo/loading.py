@@ -9,6 +9,7 @@ from django.db import transaction
 from inspiring.accounts.models import Membership, User
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
+from inspiring.casework.models import SafeguardingLead
 
 from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
@@ -66,6 +67,7 @@ def load_demo(
             for slug, area in areas.items()
             if (worker := _caseworker(area)) is not None
         )
+        _name_safeguarding_lead(areas["ashfield"])
     say(
         f"Demo data: {created['areas']} areas, {created['users']} people, "
         f"{created['activities']} activities, {created['clients']} clients and "
@@ -73,6 +75,17 @@ def load_demo(
         + (" (all already there)." if not any(created.values()) else ".")
     )
     return created
+
+
+def _name_safeguarding_lead(area: Area) -> None:
+    """Ashfield's coordinator leads on safeguarding, with its link worker as deputy; the
+    other demo areas show coordinators the warning until they name theirs."""
+    lead = Membership.objects.filter(area=area, role=Role.COORDINATOR).order_by("pk").first()
+    deputy = Membership.objects.filter(area=area, role=Role.LINK_WORKER).order_by("pk").first()
+    if lead is not None and deputy is not None:
+        SafeguardingLead.objects.get_or_create(
+            area=area, defaults={"user": lead.user, "deputy": deputy.user}
+        )
 
 
 def _caseworker(area: Area) -> User | None:

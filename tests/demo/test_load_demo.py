@@ -204,3 +204,11 @@ def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> N
     before = Client.objects.count()
     load()
     assert Client.objects.count() == before
+    # Ashfield names its safeguarding lead (the coordinator) and deputy (the link worker).
+    from inspiring.casework.models import SafeguardingLead
+
+    named = SafeguardingLead.objects.get(area__slug="ashfield")
+    assert (named.user.email, named.deputy and named.deputy.email) == (
+        "coordinator.ashfield@example.org",
+        "linkworker.ashfield@example.org",
+    )
