@@ -105,17 +105,22 @@ def get_connection(request: HttpRequest, public_id: uuid.UUID) -> Connection:
 
 def partner_connections(request: HttpRequest) -> QuerySet[Connection]:
     """What a partner lead sees: connections to their activities that the client agreed
-    to share (introductions and referrals), from clients of the area they work in."""
+    to share (introductions and referrals), from clients of the area they work in; never
+    one withdrawn as made by mistake."""
     mark_personal(request)
     context = staff_context(request)
     if not context.can(Capability.EDIT_OWN_LISTINGS):
         return Connection.objects.none()
-    return Connection.objects.filter(
-        activity__organisation__in=editable_organisations(request),
-        client__area=working_area(request),
-        client__erased_at__isnull=True,
-        share_consent=True,
-    ).exclude(level="signpost")
+    return (
+        Connection.objects.filter(
+            activity__organisation__in=editable_organisations(request),
+            client__area=working_area(request),
+            client__erased_at__isnull=True,
+            share_consent=True,
+        )
+        .exclude(level="signpost")
+        .exclude(status=Connection.Status.WITHDRAWN)
+    )
 
 
 def concerns_for(request: HttpRequest) -> QuerySet[SafeguardingConcern]:

@@ -464,8 +464,11 @@ def activity_miles_from(place: Place | None, activity: Activity) -> float | None
 
 
 def distance_label(miles: float) -> str:
-    """Always miles, as the distance filter gives them: "0.4 miles", "1 mile", "2.3 miles"."""
+    """Always miles, as the distance filter gives them: "0.4 miles", "1 mile", "2.3 miles",
+    and "under 0.1 miles" rather than "0.0 miles"."""
     rounded = round(miles, 1)
+    if rounded < 0.1:
+        return "under 0.1 miles"
     if rounded == 1:
         return "1 mile"
     return f"{rounded:.1f} miles"

@@ -427,7 +427,7 @@ def test_the_picker_tells_activities_of_one_name_apart(
     assert "Every Tuesday, 10:00 to 12:00" in kirkby
     next_near = _next_session(near).start
     assert f"Next: {timezone.localtime(next_near):%A %-d %B, %H:%M}" in kirkby
-    assert "0.0 miles from their home" in kirkby
+    assert "under 0.1 miles from their home" in kirkby
     assert f'href="{near.get_absolute_url()}"' in kirkby
 
     mansfield = _item(page, "Run by Mansfield Green Spaces")
@@ -583,3 +583,21 @@ def test_the_migration_withdraws_open_duplicates_keeping_the_one_furthest_along(
     assert "the one kept is agreed" in reason
     steps = ConnectionStep.objects.filter(connection_id=suggested).values_list("status", flat=True)
     assert list(steps) == ["withdrawn"]
+
+
+def test_a_withdrawn_connection_is_not_shown_to_the_partner_lead(
+    client: Browser, personas: Personas, casework: Casework, request_as_liam: Any
+) -> None:
+    walk = _connect(
+        request_as_liam,
+        casework.mary,
+        casework.walk,
+        level="introduction",
+        share_consent=True,
+        shared_note="Mary, who likes birds",
+    )
+    sign_in(client, personas.partner_lead, area=personas.ashfield)
+    url = reverse("casework:partner_connections") + "?show=all"
+    assert "Mary, who likes birds" in client.get(url).content.decode()
+    do_withdraw_connection(request_as_liam, walk, reason="The wrong Mary")
+    assert "Mary, who likes birds" not in client.get(url).content.decode()

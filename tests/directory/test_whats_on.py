@@ -399,6 +399,7 @@ def test_distances_are_in_miles() -> None:
     assert distance_label(0.42) == "0.4 miles"
     assert distance_label(0.96) == "1 mile"
     assert distance_label(2.34) == "2.3 miles"
+    assert distance_label(0.04) == "under 0.1 miles"
 
 
 def test_a_cancelled_date_is_marked_among_the_next_dates(
