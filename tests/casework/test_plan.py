@@ -153,6 +153,7 @@ def test_a_three_activity_plan_goes_as_a_few_texts_or_a_short_one(
         page
     )
     assert "Sent as 3 text messages, joined up on their phone" in page
+    assert 'href="tel:+447700900123"' in page  # tap to call
     response = client.post(url, {"method": "short_text"})
     assert response.status_code == 302
     (sent,) = SentMessage.objects.all()
