@@ -85,10 +85,10 @@ def test_the_date_to_check_in_makes_moves_and_closes_one_task(
     page = signed_in.get(casework.mary.get_absolute_url()).content.decode()
     assert f"{CHECK_IN}, due {later:%-d %B %Y}" in page
 
-    # Cleared: the task is closed.
+    # Cleared: the reminder goes (not "done": nobody did it).
     assert signed_in.post(edit, _edit(walk, None)).status_code == 302
     assert _open(walk) == []
-    assert Task.objects.get(pk=task.pk).done_at is not None
+    assert not Task.objects.filter(pk=task.pk).exists()
     assert AuditEntry.objects.filter(action="connection.edited").latest("pk").detail[
         "reminder"
     ] == ("closed")
@@ -183,6 +183,13 @@ def test_stopping_asks_when_to_try_again_and_the_task_falls_then(
     assert walk.follow_up_on == february  # the date to check in is the same date
     entry = AuditEntry.objects.filter(action="connection.changed").latest("pk")
     assert entry.detail["due"] == february.isoformat()
+
+    # Back before February: going again, so no one to re-engage.
+    response = signed_in.post(url, {"status": "attending", "on": today.isoformat()})
+    assert response.status_code == 302
+    assert _open(walk) == []
+    walk.refresh_from_db()
+    assert walk.follow_up_on is None
 
 
 def test_the_date_to_try_again_is_checked_and_nothing_is_saved_when_wrong(

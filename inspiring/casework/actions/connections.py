@@ -51,8 +51,9 @@ def check_in_title(connection: Connection) -> str:
 
 def keep_reminder(connection: Connection, *, title: str = "", by: User | None = None) -> str:
     """Keep the connection's one open reminder on its date to check in: made when the date
-    is set, moved (and retitled, given a `title`) when it changes, closed when it is
-    cleared. Call it under the connection's lock, after setting `follow_up_on`.
+    is set, moved (and retitled, given a `title`) when it changes, removed when it is
+    cleared (not marked done: nobody did it, and the timeline would say so). Call it
+    under the connection's lock, after setting `follow_up_on`.
     Returns what happened ("added", "moved", "closed"), or "" when nothing changed."""
     client = connection.client
     due = connection.follow_up_on
@@ -62,7 +63,7 @@ def keep_reminder(connection: Connection, *, title: str = "", by: User | None = 
     if due is None:
         if not reminders:
             return ""
-        Task.objects.filter(pk__in=[t.pk for t in reminders]).update(done_at=timezone.now())
+        Task.objects.filter(pk__in=[t.pk for t in reminders]).delete()
         return "closed"
     if not reminders:
         Task.objects.create(
@@ -200,6 +201,7 @@ def do_advance_connection(
             existing = _open_twin(connection)  # going again, since connected again
             if existing is not None:
                 raise AlreadyConnected(existing)
+        was = connection.status
         connection.status, connection.status_changed_on = status, on
         connection.version += 1
         connection.reason = reason.strip()
@@ -223,6 +225,12 @@ def do_advance_connection(
                 ),
                 by=user,
             )
+        elif (status == Connection.Status.ATTENDING and was in TRY_AGAIN_AFTER) or (
+            status == Connection.Status.DECLINED
+        ):
+            # Going again, or not going at all: no one to re-engage.
+            connection.follow_up_on = None
+            reminder = keep_reminder(connection, by=user)
         connection.save()
         ConnectionStep.objects.create(
             connection=connection,
