@@ -631,6 +631,9 @@ def _apply_override(event: FeedEvent, component: Event, zones: _Zones) -> str | 
 
 def parse_calendar(data: bytes) -> ParsedFeed:
     """Read a whole feed. Raises FeedError if it is not an iCalendar file at all."""
+    # RFC 5545 allows no control characters but tab in a value, and PostgreSQL stores no
+    # NUL in text: a NUL byte anywhere in the file (a broken export) is dropped here, once.
+    data = data.replace(b"\x00", b"")
     head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:200].lower()
     if head.startswith((b"<!doctype", b"<html", b"<?xml", b"<head", b"<body")):
         raise FeedError(

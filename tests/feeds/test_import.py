@@ -814,3 +814,11 @@ def test_an_overnight_series_keeps_its_end_on_the_next_day(trusted_org: Organisa
         (date(2026, 3, 20), date(2026, 3, 21), time(1, 30)),
     ]
     assert sessions[0].time_label == "20:00 Friday to 01:30 Saturday"
+
+
+def test_a_nul_byte_in_a_calendar_is_dropped_not_stored(trusted_org: Organisation) -> None:
+    # PostgreSQL refuses NUL in text; a broken export can carry one anywhere.
+    broken = vevent("nul\x00@test", "Coffee\x00 morning", "DTSTART:20260305T100000Z")
+    source = imported(trusted_org, calendar(broken))
+    item = FeedItem.objects.get(source=source)
+    assert (item.uid, item.activity.title) == ("nul@test", "Coffee morning")
