@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, time
+from typing import Any
 
 import pytest
+from django.test import Client as Browser
 from django.utils import timezone
 
 from inspiring.areas.geography import resolve_postcode
@@ -13,6 +15,7 @@ from inspiring.casework.actions.clients import do_create_client
 from inspiring.casework.models import Client, Referral
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity
+from tests.conftest import sign_in
 from tests.directory.builders import activity, organisation, venue, weekly
 from tests.personas import Personas
 
@@ -72,3 +75,18 @@ def casework(personas: Personas) -> Casework:
         walk=walk,
         other_area_client=make_client(personas.mansfield, "Mo", "Khan"),
     )
+
+
+@pytest.fixture
+def signed_in(client: Browser, personas: Personas) -> Browser:
+    """The test client, signed in as Liam, Ashfield's link worker."""
+    sign_in(client, personas.link_worker, area=personas.ashfield)
+    return client
+
+
+@pytest.fixture
+def request_as_liam(rf: Any, personas: Personas) -> Any:
+    """A POST request from Liam, for calling actions directly."""
+    request = rf.post("/")
+    request.user = personas.link_worker
+    return request

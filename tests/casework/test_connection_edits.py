@@ -46,19 +46,6 @@ from .conftest import Casework
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def signed_in(client: Browser, personas: Personas) -> Browser:
-    sign_in(client, personas.link_worker, area=personas.ashfield)
-    return client
-
-
-@pytest.fixture
-def request_as_liam(rf: Any, personas: Personas) -> Any:
-    request = rf.post("/")
-    request.user = personas.link_worker
-    return request
-
-
 def _connect(request: Any, client: Client, walk: Activity, **fields: Any) -> Connection:
     return do_connect(request, client, Connection(activity=walk, **fields))
 

@@ -20,7 +20,6 @@ from inspiring.casework.actions.connections import (
     try_again_on,
 )
 from inspiring.casework.models import Connection, Task
-from tests.conftest import sign_in
 from tests.personas import Personas
 
 from .conftest import Casework, make_client
@@ -28,19 +27,6 @@ from .conftest import Casework, make_client
 pytestmark = pytest.mark.django_db
 
 CHECK_IN = "Check in with Mary Jones about Health walk"
-
-
-@pytest.fixture
-def signed_in(client: Browser, personas: Personas) -> Browser:
-    sign_in(client, personas.link_worker, area=personas.ashfield)
-    return client
-
-
-@pytest.fixture
-def request_as_liam(rf: Any, personas: Personas) -> Any:
-    request = rf.post("/")
-    request.user = personas.link_worker
-    return request
 
 
 def _edit(connection: Connection, follow_up_on: date | None) -> dict[str, Any]:

@@ -46,19 +46,6 @@ pytestmark = pytest.mark.django_db
 SECRET = "Her nephew takes her pension."
 
 
-@pytest.fixture
-def signed_in(client: Browser, personas: Personas) -> Browser:
-    sign_in(client, personas.link_worker, area=personas.ashfield)
-    return client
-
-
-@pytest.fixture
-def request_as_liam(rf: Any, personas: Personas) -> Any:
-    request = rf.post("/")
-    request.user = personas.link_worker
-    return request
-
-
 def _days_ago(days: int) -> Any:
     return timezone.localdate() - timedelta(days=days)
 
