@@ -74,8 +74,10 @@ INSTALLED_APPS = [
     "inspiring.directory",
     "inspiring.feeds",
     "inspiring.opendata",
+    "inspiring.measures",
     "inspiring.casework",
     "inspiring.matching",
+    "inspiring.surveys",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",

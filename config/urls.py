@@ -42,5 +42,7 @@ urlpatterns = [
     path("", include("inspiring.opendata.urls")),
     path("", include("inspiring.casework.urls")),
     path("", include("inspiring.matching.urls")),
+    path("", include("inspiring.measures.urls")),
+    path("", include("inspiring.surveys.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -56,6 +56,10 @@ class Capability(StrEnum):
     # also hand caseloads over and name the safeguarding lead.
     MANAGE_CASES = "manage_cases"
     OVERSEE_CASES = "oversee_cases"
+    # Measures and the community survey: coordinators build the area's survey and its
+    # custom instruments (researchers build instruments too: BUILD_INSTRUMENTS).
+    RUN_SURVEYS = "run_surveys"
+    BUILD_INSTRUMENTS = "build_instruments"
     # Across areas (CROSS_AREA_CAPABILITIES): monitoring's aggregates, small numbers
     # suppressed, for coordinators and commissioners; researchers' pseudonymised data.
     VIEW_MONITORING = "view_monitoring"
@@ -77,12 +81,16 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.CURATE_DIRECTORY,
             Capability.MANAGE_CASES,
             Capability.OVERSEE_CASES,
+            Capability.RUN_SURVEYS,
+            Capability.BUILD_INSTRUMENTS,
             Capability.VIEW_MONITORING,
         }
     ),
     Role.LINK_WORKER: frozenset({Capability.MANAGE_CASES}),
     Role.PARTNER_LEAD: frozenset({Capability.EDIT_OWN_LISTINGS}),
-    Role.RESEARCHER: frozenset({Capability.ANALYSE_RESEARCH_DATA}),
+    Role.RESEARCHER: frozenset(
+        {Capability.ANALYSE_RESEARCH_DATA, Capability.BUILD_INSTRUMENTS}
+    ),
     Role.COMMISSIONER: frozenset({Capability.VIEW_MONITORING}),
 }
 
