@@ -46,6 +46,8 @@ class BandKind(StrEnum):
     OFFICIAL = "official"
     # A convention in the literature, not the owner's: always labelled as such.
     CONVENTIONAL = "conventional"
+    # Set by this deployment for a custom instrument: neither published nor conventional.
+    LOCAL = "local"
 
 
 class Status(StrEnum):
