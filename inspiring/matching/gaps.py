@@ -3,8 +3,10 @@
 Supply is directory.planning's, the one programme planning shows: sessions going ahead over
 the twelve months from the first of this month, as sessions a week.
 
-Client counts under 5 are shown as "<5" (as every report here): a coordinator
-sees patterns, never a countable few people.
+Client counts under 5 are shown as "<5" (as every report here, by lib.disclosure): a
+coordinator sees patterns, never a countable few people. The tables have no totals that
+add up (a client needs several times, barriers and interests), so no secondary
+suppression is needed.
 """
 
 from __future__ import annotations
@@ -17,16 +19,15 @@ from inspiring.areas.models import Area
 from inspiring.casework.choices import DAYS, Barrier, DayPart
 from inspiring.casework.models import Assessment
 from inspiring.directory.models import Activity
-from inspiring.directory.planning import FEW_PEOPLE, few_options, is_gap, supply
+from inspiring.directory.planning import few_options, is_gap, supply
+from lib import disclosure
 
 from .models import BarrierRule
 from .rules import FREE
 
-SMALL = FEW_PEOPLE
-
 
 def shown(count: int) -> str:
-    return "<5" if 0 < count < SMALL else str(count)
+    return disclosure.shown(count)
 
 
 @dataclass
