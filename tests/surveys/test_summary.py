@@ -4,12 +4,18 @@ the area's coordinators; the pages, their access and their query count."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import datetime, time
+from unittest import mock
+
 import pytest
 
+from inspiring.directory.materialise import materialise_all
+from inspiring.directory.recurrence import LONDON
 from inspiring.surveys.models import Survey
 from inspiring.surveys.summary import Summary, summarise
-from tests.directory.builders import Directory
-from tests.directory.conftest import directory, frozen_today  # noqa: F401 (fixtures)
+from tests.directory.builders import Directory, build_directory
+from tests.directory.conftest import TODAY
 from tests.personas import Personas
 
 from . import summary_data
@@ -21,6 +27,19 @@ pytestmark = pytest.mark.django_db
 def survey(ashfield_survey: Survey, personas: Personas) -> Survey:
     summary_data.build(ashfield_survey, entered_by=personas.coordinator)
     return ashfield_survey
+
+
+@pytest.fixture
+def calendar(personas: Personas) -> Iterator[Directory]:
+    """The directory tests' small calendar, with the clock at 08:00 on their TODAY."""
+    now = datetime.combine(TODAY, time(8), tzinfo=LONDON)
+    with (
+        mock.patch("django.utils.timezone.now", return_value=now),
+        mock.patch("django.utils.timezone.localdate", return_value=TODAY),
+    ):
+        built = build_directory(personas, today=TODAY)
+        materialise_all(today=TODAY)
+        yield built
 
 
 def aspects(summary: Summary) -> dict[str, tuple[str, str, str]]:
@@ -70,7 +89,7 @@ def test_figures_by_deprivation_quintile_and_age_band(survey: Survey) -> None:
         "Not known",
     ]
     assert [f.text for f in quintiles.responses] == ["16", "0", "0", "0", "8", "3"]
-    knows, uses, wants, hard = quintiles.tables
+    _knows, _uses, wants, hard = quintiles.tables
     walking = next(r for r in wants.rows if r.label == name["walking"])
     assert [c.figure.text for c in walking.cells] == ["16", "0", "0", "0", "0", "0"]
     assert walking.cells[0].percent == "100%"
@@ -116,9 +135,7 @@ def test_others_see_small_counts_hidden_with_secondary_suppression(survey: Surve
 
 
 def test_wishes_beside_the_calendar_least_offered_first(
-    survey: Survey,
-    directory: Directory,
-    frozen_today: None,  # noqa: F811
+    survey: Survey, calendar: Directory
 ) -> None:
     # Ashfield sees its knitting (arts and crafts; social) and Mansfield's walk, each
     # weekly; nothing musical (Newark's choir is not shared with Ashfield).
