@@ -60,6 +60,11 @@ PUBLIC = {
     "<slug:slug>/refer-yourself/sent/",
     # Casework: a group's one-time emailed register (an unguessable, expiring token).
     "register/<uuid:token>/",
+    # Surveys: residents answer an open survey anonymously, by its public id.
+    "<slug:slug>/survey/<uuid:public_id>/",
+    "<slug:slug>/survey/<uuid:public_id>/<int:step>/",
+    "<slug:slug>/survey/<uuid:public_id>/check/",
+    "<slug:slug>/survey/<uuid:public_id>/thanks/",
 }
 
 SAMPLE = {"slug": "ashfield", "uidb64": "MQ", "token": "abc-def", "public_id": str(uuid.uuid4())}

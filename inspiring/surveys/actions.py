@@ -296,14 +296,13 @@ def build_response(
                 measures[section.instrument_code] = scored_measure(section, items)
     if given:
         raise SurveyRefused("This survey does not ask " + ", ".join(sorted(given)) + ".")
-    groups = answers.get("groups_count")
-    if groups in ("", None):
-        groups = None
-    else:
+    raw_groups: Any = answers.get("groups_count")
+    groups: int | None = None
+    if raw_groups not in ("", None):
         try:
-            groups = int(groups)
+            groups = int(raw_groups)
         except (TypeError, ValueError):
-            raise SurveyRefused(f"{groups!r} is not a number of groups.") from None
+            raise SurveyRefused(f"{raw_groups!r} is not a number of groups.") from None
         if not 0 <= groups <= 100:
             raise SurveyRefused("The number of groups must be between 0 and 100.")
     lsoa_code, decile = _place(answers)

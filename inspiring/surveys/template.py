@@ -177,7 +177,7 @@ def build_template_survey(area: Area, *, by: User | None = None) -> Survey:
         SurveyCategory(survey=survey, position=position, category=category, label=category.name)
         for position, category in enumerate(top_level_categories())
     )
-    sections = []
+    sections: list[Section] = []
     for part in PARTS:
         version = ""
         if part.instrument_code:
