@@ -9,6 +9,8 @@ class MeasuresConfig(AppConfig):
 
     def ready(self) -> None:
         from inspiring.accounts.audit import register_actions
+        from inspiring.accounts.home import HomeCard, register_card
+        from inspiring.accounts.roles import Capability
 
         register_actions(
             {
@@ -17,4 +19,16 @@ class MeasuresConfig(AppConfig):
                 "instrument_template.confirmed": "Confirmed a template instrument's wording",
                 "custom_instrument.saved": "Saved a version of a custom instrument",
             }
+        )
+        register_card(
+            HomeCard(
+                title="Measures",
+                description=(
+                    "The wellbeing and loneliness instruments the platform can use: their "
+                    "wording and scoring, templates to confirm, and instruments you build."
+                ),
+                url_name="measures:library",
+                capability=Capability.BUILD_INSTRUMENTS,
+                order=65,
+            )
         )
