@@ -17,9 +17,7 @@ the platform never guesses an item's wording.
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
-from typing import Any
 
 from django.db import transaction
 
@@ -27,6 +25,7 @@ from inspiring.accounts.models import User
 from inspiring.areas.models import Area
 from inspiring.directory.models import Category
 from inspiring.measures import library
+from inspiring.measures.actions import do_save_custom_instrument
 from inspiring.measures.instruments.base import Instrument, Status
 
 from .choices import SectionKind
@@ -129,20 +128,12 @@ def left_out() -> list[str]:
 
 def ensure_needs_satisfaction(by: User | None = None) -> Instrument | None:
     """The example needs-satisfaction instrument, built once with measures' custom
-    instrument action (None while this deployment's measures cannot build one)."""
+    instrument action; an area that already has it (or a replacement under the same
+    code, as the template asks) keeps what it has."""
     existing = library.get(NEEDS_SATISFACTION)
     if existing is not None:
         return existing
-    try:
-        # Looked up by name: measures' custom instruments may not be installed in every
-        # deployment, and the template works without them (the section is then left out).
-        actions: Any = importlib.import_module("inspiring.measures.actions")
-    except ImportError:
-        return None
-    save = getattr(actions, "do_save_custom_instrument", None)
-    if save is None:
-        return None
-    save(
+    do_save_custom_instrument(
         None,
         code=NEEDS_SATISFACTION,
         title=NEEDS_SATISFACTION_TITLE,
