@@ -48,6 +48,11 @@ class CaseworkConfig(AppConfig):
                 "safeguarding.viewed": "Looked at a safeguarding concern",
                 "safeguarding.handled": "Recorded the handling of a safeguarding concern",
                 "safeguarding.lead_named": "Named the area's safeguarding lead and deputy",
+                "outcome.viewed": "Looked at a client's wellbeing and loneliness measures",
+                "outcome.recorded": "Recorded a client's answers to a wellbeing or loneliness "
+                "measure",
+                "outcome.link_sent": "Sent a client a one-time link to answer a measure",
+                "outcome.completed": "The client answered a measure through their one-time link",
             }
         )
         register_card(

@@ -2,7 +2,8 @@
 
 - Subject access: `subject_access_data` gathers everything held on a client (their
   details, referrals and their steps, assessments, groups, connections with their
-  steps and attendance, contacts, tasks, messages sent, changes of link worker,
+  steps and attendance, wellbeing and loneliness measures and the links sent to answer
+  them, contacts, tasks, messages sent, changes of link worker,
   safeguarding concerns, and
   the audit trail of who looked at or changed their record), for a JSON or PDF export.
   Safeguarding concerns are included unless the coordinator withholds them because
@@ -42,9 +43,11 @@ from inspiring.accounts import audit, personal_data
 from inspiring.accounts.models import AuditEntry
 from inspiring.accounts.personal_data import Gather
 from inspiring.areas.models import Area
+from inspiring.measures import library
 
 from .choices import ReferralSource
 from .models import (
+    Administration,
     Assessment,
     Attendance,
     Client,
@@ -53,6 +56,7 @@ from .models import (
     Contact,
     GroupMembership,
     Handover,
+    OutcomeLink,
     Referral,
     ReferralStatusChange,
     SafeguardingConcern,
@@ -179,10 +183,42 @@ def _records(related: str, *select: str, prefetch: tuple[str, ...] = ()) -> Gath
     return gather
 
 
+def _outcomes(client: Client) -> list[dict[str, Any]]:
+    """Each measure they answered, with the questions and their answers in words (item
+    ids and option values mean nothing to the person reading their export)."""
+    items = []
+    for administration in client.administrations.select_related("by"):
+        item = _fields(administration, leave_out=("client",))
+        instrument = library.get(administration.instrument_code, administration.instrument_version)
+        if instrument is not None:
+            item["instrument_code"] = instrument.title
+            answers = {}
+            for question in instrument.items:
+                if question.id in administration.answers:
+                    value = administration.answers[question.id]
+                    answers[question.text] = question.label_for(value) or value
+            item["answers"] = answers
+            labels = {scale.name: scale.label for scale in instrument.scales}
+            item["scores"] = {labels.get(k, k): v for k, v in administration.scores.items()}
+            item["bands"] = {labels.get(k, k): v for k, v in administration.bands.items()}
+        items.append(item)
+    return items
+
+
+def _outcome_links(client: Client) -> list[dict[str, Any]]:
+    # Not the token's hash: it is no use to them, and nothing else should be copied out.
+    return [
+        _fields(link, leave_out=("client", "token_hash", "message", "administration"))
+        for link in client.outcome_links.select_related("by")
+    ]
+
+
 def register_personal_data() -> None:
     """Casework's part of the personal-data registry (called from CaseworkConfig.ready)."""
     for model, (subject, names) in ERASED_FIELDS.items():
         personal_data.register(model, of=Client, subject=subject, erase=names)
+    # A link of someone erased must never open again: deleted, not blanked.
+    personal_data.register(OutcomeLink, of=Client, subject="client", delete=True)
     sections: list[tuple[str, str, str, type[models.Model], Gather, dict[str, Any]]] = [
         (
             "referrals",
@@ -208,6 +244,22 @@ def register_personal_data() -> None:
             Connection,
             _connections,
             {"steps": ConnectionStep, "attendance": Attendance},
+        ),
+        (
+            "outcomes",
+            "Your answers about your wellbeing and loneliness",
+            "Measure",
+            Administration,
+            _outcomes,
+            {},
+        ),
+        (
+            "outcome_links",
+            "Links sent to you to answer questions",
+            "Link",
+            OutcomeLink,
+            _outcome_links,
+            {},
         ),
         ("contacts", "Contacts with you", "Contact", Contact, _records("contacts", "by"), {}),
         (
@@ -517,6 +569,9 @@ ERASED_FIELDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     SafeguardingConcern: ("client", ("concern", "handling", "referral_consent_note")),
     # Who held their case, and when: nothing typed about the client.
     Handover: ("client", ()),
+    # Their answers and scores identify nobody once their details are gone, and are kept
+    # (as dates and statuses are) for the programme's evaluation.
+    Administration: ("client", ()),
 }
 
 

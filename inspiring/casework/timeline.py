@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import (
+    Administration,
     Client,
     Handover,
     Referral,
@@ -31,7 +32,7 @@ class Entry:
     on: date  # when it happened, as the other pages say it
     at: datetime  # when it was typed (or happened, with `timed`): orders a day's entries
     # referral, assessment, connection, contact, task, message, handover, group,
-    # safeguarding, closed
+    # outcome, safeguarding, closed
     kind: str
     title: str
     detail: str = ""
@@ -70,15 +71,30 @@ def timeline(
             )
         )
     for group in client.groups.all():
+        # Joined on its date (a group recorded before they were dated: when recorded).
+        joined = (
+            (group.joined_on, group.created_at) if group.joined_on else _moment(group.created_at)
+        )
         entries.append(
             Entry(
-                *_moment(group.created_at),
+                *joined,
                 "group",
-                f"One of their groups: {group.name} ({group.get_kind_display().lower()})",
+                f"Joined a group: {group.name} ({group.get_kind_display().lower()})",
                 f"{group.get_contact_display()}; how important to them {group.importance} "
                 f"of 5, how positive {group.positivity} of 5",
             )
         )
+        if group.left_on is not None:
+            entries.append(
+                Entry(
+                    group.left_on,
+                    group.created_at,
+                    "group",
+                    f"Left a group: {group.name} ({group.get_kind_display().lower()})",
+                )
+            )
+    for administration in client.administrations.select_related("by"):
+        entries.append(_administration(administration))
     for connection in client.connections.select_related("activity").prefetch_related("steps__by"):
         for step in connection.steps.all():
             entries.append(
@@ -134,6 +150,33 @@ def timeline(
         entries += _flags(concern)
     entries.sort(key=lambda e: (e.on, e.at), reverse=True)
     return entries
+
+
+def _administration(administration: Administration) -> Entry:
+    """A measure answered: its scores (as stored, with their bands), or why incomplete."""
+    instrument = administration.instrument
+    title = instrument.title if instrument else administration.instrument_code
+    labels = {s.name: s.label for s in instrument.scales} if instrument else {}
+    scores = []
+    for name, value in administration.scores.items():
+        if value is None:
+            continue
+        band = administration.bands.get(name)
+        scores.append(f"{labels.get(name, name)} {value:g}" + (f" ({band})" if band else ""))
+    detail = "; ".join(scores)
+    if not administration.complete:
+        detail = (
+            "Incomplete: " + "; ".join(administration.problems) + (f". {detail}" if detail else "")
+        )
+    return Entry(
+        administration.administered_on,
+        administration.created_at,
+        "outcome",
+        f"{title}: {administration.get_timepoint_display().lower()}",
+        detail,
+        _name(administration.by)
+        or ("" if administration.by_id else "the client, through their link"),
+    )
 
 
 def _referral_step(referral: Referral, change: ReferralStatusChange) -> Entry:

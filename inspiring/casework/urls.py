@@ -8,6 +8,7 @@ from .views import (
     connections,
     handover,
     letters,
+    outcomes,
     partner,
     privacy,
     public,
@@ -112,6 +113,25 @@ urlpatterns = [
         letters.message_back_send,
         name="message_back_send",
     ),
+    # Outcomes: wellbeing and loneliness measures at baseline and follow-up.
+    path("staff/clients/<uuid:public_id>/outcomes/", outcomes.outcomes, name="outcomes"),
+    path(
+        "staff/clients/<uuid:public_id>/outcomes/record/",
+        outcomes.record,
+        name="record_outcome",
+    ),
+    path(
+        "staff/clients/<uuid:public_id>/outcomes/record/<slug:code>/",
+        outcomes.record_for,
+        name="record_outcome_for",
+    ),
+    path(
+        "staff/clients/<uuid:public_id>/outcomes/send-link/",
+        outcomes.send_link,
+        name="send_outcome_link",
+    ),
+    # Public: a client answers a measure on their own phone, from a one-time link.
+    path("wellbeing/<str:token>/", outcomes.outcome_link, name="outcome_link"),
     # Data protection: a subject access export, and erasure (coordinators).
     path("staff/clients/<uuid:public_id>/export/", privacy.export, name="export"),
     path("staff/clients/<uuid:public_id>/erase/", privacy.erase, name="erase"),

@@ -123,6 +123,11 @@ ROUTES: dict[str, Route] = {
         scoped=False,
     ),
     "partner_sessions": Route(lambda r, c: {}, allowed=PARTNERS, scoped=False),
+    # Outcomes: wellbeing and loneliness measures.
+    "outcomes": Route(_client),
+    "record_outcome": Route(_client),
+    "record_outcome_for": Route(lambda r, c: {"public_id": r.client.public_id, "code": "ons4"}),
+    "send_outcome_link": Route(_client),
     # Data protection, safeguarding and handover.
     "export": Route(_client, allowed=COORDINATORS),
     "erase": Route(_client, allowed=COORDINATORS),

@@ -160,7 +160,7 @@ def test_groups_handovers_and_how_the_case_closed_are_on_the_timeline(
         do_change_referral_status(request_as_liam, referral, status, on=today)
     page = signed_in.get(mary.get_absolute_url()).content.decode()
     section = page[page.index("<h2>Timeline</h2>") :]
-    assert "One of their groups: Chapel friends" in section
+    assert "Joined a group: Chapel friends" in section
     assert "Handed over from" in section and "to Liam" in section
 
     # Closing is a visible action on the case page, to the form with closed chosen.

@@ -362,12 +362,24 @@ def do_add_group(request: HttpRequest, client: Client, group: GroupMembership) -
     return group
 
 
-def do_remove_group(request: HttpRequest, group: GroupMembership) -> None:
+def do_remove_group(
+    request: HttpRequest, group: GroupMembership, *, on: date | None = None
+) -> GroupMembership:
+    """They have left the group: dated, not deleted, so how many groups they had at
+    their baseline can still be counted (outcomes compare it with now)."""
     client = group.client
+    left_on = on or timezone.localdate()
     with transaction.atomic():
-        group.delete()
-        client.touch()
-        audit.record(request, "group.changed", client, area=client.area, detail={"removed": True})
+        if group.left_on is None:
+            if group.joined_on is not None and left_on < group.joined_on:
+                left_on = group.joined_on  # left the day they joined, at the earliest
+            group.left_on = left_on
+            group.save(update_fields=["left_on"])
+            client.touch()
+            audit.record(
+                request, "group.changed", client, area=client.area, detail={"left": True}
+            )
+    return group
 
 
 def do_record_contact(request: HttpRequest, client: Client, contact: Contact) -> Contact:

@@ -1,15 +1,17 @@
 """Casework models, one module per sub-concept."""
 
-from .assessments import Assessment, GroupMembership
+from .assessments import Assessment, GroupMembership, groups_on
 from .clients import Client, ClientQuerySet
 from .connections import Attendance, Connection, ConnectionStep, RegisterLink
 from .followup import Contact, Task
 from .handover import Handover
 from .messages import SentMessage
+from .outcomes import Administration, OutcomeLink
 from .referrals import Referral, ReferralStatusChange
 from .safeguarding import SafeguardingConcern, SafeguardingLead
 
 __all__ = [
+    "Administration",
     "Assessment",
     "Attendance",
     "Client",
@@ -19,6 +21,7 @@ __all__ = [
     "Contact",
     "GroupMembership",
     "Handover",
+    "OutcomeLink",
     "Referral",
     "ReferralStatusChange",
     "RegisterLink",
@@ -26,4 +29,5 @@ __all__ = [
     "SafeguardingLead",
     "SentMessage",
     "Task",
+    "groups_on",
 ]

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 from lib.text import limited
 
 from .. import choices
+
+if TYPE_CHECKING:
+    from .clients import Client
 
 
 class Assessment(models.Model):
@@ -76,8 +84,22 @@ class Assessment(models.Model):
         return part in self.availability.get(day, [])
 
 
+class GroupMembershipQuerySet(models.QuerySet["GroupMembership"]):
+    def current(self) -> GroupMembershipQuerySet:
+        return self.filter(left_on__isnull=True)
+
+    def held_on(self, day: date) -> GroupMembershipQuerySet:
+        """The groups they belonged to on `day`: joined by then and not yet left. A
+        group recorded before joining was dated (joined_on empty) counts from the day
+        it was recorded, the earliest it is known they held it."""
+        joined = Q(joined_on__lte=day) | Q(joined_on__isnull=True, created_at__date__lte=day)
+        return self.filter(joined).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+
+
 class GroupMembership(models.Model):
-    """One of the person's current groups (their social identity map)."""
+    """One of the person's groups (their social identity map), with when they joined and
+    left it: leaving keeps the row, so how many groups they had at their baseline can be
+    compared with how many they have at follow-up."""
 
     client = models.ForeignKey("casework.Client", on_delete=models.CASCADE, related_name="groups")
     name = models.CharField("group", max_length=150, help_text="For example, 'my walking friends'")
@@ -89,7 +111,14 @@ class GroupMembership(models.Model):
     contact = models.CharField(
         "how often they are in contact", max_length=10, choices=choices.ContactFrequency.choices
     )
+    # Empty only for groups recorded before memberships were dated.
+    joined_on = models.DateField(
+        "joined", null=True, blank=True, default=timezone.localdate, help_text="Roughly is fine"
+    )
+    left_on = models.DateField("left", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = GroupMembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["pk"]
@@ -98,8 +127,19 @@ class GroupMembership(models.Model):
                 condition=models.Q(importance__gte=1, importance__lte=5)
                 & models.Q(positivity__gte=1, positivity__lte=5),
                 name="group_ratings_1_to_5",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(left_on__isnull=True)
+                | models.Q(joined_on__isnull=True)
+                | models.Q(left_on__gte=models.F("joined_on")),
+                name="group_left_after_joined",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+def groups_on(client: Client, day: date) -> int:
+    """How many groups `client` belonged to on `day` (compared at baseline and follow-up)."""
+    return GroupMembership.objects.filter(client=client).held_on(day).count()

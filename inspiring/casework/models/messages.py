@@ -41,6 +41,9 @@ class SentMessage(models.Model):
         PLAN_TEXT = "plan_text", "Plan by text message"
         MESSAGE_BACK = "message_back", "Message back to the GP and referrer"
         SELF_REFERRAL_TEXT = "self_referral_text", "Self-referral confirmation by text message"
+        # A one-time link to answer a wellbeing or loneliness measure (casework.outcomes).
+        OUTCOME_LINK_TEXT = "outcome_link_text", "Link to answer wellbeing questions by text"
+        OUTCOME_LINK_EMAIL = "outcome_link_email", "Link to answer wellbeing questions by email"
 
     class Status(models.TextChoices):
         SENDING = "sending", "Sending"
@@ -85,4 +88,8 @@ class SentMessage(models.Model):
 
     @property
     def is_email(self) -> bool:
-        return self.kind in (self.Kind.PLAN_EMAIL, self.Kind.MESSAGE_BACK)
+        return self.kind in (
+            self.Kind.PLAN_EMAIL,
+            self.Kind.MESSAGE_BACK,
+            self.Kind.OUTCOME_LINK_EMAIL,
+        )

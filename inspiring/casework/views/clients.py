@@ -45,6 +45,7 @@ from ..forms.referrals import ReferralForm, ReferralStatusForm
 from ..links import links_for
 from ..models import Client, GroupMembership, Referral, Task
 from ..timeline import timeline
+from .outcomes import outcomes_context
 
 CASES = Capability.MANAGE_CASES
 
@@ -96,6 +97,7 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     connections = item.connections.select_related(
         "activity", "first_session", "activity__organisation"
     )
+    groups = list(item.groups.all())
     return render(
         request,
         "casework/client.html",
@@ -104,7 +106,10 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "referrals": referrals,
             "open_referral": open_referral,
             "assessment": assessment,
-            "groups": item.groups.all(),
+            # Current groups in the table; the ones they left as history (dated, kept
+            # so the outcomes can count groups at baseline and follow-up).
+            "groups": [g for g in groups if g.left_on is None],
+            "past_groups": [g for g in groups if g.left_on is not None],
             "connections": connections,
             "tasks": item.tasks.filter(done_at__isnull=True).select_related("assigned_to"),
             # The concerns' flags only for those concerns_for lets see them.
@@ -114,6 +119,8 @@ def client(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "age": item.age_on(today),
             "today": today,
             "availability": assessment.availability_by_day if assessment else [],
+            # The "Wellbeing and loneliness" section (read with the record: client.viewed).
+            **outcomes_context(item),
         },
     )
 
@@ -205,7 +212,7 @@ def remove_group(request: HttpRequest, public_id: uuid.UUID, group_id: int) -> H
     item = get_client_for_change(request, public_id)
     group = get_object_or_404(GroupMembership, client=item, pk=group_id)
     do_remove_group(request, group)
-    messages.success(request, "The group is removed.")
+    messages.success(request, f"Recorded that they left {group.name} today.")
     return redirect(item)
 
 
