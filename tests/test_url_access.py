@@ -60,6 +60,9 @@ PUBLIC = {
     "<slug:slug>/refer-yourself/sent/",
     # Casework: a group's one-time emailed register (an unguessable, expiring token).
     "register/<uuid:token>/",
+    # Casework: a client answers a wellbeing measure from a one-time link (a random token
+    # stored only hashed, working once for 14 days; the page shows nothing about them).
+    "wellbeing/<str:token>/",
     # Surveys: residents answer an open survey anonymously, by its public id.
     "<slug:slug>/survey/<uuid:public_id>/",
     "<slug:slug>/survey/<uuid:public_id>/<int:step>/",
