@@ -25,6 +25,8 @@ BAD_INPUT = 2
 
 class Command(BaseCommand):
     help = "Score answers (a JSON object on standard input) with an instrument."
+    # call_command(..., stdin=StringIO(...)) in tests, as stdout= is.
+    stealth_options = ("stdin",)
 
     def add_base_argument(self, parser: CommandParser, *args: Any, **kwargs: Any) -> None:
         # Django's own --version (the Django release) would take the name this command
