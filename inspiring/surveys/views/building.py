@@ -13,6 +13,7 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
 from inspiring.accounts.access import require_capability, working_area
+from inspiring.accounts.models import User
 from inspiring.accounts.roles import Capability
 from lib.actions import ActionRefused
 from lib.http import posted
@@ -61,7 +62,8 @@ def survey_list(request: HttpRequest) -> HttpResponse:
 @require_capability(RUN)
 @require_POST
 def create_from_template(request: HttpRequest) -> HttpResponse:
-    survey = do_create_from_template(request, working_area(request), by=request.user)  # type: ignore[arg-type]
+    by = request.user if isinstance(request.user, User) else None
+    survey = do_create_from_template(request, working_area(request), by=by)
     messages.success(request, "The survey is drafted from the template. Change it, then open it.")
     return redirect("surveys:survey", public_id=survey.public_id)
 
@@ -133,6 +135,7 @@ def edit_sections(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     sections = list(survey.sections.all())
     parts = [Part(s.kind, s.title, s.instrument_code) for s in sections]
     form = AddSectionForm(posted(request) if request.POST.get("do") == "add" else None)
+    problem = ""
     if request.method == "POST":
         do = request.POST.get("do", "")
         changed = list(parts)
@@ -153,16 +156,21 @@ def edit_sections(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         if changed != parts:
             try:
                 do_change_survey(request, survey, sections=changed)
-            except ActionRefused as problem:
-                form = AddSectionForm()
-                form.add_error(None, str(problem))
+            except ActionRefused as refused:
+                problem = str(refused)
             else:
                 messages.success(request, "Sections saved.")
                 return redirect("surveys:edit_sections", public_id=survey.public_id)
     return render(
         request,
         "surveys/build_sections.html",
-        {"survey": survey, "sections": sections, "form": form, "left_out": left_out()},
+        {
+            "survey": survey,
+            "sections": sections,
+            "form": form,
+            "problem": problem,
+            "left_out": left_out(),
+        },
     )
 
 
