@@ -9,14 +9,13 @@ labels, which way is better, the reliability a reliable change is judged from).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
 
 from django.utils import timezone
 
 from inspiring.measures import library
 from inspiring.measures.instruments.base import BandKind, Instrument, Scale
 
-from .models import Administration, Client, groups_on
+from .models import Administration, Client, GroupMembership
 from .models.outcomes import Timepoint
 
 NO_BASELINE = "No baseline: change cannot be shown"
@@ -210,12 +209,14 @@ def group_counts(client: Client, outcomes: list[InstrumentOutcome]) -> GroupCoun
     """How many groups they had at their first baseline, their latest follow-up, and now."""
     baselines = [o.baseline.administered_on for o in outcomes if o.baseline]
     follow_ups = [o.latest.administered_on for o in outcomes if o.latest]
-    first: date | None = min(baselines) if baselines else None
-    last: date | None = max(follow_ups) if follow_ups else None
+    days = {"now": timezone.localdate()}
+    if baselines:
+        days["baseline"] = min(baselines)
+    if follow_ups:
+        days["follow_up"] = max(follow_ups)
+    counts = GroupMembership.objects.filter(client=client).counts_on(**days)
     return GroupCounts(
-        baseline=groups_on(client, first) if first else None,
-        follow_up=groups_on(client, last) if last else None,
-        now=groups_on(client, timezone.localdate()),
+        baseline=counts.get("baseline"), follow_up=counts.get("follow_up"), now=counts["now"]
     )
 
 

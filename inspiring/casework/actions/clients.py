@@ -376,9 +376,7 @@ def do_remove_group(
             group.left_on = left_on
             group.save(update_fields=["left_on"])
             client.touch()
-            audit.record(
-                request, "group.changed", client, area=client.area, detail={"left": True}
-            )
+            audit.record(request, "group.changed", client, area=client.area, detail={"left": True})
     return group
 
 

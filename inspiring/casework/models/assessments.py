@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from lib.text import limited
@@ -89,11 +89,22 @@ class GroupMembershipQuerySet(models.QuerySet["GroupMembership"]):
         return self.filter(left_on__isnull=True)
 
     def held_on(self, day: date) -> GroupMembershipQuerySet:
-        """The groups they belonged to on `day`: joined by then and not yet left. A
-        group recorded before joining was dated (joined_on empty) counts from the day
-        it was recorded, the earliest it is known they held it."""
-        joined = Q(joined_on__lte=day) | Q(joined_on__isnull=True, created_at__date__lte=day)
-        return self.filter(joined).filter(Q(left_on__isnull=True) | Q(left_on__gt=day))
+        return self.filter(held_on(day))
+
+    def counts_on(self, **days: date) -> dict[str, int]:
+        """How many groups were held on each of `days` ({"baseline": day, …}), in one
+        query."""
+        return self.aggregate(
+            **{name: Count("pk", filter=held_on(day)) for name, day in days.items()}
+        )
+
+
+def held_on(day: date) -> Q:
+    """Groups held on `day`: joined by then and not yet left. A group recorded before
+    joining was dated (joined_on empty) counts from the day it was recorded, the
+    earliest it is known they held it."""
+    joined = Q(joined_on__lte=day) | Q(joined_on__isnull=True, created_at__date__lte=day)
+    return joined & (Q(left_on__isnull=True) | Q(left_on__gt=day))
 
 
 class GroupMembership(models.Model):

@@ -53,7 +53,6 @@ def outcomes_context(client: Client) -> dict[str, Any]:
         "outcomes": outcomes,
         "outcome_groups": group_counts(client, outcomes) if outcomes else None,
         "no_baseline_text": NO_BASELINE,
-        "can_record_outcomes": bool(library.usable()),
     }
 
 
