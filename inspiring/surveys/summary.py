@@ -131,6 +131,9 @@ class Breakdown:
     responses_total: Figure
     tables: list[GroupTable]
 
+    def group_responses(self) -> list[tuple[str, Figure]]:
+        return list(zip(self.groups, self.responses, strict=True))
+
 
 @dataclass
 class CalendarRow:

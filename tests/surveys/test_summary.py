@@ -4,21 +4,29 @@ the area's coordinators; the pages, their access and their query count."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from datetime import datetime, time
+from typing import Any
 from unittest import mock
 
 import pytest
+from django.test import Client
 
+from inspiring.accounts.models import AuditEntry
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.recurrence import LONDON
 from inspiring.surveys.models import Survey
 from inspiring.surveys.summary import Summary, summarise
+from tests.conftest import sign_in
 from tests.directory.builders import Directory, build_directory
 from tests.directory.conftest import TODAY
 from tests.personas import Personas
 
 from . import summary_data
+
+QUERIES = 13
 
 pytestmark = pytest.mark.django_db
 
@@ -151,3 +159,129 @@ def test_wishes_beside_the_calendar_least_offered_first(
     assert walking.per_week == 1.0
     assert walking.wanting_per_session == f"{16 / (walking.sessions / walking.weeks):.1f}"
     assert summary.calendar[0].wanting_per_session == "nothing on"
+
+
+# --- The pages ------------------------------------------------------------------------
+
+
+def summary_url(survey: Survey, suffix: str = "") -> str:
+    return f"/staff/surveys/{survey.public_id}/summary/{suffix}"
+
+
+def test_the_coordinator_sees_every_figure_on_the_page(
+    client: Client, personas: Personas, survey: Survey
+) -> None:
+    sign_in(client, personas.coordinator)
+    page = client.get(summary_url(survey))
+    assert page.status_code == 200
+    text = page.text
+    assert "Small numbers are shown" in text
+    assert "Counts under 5 are hidden" not in text
+    assert "imported from a spreadsheet 3" in text
+    assert 'role="img"' in text and "<caption" in text and 'scope="row"' in text
+    assert "Nothing on" in text
+    assert "@media print" in text
+
+
+def test_a_commissioner_sees_small_counts_hidden_on_the_page_and_in_the_csv(
+    client: Client, personas: Personas, survey: Survey
+) -> None:
+    sign_in(client, personas.commissioner)
+    page = client.get(summary_url(survey))
+    assert page.status_code == 200
+    assert "Counts under 5 are hidden" in page.text
+    # Secondary suppression: paper (8) hidden beside the imported 3.
+    assert "paper return, entered by staff [c], imported from a spreadsheet &lt;5" in page.text
+    assert "Download the responses" not in page.text
+    export = client.get(summary_url(survey, "csv/"))
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    assert rows[0] == ["Table", "Row", "Column", "Count", "Percent"]
+    by_mode = {r[1]: (r[3], r[4]) for r in rows if r[0] == "Responses by how they arrived"}
+    assert by_mode == {
+        "Online": ("16", "59%"),
+        "Paper return, entered by staff": ("[c]", "[c]"),
+        "Imported from a spreadsheet": ("<5", "<5"),
+    }
+    # Nothing in the file shows a count of 1 to 4.
+    assert not any(r[3] in {"1", "2", "3", "4"} for r in rows[1:])
+    entry = AuditEntry.objects.get(action="survey.exported")
+    assert entry.detail["kind"] == "summary" and entry.detail["suppressed"] is True
+
+
+def test_the_page_and_the_csv_show_the_same_figures(
+    client: Client, personas: Personas, survey: Survey
+) -> None:
+    sign_in(client, personas.researcher)
+    page = client.get(summary_url(survey))
+    export = client.get(summary_url(survey, "csv/"))
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    summary = page.context["summary"]
+    quintile_music = [
+        r[3]
+        for r in rows
+        if r[0].startswith("Would like")
+        and "deprivation" in r[0]
+        and r[1] == labels(survey)["music"]
+    ]
+    assert quintile_music == ["0", "0", "0", "0", "[c]", "<5", "11"]
+    table = summary.breakdowns[0].tables[2]
+    music = next(r for r in table.rows if r.label == labels(survey)["music"])
+    assert [c.figure.text for c in music.cells] + [music.total.text] == quintile_music
+
+
+def test_the_summary_page_runs_a_fixed_number_of_queries(
+    client: Client, personas: Personas, survey: Survey, django_assert_num_queries: Any
+) -> None:
+    sign_in(client, personas.commissioner)
+    client.get(summary_url(survey))  # sessions, two-factor device: warm
+    # Session, user, two-factor device, memberships (with their areas), the survey; its
+    # categories, three aggregates, the calendar's sessions; the session's save (3).
+    with django_assert_num_queries(QUERIES):
+        client.get(summary_url(survey))
+    summary_data.responses(survey, 40, mode="online", wants_mask=7, barriers_mask=3)
+    with django_assert_num_queries(QUERIES):
+        client.get(summary_url(survey))
+
+
+@pytest.mark.parametrize("who", ["link_worker", "partner_lead", "no_role"])
+def test_people_who_do_not_follow_results_are_refused(
+    client: Client, personas: Personas, survey: Survey, who: str
+) -> None:
+    sign_in(client, getattr(personas, who))
+    assert client.get(summary_url(survey)).status_code in (403, 404)
+    assert client.get(summary_url(survey, "csv/")).status_code in (403, 404)
+    assert client.get("/staff/surveys/results/").status_code in (403, 404)
+
+
+def test_another_areas_coordinator_gets_404(
+    client: Client, personas: Personas, survey: Survey
+) -> None:
+    sign_in(client, personas.mansfield_coordinator)
+    assert client.get(summary_url(survey)).status_code == 404
+    assert client.get(summary_url(survey, "csv/")).status_code == 404
+    assert client.get(f"/staff/surveys/{survey.public_id}/responses/csv/").status_code == 404
+
+
+def test_drafts_are_not_in_the_results(
+    client: Client, personas: Personas, draft_survey: Survey
+) -> None:
+    sign_in(client, personas.commissioner)
+    assert client.get(summary_url(draft_survey)).status_code == 404
+    page = client.get("/staff/surveys/results/")
+    assert page.status_code == 200 and draft_survey.title not in page.text
+
+
+def test_the_results_list_shows_the_surveys_of_every_area_in_scope(
+    client: Client, personas: Personas, survey: Survey
+) -> None:
+    sign_in(client, personas.commissioner)
+    page = client.get("/staff/surveys/results/")
+    assert page.status_code == 200
+    assert summary_url(survey) in page.text
+
+
+def test_a_synthetic_survey_says_so(client: Client, personas: Personas, survey: Survey) -> None:
+    Survey.objects.filter(pk=survey.pk).update(synthetic=True)
+    sign_in(client, personas.coordinator)
+    assert "Synthetic demo data" in client.get(summary_url(survey)).text
