@@ -14,6 +14,7 @@ from inspiring.casework.models import SafeguardingLead
 from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
+from .surveys import load_demo_surveys
 
 
 def load_demo(
@@ -68,9 +69,12 @@ def load_demo(
             if (worker := _caseworker(area)) is not None
         )
         _name_safeguarding_lead(areas["ashfield"])
+        # After the directory: the survey's kinds of activity are its categories.
+        created["survey responses"] = load_demo_surveys(areas, _coordinator)
     say(
         f"Demo data: {created['areas']} areas, {created['users']} people, "
-        f"{created['activities']} activities, {created['clients']} clients and "
+        f"{created['activities']} activities, {created['clients']} clients, "
+        f"{created.get('survey responses', 0)} synthetic survey responses and "
         f"{created['memberships']} memberships created"
         + (" (all already there)." if not any(created.values()) else ".")
     )
@@ -86,6 +90,17 @@ def _name_safeguarding_lead(area: Area) -> None:
         SafeguardingLead.objects.get_or_create(
             area=area, defaults={"user": lead.user, "deputy": deputy.user}
         )
+
+
+def _coordinator(area: Area) -> User | None:
+    """Who made the area's demo survey: its coordinator."""
+    membership = (
+        Membership.objects.filter(area=area, role=Role.COORDINATOR)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    return membership.user if membership is not None else None
 
 
 def _caseworker(area: Area) -> User | None:

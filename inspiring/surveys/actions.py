@@ -23,7 +23,7 @@ from inspiring.areas.models import LSOA, Area
 from inspiring.casework.choices import Disability, EthnicGroup, Sex
 from inspiring.directory.models import Category
 from inspiring.measures import library
-from inspiring.measures.instruments.base import score, valid_answers
+from inspiring.measures.instruments.base import Instrument, score, valid_answers
 from lib.actions import ActionRefused
 from lib.postcodes import PostcodeError
 
@@ -225,11 +225,15 @@ def barrier_mask(codes: Iterable[str]) -> int:
     return mask
 
 
-def scored_measure(section: Section, answers: Mapping[str, Any]) -> dict[str, Any]:
+def scored_measure(
+    section: Section, answers: Mapping[str, Any], instrument: Instrument | None = None
+) -> dict[str, Any]:
     """One instrument section's answers as stored: {"version", "answers", "scores",
     "complete"}, scored by measures' one set of rules. Bad values are refused, not
-    silently dropped: the person entering them should fix them."""
-    instrument = library.get(section.instrument_code, section.instrument_version or None)
+    silently dropped: the person entering them should fix them. (`instrument`: the
+    section's, when the caller has it already, as a bulk load does.)"""
+    if instrument is None:
+        instrument = library.get(section.instrument_code, section.instrument_version or None)
     if instrument is None:
         raise SurveyRefused(
             f"{section.instrument_code} version {section.instrument_version} is not in the "

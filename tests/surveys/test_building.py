@@ -3,8 +3,6 @@ draft, opening and closing; only coordinators of the survey's own area reach the
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.test import Client
 from django.urls import reverse
