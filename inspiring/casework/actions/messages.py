@@ -231,11 +231,9 @@ def _no_longer_right(message: SentMessage) -> str:
         return ""
     if not client.consent_to_contact:
         return "They no longer agree to be contacted."
-    current = (
-        client.email
-        if message.kind == SentMessage.Kind.PLAN_EMAIL
-        else (text_number(client.phone) or "")
-    )
+    # An email (a plan, or a link to answer a measure) went to their address; a text
+    # to their mobile.
+    current = client.email if message.is_email else (text_number(client.phone) or "")
     if current != message.to:
         return "Their contact details have changed since: send it again."
     return ""
