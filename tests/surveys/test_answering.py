@@ -172,7 +172,7 @@ def test_an_unknown_postcode_says_so_and_can_be_skipped(
 
 
 def test_a_half_answered_scale_asks_for_the_rest_or_none(
-    client: Client, ashfield_survey: Survey, monkeypatch: Any
+    client: Client, ashfield_survey: Survey
 ) -> None:
     # ONS4's four scales are single items: any of them may be left out.
     survey = ashfield_survey
@@ -181,6 +181,16 @@ def test_a_half_answered_scale_asks_for_the_rest_or_none(
     assert response.status_code == 302
     wrong = client.post(step(survey, page_of(survey, "ons4")), {"anxiety": "11"})
     assert wrong.status_code == 200 and "There is a problem" in wrong.content.decode()
+    # The UCLA total needs all three of its items, or none of them.
+    loneliness = step(survey, page_of(survey, "ons-loneliness"))
+    half = client.post(loneliness, {"lack_companionship": "2"})
+    text = half.content.decode()
+    assert half.status_code == 200
+    assert "Answer this question too, or leave all 3 of these questions blank" in text
+    assert 'href="#id_left_out_0"' in text
+    assert client.post(loneliness, {"lonely": "3"}).status_code == 302
+    full = {"lack_companionship": "2", "left_out": "1", "isolated": "1"}
+    assert client.post(loneliness, full).status_code == 302
 
 
 def test_the_honeypot_refuses_and_keeps_nothing(client: Client, ashfield_survey: Survey) -> None:

@@ -131,6 +131,8 @@ def test_open_then_close_through_the_pages(
     page = client.get(reverse("surveys:survey", args=[draft_survey.public_id])).content.decode()
     public = reverse("surveys:answer_start", args=["ashfield", draft_survey.public_id])
     assert public in page and "Enter a paper return" in page
+    assert reverse("surveys:summary", args=[draft_survey.public_id]) in page
+    assert reverse("surveys:import", args=[draft_survey.public_id]) in page
     again = client.post(reverse("surveys:open", args=[draft_survey.public_id]))
     assert "Only a draft survey can be opened" in again.content.decode()
     client.post(reverse("surveys:close", args=[draft_survey.public_id]))

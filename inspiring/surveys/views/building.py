@@ -33,10 +33,11 @@ from ..template import Part, left_out
 RUN = Capability.RUN_SURVEYS
 
 
-def summary_url(survey: Survey) -> str | None:
-    """The survey's summary (the reports' page), when it is installed."""
+def reports_url(name: str, survey: Survey) -> str | None:
+    """A page of the survey's reports (urls_reports.py: the summary, the import), when
+    this deployment has it: the building pages work without the reports."""
     try:
-        return reverse("surveys:summary", kwargs={"public_id": survey.public_id})
+        return reverse(f"surveys:{name}", kwargs={"public_id": survey.public_id})
     except NoReverseMatch:
         return None
 
@@ -79,7 +80,10 @@ def survey_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "sections": list(survey.sections.all()),
             "categories": list(survey.categories.all()),
             "responses": survey.responses.count(),
-            "summary_url": summary_url(survey) if survey.status != Survey.Status.DRAFT else None,
+            "summary_url": (
+                reports_url("summary", survey) if survey.status != Survey.Status.DRAFT else None
+            ),
+            "import_url": reports_url("import", survey) if survey.is_open else None,
             "public_url": public_url(request, survey),
             "left_out": left_out() if survey.status == Survey.Status.DRAFT else [],
         },
