@@ -110,7 +110,21 @@ def _sheet(filename: str, records: list[list[str]]) -> Sheet:
         raise ImportFileError(
             "The file is empty: it needs a row of headings and a row per response."
         )
+    width = max(len(cells) for cells in records)
     headings = [h.strip().lstrip("\ufeff") for h in records[0]]
+    headings += [""] * (width - len(headings))
+    data = records[1:]
+    unnamed = [
+        column_letter(i)
+        for i, heading in enumerate(headings)
+        if not heading and any(i < len(cells) and cells[i].strip() for cells in data)
+    ]
+    if unnamed:
+        raise ImportFileError(
+            f"Column {', '.join(unnamed)} has answers but no heading: add a heading, or "
+            "delete the column."
+        )
+    # Blank columns on the right (no heading, nothing under it) are no columns.
     while headings and not headings[-1]:
         headings.pop()
     if not headings:
@@ -126,16 +140,6 @@ def _sheet(filename: str, records: list[list[str]]) -> Sheet:
         raise ImportFileError(
             f"The file has {len(body):,} responses: at most {MAX_ROWS:,} can be imported at "
             "once. Split it into smaller files and import them one at a time."
-        )
-    unnamed = [
-        column_letter(i)
-        for i, heading in enumerate(headings)
-        if not heading and any(i < len(cells) and cells[i].strip() for _, cells in body)
-    ]
-    if unnamed:
-        raise ImportFileError(
-            f"Column {', '.join(unnamed)} has answers but no heading: add a heading, or "
-            "delete the column."
         )
     return Sheet(filename=filename[:200], headings=headings, rows=body)
 
@@ -385,6 +389,10 @@ def guess(headings: Sequence[str], known: Sequence[Target]) -> list[str]:
     taken: set[str] = set()
     guesses = []
     for heading in headings:
+        if not heading.strip():
+            # A column with no heading and nothing in it (else the file was refused).
+            guesses.append(IGNORE)
+            continue
         key = by_name.get(_norm(heading), "")
         if key in taken:
             key = ""

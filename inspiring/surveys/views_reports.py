@@ -338,12 +338,10 @@ def import_map(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     try:
         sheet = importing.unseal(request, survey, request.POST.get("token", ""))
     except importing.HoldError as error:
-        upload = UploadForm()
-        upload.add_error(None, str(error))
         return render(
             request,
             "surveys/import_upload.html",
-            {"survey": survey, "form": upload, "refusal": ""},
+            {"survey": survey, "form": UploadForm(), "refusal": "", "notice": str(error)},
         )
     targets = importing.targets(survey)
     form = MappingForm(request.POST, sheet=sheet, targets=targets)
