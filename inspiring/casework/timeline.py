@@ -16,6 +16,8 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
+from inspiring.measures.instruments.base import Instrument
+
 from .models import (
     Administration,
     Client,
@@ -93,8 +95,13 @@ def timeline(
                     f"Left a group: {group.name} ({group.get_kind_display().lower()})",
                 )
             )
+    instruments: dict[tuple[str, str], Instrument | None] = {}
     for administration in client.administrations.select_related("by"):
-        entries.append(_administration(administration))
+        # Each instrument version looked up once (a custom one is a query).
+        key = (administration.instrument_code, administration.instrument_version)
+        if key not in instruments:
+            instruments[key] = administration.instrument
+        entries.append(_administration(administration, instruments[key]))
     for connection in client.connections.select_related("activity").prefetch_related("steps__by"):
         for step in connection.steps.all():
             entries.append(
@@ -152,9 +159,8 @@ def timeline(
     return entries
 
 
-def _administration(administration: Administration) -> Entry:
+def _administration(administration: Administration, instrument: Instrument | None) -> Entry:
     """A measure answered: its scores (as stored, with their bands), or why incomplete."""
-    instrument = administration.instrument
     title = instrument.title if instrument else administration.instrument_code
     labels = {s.name: s.label for s in instrument.scales} if instrument else {}
     scores = []

@@ -211,3 +211,25 @@ def test_partners_never_see_outcomes(
     page = client.get(reverse("casework:partner_connections")).content.decode()
     assert "Mary" in page  # she agreed to share her connection: that, and only that
     assert "Life satisfaction" not in page and "wellbeing" not in page.lower()
+
+
+def test_the_timeline_shows_measures_and_groups_joined_and_left(
+    signed_in: Browser, request_as_liam: Any, casework: Casework
+) -> None:
+    mary = casework.mary
+    church = GroupMembership.objects.create(
+        client=mary, name="Church", kind="faith", importance=4, positivity=4, contact="weekly",
+        joined_on=timezone.localdate() - timedelta(days=200),
+    )  # fmt: skip
+    _record(request_as_liam, mary, BASELINE, "baseline", 10)
+    signed_in.post(reverse("casework:remove_group", args=[mary.public_id, church.pk]))
+    page = signed_in.get(mary.get_absolute_url()).content.decode()
+    timeline = page[page.index("<h2>Timeline</h2>") :]
+    assert "Joined a group: Church (faith or belief)" in timeline
+    assert "Left a group: Church (faith or belief)" in timeline
+    assert "ONS personal wellbeing (ONS4): baseline" in timeline
+    assert "Life satisfaction 4 (Low)" in timeline
+    groups = page[page.index("Their groups") : page.index('id="wellbeing"')]
+    assert "Groups they have left" in groups
+    assert f"left on {timezone.localdate():%-d %B %Y}" in groups
+    assert "0 groups now" in groups
