@@ -18,6 +18,7 @@ from inspiring.surveys.choices import BARRIER_BITS, Mode
 from inspiring.surveys.models import Response, Survey
 
 from .conftest import axe_violations
+from .test_journeys import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -111,3 +112,38 @@ def test_a_resident_completes_the_survey_on_a_phone(page: Any, survey: Survey) -
     assert response.barriers_mask == (1 << BARRIER_BITS["cost"]) | (1 << BARRIER_BITS["travel"])
     assert response.measures["ons4"]["answers"] == {"life_satisfaction": 7}
     assert response.lsoa_code
+
+
+def test_the_coordinator_runs_the_survey_and_enters_a_paper_return(
+    page: Any, survey: Survey
+) -> None:
+    """From the staff home to a new draft's sections, the open survey's page, its preview
+    and a paper return: axe on every page, at desktop width."""
+    sign_in(page, "coordinator.ashfield@example.org")
+    page.wait_for_url("**/staff/")
+    page.get_by_role("link", name="Community survey", exact=True).click()
+    page.get_by_role("heading", name="Community survey").wait_for()
+    assert "Synthetic demo data" in page.inner_text("main")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Start a survey from the template").click()
+    page.get_by_role("link", name="Change the sections").click()
+    page.get_by_role("heading", name="Change the sections").wait_for()
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Move down Kinds of activity").click()
+    page.get_by_text("Sections saved.").wait_for()
+    page.get_by_role("link", name="Back").click()
+    page.get_by_role("link", name="Change the title and introduction").click()
+    assert axe_violations(page) == []
+
+    page.goto(f"/staff/surveys/{survey.public_id}/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Preview the survey").click()
+    page.get_by_role("heading", name="Preview").wait_for()
+    assert axe_violations(page) == []
+    page.goto(f"/staff/surveys/{survey.public_id}/")
+    page.get_by_role("link", name="Enter a paper return").click()
+    page.get_by_label("Cost").check()
+    page.get_by_role("button", name="Save this return").click()
+    page.get_by_text("Saved. Enter another paper return below.").wait_for()
+    assert axe_violations(page) == []
+    assert Response.objects.filter(survey=survey, mode=Mode.PAPER).count() == 1
