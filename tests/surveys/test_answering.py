@@ -61,6 +61,17 @@ def test_the_start_page_says_who_runs_it_how_long_and_what_is_kept(
     assert "Start now" in page
 
 
+def test_coming_back_to_the_start_page_continues_where_they_left_off(
+    client: Client, ashfield_survey: Survey
+) -> None:
+    start(client, ashfield_survey)
+    client.post(step(ashfield_survey, 1), {})
+    client.post(step(ashfield_survey, 2), {"barriers": ["time"]})
+    page = client.get(url(ashfield_survey)).content.decode()
+    assert "Continue where you left off" in page
+    assert client.post(url(ashfield_survey))["Location"] == step(ashfield_survey, 3)
+
+
 def test_a_page_without_starting_goes_back_to_the_start(
     client: Client, ashfield_survey: Survey
 ) -> None:

@@ -127,7 +127,11 @@ def start(request: HttpRequest, survey: Survey) -> HttpResponse:
         if progress is None:
             progress = {"started": time.time(), "sections": {}}
             _save(request, survey, progress)
-        return redirect(_url("answer_step", survey, step=1))
+        # Coming back: on from the first page not yet answered (or the check page).
+        for number, section in enumerate(sections, start=1):
+            if str(section.pk) not in progress["sections"]:
+                return redirect(_url("answer_step", survey, step=number))
+        return redirect(_url("answer_check", survey))
     return render(
         request,
         "surveys/answer_start.html",
