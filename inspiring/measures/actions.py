@@ -32,11 +32,20 @@ RESERVED_CODES = frozenset({"build"})
 
 class InstrumentRefused(ActionRefused):
     """A refused change, with the form field it is about (None: the whole form), so a
-    view can put the message beside the field."""
+    view can put the message beside the field. `problems` holds every (field, message)
+    found when there are several (a definition is checked whole, so the person fixes
+    everything in one go); str() is the first."""
 
-    def __init__(self, message: str, field: str | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        field: str | None = None,
+        *,
+        problems: list[tuple[str | None, str]] | None = None,
+    ) -> None:
         super().__init__(message)
         self.field = field
+        self.problems = problems or [(field, message)]
 
 
 def _actor(request: HttpRequest | None, by: User | None) -> User | None:
@@ -167,7 +176,7 @@ def do_confirm_template(
 # --- Custom instruments ---------------------------------------------------------
 
 
-def _check_definition(
+def _definition_problems(
     *,
     code: str,
     title: str,
@@ -178,72 +187,93 @@ def _check_definition(
     min_answered: int | None,
     bands: Sequence[tuple[float, float, str]],
     first_value: int,
-) -> None:
-    """Refuse a definition that could not be asked or scored, with the first problem."""
+) -> list[tuple[str | None, str]]:
+    """Everything that stops a definition being asked or scored, as (field, message),
+    in the order of the form's fields."""
+    found: list[tuple[str | None, str]] = []
     if not CODE_PATTERN.match(code) or len(code) > 60:
-        raise InstrumentRefused(
-            "Enter a code of lower-case letters, numbers and hyphens, 60 characters or "
-            "fewer, like needs-satisfaction",
-            "code",
+        found.append(
+            (
+                "code",
+                "Enter a code of lower-case letters, numbers and hyphens, 60 characters or "
+                "fewer, like needs-satisfaction",
+            )
         )
-    if code in RESERVED_CODES or instruments.get(code) is not None:
-        raise InstrumentRefused(
-            f"{code} is the code of an instrument the platform ships: choose another", "code"
+    elif code in RESERVED_CODES or instruments.get(code) is not None:
+        found.append(
+            ("code", f"{code} is the code of an instrument the platform ships: choose another")
         )
     if not title:
-        raise InstrumentRefused("Enter the instrument's title", "title")
-    if len(title) > 200:
-        raise InstrumentRefused("The title must be 200 characters or fewer", "title")
+        found.append(("title", "Enter the instrument's title"))
+    elif len(title) > 200:
+        found.append(("title", "The title must be 200 characters or fewer"))
     if len(introduction) > 2000:
-        raise InstrumentRefused(
-            "The introduction must be 2,000 characters or fewer", "introduction"
-        )
+        found.append(("introduction", "The introduction must be 2,000 characters or fewer"))
     if len(items) < 2:
-        raise InstrumentRefused("Enter at least 2 items", "items")
-    if len(items) > MAX_ITEMS:
-        raise InstrumentRefused(f"Enter {MAX_ITEMS} items or fewer", "items")
+        found.append(("items", "Enter at least 2 items"))
+    elif len(items) > MAX_ITEMS:
+        found.append(("items", f"Enter {MAX_ITEMS} items or fewer"))
     for number, (text, _reverse) in enumerate(items, start=1):
         if not text:
-            raise InstrumentRefused(f"Enter the wording of item {number}", "items")
-        if len(text) > MAX_TEXT:
-            raise InstrumentRefused(
-                f"Item {number} must be {MAX_TEXT} characters or fewer", "items"
-            )
+            found.append(("items", f"Enter the wording of item {number}"))
+        elif len(text) > MAX_TEXT:
+            found.append(("items", f"Item {number} must be {MAX_TEXT} characters or fewer"))
     if len(option_labels) < 2:
-        raise InstrumentRefused("Enter at least 2 answers to choose from", "option_labels")
-    if len(option_labels) > MAX_OPTIONS:
-        raise InstrumentRefused(f"Enter {MAX_OPTIONS} answers or fewer", "option_labels")
+        found.append(("option_labels", "Enter at least 2 answers to choose from"))
+    elif len(option_labels) > MAX_OPTIONS:
+        found.append(("option_labels", f"Enter {MAX_OPTIONS} answers or fewer"))
     if any(not label for label in option_labels):
-        raise InstrumentRefused("Enter the label of every answer", "option_labels")
-    if any(len(label) > MAX_LABEL for label in option_labels):
-        raise InstrumentRefused(
-            f"Each answer must be {MAX_LABEL} characters or fewer", "option_labels"
-        )
-    if len(set(option_labels)) != len(option_labels):
-        raise InstrumentRefused("Give each answer a different label", "option_labels")
+        found.append(("option_labels", "Enter the label of every answer"))
+    elif any(len(label) > MAX_LABEL for label in option_labels):
+        found.append(("option_labels", f"Each answer must be {MAX_LABEL} characters or fewer"))
+    elif len(set(option_labels)) != len(option_labels):
+        found.append(("option_labels", "Give each answer a different label"))
     if not -100 <= first_value <= 100:
-        raise InstrumentRefused(
-            "The score of the first answer must be between -100 and 100", "first_value"
-        )
+        found.append(("first_value", "The score of the first answer must be between -100 and 100"))
     if rule not in (Rule.MEAN, Rule.SUM):
-        raise InstrumentRefused("Choose whether the score is the mean or the sum", "rule")
-    if min_answered is not None and not 1 <= min_answered <= len(items):
-        raise InstrumentRefused(
-            f"The items that must be answered must be between 1 and {len(items)}",
-            "min_answered",
-        )
-    for low, high, label in bands:
-        if not (math.isfinite(low) and math.isfinite(high)) or low > high:
-            raise InstrumentRefused(
-                f"The band {label or '(no label)'} must run from a lower score to a higher one",
-                "bands",
+        found.append(("rule", "Choose whether the score is the mean or the sum"))
+    if min_answered is not None and not 1 <= min_answered <= max(len(items), 1):
+        found.append(
+            (
+                "min_answered",
+                f"The items that must be answered must be between 1 and {len(items)}",
             )
+        )
+    found.extend(_band_problems(bands, items, option_labels, rule, first_value))
+    return found
+
+
+def _band_problems(
+    bands: Sequence[tuple[float, float, str]],
+    items: Sequence[tuple[str, bool]],
+    option_labels: Sequence[str],
+    rule: str,
+    first_value: int,
+) -> list[tuple[str | None, str]]:
+    found: list[tuple[str | None, str]] = []
+    for low, high, label in bands:
         if not label:
-            raise InstrumentRefused("Give every band a label", "bands")
+            found.append(("bands", "Give every band a label"))
+        elif not (math.isfinite(low) and math.isfinite(high)) or low > high:
+            found.append(("bands", f"The band {label} must run from a lower score to a higher one"))
     ordered = sorted(bands)
     for (_l1, high1, label1), (low2, _h2, label2) in itertools.pairwise(ordered):
         if low2 <= high1:
-            raise InstrumentRefused(f"The bands {label1} and {label2} overlap", "bands")
+            found.append(("bands", f"The bands {label1} and {label2} overlap"))
+    if bands and len(items) >= 2 and len(option_labels) >= 2 and rule in (Rule.MEAN, Rule.SUM):
+        # Bands outside the possible scores would never be given: a slip (a mean's bands
+        # typed for a sum, or the other way round).
+        times = len(items) if rule == Rule.SUM else 1
+        lowest = first_value * times
+        highest = (first_value + len(option_labels) - 1) * times
+        if ordered[0][0] < lowest or ordered[-1][1] > highest:
+            found.append(
+                (
+                    "bands",
+                    f"The bands must lie within the possible scores, {lowest} to {highest}",
+                )
+            )
+    return found
 
 
 def do_save_custom_instrument(
@@ -266,8 +296,9 @@ def do_save_custom_instrument(
 
     Items are (wording, reverse-keyed); answers are labelled lowest score first and
     scored `first_value`, `first_value + 1`, …; `rule` is "mean" or "sum"; bands are
-    (low, high, label), inclusive. Refuses (InstrumentRefused, an ActionRefused) with
-    the first problem found, saving nothing."""
+    (low, high, label), inclusive, within the possible scores. Refuses
+    (InstrumentRefused, an ActionRefused) saving nothing: its message is the first
+    problem, its `problems` every one."""
     code = code.strip().lower()
     title = title.strip()
     introduction = introduction.strip()
@@ -275,7 +306,7 @@ def do_save_custom_instrument(
     labels = [label.strip() for label in option_labels]
     cleaned_bands = [(float(low), float(high), label.strip()) for low, high, label in bands]
     rule = str(rule).strip().lower()
-    _check_definition(
+    problems = _definition_problems(
         code=code,
         title=title,
         introduction=introduction,
@@ -286,6 +317,9 @@ def do_save_custom_instrument(
         bands=cleaned_bands,
         first_value=first_value,
     )
+    if problems:
+        field, message = problems[0]
+        raise InstrumentRefused(message, field, problems=problems)
     candidate = CustomInstrument(
         code=code,
         title=title,

@@ -159,8 +159,8 @@ def _save(request: HttpRequest, form: InstrumentForm, code: str) -> CustomInstru
     try:
         return do_save_custom_instrument(request, code=code, **form.definition())
     except InstrumentRefused as refused:
-        field = refused.field if refused.field in form.fields else None
-        form.add_error(field, str(refused))
+        for field, message in refused.problems:
+            form.add_error(field if field in form.fields else None, message)
         return None
 
 

@@ -58,7 +58,7 @@ def test_a_change_makes_version_2_and_version_1_scores_as_before(personas: Perso
     assert before.scores == {"score": 4.33}
     assert before.bands == {"score": "High"}
 
-    changed = _save(personas, rule="sum", min_answered=None)
+    changed = _save(personas, rule="sum", min_answered=None, bands=[])
     assert changed.version == 2
     after = score(library.get("needs-satisfaction"), answers)  # type: ignore[arg-type]
     assert after.version == "2"
@@ -72,7 +72,7 @@ def test_a_change_makes_version_2_and_version_1_scores_as_before(personas: Perso
 
 
 def test_to_instrument_is_a_custom_instrument_with_its_range(personas: Personas) -> None:
-    instrument = _save(personas, first_value=0, rule="sum").to_instrument()
+    instrument = _save(personas, first_value=0, rule="sum", bands=[]).to_instrument()
     assert instrument.status == Status.CUSTOM
     assert [o.value for o in instrument.items[0].options] == [0, 1, 2, 3, 4]
     assert instrument.items[2].reverse is True
@@ -81,7 +81,7 @@ def test_to_instrument_is_a_custom_instrument_with_its_range(personas: Personas)
 
 
 def test_missing_items_follow_min_answered_and_are_never_complete(personas: Personas) -> None:
-    instrument = _save(personas, rule="sum").to_instrument()
+    instrument = _save(personas, rule="sum", bands=[]).to_instrument()
     # Two of three answered (min 2): prorated sum (4 + 4) / 2 * 3 = 12.
     result = score(instrument, {"q1": 4, "q3": 2})
     assert result.complete is False
@@ -105,6 +105,7 @@ def test_missing_items_follow_min_answered_and_are_never_complete(personas: Pers
         ({"rule": "median"}, "rule", "mean or the sum"),
         ({"bands": [(1.0, 3.0, "Low"), (3.0, 5.0, "High")]}, "bands", "overlap"),
         ({"title": "  "}, "title", "title"),
+        ({"rule": "sum"}, "bands", "within the possible scores, 3 to 15"),
     ],
 )
 def test_a_bad_definition_is_refused_and_nothing_is_saved(
@@ -126,3 +127,15 @@ def test_usable_lists_only_the_latest_version(personas: Personas) -> None:
     assert [(i.code, i.version) for i in custom] == [("needs-satisfaction", "2")]
     assert library.is_usable("needs-satisfaction")
     assert not library.is_usable("no-such-thing")
+
+
+def test_every_problem_is_reported_at_once(personas: Personas) -> None:
+    with pytest.raises(InstrumentRefused) as refused:
+        _save(personas, code="Bad code", items=[("One", False)], option_labels=["Yes"])
+    assert [field for field, _message in refused.value.problems] == [
+        "code",
+        "items",
+        "option_labels",
+        "min_answered",
+    ]
+    assert str(refused.value).startswith("Enter a code of lower-case letters")

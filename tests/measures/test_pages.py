@@ -90,7 +90,7 @@ def test_the_library_lists_every_instrument_with_its_status(
             option_labels=["No", "Yes"],
             rule="mean",
             min_answered=1,
-            bands=[(0, 0.5, "Low"), (0.6, 1, "High")],
+            bands=[(1, 1.5, "Low"), (1.6, 2, "High")],
         )
     with django_assert_num_queries(10):
         assert client.get(reverse("measures:library")).content.decode().count("Custom v1") == 7
@@ -179,6 +179,7 @@ def test_a_coordinator_or_researcher_builds_an_instrument(
         ({"bands": "low to high"}, "Write each band as its lowest score"),
         ({"code": "ons4"}, "An instrument with the code ons4 exists"),
         ({"rule": ""}, "Choose whether the score is the mean or the sum"),
+        ({"bands": "0 to 2: Low"}, "The bands must lie within the possible scores, 1 to 5"),
     ],
 )
 def test_a_bad_instrument_is_refused_with_a_clear_error(
@@ -190,6 +191,21 @@ def test_a_bad_instrument_is_refused_with_a_clear_error(
     page = response.content.decode()
     assert "There is a problem" in page
     assert message in page
+    assert not CustomInstrument.objects.exists()
+
+
+def test_every_problem_with_an_instrument_shows_at_once(signed_in: Any, personas: Personas) -> None:
+    client = _as(signed_in, personas.coordinator, personas)
+    data = {
+        **BUILD,
+        "code": "Not a code",
+        "items": "One\nTwo",
+        "reverse": "",
+        "option_labels": "Yes",
+    }
+    page = client.post(reverse("measures:build"), data).content.decode()
+    assert "Enter a code of lower-case letters" in page
+    assert "Enter at least 2 answers to choose from" in page
     assert not CustomInstrument.objects.exists()
 
 
@@ -206,7 +222,10 @@ def test_changing_saves_a_new_version_and_no_change_keeps_it(
     client.post(change, unchanged)
     assert CustomInstrument.objects.count() == 1
 
-    client.post(change, {**unchanged, "rule": "sum"})
+    response = client.post(change, {**unchanged, "rule": "sum"})
+    assert "The bands must lie within the possible scores, 3 to 15" in response.content.decode()
+    assert CustomInstrument.objects.count() == 1
+    client.post(change, {**unchanged, "rule": "sum", "bands": "3 to 8: Low\n9 to 15: High"})
     assert list(CustomInstrument.objects.values_list("version", "rule")) == [
         (1, "mean"),
         (2, "sum"),
