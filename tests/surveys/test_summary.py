@@ -26,7 +26,7 @@ from tests.personas import Personas
 
 from . import summary_data
 
-QUERIES = 13
+QUERIES = 11
 
 pytestmark = pytest.mark.django_db
 
@@ -236,7 +236,8 @@ def test_the_summary_page_runs_a_fixed_number_of_queries(
     sign_in(client, personas.commissioner)
     client.get(summary_url(survey))  # sessions, two-factor device: warm
     # Session, user, two-factor device, memberships (with their areas), the survey; its
-    # categories, three aggregates, the calendar's sessions; the session's save (3).
+    # categories, the one aggregate of the responses, the calendar's sessions; the
+    # session's save (3).
     with django_assert_num_queries(QUERIES):
         client.get(summary_url(survey))
     summary_data.responses(survey, 40, mode="online", wants_mask=7, barriers_mask=3)
