@@ -286,3 +286,15 @@ def test_a_synthetic_survey_says_so(client: Client, personas: Personas, survey: 
     Survey.objects.filter(pk=survey.pk).update(synthetic=True)
     sign_in(client, personas.coordinator)
     assert "Synthetic demo data" in client.get(summary_url(survey)).text
+
+
+def test_a_survey_without_responses_has_a_summary(
+    client: Client, personas: Personas, ashfield_survey: Survey
+) -> None:
+    sign_in(client, personas.commissioner)
+    page = client.get(summary_url(ashfield_survey))
+    assert page.status_code == 200
+    summary = page.context["summary"]
+    assert summary.responses.text == "0"
+    assert summary.categories[0].knows.percent == "\N{EN DASH}"
+    assert summary.calendar == []
