@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from inspiring.measures import library
-from inspiring.measures.instruments.base import BandKind, Instrument, Scale
+from inspiring.measures.instruments.base import BandKind, Instrument, Rule, Scale
 
 from .models import Administration, Client, GroupMembership
 from .models.outcomes import Timepoint
@@ -124,6 +124,22 @@ def _reliable(scale: Scale | None, change: float | None) -> tuple[str, float | N
     return ("Reliable change (better)" if better else "Reliable change (worse)"), criterion
 
 
+def _range(instrument: Instrument, scale: Scale) -> tuple[float, float]:
+    """The scale's lowest and highest possible scores: as the instrument gives them, or
+    (an instrument that leaves them out) from its items' answers and scoring rule."""
+    if scale.high > scale.low:
+        return scale.low, scale.high
+    if scale.conversion:
+        return min(scale.conversion.values()), max(scale.conversion.values())
+    items = [item for item in (instrument.item(i) for i in scale.items) if item is not None]
+    if not items:
+        return 0, 1
+    low, high = min(i.lowest for i in items), max(i.highest for i in items)
+    if scale.rule == Rule.SUM:
+        return sum(i.lowest for i in items), sum(i.highest for i in items)
+    return low, high
+
+
 def _scale_changes(
     instrument: Instrument | None, baseline: Administration | None, latest: Administration | None
 ) -> list[ScaleChange]:
@@ -133,6 +149,7 @@ def _scale_changes(
     for scale in instrument.scales:
         before = baseline.scores.get(scale.name) if baseline else None
         after = latest.scores.get(scale.name) if latest else None
+        low, high = _range(instrument, scale)
         row = ScaleChange(
             name=scale.name,
             label=scale.label,
@@ -142,8 +159,8 @@ def _scale_changes(
             latest_band=latest.bands.get(scale.name) if latest else None,
             conventional=scale.bands_kind == BandKind.CONVENTIONAL,
             higher_is_better=scale.higher_is_better,
-            low=scale.low,
-            high=scale.high,
+            low=low,
+            high=high,
         )
         reliable, criterion = _reliable(scale, row.change)
         rows.append(ScaleChange(**{**row.__dict__, "reliable": reliable, "criterion": criterion}))

@@ -237,3 +237,20 @@ def test_a_group_recorded_before_groups_were_dated_counts_from_when_it_was_recor
     GroupMembership.objects.filter(pk=group.pk).update(joined_on=None)
     assert groups_on(mary, timezone.localdate()) == 1
     assert groups_on(mary, timezone.localdate() - timedelta(days=1)) == 0
+
+
+def test_a_scale_without_a_stated_range_is_charted_on_its_items_range(
+    request_as_liam: Any, casework: Casework, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A custom instrument may leave a scale's range out: the chart uses its answers'."""
+    _record(request_as_liam, casework.mary, ALL_FOUR)
+    original = ons4()
+    unranged = dataclasses.replace(
+        original, scales=tuple(dataclasses.replace(s, low=0, high=0) for s in original.scales)
+    )
+    monkeypatch.setattr(library, "get", lambda code, version=None: unranged)
+    [outcome] = client_outcomes(list(casework.mary.administrations.all()))
+    assert {(s.low, s.high) for s in outcome.scales} == {(0, 10)}
+    chart = outcome.chart
+    assert chart is not None
+    assert all(chart.left <= (row.baseline_x or 0) <= chart.right for row in chart.rows)
