@@ -233,3 +233,26 @@ def test_the_timeline_shows_measures_and_groups_joined_and_left(
     assert "Groups they have left" in groups
     assert f"left on {timezone.localdate():%-d %B %Y}" in groups
     assert "0 groups now" in groups
+
+
+def test_any_instrument_in_the_library_works_the_same(
+    signed_in: Browser, casework: Casework
+) -> None:
+    """ONS loneliness: a sum scale with a conventional band, answered on the same form."""
+    mary = casework.mary
+    url = reverse("casework:record_outcome_for", args=[mary.public_id, "ons-loneliness"])
+    page = signed_in.get(url).content.decode()
+    assert "How often do you feel left out?" in page
+    answers = {"lack_companionship": 3, "left_out": 2, "isolated": 3, "lonely": 5}
+    signed_in.post(
+        url,
+        _form(answers, administered_on=(timezone.localdate() - timedelta(days=60)).isoformat()),
+    )
+    improved = {"lack_companionship": 1, "left_out": 1, "isolated": 2, "lonely": 2}
+    signed_in.post(url, _form(improved, timepoint="follow_up"))
+    saved = Administration.objects.filter(instrument_code="ons-loneliness")
+    assert [a.scores["ucla3"] for a in saved] == [8, 4]
+    section = signed_in.get(mary.get_absolute_url()).content.decode()
+    assert "8 (6 or more, conventional)" in section  # a conventional band says so
+    assert "-4 (better)" in section  # lower is better
+    assert "Often or always" in section and "Hardly ever" in section
