@@ -120,5 +120,5 @@ def test_the_case_page_groups_fit_and_contacts_are_links(
     )
     email = page.get_by_role("link", name="dylan.allsop.senior@example.org")
     assert email.get_attribute("href") == "mailto:dylan.allsop.senior@example.org"
-    # Each group's details are still labelled on a phone, and each can be removed.
-    assert page.get_by_role("button", name="Remove Kirkby Methodist Chapel friends").is_visible()
+    # Each group's details are still labelled on a phone, and each can be marked as left.
+    assert page.get_by_role("button", name="They left Kirkby Methodist Chapel friends").is_visible()
