@@ -71,7 +71,7 @@ def summary_rows(summary: Summary) -> Iterator[list[str]]:
             row.cell.percent,
         ]
     for breakdown in summary.breakdowns:
-        by = breakdown.title[0].lower() + breakdown.title[1:]  # "by deprivation (…)"
+        by = breakdown.by
         for group, count in zip(breakdown.groups, breakdown.responses, strict=True):
             yield [f"Responses {by}", "Responses", group, count.text, ""]
         yield [

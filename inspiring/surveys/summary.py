@@ -133,6 +133,11 @@ class Breakdown:
     responses_total: Figure
     tables: list[GroupTable]
 
+    @property
+    def by(self) -> str:
+        """The title inside a sentence: "by deprivation (IMD quintile …)"."""
+        return self.title[0].lower() + self.title[1:]
+
     def group_responses(self) -> list[tuple[str, Figure]]:
         return list(zip(self.groups, self.responses, strict=True))
 
