@@ -298,3 +298,16 @@ def test_a_survey_without_responses_has_a_summary(
     assert summary.responses.text == "0"
     assert summary.categories[0].knows.percent == "\N{EN DASH}"
     assert summary.calendar == []
+
+
+def test_the_areas_coordinator_gets_every_count_in_the_csv(
+    client: Client, personas: Personas, survey: Survey
+) -> None:
+    sign_in(client, personas.coordinator)
+    export = client.get(summary_url(survey, "csv/"))
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    by_mode = {r[1]: r[3] for r in rows if r[0] == "Responses by how they arrived"}
+    assert by_mode["Imported from a spreadsheet"] == "3"
+    assert by_mode["Paper return, entered by staff"] == "8"
+    entry = AuditEntry.objects.get(action="survey.exported")
+    assert entry.detail["suppressed"] is False
