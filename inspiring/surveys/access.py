@@ -4,7 +4,8 @@ Coordinators build, open, close and enter paper returns for their working area's
 surveys (RUN_SURVEYS) and see its summary in full. People following areas' results
 (VIEW_MONITORING: coordinators and commissioners) and researchers
 (ANALYSE_RESEARCH_DATA) see the summaries of every area in scope, with counts under 5
-suppressed unless they are that area's coordinator. Residents answer open surveys,
+suppressed unless they are that area's coordinator. Responses (the pseudonymous
+CSV) are for the area's coordinators and researchers only. Residents answer open surveys,
 by the survey's public id, with no sign-in. Anything else answers 404.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -57,6 +59,21 @@ def sees_small_numbers(request: HttpRequest, survey: Survey) -> bool:
     return any(
         m.area_id == survey.area_id and m.role == Role.COORDINATOR for m in context.memberships
     )
+
+
+def get_survey_for_responses(request: HttpRequest, public_id: uuid.UUID) -> Survey:
+    """A survey whose responses they may download: the area's coordinators and its
+    researchers. Commissioners (and coordinators of other areas following its results)
+    see the summary only: 403. Out of reach altogether: 404, as for the summary."""
+    survey = get_survey_to_read(request, public_id)
+    if may_read_responses(request, survey):
+        return survey
+    raise PermissionDenied("Only the area's coordinators and researchers see responses.")
+
+
+def may_read_responses(request: HttpRequest, survey: Survey) -> bool:
+    researching = staff_context(request).areas_for(Capability.ANALYSE_RESEARCH_DATA)
+    return sees_small_numbers(request, survey) or any(a.pk == survey.area_id for a in researching)
 
 
 def get_open_survey(slug: str, public_id: uuid.UUID) -> Survey:

@@ -20,15 +20,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
 from django.utils.crypto import salted_hmac
 
-from inspiring.accounts.access import staff_context
-from inspiring.accounts.roles import Capability
 from inspiring.measures import library
 
-from .access import get_survey_to_read, sees_small_numbers
 from .choices import BARRIER_BITS
 from .models import Response, Survey, SurveyCategory
 from .summary import ASPECTS, Summary
@@ -101,21 +96,6 @@ def summary_rows(summary: Summary) -> Iterator[list[str]]:
 
 
 # --- Pseudonymous responses -----------------------------------------------------------
-
-
-def get_survey_for_responses(request: HttpRequest, public_id: uuid.UUID) -> Survey:
-    """A survey whose responses they may download: the area's coordinators and its
-    researchers. Commissioners (and coordinators of other areas following its results)
-    see the summary only: 403. Out of reach altogether: 404, as for the summary."""
-    survey = get_survey_to_read(request, public_id)
-    if may_read_responses(request, survey):
-        return survey
-    raise PermissionDenied("Only the area's coordinators and researchers see responses.")
-
-
-def may_read_responses(request: HttpRequest, survey: Survey) -> bool:
-    researching = staff_context(request).areas_for(Capability.ANALYSE_RESEARCH_DATA)
-    return sees_small_numbers(request, survey) or any(a.pk == survey.area_id for a in researching)
 
 
 def pseudonym(public_id: uuid.UUID) -> str:

@@ -2,7 +2,7 @@
 pseudonymous responses CSV, and the spreadsheet import.
 
 Who sees what is decided by access.py (surveys_to_read, sees_small_numbers,
-get_survey_to_run) and exports.get_survey_for_responses; the figures by summary.py;
+get_survey_to_run, get_survey_for_responses); the figures by summary.py;
 every export and import is audited."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from lib.csvfiles import write_csv
 from lib.disclosure import SECONDARY_TEXT, SMALL_TEXT
 from lib.http import posted
 
-from . import exports, importing
+from . import access, exports, importing
 from .access import get_survey_to_read, get_survey_to_run, sees_small_numbers, surveys_to_read
 from .models import Survey
 from .summary import AspectRow, Cell, Summary, summarise
@@ -126,7 +126,7 @@ def summary(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "bar_width": BAR_WIDTH,
         "small_text": SMALL_TEXT,
         "secondary_text": SECONDARY_TEXT,
-        "may_export_responses": exports.may_read_responses(request, survey),
+        "may_export_responses": access.may_read_responses(request, survey),
     }
     return render(request, "surveys/summary.html", context)
 
@@ -151,7 +151,7 @@ def summary_csv(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 @require_capability(*READ)
 def responses_csv(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
-    survey = exports.get_survey_for_responses(request, public_id)
+    survey = access.get_survey_for_responses(request, public_id)
     headings, rows = exports.responses_csv(survey)
     content = write_csv(headings, rows)
     audit.record(
