@@ -88,9 +88,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.LINK_WORKER: frozenset({Capability.MANAGE_CASES}),
     Role.PARTNER_LEAD: frozenset({Capability.EDIT_OWN_LISTINGS}),
-    Role.RESEARCHER: frozenset(
-        {Capability.ANALYSE_RESEARCH_DATA, Capability.BUILD_INSTRUMENTS}
-    ),
+    Role.RESEARCHER: frozenset({Capability.ANALYSE_RESEARCH_DATA, Capability.BUILD_INSTRUMENTS}),
     Role.COMMISSIONER: frozenset({Capability.VIEW_MONITORING}),
 }
 

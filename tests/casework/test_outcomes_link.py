@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -116,7 +116,7 @@ def test_a_link_that_failed_to_send_is_kept_to_be_tried_again(
     # Retried later through the outbox, with the same working link.
     later = CatchingSender()
     monkeypatch.setattr(outbox, "get_sender", lambda: later)
-    assert outbox.send_waiting_messages(message.next_attempt_at + timedelta(seconds=1))["sent"]
+    assert outbox.send_waiting_messages(_due(message))["sent"]
     assert LINK.search(later.sent[0][1]) is not None
 
 
@@ -292,7 +292,13 @@ def test_an_emailed_link_that_failed_is_tried_again_to_the_same_address(
     assert message.status == SentMessage.Status.FAILED
     later = CatchingSender()
     monkeypatch.setattr(outbox, "get_sender", lambda: later)
-    outbox.send_waiting_messages(message.next_attempt_at + timedelta(seconds=1))
+    outbox.send_waiting_messages(_due(message))
     message.refresh_from_db()
     assert message.status == SentMessage.Status.SENT, message.error
     assert later.sent[0][0] == "mary@example.org"
+
+
+def _due(message: SentMessage) -> datetime:
+    """Just after the message's next try is due."""
+    assert message.next_attempt_at is not None
+    return message.next_attempt_at + timedelta(seconds=1)

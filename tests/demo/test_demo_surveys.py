@@ -84,7 +84,9 @@ def test_the_documented_structure_is_there_to_find(areas: dict[str, Area]) -> No
         return [
             (r.groups_count, r.measures[code]["scores"][scale])
             for r in everyone
-            if code in r.measures and r.measures[code]["scores"][scale] is not None
+            if r.groups_count is not None
+            and code in r.measures
+            and r.measures[code]["scores"][scale] is not None
         ]
 
     ucla = scores("ons-loneliness", "ucla3")

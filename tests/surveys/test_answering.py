@@ -105,6 +105,7 @@ def test_a_resident_answers_every_page_and_one_response_is_stored(
     check = client.get(url(survey, "answer_check")).content.decode()
     assert "Check your answers before sending" in check
     assert "I don&#x27;t know what&#x27;s on, Cost" in check
+    assert ashfield_place.lsoa_name is not None
     assert ashfield_place.lsoa_name in check
     assert ashfield_place.postcode not in check
     sent = client.post(url(survey, "answer_check"))
@@ -137,6 +138,7 @@ def test_progress_lives_in_the_session_and_holds_no_postcode(
     client.post(step(survey, page_of(survey, "postcode")), {"postcode": ashfield_place.postcode})
     progress = client.session[f"surveys.answering.{survey.public_id}"]
     assert ashfield_place.postcode not in str(progress)
+    assert ashfield_place.lsoa_code is not None
     assert ashfield_place.lsoa_code in str(progress)
     for session in Session.objects.all():
         assert ashfield_place.postcode not in str(session.get_decoded())
