@@ -113,6 +113,25 @@ def test_a_resident_completes_the_survey_on_a_phone(page: Any, survey: Survey) -
     assert response.measures["ons4"]["answers"] == {"life_satisfaction": 7}
     assert response.lsoa_code
 
+    # The coordinator sees it in the summary: one more response, and one more resident
+    # wanting music than the demo's synthetic ones.
+    wanting_music = sum(
+        1
+        for mask in Response.objects.filter(survey=survey).values_list("wants_mask", flat=True)
+        if mask & music.bit
+    )
+    page.set_viewport_size({"width": 1100, "height": 900})
+    sign_in(page, "coordinator.ashfield@example.org")
+    page.wait_for_url("**/staff/")
+    page.get_by_role("link", name="Community survey results").click()
+    page.get_by_role("link", name=survey.title).first.click()
+    page.get_by_role("heading", name=survey.title).wait_for()
+    main = page.inner_text("main")
+    assert f"{RESPONSES_PER_AREA + 1} responses" in main
+    music_row = page.locator("table tr", has=page.locator("th", has_text="Music")).first
+    assert str(wanting_music) in music_row.inner_text()
+    assert axe_violations(page) == []
+
 
 def test_the_coordinator_runs_the_survey_and_enters_a_paper_return(
     page: Any, survey: Survey
