@@ -240,6 +240,10 @@ def _definition_problems(
             )
         )
     found.extend(_band_problems(bands, items, option_labels, rule, first_value))
+    if not found:
+        found.extend(
+            _band_gaps(bands, len(items), len(option_labels), rule, first_value, min_answered)
+        )
     return found
 
 
@@ -274,6 +278,57 @@ def _band_problems(
                 )
             )
     return found
+
+
+def possible_scores(
+    n_items: int, n_options: int, rule: str, first_value: int, min_answered: int | None
+) -> set[float]:
+    """Every score the scale can give, as base.score works it out: a mean, or a sum
+    prorated when items are missing (allowed by `min_answered`), rounded to 2 places."""
+    lowest, highest = first_value, first_value + n_options - 1
+    scores: set[float] = set()
+    for answered in range((min_answered or n_items), n_items + 1):
+        for total in range(answered * lowest, answered * highest + 1):
+            if rule == Rule.MEAN:
+                scores.add(round(total / answered, 2))
+            elif answered == n_items:
+                scores.add(float(total))
+            else:
+                scores.add(round(total / answered * n_items, 2))
+    return scores
+
+
+def _band_gaps(
+    bands: Sequence[tuple[float, float, str]],
+    n_items: int,
+    n_options: int,
+    rule: str,
+    first_value: int,
+    min_answered: int | None,
+) -> list[tuple[str | None, str]]:
+    """A score that can happen between two bands would get no band at all (a mean of
+    2.5 between "1 to 2" and "3 to 5"): refused, with the first such score named.
+    Scores below the first band or above the last are left without one on purpose (a
+    scale may band only its top, as "6 or more")."""
+    if len(bands) < 2:
+        return []
+    ordered = sorted(bands)
+    for (_low1, high1, label1), (low2, _high2, label2) in itertools.pairwise(ordered):
+        between = sorted(
+            score
+            for score in possible_scores(n_items, n_options, rule, first_value, min_answered)
+            if high1 < score < low2
+        )
+        if between:
+            return [
+                (
+                    "bands",
+                    f"A score of {between[0]:g} can happen but falls between the bands "
+                    f"{label1} and {label2}: start {label2} at {between[0]:g} or end "
+                    f"{label1} at {between[-1]:g}",
+                )
+            ]
+    return []
 
 
 def do_save_custom_instrument(

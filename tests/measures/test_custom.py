@@ -139,3 +139,47 @@ def test_every_problem_is_reported_at_once(personas: Personas) -> None:
         "min_answered",
     ]
     assert str(refused.value).startswith("Enter a code of lower-case letters")
+
+
+def test_a_score_that_can_fall_between_two_bands_is_refused(personas: Personas) -> None:
+    # A mean of three items can be 2.33 or 2.67: between "1 to 2" and "3 to 5" it
+    # would get no band at all.
+    with pytest.raises(InstrumentRefused) as refused:
+        _save(personas, bands=[(1.0, 2.0, "Low"), (3.0, 5.0, "High")])
+    assert "A score of 2.33 can happen but falls between the bands Low and High" in str(
+        refused.value
+    )
+    assert not CustomInstrument.objects.exists()
+
+
+def test_bands_that_meet_and_a_band_for_the_top_only_are_accepted(personas: Personas) -> None:
+    assert _save(personas, bands=[(1.0, 2.99, "Low"), (3.0, 5.0, "High")]).version == 1
+    assert _save(personas, code="top-only", bands=[(4.0, 5.0, "High")]).version == 1
+
+
+def test_a_score_from_fewer_items_than_all_says_so() -> None:
+    from inspiring.measures.instruments.base import (
+        Instrument,
+        Item,
+        Rule,
+        Scale,
+        options,
+    )
+
+    answers = options([(1, "No"), (2, "Sometimes"), (3, "Yes")])
+    instrument = Instrument(
+        code="three",
+        version="1",
+        title="Three",
+        introduction="",
+        items=(Item("a", "A", answers), Item("b", "B", answers), Item("c", "C", answers)),
+        scales=(Scale("total", "Total", ("a", "b", "c"), rule=Rule.SUM, min_answered=2),),
+        source="",
+        licence="",
+    )
+    result = score(instrument, {"a": 3, "b": 2})
+    assert result.scores["total"] == 7.5
+    assert result.complete is False
+    assert result.problems == [
+        "total: 1 of 3 items not answered; scored from the 2 answered (prorated)"
+    ]

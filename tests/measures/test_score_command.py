@@ -97,7 +97,15 @@ def test_readable_output_says_scores_bands_and_the_notice() -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("stdin", "message"),
-    [("not json", "not valid JSON"), ("[1, 2]", "must be a JSON object"), ("3", "not int")],
+    [
+        ("not json", "not valid JSON"),
+        ("[1, 2]", "must be a JSON object"),
+        ("3", "not int"),
+        # Python refuses an int of thousands of digits with ValueError, and arrays
+        # nested thousands deep with RecursionError: still one clear line.
+        ('{"happiness": ' + "9" * 5000 + "}", "could not be read"),
+        ("[" * 100_000 + "]" * 100_000, "could not be read"),
+    ],
 )
 def test_malformed_input_is_a_clear_error(stdin: str, message: str) -> None:
     with pytest.raises(CommandError) as error:
@@ -150,3 +158,12 @@ def test_a_custom_instrument_past_version_is_scored_with_version(personas: Perso
     assert (then["version"], then["scores"]) == ("1", {"score": 6})
     with pytest.raises(CommandError, match="has no version 9"):
         run("needs-satisfaction", "--version", "9", "--json", stdin=answers)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("value", ["--3", "²", "9" * 5000, "3.5", " 7x"])
+def test_answers_that_are_not_plain_numbers_are_problems_not_tracebacks(value: str) -> None:
+    out = json.loads(run("ons4", "--json", stdin=json.dumps({"happiness": value})))
+    assert out["scores"]["happiness"] is None
+    assert out["problems"][0].startswith("happiness: ")
+    assert "is not one of the answers" in out["problems"][0]

@@ -29,6 +29,7 @@ administration is never called complete.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -207,7 +208,9 @@ def _number(raw: Any) -> int | None:
         return int(raw)
     if isinstance(raw, str):
         text = raw.strip()
-        if text.lstrip("-").isdigit():
+        # ASCII digits only, and few of them ("²" is a digit to str.isdigit; int()
+        # refuses a string of thousands of digits): anything else is not an answer.
+        if re.fullmatch(r"-?[0-9]{1,9}", text):
             return int(text)
     return None
 
@@ -255,18 +258,27 @@ def _scale_score(
             f"{scale.name}: {missing} of {len(items)} items not answered "
             f"(at least {needed} needed for a score)"
         )
+    # Scored from fewer than all its items (allowed by min_answered): said, so an
+    # incomplete administration always gives its reason.
+    partial = (
+        f"{scale.name}: {len(items) - len(values)} of {len(items)} items not answered; "
+        f"scored from the {len(values)} answered"
+        + (" (prorated)" if scale.rule == Rule.SUM else "")
+        if len(values) < len(items)
+        else None
+    )
     if scale.rule == Rule.SINGLE:
         return float(values[0]), None
     if scale.rule == Rule.MEAN:
-        return round(sum(values) / len(values), 2), None
+        return round(sum(values) / len(values), 2), partial
     total: float = sum(values)
     if len(values) < len(items):
         total = round(total / len(values) * len(items), 2)
     if scale.conversion is not None:
         if total not in scale.conversion:
             return None, f"{scale.name}: raw score {total:g} has no converted score"
-        return float(scale.conversion[int(total)]), None
-    return float(total), None
+        return float(scale.conversion[int(total)]), partial
+    return float(total), partial
 
 
 def score(instrument: Instrument, answers: Mapping[str, Any]) -> Result:

@@ -116,6 +116,13 @@ def _read_answers(stdin: TextIO) -> dict[str, Any]:
             f'{error.colno}): give an object such as {{"item_id": 3}}',
             returncode=BAD_INPUT,
         ) from None
+    except (ValueError, RecursionError):
+        # A number with thousands of digits (ValueError, not JSONDecodeError) or arrays
+        # nested thousands deep: refused like any other bad file, never a traceback.
+        raise CommandError(
+            'The answers could not be read: give an object such as {"item_id": 3}',
+            returncode=BAD_INPUT,
+        ) from None
     if not isinstance(answers, dict):
         raise CommandError(
             f'The answers must be a JSON object such as {{"item_id": 3}}, not '
