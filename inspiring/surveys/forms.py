@@ -10,10 +10,12 @@ section keeps the neighbourhood it resolved to).
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from django import forms
+from django.utils import timezone
 
 from inspiring.areas.geography import UnknownPostcode, resolve_postcode
 from inspiring.casework.choices import Disability, EthnicGroup, Sex
@@ -490,7 +492,8 @@ class AddSectionForm(forms.Form):
 
 
 class PaperDateForm(forms.Form):
-    """When the paper return was filled in, if it says (defaults to today)."""
+    """When the paper return was filled in, if it says (defaults to today): not in the
+    future, and not before the survey was opened (or made, if it never was)."""
 
     submitted_on = forms.DateField(
         required=False,
@@ -500,3 +503,26 @@ class PaperDateForm(forms.Form):
         input_formats=["%d %m %Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%m-%Y"],
         error_messages={"invalid": "Enter the date as day, month and year, like 27 3 2026"},
     )
+
+    def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.survey = survey
+
+    def earliest(self) -> datetime.date:
+        began = self.survey.opened_at or self.survey.created_at
+        return timezone.localdate(began) if began else timezone.localdate()
+
+    def clean_submitted_on(self) -> datetime.date | None:
+        value: datetime.date | None = self.cleaned_data.get("submitted_on")
+        if value is None:
+            return None
+        if value > timezone.localdate():
+            raise forms.ValidationError("Date of the return must be today or in the past")
+        earliest = self.earliest()
+        if value < earliest:
+            what = "opened" if self.survey.opened_at else "was made"
+            raise forms.ValidationError(
+                f"Date of the return must be the day the survey {what} "
+                f"({earliest.day} {earliest:%B %Y}) or later"
+            )
+        return value

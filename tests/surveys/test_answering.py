@@ -11,8 +11,10 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
 from inspiring.areas.geography import Place
+from inspiring.measures import library
 from inspiring.surveys.actions import do_close
 from inspiring.surveys.choices import BARRIER_BITS, Mode
 from inspiring.surveys.models import Response, Survey
@@ -49,6 +51,20 @@ def page_of(survey: Survey, kind: str) -> int:
 def start(client: Client, survey: Survey) -> None:
     response = client.post(url(survey))
     assert response.status_code == 302 and response["Location"] == step(survey, 1)
+
+
+def skip_the_rest(client: Client, survey: Survey) -> None:
+    """Press Continue, answering nothing, on every page not yet answered."""
+    progress = client.session[f"surveys.answering.{survey.public_id}"]
+    for number, section in enumerate(survey.sections.all(), start=1):
+        if str(section.pk) not in progress["sections"]:
+            assert client.post(step(survey, number), {}).status_code == 302
+
+
+def through(client: Client, survey: Survey) -> None:
+    """Start, then skip every page: ready to send."""
+    start(client, survey)
+    skip_the_rest(client, survey)
 
 
 def test_the_start_page_says_who_runs_it_how_long_and_what_is_kept(
@@ -160,6 +176,7 @@ def test_back_and_change_bring_the_answers_back(client: Client, ashfield_survey:
     assert "Save and return to your answers" in changing
     again = client.post(step(survey, barriers) + "?change=1", {"barriers": ["travel"]})
     assert again["Location"] == url(survey, "answer_check")
+    skip_the_rest(client, survey)
     client.post(url(survey, "answer_check"))
     assert Response.objects.get().barriers_mask == 1 << BARRIER_BITS["travel"]
 
@@ -180,6 +197,7 @@ def test_an_unknown_postcode_says_so_and_can_be_skipped(
     assert "Enter a real postcode" in malformed.content.decode()
     skipped = client.post(step(survey, page), {"postcode": ""})
     assert skipped.status_code == 302
+    skip_the_rest(client, survey)
     client.post(url(survey, "answer_check"))
     assert Response.objects.get().lsoa_code == ""
 
@@ -220,9 +238,15 @@ def test_sending_too_soon_after_starting_is_refused_and_kept(
     settings.SURVEY_MIN_SECONDS = 30
     start(client, ashfield_survey)
     client.post(step(ashfield_survey, page_of(ashfield_survey, "barriers")), {"barriers": ["cost"]})
+    skip_the_rest(client, ashfield_survey)
     refused = client.post(url(ashfield_survey, "answer_check"))
     assert refused.status_code == 429
-    assert "You got to the end very quickly" in refused.content.decode()
+    text = refused.content.decode()
+    assert "You got to the end very quickly" in text
+    # How long is left to wait: the page says so (here, all but a moment of the 30).
+    seconds = int(text.split("and after ")[1].split(" second")[0])
+    assert 25 <= seconds <= 30
+    assert "press Send again" in text
     assert not Response.objects.exists()
     # Their answers wait: once the time has passed, the same answers send.
     session = client.session
@@ -240,9 +264,9 @@ def test_many_responses_from_one_address_are_throttled(
 ) -> None:
     settings.SURVEY_RESPONSES_PER_ADDRESS_HOURLY = 2
     for _ in range(2):
-        start(client, ashfield_survey)
+        through(client, ashfield_survey)
         assert client.post(url(ashfield_survey, "answer_check")).status_code == 302
-    start(client, ashfield_survey)
+    through(client, ashfield_survey)
     refused = client.post(url(ashfield_survey, "answer_check"))
     assert refused.status_code == 429
     assert "Several responses have been sent from this connection" in refused.content.decode()
@@ -290,3 +314,85 @@ def test_a_page_past_the_last_is_not_found(client: Client, ashfield_survey: Surv
 def test_a_synthetic_survey_says_so(client: Client, ashfield_survey: Survey) -> None:
     Survey.objects.filter(pk=ashfield_survey.pk).update(synthetic=True)
     assert "Synthetic demo data" in client.get(url(ashfield_survey)).content.decode()
+
+
+def test_sending_without_going_through_every_page_is_refused(
+    client: Client, ashfield_survey: Survey
+) -> None:
+    # A script that starts, waits, then posts Send stores nothing: every page must have
+    # been answered or skipped, and the first one not yet seen is where they are sent.
+    survey = ashfield_survey
+    start(client, survey)
+    refused = client.post(url(survey, "answer_check"), {})
+    assert refused.status_code == 302 and refused["Location"] == step(survey, 1)
+    assert not Response.objects.exists()
+    for number in range(1, 4):
+        client.post(step(survey, number), {})
+    # Checking (or sending) too early goes to the first page not yet seen, saying why.
+    sent = client.post(url(survey, "answer_check"), {}, follow=True)
+    assert sent.redirect_chain[-1][0] == step(survey, 4)
+    assert "You have not been through every section yet" in sent.content.decode()
+    assert client.get(url(survey, "answer_check"))["Location"] == step(survey, 4)
+    assert not Response.objects.exists()
+    skip_the_rest(client, survey)
+    assert client.post(url(survey, "answer_check")).status_code == 302
+    # Skipped pages store nothing: the response is empty, but every page was seen.
+    assert Response.objects.get().groups_count is None
+
+
+def test_an_unknown_address_is_not_throttled_as_one_sender(
+    client: Client, ashfield_survey: Survey, settings: Any
+) -> None:
+    # Behind a proxy that sends no address, everyone would share one count: only the
+    # survey's own (generous) hourly limit applies then.
+    settings.TRUSTED_PROXY_COUNT = 1
+    settings.SURVEY_RESPONSES_PER_ADDRESS_HOURLY = 1
+    settings.SURVEY_RESPONSES_PER_SURVEY_HOURLY = 3
+    for _ in range(3):
+        through(client, ashfield_survey)
+        assert client.post(url(ashfield_survey, "answer_check")).status_code == 302
+    through(client, ashfield_survey)
+    refused = client.post(url(ashfield_survey, "answer_check"))
+    assert refused.status_code == 429
+    assert "This survey has had a great many responses" in refused.content.decode()
+    assert Response.objects.count() == 3
+
+
+def test_a_known_address_is_still_throttled_on_its_own(
+    client: Client, ashfield_survey: Survey, settings: Any
+) -> None:
+    settings.SURVEY_RESPONSES_PER_ADDRESS_HOURLY = 1
+    through(client, ashfield_survey)
+    assert client.post(url(ashfield_survey, "answer_check")).status_code == 302
+    through(client, ashfield_survey)
+    assert client.post(url(ashfield_survey, "answer_check")).status_code == 429
+    # Another address is not held back by the first one's count.
+    other = Client(REMOTE_ADDR="192.0.2.7")
+    through(other, ashfield_survey)
+    assert other.post(url(ashfield_survey, "answer_check")).status_code == 302
+
+
+def test_the_default_limit_per_survey_is_generous() -> None:
+    assert answering.PER_SURVEY_HOURLY == 2000
+
+
+@pytest.mark.parametrize(
+    "code,note", [("swemwbs", "copyright_notice"), ("group-memberships", "template_note")]
+)
+def test_a_measures_copyright_and_template_note_go_with_it(
+    client: Client, ashfield_survey: Survey, code: str, note: str
+) -> None:
+    instrument = library.get(code)
+    assert instrument is not None and getattr(instrument, note)
+    text = escape(getattr(instrument, note))
+    survey = ashfield_survey
+    last = max(s.position for s in survey.sections.all())
+    survey.sections.create(
+        position=last + 1,
+        kind="instrument",
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+    )
+    through(client, survey)
+    assert text in client.get(step(survey, page_of(survey, code))).content.decode()
+    assert text in client.get(url(survey, "answer_check")).content.decode()

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils.html import escape
 
+from inspiring.measures import library
 from inspiring.surveys.actions import do_close, do_create_from_template
 from inspiring.surveys.models import Survey
 from tests.conftest import sign_in
@@ -150,6 +152,26 @@ def test_the_preview_shows_every_section(
     for section in draft_survey.sections.all():
         assert str(section) in page
     assert "Overall, how satisfied are you with your life nowadays?" in page
+
+
+@pytest.mark.parametrize(
+    "code,note", [("swemwbs", "copyright_notice"), ("group-memberships", "template_note")]
+)
+def test_the_preview_carries_each_measures_notes(
+    client: Client, personas: Personas, draft_survey: Survey, code: str, note: str
+) -> None:
+    instrument = library.get(code)
+    assert instrument is not None and getattr(instrument, note)
+    last = max(s.position for s in draft_survey.sections.all())
+    draft_survey.sections.create(
+        position=last + 1,
+        kind="instrument",
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+    )
+    as_coordinator(client, personas)
+    page = client.get(reverse("surveys:preview", args=[draft_survey.public_id])).content.decode()
+    assert escape(getattr(instrument, note)) in page
 
 
 @pytest.mark.parametrize("name", OBJECT_PAGES)

@@ -3,11 +3,16 @@ forms, saves it (mode paper, entered by them) and is offered an empty form for t
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
 
 from inspiring.areas.geography import Place
+from inspiring.measures import library
 from inspiring.surveys.actions import do_close
 from inspiring.surveys.choices import BARRIER_BITS, Mode
 from inspiring.surveys.models import Response, Survey
@@ -25,6 +30,9 @@ def prefix(survey: Survey, kind: str) -> str:
 def test_a_paper_return_is_saved_then_another_entered(
     client: Client, personas: Personas, ashfield_survey: Survey, ashfield_place: Place
 ) -> None:
+    # Opened in time for a return dated 27 March 2026.
+    opened = datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)
+    Survey.objects.filter(pk=ashfield_survey.pk).update(opened_at=opened)
     sign_in(client, personas.coordinator, area=personas.ashfield)
     url = reverse("surveys:paper", args=[ashfield_survey.public_id])
     page = client.get(url).content.decode()
@@ -87,3 +95,57 @@ def test_another_areas_coordinator_cannot_enter_returns(
     url = reverse("surveys:paper", args=[ashfield_survey.public_id])
     assert client.post(url, {}).status_code == 404
     assert not Response.objects.exists()
+
+
+def test_a_return_dated_in_the_future_or_before_the_survey_opened_is_refused(
+    client: Client, personas: Personas, ashfield_survey: Survey
+) -> None:
+    opened = datetime.datetime(2026, 3, 1, 9, tzinfo=datetime.UTC)
+    Survey.objects.filter(pk=ashfield_survey.pk).update(opened_at=opened)
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    url = reverse("surveys:paper", args=[ashfield_survey.public_id])
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    for given, message in (
+        (f"{tomorrow:%d %m %Y}", "Date of the return must be today or in the past"),
+        ("1 1 2099", "Date of the return must be today or in the past"),
+        ("28 2 2026", "Date of the return must be the day the survey opened (1 March 2026)"),
+        ("1 1 0001", "Date of the return must be the day the survey opened"),
+    ):
+        response = client.post(url, {"paper-submitted_on": given})
+        text = response.content.decode()
+        assert response.status_code == 200 and "There is a problem" in text, given
+        assert message in text, given
+        assert 'href="#id_paper-submitted_on"' in text
+    assert not Response.objects.exists()
+    # The day it opened, and today, are both fine.
+    assert client.post(url, {"paper-submitted_on": "1 3 2026"}).status_code == 302
+    today = timezone.localdate()
+    assert client.post(url, {"paper-submitted_on": f"{today:%d %m %Y}"}).status_code == 302
+    assert sorted(Response.objects.values_list("submitted_on", flat=True)) == [
+        datetime.date(2026, 3, 1),
+        today,
+    ]
+
+
+@pytest.mark.parametrize(
+    "code,note", [("swemwbs", "copyright_notice"), ("group-memberships", "template_note")]
+)
+def test_the_paper_form_carries_each_measures_introduction_and_notes(
+    client: Client, personas: Personas, ashfield_survey: Survey, code: str, note: str
+) -> None:
+    instrument = library.get(code)
+    assert instrument is not None and getattr(instrument, note)
+    last = max(s.position for s in ashfield_survey.sections.all())
+    ashfield_survey.sections.create(
+        position=last + 1,
+        kind="instrument",
+        instrument_code=instrument.code,
+        instrument_version=instrument.version,
+    )
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    page = client.get(reverse("surveys:paper", args=[ashfield_survey.public_id]))
+    text = page.content.decode()
+    assert escape(getattr(instrument, note)) in text
+    assert escape(instrument.introduction) in text
+    ons4 = library.get("ons4")
+    assert ons4 is not None and escape(ons4.introduction) in text

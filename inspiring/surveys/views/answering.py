@@ -3,18 +3,21 @@
 Nothing is stored until the resident sends it: progress lives in their session, and it
 holds only what they ticked (the postcode section keeps the neighbourhood, never the
 postcode). Repeated automated sending is resisted without tracking anyone: a throttle
-keyed by the sender's address (an HMAC in the cache, forgotten within the hour), a
-honeypot field people never see, and a minimum time between starting and sending.
+keyed by the sender's address (an HMAC in the cache, forgotten within the hour) with a
+generous cap per survey, a honeypot field people never see, a minimum time between
+starting and sending, and every page visited (answered or skipped) before sending.
 """
 
 from __future__ import annotations
 
 import ipaddress
+import math
 import time
 import uuid
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -39,6 +42,11 @@ MIN_SECONDS = 30
 # Responses one address may send to one survey in an hour: a household or a library
 # computer may send several; a script may not send hundreds.
 PER_ADDRESS_HOURLY = 10
+# Responses one survey may take in an hour from everyone together: far more than a
+# community survey ever gets, so it stops only a flood. It is the only limit on a
+# sender whose address is not known (one shared "unknown" count would shut out real
+# residents). The setting SURVEY_RESPONSES_PER_SURVEY_HOURLY changes it.
+PER_SURVEY_HOURLY = 2000
 HONEYPOT = "website"
 ANSWERED_KEY = "surveys.answered"
 
@@ -200,6 +208,7 @@ def _checked(survey: Survey, progress: dict[str, Any]) -> list[dict[str, Any]]:
         rows.append(
             {
                 "heading": form.heading,
+                "instrument": getattr(form, "instrument", None),
                 "answers": form.summary(stored),
                 "change": _url("answer_step", survey, step=number) + "?change=1",
             }
@@ -207,22 +216,53 @@ def _checked(survey: Survey, progress: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _sender(request: HttpRequest) -> str:
-    """Who sent it, as far as an address tells (an IPv6 sender's /64 counts as one)."""
+def _first_unvisited(survey: Survey, progress: dict[str, Any]) -> int | None:
+    """The number of the first page not yet answered or skipped, or None if none."""
+    for number, section in enumerate(_sections(survey), start=1):
+        if str(section.pk) not in progress["sections"]:
+            return number
+    return None
+
+
+def _sender(request: HttpRequest) -> str | None:
+    """Who sent it, as far as an address tells (an IPv6 sender's /64 counts as one);
+    None when the address is not known."""
     address = client_ip(request)
     if address is None:
-        return "unknown"
+        return None
     parsed = ipaddress.ip_address(address)
     if parsed.version == 6 and parsed.ipv4_mapped is None:
         return str(ipaddress.ip_network(f"{address}/64", strict=False))
     return address
 
 
-def _refused(request: HttpRequest, survey: Survey, reason: str, status: int) -> HttpResponse:
+def _within_limits(request: HttpRequest, survey: Survey) -> str | None:
+    """Count this response; the reason to refuse it ("throttled" for its address, "busy"
+    for the survey), or None. The address is counted first, so one sender's flood does
+    not use up the survey's allowance; an unknown address meets only the survey's."""
+    sender = _sender(request)
+    if sender is not None:
+        per_address = Limit(
+            int(getattr(settings, "SURVEY_RESPONSES_PER_ADDRESS_HOURLY", PER_ADDRESS_HOURLY)),
+            3600,
+        )
+        if not throttle.hit("survey-response", f"{survey.pk}:{sender}", per_address):
+            return "throttled"
+    per_survey = Limit(
+        int(getattr(settings, "SURVEY_RESPONSES_PER_SURVEY_HOURLY", PER_SURVEY_HOURLY)), 3600
+    )
+    if not throttle.hit("survey-response-survey", str(survey.pk), per_survey):
+        return "busy"
+    return None
+
+
+def _refused(
+    request: HttpRequest, survey: Survey, reason: str, status: int, **extra: Any
+) -> HttpResponse:
     return render(
         request,
         "surveys/answer_refused.html",
-        {"survey": survey, "area": survey.area, "reason": reason},
+        {"survey": survey, "area": survey.area, "reason": reason, **extra},
         status=status,
     )
 
@@ -232,19 +272,29 @@ def check(request: HttpRequest, survey: Survey) -> HttpResponse:
     progress = _progress(request, survey)
     if progress is None:
         return redirect(_url("answer_start", survey))
-    if request.method == "POST":
-        if request.POST.get(HONEYPOT):
-            # Only software fills a field people cannot see. Nothing is kept.
-            request.session.pop(_key(survey), None)
-            return _refused(request, survey, "honeypot", 400)
-        if time.time() - float(progress.get("started", 0)) < _min_seconds():
-            return _refused(request, survey, "too_fast", 429)
-        limit = Limit(
-            int(getattr(settings, "SURVEY_RESPONSES_PER_ADDRESS_HOURLY", PER_ADDRESS_HOURLY)),
-            3600,
+    if request.method == "POST" and request.POST.get(HONEYPOT):
+        # Only software fills a field people cannot see. Nothing is kept.
+        request.session.pop(_key(survey), None)
+        return _refused(request, survey, "honeypot", 400)
+    unvisited = _first_unvisited(survey, progress)
+    if unvisited is not None:
+        # Every page must have been seen (answered, or skipped with Continue) before
+        # the answers are checked or sent: a script cannot send an empty response by
+        # starting and posting Send.
+        messages.warning(
+            request,
+            "You have not been through every section yet. Answer this one, or press "
+            "Continue to skip it, then carry on to check and send your answers.",
         )
-        if not throttle.hit("survey-response", f"{survey.pk}:{_sender(request)}", limit):
-            return _refused(request, survey, "throttled", 429)
+        return redirect(_url("answer_step", survey, step=unvisited))
+    if request.method == "POST":
+        wait = _min_seconds() - (time.time() - float(progress.get("started", 0)))
+        if wait > 0:
+            # Their answers stay in the session: Send works again once the time is up.
+            return _refused(request, survey, "too_fast", 429, seconds=math.ceil(wait))
+        reason = _within_limits(request, survey)
+        if reason is not None:
+            return _refused(request, survey, reason, 429)
         try:
             do_record_response(survey, answers_of(progress["sections"]), Mode.ONLINE)
         except ActionRefused as problem:

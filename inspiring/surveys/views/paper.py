@@ -28,7 +28,7 @@ def enter_paper_return(request: HttpRequest, public_id: uuid.UUID) -> HttpRespon
         section_form(section, survey, data=data, prefix=f"s{section.position}")
         for section in survey.sections.all()
     ]
-    dated = PaperDateForm(data, prefix="paper")
+    dated = PaperDateForm(data, prefix="paper", survey=survey)
     problem = ""
     if not survey.is_open:
         problem = (
