@@ -415,6 +415,13 @@ CASEWORK_RETENTION_YEARS = env_int("CASEWORK_RETENTION_YEARS", 6, minimum=1)
 SELF_REFERRALS_PER_ADDRESS_HOURLY = env_int("SELF_REFERRALS_PER_ADDRESS_HOURLY", 3, minimum=1)
 SELF_REFERRALS_PER_AREA_HOURLY = env_int("SELF_REFERRALS_PER_AREA_HOURLY", 60, minimum=1)
 
+# The public community survey: responses an hour from one address and into one survey
+# from everyone, and the fewest seconds from "Start now" to "Send" (a person reads the
+# questions; a script posting straight through does not).
+SURVEY_RESPONSES_PER_ADDRESS_HOURLY = env_int("SURVEY_RESPONSES_PER_ADDRESS_HOURLY", 10, minimum=1)
+SURVEY_RESPONSES_PER_SURVEY_HOURLY = env_int("SURVEY_RESPONSES_PER_SURVEY_HOURLY", 2000, minimum=1)
+SURVEY_MIN_SECONDS = env_int("SURVEY_MIN_SECONDS", 30, minimum=0)
+
 # --- Directory and calendar -----------------------------------------------
 
 # Sessions are materialised this many months ahead (and rolled forward nightly).
