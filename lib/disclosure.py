@@ -14,6 +14,9 @@ through here, so a countable few people are never singled out:
   this repeats until nothing changes.
 - A percentage of a hidden count, or of a hidden denominator, is hidden too: with the
   denominator shown it is the count in other words.
+- A column whose group has its own size hidden (a deprivation quintile with "[c]"
+  responses) is hidden whole (`hidden_columns`): a count within it would set a floor
+  on the group's size, and with the other groups and the total shown give it away.
 
 Pure Python, no Django: the callers decide who sees what (`reveal=True` for the
 area's own coordinators, who see everything as it is).
@@ -21,7 +24,7 @@ area's own coordinators, who see everything as it is).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -115,6 +118,7 @@ def protect(
     *,
     rows_add_up: bool = True,
     columns_add_up: bool = False,
+    hidden_columns: Collection[int] = (),
     reveal: bool = False,
 ) -> Table:
     """Hide small counts and whatever would reveal them through the totals.
@@ -123,6 +127,10 @@ def protect(
     deprivation quintile, with "all" beside it). `columns_add_up`: likewise down the
     columns. Lines that do not add up (people may tick several categories) need only
     primary suppression, which every cell gets.
+
+    `hidden_columns`: columns hidden whole, noughts too ("<5" where the count is 1 to 4,
+    else "[c]"), before secondary suppression protects them like any other hidden
+    figure: the columns of groups whose own size is hidden elsewhere.
     """
     grid = [list(row) for row in counts]
     width = max((len(row) for row in grid), default=0)
@@ -150,6 +158,12 @@ def protect(
     hidden: list[list[Hidden]] = [
         [Hidden.SMALL if is_small(n) else Hidden.NO for n in row] for row in full
     ]
+    for c in hidden_columns:
+        if not 0 <= c < width:
+            raise ValueError(f"No column {c} to hide in a table {width} wide")
+        for row in hidden:
+            if row[c] is Hidden.NO:
+                row[c] = Hidden.SECONDARY
 
     # Each additive line: its cells' positions, the total's position last.
     lines: list[list[tuple[int, int]]] = []

@@ -99,3 +99,19 @@ def test_percentages_of_hidden_counts_or_denominators_are_hidden() -> None:
 def test_ragged_tables_are_refused() -> None:
     with pytest.raises(ValueError, match="same number of cells"):
         protect([[1, 2], [3]])
+
+
+def test_a_hidden_column_is_hidden_whole_and_its_lines_protected() -> None:
+    # The columns of groups whose own sizes are hidden: every figure in them goes, a
+    # nought as "[c]" and 1 to 4 as "<5"; then secondary suppression as ever: in the
+    # first row the 10 would be its total minus noughts, so the total goes too.
+    table = protect([[0, 0, 10], [6, 0, 2], [7, 9, 0]], hidden_columns=[2])
+    assert texts(table.cells) == [["0", "0", "[c]"], ["[c]", "0", "<5"], ["[c]", "9", "[c]"]]
+    assert [f.text for f in table.row_totals] == ["[c]", "8", "16"]
+    for cells, total in zip(table.cells, table.row_totals, strict=True):
+        assert sum(f.is_hidden for f in [*cells, total]) != 1
+    assert table.cells[0][2].percent_of(20) == "[c]"
+    # The area's own coordinators see them all.
+    assert texts(protect([[0, 3]], hidden_columns=[1], reveal=True).cells) == [["0", "3"]]
+    with pytest.raises(ValueError, match="No column 5"):
+        protect([[1, 2]], hidden_columns=[5])

@@ -169,13 +169,16 @@ class CalendarRow:
             return "nothing on"
         return f"{self.wants.count / (self.sessions / self.weeks):.1f}"
 
-    def rank(self) -> tuple[int, float]:
+    def rank(self) -> tuple[int, float, str]:
         """Least offered for the wish first: nothing on at all, then most residents per
         weekly session (sessions over the window, not the rounded figure, so 0.04 and
-        0.01 a week still order apart)."""
+        0.01 a week still order apart). A hidden count orders nothing (its place would
+        tell its size): those rows come last, by label."""
+        if self.wants.is_hidden:
+            return (2, 0.0, self.label)
         if self.nothing_on:
-            return (0, -self.wants.count)
-        return (1, -self.wants.count / self.sessions)
+            return (0, -self.wants.count, self.label)
+        return (1, -self.wants.count / self.sessions, self.label)
 
 
 @dataclass
@@ -223,11 +226,19 @@ def _breakdown(
     # One row: each group's responses, adding up to all of them.
     responses = protect([[value(g, "n") for g in groups]], reveal=reveal)
     denominators = responses.cells[0]
+    # A group whose size is hidden is hidden whole in every table: one count shown in
+    # its column (10 of it would like walking) would bound its size, and with the other
+    # groups and the total shown, give the hidden sizes away.
+    hidden_groups = [i for i, d in enumerate(denominators) if d.is_hidden]
 
     def table(title: str, lines: list[tuple[str, str]]) -> GroupTable:
         # Each line (a category's "would like", a barrier) is split across the groups and
         # adds up to its count over every response: secondary suppression along it.
-        protected = protect([[value(g, key) for g in groups] for _, key in lines], reveal=reveal)
+        protected = protect(
+            [[value(g, key) for g in groups] for _, key in lines],
+            hidden_columns=hidden_groups,
+            reveal=reveal,
+        )
         return GroupTable(
             title,
             [
@@ -305,7 +316,11 @@ def summarise(survey: Survey, *, small_numbers_visible: bool) -> Summary:
     # Overall figures: the sum of the few per-mode rows, not another pass over responses.
     overall: dict[str, int] = {key: _total(by_mode, key) for key in _sums(positions) if key != "n"}
     n = _total(by_mode, "n")
-    responses = figure(n, reveal=reveal)
+    # Synthetic and real responses add up to every response: protected as one line, so
+    # 400 synthetic of 403 does not give away the 3 real ones.
+    synthetic_count = _total((r for r in by_mode if r["synthetic"]), "n")
+    real_and_synthetic = protect([[synthetic_count, n - synthetic_count]], reveal=reveal)
+    responses = real_and_synthetic.row_totals[0]
 
     modes = {m: _total((r for r in by_mode if r["mode"] == m), "n") for m in Mode.values}
     mode_table = protect([[modes.get(m, 0) for m in Mode.values]], reveal=reveal)
@@ -313,7 +328,7 @@ def summarise(survey: Survey, *, small_numbers_visible: bool) -> Summary:
         CountRow(label, _cell(f, responses))
         for (_, label), f in zip(Mode.choices, mode_table.cells[0], strict=True)
     ]
-    synthetic = figure(_total((r for r in by_mode if r["synthetic"]), "n"), reveal=reveal)
+    synthetic = real_and_synthetic.cells[0][0]
 
     def counted(key: str) -> Cell:
         return _cell(figure(overall[key], reveal=reveal), responses)

@@ -18,7 +18,8 @@ from inspiring.accounts.models import AuditEntry
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.recurrence import LONDON
 from inspiring.surveys.models import Survey
-from inspiring.surveys.summary import Summary, summarise
+from inspiring.surveys.summary import CalendarRow, Summary, summarise
+from lib.disclosure import Figure, Hidden, figure
 from tests.conftest import sign_in
 from tests.directory.builders import Directory, build_directory
 from tests.directory.conftest import TODAY
@@ -136,10 +137,12 @@ def test_others_see_small_counts_hidden_with_secondary_suppression(survey: Surve
     assert [c.figure.text for c in music.cells] == ["0", "0", "0", "0", "[c]", "<5"]
     assert [c.percent for c in music.cells][4:] == ["[c]", "<5"]
     assert music.total.text == "11"
-    # A share of a hidden group's responses is hidden even where the count is not
-    # (8 of quintile 5's 8 would show them as 8).
+    # A hidden group is hidden whole, counts and shares, noughts too: 8 of quintile 5
+    # with no time would say it has at least 8 people.
     time = next(r for r in quintiles.tables[3].rows if r.label == "I don't have time")
-    assert (time.cells[4].figure.text, time.cells[4].percent) == ("8", "[c]")
+    assert (time.cells[4].figure.text, time.cells[4].percent) == ("[c]", "[c]")
+    health = next(r for r in quintiles.tables[3].rows if r.label == "My health")
+    assert [c.figure.text for c in health.cells] == ["0", "0", "0", "0", "[c]", "[c]"]
 
 
 def test_wishes_beside_the_calendar_least_offered_first(
@@ -159,6 +162,74 @@ def test_wishes_beside_the_calendar_least_offered_first(
     assert walking.per_week == 1.0
     assert walking.wanting_per_session == f"{16 / (walking.sessions / walking.weeks):.1f}"
     assert summary.calendar[0].wanting_per_session == "nothing on"
+
+
+def test_a_hidden_group_cannot_be_worked_out_from_a_count_in_its_column(
+    client: Client, personas: Personas, ashfield_survey: Survey
+) -> None:
+    # 16 in quintile 1, 10 in quintile 5 (all wanting walking), 1 not known: quintile 5
+    # is "[c]" and not known "<5". Were walking's 10 in quintile 5 shown, quintile 5
+    # would be at least 10, and 27 - 16 = 11 leaves exactly 1 not known.
+    s = ashfield_survey
+    walk = summary_data.mask(s, summary_data.WALKING)
+    summary_data.responses(s, 16, imd_decile=1, imd_quintile=1, age_band="25_34")
+    summary_data.responses(s, 10, imd_decile=10, imd_quintile=5, age_band="25_34", wants_mask=walk)
+    summary_data.responses(s, 1, age_band="25_34")
+    quintiles = summarise(s, small_numbers_visible=False).breakdowns[0]
+    assert [f.text for f in quintiles.responses] == ["16", "0", "0", "0", "[c]", "<5"]
+    assert quintiles.responses_total.text == "27"
+    walking = next(r for r in quintiles.tables[2].rows if r.label == labels(s)["walking"])
+    assert [c.figure.text for c in walking.cells] == ["0", "0", "0", "0", "[c]", "[c]"]
+    assert [c.percent for c in walking.cells][4:] == ["[c]", "[c]"]
+    for table in quintiles.tables:
+        for row in table.rows:
+            assert row.cells[4].figure.is_hidden and row.cells[5].figure.is_hidden
+            # And no line is left with one hidden figure beside a shown total.
+            assert sum(c.figure.is_hidden for c in row.cells) + row.total.is_hidden != 1
+    # The age bands show everyone in one band: nothing hidden there.
+    assert summarise(s, small_numbers_visible=False).breakdowns[1].responses[1].text == "27"
+
+    # The CSV has the same figures.
+    sign_in(client, personas.commissioner)
+    export = client.get(summary_url(s, "csv/"))
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"))))
+    walking_csv = [
+        r[3]
+        for r in rows
+        if r[0].startswith("Would like") and "deprivation" in r[0] and r[1] == walking.label
+    ]
+    assert walking_csv == ["0", "0", "0", "0", "[c]", "[c]", walking.total.text]
+    # The area's own coordinator sees every count.
+    shown = summarise(s, small_numbers_visible=True).breakdowns[0]
+    walking_shown = next(r for r in shown.tables[2].rows if r.label == walking.label)
+    assert [c.figure.text for c in walking_shown.cells] == ["0", "0", "0", "0", "10", "0"]
+
+
+def test_the_real_responses_are_not_given_away_by_the_synthetic_ones(
+    ashfield_survey: Survey,
+) -> None:
+    # 400 made-up and 3 real: showing 403 and 400 would show the 3.
+    summary_data.responses(ashfield_survey, 400, synthetic=True)
+    summary_data.responses(ashfield_survey, 3)
+    summary = summarise(ashfield_survey, small_numbers_visible=False)
+    assert (summary.responses.text, summary.synthetic.text) == ("403", "[c]")
+    shown = summarise(ashfield_survey, small_numbers_visible=True)
+    assert (shown.responses.text, shown.synthetic.text) == ("403", "400")
+
+
+def test_a_hidden_wish_beside_the_calendar_comes_last_whatever_its_size() -> None:
+    def row(label: str, wants: Figure, sessions: int) -> CalendarRow:
+        return CalendarRow(label, wants, sessions, 52.0, round(sessions / 52, 1))
+
+    rows = [
+        row("Walking", Figure(4, Hidden.SMALL), 0),  # nothing on: would lead if shown
+        row("Music", figure(30), 52),
+        row("Bowls", Figure(9, Hidden.SECONDARY), 1),
+        row("Arts", Figure(1, Hidden.SMALL), 520),
+        row("Choir", figure(6), 0),
+    ]
+    rows.sort(key=CalendarRow.rank)
+    assert [r.label for r in rows] == ["Choir", "Music", "Arts", "Bowls", "Walking"]
 
 
 # --- The pages ------------------------------------------------------------------------
