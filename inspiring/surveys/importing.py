@@ -6,13 +6,16 @@ they would be stored -> the import: every usable row goes through
 actions.do_record_response (mode "imported"), the one function that turns answers
 into a Response, each in its own transaction, so a row is stored whole or not at all;
 every row it could not use is reported with its row number and the reason. The run is
-audited once ("survey.imported").
+audited once ("survey.imported") and recorded as a SurveyImport (who, when, the rows
+imported and refused).
 
 Between the steps the file travels back to the browser in the form, signed (it cannot
 be altered), compressed, bound to the coordinator and the survey, and usable for an
 hour, as the directory's spreadsheet import holds its files: nothing of it is kept on
 the server, before or after (no session row or temporary table to clean up, and no
-personal data left behind if someone puts some in a column by mistake).
+personal data left behind if someone puts some in a column by mistake). The sealed
+file carries a one-time nonce: the import uses it up (SurveyImport.token_hash, unique,
+so one process wins), and the same file posted again imports nothing.
 
 The spreadsheet's own layout is free: one column per question, and for the kinds of
 activity and the barriers either one yes/no column per choice or one column listing
@@ -23,8 +26,10 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
 import re
+import secrets
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +37,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core import signing
+from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.utils import timezone
 
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
@@ -43,7 +50,7 @@ from lib.csvfiles import CSVFileError, column_letter, decode, restore
 
 from .actions import SurveyRefused, build_response, do_record_response
 from .choices import AgeBand, Aspect, Mode, SectionKind, SurveyBarrier
-from .models import Response, Survey
+from .models import Response, Survey, SurveyImport
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
@@ -69,6 +76,18 @@ class HoldError(Exception):
     """The held file cannot be used; str(error) says what to do."""
 
 
+class AlreadyImported(HoldError):
+    """The held file has been imported already (its nonce is used up)."""
+
+    def __init__(self, record: SurveyImport) -> None:
+        self.record = record
+        when = timezone.localtime(record.imported_at)
+        super().__init__(
+            f"This file was already imported on {when:%-d %B %Y} at {when:%H:%M}: nothing "
+            "was imported this time. To import more responses, upload a new file."
+        )
+
+
 # --- Reading -----------------------------------------------------------------------
 
 
@@ -80,9 +99,16 @@ class Sheet:
     filename: str
     headings: list[str]
     rows: list[tuple[int, list[str]]]
+    # One-time: made when the file is sealed, used up by its import.
+    nonce: str = ""
 
     def as_json(self) -> dict[str, Any]:
-        return {"filename": self.filename, "headings": self.headings, "rows": self.rows}
+        return {
+            "filename": self.filename,
+            "headings": self.headings,
+            "rows": self.rows,
+            "nonce": self.nonce,
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Sheet:
@@ -90,7 +116,12 @@ class Sheet:
             filename=str(data["filename"]),
             headings=[str(h) for h in data["headings"]],
             rows=[(int(n), [str(c) for c in cells]) for n, cells in data["rows"]],
+            nonce=str(data.get("nonce", "")),
         )
+
+    @property
+    def token_hash(self) -> str:
+        return hashlib.sha256(self.nonce.encode()).hexdigest()
 
     def column_name(self, index: int) -> str:
         heading = self.headings[index].strip() or "no heading"
@@ -459,11 +490,15 @@ def _date(value: str, where: str) -> datetime.date | None:
     raise RowProblem(f"{where}: “{value.strip()}” is not a date (write it as 2026-05-01)")
 
 
-def _item_value(value: str, instrument_code: str, item_id: str, where: str) -> int | None:
+def _item_value(
+    value: str, instrument_code: str, version: str | None, item_id: str, where: str
+) -> int | None:
+    """An item's answer by its number or its words, in the version the survey's section
+    pins (as validation and scoring read it), not the library's latest."""
     text = value.strip()
     if not text:
         return None
-    instrument = library.get(instrument_code)
+    instrument = library.get(instrument_code, version)
     item = instrument.item(item_id) if instrument is not None else None
     if item is not None:
         for option in item.options:
@@ -483,9 +518,11 @@ def answers_for(
     cells: Sequence[str],
     mapping: Mapping[int, str],
     sheet: Sheet,
+    versions: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
     """One row's answers in do_record_response's shape; raises RowProblem naming the
-    column for a value that cannot be read (every problem of the row, joined)."""
+    column for a value that cannot be read (every problem of the row, joined).
+    `versions`: each instrument's version as the survey's section pins it."""
     categories: dict[str, list[int]] = {}
     barriers: list[str] = []
     measures: dict[str, dict[str, int]] = {}
@@ -514,7 +551,8 @@ def answers_for(
                     barriers.append(code)
             elif key.startswith("measure:"):
                 _, code, item_id = key.split(":", 2)
-                item_value = _item_value(value, code, item_id, where)
+                version = (versions or {}).get(code)
+                item_value = _item_value(value, code, version, item_id, where)
                 if item_value is not None:
                     measures.setdefault(code, {})[item_id] = item_value
             elif key == "age_band":
@@ -553,6 +591,7 @@ def _salt(request: HttpRequest, survey: Survey) -> str:
 
 
 def seal(request: HttpRequest, survey: Survey, sheet: Sheet) -> str:
+    sheet.nonce = secrets.token_urlsafe(24)
     token = signing.dumps(sheet.as_json(), salt=_salt(request, survey), compress=True)
     limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
     if limit is not None and len(token) > limit - 64 * 1024:
@@ -572,7 +611,15 @@ def unseal(request: HttpRequest, survey: Survey, token: str) -> Sheet:
         ) from None
     except signing.BadSignature:
         raise HoldError("The uploaded file could not be found: upload it again.") from None
-    return Sheet.from_json(data)
+    sheet = Sheet.from_json(data)
+    if not sheet.nonce:
+        raise HoldError("The uploaded file could not be found: upload it again.")
+    return sheet
+
+
+def already_imported(sheet: Sheet) -> SurveyImport | None:
+    """The import that used this held file's nonce, if it has been imported."""
+    return SurveyImport.objects.filter(token_hash=sheet.token_hash).first()
 
 
 # --- Preview and import ---------------------------------------------------------------
@@ -642,14 +689,24 @@ def _categories(survey: Survey) -> dict[int, str]:
     return dict(survey.categories.order_by("position").values_list("position", "label"))
 
 
+def _versions(sections: Sequence[Any]) -> dict[str, str | None]:
+    """Each instrument's version as its section pins it (None: the library's latest)."""
+    return {
+        s.instrument_code: s.instrument_version or None
+        for s in sections
+        if s.kind == SectionKind.INSTRUMENT
+    }
+
+
 def preview(survey: Survey, sheet: Sheet, mapping: Mapping[int, str]) -> list[Previewed]:
     """The first rows as they would be stored (built, never saved), or why not."""
     categories = _categories(survey)
     sections = list(survey.sections.all())
+    versions = _versions(sections)
     shown: list[Previewed] = []
     for number, cells in sheet.rows[:PREVIEW_ROWS]:
         try:
-            answers = answers_for(categories, cells, mapping, sheet)
+            answers = answers_for(categories, cells, mapping, sheet, versions)
             response = build_response(survey, answers, sections)
             response.mode = Mode.IMPORTED
         except (RowProblem, ActionRefused) as problem:
@@ -670,15 +727,32 @@ def do_import(
     request: HttpRequest, survey: Survey, sheet: Sheet, mapping: Mapping[int, str]
 ) -> Imported:
     """Every usable row through do_record_response, each in its own transaction (a row
-    is stored whole or not at all); the rest reported. Audited once, with counts only."""
+    is stored whole or not at all); the rest reported. Audited once, with counts only,
+    and recorded as a SurveyImport. The held file's nonce is used up first, atomically
+    (a unique row): raises AlreadyImported, having imported nothing, when it was."""
     user = acting_user(request)
+    try:
+        with transaction.atomic():
+            record = SurveyImport.objects.create(
+                survey=survey,
+                token_hash=sheet.token_hash,
+                imported_by=user,
+                filename=sheet.filename,
+                rows=len(sheet.rows),
+            )
+    except IntegrityError:
+        previous = already_imported(sheet)
+        if previous is None:  # pragma: no cover - the row is never deleted
+            raise
+        raise AlreadyImported(previous) from None
     categories = _categories(survey)
+    versions = _versions(list(survey.sections.all()))
     imported = 0
     problems: list[tuple[int, str]] = []
     not_reached = 0
     for index, (number, cells) in enumerate(sheet.rows):
         try:
-            answers = answers_for(categories, cells, mapping, sheet)
+            answers = answers_for(categories, cells, mapping, sheet, versions)
             do_record_response(survey, answers, Mode.IMPORTED, entered_by=user)
         except RowProblem as problem:
             problems.append((number, str(problem)))
@@ -690,6 +764,10 @@ def do_import(
             problems.append((number, str(refused)))
         else:
             imported += 1
+    record.imported = imported
+    record.refused = len(problems)
+    record.not_reached = not_reached
+    record.save(update_fields=["imported", "refused", "not_reached"])
     audit.record(
         request,
         "survey.imported",

@@ -171,3 +171,28 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"Response {self.public_id}"
+
+
+class SurveyImport(models.Model):
+    """One spreadsheet imported into a survey: who, when, what came of it; and, by its
+    sealed token's one-time nonce (hashed, unique), proof that the file was imported, so
+    the same upload posted twice imports nothing the second time."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="imports")
+    # SHA-256 of the sealed token's nonce: used once, whichever process gets there first.
+    token_hash = models.CharField(max_length=64, unique=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported_at = models.DateTimeField(auto_now_add=True)
+    filename = models.CharField(max_length=200, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    imported = models.PositiveIntegerField(default=0)
+    refused = models.PositiveIntegerField(default=0)
+    not_reached = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["imported_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.filename or 'Import'} into {self.survey}"

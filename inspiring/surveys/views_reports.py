@@ -337,6 +337,10 @@ def import_map(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         )
     try:
         sheet = importing.unseal(request, survey, request.POST.get("token", ""))
+        previous = importing.already_imported(sheet)
+        if previous is not None:
+            # Back to an earlier page after importing: the file is done with.
+            raise importing.AlreadyImported(previous)
     except importing.HoldError as error:
         return render(
             request,
@@ -362,7 +366,15 @@ def import_map(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         return _mapping_page(request, survey, sheet, form)
     mapping = form.mapping()
     if request.POST.get("step") == "import":
-        result = importing.do_import(request, survey, sheet, mapping)
+        try:
+            result = importing.do_import(request, survey, sheet, mapping)
+        except importing.AlreadyImported as error:
+            # Posted twice at once: the other request imported it.
+            return render(
+                request,
+                "surveys/import_upload.html",
+                {"survey": survey, "form": UploadForm(), "refusal": "", "notice": str(error)},
+            )
         return render(
             request,
             "surveys/import_done.html",

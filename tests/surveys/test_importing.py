@@ -15,9 +15,11 @@ from openpyxl import Workbook  # type: ignore[import-untyped]
 
 from inspiring.accounts.models import AuditEntry
 from inspiring.areas.geography import Place
+from inspiring.measures import library
+from inspiring.measures.actions import do_save_custom_instrument
 from inspiring.surveys.actions import do_close
-from inspiring.surveys.importing import guess, read_upload, targets
-from inspiring.surveys.models import Response, Survey
+from inspiring.surveys.importing import Sheet, guess, preview, read_upload, targets
+from inspiring.surveys.models import Response, Section, Survey, SurveyImport
 from lib.csvfiles import write_csv
 from tests.conftest import sign_in
 from tests.personas import Personas
@@ -257,3 +259,76 @@ def test_another_areas_coordinator_gets_404(
 ) -> None:
     sign_in(client, personas.mansfield_coordinator)
     assert client.get(url(ashfield_survey)).status_code == 404
+
+
+def test_the_same_file_imports_once(
+    client: Client, personas: Personas, ashfield_survey: Survey, ashfield_place: Place
+) -> None:
+    sign_in(client, personas.coordinator)
+    page = client.post(url(ashfield_survey), {"file": csv_file(ashfield_place)})
+    data = {**mapping_fields(page), "column_0": "ignore", "step": "import"}
+    first = client.post(url(ashfield_survey, "mapping/"), data)
+    assert "2 responses imported" in first.text
+    record = SurveyImport.objects.get()
+    assert record.survey == ashfield_survey and record.imported_by == personas.coordinator
+    assert (record.filename, record.rows, record.imported, record.refused) == (
+        "returns.csv",
+        5,
+        2,
+        3,
+    )
+
+    again = client.post(url(ashfield_survey, "mapping/"), data)
+    assert again.status_code == 200
+    assert "This file was already imported on " in again.text
+    assert f"{record.imported_at:%Y}" in again.text
+    assert Response.objects.filter(survey=ashfield_survey).count() == 2
+    assert SurveyImport.objects.count() == 1
+    assert AuditEntry.objects.filter(action="survey.imported").count() == 1
+    # Back to the preview with the used file: said so there too.
+    preview_again = client.post(url(ashfield_survey, "mapping/"), {**data, "step": "preview"})
+    assert "This file was already imported on " in preview_again.text
+
+    # The same file uploaded anew is a new import (the coordinator chose to).
+    page = client.post(url(ashfield_survey), {"file": csv_file(ashfield_place)})
+    data = {**mapping_fields(page), "column_0": "ignore", "step": "import"}
+    assert "2 responses imported" in client.post(url(ashfield_survey, "mapping/"), data).text
+    assert SurveyImport.objects.count() == 2
+
+
+def test_answers_in_words_are_read_in_the_sections_pinned_version(
+    personas: Personas, ashfield_survey: Survey
+) -> None:
+    agree = ["Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree"]
+
+    def save(labels: list[str]) -> None:
+        do_save_custom_instrument(
+            None,
+            code="needs-satisfaction",
+            title="Neighbourhood needs satisfaction",
+            introduction="How far do you agree?",
+            items=[("I feel safe in my neighbourhood", False), ("I belong here", False)],
+            option_labels=labels,
+            rule="mean",
+            min_answered=1,
+            bands=[],
+            by=personas.coordinator,
+        )
+
+    save(agree)  # version 1, pinned by the survey
+    save(list(reversed(agree)))  # version 2: the same words, other numbers
+    Section.objects.create(
+        survey=ashfield_survey,
+        position=ashfield_survey.sections.count() + 1,
+        kind="instrument",
+        instrument_code="needs-satisfaction",
+        instrument_version="1",
+    )
+    pinned = library.get("needs-satisfaction", 1)
+    assert pinned is not None
+    item = pinned.items[0]
+    expected = next(o.value for o in item.options if o.label == "Strongly agree")
+    sheet = Sheet("r.csv", ["Safe"], [(2, ["Strongly agree"])])
+    (row,) = preview(ashfield_survey, sheet, {0: f"measure:needs-satisfaction:{item.id}"})
+    assert row.response is not None, row.problem
+    assert row.response.measures["needs-satisfaction"]["answers"] == {item.id: expected}
