@@ -279,6 +279,6 @@ def test_group_memberships_is_the_mean_of_four_items() -> None:
 def test_neighbourhood_identification_is_one_item_1_to_7() -> None:
     template = SHIPPED["neighbourhood-identification"]
     assert [item.text for item in template.items] == ["I identify with my neighbourhood"]
-    assert template.items[0].values == (1, 2, 3, 4, 5, 6, 7)
+    assert [o.value for o in template.items[0].options] == [1, 2, 3, 4, 5, 6, 7]
     assert score(template, {"identify": 6}).scores == {"identification": 6}
     assert score(template, {"identify": 8}).scores == {"identification": None}

@@ -33,6 +33,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
 
@@ -73,15 +74,17 @@ class Item:
     options: tuple[Option, ...]
     reverse: bool = False
 
-    @property
-    def values(self) -> tuple[int, ...]:
-        return tuple(option.value for option in self.options)
+    # Cached: scoring asks these for every answer (100,000 stored administrations are
+    # scored in bulk: bench/surveys.py).
+    @cached_property
+    def values(self) -> frozenset[int]:
+        return frozenset(option.value for option in self.options)
 
-    @property
+    @cached_property
     def lowest(self) -> int:
         return min(self.values)
 
-    @property
+    @cached_property
     def highest(self) -> int:
         return max(self.values)
 
@@ -166,10 +169,22 @@ class Instrument:
     template_note: str = ""
 
     def item(self, item_id: str) -> Item | None:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        return None
+        return self.items_by_id.get(item_id)
+
+    @cached_property
+    def items_by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
+
+    @cached_property
+    def scale_items(self) -> dict[str, tuple[Item, ...]]:
+        """Each scale's items, checked once: a scale naming an unknown item is a bug in
+        the instrument's module, not in anyone's answers."""
+        found = {}
+        for scale in self.scales:
+            unknown = [i for i in scale.items if i not in self.items_by_id]
+            assert not unknown, f"{self.code}: scale {scale.name} names unknown items {unknown}"
+            found[scale.name] = tuple(self.items_by_id[i] for i in scale.items)
+        return found
 
     def scale(self, name: str) -> Scale | None:
         for scale in self.scales:
@@ -221,7 +236,7 @@ def valid_answers(
     """The answers that are one of their item's options, and a problem for every other."""
     valid: dict[str, int] = {}
     problems: list[str] = []
-    known = {item.id: item for item in instrument.items}
+    known = instrument.items_by_id
     for item_id, raw in answers.items():
         item = known.get(str(item_id))
         if item is None:
@@ -231,7 +246,7 @@ def valid_answers(
             continue
         value = _number(raw)
         if value is None or value not in item.values:
-            allowed = ", ".join(str(v) for v in item.values)
+            allowed = ", ".join(str(option.value) for option in item.options)
             problems.append(f"{item.id}: {raw!r} is not one of the answers ({allowed})")
             continue
         valid[item.id] = value
@@ -242,13 +257,12 @@ def _scale_score(
     instrument: Instrument, scale: Scale, answers: Mapping[str, int]
 ) -> tuple[float | None, str | None]:
     """The scale's score, or None with the reason it has none."""
-    items = [instrument.item(item_id) for item_id in scale.items]
-    values = []
-    for item in items:
-        assert item is not None, f"{instrument.code}: scale {scale.name} names an unknown item"
-        if item.id in answers:
-            value = answers[item.id]
-            values.append(item.lowest + item.highest - value if item.reverse else value)
+    items = instrument.scale_items[scale.name]
+    values = [
+        item.lowest + item.highest - answers[item.id] if item.reverse else answers[item.id]
+        for item in items
+        if item.id in answers
+    ]
     needed = len(items) if scale.min_answered is None else scale.min_answered
     if len(values) < needed:
         missing = len(items) - len(values)
