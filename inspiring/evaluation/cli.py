@@ -3,6 +3,7 @@
     inspiring-stats describe DATA.csv [--columns a,b] [--json]
     inspiring-stats alpha    DATA.csv --items x1,x2,x3 [--reverse x2] [--confidence 0.95] [--json]
     inspiring-stats omega    DATA.csv --items x1,x2,x3 [--reverse x2] [--json]
+    inspiring-stats omega    DATA.csv --model "f =~ x1 + x2 + x3; g =~ x4 + x5 + x6" [--json]
     inspiring-stats efa      DATA.csv --items x1,x2,... --factors K [--method ml|minres]
                              [--rotation varimax|oblimin|geomin|none] [--kaiser] [--json]
     inspiring-stats regress  DATA.csv --formula "y ~ x * w" [--robust [HC0|HC1|HC2|HC3]] [--json]
@@ -187,6 +188,12 @@ def run_alpha(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
 def run_omega(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
     from inspiring.evaluation import stats
 
+    if (args.items is None) == (args.model is None):
+        raise InputError("give either --items (one-factor omega) or --model (omega per factor)")
+    if args.model is not None:
+        if args.reverse:
+            raise InputError("--reverse applies to --items; reverse-score items before --model")
+        return _model_omega(frame, args.model)
     result = stats.mcdonald_omega(frame, _names(args.items), reverse=_names(args.reverse))
     rows = [
         [
@@ -211,6 +218,28 @@ def run_omega(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
         f"omega_observed = {_fmt(result.omega_observed)} (observed total variance)\n\n"
         + _table(["item", "loading", "std. loading", "uniqueness"], rows)
         + "".join(f"\nNote: {note}" for note in notes)
+    )
+    return result.to_dict(), text
+
+
+def _model_omega(frame: pd.DataFrame, model: str) -> Outcome:
+    from inspiring.evaluation import stats
+
+    result = stats.model_omega(frame, model)
+    fit = result.fit
+    rows = [
+        [name, ", ".join(f.items), _fmt(f.omega), _fmt(f.omega_observed)]
+        for name, f in result.factors.items()
+    ]
+    text = (
+        f"Omega per factor of a CFA fitted by maximum likelihood (as lavaan; semTools'"
+        f" compRelSEM), n = {result.n} ({result.dropped} incomplete rows left out)\n"
+        f"model fit: chi-square = {_fmt(fit.chi2)}, df = {fit.df}, p {_p(fit.pvalue)},"
+        f" CFI = {_fmt(fit.cfi)}, RMSEA = {_fmt(fit.rmsea)}, SRMR = {_fmt(fit.srmr)}\n\n"
+        + _table(["factor", "items", "omega", "omega_observed"], rows)
+        + "\n\nomega: model-implied variance of the sum of the factor's items;"
+        " omega_observed: its observed variance (compRelSEM's default)"
+        + "".join(f"\nNote: no omega for {name}: {why}" for name, why in result.skipped.items())
     )
     return result.to_dict(), text
 
@@ -250,8 +279,10 @@ def run_efa(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
         f" rotation {rotation}\n"
         f"{len(result.items)} items, n = {result.n} complete rows"
         f" ({result.dropped} incomplete left out)\n"
-        f"{statistic} (Bartlett-corrected) = {_fmt(result.chi2, 2)}, df = {result.df},"
-        f" p {_p(result.p)}\n\n" + _table(["item", *labels, "uniqueness"], rows)
+        f"{statistic} (Bartlett-corrected, as factanal: chi2) = {_fmt(result.chi2, 2)},"
+        f" df = {result.df}, p {_p(result.p)}\n"
+        f"uncorrected N·F (as lavaan: chi2_uncorrected) = {_fmt(result.chi2_uncorrected, 2)},"
+        f" p {_p(result.p_uncorrected)}\n\n" + _table(["item", *labels, "uniqueness"], rows)
     )
     if result.phi is not None:
         phi_rows = [
@@ -422,9 +453,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--reverse", default="", help="comma-separated reverse-keyed items")
     sub.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
 
-    sub = command("omega", "McDonald's omega total from a one-factor ML model", run_omega)
-    sub.add_argument("--items", required=True, help="comma-separated item columns")
+    sub = command(
+        "omega",
+        "McDonald's omega: one-factor ML model of --items, or per factor of a CFA --model",
+        run_omega,
+    )
+    sub.add_argument("--items", help="comma-separated item columns (one-factor omega)")
     sub.add_argument("--reverse", default="", help="comma-separated reverse-keyed items")
+    sub.add_argument(
+        "--model", help='lavaan syntax, e.g. "f =~ q1 + q2 + q3; g =~ q4 + q5 + q6" (per factor)'
+    )
 
     sub = command("efa", "exploratory factor analysis (ML or minres, GPA rotations)", run_efa)
     sub.add_argument("--items", required=True, help="comma-separated item columns")

@@ -203,3 +203,59 @@ def test_console_script_bad_input(files, argv, message):
     assert done.returncode == 2 and done.stdout == ""
     assert done.stderr.count("\n") == 1 and message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- omega per factor of a CFA (--model) -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def holzinger_csv(tmp_path_factory) -> Path:
+    from importlib.resources import files as package_files
+
+    source = package_files("semopy") / "examples" / "holzinger_swineford39_data.csv"
+    path = tmp_path_factory.mktemp("hs") / "hs.csv"
+    path.write_text(source.read_text())
+    return path
+
+
+HS = "visual =~ x1 + x2 + x3; textual =~ x4 + x5 + x6; speed =~ x7 + x8 + x9"
+
+
+def test_omega_model_json(capsys, holzinger_csv):
+    out = run_json(capsys, "omega", holzinger_csv, "--model", HS)
+    assert {"n", "factors", "skipped", "fit"} <= set(out)
+    assert out["n"] == 301 and list(out["factors"]) == ["visual", "textual", "speed"]
+    visual = out["factors"]["visual"]
+    assert visual["items"] == ["x1", "x2", "x3"]
+    assert round(visual["omega_observed"], 6) == 0.612005  # semTools::compRelSEM
+    assert visual["omega"] > visual["omega_observed"]
+    assert out["fit"]["df"] == 24
+
+
+def test_omega_model_text(capsys, holzinger_csv):
+    code, out, err = run(capsys, "omega", holzinger_csv, "--model", HS + "; g =~ visual + speed")
+    assert (code, err) == (0, "")
+    assert "omega_observed" in out and "compRelSEM" in out and "no omega for g" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--items", "x1,x2,x3", "--model", HS], "either --items"),
+        ([], "either --items"),
+        (["--model", HS, "--reverse", "x2"], "--reverse applies to --items"),
+        (["--model", "x1 ~ x2"], "no factors"),
+    ],
+)
+def test_omega_model_bad_input(capsys, holzinger_csv, argv, message):
+    code, out, err = run(capsys, "omega", holzinger_csv, *argv)
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err
+
+
+def test_efa_reports_both_chi_squares(capsys, holzinger_csv):
+    items = ",".join(f"x{j}" for j in range(1, 10))
+    out = run_json(capsys, "efa", holzinger_csv, "--items", items, "--factors", "3")
+    assert out["chi2_uncorrected"] > out["chi2"]
+    assert "factanal" in out["chi2_statistic"] and "lavaan" in out["chi2_uncorrected_statistic"]
+    code, text, _ = run(capsys, "efa", holzinger_csv, "--items", items, "--factors", "3")
+    assert code == 0 and "as factanal: chi2" in text and "as lavaan: chi2_uncorrected" in text

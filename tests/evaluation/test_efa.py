@@ -14,7 +14,7 @@ from statsmodels.multivariate.factor import Factor
 from statsmodels.multivariate.factor_rotation import rotate_factors
 
 from inspiring.evaluation import cli
-from inspiring.evaluation.stats import StatsError
+from inspiring.evaluation.stats import StatsError, sem
 from inspiring.evaluation.stats import efa as efa_module
 from inspiring.evaluation.stats.efa import (
     _arrange,
@@ -114,6 +114,54 @@ def test_ability_one_factor_chi2_formula(ability):
     assert result.chi2 == pytest.approx(
         (ABILITY_N - 1 - (2 * p + 5) / 6 - 2 * k / 3) * result.objective
     )
+
+
+# --- the chi-square in lavaan's convention (uncorrected N·F) -----------------------------------
+
+
+@pytest.fixture(scope="module")
+def holzinger() -> pd.DataFrame:
+    """lavaan's HolzingerSwineford1939 (301 rows), as semopy ships it."""
+    from importlib.resources import files
+
+    return pd.read_csv(files("semopy") / "examples" / "holzinger_swineford39_data.csv")
+
+
+HS_ITEMS = [f"x{j}" for j in range(1, 10)]
+
+
+def test_uncorrected_chi2_is_n_times_f(ability):
+    result = efa(ability, ABILITY_NAMES, factors=2)
+    assert result.chi2_uncorrected == pytest.approx(ABILITY_N * result.objective, rel=1e-12)
+    assert result.p_uncorrected == pytest.approx(
+        float(__import__("scipy").stats.chi2.sf(result.chi2_uncorrected, 4)), rel=1e-12
+    )
+    assert result.chi2_uncorrected > result.chi2  # Bartlett's factor is below n
+    out = result.to_dict()
+    assert out["chi2"] == result.chi2  # factanal's, unchanged
+    assert "Bartlett" in out["chi2_statistic"] and "lavaan" in out["chi2_uncorrected_statistic"]
+
+
+def test_uncorrected_chi2_equals_the_lavaan_style_cfa_of_the_same_model(holzinger):
+    # One factor: the EFA is the CFA `f =~ x1 + ... + x9`, whose chi-square (sem, as lavaan)
+    # is N·F_ML.
+    one = efa(holzinger, HS_ITEMS, factors=1)
+    assert one.chi2_uncorrected == pytest.approx(
+        sem(holzinger, "f =~ " + " + ".join(HS_ITEMS)).chi2
+    )
+    # Three factors: an EFA-equivalent CFA (factor j free on all items but the first j,
+    # factor variances 1, orthogonal) has the same fit as the rotated EFA.
+    lines = []
+    for j in range(3):
+        terms = [f"0*{x}" if i < j else f"NA*{x}" for i, x in enumerate(HS_ITEMS)]
+        lines += [f"f{j} =~ " + " + ".join(terms), f"f{j} ~~ 1*f{j}"]
+    lines += ["f0 ~~ 0*f1", "f0 ~~ 0*f2", "f1 ~~ 0*f2"]
+    equivalent = sem(holzinger, "\n".join(lines))
+    three = efa(holzinger, HS_ITEMS, factors=3)
+    assert three.df == equivalent.df == 12
+    assert three.chi2_uncorrected == pytest.approx(equivalent.chi2, rel=1e-6)
+    bartlett = 301 - 1 - (2 * 9 + 5) / 6 - 2 * 3 / 3
+    assert three.chi2 == pytest.approx(three.chi2_uncorrected * bartlett / 301, rel=1e-12)
 
 
 # --- extraction against statsmodels ----------------------------------------------------------

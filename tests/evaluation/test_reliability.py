@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from inspiring.evaluation.stats import StatsError, cronbach_alpha, mcdonald_omega
-from inspiring.evaluation.stats.reliability import ml_factor
+from inspiring.evaluation.stats.reliability import ml_factor, model_omega
 
 
 def test_alpha_matches_pingouin_documented_example(pg):
@@ -145,3 +145,96 @@ def test_reliability_bad_input():
         )
     with pytest.raises(StatsError, match="at least 3 items"):
         mcdonald_omega(data, ["a", "b"])
+
+
+# --- omega from a fitted CFA (semTools' compRelSEM) ------------------------------------------
+
+HS_MODEL = """
+visual  =~ x1 + x2 + x3
+textual =~ x4 + x5 + x6
+speed   =~ x7 + x8 + x9
+"""
+# semTools::compRelSEM(cfa(HS.model, data = HolzingerSwineford1939)) (obs.var = TRUE), as
+# printed in the easystats `performance::fa_reliability` reference example.
+COMPREL_OBSERVED = {"visual": 0.6120052, "textual": 0.8850608, "speed": 0.6858417}
+
+
+@pytest.fixture(scope="module")
+def holzinger() -> pd.DataFrame:
+    """lavaan's HolzingerSwineford1939 (301 rows), as semopy ships it."""
+    from importlib.resources import files
+
+    return pd.read_csv(files("semopy") / "examples" / "holzinger_swineford39_data.csv")
+
+
+def test_model_omega_matches_semtools_comprelsem(holzinger):
+    result = model_omega(holzinger, HS_MODEL)
+    assert result.n == 301 and result.skipped == {}
+    assert list(result.factors) == ["visual", "textual", "speed"]
+    for factor, expected in COMPREL_OBSERVED.items():
+        assert result.factors[factor].omega_observed == pytest.approx(expected, abs=1e-6)
+    assert result.factors["speed"].items == ("x7", "x8", "x9")
+    out = result.to_dict()
+    assert set(out["factors"]["visual"]) == {"items", "omega", "omega_observed"}
+    assert out["fit"]["df"] == 24
+
+
+def test_model_omega_matches_the_formula_on_semopy_estimates(holzinger):
+    # The same CFA fitted by semopy: omega = (Σλ)² φ / ((Σλ)² φ + Σθ) (simple structure, no
+    # correlated residuals) and omega_observed with the observed variance of the sum (ddof 0).
+    # semopy's optimiser stops earlier than lavaan's (its visual =~ x3 is 0.7305 where lavaan
+    # prints 0.729, as we get), hence the looser tolerance.
+    import semopy
+
+    fitted = semopy.Model(HS_MODEL)
+    fitted.fit(holzinger)
+    table = fitted.inspect()
+    ours = model_omega(holzinger, HS_MODEL)
+    for factor, items in [("visual", "x1 x2 x3"), ("textual", "x4 x5 x6"), ("speed", "x7 x8 x9")]:
+        names = items.split()
+        rows = table[(table.op == "~") & (table.rval == factor)]
+        loading_sum = rows.Estimate.sum()
+        variance = table[(table.lval == factor) & (table.rval == factor)].Estimate.iloc[0]
+        residual = sum(
+            table[(table.lval == n) & (table.rval == n) & (table.op == "~~")].Estimate.iloc[0]
+            for n in names
+        )
+        common = loading_sum**2 * variance
+        total = holzinger[names].sum(axis=1).var(ddof=0)
+        omega = ours.factors[factor]
+        assert omega.omega == pytest.approx(common / (common + residual), abs=5e-4)
+        assert omega.omega_observed == pytest.approx(common / total, abs=5e-4)
+
+
+def test_model_omega_of_one_factor_equals_mcdonald_omega(holzinger):
+    items = ["x4", "x5", "x6", "x1"]
+    one = model_omega(holzinger, "f =~ " + " + ".join(items)).factors["f"]
+    direct = mcdonald_omega(holzinger, items)
+    assert one.omega == pytest.approx(direct.omega, abs=1e-7)
+    assert one.omega_observed == pytest.approx(direct.omega_observed, abs=1e-7)
+
+
+def test_model_omega_known_loadings_with_a_correlated_residual():
+    # Population Σ = λλᵀφ + Θ with θ_12 ≠ 0, fitted with that residual covariance: the fit is
+    # exact, so both omegas are (Σλ)²φ / 1ᵀΣ1 with Σ the population matrix.
+    loadings = np.array([1.0, 0.8, 1.2, 0.9])
+    theta = np.diag([0.6, 0.5, 0.7, 0.4])
+    theta[0, 1] = theta[1, 0] = 0.2
+    phi = 1.5
+    cov = phi * np.outer(loadings, loadings) + theta
+    data = pd.DataFrame(_exact_sample(cov, 400), columns=list("abcd"))
+    result = model_omega(data, "f =~ a + b + c + d\na ~~ b").factors["f"]
+    expected = loadings.sum() ** 2 * phi / cov.sum()
+    assert result.omega == pytest.approx(expected, abs=1e-6)
+    assert result.omega_observed == pytest.approx(expected, abs=1e-6)
+    # Leaving the residual covariance out of the denominator would overstate omega.
+    assert result.omega < loadings.sum() ** 2 * phi / (cov.sum() - 0.4)
+
+
+def test_model_omega_skips_higher_order_and_single_item_factors(holzinger):
+    model = HS_MODEL + "g =~ visual + textual + speed\n"
+    result = model_omega(holzinger, model)
+    assert set(result.factors) == {"visual", "textual", "speed"}
+    assert "higher-order" in result.skipped["g"]
+    with pytest.raises(StatsError, match="no factors"):
+        model_omega(holzinger, "x1 ~ x2 + x3")

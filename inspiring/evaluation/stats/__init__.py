@@ -12,7 +12,15 @@ from .descriptives import ColumnSummary, describe, scale_score
 from .errors import StatsError
 from .mediation import CI_METHODS, BootEstimate, MediationResult, mediate
 from .regression import SE_TYPES, Coefficient, Formula, RegressionResult, ols, parse_formula
-from .reliability import AlphaResult, OmegaResult, cronbach_alpha, mcdonald_omega
+from .reliability import (
+    AlphaResult,
+    FactorOmega,
+    ModelOmegaResult,
+    OmegaResult,
+    cronbach_alpha,
+    mcdonald_omega,
+    model_omega,
+)
 from .sem import Estimate, SemResult, fit_covariance, parse_model, sem
 
 __all__ = [
@@ -24,8 +32,10 @@ __all__ = [
     "Coefficient",
     "ColumnSummary",
     "Estimate",
+    "FactorOmega",
     "Formula",
     "MediationResult",
+    "ModelOmegaResult",
     "OmegaResult",
     "RegressionResult",
     "ReliableChange",
@@ -36,6 +46,7 @@ __all__ = [
     "fit_covariance",
     "mcdonald_omega",
     "mediate",
+    "model_omega",
     "ols",
     "paired_change",
     "parse_formula",

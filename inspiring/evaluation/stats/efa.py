@@ -25,6 +25,16 @@ F = log det Σ - log det R + tr(Σ⁻¹R) - p with Σ = ΛΛ' + diag(u) the mode
 correlation matrix. For ml this F is the minimised discrepancy. For minres the same statistic is
 computed from the minres solution (as psych does): it is not the likelihood-ratio statistic,
 only the ML discrepancy of a least-squares solution, and never smaller than the ML one.
+The same fit in lavaan's convention (``lavaan::efa()``, or ``cfa()`` of an EFA-equivalent
+model, with the default ``likelihood = "normal"``) is the uncorrected N·F, reported beside it:
+
+    chi2_uncorrected = n · F,   on the same df,
+
+lavaan's test statistic 2N·F_lavaan with F_lavaan = F/2 (Rosseel, 2012, and lavaan's
+``lavOptions``: with "normal" likelihood the statistic uses N; with "wishart" it would use
+N - 1). `chi2` stays factanal's corrected value; `chi2_statistic` and
+`chi2_uncorrected_statistic` in the output say which is which. For a one-factor model,
+chi2_uncorrected equals the chi-square of `sem.sem` (as lavaan) for the same model.
 K factors are refused when df < 0 (too many factors for p items). With df = 0 the p-value is
 not defined and is reported as None.
 
@@ -88,6 +98,8 @@ class EFAResult:
     df: int
     p: float | None
     objective: float
+    chi2_uncorrected: float
+    p_uncorrected: float | None
     uniquenesses: dict[str, float]
     loadings: dict[str, list[float]]
     phi: list[list[float]] | None
@@ -104,6 +116,8 @@ class EFAResult:
             "chi2": self.chi2,
             "df": self.df,
             "p": self.p,
+            "chi2_uncorrected": self.chi2_uncorrected,
+            "p_uncorrected": self.p_uncorrected,
             "method": self.method,
             "rotation": self.rotation,
             "kaiser_normalization": self.normalize,
@@ -116,6 +130,11 @@ class EFAResult:
             "likelihood ratio (Bartlett-corrected, as factanal)"
             if self.method == "ml"
             else "ML discrepancy of the minres solution, Bartlett-corrected (not an LR test)"
+        )
+        out["chi2_uncorrected_statistic"] = (
+            "N·F, uncorrected, as lavaan (likelihood = normal)"
+            if self.method == "ml"
+            else "N·F of the minres solution, uncorrected (not an LR test)"
         )
         out["converged"] = self.converged and self.rotation_converged
         out["heywood"] = self.heywood
@@ -180,6 +199,11 @@ def discrepancy(corr: np.ndarray, loadings: np.ndarray, uniquenesses: np.ndarray
 
 def degrees_of_freedom(p: int, k: int) -> int:
     return ((p - k) ** 2 - (p + k)) // 2
+
+
+def uncorrected_chi2(n: int, objective: float) -> float:
+    """lavaan's statistic N · F (likelihood = "normal")."""
+    return n * objective
 
 
 def bartlett_chi2(n: int, p: int, k: int, objective: float) -> float:
@@ -356,6 +380,8 @@ class FactorSolution:
     p: float | None
     converged: bool
     rotation_converged: bool
+    chi2_uncorrected: float = float("nan")
+    p_uncorrected: float | None = None
 
 
 def _check_options(method: str, rotation: str, factors: int, p: int) -> None:
@@ -397,6 +423,8 @@ def efa_correlation(
     df = degrees_of_freedom(p, k)
     chi2 = bartlett_chi2(n, p, k, objective)
     p_value = float(sps.chi2.sf(chi2, df)) if df > 0 and np.isfinite(chi2) else None
+    plain = uncorrected_chi2(n, objective)
+    p_plain = float(sps.chi2.sf(plain, df)) if df > 0 and np.isfinite(plain) else None
     rotated = rotate(unrotated, rotation, normalize=normalize)
     loadings, phi = _arrange(rotated.loadings, rotated.phi)
     return FactorSolution(
@@ -409,6 +437,8 @@ def efa_correlation(
         p=p_value,
         converged=converged,
         rotation_converged=rotated.converged,
+        chi2_uncorrected=float(plain),
+        p_uncorrected=p_plain,
     )
 
 
@@ -467,6 +497,8 @@ def efa(
         df=solution.df,
         p=solution.p,
         objective=solution.objective,
+        chi2_uncorrected=solution.chi2_uncorrected,
+        p_uncorrected=solution.p_uncorrected,
         uniquenesses=dict(zip(names, map(float, solution.uniquenesses), strict=True)),
         loadings={
             name: [float(x) for x in row]

@@ -41,6 +41,27 @@ an item with a negative loading is treated as reverse-keyed, i.e. as scored in t
 direction in the total (s_i = -1), which is what using |λ_i| in the numerator means. Those
 items are reported in `reversed`. Reverse such items before scoring, so that the scored total
 is the one whose reliability is reported.
+
+Omega from a fitted CFA (composite reliability, as semTools' ``compRelSEM``)
+------------------------------------------------------------------------------
+`model_omega` fits a lavaan-style model by ML (`sem.sem`, divisor N as lavaan) and, for each
+factor f measured by observed items I_f (the unit-weighted sum of those items as scored),
+
+    omega_f          = (Σ_{i∈I_f} λ_if)² · φ_ff / 1ᵀ Σ̂[I_f, I_f] 1    model-implied
+    omega_observed_f = (Σ_{i∈I_f} λ_if)² · φ_ff / 1ᵀ S[I_f, I_f] 1    observed
+
+with λ_if the loadings on f (a cross-loading on another factor counts for that factor only),
+φ_ff the model-implied variance of f (its total variance when f is an outcome of
+regressions), Σ̂ = F (I - A)⁻¹ S_θ (I - A)⁻ᵀ Fᵀ the model-implied covariance matrix (so
+correlated residuals and cross-loadings enter the denominator) and S the sample covariance
+matrix with divisor N (lavaan's ``sampstat``). The numerator is the variance of the sum that
+f explains (Raykov, 1997; Bentler, 2009). `omega_observed` is ``compRelSEM``'s default
+(``obs.var = TRUE``; ``omega3`` of the older ``semTools::reliability``), `omega` is
+``compRelSEM(obs.var = FALSE)`` (``omega``/``omega2`` there). As semTools, the loadings are
+summed with their signs: reverse-score negatively keyed items before fitting. For a one-factor
+model both equal `mcdonald_omega`'s (ML is scale-free, so divisor N or N - 1 does not matter),
+unless a uniqueness is at factanal's lower bound. Factors measured by other factors (a
+higher-order factor) or by a single item are not given an omega and are listed in `skipped`.
 """
 
 from __future__ import annotations
@@ -55,6 +76,7 @@ from scipy import stats as sps
 
 from ._data import check_confidence, check_names, check_variance, complete_matrix
 from .errors import StatsError
+from .sem import SemResult, sem
 
 UNIQUENESS_LOWER_BOUND = 0.005
 
@@ -258,3 +280,108 @@ def mcdonald_omega(df: Any, items: Sequence[str], *, reverse: Sequence[str] = ()
         converged=fit.converged,
         dropped=dropped,
     )
+
+
+@dataclass(frozen=True)
+class FactorOmega:
+    """Composite reliability of one factor's items in a fitted model (see the module docstring)."""
+
+    factor: str
+    items: tuple[str, ...]
+    omega: float
+    omega_observed: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "items": list(self.items),
+            "omega": self.omega,
+            "omega_observed": self.omega_observed,
+        }
+
+
+@dataclass(frozen=True)
+class ModelOmegaResult:
+    """Omega per factor of a CFA/SEM fitted by ML, with the fit it comes from."""
+
+    n: int
+    factors: dict[str, FactorOmega]
+    skipped: dict[str, str]
+    fit: SemResult
+    dropped: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "n": self.n,
+            "factors": {name: factor.to_dict() for name, factor in self.factors.items()},
+            "skipped": dict(self.skipped),
+            "fit": {
+                "chi2": self.fit.chi2,
+                "df": self.fit.df,
+                "pvalue": self.fit.pvalue,
+                "cfi": self.fit.cfi,
+                "tli": self.fit.tli,
+                "rmsea": self.fit.rmsea,
+                "srmr": self.fit.srmr,
+            },
+            "omega_denominator": "model-implied variance of the sum of the factor's items",
+            "omega_observed_denominator": "observed variance (divisor N) of that sum",
+        }
+
+
+def implied_covariance(fit: SemResult) -> tuple[np.ndarray, list[str]]:
+    """The model-implied covariance matrix of every variable (observed, then latent) of a
+    fitted model, C = (I - A)⁻¹ S (I - A)⁻ᵀ, rebuilt from its estimates."""
+    names = [*fit.observed, *fit.latent]
+    index = {name: i for i, name in enumerate(names)}
+    m = len(names)
+    a = np.zeros((m, m))
+    s = np.zeros((m, m))
+    for e in fit.estimates:
+        if e.op == "=~":
+            a[index[e.rhs], index[e.lhs]] = e.est
+        elif e.op == "~":
+            a[index[e.lhs], index[e.rhs]] = e.est
+        else:
+            s[index[e.lhs], index[e.rhs]] = s[index[e.rhs], index[e.lhs]] = e.est
+    b = np.linalg.inv(np.eye(m) - a)
+    return b @ s @ b.T, names
+
+
+def model_omega(df: Any, model: str) -> ModelOmegaResult:
+    """Omega (model-implied denominator) and omega_observed (observed denominator) for each
+    factor of the lavaan-style `model`, fitted to `df` by ML (listwise deletion).
+
+    The values are those of semTools' ``compRelSEM(fit, obs.var = FALSE)`` and
+    ``compRelSEM(fit)``. See the module docstring for the formulas.
+    """
+    fit = sem(df, model)
+    observed = list(fit.observed)
+    if not fit.latent:
+        raise StatsError("the model has no factors ('f =~ x1 + x2 + x3'): nothing to give omega")
+    matrix, _ = complete_matrix(df, observed, min_rows=1, what="model's observed variables")
+    sample = np.cov(matrix, rowvar=False, ddof=0).reshape(len(observed), len(observed))
+    implied, names = implied_covariance(fit)
+    index = {name: i for i, name in enumerate(names)}
+    factors: dict[str, FactorOmega] = {}
+    skipped: dict[str, str] = {}
+    for factor in fit.latent:
+        loadings = [e for e in fit.estimates if e.op == "=~" and e.lhs == factor]
+        if any(e.rhs in fit.latent for e in loadings):
+            skipped[factor] = "measured by other factors (higher-order): no omega of items"
+            continue
+        items = [e.rhs for e in loadings if e.est != 0.0]
+        if len(items) < 2:
+            skipped[factor] = "fewer than 2 items load on it"
+            continue
+        rows = [index[item] for item in items]
+        common = float(sum(e.est for e in loadings if e.rhs in items)) ** 2
+        common *= float(implied[index[factor], index[factor]])
+        model_total = float(implied[np.ix_(rows, rows)].sum())
+        observed_total = float(sample[np.ix_(rows, rows)].sum())
+        factors[factor] = FactorOmega(
+            factor=factor,
+            items=tuple(items),
+            omega=common / model_total,
+            omega_observed=common / observed_total,
+        )
+    return ModelOmegaResult(n=fit.n, factors=factors, skipped=skipped, fit=fit, dropped=fit.dropped)
