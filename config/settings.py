@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "inspiring.casework",
     "inspiring.matching",
     "inspiring.surveys",
+    "inspiring.evaluation",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",

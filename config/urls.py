@@ -44,5 +44,6 @@ urlpatterns = [
     path("", include("inspiring.matching.urls")),
     path("", include("inspiring.measures.urls")),
     path("", include("inspiring.surveys.urls")),
+    path("", include("inspiring.evaluation.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -84,6 +84,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RUN_SURVEYS,
             Capability.BUILD_INSTRUMENTS,
             Capability.VIEW_MONITORING,
+            # "A researcher (or coordinator)" runs the evaluation (issue 16).
+            Capability.ANALYSE_RESEARCH_DATA,
         }
     ),
     Role.LINK_WORKER: frozenset({Capability.MANAGE_CASES}),
