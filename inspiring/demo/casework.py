@@ -18,7 +18,6 @@ from inspiring.accounts.models import User
 from inspiring.areas.models import Area, Postcode
 from inspiring.casework import choices
 from inspiring.casework.models import (
-    Administration,
     Assessment,
     Client,
     Connection,
@@ -29,10 +28,10 @@ from inspiring.casework.models import (
     ReferralStatusChange,
     Task,
 )
-from inspiring.casework.models.outcomes import FOLLOW_UP_AFTER, follow_up_title
 from inspiring.directory.models import Activity, Category, Session, Venue
-from inspiring.measures import library
 from lib.identifiers import nhs_number_check_digit
+
+from .outcomes import load_demo_outcomes
 
 FIRST = (
     "Margaret", "Alan", "Susan", "David", "Joan", "Peter", "Linda", "Brian", "Carol", "Keith",
@@ -112,7 +111,8 @@ def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
                 _client(rng, area, worker, stage, postcodes, activities, categories)
                 created += 1
         _reachable(area)
-        _outcomes(area, worker)
+        # Outcomes after the clients, with their own seeded generator: see outcomes.py.
+        load_demo_outcomes(area, worker, seed=seed)
     return created
 
 
@@ -132,77 +132,6 @@ def _reachable(area: Area) -> None:
         if not suggestions_for(client).suggestions:
             assessment.availability = {}
             assessment.save(update_fields=["availability"])
-
-
-# Demo ONS4 answers (life satisfaction, worthwhile, happiness, anxiety): three baselines
-# of people who are struggling, and the first one's follow-up twelve weeks on, better.
-DEMO_BASELINES = ((3, 4, 3, 7), (5, 5, 4, 6), (4, 6, 5, 5))
-DEMO_FOLLOW_UP = (7, 7, 6, 3)
-
-
-def _ons4_answers(values: tuple[int, int, int, int]) -> dict[str, int]:
-    return dict(
-        zip(("life_satisfaction", "worthwhile", "happiness", "anxiety"), values, strict=True)
-    )
-
-
-def _outcomes(area: Area, worker: User) -> None:
-    """ONS4 at the assessment for the first three demo clients in active support, a
-    follow-up for the first (who has joined a group since), and the follow-up task for
-    the others: the case page shows a change. No random numbers are drawn, so the rest of
-    the demo is unchanged."""
-    instrument = library.get("ons4")
-    if instrument is None:
-        return
-    people = (
-        Client.objects.filter(area=area, assessments__isnull=False, referrals__status="active")
-        .distinct()
-        .order_by("pk")[: len(DEMO_BASELINES)]
-    )
-    today = timezone.localdate()
-    for number, (client, values) in enumerate(zip(people, DEMO_BASELINES, strict=False)):
-        assessment = client.assessments.first()
-        assert assessment is not None
-        baseline_on = assessment.assessed_on
-        Administration.objects.create(
-            client=client,
-            instrument_code=instrument.code,
-            instrument_version=instrument.version,
-            timepoint="baseline",
-            answers=_ons4_answers(values),
-            administered_on=baseline_on,
-            how=Administration.How.CALL,
-            by=worker,
-        )
-        if number == 0:
-            follow_up_on = min(baseline_on + FOLLOW_UP_AFTER, today)
-            GroupMembership.objects.create(
-                client=client,
-                name="Thursday singers",
-                kind="hobby",
-                importance=5,
-                positivity=5,
-                contact="weekly",
-                joined_on=baseline_on + (follow_up_on - baseline_on) / 2,
-            )
-            Administration.objects.create(
-                client=client,
-                instrument_code=instrument.code,
-                instrument_version=instrument.version,
-                timepoint="follow_up",
-                answers=_ons4_answers(DEMO_FOLLOW_UP),
-                administered_on=follow_up_on,
-                how=Administration.How.CALL,
-                by=worker,
-            )
-        else:
-            Task.objects.create(
-                client=client,
-                title=follow_up_title(instrument.title),
-                due_on=baseline_on + FOLLOW_UP_AFTER,
-                assigned_to=worker,
-                created_by=worker,
-            )
 
 
 def _client(
