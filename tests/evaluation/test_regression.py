@@ -166,9 +166,222 @@ def test_regression_bad_input(moderation):
         ols(moderation.assign(x2=2 * moderation.x), "y ~ x + x2")
     with pytest.raises(StatsError, match="too few complete rows: 3"):
         ols(moderation.iloc[:3], "y ~ x * w")
-    with pytest.raises(StatsError, match="not numeric"):
+    with pytest.raises(StatsError, match="'g' has only one level \\('a'\\)"):
         ols(moderation.assign(g="a"), "y ~ x + g")
     with pytest.raises(StatsError, match="outcome 'k' has zero variance"):
         ols(moderation.assign(k=1.0), "k ~ x")
     with pytest.raises(StatsError, match="unknown standard error type 'HC9'"):
         ols(moderation, "y ~ x", robust="HC9")
+
+
+# --- categorical predictors (treatment coding, as R's factors and patsy) -----------------------
+
+
+@pytest.fixture(scope="module")
+def groups() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 240
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "sex": rng.choice(["female", "male"], n),
+            "area": rng.choice(["Ashfield", "Mansfield", "Newark and Sherwood"], n),
+            "imd": rng.integers(1, 6, n),
+        }
+    )
+    male = (frame.sex == "male").to_numpy()
+    frame["y"] = (
+        1
+        + 0.5 * frame.x
+        + 0.3 * male
+        + 0.7 * (frame.area == "Newark and Sherwood")
+        + 0.2 * frame.imd
+        + 0.4 * frame.x * male
+        + rng.normal(size=n)
+    )
+    frame.loc[[1, 5], "sex"] = np.nan  # missing text: left out (listwise)
+    frame.loc[9, "area"] = "  "  # blank text counts as missing
+    return frame
+
+
+def _key(name: str) -> tuple[str, ...]:
+    """A design column's name without patsy's C(...) wrapper, its parts in sorted order."""
+    import re
+
+    plain = re.sub(r"C\((\w+)(?:, Treatment\([^)]*\))?\)", r"\1", name)
+    return tuple(sorted(plain.split(":")))
+
+
+@pytest.mark.parametrize(
+    ("ours", "reference", "theirs"),
+    [
+        ("y ~ x * sex + area", None, "y ~ x * sex + area"),
+        (
+            "y ~ x * C(sex, Treatment('male')) + C(imd)",
+            None,
+            "y ~ x * C(sex, Treatment('male')) + C(imd)",
+        ),
+        (
+            "y ~ sex * area",
+            {"area": "Newark and Sherwood"},
+            "y ~ sex * C(area, Treatment('Newark and Sherwood'))",
+        ),
+        ("y ~ C(imd, Treatment(3)) + x", None, "y ~ C(imd, Treatment(3)) + x"),
+        ("y ~ 0 + area + x:area", None, "y ~ 0 + area + x:area"),
+        ("y ~ x + x:sex", None, "y ~ x + x:sex"),
+        ("y ~ area:sex + x", None, "y ~ area:sex + x"),
+    ],
+)
+@pytest.mark.parametrize("se_type", ["classical", "HC3"])
+def test_categorical_predictors_match_statsmodels(groups, ours, reference, theirs, se_type):
+    import statsmodels.formula.api as smf
+
+    robust = se_type if se_type != "classical" else False
+    cov_type = "nonrobust" if se_type == "classical" else se_type
+    expected = smf.ols(theirs, data=groups.replace({"area": {"  ": np.nan}})).fit(cov_type=cov_type)
+    try:
+        result = ols(groups, ours, reference=reference, robust=robust)
+    except StatsError as error:
+        # a:b without a or b and with an intercept: R's rule codes both factors by indicators,
+        # which is rank-deficient (R prints an NA coefficient; patsy reparameterises); refused.
+        assert "singular design" in str(error) and ours == "y ~ area:sex + x"
+        return
+    assert result.n == int(expected.nobs) and result.dropped == 240 - result.n
+    params = {_key(name): value for name, value in expected.params.items()}
+    errors = {_key(name): value for name, value in expected.bse.items()}
+    assert {_key(name) for name in result.coefficients} == set(params)
+    for name, coefficient in result.coefficients.items():
+        assert coefficient.est == pytest.approx(params[_key(name)], rel=1e-9, abs=1e-12)
+        assert coefficient.se == pytest.approx(errors[_key(name)], rel=1e-8)
+    if "0 +" not in ours:  # without an intercept R² is uncentered, as R (statsmodels centres it
+        assert result.r2 == pytest.approx(expected.rsquared, rel=1e-12)  # when dummies span 1)
+
+
+def test_factor_names_levels_and_reference(groups):
+    result = ols(groups, "y ~ x * sex + area", reference={"area": "Mansfield"})
+    assert list(result.coefficients) == [
+        "Intercept",
+        "x",
+        "sex[T.male]",
+        "area[T.Ashfield]",
+        "area[T.Newark and Sherwood]",
+        "x:sex[T.male]",
+    ]
+    assert result.factors == {
+        "sex": {"levels": ["female", "male"], "reference": "female"},
+        "area": {
+            "levels": ["Ashfield", "Mansfield", "Newark and Sherwood"],
+            "reference": "Mansfield",
+        },
+    }
+    assert result.to_dict()["factors"]["area"]["reference"] == "Mansfield"
+    # The reference changes the parameterisation, not the fit.
+    default = ols(groups, "y ~ x * sex + area")
+    assert default.r2 == pytest.approx(result.r2, rel=1e-12)
+    assert default.factors["area"]["reference"] == "Ashfield"
+
+
+def test_a_category_column_keeps_its_order_and_numbers_sort_as_numbers(groups):
+    ordered = groups.assign(
+        area=pd.Categorical(
+            groups.area.replace("  ", np.nan), ["Newark and Sherwood", "Mansfield", "Ashfield"]
+        )
+    )
+    result = ols(ordered, "y ~ area")
+    assert result.factors["area"]["levels"] == ["Newark and Sherwood", "Mansfield", "Ashfield"]
+    assert "area[T.Ashfield]" in result.coefficients
+    tens = groups.assign(band=groups.imd * 5)  # 5, 10, ..., 25: numeric order, not text order
+    assert ols(tens, "y ~ C(band)").factors["band"]["levels"] == ["5", "10", "15", "20", "25"]
+
+
+def test_categorical_two_level_factor_equals_a_dummy(groups):
+    dummy = groups.assign(male=(groups.sex == "male").astype(float).where(groups.sex.notna()))
+    as_factor = ols(groups, "y ~ x + sex")
+    as_number = ols(dummy, "y ~ x + male")
+    assert as_factor.coefficients["sex[T.male]"].est == pytest.approx(
+        as_number.coefficients["male"].est, rel=1e-12
+    )
+
+
+@pytest.mark.parametrize(
+    ("formula", "reference", "message"),
+    [
+        ("y ~ x + sex", {"sex": "other"}, "unknown reference level 'other' for 'sex'"),
+        ("y ~ C(sex, Treatment('Male')) + x", None, "unknown reference level 'Male'"),
+        ("y ~ x + sex", {"x": "1"}, "'x', which is numeric: write C\\(x\\)"),
+        ("y ~ x + sex", {"age": "1"}, "'age', which is not in the model"),
+        ("y ~ C(sex, Treatment('male')) + x", {"sex": "female"}, "two reference levels"),
+        ("y ~ x + mixed", None, "'mixed' mixes numbers and text \\(value 'n/a' in data row 4\\)"),
+        ("y ~ x + C(sex, male)", None, "cannot read a C\\(...\\) term"),
+        ("C(sex) ~ x", None, "outcome cannot be written C"),
+        ("y ~ x + one", None, "'one' has only one level \\('a'\\) in the rows used"),
+    ],
+)
+def test_categorical_bad_input(groups, formula, reference, message):
+    data = groups.assign(mixed=["1", "2", "3", "n/a"] * 60, one="a")
+    with pytest.raises(StatsError, match=message):
+        ols(data, formula, reference=reference)
+
+
+def test_mixed_column_can_be_meant_as_categorical(groups):
+    data = groups.assign(mixed=["1", "2", "3", "n/a"] * 60)
+    result = ols(data, "y ~ C(mixed)")
+    assert result.factors["mixed"] == {"levels": ["1", "2", "3", "n/a"], "reference": "1"}
+
+
+# --- categorical covariates in mediation ----------------------------------------------------
+
+
+def test_mediation_with_a_categorical_covariate_equals_its_indicators(groups):
+    from inspiring.evaluation.stats import mediate
+
+    data = groups.assign(m=0.6 * groups.x + np.random.default_rng(5).normal(size=len(groups)))
+    data["y"] = data.y + 0.5 * data.m
+    areas = data.area.replace("  ", np.nan)
+    manual = data.assign(
+        mansfield=(areas == "Mansfield").astype(float).where(areas.notna()),
+        newark=(areas == "Newark and Sherwood").astype(float).where(areas.notna()),
+    )
+    coded = mediate(data, "x", ["m"], "y", ["area", "C(imd, Treatment(3))"], n_boot=500, seed=8)
+    imd = {f"imd{j}": (data.imd == j).astype(float) for j in (1, 2, 4, 5)}
+    by_hand = mediate(
+        manual.assign(**imd), "x", ["m"], "y", ["mansfield", "newark", *imd], n_boot=500, seed=8
+    )
+    assert coded.n == by_hand.n == 239 and coded.dropped == 1
+    assert coded.a["m"].est == pytest.approx(by_hand.a["m"].est, rel=1e-12)
+    assert coded.b["m"].se == pytest.approx(by_hand.b["m"].se, rel=1e-12)
+    assert coded.c_prime.est == pytest.approx(by_hand.c_prime.est, rel=1e-12)
+    assert coded.indirect["m"].ci == pytest.approx(by_hand.indirect["m"].ci, rel=1e-9)
+    assert coded.covariates == ("area", "imd")
+    assert coded.covariate_terms == (
+        "area[T.Mansfield]",
+        "area[T.Newark and Sherwood]",
+        "imd[T.1]",
+        "imd[T.2]",
+        "imd[T.4]",
+        "imd[T.5]",
+    )
+    assert coded.to_dict()["factors"]["imd"] == {
+        "levels": ["1", "2", "3", "4", "5"],
+        "reference": "3",
+    }
+    # The a path is the OLS coefficient of x in m ~ x + covariates.
+    a_model = ols(data, "m ~ x + area + C(imd, Treatment(3))")
+    assert coded.a["m"].est == pytest.approx(a_model.coefficients["x"].est, rel=1e-12)
+    assert coded.a["m"].se == pytest.approx(a_model.coefficients["x"].se, rel=1e-12)
+
+
+def test_mediation_reference_option_and_bad_covariates(groups):
+    from inspiring.evaluation.stats import mediate
+
+    data = groups.assign(m=groups.x + np.random.default_rng(1).normal(size=len(groups)))
+    chosen = mediate(data, "x", ["m"], "y", ["sex"], n_boot=200, seed=1, reference={"sex": "male"})
+    assert chosen.covariate_terms == ("sex[T.female]",)
+    with pytest.raises(StatsError, match="unknown reference level 'other' for 'sex'"):
+        mediate(data, "x", ["m"], "y", ["sex"], n_boot=200, seed=1, reference={"sex": "other"})
+    with pytest.raises(StatsError, match="'one' has only one level"):
+        mediate(data.assign(one="a"), "x", ["m"], "y", ["one"], n_boot=200, seed=1)
+    with pytest.raises(StatsError, match="column 'sex' is not numeric"):
+        mediate(data, "x", ["sex"], "y", n_boot=200, seed=1)  # a mediator must be numeric
+    with pytest.raises(StatsError, match="cannot read the covariate"):
+        mediate(data, "x", ["m"], "y", ["C(imd) + 1"], n_boot=200, seed=1)

@@ -29,6 +29,11 @@ Confidence intervals at level 1 - g (g = 1 - confidence), from the B bootstrap e
   a = Σ (θ̄ - θ_(i))³ / (6 [Σ (θ̄ - θ_(i))²]^{3/2}) (Efron, 1987; Efron & Tibshirani, 1993,
   eq. 14.15; as `scipy.stats.bootstrap(method="BCa")`).
 
+Categorical covariates (a text column, a category column, or one written ``C(g)`` /
+``C(g, Treatment('b'))``) enter every model as treatment-coded indicators, one per level but
+the reference (the first level in sorted order unless stated, or `reference={"g": "b"}`), as
+R's factors and `regression.ols` code them; X, the mediators and Y must be numeric.
+
 p is kept within [1/2B, 1 - 1/2B] so that z0 stays finite. Mediators are modelled linearly
 whatever their values (a binary mediator is treated as numeric). Rows missing any variable are
 left out (listwise). When no seed is given one is drawn from the operating system and reported,
@@ -38,7 +43,7 @@ so every result can be reproduced.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -46,9 +51,16 @@ import numpy as np
 from scipy import special
 from scipy import stats as sps
 
-from ._data import check_confidence, check_names, check_variance, complete_matrix
+from ._data import check_confidence, check_names, check_variance
 from .errors import StatsError
-from .regression import Coefficient, covariance, least_squares
+from .regression import (
+    Coefficient,
+    covariance,
+    least_squares,
+    model_frame,
+    read_categorical,
+    term_columns,
+)
 
 CIMethod = Literal["percentile", "bc", "bca"]
 CI_METHODS: tuple[str, ...] = ("percentile", "bc", "bca")
@@ -92,6 +104,8 @@ class MediationResult:
     total_indirect: BootEstimate
     dropped: int
     boot_indirect: np.ndarray = field(repr=False, compare=False)  # B x (k + 1): each, total
+    covariate_terms: tuple[str, ...] = ()  # the covariates' design columns (factors coded)
+    factors: dict[str, dict[str, Any]] = field(default_factory=dict)  # levels, reference
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +120,7 @@ class MediationResult:
             "c_prime": self.c_prime.est,
             "indirect": {m: e.to_dict() for m, e in self.indirect.items()},
             "total_indirect": self.total_indirect.to_dict(),
+            "factors": {name: dict(info) for name, info in self.factors.items()},
         }
 
 
@@ -216,29 +231,53 @@ def mediate(
     ci: CIMethod | str = "percentile",
     confidence: float = 0.95,
     indices: np.ndarray | None = None,
+    reference: Mapping[str, str] | None = None,
 ) -> MediationResult:
     """X → M1..Mk (parallel) → Y with covariates, bootstrap intervals for the indirect effects.
 
     `ci` is "percentile" (default), "bc" or "bca"; `seed` makes the resamples reproducible
     (None: drawn from the operating system and reported in the result). `indices`, a B-by-n
     array of row positions, replaces the random resamples (to reproduce another program's
-    resamples exactly). See the module docstring for the models and intervals.
+    resamples exactly). Covariates may be categorical (``"area"`` holding text, or
+    ``"C(imd)"``); `reference` names their reference levels. See the module docstring for the
+    models and intervals.
     """
     if ci not in CI_METHODS:
         raise StatsError(f"unknown interval method '{ci}' (use {', '.join(CI_METHODS)})")
     level = check_confidence(confidence)
     mediator_names = check_names(mediators, "mediators")
-    covariate_names = check_names(covariates, "covariates") if covariates else []
+    covariate_names, marked = _covariates(covariates)
     names = check_names([x, *mediator_names, y, *covariate_names], "variables")
-    k, n_cov = len(mediator_names), len(covariate_names)
+    k = len(mediator_names)
+    frame = model_frame(
+        df,
+        names,
+        numeric_only=[x, *mediator_names, y],
+        categorical=marked,
+        reference=reference,
+        min_rows=1,
+    )
+    n, dropped = frame.n, frame.dropped
+    covariate_columns: list[np.ndarray] = []
+    covariate_terms: list[str] = []
+    for name in covariate_names:
+        columns, labels = term_columns((name,), frame, [True])  # with an intercept: contrasts
+        covariate_columns.extend(columns)
+        covariate_terms.extend(labels)
+    n_cov = len(covariate_terms)
     q2 = 2 + k + n_cov
-    matrix, dropped = complete_matrix(df, names, min_rows=q2 + 2, what="variables")
-    n = matrix.shape[0]
-    check_variance(matrix, names)
-    xv = matrix[:, 0]
-    mv = matrix[:, 1 : 1 + k]
-    yv = matrix[:, 1 + k]
-    cv = matrix[:, 2 + k :]
+    if n < q2 + 2:
+        raise StatsError(
+            f"too few complete rows: {n} (at least {q2 + 2} needed for {', '.join(names)})"
+        )
+    numeric_names = [name for name in names if name in frame.numeric]
+    check_variance(np.column_stack([frame.numeric[v] for v in numeric_names]), numeric_names)
+    xv = frame.numeric[x]
+    mv = np.column_stack([frame.numeric[m] for m in mediator_names])
+    yv = frame.numeric[y]
+    cv = np.column_stack(covariate_columns) if covariate_columns else np.empty((n, 0))
+    covariate_columns_named = tuple(covariate_names)
+    covariate_names = list(covariate_terms)
 
     # Point estimates and their classical tests.
     d1 = np.column_stack([np.ones(n), xv, cv])
@@ -305,7 +344,7 @@ def mediate(
         x=x,
         mediators=tuple(mediator_names),
         y=y,
-        covariates=tuple(covariate_names),
+        covariates=covariate_columns_named,
         ci_method=ci,
         confidence=level,
         n_boot=n_boot,
@@ -318,4 +357,25 @@ def mediate(
         total_indirect=results[k],
         dropped=dropped,
         boot_indirect=boot,
+        covariate_terms=tuple(covariate_terms),
+        factors={name: factor.to_dict() for name, factor in frame.factors.items()},
     )
+
+
+def _covariates(covariates: Sequence[str]) -> tuple[list[str], dict[str, str | None]]:
+    """Covariate column names, and those written C(g) or C(g, Treatment('b')) with their
+    stated reference levels."""
+    names: list[str] = []
+    marked: dict[str, str | None] = {}
+    for raw in covariates:
+        text = str(raw).strip()
+        categorical = read_categorical(text)
+        if categorical is not None:
+            name, level, end = categorical
+            if text[end:].strip():
+                raise StatsError(f"cannot read the covariate '{text}'")
+            names.append(name)
+            marked[name] = level
+        else:
+            names.append(text)
+    return (check_names(names, "covariates") if names else []), marked

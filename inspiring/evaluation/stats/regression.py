@@ -1,15 +1,42 @@
 """Ordinary least squares from a formula, with classical or heteroskedasticity-consistent
 standard errors.
 
-Formula language (a small subset of Wilkinson-Rogers / R / patsy notation, numeric columns
-only, no transformations):
+Formula language (a small subset of Wilkinson-Rogers / R / patsy notation, no
+transformations):
 
 - ``y ~ a + b``      main effects, with an intercept;
 - ``a:b``            the interaction (product) of a and b only;
 - ``a * b``          a + b + a:b (``a * b * c``: all main effects and interactions);
 - ``(a + b):c``      distributes: a:c + b:c; ``(a + b) * c`` likewise;
 - ``- 1``, ``+ 0``   no intercept; ``- a`` removes a term;
-- ```odd name```     back-quotes a column name that is not a plain identifier.
+- ```odd name```     back-quotes a column name that is not a plain identifier;
+- ``C(g)``           treats column g as categorical (also a numeric one, e.g. an IMD quintile);
+- ``C(g, Treatment('b'))``  the same with reference level b (patsy's spelling; also
+  ``Treatment(reference='b')`` and numbers, ``Treatment(3)``).
+
+Categorical predictors (R's factors, treatment coding)
+------------------------------------------------------
+A column is categorical when it is written ``C(g)``, has pandas' category dtype, or holds text
+only (no value reads as a number, as R makes a character column a factor). A column mixing
+numbers and text is refused (usually a typo in a numeric column): write ``C(g)`` to mean it.
+True/False columns stay numeric 0/1. Its levels are the distinct values in the rows used, in
+sorted order (a category column: its categories' order), text stripped of surrounding space.
+The reference level is the first level unless one is stated, in the formula or by
+``reference={"g": "b"}`` (the command line's ``--reference g=b``); a level that does not occur
+in the rows used, a factor with one level, or two different references are refused.
+
+Coding, as R's ``model.matrix`` with ``contr.treatment`` (Chambers & Hastie, 1992, ch. 2) and
+as patsy: in a term, a factor is coded by its contrasts (k - 1 indicators, one per level but
+the reference) when the term without that factor is also in the model (the empty term being
+the intercept); otherwise by one indicator per level. So ``y ~ x * g`` gives ``x``,
+``g[T.b]``, ``x:g[T.b]`` (each level's slope difference from the reference) and ``y ~ 0 + g``
+one mean per level, ``g[a]``, ``g[b]``. A term's columns are the products of its variables'
+columns, the first factor varying fastest, named ``g[T.level]`` (contrast) or ``g[level]``
+(indicator) joined by ":" (patsy's names). Terms keep the order described below (R's order,
+where patsy would put categorical-only terms first). An unused level is dropped from the
+levels, as R's ``droplevels``. An interaction of factors without their main effects and with
+an intercept (``y ~ a:b``) is coded as R codes it, which is rank-deficient: it is refused as a
+singular design (R reports an NA coefficient); write ``a * b``.
 
 Terms are ordered as patsy orders them: intercept, then by order of interaction, then by first
 appearance. A term's name joins its variables with ":" in order of first appearance, e.g.
@@ -35,14 +62,15 @@ an intercept, 0 without. Rows missing any variable of the model are left out (li
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
+import pandas as pd
 from scipy import stats as sps
 
-from ._data import complete_matrix, finite_or_none
+from ._data import check_columns, check_names, finite_or_none, numeric_column
 from .errors import StatsError
 
 SEType = Literal["classical", "HC0", "HC1", "HC2", "HC3"]
@@ -59,6 +87,7 @@ class Formula:
     response: str
     terms: tuple[tuple[str, ...], ...]
     intercept: bool
+    categorical: tuple[tuple[str, str | None], ...] = ()  # C(...) columns, stated references
 
     @property
     def term_names(self) -> list[str]:
@@ -74,6 +103,27 @@ class Formula:
 
 
 _TOKEN = re.compile(r"\s*(?:(`[^`]+`)|([A-Za-z_.][A-Za-z0-9_.]*)|(\d+)|(\S))")
+_LEVEL = r"""(?:'(?P<q1>[^']*)'|"(?P<q2>[^"]*)"|(?P<num>[-+]?\d+(?:\.\d*)?))"""
+_CATEGORICAL = re.compile(
+    r"\s*C\(\s*(?:`(?P<quoted>[^`]+)`|(?P<name>[A-Za-z_.][A-Za-z0-9_.]*))\s*"
+    r"(?:,\s*Treatment\(\s*(?:reference\s*=\s*)?" + _LEVEL + r"\s*\)\s*)?\)"
+)
+
+
+def read_categorical(text: str, position: int = 0) -> tuple[str, str | None, int] | None:
+    """``C(g)`` or ``C(g, Treatment('b'))`` at `position`: (column, reference, end), or None
+    when the text there does not start with ``C(``; StatsError when it does but is malformed."""
+    start = re.compile(r"\s*C\s*\(").match(text, position)
+    if start is None:
+        return None
+    match = _CATEGORICAL.match(text, position)
+    if match is None:
+        raise StatsError(
+            "cannot read a C(...) term: write C(column) or C(column, Treatment('level'))"
+        )
+    name = (match["quoted"] or match["name"]).strip()
+    level = next((match[g] for g in ("q1", "q2", "num") if match[g] is not None), None)
+    return name, None if level is None else level.strip(), match.end()
 
 
 def _tokenize(text: str) -> list[tuple[str, str]]:
@@ -81,6 +131,12 @@ def _tokenize(text: str) -> list[tuple[str, str]]:
     position = 0
     text = text.rstrip()
     while position < len(text):
+        categorical = read_categorical(text, position)
+        if categorical is not None:
+            name, level, position = categorical
+            tokens.append(("factor", name))
+            tokens.append(("reference", "" if level is None else "=" + level))
+            continue
         match = _TOKEN.match(text, position)
         if match is None:  # pragma: no cover - the pattern matches any non-space
             break
@@ -109,6 +165,7 @@ class _Parser:
         self.tokens = tokens
         self.position = 0
         self.order: dict[str, int] = {}
+        self.categorical: dict[str, str | None] = {}  # C(...) columns and their references
 
     def peek(self) -> tuple[str, str] | None:
         return self.tokens[self.position] if self.position < len(self.tokens) else None
@@ -170,6 +227,14 @@ class _Parser:
 
     def parse_atom(self) -> tuple[list[Term], bool]:
         kind, value = self.take()
+        if kind == "factor":
+            _, marker = self.take()
+            level = marker[1:] if marker else None
+            earlier = self.categorical.get(value)
+            if earlier is not None and level is not None and earlier != level:
+                raise StatsError(f"two reference levels for '{value}' ('{earlier}' and '{level}')")
+            self.categorical[value] = level if level is not None else earlier
+            kind = "name"
         if kind == "name":
             self.order.setdefault(value, len(self.order))
             return [frozenset({value})], False
@@ -206,6 +271,8 @@ def parse_formula(text: str) -> Formula:
         raise StatsError("a formula needs exactly one '~', as in 'y ~ x + w'")
     left, right = text.split("~")
     left_tokens = _tokenize(left)
+    if left_tokens and left_tokens[0][0] == "factor":
+        raise StatsError("the outcome cannot be written C(...): it must be numeric")
     if len(left_tokens) != 1 or left_tokens[0][0] != "name":
         raise StatsError("the left of '~' must be one column name")
     response = left_tokens[0][1]
@@ -224,7 +291,11 @@ def parse_formula(text: str) -> Formula:
     ordered = tuple(tuple(sorted(term, key=parser.order.__getitem__)) for term in kept)
     if not ordered and not intercept:
         raise StatsError("the formula has no terms")
-    return Formula(response=response, terms=ordered, intercept=intercept)
+    if response in parser.categorical or left_tokens[0][0] != "name":
+        raise StatsError("the outcome cannot be written C(...)")  # pragma: no cover
+    used = {v for term in ordered for v in term}
+    categorical = tuple((v, ref) for v, ref in parser.categorical.items() if v in used)
+    return Formula(response=response, terms=ordered, intercept=intercept, categorical=categorical)
 
 
 @dataclass(frozen=True)
@@ -245,7 +316,8 @@ class Coefficient:
 
 @dataclass(frozen=True)
 class RegressionResult:
-    """An OLS fit: n rows used, R², adjusted R², coefficients by term name."""
+    """An OLS fit: n rows used, R², adjusted R², coefficients by design column, and each
+    categorical predictor's levels and reference level (`factors`)."""
 
     formula: str
     n: int
@@ -256,6 +328,7 @@ class RegressionResult:
     se_type: str
     coefficients: dict[str, Coefficient]
     dropped: int
+    factors: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -264,6 +337,7 @@ class RegressionResult:
             "adj_r2": finite_or_none(self.adj_r2),
             "se_type": self.se_type,
             "coefficients": {name: c.to_dict() for name, c in self.coefficients.items()},
+            "factors": {name: dict(info) for name, info in self.factors.items()},
         }
 
 
@@ -328,6 +402,7 @@ def covariance(fit: LeastSquares, design: np.ndarray, se_type: str) -> np.ndarra
 
 
 def design_matrix(columns: dict[str, np.ndarray], formula: Formula, n: int) -> np.ndarray:
+    """The design of a formula whose variables are all numeric (one column per term)."""
     parts = [np.ones(n)] if formula.intercept else []
     for term in formula.terms:
         product = np.ones(n)
@@ -337,12 +412,322 @@ def design_matrix(columns: dict[str, np.ndarray], formula: Formula, n: int) -> n
     return np.column_stack(parts)
 
 
-def ols(df: Any, formula: str, *, robust: bool | str = False) -> RegressionResult:
-    """Fit `formula` to the numeric columns of `df` by OLS.
+# ---------------------------------------------------------------------------------------------
+# Categorical predictors
+
+
+@dataclass(frozen=True)
+class FactorColumn:
+    """A categorical variable over the rows used: its levels (sorted), the reference level
+    and each row's level as an index into `levels`."""
+
+    name: str
+    levels: tuple[str, ...]
+    reference: str
+    codes: np.ndarray
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"levels": list(self.levels), "reference": self.reference}
+
+
+def _level_label(value: Any) -> str:
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, float | np.floating):
+        return f"{float(value):g}"
+    return str(value).strip()
+
+
+def _is_missing(series: pd.Series) -> np.ndarray:
+    missing = series.isna().to_numpy()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        blank = series.astype("string").str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+        missing = missing | blank
+    return np.asarray(missing, dtype=bool)
+
+
+def is_categorical(df: pd.DataFrame, name: str, marked: bool) -> bool:
+    """Whether a predictor column is a factor: marked C(...), category dtype, or text only.
+    A column of numbers and text is refused (see the module docstring)."""
+    series = df[name]
+    if isinstance(series, pd.DataFrame):
+        raise StatsError(f"column '{name}' appears more than once in the data")
+    if marked or isinstance(series.dtype, pd.CategoricalDtype):
+        return True
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return False
+    present = series[~_is_missing(series)]
+    numbers = pd.to_numeric(present, errors="coerce")
+    if numbers.notna().all():
+        return False
+    if numbers.isna().all():
+        return True
+    position = int(np.flatnonzero(numbers.isna().to_numpy())[0])
+    value = str(present.iloc[position])[:30]
+    row = int(np.flatnonzero(series.index == present.index[position])[0]) + 1
+    raise StatsError(
+        f"column '{name}' mixes numbers and text (value '{value}' in data row {row});"
+        f" write C({name}) to treat it as categorical"
+    )
+
+
+def _factor_values(df: pd.DataFrame, name: str) -> tuple[np.ndarray, list[str] | None]:
+    """The labels of each row (None where missing) and, for a category column, its order."""
+    series = df[name]
+    missing = _is_missing(series)
+    order = None
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        order = [_level_label(c) for c in series.cat.categories]
+        values = series.astype(object)
+    elif pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        values = series.astype(object)
+    else:
+        numbers = pd.to_numeric(series, errors="coerce")
+        # A text column of numbers (e.g. read as text), marked C(...): sort as numbers.
+        values = numbers.astype(object) if numbers[~missing].notna().all() else series
+    labels = np.array(
+        [None if miss else _level_label(v) for v, miss in zip(values, missing, strict=True)],
+        dtype=object,
+    )
+    return labels, order
+
+
+def _sort_levels(present: set[str], order: list[str] | None, numeric: bool) -> list[str]:
+    if order is not None:
+        return [level for level in order if level in present]
+    if numeric:
+        return sorted(present, key=float)
+    return sorted(present)
+
+
+def make_factor(
+    name: str, labels: np.ndarray, order: list[str] | None, reference: str | None
+) -> FactorColumn:
+    """Levels, reference and codes of one factor over the rows used (see the docstring)."""
+    present = set(labels.tolist())
+    try:
+        numeric = all(np.isfinite(float(level)) for level in present)
+    except ValueError:
+        numeric = False
+    levels = _sort_levels(present, order, numeric)
+    if len(levels) < 2:
+        only = f" ('{levels[0]}')" if levels else ""
+        raise StatsError(
+            f"'{name}' has only one level{only} in the rows used: a categorical predictor"
+            " needs at least two"
+        )
+    if reference is None:
+        chosen = levels[0]
+    else:
+        wanted = reference.strip()
+        matches = [level for level in levels if level == wanted]
+        if not matches and numeric:
+            try:
+                matches = [level for level in levels if float(level) == float(wanted)]
+            except ValueError:
+                matches = []
+        if not matches:
+            listed = ", ".join(levels[:12]) + (", …" if len(levels) > 12 else "")
+            raise StatsError(
+                f"unknown reference level '{wanted}' for '{name}' (its levels in the rows"
+                f" used: {listed})"
+            )
+        chosen = matches[0]
+    index = {level: i for i, level in enumerate(levels)}
+    codes = np.array([index[label] for label in labels], dtype=np.int64)
+    return FactorColumn(name=name, levels=tuple(levels), reference=chosen, codes=codes)
+
+
+@dataclass(frozen=True)
+class ModelFrame:
+    """The complete rows of a model's variables: numeric columns and factors."""
+
+    numeric: dict[str, np.ndarray]
+    factors: dict[str, FactorColumn]
+    n: int
+    dropped: int
+
+
+def model_frame(
+    df: Any,
+    variables: Sequence[str],
+    *,
+    numeric_only: Sequence[str] = (),
+    categorical: Mapping[str, str | None] | None = None,
+    reference: Mapping[str, str] | None = None,
+    extra: Mapping[str, np.ndarray] | None = None,
+    min_rows: int = 1,
+    what: str = "variables",
+) -> ModelFrame:
+    """Listwise deletion over `variables`; each is numeric or a factor (`is_categorical`).
+
+    `numeric_only` must be numeric (outcomes, mediators); `categorical` maps the columns marked
+    C(...) to their stated reference (or None); `reference` gives references by column;
+    `extra` gives numeric columns already read (NaN where missing), used instead of `df`'s.
+    """
+    names = check_names(variables, what)
+    check_columns(df, names)
+    marked = dict(categorical or {})
+    references = {str(k).strip(): str(v).strip() for k, v in (reference or {}).items()}
+    for column, level in references.items():
+        if column not in names:
+            raise StatsError(
+                f"a reference level is given for '{column}', which is not in the model"
+            )
+        stated = marked.get(column)
+        if stated is not None and stated != level:
+            raise StatsError(f"two reference levels for '{column}' ('{stated}' and '{level}')")
+    numeric: dict[str, np.ndarray] = {}
+    raw_factors: dict[str, tuple[np.ndarray, list[str] | None]] = {}
+    missing = np.zeros(len(df), dtype=bool)
+    for name in names:
+        if (
+            name not in numeric_only
+            and not (extra and name in extra)
+            and is_categorical(df, name, name in marked)
+        ):
+            labels, order = _factor_values(df, name)
+            raw_factors[name] = (labels, order)
+            missing |= np.array([label is None for label in labels], dtype=bool)
+        else:
+            if name in references:
+                raise StatsError(
+                    f"a reference level is given for '{name}', which is numeric: write"
+                    f" C({name}) to treat it as categorical"
+                )
+            values = extra[name] if extra and name in extra else numeric_column(df, name)
+            numeric[name] = values
+            missing |= np.isnan(values)
+    kept = ~missing
+    n = int(kept.sum())
+    if n < min_rows:
+        raise StatsError(
+            f"too few complete rows: {n} (at least {min_rows} needed for {', '.join(names)})"
+        )
+    factors = {
+        name: make_factor(name, labels[kept], order, marked.get(name) or references.get(name))
+        for name, (labels, order) in raw_factors.items()
+    }
+    return ModelFrame(
+        numeric={name: values[kept] for name, values in numeric.items()},
+        factors=factors,
+        n=n,
+        dropped=int(len(df) - n),
+    )
+
+
+def term_columns(
+    term: Sequence[str], frame: ModelFrame, contrasts: Sequence[bool]
+) -> tuple[list[np.ndarray], list[str]]:
+    """The columns of one term and their names; `contrasts[i]` codes factor i of the term
+    by treatment contrasts (else by one indicator per level)."""
+    columns: list[np.ndarray] = [np.ones(frame.n)]
+    labels: list[list[str]] = [[]]
+    for variable, reduced in zip(term, contrasts, strict=True):
+        if variable in frame.numeric:
+            columns = [c * frame.numeric[variable] for c in columns]
+            labels = [[*lab, variable] for lab in labels]
+            continue
+        factor = frame.factors[variable]
+        chosen = [lv for lv in factor.levels if not (reduced and lv == factor.reference)]
+        new_columns, new_labels = [], []
+        for level in chosen:  # the earlier factors vary fastest: loop this one outside
+            indicator = (factor.codes == factor.levels.index(level)).astype(np.float64)
+            part = f"{variable}[T.{level}]" if reduced else f"{variable}[{level}]"
+            for column, label in zip(columns, labels, strict=True):
+                new_columns.append(column * indicator)
+                new_labels.append([*label, part])
+        columns, labels = new_columns, new_labels
+    return columns, [":".join(label) for label in labels]
+
+
+def coded_design(formula: Formula, frame: ModelFrame) -> tuple[np.ndarray, list[str]]:
+    """The design matrix and column names of a formula over a model frame, factors coded by
+    R's rule (module docstring): contrasts where the term without the factor is in the model."""
+    present = {frozenset(term) for term in formula.terms}
+    if formula.intercept:
+        present.add(frozenset())
+    parts = [np.ones(frame.n)] if formula.intercept else []
+    names = [INTERCEPT] if formula.intercept else []
+    for term in formula.terms:
+        contrasts = [
+            variable in frame.factors and frozenset(term) - {variable} in present
+            for variable in term
+        ]
+        columns, labels = term_columns(term, frame, contrasts)
+        parts.extend(columns)
+        names.extend(labels)
+    return np.column_stack(parts), names
+
+
+@dataclass(frozen=True)
+class Design:
+    """A formula's response, design matrix and column names over the complete rows."""
+
+    formula: Formula
+    response: np.ndarray
+    matrix: np.ndarray
+    names: list[str]
+    factors: dict[str, FactorColumn]
+    n: int
+    dropped: int
+
+
+def build_design(
+    df: Any,
+    formula: str,
+    *,
+    reference: Mapping[str, str] | None = None,
+    response: Callable[[Any, str], np.ndarray] | None = None,
+) -> Design:
+    """Parse `formula` and build its design over the complete rows of `df`.
+
+    `response(df, name)` gives the outcome as floats with NaN where missing (default: the
+    numeric column). The rows used need at least one more than the design has columns.
+    """
+    parsed = parse_formula(formula)
+    variables = parsed.variables
+    check_columns(df, variables)
+    outcome = (response or numeric_column)(df, parsed.response)
+    frame = model_frame(
+        df,
+        variables,
+        numeric_only=[parsed.response],
+        categorical=dict(parsed.categorical),
+        reference=reference,
+        extra={parsed.response: outcome},
+        min_rows=1,
+    )
+    matrix, names = coded_design(parsed, frame)
+    p = matrix.shape[1]
+    if frame.n < p + 1:
+        raise StatsError(
+            f"too few complete rows: {frame.n} (at least {p + 1} needed for {', '.join(variables)})"
+        )
+    return Design(
+        formula=parsed,
+        response=frame.numeric[parsed.response],
+        matrix=matrix,
+        names=names,
+        factors=frame.factors,
+        n=frame.n,
+        dropped=frame.dropped,
+    )
+
+
+def ols(
+    df: Any,
+    formula: str,
+    *,
+    robust: bool | str = False,
+    reference: Mapping[str, str] | None = None,
+) -> RegressionResult:
+    """Fit `formula` to the columns of `df` by OLS (listwise deletion).
 
     `robust=False` gives classical standard errors, `robust=True` HC3, or name one of
-    "HC0", "HC1", "HC2", "HC3". See the module docstring for the formula language and the
-    estimators.
+    "HC0", "HC1", "HC2", "HC3". `reference` names the reference level of categorical
+    predictors, e.g. ``{"sex": "male"}`` (default: the first level in sorted order). See the
+    module docstring for the formula language, the coding of factors and the estimators.
     """
     if robust is True:
         se_type = "HC3"
@@ -352,19 +737,13 @@ def ols(df: Any, formula: str, *, robust: bool | str = False) -> RegressionResul
         se_type = robust.upper()
     else:
         raise StatsError(f"unknown standard error type '{robust}' (use {', '.join(SE_TYPES)})")
-    parsed = parse_formula(formula)
-    variables = parsed.variables
-    p = len(parsed.term_names)
-    matrix, dropped = complete_matrix(df, variables, min_rows=p + 1, what="variables")
-    n = matrix.shape[0]
-    columns = {name: matrix[:, j] for j, name in enumerate(variables)}
-    y = columns[parsed.response]
+    design = build_design(df, formula, reference=reference)
+    parsed, n, y, names = design.formula, design.n, design.response, design.names
     if np.ptp(y) == 0:
         raise StatsError(f"the outcome '{parsed.response}' has zero variance")
-    design = design_matrix(columns, parsed, n)
-    names = parsed.term_names
-    fit = least_squares(design, y, names)
-    cov = covariance(fit, design, se_type)
+    p = len(names)
+    fit = least_squares(design.matrix, y, names)
+    cov = covariance(fit, design.matrix, se_type)
     se = np.sqrt(np.maximum(np.diag(cov), 0.0))
     df_resid = n - p
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -387,5 +766,6 @@ def ols(df: Any, formula: str, *, robust: bool | str = False) -> RegressionResul
         sigma=float(np.sqrt(ssr / df_resid)),
         se_type=se_type,
         coefficients=coefficients,
-        dropped=dropped,
+        dropped=design.dropped,
+        factors={name: factor.to_dict() for name, factor in design.factors.items()},
     )
