@@ -10,6 +10,8 @@ its formulas and references.
 from .change import ChangeResult, ReliableChange, paired_change
 from .descriptives import ColumnSummary, describe, scale_score
 from .errors import StatsError
+from .fiml import sem_fiml
+from .invariance import InvarianceResult, InvarianceStep, invariance
 from .mediation import CI_METHODS, BootEstimate, MediationResult, mediate
 from .regression import SE_TYPES, Coefficient, Formula, RegressionResult, ols, parse_formula
 from .reliability import (
@@ -34,6 +36,8 @@ __all__ = [
     "Estimate",
     "FactorOmega",
     "Formula",
+    "InvarianceResult",
+    "InvarianceStep",
     "MediationResult",
     "ModelOmegaResult",
     "OmegaResult",
@@ -44,6 +48,7 @@ __all__ = [
     "cronbach_alpha",
     "describe",
     "fit_covariance",
+    "invariance",
     "mcdonald_omega",
     "mediate",
     "model_omega",
@@ -53,4 +58,5 @@ __all__ = [
     "parse_model",
     "scale_score",
     "sem",
+    "sem_fiml",
 ]

@@ -187,9 +187,13 @@ class SemResult:
     estimates: tuple[Estimate, ...]
     iterations: int
     dropped: int
+    missing: str = "listwise"  # or "ml": full-information maximum likelihood (fiml.py)
+    rows_with_gaps: int = 0  # FIML: rows used that miss at least one variable
+    patterns: int = 1  # FIML: the number of missing-data patterns
+    loglik: float | None = None  # FIML: log L of the fitted model
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "n": self.n,
             "chi2": self.chi2,
             "df": self.df,
@@ -201,7 +205,14 @@ class SemResult:
             "srmr": self.srmr,
             "baseline": {"chi2": self.baseline_chi2, "df": self.baseline_df},
             "estimates": [estimate.to_dict() for estimate in self.estimates],
+            "missing": self.missing,
         }
+        if self.missing == "ml":
+            out["rows_with_gaps"] = self.rows_with_gaps
+            out["patterns"] = self.patterns
+            out["dropped"] = self.dropped
+            out["loglik"] = self.loglik
+        return out
 
     def estimate(self, lhs: str, op: str, rhs: str) -> Estimate:
         for item in self.estimates:
@@ -565,12 +576,25 @@ def fit_covariance(
     )
 
 
-def sem(df: Any, model: str) -> SemResult:
+MISSING = ("listwise", "ml")
+
+
+def sem(df: Any, model: str, *, missing: str = "listwise") -> SemResult:
     """Fit a lavaan-style CFA/SEM `model` to the columns of `df` it names, by ML.
 
-    Rows missing any of the model's observed variables are left out (listwise). See the module
-    docstring for the syntax, defaults, estimator, standard errors and fit indices.
+    ``missing="listwise"`` (the default) leaves out rows missing any of the model's observed
+    variables; ``missing="ml"`` keeps them, by full-information maximum likelihood (as lavaan's
+    ``missing = "ml"``; `fiml.py`), and the result counts the rows with gaps. A mediation model
+    written in the syntax (``m ~ x; y ~ m + x``) is fitted the same way, so its a, b and c' paths
+    can be had under FIML too. See the module docstring for the syntax, defaults, estimator,
+    standard errors and fit indices.
     """
+    if missing not in MISSING:
+        raise StatsError(f"missing must be one of {', '.join(MISSING)}, not '{missing}'")
+    if missing == "ml":
+        from .fiml import sem_fiml
+
+        return sem_fiml(df, model)
     spec = _Model(parse_model(model))
     matrix, dropped = complete_matrix(
         df, spec.observed, min_rows=len(spec.observed) + 2, what="model's observed variables"
