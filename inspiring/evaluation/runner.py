@@ -183,7 +183,11 @@ def _regress(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dic
     out.update(
         n_used=result.n,
         n_excluded=result.dropped,
-        details={"formula": result.formula},
+        details={
+            "formula": result.formula,
+            "df_resid": getattr(result, "df_resid", None),
+            "factors": getattr(result, "factors", {}),
+        },
     )
     return out
 
