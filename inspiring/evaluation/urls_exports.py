@@ -1,8 +1,21 @@
-"""The evaluation's downloads (PDF report, reproducible bundle): filled in by plots.py,
-pdf.py and bundle.py's views. Included from urls.py, under the same app_name."""
+"""The evaluation's downloads (PDF report, reproducible bundle), views in views_exports.py.
+Included from urls.py, under the same app_name."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern | URLResolver] = []
+from . import views_exports
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path(
+        "staff/evaluation/<uuid:public_id>/report.pdf",
+        views_exports.download_pdf,
+        name="download_pdf",
+    ),
+    path(
+        "staff/evaluation/<uuid:public_id>/bundle.zip",
+        views_exports.download_bundle,
+        name="download_bundle",
+    ),
+]
