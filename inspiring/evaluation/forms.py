@@ -101,6 +101,20 @@ def _confidence() -> forms.FloatField:
     )
 
 
+def _model_field(
+    *, required: bool = True, label: str = "Model in lavaan syntax"
+) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        required=required,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=5000,
+        help_text='For example "wellbeing =~ ons4_life_satisfaction + ons4_worthwhile + '
+        'ons4_happiness". Use the variable names in brackets.',
+        error_messages={"required": "Enter the model"},
+    )
+
+
 class AnalysisForm(forms.Form):
     """The options of one kind of analysis, with a title and the seed."""
 
@@ -142,6 +156,12 @@ class AnalysisForm(forms.Form):
             )
         elif kind in ("alpha", "omega", "efa"):
             add("items", _several("Items", numeric, hint="The questions of one scale."))
+            if kind == "omega":
+                self.fields["items"].required = False
+                add(
+                    "model",
+                    _model_field(required=False, label="Or a factor model, for omega per factor"),
+                )
             if kind != "efa":
                 add(
                     "reverse",
@@ -192,8 +212,9 @@ class AnalysisForm(forms.Form):
                     "kaiser",
                     forms.BooleanField(label="Kaiser-normalise before rotating", required=False),
                 )
-        elif kind == "regress":
-            add("y", _pick("Outcome", numeric))
+        elif kind in ("regress", "logistic"):
+            outcomes = numeric if kind == "regress" else _choices(columns, numeric=False)
+            add("y", _pick("Outcome" if kind == "regress" else "Yes/no outcome", outcomes))
             add("predictors", _several("Predictors", _choices(columns, numeric=False)))
             add(
                 "formula",
@@ -205,22 +226,34 @@ class AnalysisForm(forms.Form):
                     "interaction). Used instead of the choices above when given.",
                 ),
             )
-            add(
-                "robust",
-                forms.ChoiceField(
-                    label="Standard errors",
-                    choices=[
-                        ("", "Classical"),
-                        ("HC3", "Robust (HC3)"),
-                        ("HC0", "Robust (HC0)"),
-                        ("HC1", "Robust (HC1)"),
-                        ("HC2", "Robust (HC2)"),
-                    ],
-                    required=False,
-                    widget=forms.RadioSelect,
-                    initial="",
-                ),
-            )
+            if kind == "logistic":
+                add(
+                    "event",
+                    forms.CharField(
+                        label="Which value counts as the event (optional)",
+                        required=False,
+                        max_length=100,
+                        help_text="Leave empty for 1 (yes).",
+                    ),
+                )
+                add("confidence", _confidence())
+            else:
+                add(
+                    "robust",
+                    forms.ChoiceField(
+                        label="Standard errors",
+                        choices=[
+                            ("", "Classical"),
+                            ("HC3", "Robust (HC3)"),
+                            ("HC0", "Robust (HC0)"),
+                            ("HC1", "Robust (HC1)"),
+                            ("HC2", "Robust (HC2)"),
+                        ],
+                        required=False,
+                        widget=forms.RadioSelect,
+                        initial="",
+                    ),
+                )
             self.fields["predictors"].required = False
         elif kind == "mediate":
             add("x", _pick("Predictor (X)", numeric))
@@ -254,16 +287,27 @@ class AnalysisForm(forms.Form):
                 ),
             )
             add("confidence", _confidence())
-        elif kind == "sem":
+        elif kind in ("sem", "invariance"):
+            add("model", _model_field())
+            if kind == "invariance":
+                add(
+                    "group",
+                    _pick(
+                        "Groups to compare",
+                        _choices(columns, numeric=False),
+                        hint="For example the area, or the deprivation quintile.",
+                    ),
+                )
             add(
-                "model",
-                forms.CharField(
-                    label="Model in lavaan syntax",
-                    widget=forms.Textarea(attrs={"rows": 6}),
-                    max_length=5000,
-                    help_text='For example "wellbeing =~ ons4_life_satisfaction + '
-                    'ons4_worthwhile + ons4_happiness". Use the variable names in brackets.',
-                    error_messages={"required": "Enter the model"},
+                "missing",
+                forms.ChoiceField(
+                    label="Missing answers",
+                    choices=[
+                        ("listwise", "Leave out anyone with a gap (listwise)"),
+                        ("ml", "Use every answer given (full-information maximum likelihood)"),
+                    ],
+                    initial="listwise",
+                    widget=forms.RadioSelect,
                 ),
             )
         elif kind == "change":
@@ -292,7 +336,7 @@ class AnalysisForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.kind == "regress" and not data.get("formula"):
+        if self.kind in ("regress", "logistic") and not data.get("formula"):
             if not data.get("y"):
                 return data
             if not data.get("predictors"):
@@ -302,6 +346,8 @@ class AnalysisForm(forms.Form):
         if self.kind == "change" and data.get("before") and data.get("before") == data.get("after"):
             self.add_error("after", "Choose a follow-up variable different from the baseline")
         few_items = len(data.get("items") or []) < 2
+        if self.kind == "omega" and data.get("model"):
+            few_items = False
         if self.kind in ("alpha", "omega", "efa") and few_items and "items" not in self.errors:
             self.add_error("items", "Choose at least 2 items")
         return data
@@ -311,13 +357,13 @@ class AnalysisForm(forms.Form):
         data = dict(self.cleaned_data)
         data.pop("title", None)
         data.pop("seed", None)
-        if self.kind == "regress":
+        if self.kind in ("regress", "logistic"):
             formula = (data.pop("formula", "") or "").strip()
             predictors = data.pop("predictors", []) or []
             y = data.pop("y", "")
             if not formula:
                 formula = f"{y} ~ {' + '.join(predictors)}"
-            data = {"formula": formula, "robust": data.get("robust") or None}
+            data["formula"] = formula
         options: dict[str, Any] = {}
         for name, value in data.items():
             if name in self.LISTS:

@@ -222,7 +222,64 @@ def _alpha(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) -> 
     return Report(sentences, [table], methods)
 
 
+def _model_omega(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) -> Report:
+    factors: Mapping[str, Mapping[str, Any]] = result.get("factors") or {}
+    sentences = [
+        f"Among {_people(int(result.get('n') or 0), reveal)}, the reliability (omega) of each "
+        "factor's items in the fitted model: "
+        + "; ".join(
+            f"{name} {num(f.get('omega'))} ({_quality(f.get('omega'))})"
+            for name, f in factors.items()
+        )
+        + "."
+    ]
+    rows = [
+        [
+            name,
+            ", ".join(f.get("items") or []),
+            num(f.get("omega"), 3),
+            num(f.get("omega_observed"), 3),
+        ]
+        for name, f in factors.items()
+    ]
+    fit = result.get("fit") or {}
+    tables = [
+        Table("Omega per factor", ["Factor", "Items", "Omega", "Omega (observed variance)"], rows),
+        Table(
+            "Fit of the model",
+            ["Statistic", "Value"],
+            [
+                ["Chi-square", num(fit.get("chi2"))],
+                ["Degrees of freedom", str(fit.get("df"))],
+                ["p", pval(fit.get("pvalue"))],
+                ["CFI", num(fit.get("cfi"), 3)],
+                ["RMSEA", num(fit.get("rmsea"), 3)],
+                ["SRMR", num(fit.get("srmr"), 3)],
+            ],
+        ),
+    ]
+    skipped = result.get("skipped") or {}
+    methods = (
+        "Omega per factor of a confirmatory factor model in lavaan syntax, fitted by maximum "
+        f"likelihood to {_dataset_words(spec)}, as semTools' compRelSEM: omega divides by the "
+        "model-implied variance of the sum of the factor's items, the observed version by its "
+        "observed variance (divisor N)."
+        + (
+            " Not given omega: " + "; ".join(f"{k}: {v}" for k, v in skipped.items()) + "."
+            if skipped
+            else ""
+        )
+        + " "
+        + _missing_words(result, reveal)
+        + " "
+        + _pseudonym_words()
+    )
+    return Report(sentences, tables, methods)
+
+
 def _omega(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) -> Report:
+    if "factors" in result:
+        return _model_omega(spec, result, reveal)
     details = result.get("details") or {}
     omega = result.get("omega")
     items = _items(spec)
@@ -397,9 +454,23 @@ def _sem(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) -> Re
         "likelihood as lavaan does by default (first loading of each factor fixed to 1, "
         "covariance matrix with divisor n, standard errors from the expected information), "
         "with chi-square, CFI, TLI, RMSEA with its 90% interval and SRMR as lavaan reports "
-        "them. " + _missing_words(result, reveal) + " " + _pseudonym_words()
+        "them. " + _sem_missing_words(result, reveal) + " " + _pseudonym_words()
     )
     return Report(sentences, [fit, estimates], methods)
+
+
+def _sem_missing_words(result: Mapping[str, Any], reveal: bool) -> str:
+    details = result.get("details") or {}
+    if details.get("missing") != "ml":
+        return _missing_words(result, reveal)
+    gaps = int(details.get("rows_with_gaps") or 0)
+    return (
+        "Missing answers were handled by full-information maximum likelihood (as lavaan's "
+        'missing = "ml"): every row with at least one of the variables was used, '
+        f"{disclosure.shown(gaps, reveal=reveal)} of them with gaps; "
+        f"{disclosure.shown(int(result.get('n_excluded') or 0), reveal=reveal)} rows with "
+        "none of the variables were left out."
+    )
 
 
 # --- Regression -----------------------------------------------------------------------
@@ -671,6 +742,154 @@ def _change(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) ->
     return Report(sentences, tables, methods)
 
 
+# --- Measurement invariance -----------------------------------------------------------
+
+
+def _invariance(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) -> Report:
+    steps: list[Mapping[str, Any]] = list(result.get("steps") or [])
+    groups = list(result.get("groups") or [])
+    sizes: Mapping[str, int] = result.get("n") or {}
+    group = str(result.get("group") or "")
+    held = []
+    for step in steps:
+        compared = step.get("compared_with_previous")
+        if compared is None:
+            continue
+        delta_cfi = compared.get("delta_cfi")
+        ok = delta_cfi is not None and float(delta_cfi) > -0.01
+        held.append((step.get("model"), ok, compared))
+    sentences = [
+        f"The model was compared across {len(groups)} groups of {_label(spec, group)} ("
+        + ", ".join(f"{g}: {_people(int(sizes.get(g, 0)), reveal)}" for g in groups)
+        + ")."
+    ]
+    for name, ok, compared in held:
+        sentences.append(
+            f"{str(name).capitalize()} invariance "
+            + ("holds" if ok else "does not hold")
+            + " by the usual rule (CFI falls by less than 0.01: here "
+            f"{num(compared.get('delta_cfi'), 3)}; chi-square difference p "
+            f"{pval(compared.get('pvalue'))})."
+        )
+    if held and all(ok for _, ok, _ in held):
+        sentences.append("Scores can be compared between the groups.")
+    elif held:
+        sentences.append(
+            "Compare scores between the groups with care: the questions may not work the same "
+            "way in each."
+        )
+    rows = []
+    for step in steps:
+        compared = step.get("compared_with_previous") or {}
+        rows.append(
+            [
+                str(step.get("model")),
+                num(step.get("chi2")),
+                str(step.get("df")),
+                num(step.get("cfi"), 3),
+                num(step.get("rmsea"), 3),
+                num(step.get("bic"), 1),
+                num(compared.get("delta_chi2")) if compared else "—",
+                str(compared.get("delta_df")) if compared else "—",
+                pval(compared.get("pvalue")) if compared else "—",
+                num(compared.get("delta_cfi"), 3) if compared else "—",
+            ]
+        )
+    table = Table(
+        "Configural, metric and scalar models",
+        ["Model", "Chi-square", "df", "CFI", "RMSEA", "BIC", "Δ chi-square", "Δ df", "p", "Δ CFI"],
+        rows,
+    )
+    sizes_table = Table(
+        "Groups",
+        ["Group", "People"],
+        [[g, disclosure.shown(int(sizes.get(g, 0)), reveal=reveal)] for g in groups],
+    )
+    missing = result.get("missing")
+    methods = (
+        f"Multi-group confirmatory factor analysis across the groups of {group} in "
+        f"{_dataset_words(spec)}, fitted by maximum likelihood with a mean structure as lavaan: "
+        "configural (same pattern), metric (equal loadings) and scalar (equal loadings and "
+        "intercepts), each compared with the one before by the chi-square difference test, "
+        "the change in CFI and in RMSEA. "
+        + (
+            "Missing answers by full-information maximum likelihood; "
+            f"{disclosure.shown(int(result.get('rows_with_gaps') or 0), reveal=reveal)} rows "
+            "with gaps were kept. "
+            if missing == "ml"
+            else "Rows missing any of the model's variables were left out (listwise). "
+        )
+        + f"{disclosure.shown(int(result.get('dropped') or 0), reveal=reveal)} rows left out"
+        " in all. " + _pseudonym_words()
+    )
+    return Report(sentences, [sizes_table, table], methods)
+
+
+# --- Logistic regression --------------------------------------------------------------
+
+
+def _logistic(spec: Mapping[str, Any], result: Mapping[str, Any], reveal: bool) -> Report:
+    details = result.get("details") or {}
+    formula = str(details.get("formula") or (spec.get("options") or {}).get("formula") or "")
+    outcome = formula.split("~")[0].strip()
+    events = int(result.get("events") or 0)
+    n = int(result.get("n") or 0)
+    confidence = level(result.get("confidence"))
+    sentences = [
+        f"Among {_people(n, reveal)}, {disclosure.shown(events, reveal=reveal)} had "
+        f"{_label(spec, outcome)} = {result.get('event')}."
+    ]
+    rows = []
+    for term, c in (result.get("coefficients") or {}).items():
+        rows.append(
+            [
+                term,
+                num(c.get("est"), 3),
+                num(c.get("se"), 3),
+                num(c.get("odds_ratio"), 3),
+                ci(c.get("odds_ratio_ci"), 3),
+                pval(c.get("p")),
+            ]
+        )
+        if term == "Intercept" or c.get("odds_ratio") is None or c.get("p") is None:
+            continue
+        clear = float(c["p"]) < 0.05
+        sentences.append(
+            f"Each one higher {_label(spec, term)} goes with odds of {_label(spec, outcome)} "
+            f"{num(c['odds_ratio'])} times as high ({confidence} CI "
+            f"{ci(c.get('odds_ratio_ci'))}), holding the others constant: "
+            + ("a clear association." if clear else "no clear association.")
+        )
+    lr = result.get("lr_test") or {}
+    tables = [
+        Table(
+            "Coefficients",
+            ["Term", "Log-odds", "Standard error", "Odds ratio", f"{confidence} CI", "p"],
+            rows,
+        ),
+        Table(
+            "Fit",
+            ["Statistic", "Value"],
+            [
+                ["Likelihood-ratio chi-square", num(lr.get("chi2"))],
+                ["Degrees of freedom", str(lr.get("df"))],
+                ["p", pval(lr.get("p"))],
+                ["McFadden's pseudo R²", num(result.get("pseudo_r2"), 3)],
+                ["AIC", num(result.get("aic"), 1)],
+            ],
+        ),
+    ]
+    methods = (
+        f"Logistic regression {formula} on {_dataset_words(spec)} by maximum likelihood "
+        f"(iteratively reweighted least squares); event: {outcome} = {result.get('event')}; "
+        f"odds ratios with {confidence} Wald intervals. "
+        + _missing_words(result, reveal)
+        + " "
+        + _pseudonym_words()
+    )
+    return Report(sentences[:8], tables, methods)
+
+
 WRITERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], bool], Report]] = {
     "describe": _describe,
     "alpha": _alpha,
@@ -680,6 +899,8 @@ WRITERS: dict[str, Callable[[Mapping[str, Any], Mapping[str, Any], bool], Report
     "regress": _regress,
     "mediate": _mediate,
     "change": _change,
+    "invariance": _invariance,
+    "logistic": _logistic,
 }
 
 

@@ -17,6 +17,7 @@ numbers with a warning saying how to read them.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import math
 from collections.abc import Callable
@@ -42,7 +43,11 @@ KINDS: dict[str, str] = {
     "regress": "Regression",
     "mediate": "Mediation (bootstrap)",
     "change": "Change from baseline to follow-up",
+    "invariance": "Measurement invariance across groups",
 }
+# Logistic regression joins once the statistics core has it (stats/logistic.py).
+if importlib.util.find_spec("inspiring.evaluation.stats.logistic") is not None:
+    KINDS["logistic"] = "Logistic regression (yes/no outcome)"
 
 # Fewer complete rows than this and an inferential result means nothing worth reading.
 MIN_ROWS = 10
@@ -107,9 +112,20 @@ def _alpha(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[
     return out
 
 
+def _model_omega(df: pd.DataFrame, model: str) -> dict[str, Any]:
+    from inspiring.evaluation import stats
+
+    result = stats.model_omega(df, model)
+    out = result.to_dict()
+    out.update(n_used=result.n, n_excluded=result.dropped, details={"model": model})
+    return out
+
+
 def _omega(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[str, Any]:
     from inspiring.evaluation import stats
 
+    if options.get("model"):
+        return _model_omega(df, str(options["model"]))
     result = stats.mcdonald_omega(
         df, _list(options.get("items")), reverse=_list(options.get("reverse"))
     )
@@ -178,7 +194,12 @@ def _regress(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dic
     from inspiring.evaluation import stats
 
     robust = options.get("robust") or False
-    result = stats.ols(df, str(options.get("formula") or ""), robust=robust)
+    result = stats.ols(
+        df,
+        str(options.get("formula") or ""),
+        robust=robust,
+        reference=options.get("reference") or None,
+    )
     out = result.to_dict()
     out.update(
         n_used=result.n,
@@ -205,6 +226,7 @@ def _mediate(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dic
         seed=seed,
         ci=str(options.get("ci") or "percentile"),
         confidence=_confidence(options),
+        reference=options.get("reference") or None,
     )
     out = result.to_dict()
     out.update(
@@ -227,7 +249,9 @@ def _mediate(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dic
 def _sem(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[str, Any]:
     from inspiring.evaluation.stats.sem import sem
 
-    result = sem(df, str(options.get("model") or ""))
+    result = sem(
+        df, str(options.get("model") or ""), missing=str(options.get("missing") or "listwise")
+    )
     out = result.to_dict()
     warnings = []
     negative = [
@@ -245,7 +269,12 @@ def _sem(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[st
         n_used=result.n,
         n_excluded=result.dropped,
         warnings=warnings,
-        details={"observed": list(result.observed), "latent": list(result.latent)},
+        details={
+            "observed": list(result.observed),
+            "latent": list(result.latent),
+            "missing": getattr(result, "missing", "listwise"),
+            "rows_with_gaps": getattr(result, "rows_with_gaps", 0),
+        },
     )
     return out
 
@@ -276,6 +305,47 @@ def _change(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict
     return out
 
 
+def _invariance(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    from inspiring.evaluation.stats.invariance import invariance
+
+    result = invariance(
+        df,
+        str(options.get("model") or ""),
+        str(options.get("group") or "").strip(),
+        missing=str(options.get("missing") or "listwise"),
+    )
+    out = result.to_dict()
+    used = sum(int(n) for n in result.n.values())
+    out.update(n_used=used, n_excluded=result.dropped, details={"model": options.get("model")})
+    small = [label for label in result.groups if result.n[label] < MIN_ROWS]
+    if small:
+        raise AnalysisFailed(
+            f"The group{'s' if len(small) > 1 else ''} {', '.join(small)} of "
+            f"{result.group} {'have' if len(small) > 1 else 'has'} fewer than {MIN_ROWS} "
+            "people: too few to compare a model across groups."
+        )
+    return out
+
+
+def _logistic(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[str, Any]:
+    from inspiring.evaluation.stats.logistic import logistic
+
+    result = logistic(
+        df,
+        str(options.get("formula") or ""),
+        reference=options.get("reference") or None,
+        event=options.get("event") or None,
+        confidence=_confidence(options),
+    )
+    out = result.to_dict()
+    out.update(
+        n_used=result.n,
+        n_excluded=result.dropped,
+        details={"formula": result.formula, "events": result.events},
+    )
+    return out
+
+
 RUNNERS: dict[str, Callable[[pd.DataFrame, dict[str, Any], int | None], dict[str, Any]]] = {
     "describe": _describe,
     "alpha": _alpha,
@@ -285,6 +355,8 @@ RUNNERS: dict[str, Callable[[pd.DataFrame, dict[str, Any], int | None], dict[str
     "regress": _regress,
     "mediate": _mediate,
     "change": _change,
+    "invariance": _invariance,
+    "logistic": _logistic,
 }
 
 
@@ -314,7 +386,7 @@ def run(spec: dict[str, Any], df: pd.DataFrame) -> dict[str, Any]:
     Raises StatsError for bad input (as the command line refuses it) and AnalysisFailed
     when the numbers would mean nothing."""
     kind = str(spec.get("analysis") or "")
-    runner = RUNNERS.get(kind)
+    runner = RUNNERS.get(kind) if kind in KINDS else None
     if runner is None:
         raise AnalysisFailed(f"This platform cannot run an analysis of the kind '{kind}'.")
     seed = spec.get("seed")
