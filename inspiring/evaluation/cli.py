@@ -6,8 +6,12 @@
     inspiring-stats omega    DATA.csv --model "f =~ x1 + x2 + x3; g =~ x4 + x5 + x6" [--json]
     inspiring-stats efa      DATA.csv --items x1,x2,... --factors K [--method ml|minres]
                              [--rotation varimax|oblimin|geomin|none] [--kaiser] [--json]
-    inspiring-stats regress  DATA.csv --formula "y ~ x * w" [--robust [HC0|HC1|HC2|HC3]] [--json]
-    inspiring-stats mediate  DATA.csv --x X --m M1[,M2] --y Y [--covariates C1,C2]
+    inspiring-stats regress  DATA.csv --formula "y ~ x * w" [--robust [HC0|HC1|HC2|HC3]]
+                             [--reference g=level ...] [--json]
+    inspiring-stats logistic DATA.csv --formula "y ~ x + C(g)" [--event yes]
+                             [--reference g=level ...] [--confidence 0.95] [--json]
+    inspiring-stats mediate  DATA.csv --x X --m M1[,M2] --y Y [--covariates C1,C(g)]
+                             [--reference g=level ...]
                              [--boot 5000] [--seed S] [--ci percentile|bc|bca] [--json]
     inspiring-stats sem      DATA.csv --model "f =~ x1 + x2 + x3; g =~ x4 + x5 + x6"
                              [--missing listwise|ml] [--json]
@@ -54,6 +58,42 @@ class _Parser(argparse.ArgumentParser):
 
 def _names(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _covariate_names(text: str) -> list[str]:
+    """Comma-separated covariates; a comma inside C(g, Treatment('b')) does not split."""
+    parts: list[str] = []
+    depth, current = 0, ""
+    for char in text:
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [part.strip() for part in parts if part.strip()]
+
+
+def _references(pairs: Sequence[str] | None) -> dict[str, str]:
+    """--reference g=level options as {"g": "level"}."""
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        column, sign, level = pair.partition("=")
+        if not sign or not column.strip() or not level.strip():
+            raise InputError(f"--reference needs COLUMN=LEVEL, e.g. sex=male (not '{pair}')")
+        if column.strip() in out:
+            raise InputError(f"--reference is given twice for '{column.strip()}'")
+        out[column.strip()] = level.strip()
+    return out
+
+
+def _factor_note(factors: dict[str, dict[str, Any]]) -> str:
+    return "".join(
+        f"\nCategorical: {name}, reference level '{info['reference']}'"
+        f" (levels: {', '.join(info['levels'])})"
+        for name, info in factors.items()
+    )
 
 
 def check_path(path: str) -> None:
@@ -299,7 +339,9 @@ def run_efa(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
 def run_regress(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
     from inspiring.evaluation import stats
 
-    result = stats.ols(frame, args.formula, robust=args.robust or False)
+    result = stats.ols(
+        frame, args.formula, robust=args.robust or False, reference=_references(args.reference)
+    )
     rows = [
         [name, _fmt(c.est), _fmt(c.se), _fmt(c.t, 2), _p(c.p)]
         for name, c in result.coefficients.items()
@@ -310,6 +352,47 @@ def run_regress(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
         f"n = {result.n} ({result.dropped} incomplete rows left out), R² = {_fmt(result.r2)},"
         f" adjusted R² = {_fmt(result.adj_r2)}, standard errors: {se_label}\n\n"
         + _table(["term", "estimate", "se", "t", "p"], rows)
+        + _factor_note(result.factors)
+    )
+    return result.to_dict(), text
+
+
+def run_logistic(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
+    from inspiring.evaluation.stats.logistic import logistic
+
+    result = logistic(
+        frame,
+        args.formula,
+        reference=_references(args.reference),
+        event=args.event,
+        confidence=args.confidence,
+    )
+    level = f"{round(result.confidence * 100, 6):g}%"
+    rows = [
+        [
+            name,
+            _fmt(c.est),
+            _fmt(c.se),
+            _fmt(c.z, 2),
+            _p(c.p),
+            _fmt(c.odds_ratio),
+            _ci(c.odds_ratio_ci),
+        ]
+        for name, c in result.coefficients.items()
+    ]
+    lr = f"p {_p(result.lr_p)}" if result.lr_p is not None else "no p"
+    text = (
+        f"Logistic regression (maximum likelihood): {result.formula}\n"
+        f"n = {result.n} ({result.dropped} incomplete rows left out), event:"
+        f" {result.event} ({result.events} of {result.n})\n"
+        f"deviance = {_fmt(result.deviance)} on {result.df_resid} df, null deviance ="
+        f" {_fmt(result.null_deviance)}, AIC = {_fmt(result.aic)},"
+        f" McFadden's pseudo-R² = {_fmt(result.pseudo_r2)}\n"
+        f"likelihood-ratio test against the null model: chi-square = {_fmt(result.lr_chi2)},"
+        f" df = {result.lr_df}, {lr}\n\n"
+        + _table(["term", "log-odds", "se", "z", "p", "odds ratio", f"{level} CI (Wald)"], rows)
+        + _factor_note(result.factors)
+        + "\nIntervals: Wald, estimate ± z·se on the log-odds scale (R's confint.default)"
     )
     return result.to_dict(), text
 
@@ -322,11 +405,12 @@ def run_mediate(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
         args.x.strip(),
         _names(args.m),
         args.y.strip(),
-        _names(args.covariates),
+        _covariate_names(args.covariates),
         n_boot=args.boot,
         seed=args.seed,
         ci=args.ci,
         confidence=args.confidence,
+        reference=_references(args.reference),
     )
     level = f"{round(result.confidence * 100, 6):g}%"
     paths = [
@@ -350,6 +434,7 @@ def run_mediate(frame: pd.DataFrame, args: argparse.Namespace) -> Outcome:
         + f"\n\nIndirect effects: {result.n_boot} bootstrap resamples (seed {result.seed}),"
         f" {level} {result.ci_method} intervals\n\n"
         + _table(["effect", "estimate", "boot se", f"{level} CI ({result.ci_method})"], effects)
+        + _factor_note(result.factors)
     )
     return result.to_dict(), text
 
@@ -553,12 +638,51 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["HC0", "HC1", "HC2", "HC3"],
         help="heteroskedasticity-consistent standard errors (HC3 when no type is named)",
     )
+    sub.add_argument(
+        "--reference",
+        action="append",
+        metavar="COLUMN=LEVEL",
+        help="reference level of a categorical predictor (repeatable; default: first in sorted"
+        " order)",
+    )
+
+    sub = command(
+        "logistic",
+        'logistic regression of a yes/no outcome, odds ratios with Wald intervals, e.g. "took_part'
+        ' ~ age + C(imd_quintile)"',
+        run_logistic,
+    )
+    sub.add_argument("--formula", required=True, help='e.g. "lonely ~ groups + age + sex"')
+    sub.add_argument(
+        "--event",
+        help="the outcome value counted as the event (default 1, true, or the second"
+        " of two values in sorted order)",
+    )
+    sub.add_argument(
+        "--reference",
+        action="append",
+        metavar="COLUMN=LEVEL",
+        help="reference level of a categorical predictor (repeatable; default: first in sorted"
+        " order)",
+    )
+    sub.add_argument("--confidence", type=_confidence, default=0.95, help="default 0.95")
 
     sub = command("mediate", "parallel mediation with bootstrap intervals", run_mediate)
     sub.add_argument("--x", required=True, help="the predictor column")
     sub.add_argument("--m", required=True, help="comma-separated mediator columns")
     sub.add_argument("--y", required=True, help="the outcome column")
-    sub.add_argument("--covariates", default="", help="comma-separated covariate columns")
+    sub.add_argument(
+        "--covariates",
+        default="",
+        help="comma-separated covariate columns; text columns and C(column) are categorical",
+    )
+    sub.add_argument(
+        "--reference",
+        action="append",
+        metavar="COLUMN=LEVEL",
+        help="reference level of a categorical predictor (repeatable; default: first in sorted"
+        " order)",
+    )
     sub.add_argument("--boot", type=int, default=5000, help="bootstrap resamples (5000)")
     sub.add_argument("--seed", type=int, help="random seed (default: drawn and reported)")
     sub.add_argument("--ci", choices=list(CI_METHODS), default="percentile", help="interval method")

@@ -259,3 +259,74 @@ def test_efa_reports_both_chi_squares(capsys, holzinger_csv):
     assert "factanal" in out["chi2_statistic"] and "lavaan" in out["chi2_uncorrected_statistic"]
     code, text, _ = run(capsys, "efa", holzinger_csv, "--items", items, "--factors", "3")
     assert code == 0 and "as factanal: chi2" in text and "as lavaan: chi2_uncorrected" in text
+
+
+# --- categorical predictors on the command line --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def categorical_csv(tmp_path_factory) -> Path:
+    rng = np.random.default_rng(2)
+    n = 150
+    frame = pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "sex": rng.choice(["female", "male"], n),
+            "imd": rng.integers(1, 6, n),
+        }
+    )
+    frame["m"] = 0.5 * frame.x + rng.normal(size=n)
+    frame["y"] = 0.4 * frame.m + 0.2 * frame.x + 0.3 * (frame.sex == "male") + rng.normal(size=n)
+    path = tmp_path_factory.mktemp("categorical") / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_regress_with_categorical_predictors(capsys, categorical_csv):
+    argv = ["regress", categorical_csv, "--formula", "y ~ x * sex + C(imd)"]
+    out = run_json(capsys, *argv, "--reference", "sex=male", "--reference", "imd=3")
+    assert "x:sex[T.female]" in out["coefficients"] and "imd[T.1]" in out["coefficients"]
+    assert out["factors"]["sex"] == {"levels": ["female", "male"], "reference": "male"}
+    code, text, err = run(capsys, *argv)
+    assert (code, err) == (0, "") and "Categorical: sex, reference level 'female'" in text
+
+
+def test_mediate_with_categorical_covariates(capsys, categorical_csv):
+    argv = shlex.split(
+        "--x x --m m --y y --covariates \"sex, C(imd, Treatment('2'))\" --boot 200 --seed 3"
+        " --reference sex=male"
+    )
+    out = run_json(capsys, "mediate", categorical_csv, *argv)
+    assert out["factors"] == {
+        "sex": {"levels": ["female", "male"], "reference": "male"},
+        "imd": {"levels": ["1", "2", "3", "4", "5"], "reference": "2"},
+    }
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (
+            ["regress", "{data}", "--formula", "y ~ sex", "--reference", "sex=other"],
+            "unknown reference level 'other'",
+        ),
+        (["regress", "{data}", "--formula", "y ~ sex", "--reference", "sex"], "COLUMN=LEVEL"),
+        (
+            [
+                "regress",
+                "{data}",
+                "--formula",
+                "y ~ sex",
+                "--reference",
+                "sex=male",
+                "--reference",
+                "sex=female",
+            ],
+            "given twice",
+        ),
+        (["regress", "{data}", "--formula", "y ~ x", "--reference", "x=1"], "which is numeric"),
+    ],
+)
+def test_categorical_bad_input(capsys, categorical_csv, argv, message):
+    code, out, err = run(capsys, *[a.format(data=categorical_csv) for a in argv])
+    assert code == 2 and out == "" and err.count("\n") == 1 and message in err

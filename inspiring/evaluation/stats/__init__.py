@@ -12,6 +12,7 @@ from .descriptives import ColumnSummary, describe, scale_score
 from .errors import StatsError
 from .fiml import sem_fiml
 from .invariance import InvarianceResult, InvarianceStep, invariance
+from .logistic import LogisticResult, LogitCoefficient, logistic
 from .mediation import CI_METHODS, BootEstimate, MediationResult, mediate
 from .regression import SE_TYPES, Coefficient, Formula, RegressionResult, ols, parse_formula
 from .reliability import (
@@ -38,6 +39,8 @@ __all__ = [
     "Formula",
     "InvarianceResult",
     "InvarianceStep",
+    "LogisticResult",
+    "LogitCoefficient",
     "MediationResult",
     "ModelOmegaResult",
     "OmegaResult",
@@ -49,6 +52,7 @@ __all__ = [
     "describe",
     "fit_covariance",
     "invariance",
+    "logistic",
     "mcdonald_omega",
     "mediate",
     "model_omega",
