@@ -341,8 +341,9 @@ def implied_covariance(fit: SemResult) -> tuple[np.ndarray, list[str]]:
             a[index[e.rhs], index[e.lhs]] = e.est
         elif e.op == "~":
             a[index[e.lhs], index[e.rhs]] = e.est
-        else:
+        elif e.op == "~~":
             s[index[e.lhs], index[e.rhs]] = s[index[e.rhs], index[e.lhs]] = e.est
+        # intercepts ("~1", a mean structure) do not enter the covariances
     b = np.linalg.inv(np.eye(m) - a)
     return b @ s @ b.T, names
 
