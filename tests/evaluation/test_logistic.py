@@ -92,6 +92,81 @@ def test_spector_matches_statsmodels_logit(spector):
     assert ninety.ci == pytest.approx(tuple(theirs.conf_int(alpha=0.10).loc["GPA"]), abs=1e-6)
 
 
+# Hosmer & Lemeshow's low birth weight data (189 births) as statsmodels ships it
+# (genmod/tests/results/stata_lbw_glm.csv), race as text with "white" the reference, and the
+# published fit of glm(low ~ age + lwt + race + smoke + ptl + ht + ui, family = binomial)
+# recorded in statsmodels' results_glm.py (class Lbw): order age, lwt, race black, race other,
+# smoke, ptl, ht, ui, constant; AIC as R prints it.
+LBW_FORMULA = "low ~ age + lwt + race + smoke + ptl + ht + ui"
+LBW_TERMS = [
+    "age",
+    "lwt",
+    "race[T.black]",
+    "race[T.other]",
+    "smoke",
+    "ptl",
+    "ht",
+    "ui",
+    "Intercept",
+]
+LBW_PARAMS = [
+    -0.02710031,
+    -0.01515082,
+    1.26264728,
+    0.86207916,
+    0.92334482,
+    0.54183656,
+    1.83251780,
+    0.75851348,
+    0.46122388,
+]
+LBW_BSE = [
+    0.036449917,
+    0.006925765,
+    0.526405169,
+    0.439146744,
+    0.400820976,
+    0.346246857,
+    0.691623875,
+    0.459373871,
+    1.204574885,
+]
+LBW_FIT = {"aic_R": 219.447991133, "deviance": 201.4479911325021, "null": 234.671996193219}
+
+
+def test_low_birth_weight_with_a_text_factor_matches_the_published_glm():
+    from importlib.resources import files
+
+    import statsmodels.api as sm
+    import statsmodels.formula.api as smf
+
+    path = files("statsmodels") / "genmod" / "tests" / "results" / "stata_lbw_glm.csv"
+    data = pd.read_csv(path)
+    result = logistic(data, LBW_FORMULA, reference={"race": "white"})
+    assert result.factors["race"] == {"levels": ["black", "other", "white"], "reference": "white"}
+    assert result.n == 189 and result.df_resid == 180
+    assert [result.coefficients[t].est for t in LBW_TERMS] == pytest.approx(LBW_PARAMS, rel=1e-6)
+    # The recorded errors carry about five significant digits.
+    assert [result.coefficients[t].se for t in LBW_TERMS] == pytest.approx(LBW_BSE, rel=2e-5)
+    assert result.aic == pytest.approx(LBW_FIT["aic_R"], rel=1e-10)
+    assert result.deviance == pytest.approx(LBW_FIT["deviance"], rel=1e-10)
+    assert result.null_deviance == pytest.approx(LBW_FIT["null"], rel=1e-10)
+    # statsmodels' GLM (binomial, IRLS) on the same formula: the errors to 1e-8.
+    glm = smf.glm(
+        "low ~ age + lwt + C(race, Treatment('white')) + smoke + ptl + ht + ui",
+        data,
+        family=sm.families.Binomial(),
+    ).fit(tol=1e-12)
+    for name, se in glm.bse.items():
+        term = name.replace("C(race, Treatment('white'))", "race")
+        assert result.coefficients[term].se == pytest.approx(se, rel=1e-8)
+    # The default reference (first in sorted order, "black") reparameterises the same fit.
+    default = logistic(data, LBW_FORMULA)
+    assert default.factors["race"]["reference"] == "black"
+    assert default.deviance == pytest.approx(result.deviance, rel=1e-12)
+    assert default.coefficients["race[T.white]"].est == pytest.approx(-LBW_PARAMS[2], rel=1e-6)
+
+
 @pytest.fixture(scope="module")
 def survey() -> pd.DataFrame:
     rng = np.random.default_rng(11)
