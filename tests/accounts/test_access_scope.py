@@ -76,6 +76,8 @@ def test_everything_else_is_held_in_the_working_area_only(personas: Personas) ->
     coordinator = StaffContext(_request(personas.coordinator))
     assert _names(coordinator.areas_for(Capability.VIEW_MONITORING)) == ["Ashfield"]
     assert _names(coordinator.areas_for(Capability.OVERSEE_CASES)) == ["Ashfield"]
+    # "A researcher (or coordinator)" runs the evaluation: their own areas' data only.
+    assert _names(coordinator.areas_for(Capability.ANALYSE_RESEARCH_DATA)) == ["Ashfield"]
     # A site administrator configures any area, but never reaches research data.
     admin = StaffContext(_request(personas.site_admin, personas.mansfield))
     assert _names(admin.areas_for(Capability.MANAGE_TEAM)) == ["Mansfield"]

@@ -23,6 +23,9 @@ from tests.evaluation.test_app_extracts import outcomes_clients, survey_with_res
 from tests.personas import Personas
 
 LIST = "/staff/evaluation/"
+# The list page: session, user, memberships and areas, the analyses with their areas and
+# originals, whatever the number of analyses.
+QUERIES = 9
 
 
 def _browser(user: object, area: object = None) -> Any:
@@ -242,13 +245,19 @@ def test_progress_page_refreshes_itself_until_done(personas: Personas, survey: S
 
 
 def test_the_list_page_query_count_is_pinned(
-    personas: Personas, survey: Survey, django_assert_max_num_queries: object
+    personas: Personas, survey: Survey, django_assert_num_queries: object
 ) -> None:
     browser = _browser(personas.researcher)
     for seed in range(3):
         _start_mediation(browser, survey, seed=seed + 1)
         Analysis.objects.filter(title="Identification and wellbeing").update(title=f"Run {seed}")
     browser.get(LIST)  # warm the session and the capability caches
-    with django_assert_max_num_queries(14):  # type: ignore[operator]
+    with django_assert_num_queries(QUERIES):  # type: ignore[operator]
         response = browser.get(LIST)
     assert response.content.decode().count("Run ") >= 3
+
+
+def test_researchers_find_the_evaluation_on_their_home_page(personas: Personas) -> None:
+    page = _browser(personas.researcher, personas.ashfield).get("/staff/").content.decode()
+    assert "nothing for your role" not in page
+    assert LIST in page and "Evaluation" in page
