@@ -466,6 +466,58 @@ def _connection_counts(connection_model: Any, client_ids: Iterable[int]) -> list
     )
 
 
+# --- Labels for any column ------------------------------------------------------------
+
+
+def column_labels(names: Iterable[str]) -> dict[str, str]:
+    """Words for extract columns named without a data set at hand (a built-in question's
+    spec, a report): the fixed columns, categories, barriers and instruments' items and
+    scales, at baseline, follow-up or as change. A name it does not know is left out."""
+    wanted = [name for name in dict.fromkeys(names) if name]
+    if not wanted:
+        return {}
+    known: dict[str, str] = {}
+    fixed = [
+        Column("imd_decile", "Deprivation decile (1 most deprived)"),
+        Column("imd_quintile", "Deprivation quintile (1 most deprived)"),
+        Column("age_band", "Age band"),
+        Column("sex", "Sex"),
+        Column("ethnic_group", "Ethnic group"),
+        Column("disability", "Disability"),
+        Column("groups_count", "Number of groups they belong to"),
+        Column("took_part", "Goes to any kind of activity"),
+        Column("area", "Area"),
+        Column("groups_baseline", "Groups at baseline"),
+        Column("groups_followup", "Groups at follow-up"),
+        Column("groups_change", "Change in the number of groups"),
+        Column("connections", "Connections to activities"),
+        Column("attended", "Went to an activity at least once"),
+    ]
+    known.update({column.name: column.label for column in fixed})
+    labels = dict(SurveyBarrier.choices)
+    known.update({f"barrier_{code}": f"Barrier: {labels[code]}" for code in BARRIER_BITS})
+    if any(name.startswith(("knows_", "uses_", "wants_", "cat_")) for name in wanted):
+        for slug, category in _category_list():
+            known[f"knows_{slug}"] = f"Knows of: {category}"
+            known[f"uses_{slug}"] = f"Goes to: {category}"
+            known[f"wants_{slug}"] = f"Would like: {category}"
+            known[f"cat_{slug}"] = f"Connected to: {category}"
+    if any(name not in known for name in wanted):
+        for code in library.known_codes():
+            instrument = library.get(code)
+            if instrument is None:
+                continue
+            for name, label, _, scale in _instrument_columns(instrument):
+                known.setdefault(name, label)
+                if scale is None:
+                    continue
+                plain = label.removesuffix(" (score)")
+                known.setdefault(f"baseline_{name}", f"{plain} at baseline")
+                known.setdefault(f"followup_{name}", f"{plain} at follow-up")
+                known.setdefault(f"change_{name}", f"{plain}: change (follow-up minus baseline)")
+    return {name: known[name] for name in wanted if name in known}
+
+
 # --- Shared ---------------------------------------------------------------------------
 
 

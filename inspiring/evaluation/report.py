@@ -11,12 +11,14 @@ hidden where it would give such a count away.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from lib import disclosure
 
+from .extracts import column_labels
 from .runner import KINDS
 
 
@@ -65,7 +67,24 @@ def level(confidence: Any) -> str:
 
 def _label(spec: Mapping[str, Any], name: str) -> str:
     labels = spec.get("labels") or {}
-    return str(labels.get(name) or name.replace("_", " "))
+    return str(labels.get(name) or name)
+
+
+def _with_labels(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The spec with words for every variable its options name: those chosen on the
+    new-analysis page, else the extracts' own (a built-in question names only columns)."""
+    names: set[str] = set()
+    for value in (spec.get("options") or {}).values():
+        for part in value if isinstance(value, list) else [value]:
+            if isinstance(part, str):
+                names.update(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", part))
+    given = dict(spec.get("labels") or {})
+    missing = sorted(names - set(given))
+    try:
+        found = column_labels(missing) if missing else {}
+    except Exception:  # labels are a courtesy: a report without them still reads
+        found = {}
+    return {**spec, "labels": {**found, **given}}
 
 
 def _people(count: int, reveal: bool) -> str:
@@ -918,7 +937,7 @@ def build(
     writer = WRITERS.get(kind)
     if writer is None:
         return Report([f"This platform has no report for analyses of the kind '{kind}'."], [], "")
-    report = writer(spec, result, reveal)
+    report = writer(_with_labels(spec), result, reveal)
     report.warnings = list(result.get("warnings") or [])
     extra = []
     if seed is not None:

@@ -157,3 +157,24 @@ def test_synthetic_data_are_flagged(frame: pd.DataFrame) -> None:
     synthetic = frame.assign(synthetic=1)
     out = run(spec("alpha", items=["a1", "a2", "a3"]), synthetic)
     assert any("synthetic" in warning for warning in out["warnings"])
+
+
+@pytest.mark.django_db
+def test_a_spec_without_labels_reads_with_the_extracts_words(frame: pd.DataFrame) -> None:
+    """A built-in question's spec names columns only: the report finds their words."""
+    data = frame.rename(
+        columns={
+            "before": "baseline_ons4_life_satisfaction",
+            "after": "followup_ons4_life_satisfaction",
+        }
+    )
+    item = spec(
+        "change",
+        before="baseline_ons4_life_satisfaction",
+        after="followup_ons4_life_satisfaction",
+    )
+    report = build(item, run(item, data), reveal=True)
+    assert report.summary[0].startswith(
+        "Among 120 people, ONS personal wellbeing (ONS4): Life satisfaction rose by"
+    )
+    assert "from baseline to follow-up" in report.summary[0]
