@@ -688,19 +688,27 @@ def plots_for(spec: Mapping[str, Any], result: Mapping[str, Any], frame: Any = N
         )
     elif kind == "sem":
         plots.append(Plot("Path diagram", sem_diagram(result), "Unstandardised estimates."))
-    elif kind in ("regress", "logistic"):
+    elif kind == "logistic":
+        # Odds ratios, the scale a steering group reads (1 = no difference), with the
+        # core's own intervals for them.
+        level = f"{round(float(result.get('confidence') or 0.95) * 100):d}%"
+        effects = [
+            Effect(str(name), c.get("odds_ratio"), *(c.get("odds_ratio_ci") or (None, None)))
+            for name, c in (result.get("coefficients") or {}).items()
+            if name not in ("Intercept", "(Intercept)", "1")
+        ]
+        if effects:
+            title = f"Odds ratios with {level} intervals"
+            plots.append(
+                Plot(title, effects_plot(title, effects, reference=1.0), "1 means no difference.")
+            )
+    elif kind == "regress":
         effects = _coefficient_effects(result)
         if effects:
-            odds = kind == "logistic"
             plots.append(
                 Plot(
                     "Coefficients with their intervals",
-                    effects_plot(
-                        "Coefficients (log-odds) with 95% intervals"
-                        if odds
-                        else "Coefficients with 95% intervals",
-                        effects,
-                    ),
+                    effects_plot("Coefficients with 95% intervals", effects),
                 )
             )
     elif kind == "change":

@@ -115,6 +115,13 @@ class Question:
     def available(self) -> bool:
         return self.needs() is None
 
+    @property
+    def url(self) -> str:
+        """Its page: what it asks, the data to ask it of, and Run (views_exports.py)."""
+        from django.urls import reverse
+
+        return reverse("evaluation:question", kwargs={"code": self.code})
+
 
 def _swemwbs_needs() -> str | None:
     if library.is_usable("swemwbs"):
@@ -383,14 +390,19 @@ QUESTIONS: tuple[Question, ...] = (
         "From the community survey: whether residents take part in any kind of activity, by "
         "deprivation quintile and age band"
         + (" (as categories). " if CATEGORICAL else " (the quintile as a number). ")
-        + _YES_NO_SAID,
+        + "By a linear probability model (an ordinary regression of the 0/1 answer, with "
+        "HC3 robust standard errors): each coefficient is the difference in the share who "
+        "take part from the reference group. Not logistic regression: a small group (those "
+        "who preferred not to give their age, say) where everyone or no one takes part "
+        "would make its odds ratio infinite.",
         "survey",
-        _YES_NO,
-        _formula(
-            "took_part ~ C(imd_quintile) + C(age_band)"
+        "regress",
+        lambda areas, survey: {
+            "formula": "took_part ~ C(imd_quintile) + C(age_band)"
             if CATEGORICAL
-            else "took_part ~ imd_quintile"
-        ),
+            else "took_part ~ imd_quintile",
+            "robust": "HC3",
+        },
     ),
     Question(
         "barriers-and-taking-part",

@@ -120,3 +120,17 @@ def test_text_is_escaped_and_ids_differ_between_pictures() -> None:
 
 def test_nothing_to_draw_for_an_empty_result() -> None:
     assert plots.plots_for({"analysis": "mediate"}, {}) == []
+
+
+def test_logistic_regression_shows_odds_ratios_around_one() -> None:
+    result = {
+        "n": 100,
+        "confidence": 0.95,
+        "coefficients": {
+            "Intercept": {"est": 0.1, "odds_ratio": 1.1, "odds_ratio_ci": [0.8, 1.5]},
+            "barrier_cost": {"est": -0.69, "odds_ratio": 0.5, "odds_ratio_ci": [0.3, 0.84]},
+        },
+    }
+    [plot] = plots.plots_for({"analysis": "logistic", "options": {}}, result)
+    words = texts(parse(plot.svg))
+    assert "barrier_cost" in words and "0.50 [0.30, 0.84]" in words and "Intercept" not in words

@@ -8,13 +8,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client as Browser
 
 from inspiring.areas.models import Area
+from inspiring.demo.casework import load_demo_caseload
 from inspiring.demo.loading import load_demo
 from inspiring.evaluation import questions
 from inspiring.evaluation.extracts import extract
+from inspiring.evaluation.models import Analysis
 from inspiring.evaluation.runner import run
 from inspiring.surveys.models import Survey
+from tests.conftest import sign_in
+from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
 
@@ -67,3 +72,24 @@ def test_a_survey_question_needs_a_survey_and_an_outcomes_question_areas() -> No
         questions.get("identification-needs-wellbeing").build(areas=[])  # type: ignore[union-attr]
     with pytest.raises(ValueError, match="needs at least one area"):
         questions.get("change-loneliness").build()  # type: ignore[union-attr]
+
+
+def test_a_question_page_runs_it_for_the_areas_chosen(client: Browser, personas: Personas) -> None:
+    load_demo_caseload(
+        personas.ashfield, personas.link_worker, seed="inspiring-demo-cases-ashfield"
+    )
+    sign_in(client, personas.researcher, area=personas.ashfield)
+    url = "/staff/evaluation/questions/change-loneliness/"
+    page = client.get(url).content.decode()
+    assert "Are people less lonely than when they were referred?" in page
+    assert "Mansfield" in page and "Newark" not in page  # the researcher's areas only
+    response = client.post(url, {"areas": ["ashfield"]})
+    analysis = Analysis.objects.get()
+    assert response.status_code == 302 and response["Location"] == analysis.get_absolute_url()
+    assert analysis.spec["question"] == "change-loneliness"
+    assert analysis.spec["dataset"] == {"source": "outcomes", "areas": ["ashfield"]}
+    assert [area.slug for area in analysis.areas.all()] == ["ashfield"]
+    # An area outside the researcher's scope is not a choice.
+    assert client.post(url, {"areas": ["newark-and-sherwood"]}).status_code == 200
+    assert Analysis.objects.count() == 1
+    assert client.get("/staff/evaluation/questions/no-such-question/").status_code == 404
