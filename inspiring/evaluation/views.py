@@ -224,10 +224,22 @@ def _plots(analysis: Analysis) -> list[Any]:
         return []
 
 
+def _question(analysis: Analysis) -> Any:
+    """The built-in question the analysis answers (questions.py), or None."""
+    code = str(analysis.spec.get("question") or "")
+    questions = _optional("questions") if code else None
+    get = getattr(questions, "get", None)
+    return get(code) if callable(get) else None
+
+
 @require_capability(ANALYSE)
 def analysis_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     analysis = get_analysis(request, public_id)
-    context: dict[str, Any] = {"analysis": analysis, "kind_label": KINDS.get(analysis.kind, "")}
+    context: dict[str, Any] = {
+        "analysis": analysis,
+        "kind_label": KINDS.get(analysis.kind, ""),
+        "question": _question(analysis),
+    }
     if _is_htmx(request) and not analysis.finished:
         return render(request, "evaluation/analysis.html#progress", context)
     if analysis.status == Analysis.Status.DONE and analysis.result:
