@@ -243,6 +243,8 @@ def survey_extract(
             for _, _, item_id, scale in columns:
                 row.append(_number(answers.get(item_id) if scale is None else scores.get(scale)))
         rows.append(row)
+    # In pseudonym order: the order responses arrived in is not carried into the extract.
+    rows.sort(key=lambda row: row[0])
     frame = pd.DataFrame(rows, columns=names)
     frame = _typed(frame, survey_columns(survey))
     audit.record(
@@ -405,7 +407,7 @@ def outcomes_extract(
     )
 
     rows: list[list[Any]] = []
-    for client_id in sorted(baseline_day, key=lambda pk: str(clients[pk][0])):
+    for client_id in baseline_day:
         public_id, area_id, decile, sex, born = clients[client_id]
         start = baseline_day[client_id]
         end = followup_day.get(client_id)
@@ -437,6 +439,7 @@ def outcomes_extract(
                 change = None if first is None or last is None else last - first
                 row += [first, last, change]
         rows.append(row)
+    rows.sort(key=lambda row: row[0])  # pseudonym order, as the survey's
     frame = _typed(pd.DataFrame(rows, columns=names), columns)
     for area in areas:
         audit.record(
