@@ -35,7 +35,7 @@ def pdf_context(analysis: Analysis, *, reveal: bool) -> dict[str, Any]:
             software=analysis.software_version,
             fingerprint=analysis.data_fingerprint,
         ),
-        "plots": plots.plots_for(analysis.spec, result),
+        "plots": plots.plots_for(analysis.spec, result, reveal=reveal),
         "areas": sorted(area.name for area in analysis.areas.all()),
         "generated": timezone.localtime(),
     }

@@ -624,6 +624,113 @@ def _bin_edges(values: Sequence[float], bins: int | None) -> list[float]:
     return [low + step * k for k in range(count + 1)]
 
 
+# Fewer people than this in a cell are not shown to anyone but the area's coordinators and
+# researchers (as lib.disclosure does for the report's tables).
+SMALLEST_SHOWN = 5
+
+
+def _is_binary(summary: Mapping[str, Any]) -> bool:
+    return summary.get("min") in (0, 0.0, 1, 1.0) and summary.get("max") in (0, 0.0, 1, 1.0)
+
+
+def shares_plot(
+    title: str, shares: Sequence[tuple[str, int, float | None]], *, reveal: bool
+) -> str:
+    """Yes-or-no variables as the share of people saying yes: one bar each, the percentage
+    and the count printed. `shares` is (label, n answering, share 0-1). Unless `reveal`, a
+    share that would give away 1 to 4 people (saying yes, or saying no) is not drawn and
+    says "hidden"."""
+    label_w, plot_w, number_w = 260.0, 300.0, 150.0
+    row = 24.0
+    top = 16.0
+    uid = _uid("shares", title, tuple(shares), reveal)
+    bottom = top + row * len(shares) + 4
+
+    def x_of(value: float) -> float:
+        return label_w + value * plot_w
+
+    body = _axis(x_of, 0.0, 1.0, bottom, top - 6)
+    desc = [f"{title}."]
+    for k, (label, n, share) in enumerate(shares):
+        cy = top + row * k + row / 2
+        body.append(_text(label_w - 10, cy + 4, _short(label, 36), anchor="end", size=12))
+        yes = round((share or 0.0) * n)
+        hidden = not reveal and (0 < yes < SMALLEST_SHOWN or 0 < n - yes < SMALLEST_SHOWN)
+        if share is None or hidden:
+            words = "hidden (fewer than 5 people)" if hidden else "no answers"
+            body.append(_text(label_w + 4, cy + 4, words, size=12))
+            desc.append(f"{label}: {words}.")
+            continue
+        body.append(
+            f'<rect x="{label_w:.1f}" y="{cy - 7:.1f}" width="{share * plot_w:.1f}" height="14"'
+            f' fill="{PALE}" stroke="{INK}" stroke-width="1"/>'
+        )
+        text = f"{share * 100:.0f}% of {n}"
+        body.append(_text(label_w + plot_w + 12, cy + 4, text, size=12))
+        desc.append(f"{label}: {text}.")
+    return _svg(uid, label_w + plot_w + number_w, bottom + 30, title, " ".join(desc), body)
+
+
+def summary_plot(title: str, columns: Mapping[str, Mapping[str, Any]]) -> str:
+    """Numeric variables' distributions from their summaries (no raw data kept): for each,
+    a thin line from the minimum to the maximum, a pale bar one sd either side of the mean,
+    the mean a filled square and the median an open diamond, each row on its own range
+    (the variables' scales differ), numbers printed."""
+    label_w, plot_w, number_w = 220.0, 260.0, 300.0
+    row = 30.0
+    top = 30.0
+    items = list(columns.items())
+    uid = _uid("summary", title, tuple((k, tuple(v.items())) for k, v in items))
+    body = [
+        f'<rect x="{label_w:.1f}" y="8" width="10" height="10" fill="{INK}"/>',
+        _text(label_w + 14, 17, "mean", size=12),
+        f'<path d="M{label_w + 56:.1f},13 l5,-5 l5,5 l-5,5 z" fill="#fff" stroke="{INK}"'
+        ' stroke-width="1.5"/>',
+        _text(label_w + 70, 17, "median; bar: mean ± 1 sd; line: min to max", size=12),
+    ]
+    desc = [f"{title}."]
+    for k, (name, s) in enumerate(items):
+        cy = top + row * k + row / 2
+        body.append(_text(label_w - 10, cy + 4, _short(name, 30), anchor="end", size=12))
+        low, high = s.get("min"), s.get("max")
+        mean, sd, median = s.get("mean"), s.get("sd"), s.get("median")
+        if low is None or high is None:
+            body.append(_text(label_w + 4, cy + 4, "no values", size=12))
+            desc.append(f"{name}: no values.")
+            continue
+        start: float = float(low)
+        span: float = (float(high) - start) or 1.0
+
+        def x_of(value: float, start: float = start, span: float = span) -> float:
+            return label_w + (value - start) / span * plot_w
+
+        body.append(_line(x_of(low), cy, x_of(high), cy, width=1))
+        if mean is not None and sd is not None:
+            a, b = max(low, mean - sd), min(high, mean + sd)
+            body.append(
+                f'<rect x="{x_of(a):.1f}" y="{cy - 5:.1f}" width="{x_of(b) - x_of(a):.1f}"'
+                f' height="10" fill="{PALE}" stroke="{INK}" stroke-width="1"/>'
+            )
+        if mean is not None:
+            body.append(
+                f'<rect x="{x_of(mean) - 4:.1f}" y="{cy - 4:.1f}" width="8" height="8"'
+                f' fill="{INK}"/>'
+            )
+        if median is not None:
+            body.append(
+                f'<path d="M{x_of(median) - 6:.1f},{cy:.1f} l6,-6 l6,6 l-6,6 z" fill="#fff"'
+                f' stroke="{INK}" stroke-width="1.5"/>'
+            )
+        text = (
+            f"mean {fmt(mean)} (sd {fmt(sd)}), median {fmt(median)},"
+            f" {fmt(low, 1)} to {fmt(high, 1)}"
+        )
+        body.append(_text(label_w + plot_w + 12, cy + 4, text, size=12))
+        desc.append(f"{name}: n {s.get('n')}, {text}.")
+    height = top + row * len(items) + 12
+    return _svg(uid, label_w + plot_w + number_w, height, title, " ".join(desc), body)
+
+
 # ---------------------------------------------------------------------------------------------
 # Which pictures an analysis gets
 
@@ -651,15 +758,37 @@ def _coefficient_effects(result: Mapping[str, Any]) -> list[Effect]:
     return effects
 
 
-def plots_for(spec: Mapping[str, Any], result: Mapping[str, Any], frame: Any = None) -> list[Plot]:
+def plots_for(
+    spec: Mapping[str, Any],
+    result: Mapping[str, Any],
+    frame: Any = None,
+    *,
+    reveal: bool = False,
+) -> list[Plot]:
     """The pictures for one analysis, from its spec and stored result; with `frame` (the
-    extracted rows, a DataFrame) also the distributions, which the stored result does not
-    keep. An analysis with no picture of its own gives an empty list."""
+    extracted rows, a DataFrame) also histograms, which the stored result does not keep.
+    `reveal` as the report's (access.reveals_small_numbers): without it, a share that would
+    give away fewer than 5 people is not drawn. An analysis with no picture gives []."""
     kind = spec.get("analysis")
     options = spec.get("options") or {}
     plots: list[Plot] = []
     if not result:
         return plots
+    if kind == "describe":
+        columns: Mapping[str, Mapping[str, Any]] = result.get("columns") or {}
+        labels = spec.get("labels") or {}
+        binary = [(name, s) for name, s in columns.items() if _is_binary(s)]
+        numeric = {name: s for name, s in columns.items() if not _is_binary(s)}
+        if binary:
+            shares = [
+                (str(labels.get(name) or name), int(s.get("n") or 0), s.get("mean"))
+                for name, s in binary
+            ]
+            title = "Share saying yes (1) of those who answered"
+            plots.append(Plot(title, shares_plot(title, shares, reveal=reveal)))
+        if numeric:
+            title = "Distributions: range, mean and sd, median"
+            plots.append(Plot(title, summary_plot(title, numeric)))
     if kind == "mediate":
         x, y = str(options.get("x", "X")), str(options.get("y", "Y"))
         mediators = _as_list(options.get("m")) or list((result.get("indirect") or {}).keys())
@@ -797,4 +926,6 @@ __all__ = [
     "mediation_diagram",
     "plots_for",
     "sem_diagram",
+    "shares_plot",
+    "summary_plot",
 ]

@@ -134,3 +134,25 @@ def test_logistic_regression_shows_odds_ratios_around_one() -> None:
     [plot] = plots.plots_for({"analysis": "logistic", "options": {}}, result)
     words = texts(parse(plot.svg))
     assert "barrier_cost" in words and "0.50 [0.30, 0.84]" in words and "Intercept" not in words
+
+
+def test_descriptives_show_shares_and_distributions_hiding_small_counts() -> None:
+    result = {
+        "n_rows": 40,
+        "columns": {
+            "knows_walking": {"n": 40, "missing": 0, "mean": 0.5, "sd": 0.5, "median": 0.5,
+                              "min": 0.0, "max": 1.0},
+            "uses_walking": {"n": 40, "missing": 0, "mean": 0.05, "sd": 0.2, "median": 0.0,
+                             "min": 0.0, "max": 1.0},
+            "life": {"n": 38, "missing": 2, "mean": 6.5, "sd": 1.8, "median": 7.0,
+                     "min": 1.0, "max": 10.0},
+        },
+    }  # fmt: skip
+    spec = {"analysis": "describe", "options": {}, "labels": {"knows_walking": "Knows: walks"}}
+    shares, spread = plots.plots_for(spec, result)
+    words = texts(parse(shares.svg))
+    assert "Knows: walks" in words and "50% of 40" in words
+    assert "hidden (fewer than 5 people)" in words and "5% of 40" not in words  # 2 people
+    assert "5% of 40" in texts(parse(plots.plots_for(spec, result, reveal=True)[0].svg))
+    words = texts(parse(spread.svg))
+    assert "mean 6.50 (sd 1.80), median 7.00, 1.0 to 10.0" in words
