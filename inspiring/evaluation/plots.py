@@ -174,13 +174,13 @@ def mediation_diagram(result: Mapping[str, Any], x: str, mediators: Sequence[str
     level = f"{round(float(result.get('confidence') or 0.95) * 100):d}%"
     method = str(result.get("ci_method") or "percentile")
     uid = _uid("mediation", x, tuple(mediators), y, result.get("c_prime"), result.get("seed"))
-    box = (150.0, 36.0)
-    width = 680.0
+    box = (200.0, 36.0)
+    width = 760.0
     top = 40.0
     rows = max(len(mediators), 1)
     m_gap = 84.0
     y_level = top + rows * m_gap + 50
-    xs, ys = (90.0, y_level), (width - 90.0, y_level)
+    xs, ys = (110.0, y_level), (width - 110.0, y_level)
     body: list[str] = []
     desc = [f"Mediation model: {x} to {y} through {', '.join(mediators)}."]
     for i, name in enumerate(mediators):
@@ -411,7 +411,12 @@ class Effect:
 
 
 def effects_plot(
-    title: str, effects: Sequence[Effect], *, note: str = "", reference: float = 0.0
+    title: str,
+    effects: Sequence[Effect],
+    *,
+    note: str = "",
+    reference: float = 0.0,
+    minimum: float | None = None,
 ) -> str:
     """A forest plot: each effect a square on its interval, the number and interval printed
     at the right, the line of no effect dashed."""
@@ -420,6 +425,8 @@ def effects_plot(
     top = 30.0
     values = [v for e in effects for v in (e.est, e.low, e.high) if v is not None]
     low, high = _range([*values, reference], include_zero=False)
+    if minimum is not None:  # an odds ratio's axis does not run below 0
+        low = max(low, minimum)
     span = high - low or 1.0
 
     def x_of(value: float) -> float:
@@ -829,7 +836,11 @@ def plots_for(
         if effects:
             title = f"Odds ratios with {level} intervals"
             plots.append(
-                Plot(title, effects_plot(title, effects, reference=1.0), "1 means no difference.")
+                Plot(
+                    title,
+                    effects_plot(title, effects, reference=1.0, minimum=0.0),
+                    "1 means no difference.",
+                )
             )
     elif kind == "regress":
         effects = _coefficient_effects(result)
@@ -845,7 +856,7 @@ def plots_for(
             str(options.get("before", "baseline")),
             str(options.get("after", "follow-up")),
         )
-        rows = [change_row(f"{before} → {after}", result)]
+        rows = [change_row(_change_label(spec, before, after), result)]
         plots.append(
             Plot(
                 "Change from baseline to follow-up",
@@ -868,6 +879,17 @@ def plots_for(
                 Plot(f"Distribution of {column}", histogram(column, frame[column].tolist()))
             )
     return plots
+
+
+def _change_label(spec: Mapping[str, Any], before: str, after: str) -> str:
+    """The change plot's row label: the measure's label when the spec has one, else what the
+    two columns share (baseline_X and followup_X: X), else both names."""
+    labels = spec.get("labels") or {}
+    if labels.get(before):
+        return str(labels[before]).removesuffix(" at baseline")
+    if before.startswith("baseline_") and after == "followup_" + before.removeprefix("baseline_"):
+        return before.removeprefix("baseline_")
+    return f"{before} → {after}"
 
 
 def _as_list(value: Any) -> list[str]:
