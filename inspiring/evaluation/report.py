@@ -65,9 +65,29 @@ def level(confidence: Any) -> str:
     return f"{round(float(confidence or 0.95) * 100, 6):g}%"
 
 
+# Labels that keep their "Kind: thing" form (the thing alone would be ambiguous).
+KEEP_PREFIX = ("Barrier", "Knows of", "Goes to", "Would like", "Connected to")
+
+
+def short(label: str) -> str:
+    """A variable's label as a sentence reads it: an instrument's scale without the
+    instrument's title ("Life satisfaction at baseline", not "ONS personal wellbeing
+    (ONS4): Life satisfaction at baseline") and without "(score)"."""
+    label = label.replace(" (score)", "")
+    depth = 0
+    for i, char in enumerate(label):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0 and label.startswith(": ", i):
+            head, tail = label[:i], label[i + 2 :]
+            if head in KEEP_PREFIX or not tail:
+                return label
+            return tail
+    return label
+
+
 def _label(spec: Mapping[str, Any], name: str) -> str:
     labels = spec.get("labels") or {}
-    return str(labels.get(name) or name)
+    return short(str(labels[name])) if name in labels else name
 
 
 def _with_labels(spec: Mapping[str, Any]) -> dict[str, Any]:

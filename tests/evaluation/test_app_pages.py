@@ -119,7 +119,7 @@ def test_a_researcher_runs_a_change_analysis_on_client_outcomes(personas: Person
     assert [a.slug for a in analysis.areas.all()] == ["ashfield"]
     page = browser.get(analysis.get_absolute_url()).content.decode()
     assert (
-        "Among 20 people, ONS personal wellbeing (ONS4): Life satisfaction rose by 1.40 points"
+        "Among 20 people, Life satisfaction rose by 1.40 points"
         " (95% CI 0.87 to 1.93) from baseline to follow-up; 10 improved reliably" in page
     )
     assert "improved reliably" in page

@@ -174,7 +174,5 @@ def test_a_spec_without_labels_reads_with_the_extracts_words(frame: pd.DataFrame
         after="followup_ons4_life_satisfaction",
     )
     report = build(item, run(item, data), reveal=True)
-    assert report.summary[0].startswith(
-        "Among 120 people, ONS personal wellbeing (ONS4): Life satisfaction rose by"
-    )
+    assert report.summary[0].startswith("Among 120 people, Life satisfaction rose by")
     assert "from baseline to follow-up" in report.summary[0]
