@@ -33,6 +33,24 @@ if TYPE_CHECKING:
 # Fixed timestamps in the zip: the same analysis gives the same bytes.
 ZIP_DATE = (2026, 1, 1, 0, 0, 0)
 CI_LAVAAN = {"percentile": "perc", "bc": "bca.simple", "bca": "bca.simple"}
+COVARIATES = "__COVARIATES__"
+# R code that turns the covariates into model terms as the platform does: a numeric column
+# as it is, a text column (age band, sex) as indicators of each level but the first in
+# sorted order (the reference, as R's factors and the platform's treatment coding).
+COVARIATE_TERMS = """cov_terms <- character(0)
+for (v in covariates) {
+  if (is.numeric(data[[v]])) {
+    cov_terms <- c(cov_terms, v)
+  } else {
+    f <- factor(trimws(data[[v]]))
+    for (level in levels(f)[-1]) {
+      name <- make.names(paste0(v, "_", level))
+      data[[name]] <- as.numeric(f == level)
+      cov_terms <- c(cov_terms, name)
+    }
+  }
+}
+extra <- paste0(" + ", paste(cov_terms, collapse = " + "))"""
 
 
 def _r_string(text: str) -> str:
@@ -74,11 +92,12 @@ def r_formula(formula: str) -> str:
 
 def _mediation_syntax(options: Mapping[str, Any]) -> tuple[str, list[str]]:
     """lavaan syntax for parallel mediation with labelled paths, and the indirect effects'
-    names. Covariates go into every equation, as the platform's model has them."""
+    names. Covariates go into every equation, as the platform's model has them: where the
+    script's covariate terms go is marked COVARIATES (text covariates become indicator
+    columns in R first, so their names are known only there)."""
     x, y = str(options.get("x", "")).strip(), str(options.get("y", "")).strip()
     mediators = _list(options.get("m"))
-    covariates = _list(options.get("covariates"))
-    extra = "".join(f" + {c}" for c in covariates)
+    extra = COVARIATES if _list(options.get("covariates")) else ""
     lines = [f"{m} ~ a{k + 1}*{x}{extra}" for k, m in enumerate(mediators)]
     b_terms = " + ".join(f"b{k + 1}*{m}" for k, m in enumerate(mediators))
     lines.append(f"{y} ~ {b_terms} + cp*{x}{extra}")
@@ -197,11 +216,21 @@ def r_code(spec: Mapping[str, Any]) -> str:
         x, y = str(options.get("x", "")).strip(), str(options.get("y", "")).strip()
         covariates = _list(options.get("covariates"))
         used = [x, *_list(options.get("m")), y, *covariates]
+        mediators = _list(options.get("m"))
+        indirect = ", ".join(_r_string(name) for name in names)
+        if covariates:
+            setup = [f"covariates <- {_r_names(covariates)}", COVARIATE_TERMS]
+            model = f"model <- gsub({_r_string(COVARIATES)}, extra, '\n{syntax}\n', fixed = TRUE)"
+            total = f'lm(as.formula(paste0("{y} ~ {x}", extra)), data = data)'
+        else:
+            setup, model = [], f"model <- '\n{syntax}\n'"
+            total = f"lm({y} ~ {x}, data = data)"
         body = [
             "library(lavaan)",
             "# Complete rows of the model's variables only (listwise), as the platform.",
             f"data <- na.omit(data[, {_r_names(used)}])",
-            f"model <- '\n{syntax}\n'",
+            *setup,
+            model,
             f"set.seed({int(seed) if seed is not None else 1})",
             f'fit <- sem(model, data = data, se = "bootstrap", bootstrap = {boot})',
             "# a, b and c' equal the platform's exactly (OLS and ML agree for this model);",
@@ -209,10 +238,10 @@ def r_code(spec: Mapping[str, Any]) -> str:
             "# resamples than numpy from the same seed).",
             f"est <- parameterEstimates(fit, boot.ci.type = {_r_string(CI_LAVAAN.get(ci, 'perc'))},"
             f" level = {confidence})",
-            f"print(est[est$label %in% c(paste0('a', 1:{len(names)}), paste0('b', 1:{len(names)}),"
-            f" 'cp', {', '.join(_r_string(n) for n in names)}), ])",
+            f"print(est[est$label %in% c(paste0('a', 1:{len(mediators)}),"
+            f" paste0('b', 1:{len(mediators)}), 'cp', {indirect}), ])",
             "# The total effect c:",
-            f"print(coef(lm({y} ~ {' + '.join([x, *covariates])}, data = data))[{_r_string(x)}])",
+            f"print(coef({total})[{_r_string(x)}])",
         ]
         if ci == "bca":
             body.insert(

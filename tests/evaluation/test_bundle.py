@@ -155,3 +155,14 @@ def test_no_bundle_outside_ones_scope(client: Browser, personas: Personas) -> No
     sign_in(client, outsider, area=personas.mansfield)
     assert client.get(f"/staff/evaluation/{analysis.public_id}/bundle.zip").status_code == 404
     assert client.get(f"/staff/evaluation/{analysis.public_id}/report.pdf").status_code == 404
+
+
+def test_mediation_covariates_in_r_as_the_platform_codes_them() -> None:
+    options = {"x": "x", "m": ["m1", "m2"], "y": "y", "covariates": ["age_band", "age"]}
+    script = r_code({"analysis": "mediate", "options": options, "seed": 4})
+    assert 'covariates <- c("age_band", "age")' in script
+    assert "levels(f)[-1]" in script  # text covariates: indicators, first level the reference
+    assert "m1 ~ a1*x__COVARIATES__" in script and "gsub(" in script
+    assert "m1 ~~ m2" in script and "total_indirect := ind_m1 + ind_m2" in script
+    assert "paste0('a', 1:2)" in script
+    assert 'lm(as.formula(paste0("y ~ x", extra)), data = data)' in script
