@@ -7,12 +7,16 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.management import call_command
 
 from inspiring.demo.loading import load_demo
+from inspiring.directory.models import Category, SupportFeature
+from inspiring.directory.taxonomy_data import seed_taxonomy
 from inspiring.evaluation import questions
 from inspiring.evaluation.models import Analysis
 
@@ -26,10 +30,15 @@ RESEARCHER = "researcher@example.org"
 
 @pytest.fixture
 def demo(settings: Any) -> None:
-    """The whole demo (directory, caseload with outcomes, surveys), analyses run at once."""
+    """The whole demo (directory, caseload with outcomes, surveys), analyses run at once.
+    The geography and the taxonomy first: an earlier browser test's flush (transactional
+    tests) empties the tables their migrations filled, and the caseload's deprivation and
+    the survey's kinds of activity come from them."""
     settings.DEMO_MODE = True
     settings.TWO_FACTOR_REQUIRED = False
     settings.TASKS_BACKEND = "immediate"
+    call_command("load_geography", verbosity=0, stdout=StringIO())
+    seed_taxonomy(Category, SupportFeature)
     load_demo()
 
 
