@@ -113,6 +113,19 @@ def _mediation_syntax(options: Mapping[str, Any]) -> tuple[str, list[str]]:
     return "\n".join(lines), names
 
 
+def _references(options: Mapping[str, Any]) -> list[str]:
+    """R lines setting each stated reference level (the platform's `reference` option,
+    {column: level}), as `relevel` on the column made a factor."""
+    reference = options.get("reference") or {}
+    if not isinstance(reference, Mapping):
+        return []
+    return [
+        f"data[[{_r_string(column)}]] <- relevel(factor(data[[{_r_string(column)}]]),"
+        f" ref = {_r_string(str(level))})"
+        for column, level in reference.items()
+    ]
+
+
 def r_code(spec: Mapping[str, Any]) -> str:
     """The R script that repeats the analysis `spec` describes on data.csv."""
     kind = str(spec.get("analysis") or "")
@@ -191,10 +204,31 @@ def r_code(spec: Mapping[str, Any]) -> str:
             f"fit <- sem(model, data = data, missing = {_r_string(missing)})",
             "summary(fit, fit.measures = TRUE)",
         ]
+    elif kind == "invariance":
+        group = str(options.get("group") or "").strip()
+        missing = str(options.get("missing") or "listwise")
+        fit = f"cfa(model, data = data, group = {_r_string(group)}, missing = {_r_string(missing)}"
+        body = [
+            "library(lavaan)",
+            f"model <- {_r_string(str(options.get('model') or ''))}",
+            "# Configural, metric (equal loadings) and scalar (and equal intercepts) models,",
+            "# each group's mean structure as lavaan's multi-group defaults.",
+            f"configural <- {fit})",
+            f'metric <- {fit}, group.equal = "loadings")',
+            f'scalar <- {fit}, group.equal = c("loadings", "intercepts"))',
+            "print(lavTestLRT(configural, metric, scalar))",
+            "print(sapply(list(configural = configural, metric = metric, scalar = scalar),",
+            '  fitMeasures, c("chisq", "df", "cfi", "rmsea", "bic")))',
+        ]
     elif kind == "regress":
         formula = r_formula(str(options.get("formula") or ""))
         robust = options.get("robust")
-        body = [f"fit <- lm({formula}, data = data)", "summary(fit)", "confint(fit)"]
+        body = [
+            *_references(options),
+            f"fit <- lm({formula}, data = data)",
+            "summary(fit)",
+            "confint(fit)",
+        ]
         if robust:
             kind_hc = "HC3" if robust is True else str(robust)
             body.append(
@@ -202,7 +236,19 @@ def r_code(spec: Mapping[str, Any]) -> str:
             )
     elif kind == "logistic":
         formula = r_formula(str(options.get("formula") or ""))
+        outcome = str(options.get("formula") or "").split("~", 1)[0].strip()
+        event = options.get("event")
+        coding = (
+            [
+                f"data[[{_r_string(outcome)}]] <- as.numeric(data[[{_r_string(outcome)}]] =="
+                f" {_r_string(str(event))})"
+            ]
+            if event not in (None, "") and outcome
+            else []
+        )
         body = [
+            *_references(options),
+            *coding,
             f"fit <- glm({formula}, family = binomial, data = data)",
             "summary(fit)",
             "# Odds ratios with Wald intervals",

@@ -166,3 +166,15 @@ def test_mediation_covariates_in_r_as_the_platform_codes_them() -> None:
     assert "m1 ~~ m2" in script and "total_indirect := ind_m1 + ind_m2" in script
     assert "paste0('a', 1:2)" in script
     assert 'lm(as.formula(paste0("y ~ x", extra)), data = data)' in script
+
+
+def test_invariance_references_and_events_in_r() -> None:
+    script = r_code(
+        {"analysis": "invariance", "options": {"model": "f =~ a + b + c", "group": "area"}}
+    )
+    assert 'group.equal = c("loadings", "intercepts")' in script
+    assert "lavTestLRT(configural, metric, scalar)" in script
+    options = {"formula": "lonely ~ sex", "reference": {"sex": "male"}, "event": "yes"}
+    script = r_code({"analysis": "logistic", "options": options})
+    assert 'relevel(factor(data[["sex"]]), ref = "male")' in script
+    assert 'as.numeric(data[["lonely"]] == "yes")' in script
