@@ -17,6 +17,10 @@ class EvaluationConfig(AppConfig):
                 "evaluation.extracted": "Extracted pseudonymous data for an analysis",
                 "evaluation.queued": "Started an analysis",
                 "evaluation.rerun": "Ran an analysis again",
+                "evaluation.pdf_downloaded": "Downloaded an analysis's report as a PDF",
+                "evaluation.bundle_downloaded": (
+                    "Downloaded an analysis's bundle (data, R code, results)"
+                ),
             }
         )
         # Researchers and coordinators analyse the areas their roles cover (urls.py).

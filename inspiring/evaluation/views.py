@@ -4,15 +4,12 @@ validate → act → respond; who sees what is decided in access.py."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
+import logging
 import uuid
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
@@ -23,6 +20,7 @@ from inspiring.accounts.models import User
 from inspiring.accounts.roles import Capability
 from inspiring.areas.models import Area
 
+from . import questions
 from . import report as reports
 from .access import (
     analyses_for,
@@ -37,7 +35,11 @@ from .actions import do_run_again, do_start_analysis
 from .extracts import Column, outcomes_columns, survey_columns
 from .forms import AnalysisForm, DatasetForm, KindForm
 from .models import Analysis
+from .plots import plots_for
+from .questions import QUESTIONS, Question
 from .runner import KINDS
+
+logger = logging.getLogger(__name__)
 
 ANALYSE = Capability.ANALYSE_RESEARCH_DATA
 
@@ -45,22 +47,6 @@ ANALYSE = Capability.ANALYSE_RESEARCH_DATA
 def _is_htmx(request: HttpRequest) -> bool:
     htmx = getattr(request, "htmx", None)
     return bool(isinstance(htmx, HtmxDetails) and htmx)
-
-
-def _optional(module: str) -> Any:
-    """A module another part of the evaluation adds (questions, plots), or None."""
-    name = f"inspiring.evaluation.{module}"
-    if importlib.util.find_spec(name) is None:
-        return None
-    return importlib.import_module(name)
-
-
-def _template_exists(name: str) -> bool:
-    try:
-        get_template(name)
-    except TemplateDoesNotExist:
-        return False
-    return True
 
 
 @require_capability(ANALYSE)
@@ -74,10 +60,7 @@ def analysis_list(request: HttpRequest) -> HttpResponse:
         .select_related("rerun_of")
         .order_by("-created_at", "-pk")[:200]
     )
-    questions_module = _optional("questions")
-    questions = list(getattr(questions_module, "QUESTIONS", []) or []) if questions_module else []
-    if isinstance(getattr(questions_module, "QUESTIONS", None), dict):
-        questions = list(questions_module.QUESTIONS.values())
+    questions = list(QUESTIONS)
     return render(
         request,
         "evaluation/list.html",
@@ -214,22 +197,20 @@ def rerun_verdict(analysis: Analysis) -> str:
     return "same" if analysis.result == original.result else "different"
 
 
-def _plots(analysis: Analysis) -> list[Any]:
-    plots = _optional("plots")
-    if plots is None or not hasattr(plots, "plots_for") or not analysis.result:
+def _plots(analysis: Analysis, *, reveal: bool) -> list[Any]:
+    if not analysis.result:
         return []
     try:
-        return list(plots.plots_for(analysis.spec, analysis.result))
+        return list(plots_for(analysis.spec, analysis.result, reveal=reveal))
     except Exception:  # a picture that cannot be drawn never hides the numbers
+        logger.exception("Could not draw the pictures of analysis %s", analysis.public_id)
         return []
 
 
-def _question(analysis: Analysis) -> Any:
-    """The built-in question the analysis answers (questions.py), or None."""
+def _question(analysis: Analysis) -> Question | None:
+    """The built-in question the analysis answers, or None."""
     code = str(analysis.spec.get("question") or "")
-    questions = _optional("questions") if code else None
-    get = getattr(questions, "get", None)
-    return get(code) if callable(get) else None
+    return questions.get(code) if code else None
 
 
 @require_capability(ANALYSE)
@@ -255,9 +236,7 @@ def analysis_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             ),
             reveal=reveal,
             verdict=rerun_verdict(analysis),
-            plots=_plots(analysis),
-            plots_template=_template_exists("evaluation/_plots.html"),
-            exports_template=_template_exists("evaluation/_exports.html"),
+            plots=_plots(analysis, reveal=reveal),
         )
     if _is_htmx(request):
         response = render(request, "evaluation/analysis.html#progress", context)

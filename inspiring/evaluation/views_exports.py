@@ -34,14 +34,6 @@ from .extracts import extract
 from .models import Analysis
 from .pdf import filename, render_pdf
 
-# Registered here, beside the only code that records them (the URLs import this module).
-audit.register_actions(
-    {
-        "evaluation.pdf_downloaded": "Downloaded an analysis's report as a PDF",
-        "evaluation.bundle_downloaded": "Downloaded an analysis's bundle (data, R code, results)",
-    }
-)
-
 
 def _finished(request: HttpRequest, public_id: uuid.UUID) -> Analysis:
     analysis = get_analysis(request, public_id)
