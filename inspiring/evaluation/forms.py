@@ -12,6 +12,8 @@ from django import forms
 
 from .extracts import Column
 from .runner import KINDS
+from .stats import StatsError
+from .stats.regression import parse_formula
 
 MAX_SEED = 2**31 - 1
 
@@ -214,7 +216,10 @@ class AnalysisForm(forms.Form):
                 )
         elif kind in ("regress", "logistic"):
             outcomes = numeric if kind == "regress" else _choices(columns, numeric=False)
-            add("y", _pick("Outcome" if kind == "regress" else "Yes/no outcome", outcomes))
+            outcome = _pick("Outcome" if kind == "regress" else "Yes/no outcome", outcomes)
+            # Not needed when a formula names it (checked in clean()).
+            outcome.required = False
+            add("y", outcome)
             add("predictors", _several("Predictors", _choices(columns, numeric=False)))
             add(
                 "formula",
@@ -336,11 +341,8 @@ class AnalysisForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if self.kind in ("regress", "logistic") and not data.get("formula"):
-            if not data.get("y"):
-                return data
-            if not data.get("predictors"):
-                self.add_error("predictors", "Choose at least one predictor, or write a formula")
+        if self.kind in ("regress", "logistic"):
+            self._clean_model(data)
         if self.kind == "mediate" and data.get("x") and data.get("x") == data.get("y"):
             self.add_error("y", "Choose an outcome different from the predictor")
         if self.kind == "change" and data.get("before") and data.get("before") == data.get("after"):
@@ -351,6 +353,38 @@ class AnalysisForm(forms.Form):
         if self.kind in ("alpha", "omega", "efa") and few_items and "items" not in self.errors:
             self.add_error("items", "Choose at least 2 items")
         return data
+
+    def _clean_model(self, data: dict[str, Any]) -> None:
+        """A formula, or an outcome and predictors: the formula is checked here (its terms
+        bounded), so a mistake is a message on the page, not a failed run."""
+        formula = (data.get("formula") or "").strip()
+        if not formula:
+            if not data.get("y"):
+                self.add_error("y", "Choose the outcome, or write a formula")
+            elif not data.get("predictors"):
+                self.add_error("predictors", "Choose at least one predictor, or write a formula")
+            return
+        try:
+            parsed = parse_formula(formula)
+        except StatsError as error:
+            self.add_error("formula", f"Check the formula: {error}")
+            return
+        names = {c.name for c in self.columns}
+        unknown = sorted(
+            {parsed.response, *(name for term in parsed.terms for name in term)} - names
+        )
+        if unknown:
+            self.add_error(
+                "formula",
+                f"The formula names variables this data set does not have: "
+                f"{', '.join(unknown[:5])}",
+            )
+        elif data.get("y") and data["y"] != parsed.response:
+            self.add_error(
+                "formula",
+                f"The formula's outcome is {parsed.response}, but the outcome chosen above is "
+                f"{data['y']}: choose one way",
+            )
 
     def options(self) -> dict[str, Any]:
         """The spec's "options", by inspiring-stats' option names."""

@@ -7,6 +7,7 @@ run. The SVG pictures go in inline: WeasyPrint draws them, and their text stays 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -16,6 +17,8 @@ from weasyprint import HTML
 
 from . import plots
 from . import report as reports
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from .models import Analysis
@@ -35,10 +38,19 @@ def pdf_context(analysis: Analysis, *, reveal: bool) -> dict[str, Any]:
             software=analysis.software_version,
             fingerprint=analysis.data_fingerprint,
         ),
-        "plots": plots.plots_for(analysis.spec, result, reveal=reveal),
+        "plots": _plots(analysis, result, reveal=reveal),
         "areas": sorted(area.name for area in analysis.areas.all()),
         "generated": timezone.localtime(),
     }
+
+
+def _plots(analysis: Analysis, result: dict[str, Any], *, reveal: bool) -> list[Any]:
+    """As on the page: a picture that cannot be drawn never stops the numbers going out."""
+    try:
+        return list(plots.plots_for(analysis.spec, result, reveal=reveal))
+    except Exception:
+        logger.exception("Could not draw the pictures of analysis %s", analysis.public_id)
+        return []
 
 
 def render_pdf(analysis: Analysis, *, reveal: bool) -> bytes:

@@ -68,12 +68,23 @@ def _list(value: Any) -> list[str]:
 def _float(value: Any, default: float | None = None) -> float | None:
     if value is None or value == "":
         return default
-    return float(value)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise AnalysisFailed(f"An option of this analysis is not a number: {value!r:.40}") from None
+
+
+def _int(value: Any, what: str) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise AnalysisFailed(f"The {what} must be a whole number, not {value!r:.40}") from None
 
 
 def _confidence(options: dict[str, Any]) -> float:
-    value = options.get("confidence")
-    return 0.95 if value is None or value == "" else float(value)
+    value = _float(options.get("confidence"), 0.95)
+    assert value is not None
+    return value
 
 
 def _coefficient(c: Any) -> dict[str, Any]:
@@ -162,7 +173,7 @@ def _efa(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dict[st
     result = efa(
         df,
         _list(options.get("items")),
-        factors=int(options.get("factors") or 1),
+        factors=_int(options.get("factors") or 1, "number of factors"),
         method=str(options.get("method") or "ml"),
         rotation=str(options.get("rotation") or "varimax"),
         normalize=bool(options.get("kaiser")),
@@ -222,7 +233,7 @@ def _mediate(df: pd.DataFrame, options: dict[str, Any], seed: int | None) -> dic
         _list(options.get("m")),
         str(options.get("y") or "").strip(),
         _list(options.get("covariates")),
-        n_boot=int(options.get("boot") or 5000),
+        n_boot=_int(options.get("boot") or 5000, "number of resamples"),
         seed=seed,
         ci=str(options.get("ci") or "percentile"),
         confidence=_confidence(options),
@@ -434,7 +445,7 @@ def execute(analysis: Analysis) -> Analysis:
     from inspiring.evaluation.stats import StatsError
 
     from .access import user_research_area_ids
-    from .extracts import extract, fingerprint
+    from .extracts import extract, fingerprint, resolve_dataset
     from .models import Analysis
 
     _progress(
@@ -450,6 +461,15 @@ def execute(analysis: Analysis) -> Analysis:
             raise AnalysisFailed(
                 "The person who asked for this analysis no longer has access to all of its "
                 "areas' data."
+            )
+        # The areas access was checked for are the areas the data set is read from:
+        # a slug renamed or reused since must not point the extract somewhere else.
+        source, target = resolve_dataset(analysis.spec)
+        read = {target.area_id} if source == "survey" else {area.pk for area in target}
+        if read != {area.pk for area in analysis.areas.all()}:
+            raise AnalysisFailed(
+                "The data set no longer matches the areas this analysis was started for: "
+                "start a new analysis."
             )
         frame = extract(analysis.spec, analysis.salt, actor=analysis.created_by, analysis=analysis)
         _progress(analysis, "Running the analysis", data_fingerprint=fingerprint(frame))

@@ -210,9 +210,14 @@ class _Parser:
             right, right_zero = self.parse_interaction()
             if zero or right_zero:
                 raise StatsError("'0' cannot be multiplied in a formula")
-            combined = terms + [t for t in right if t not in terms]
-            combined += [t for t in _interact(terms, right) if t not in combined]
-            terms = combined
+            # dict: ordered and deduplicated in one pass (a list search made a long
+            # product quadratic on top of exponential).
+            combined = dict.fromkeys(terms)
+            combined.update(dict.fromkeys(right))
+            combined.update(dict.fromkeys(_interact(terms, right)))
+            terms = list(combined)
+            if len(terms) > MAX_TERMS:
+                _too_many()
         return terms, zero
 
     def parse_interaction(self) -> tuple[list[Term], bool]:
@@ -255,14 +260,26 @@ class _Parser:
         raise StatsError(f"unexpected '{value}' in the formula")
 
 
+# A formula may name at most this many terms once products are expanded: `a*b*c*...`
+# doubles with every name, and 16 names (57 characters) would be 65,535 terms, minutes of
+# parsing and no model anyone could read. Far above any analysis the programme runs.
+MAX_TERMS = 200
+
+
 def _interact(left: list[Term], right: list[Term]) -> list[Term]:
-    out: list[Term] = []
-    for a in left:
-        for b in right:
-            term = a | b
-            if term not in out:
-                out.append(term)
+    if len(left) * len(right) > MAX_TERMS * 4:
+        _too_many()
+    out = list(dict.fromkeys(a | b for a in left for b in right))
+    if len(out) > MAX_TERMS:
+        _too_many()
     return out
+
+
+def _too_many() -> None:
+    raise StatsError(
+        f"the formula has more than {MAX_TERMS} terms once its products are expanded "
+        "(each '*' doubles them): use fewer interactions"
+    )
 
 
 def parse_formula(text: str) -> Formula:
