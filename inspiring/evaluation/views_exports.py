@@ -57,7 +57,10 @@ def _download(data: bytes, content_type: str, name: str) -> HttpResponse:
 @require_capability(ANALYSE)
 def download_pdf(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     analysis = _finished(request, public_id)
-    data = render_pdf(analysis, reveal=reveals_small_numbers(request, analysis))
+    # "For sharing": counts under 5 hidden, for a steering group or funder who are not
+    # the area's coordinators or researchers (the safety rule), whoever downloads.
+    sharing = request.GET.get("for") == "sharing"
+    data = render_pdf(analysis, reveal=reveals_small_numbers(request, analysis) and not sharing)
     _record(request, analysis, "evaluation.pdf_downloaded")
     return _download(data, "application/pdf", filename(analysis, "pdf"))
 

@@ -102,3 +102,37 @@ def test_a_data_set_outside_the_analysis_areas_is_not_read(
     assert analysis.status == Analysis.Status.FAILED
     assert "no longer matches the areas" in analysis.error
     assert not analysis.data_fingerprint
+
+
+def test_a_mediation_takes_at_most_ten_mediators(personas: Personas, survey: Survey) -> None:
+    browser = TaskBrowser(sign_in(Browser(), personas.researcher))
+    url = reverse("evaluation:new_survey", kwargs={"public_id": survey.public_id})
+    numeric = survey_columns_numeric(survey)[:11]
+    assert len(numeric) == 11
+    response = browser.post(
+        url,
+        {
+            "analysis": "mediate",
+            "x": "groups_count",
+            "m": numeric,
+            "y": "ons4_life_satisfaction",
+            "boot": "500",
+            "ci": "percentile",
+            "confidence": "0.95",
+            "title": "Too many",
+            "seed": "1",
+        },
+    )
+    assert response.status_code == 200
+    assert "Choose at most 10 mediators" in response.content.decode()
+    assert not Analysis.objects.exists()
+
+
+def survey_columns_numeric(survey: Survey) -> list[str]:
+    from inspiring.evaluation.extracts import survey_columns
+
+    return [
+        c.name
+        for c in survey_columns(survey)
+        if c.kind in ("number", "binary") and c.name != "groups_count"
+    ]

@@ -45,3 +45,23 @@ def test_the_researcher_downloads_the_pdf(client: Browser, personas: Personas) -
     assert response.content.startswith(b"%PDF")
     assert 'filename="inspiring-change-' in response["Content-Disposition"]
     assert AuditEntry.objects.filter(action="evaluation.pdf_downloaded").count() == 1
+
+
+@pytest.mark.parametrize(("query", "reveal"), [("", True), ("?for=sharing", False)])
+def test_the_pdf_for_sharing_hides_small_counts_whoever_downloads_it(
+    client: Browser, personas: Personas, monkeypatch: pytest.MonkeyPatch, query: str, reveal: bool
+) -> None:
+    from inspiring.evaluation import views_exports
+
+    asked: list[bool] = []
+
+    def recording(analysis: object, *, reveal: bool) -> bytes:
+        asked.append(reveal)
+        return render_pdf(analysis, reveal=reveal)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(views_exports, "render_pdf", recording)
+    analysis = finished_analysis(personas, CHANGE)
+    sign_in(client, personas.researcher, area=personas.ashfield)
+    response = client.get(f"/staff/evaluation/{analysis.public_id}/report.pdf{query}")
+    assert response.status_code == 200
+    assert asked == [reveal]
