@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "inspiring.matching",
     "inspiring.surveys",
     "inspiring.evaluation",
+    "inspiring.monitoring",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",

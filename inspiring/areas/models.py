@@ -142,6 +142,14 @@ class LSOA(models.Model):
     # 32,844 LSOAs; decile 1 is the most deprived tenth of England.
     imd_rank = models.PositiveIntegerField(null=True, blank=True)
     imd_decile = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Mid-2015 population (excluding prisoners), from the English Indices of Deprivation
+    # 2019 File 6 (population denominators): equity figures compare with these.
+    population = models.PositiveIntegerField(null=True, blank=True)
+    population_0_15 = models.PositiveIntegerField("population aged 0-15", null=True, blank=True)
+    population_16_59 = models.PositiveIntegerField("population aged 16-59", null=True, blank=True)
+    population_60_plus = models.PositiveIntegerField(
+        "population aged 60 and over", null=True, blank=True
+    )
 
     class Meta:
         verbose_name = "LSOA"
@@ -178,6 +186,39 @@ class Postcode(models.Model):
 
     def __str__(self) -> str:
         return self.postcode
+
+
+class GPPractice(models.Model):
+    """A GP practice from the NHS Organisation Data Service (the `epraccur` file), with
+    its primary care network and registered list size when those files are loaded
+    (`manage.py load_gp_practices`). Reference data: no personal data."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Open"
+        CLOSED = "closed", "Closed"
+        DORMANT = "dormant", "Dormant"
+        PROPOSED = "proposed", "Proposed"
+
+    # The ODS code: a letter and five digits for a practice ("C84001").
+    code = models.CharField("ODS code", max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    postcode = models.CharField(max_length=8, blank=True)
+    # From the postcode, when it is among the loaded postcodes: which area's list it is on.
+    district_code = models.CharField(max_length=9, blank=True, db_index=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    pcn_code = models.CharField("PCN code", max_length=10, blank=True, db_index=True)
+    pcn_name = models.CharField("primary care network", max_length=200, blank=True)
+    # Patients registered at the practice (NHS Digital's monthly publication).
+    list_size = models.PositiveIntegerField("registered patients", null=True, blank=True)
+    list_size_on = models.DateField("list size as at", null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "GP practice"
+        ordering = ["name", "code"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
 
 
 class GeographyLoad(models.Model):

@@ -166,6 +166,22 @@ class Barrier(models.TextChoices):
     NOTHING_APPEALING = "nothing_appealing", "Nothing appealing"
 
 
+class StopReason(models.TextChoices):
+    """Why a client declined a connection or stopped going: the coded reason beside the
+    link worker's words, so monitoring can count reasons (the words are never shown there)."""
+
+    COST = "cost", "Cost"
+    TRANSPORT = "transport", "Transport or distance"
+    TIME = "time", "Time, work or caring responsibilities"
+    HEALTH = "health", "Health got in the way"
+    ANXIETY = "anxiety", "Anxiety or low confidence"
+    NOT_FOR_THEM = "not_for_them", "Not what they hoped for"
+    FOUND_ELSEWHERE = "found_elsewhere", "Found something else"
+    ACTIVITY_ENDED = "activity_ended", "The activity stopped or was full"
+    MOVED = "moved", "Moved away"
+    OTHER = "other", "Another reason"
+
+
 class DayPart(models.TextChoices):
     MORNING = "morning", "Morning"
     AFTERNOON = "afternoon", "Afternoon"

@@ -94,6 +94,16 @@ class Client(models.Model):
     )
     employment = models.CharField(max_length=20, choices=choices.Employment.choices, blank=True)
     gp_practice = models.CharField("GP practice", max_length=200, blank=True)
+    # The practice from the loaded list (NHS ODS code), when it is there; `gp_practice`
+    # keeps the name as typed for a practice not in the list.
+    registered_practice = models.ForeignKey(
+        "areas.GPPractice",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name="GP practice",
+    )
 
     # Consents. Holding their data is required; the rest are their choice.
     consent_to_hold = models.BooleanField(default=False)

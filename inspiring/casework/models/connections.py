@@ -164,6 +164,10 @@ class ConnectionStep(models.Model):
     status = models.CharField(max_length=20, choices=Connection.Status.choices)
     on = models.DateField()
     reason = models.TextField(blank=True, **limited(1000, "The reason"))
+    # The reason as a code (declined and stopped), for monitoring's counts.
+    reason_code = models.CharField(
+        "main reason", max_length=20, choices=choices.StopReason.choices, blank=True
+    )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -80,7 +80,11 @@ class Referral(models.Model):
 
     class Meta:
         ordering = ["-received_on", "-pk"]
-        indexes = [models.Index(fields=["status", "received_on"])]
+        indexes = [
+            models.Index(fields=["status", "received_on"]),
+            # Monitoring counts a period's referrals.
+            models.Index(fields=["received_on"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_source_display()} referral on {self.received_on:%-d %B %Y}"
