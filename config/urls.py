@@ -45,5 +45,6 @@ urlpatterns = [
     path("", include("inspiring.measures.urls")),
     path("", include("inspiring.surveys.urls")),
     path("", include("inspiring.evaluation.urls")),
+    path("", include("inspiring.monitoring.urls")),
     path("", include("inspiring.areas.urls")),
 ]

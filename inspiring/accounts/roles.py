@@ -64,6 +64,8 @@ class Capability(StrEnum):
     # suppressed, for coordinators and commissioners; researchers' pseudonymised data.
     VIEW_MONITORING = "view_monitoring"
     ANALYSE_RESEARCH_DATA = "analyse_research_data"
+    # Monitoring: coordinators record the area's grants and population figures.
+    MANAGE_FUNDING = "manage_funding"
 
 
 # Capabilities that are held in every area of the person's memberships at once
@@ -84,13 +86,21 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RUN_SURVEYS,
             Capability.BUILD_INSTRUMENTS,
             Capability.VIEW_MONITORING,
+            Capability.MANAGE_FUNDING,
             # "A researcher (or coordinator)" runs the evaluation (issue 16).
             Capability.ANALYSE_RESEARCH_DATA,
         }
     ),
     Role.LINK_WORKER: frozenset({Capability.MANAGE_CASES}),
     Role.PARTNER_LEAD: frozenset({Capability.EDIT_OWN_LISTINGS}),
-    Role.RESEARCHER: frozenset({Capability.ANALYSE_RESEARCH_DATA, Capability.BUILD_INSTRUMENTS}),
+    # Researchers see monitoring's figures as commissioners do (issue 17).
+    Role.RESEARCHER: frozenset(
+        {
+            Capability.ANALYSE_RESEARCH_DATA,
+            Capability.BUILD_INSTRUMENTS,
+            Capability.VIEW_MONITORING,
+        }
+    ),
     Role.COMMISSIONER: frozenset({Capability.VIEW_MONITORING}),
 }
 

@@ -1,0 +1,135 @@
+"""The periods monitoring reports on: financial quarters and years (April to March, as
+the NHS and councils report), the last 12 months, or any dates given in the address.
+
+A period is chosen by a short code in the address (`?period=2026-q1`, `?period=fy2026`,
+`?period=last-12-months`, or `?from=2026-04-01&to=2026-06-30`), so a page's address,
+its downloads and a bookmark all say the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from lib.tallies import Period
+
+LAST_12_MONTHS = "last-12-months"
+_QUARTER = re.compile(r"^(\d{4})-q([1-4])$")
+_YEAR = re.compile(r"^fy(\d{4})$")
+# No period starts before this or ends after 10 years from now: anything else is a typo.
+EARLIEST = date(2000, 1, 1)
+
+
+@dataclass(frozen=True)
+class Choice:
+    code: str
+    label: str
+    period: Period
+
+
+def quarter(year: int, number: int) -> Period:
+    """Financial quarter `number` (1 = April to June) of the year starting in April `year`."""
+    month = 4 + 3 * (number - 1)
+    start_year = year + (month - 1) // 12
+    month = (month - 1) % 12 + 1
+    start = date(start_year, month, 1)
+    end_month = month + 3
+    end = date(start_year + (end_month - 1) // 12, (end_month - 1) % 12 + 1, 1) - timedelta(days=1)
+    return Period(start, end)
+
+
+def financial_year(year: int) -> Period:
+    return Period(date(year, 4, 1), date(year + 1, 3, 31))
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    """(financial year, quarter number) of `day`."""
+    year = day.year if day.month >= 4 else day.year - 1
+    return year, (day.month - 4) % 12 // 3 + 1
+
+
+def describe(period: Period) -> str:
+    """ "1 April to 30 June 2026"; "1 January 2026 to 31 March 2027" across years."""
+    if period.start.year == period.end.year:
+        return f"{period.start:%-d %B} to {period.end:%-d %B %Y}"
+    return f"{period.start:%-d %B %Y} to {period.end:%-d %B %Y}"
+
+
+def quarter_label(year: int, number: int) -> str:
+    period = quarter(year, number)
+    return f"Q{number} {year}/{str(year + 1)[2:]}: {period.start:%B} to {period.end:%B %Y}"
+
+
+def choices(today: date, *, quarters: int = 8) -> list[Choice]:
+    """The quarters so far (this one first), the last 12 months, and the financial years."""
+    out: list[Choice] = []
+    year, number = quarter_of(today)
+    for _ in range(quarters):
+        out.append(Choice(f"{year}-q{number}", quarter_label(year, number), quarter(year, number)))
+        number -= 1
+        if number == 0:
+            year, number = year - 1, 4
+    out.append(
+        Choice(
+            LAST_12_MONTHS,
+            "The last 12 months",
+            Period(today - timedelta(days=364), today),
+        )
+    )
+    this_year, _ = quarter_of(today)
+    for fy in (this_year, this_year - 1):
+        out.append(Choice(f"fy{fy}", f"Financial year {fy}/{str(fy + 1)[2:]}", financial_year(fy)))
+    return out
+
+
+def previous_quarters(today: date, count: int) -> list[tuple[str, Period]]:
+    """The last `count` whole-or-current quarters, oldest first, with short labels
+    ("Q1 26/27"), for trend lines."""
+    year, number = quarter_of(today)
+    out: list[tuple[str, Period]] = []
+    for _ in range(count):
+        out.append((f"Q{number} {str(year)[2:]}/{str(year + 1)[2:]}", quarter(year, number)))
+        number -= 1
+        if number == 0:
+            year, number = year - 1, 4
+    return list(reversed(out))
+
+
+class PeriodError(ValueError):
+    pass
+
+
+def parse(params: dict[str, str], today: date, *, default: str | None = None) -> Choice:
+    """The period an address asks for, or PeriodError with a message for the person.
+    Nothing asked: the current quarter (or `default`)."""
+    start, end = params.get("from", "").strip(), params.get("to", "").strip()
+    if start or end:
+        try:
+            first, last = date.fromisoformat(start), date.fromisoformat(end)
+        except ValueError as error:
+            raise PeriodError(
+                "Give the period's first and last days as dates, like 2026-04-01"
+            ) from error
+        if last < first:
+            raise PeriodError("The period must end on or after the day it starts")
+        if first < EARLIEST or last > today + timedelta(days=3653):
+            raise PeriodError(f"Choose a period between {EARLIEST.year} and 10 years from now")
+        period = Period(first, last)
+        return Choice(f"from={first}&to={last}", describe(period), period)
+    code = params.get("period", "").strip() or default
+    available = {choice.code: choice for choice in choices(today)}
+    if not code:
+        return next(iter(available.values()))
+    if code in available:
+        return available[code]
+    if match := _QUARTER.match(code):
+        year, number = int(match[1]), int(match[2])
+        if year >= EARLIEST.year and year <= today.year + 10:
+            return Choice(code, quarter_label(year, number), quarter(year, number))
+    if match := _YEAR.match(code):
+        year = int(match[1])
+        if year >= EARLIEST.year and year <= today.year + 10:
+            label = f"Financial year {year}/{str(year + 1)[2:]}"
+            return Choice(code, label, financial_year(year))
+    raise PeriodError("There is no such period: choose one from the list")

@@ -1,0 +1,352 @@
+"""Monitoring's tables: raw figures in, protected tables out, the one way every page,
+chart, CSV, XLSX and PDF gets its numbers.
+
+A builder takes what the apps below counted (lib.tallies) and `reveal` (the area's own
+coordinators see every figure; anyone else sees counts from 1 to 4 as "<5", and what
+would give them away as "[c]", by lib.disclosure). Everything downstream — the page's
+tables and bars, the CSV, the spreadsheet, the PDF — reads only the `Table` built here,
+so no output can show more than another to the same person.
+
+Counts of people are protected; counts of sessions (the calendar's supply) are not
+about anyone and are shown as they are (`people=False`). A rate or mean over fewer than
+5 people is not shown (a dash, with the reason in the table's note), unless revealed.
+Nested counts (people referred, of whom some were connected) are protected as the
+partition they are (connected / not connected adding up to referred): a difference of
+two shown counts is a count too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from lib.disclosure import SMALL, Figure, figure, protect
+from lib.tallies import Spread, Tally
+
+NOT_SHOWN = "\N{EN DASH}"
+FEWER_THAN_5 = "Rates and averages over fewer than 5 people are not shown (\N{EN DASH})."
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One figure as shown: `text` for people; `value` the number behind it when it may
+    be shown (for bars and spreadsheet cells), None when hidden or not a number."""
+
+    text: str
+    value: float | None = None
+    hidden: bool = False
+
+    @classmethod
+    def of(cls, fig: Figure) -> Cell:
+        return cls(fig.text, None if fig.is_hidden else float(fig.count), fig.is_hidden)
+
+    @classmethod
+    def number(cls, value: float | None, places: int = 1) -> Cell:
+        if value is None:
+            return cls(NOT_SHOWN)
+        return cls(f"{value:,.{places}f}", round(value, places))
+
+    @classmethod
+    def blank(cls) -> Cell:
+        return cls("")
+
+    @property
+    def is_number(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    cells: list[Cell]
+    is_total: bool = False
+
+
+@dataclass
+class Table:
+    """A table as everyone downstream shows it. `key` is unique within a report (anchor
+    and `?table=` for its own export). `chart` names the column whose numbers are drawn
+    as bars (None: no chart; a table of averages, say)."""
+
+    key: str
+    title: str
+    row_heading: str
+    columns: list[str]
+    rows: list[Row]
+    note: str = ""
+    chart: int | None = 0
+    people: bool = True
+    # Set by the builders: some figure is hidden.
+    has_hidden: bool = False
+
+    @property
+    def chart_rows(self) -> list[tuple[str, Cell]]:
+        """Label and cell of the charted column, totals left out."""
+        if self.chart is None:
+            return []
+        return [(row.label, row.cells[self.chart]) for row in self.rows if not row.is_total]
+
+    @property
+    def chart_max(self) -> float:
+        values = [cell.value for _, cell in self.chart_rows if cell.value is not None]
+        return max(values, default=0.0)
+
+
+@dataclass
+class Section:
+    key: str
+    title: str
+    tables: list[Table] = field(default_factory=list)
+    intro: str = ""
+
+    @property
+    def has_hidden(self) -> bool:
+        return any(table.has_hidden for table in self.tables)
+
+
+def _percent(part: Figure, whole: Figure, *, reveal: bool) -> Cell:
+    """`part` as a percentage of `whole`: hidden with either, not shown over fewer than 5."""
+    if part.is_hidden or whole.is_hidden:
+        return Cell(part.percent_of(whole), None, True)
+    if whole.count == 0:
+        return Cell(NOT_SHOWN)
+    if whole.count < SMALL and not reveal:
+        return Cell(NOT_SHOWN)
+    share = 100 * part.count / whole.count
+    return Cell(f"{share:.0f}%", round(share, 1))
+
+
+def counts(
+    key: str,
+    title: str,
+    row_heading: str,
+    series: Sequence[tuple[str, Tally]],
+    *,
+    reveal: bool,
+    total_label: str = "Total",
+    note: str = "",
+    percent: bool = True,
+    people: bool = True,
+) -> Table:
+    """Groups down the side, one column per tally (this period, the previous one...),
+    each with its percentage of the tally's total.
+
+    Exclusive tallies add up to their total, which is shown as the last row: the columns
+    are protected as adding up (a hidden group hides another). Tallies that do not add
+    up (several reasons each) get primary suppression, with the total of things counted
+    as the last row."""
+    if not series:
+        raise ValueError("A table needs at least one column")
+    codes: list[str] = []
+    labels: dict[str, str] = {}
+    for _, tally in series:
+        for code in tally.counts:
+            if code not in labels:
+                codes.append(code)
+                labels[code] = tally.labels[code]
+    grid = [[tally.get(code) for _, tally in series] for code in codes]
+    totals = [tally.total for _, tally in series]
+    exclusive = all(tally.exclusive for _, tally in series)
+    hide = reveal or not people
+    if exclusive and grid:
+        table = protect(grid, rows_add_up=False, columns_add_up=True, reveal=hide)
+        cells = table.cells
+        total_figures = table.column_totals
+    else:
+        cells = [[figure(n, reveal=hide) for n in row] for row in grid]
+        total_figures = [figure(n, reveal=hide) for n in totals]
+    columns: list[str] = []
+    for name, _ in series:
+        columns.append(name)
+        if percent:
+            columns.append(f"{name}: %")
+    rows = []
+    for code, row in zip(codes, cells, strict=True):
+        out: list[Cell] = []
+        for fig, whole in zip(row, total_figures, strict=True):
+            out.append(Cell.of(fig))
+            if percent:
+                out.append(_percent(fig, whole, reveal=hide))
+        rows.append(Row(labels[code], out))
+    total_cells: list[Cell] = []
+    for whole in total_figures:
+        total_cells.append(Cell.of(whole))
+        if percent:
+            total_cells.append(Cell.blank())
+    rows.append(Row(total_label, total_cells, is_total=True))
+    notes = [note] if note else []
+    if not exclusive:
+        notes.append("Each can be counted under several headings, so these do not add up.")
+    return _finish(
+        Table(
+            key=key,
+            title=title,
+            row_heading=row_heading,
+            columns=columns,
+            rows=rows,
+            note=" ".join(notes),
+            people=people,
+        )
+    )
+
+
+def partition(
+    key: str,
+    title: str,
+    row_heading: str,
+    columns: Sequence[str],
+    rows: Sequence[tuple[str, Sequence[int]]],
+    *,
+    reveal: bool,
+    total_heading: str = "Total",
+    columns_add_up: bool = False,
+    note: str = "",
+    chart: int | None = 0,
+) -> Table:
+    """Rows whose cells split a whole (of 20 first visits: still going, stopped, not yet
+    due), the row's total shown last; protected as adding up along each row (and down
+    the columns too, with a totals row, when `columns_add_up`)."""
+    grid = [list(values) for _, values in rows]
+    table = protect(grid, rows_add_up=True, columns_add_up=columns_add_up, reveal=reveal)
+    out = [
+        Row(label, [*(Cell.of(f) for f in cells), Cell.of(total)])
+        for (label, _), cells, total in zip(rows, table.cells, table.row_totals, strict=True)
+    ]
+    if columns_add_up and table.total is not None:
+        out.append(
+            Row(
+                "Total",
+                [*(Cell.of(f) for f in table.column_totals), Cell.of(table.total)],
+                is_total=True,
+            )
+        )
+    return _finish(
+        Table(
+            key=key,
+            title=title,
+            row_heading=row_heading,
+            columns=[*columns, total_heading],
+            rows=out,
+            note=note,
+            chart=chart,
+        )
+    )
+
+
+def nested(
+    key: str,
+    title: str,
+    row_heading: str,
+    groups: Sequence[tuple[str, str]],
+    whole: Tally,
+    part: Tally,
+    *,
+    reveal: bool,
+    whole_heading: str,
+    part_heading: str,
+    extra: Sequence[tuple[str, dict[str, Cell]]] = (),
+    note: str = "",
+) -> Table:
+    """Groups down the side with a whole (people referred) and the part of it (of whom
+    connected), protected as the partition part / rest adding up to the whole both ways,
+    then the part as a percentage of the whole. `extra` columns (population share,
+    average change) are added as given, keyed by group code (not protected here: the
+    caller builds them with `average` or from published figures)."""
+    grid = []
+    for code, _ in groups:
+        total, some = whole.get(code), part.get(code)
+        if some > total:
+            raise ValueError(f"{part_heading} ({some}) is more than {whole_heading} ({total})")
+        grid.append([some, total - some])
+    table = protect(grid, rows_add_up=True, columns_add_up=True, reveal=reveal)
+    rows = []
+    for (code, label), cells, total in zip(groups, table.cells, table.row_totals, strict=True):
+        rows.append(
+            Row(
+                label,
+                [
+                    Cell.of(total),
+                    Cell.of(cells[0]),
+                    _percent(cells[0], total, reveal=reveal),
+                    *(column.get(code, Cell(NOT_SHOWN)) for _, column in extra),
+                ],
+            )
+        )
+    if table.total is not None:
+        rows.append(
+            Row(
+                "Total",
+                [
+                    Cell.of(table.total),
+                    Cell.of(table.column_totals[0]),
+                    _percent(table.column_totals[0], table.total, reveal=reveal),
+                    *(column.get("*", Cell.blank()) for _, column in extra),
+                ],
+                is_total=True,
+            )
+        )
+    return _finish(
+        Table(
+            key=key,
+            title=title,
+            row_heading=row_heading,
+            columns=[whole_heading, part_heading, f"{part_heading}: %", *(h for h, _ in extra)],
+            rows=rows,
+            note=note,
+        )
+    )
+
+
+def average(spread: Spread, name: str, *, reveal: bool, places: int = 1) -> Cell:
+    """One statistic of a spread, or a dash over fewer than 5 people (unless revealed)."""
+    if spread.n == 0 or (spread.n < SMALL and not reveal):
+        return Cell(NOT_SHOWN)
+    return Cell.number(spread.get(name), places)
+
+
+def spreads(
+    key: str,
+    title: str,
+    row_heading: str,
+    rows: Sequence[tuple[str, Spread]],
+    stats: Sequence[tuple[str, str]],
+    *,
+    reveal: bool,
+    n_heading: str = "People",
+    note: str = "",
+    places: int = 1,
+) -> Table:
+    """Rows of averages (median days, mean change), each with how many people it is
+    over (a count, protected on its own: these rows do not add up)."""
+    out = []
+    for label, spread in rows:
+        out.append(
+            Row(
+                label,
+                [
+                    Cell.of(figure(spread.n, reveal=reveal)),
+                    *(average(spread, stat, reveal=reveal, places=places) for stat, _ in stats),
+                ],
+            )
+        )
+    hidden_stats = any(0 < spread.n < SMALL for _, spread in rows) and not reveal
+    notes = [note] if note else []
+    if hidden_stats:
+        notes.append(FEWER_THAN_5)
+    return _finish(
+        Table(
+            key=key,
+            title=title,
+            row_heading=row_heading,
+            columns=[n_heading, *(heading for _, heading in stats)],
+            rows=out,
+            note=" ".join(notes),
+            chart=1 if stats else None,
+        ),
+        hidden=hidden_stats,
+    )
+
+
+def _finish(table: Table, *, hidden: bool = False) -> Table:
+    table.has_hidden = hidden or any(cell.hidden for row in table.rows for cell in row.cells)
+    return table

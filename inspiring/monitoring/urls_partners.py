@@ -1,0 +1,7 @@
+"""Partners' impact reports, grants and recorded population figures."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
