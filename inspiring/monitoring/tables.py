@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from lib.disclosure import SMALL, Figure, figure, protect
+from lib.disclosure import SMALL, Figure, Hidden, figure, protect
 from lib.tallies import Spread, Tally
 
 NOT_SHOWN = "\N{EN DASH}"
@@ -245,13 +245,17 @@ def nested(
     whole_heading: str,
     part_heading: str,
     extra: Sequence[tuple[str, dict[str, Cell]]] = (),
+    reach_heading: str | None = None,
+    unknown_code: str = "",
     note: str = "",
 ) -> Table:
     """Groups down the side with a whole (people referred) and the part of it (of whom
     connected), protected as the partition part / rest adding up to the whole both ways,
     then the part as a percentage of the whole. `extra` columns (population share,
     average change) are added as given, keyed by group code (not protected here: the
-    caller builds them with `average` or from published figures)."""
+    caller builds them with `average` or from published figures). `reach_heading`: a
+    column of each group's share of the whole among those whose group is known (to set
+    beside the population's shares), hidden with the figures it is made of."""
     grid = []
     for code, _ in groups:
         total, some = whole.get(code), part.get(code)
@@ -259,13 +263,20 @@ def nested(
             raise ValueError(f"{part_heading} ({some}) is more than {whole_heading} ({total})")
         grid.append([some, total - some])
     table = protect(grid, rows_add_up=True, columns_add_up=True, reveal=reveal)
+    known = _known(groups, table.row_totals, table.total, unknown_code)
     rows = []
     for (code, label), cells, total in zip(groups, table.cells, table.row_totals, strict=True):
+        reach = []
+        if reach_heading is not None:
+            reach = [
+                Cell(NOT_SHOWN) if code == unknown_code else _percent(total, known, reveal=reveal)
+            ]
         rows.append(
             Row(
                 label,
                 [
                     Cell.of(total),
+                    *reach,
                     Cell.of(cells[0]),
                     _percent(cells[0], total, reveal=reveal),
                     *(column.get(code, Cell(NOT_SHOWN)) for _, column in extra),
@@ -278,6 +289,7 @@ def nested(
                 "Total",
                 [
                     Cell.of(table.total),
+                    *([Cell.blank()] if reach_heading is not None else []),
                     Cell.of(table.column_totals[0]),
                     _percent(table.column_totals[0], table.total, reveal=reveal),
                     *(column.get("*", Cell.blank()) for _, column in extra),
@@ -290,11 +302,36 @@ def nested(
             key=key,
             title=title,
             row_heading=row_heading,
-            columns=[whole_heading, part_heading, f"{part_heading}: %", *(h for h, _ in extra)],
+            columns=[
+                whole_heading,
+                *([reach_heading] if reach_heading is not None else []),
+                part_heading,
+                f"{part_heading}: %",
+                *(h for h, _ in extra),
+            ],
             rows=rows,
             note=note,
         )
     )
+
+
+def _known(
+    groups: Sequence[tuple[str, str]],
+    totals: Sequence[Figure],
+    grand: Figure | None,
+    unknown_code: str,
+) -> Figure:
+    """The whole less its "not recorded" group: hidden when either is."""
+    whole = grand if grand is not None else Figure(sum(f.count for f in totals))
+    unknown = next(
+        (f for (code, _), f in zip(groups, totals, strict=True) if code == unknown_code), None
+    )
+    if unknown is None:
+        return whole
+    count = whole.count - unknown.count
+    if whole.is_hidden or unknown.is_hidden:
+        return Figure(count, Hidden.SECONDARY)
+    return Figure(count)
 
 
 def average(spread: Spread, name: str, *, reveal: bool, places: int = 1) -> Cell:

@@ -1,0 +1,90 @@
+"""The area dashboard, as a page and as CSV, XLSX and PDF files of the same tables."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+
+from . import access, exports, periods
+from . import dashboard as dashboards
+
+
+def _query(request: HttpRequest, *drop: str) -> str:
+    """The page's own query string without `drop` (for links to its files)."""
+    return urlencode(
+        [
+            (key, value)
+            for key in request.GET
+            for value in request.GET.getlist(key)
+            if key not in drop
+        ]
+    )
+
+
+def _with(options: list[periods.Choice], choice: periods.Choice) -> list[periods.Choice]:
+    """The list to choose from, with the period shown in it even when it is not one of
+    the usual ones (an older quarter, dates given in the address)."""
+    if any(option.code == choice.code for option in options):
+        return options
+    return [choice, *options]
+
+
+@never_cache
+@require_capability(Capability.VIEW_MONITORING)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    in_scope = access.monitoring_areas(request)
+    slugs = [slug for slug in request.GET.getlist("area") if slug]
+    areas = access.get_areas(request, slugs) if slugs else [access.default_area(request)]
+    today = timezone.localdate()
+    errors: list[str] = []
+    try:
+        choice = periods.parse(request.GET.dict(), today)
+    except periods.PeriodError as error:
+        errors.append(str(error))
+        choice = periods.parse({}, today)
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in exports.FORMATS:
+        errors.append("Choose CSV, XLSX or PDF to download")
+    for_sharing = request.GET.get("for") == "sharing"
+    reveal = access.reveals(request, areas) and not for_sharing
+    report = dashboards.build(areas, choice, reveal=reveal)
+    table_key = request.GET.get("table", "")
+    if table_key and not errors:
+        narrowed = report.only(table_key)
+        if narrowed is None:
+            errors.append("There is no such table on this page")
+        else:
+            report = narrowed
+    if fmt and not errors:
+        audit.record(
+            request,
+            "monitoring.exported",
+            area=areas[0] if len(areas) == 1 else None,
+            detail={
+                "areas": [area.slug for area in areas],
+                "from": str(choice.period.start),
+                "to": str(choice.period.end),
+                "format": fmt,
+                "table": table_key,
+                "small numbers shown": reveal,
+            },
+        )
+        return exports.response(report, fmt, area_names=[area.name for area in areas])
+    context = {
+        "report": report,
+        "areas": areas,
+        "in_scope": in_scope,
+        "choice": choice,
+        "choices": _with(periods.choices(today), choice),
+        "errors": errors,
+        "downloads": _query(request, "format", "table", "for"),
+        "may_reveal": access.reveals(request, areas),
+    }
+    return render(request, "monitoring/dashboard.html", context, status=400 if errors else 200)
