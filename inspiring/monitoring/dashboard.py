@@ -9,7 +9,8 @@ Report it returns.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 from inspiring.areas import figures as area_figures
 from inspiring.areas.models import Area
@@ -28,23 +29,31 @@ BEFORE = "Previous period"
 
 
 def _both(
-    counter, area_ids: Sequence[int], period: Period, *args: object
+    counter: Callable[..., Tally], area_ids: Sequence[int], period: Compared, *args: object
 ) -> list[tuple[str, Tally]]:
     return [
-        (THIS, counter(area_ids, period, *args)),
-        (BEFORE, counter(area_ids, period.previous(), *args)),
+        (THIS, counter(area_ids, period.now, *args)),
+        (BEFORE, counter(area_ids, period.before, *args)),
     ]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """The period chosen and the one it is compared with."""
+
+    now: Period
+    before: Period
 
 
 def build(areas: Sequence[Area], choice: periods.Choice, *, reveal: bool) -> Report:
     area_ids = [area.pk for area in areas]
-    period = choice.period
+    period = Compared(choice.period, choice.previous)
     names = ", ".join(area.name for area in areas)
     covers = (
-        f"{names}: {periods.describe(period)}, compared with {periods.describe(period.previous())}"
+        f"{names}: {periods.describe(period.now)}, compared with {periods.describe(period.before)}"
     )
     slug = "monitoring-{}-{}-to-{}".format(
-        "-".join(area.slug for area in areas), period.start, period.end
+        "-".join(area.slug for area in areas), period.now.start, period.now.end
     )
     sections = [
         _referrals(area_ids, period, reveal),
@@ -69,7 +78,7 @@ def build(areas: Sequence[Area], choice: periods.Choice, *, reveal: bool) -> Rep
     )
 
 
-def _referrals(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
+def _referrals(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
     return Section(
         "referrals",
         "Referrals in",
@@ -110,9 +119,9 @@ def _referrals(area_ids: Sequence[int], period: Period, reveal: bool) -> Section
     )
 
 
-def _first_contact(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
-    now = case.first_contact(area_ids, period)
-    before = case.first_contact(area_ids, period.previous())
+def _first_contact(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
+    now = case.first_contact(area_ids, period.now)
+    before = case.first_contact(area_ids, period.before)
     promise = now.promise_days
     return Section(
         "first-contact",
@@ -144,8 +153,8 @@ def _first_contact(area_ids: Sequence[int], period: Period, reveal: bool) -> Sec
     )
 
 
-def _connections(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
-    kept = case.retention(area_ids, period)
+def _connections(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
+    kept = case.retention(area_ids, period.now)
     return Section(
         "connections",
         "Connections to activities",
@@ -210,8 +219,8 @@ def _connections(area_ids: Sequence[int], period: Period, reveal: bool) -> Secti
     )
 
 
-def _outcomes(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
-    changes = case.outcome_changes(area_ids, period)
+def _outcomes(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
+    changes = case.outcome_changes(area_ids, period.now)
     section = Section(
         "outcomes",
         "Wellbeing and loneliness: change from baseline to follow-up",
@@ -289,7 +298,7 @@ def _outcomes(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
     return section
 
 
-def _supply_and_demand(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
+def _supply_and_demand(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
     section = Section(
         "supply-and-demand",
         "What is on beside what people need and want",
@@ -320,7 +329,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Period, reveal: bool) ->
                 key,
                 title,
                 heading,
-                [(THIS, counter(area_ids, period))],
+                [(THIS, counter(area_ids, period.now))],
                 reveal=reveal,
                 total_label="Sessions",
                 people=False,
@@ -331,7 +340,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Period, reveal: bool) ->
             "interests",
             "What people assessed are interested in",
             "Kind of activity",
-            [(THIS, case.interests(area_ids, period))],
+            [(THIS, case.interests(area_ids, period.now))],
             reveal=reveal,
             total_label="People assessed",
         )
@@ -341,7 +350,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Period, reveal: bool) ->
             "barriers",
             "What makes it hard for people assessed to go",
             "Barrier",
-            [(THIS, case.barriers(area_ids, period))],
+            [(THIS, case.barriers(area_ids, period.now))],
             reveal=reveal,
             total_label="People assessed",
         )
@@ -376,7 +385,7 @@ def _population(area_ids: Sequence[int], dimension: str) -> Tally | None:
     return found if found.total else None
 
 
-def _equity(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
+def _equity(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
     section = Section(
         "equity",
         "Equity: who is reached, who takes part, whose wellbeing changes",
@@ -388,7 +397,7 @@ def _equity(area_ids: Sequence[int], period: Period, reveal: bool) -> Section:
     )
     labels = dict(case.EQUITY_DIMENSIONS)
     for dimension, title in case.EQUITY_DIMENSIONS:
-        figures = case.equity(area_ids, period, dimension)
+        figures = case.equity(area_ids, period.now, dimension)
         groups = list(figures.referred.labels.items())
         population = _population(area_ids, dimension)
         share: dict[str, Cell] = {}

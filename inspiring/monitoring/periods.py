@@ -26,6 +26,12 @@ class Choice:
     code: str
     label: str
     period: Period
+    # What it is compared with: the quarter or year before, else as long just before.
+    before: Period | None = None
+
+    @property
+    def previous(self) -> Period:
+        return self.before or self.period.previous()
 
 
 def quarter(year: int, number: int) -> Period:
@@ -66,7 +72,7 @@ def choices(today: date, *, quarters: int = 8) -> list[Choice]:
     out: list[Choice] = []
     year, number = quarter_of(today)
     for _ in range(quarters):
-        out.append(Choice(f"{year}-q{number}", quarter_label(year, number), quarter(year, number)))
+        out.append(_quarter_choice(year, number))
         number -= 1
         if number == 0:
             year, number = year - 1, 4
@@ -79,7 +85,7 @@ def choices(today: date, *, quarters: int = 8) -> list[Choice]:
     )
     this_year, _ = quarter_of(today)
     for fy in (this_year, this_year - 1):
-        out.append(Choice(f"fy{fy}", f"Financial year {fy}/{str(fy + 1)[2:]}", financial_year(fy)))
+        out.append(_year_choice(fy))
     return out
 
 
@@ -94,6 +100,18 @@ def previous_quarters(today: date, count: int) -> list[tuple[str, Period]]:
         if number == 0:
             year, number = year - 1, 4
     return list(reversed(out))
+
+
+def _quarter_choice(year: int, number: int) -> Choice:
+    before = (year, number - 1) if number > 1 else (year - 1, 4)
+    return Choice(
+        f"{year}-q{number}", quarter_label(year, number), quarter(year, number), quarter(*before)
+    )
+
+
+def _year_choice(year: int) -> Choice:
+    label = f"Financial year {year}/{str(year + 1)[2:]}"
+    return Choice(f"fy{year}", label, financial_year(year), financial_year(year - 1))
 
 
 class PeriodError(ValueError):
@@ -126,10 +144,9 @@ def parse(params: dict[str, str], today: date, *, default: str | None = None) ->
     if match := _QUARTER.match(code):
         year, number = int(match[1]), int(match[2])
         if year >= EARLIEST.year and year <= today.year + 10:
-            return Choice(code, quarter_label(year, number), quarter(year, number))
+            return _quarter_choice(year, number)
     if match := _YEAR.match(code):
         year = int(match[1])
         if year >= EARLIEST.year and year <= today.year + 10:
-            label = f"Financial year {year}/{str(year + 1)[2:]}"
-            return Choice(code, label, financial_year(year))
+            return _year_choice(year)
     raise PeriodError("There is no such period: choose one from the list")
