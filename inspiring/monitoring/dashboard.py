@@ -404,8 +404,7 @@ def _equity(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
         if population is not None:
             for code, _ in groups:
                 if code in population.counts and population.total:
-                    value = 100 * population.get(code) / population.total
-                    share[code] = Cell(f"{value:.0f}%", round(value, 1))
+                    share[code] = tables.percent_cell(100 * population.get(code) / population.total)
         outcome = {
             code: tables.average(figures.outcome.get(code, Spread(0)), "mean", reveal=reveal)
             for code, _ in groups

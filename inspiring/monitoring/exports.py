@@ -124,15 +124,15 @@ def to_xlsx(report: Report) -> bytes:
             for row in table.rows:
                 values: list[object] = [_xlsx_text(row.label)]
                 for cell in row.cells:
-                    if cell.value is not None and not cell.text.endswith("%"):
-                        values.append(cell.value)
-                    elif cell.value is not None:
+                    if cell.value is None:
+                        values.append(_xlsx_text(cell.text))
+                    elif cell.kind == "percent":
                         values.append(cell.value / 100)
                     else:
-                        values.append(_xlsx_text(cell.text))
+                        values.append(cell.value)
                 sheet.append(values)
                 for index, cell in enumerate(row.cells, start=2):
-                    if cell.value is not None and cell.text.endswith("%"):
+                    if cell.value is not None and cell.kind == "percent":
                         sheet.cell(row=sheet.max_row, column=index).number_format = "0%"
                 if row.is_total:
                     for cell in sheet[sheet.max_row]:

@@ -35,16 +35,20 @@ class Cell:
     text: str
     value: float | None = None
     hidden: bool = False
+    # "count" (of people, or of sessions in a table not about people), "percent",
+    # "number" (an average, a rate, money) or "" (words): what tests check.
+    kind: str = ""
 
     @classmethod
     def of(cls, fig: Figure) -> Cell:
-        return cls(fig.text, None if fig.is_hidden else float(fig.count), fig.is_hidden)
+        value = None if fig.is_hidden else float(fig.count)
+        return cls(fig.text, value, fig.is_hidden, "count")
 
     @classmethod
     def number(cls, value: float | None, places: int = 1) -> Cell:
         if value is None:
-            return cls(NOT_SHOWN)
-        return cls(f"{value:,.{places}f}", round(value, places))
+            return cls(NOT_SHOWN, kind="number")
+        return cls(f"{value:,.{places}f}", round(value, places), kind="number")
 
     @classmethod
     def blank(cls) -> Cell:
@@ -107,13 +111,18 @@ class Section:
 def _percent(part: Figure, whole: Figure, *, reveal: bool) -> Cell:
     """`part` as a percentage of `whole`: hidden with either, not shown over fewer than 5."""
     if part.is_hidden or whole.is_hidden:
-        return Cell(part.percent_of(whole), None, True)
-    if whole.count == 0:
-        return Cell(NOT_SHOWN)
-    if whole.count < SMALL and not reveal:
-        return Cell(NOT_SHOWN)
+        return Cell(part.percent_of(whole), None, True, "percent")
+    if whole.count == 0 or (whole.count < SMALL and not reveal):
+        return Cell(NOT_SHOWN, kind="percent")
     share = 100 * part.count / whole.count
-    return Cell(f"{share:.0f}%", round(share, 1))
+    return percent_cell(share)
+
+
+def percent_cell(share: float | None) -> Cell:
+    """A percentage worked out elsewhere (of published figures), shown to the nearest one."""
+    if share is None:
+        return Cell(NOT_SHOWN, kind="percent")
+    return Cell(f"{share:.0f}%", round(share, 1), kind="percent")
 
 
 def counts(
@@ -337,7 +346,7 @@ def _known(
 def average(spread: Spread, name: str, *, reveal: bool, places: int = 1) -> Cell:
     """One statistic of a spread, or a dash over fewer than 5 people (unless revealed)."""
     if spread.n == 0 or (spread.n < SMALL and not reveal):
-        return Cell(NOT_SHOWN)
+        return Cell(NOT_SHOWN, kind="number")
     return Cell.number(spread.get(name), places)
 
 
