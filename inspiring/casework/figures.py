@@ -18,23 +18,83 @@ Definitions (the monitoring pages say them in words):
   *first visit* is its first ATTENDED_FIRST step's `on`.
 - *Still attending at N weeks*: of the connections whose first visit was in the period
   and at least N weeks before today ("due"), those with an attendance recorded as
-  attended N weeks or more after the first visit, or whose status is ATTENDING with no
-  STOPPED step dated before first visit + N weeks.
+  attended N weeks or more after the first visit, or that reached ATTENDING (a step to
+  it) with no STOPPED step dated before first visit + N weeks. By the steps rather than
+  the status now, so that someone who stopped in week 20 still counts as attending at
+  12 weeks, and a past period's figure does not fall as its people later stop.
 - *Accepted* (the quarterly return's SNOMED CT 871731000000106, once per episode):
   a referral whose first step out of RECEIVED (to CONTACTED or ASSESSED) is in the
   period. *Declined* (871711000000103): a referral's DECLINED step in the period.
 - *People supported*: distinct clients with a contact (`Contact.on`) in the period.
+- *Outcome change*: per client and instrument, their latest complete follow-up in the
+  period against their first complete baseline on or before it; each scale with a
+  score at both. Reliable change by casework.outcomes' rule (Jacobson and Truax, the
+  scale's own reliability), the same a client's page shows.
+- *Equity* is over the people referred in the period, each once (by their first
+  referral in it): *connected*, those with a first visit to any activity so far;
+  *outcome*, the change on the headline scale (ONS loneliness, UCLA three items) from
+  their first complete baseline to their latest complete follow-up so far.
 - *Age band* (to compare with the population in the LSOA data): on the referral's
   `received_on`: "0-15", "16-59", "60+", "" (no date of birth).
 - *IMD quintile*: from `Client.imd_decile` ((decile + 1) // 2), "" where unknown.
+- Dates of moments (`Connection.created_at`, `Contact.on`) are local dates in
+  settings.TIME_ZONE, compared as moments with the period's local midnights.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import reduce
+from operator import or_
+from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    DateField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
+from django.utils import timezone
+
+from inspiring.directory.models import Activity, Category
+from inspiring.measures import library
+from inspiring.measures.instruments.base import Instrument, Scale
 from lib.tallies import Period, Spread, Tally
+
+from . import choices
+from .models import (
+    Administration,
+    Assessment,
+    Attendance,
+    Connection,
+    ConnectionStep,
+    Contact,
+    GroupMembership,
+    Referral,
+    ReferralStatusChange,
+)
+from .models.outcomes import Timepoint
+from .outcomes import _reliable
 
 # The public is told a link worker will contact them "usually within a week".
 FIRST_CONTACT_PROMISE_DAYS = 7
@@ -141,84 +201,734 @@ class Supported:
     attendances: int
 
 
+# ---- implementation -------------------------------------------------------------
+
+STATUS = Connection.Status
+FIRST_VISIT = STATUS.ATTENDED_FIRST
+# A referral's first contact: a step to contacted, or straight to assessed.
+CONTACTED = (Referral.Status.CONTACTED, Referral.Status.ASSESSED)
+TYPED = "typed"
+RETENTION_WEEKS = (6, 12)
+# The headline scale for equity: the UCLA three items of the ONS loneliness measure
+# (inspiring/measures/instruments/ons_loneliness.py), lower is better.
+HEADLINE_INSTRUMENT = "ons-loneliness"
+HEADLINE_SCALE = "ucla3"
+RELIABLE: tuple[tuple[str, str], ...] = (
+    ("better", "Reliably better"),
+    ("same", "No reliable change"),
+    ("worse", "Reliably worse"),
+)
+# casework.outcomes' words for a reliable change, as codes: one rule for a client's page
+# and for the counts here.
+_RELIABLE_CODES = {
+    "Reliable change (better)": "better",
+    "No reliable change": "same",
+    "Reliable change (worse)": "worse",
+}
+# Administrations in the order they were answered (Administration.Meta.ordering).
+ANSWERED = ("administered_on", "created_at", "pk")
+
+
+def _days(field: str, period: Period) -> Q:
+    """A DateField in the period, both days included."""
+    return Q(**{f"{field}__gte": period.start, f"{field}__lte": period.end})
+
+
+def _moments(field: str, period: Period) -> Q:
+    """A DateTimeField whose local date (settings.TIME_ZONE) is in the period: compared
+    with the period's bounds as moments, so an index on the field can serve it."""
+    zone = ZoneInfo(settings.TIME_ZONE)
+    start = datetime.combine(period.start, time.min, zone)
+    end = datetime.combine(period.end + timedelta(days=1), time.min, zone)
+    return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def _count_by(
+    queryset: QuerySet[Any], key: str, count: str = "pk", *, distinct: bool = False
+) -> dict[str, int]:
+    """{group: count} by one GROUP BY; an empty or missing group is ""."""
+    found: dict[str, int] = defaultdict(int)
+    rows = (
+        queryset.order_by()
+        .values(key)
+        .annotate(n=Count(count, distinct=distinct))
+        .values_list(key, "n")
+    )
+    for code, n in rows:
+        found["" if code is None else str(code)] += n
+    return found
+
+
+def _listed(queryset: QuerySet[Any], field: str, codes: Sequence[str]) -> dict[str, int]:
+    """How many rows name each code in the JSON list `field`, and the rows ("" key), in one
+    query. A list holds each code at most once, so a code is looked for at the first
+    len(codes) places: JSON element lookups work the same on SQLite and PostgreSQL,
+    where containment (`__contains`) does not."""
+    places = range(len(codes))
+    counts = queryset.order_by().aggregate(
+        listed_rows=Count("pk"),
+        **{
+            f"n{n}": Count("pk", filter=reduce(or_, (Q(**{f"{field}__{i}": code}) for i in places)))
+            for n, code in enumerate(codes)
+        },
+    )
+    found = {code: counts[f"n{n}"] for n, code in enumerate(codes)}
+    found[""] = counts["listed_rows"]
+    return found
+
+
+# Referrals ----------------------------------------------------------------------
+
+
+def _referrals(area_ids: Sequence[int], period: Period) -> QuerySet[Referral]:
+    # By received_on first (its index), then the clients' areas.
+    return Referral.objects.filter(_days("received_on", period), client__area_id__in=area_ids)
+
+
 def referrals_by_source(area_ids: Sequence[int], period: Period) -> Tally:
-    raise NotImplementedError
+    found = _count_by(_referrals(area_ids, period), "source")
+    return Tally.of(found, choices.ReferralSource.choices)
 
 
 def referrals_by_practice(area_ids: Sequence[int], period: Period) -> Tally:
     """Exclusive: practice ODS code -> count (labels: the practice's name), "typed" for a
-    practice typed by hand (not in the list), "" for none recorded."""
-    raise NotImplementedError
+    practice typed by hand (not in the list), "" for none recorded. By the client's
+    practice now; practices by name, then "typed"."""
+    practice = Case(
+        When(
+            client__registered_practice__isnull=False,
+            then=F("client__registered_practice__code"),
+        ),
+        When(~Q(client__gp_practice=""), then=Value(TYPED)),
+        default=Value(""),
+        output_field=CharField(),
+    )
+    rows = (
+        _referrals(area_ids, period)
+        .order_by()
+        .annotate(practice=practice)
+        .values("practice", "client__registered_practice__name")
+        .annotate(n=Count("pk"))
+        .values_list("practice", "client__registered_practice__name", "n")
+    )
+    found: dict[str, int] = defaultdict(int)
+    names: dict[str, str] = {}
+    for code, name, n in rows:
+        found[code] += n
+        if name:
+            names[code] = name
+    labels = sorted(names.items(), key=lambda item: (item[1], item[0]))
+    return Tally.of(found, [*labels, (TYPED, "Typed by hand (not in the list)")])
 
 
 def referrals_by_pcn(area_ids: Sequence[int], period: Period) -> Tally:
     """Exclusive: PCN code -> count (labels: PCN name), "" for no practice or no PCN."""
-    raise NotImplementedError
+    rows = (
+        _referrals(area_ids, period)
+        .order_by()
+        .annotate(pcn=Coalesce("client__registered_practice__pcn_code", Value("")))
+        .values("pcn")
+        .annotate(n=Count("pk"), name=Max("client__registered_practice__pcn_name"))
+        .values_list("pcn", "name", "n")
+    )
+    found = {code: n for code, _, n in rows}
+    labels = sorted(
+        ((code, name or code) for code, name, _ in rows if code), key=lambda item: item[1]
+    )
+    return Tally.of(found, labels)
 
 
 def referrals_by_reason(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive (a referral gives several reasons); total = referrals."""
-    raise NotImplementedError
+    found = _listed(_referrals(area_ids, period), "reasons", choices.ReferralReason.values)
+    total = found.pop("")
+    return Tally.of(
+        found, choices.ReferralReason.choices, total=total, exclusive=False, unknown=None
+    )
 
 
 def first_contact(area_ids: Sequence[int], period: Period) -> FirstContact:
-    raise NotImplementedError
+    first_on = Subquery(
+        ReferralStatusChange.objects.filter(referral=OuterRef("pk"), status__in=CONTACTED)
+        .order_by("on")
+        .values("on")[:1],
+        output_field=DateField(),
+    )
+    referrals = _referrals(area_ids, period).order_by().annotate(first_on=first_on)
+    waits = (
+        referrals.filter(first_on__isnull=False)
+        .annotate(
+            wait=ExpressionWrapper(F("first_on") - F("received_on"), output_field=DurationField())
+        )
+        .values_list("wait", flat=True)
+    )
+    days = [wait.days for wait in waits]
+    counts = referrals.aggregate(
+        total=Count("pk"),
+        waiting=Count("pk", filter=Q(first_on__isnull=True, status__in=Referral.OPEN)),
+    )
+    within = sum(1 for d in days if d <= FIRST_CONTACT_PROMISE_DAYS)
+    found = {
+        "within": within,
+        "later": len(days) - within,
+        "waiting": counts["waiting"],
+        "never": counts["total"] - len(days) - counts["waiting"],
+    }
+    timeliness = Tally.of(
+        found,
+        (
+            ("within", f"Within {FIRST_CONTACT_PROMISE_DAYS} days"),
+            ("later", f"After more than {FIRST_CONTACT_PROMISE_DAYS} days"),
+            ("waiting", "Not contacted yet"),
+            ("never", "Not contacted: declined, closed or unable to contact"),
+        ),
+        total=counts["total"],
+        unknown=None,
+    )
+    return FirstContact(
+        days=Spread.of(days), timeliness=timeliness, promise_days=FIRST_CONTACT_PROMISE_DAYS
+    )
+
+
+# Connections --------------------------------------------------------------------
+
+
+def _made(area_ids: Sequence[int], period: Period) -> QuerySet[Connection]:
+    return (
+        Connection.objects.filter(_moments("created_at", period), client__area_id__in=area_ids)
+        .exclude(status=STATUS.WITHDRAWN)
+        .order_by()
+    )
+
+
+def _steps(period: Period, *statuses: str) -> QuerySet[ConnectionStep]:
+    """Steps to `statuses` dated in the period, of connections not withdrawn."""
+    return (
+        ConnectionStep.objects.filter(_days("on", period), status__in=statuses)
+        .exclude(connection__status=STATUS.WITHDRAWN)
+        .order_by()
+    )
+
+
+def _first_visit_before(period: Period) -> Exists:
+    """For a step's connection: a first visit dated before the period (so any in it is
+    not its first)."""
+    return Exists(
+        ConnectionStep.objects.filter(
+            connection=OuterRef("connection"), status=FIRST_VISIT, on__lt=period.start
+        )
+    )
+
+
+def _first_visits(period: Period) -> QuerySet[ConnectionStep]:
+    """The steps that are a connection's first visit, in the period."""
+    return _steps(period, FIRST_VISIT).filter(~_first_visit_before(period))
 
 
 def connections_made(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive, total = connections made in the period: "made", "first_visit"
     (first visits in the period), "stopped", "declined" (steps in the period)."""
-    raise NotImplementedError
+    made = _made(area_ids, period).count()
+    counts = (
+        _steps(period, FIRST_VISIT, STATUS.STOPPED, STATUS.DECLINED)
+        .filter(connection__client__area_id__in=area_ids)
+        .annotate(before=_first_visit_before(period))
+        .aggregate(
+            first_visit=Count(
+                "connection", distinct=True, filter=Q(status=FIRST_VISIT, before=False)
+            ),
+            stopped=Count("pk", filter=Q(status=STATUS.STOPPED)),
+            declined=Count("pk", filter=Q(status=STATUS.DECLINED)),
+        )
+    )
+    return Tally.of(
+        {"made": made, **counts},
+        (
+            ("made", "Connections made"),
+            ("first_visit", "First visits"),
+            ("stopped", "Stopped going"),
+            ("declined", "Declined"),
+        ),
+        total=made,
+        exclusive=False,
+        unknown=None,
+    )
+
+
+def _retention(
+    connections: QuerySet[Connection], period: Period, count: str = "pk"
+) -> dict[str, int]:
+    """Retention's counts over `connections` (of connections, or with count="client" of
+    distinct people), in one query: each connection's first visit, latest attendance,
+    first stop and whether it reached attending are correlated subqueries, compared as
+    date differences (which Django writes for SQLite and PostgreSQL alike)."""
+    today = timezone.localdate()
+    steps = ConnectionStep.objects.filter(connection=OuterRef("pk")).order_by("on", "pk")
+    cohort = (
+        connections.exclude(status=STATUS.WITHDRAWN)
+        .filter(pk__in=_steps(period, FIRST_VISIT).values("connection_id"))
+        .order_by()
+        .annotate(
+            first=Subquery(
+                steps.filter(status=FIRST_VISIT).values("on")[:1], output_field=DateField()
+            ),
+            last_came=Subquery(
+                Attendance.objects.filter(connection=OuterRef("pk"), attended=True)
+                .order_by("-session__local_date")
+                .values("session__local_date")[:1],
+                output_field=DateField(),
+            ),
+            first_stop=Subquery(
+                steps.filter(status=STATUS.STOPPED).values("on")[:1], output_field=DateField()
+            ),
+            attending=Exists(steps.filter(status=STATUS.ATTENDING)),
+        )
+        .filter(first__gte=period.start)
+        .annotate(
+            came_for=ExpressionWrapper(F("last_came") - F("first"), output_field=DurationField()),
+            went_for=ExpressionWrapper(F("first_stop") - F("first"), output_field=DurationField()),
+        )
+    )
+    distinct = count != "pk"
+    counts = {"first_visits": Count(count, distinct=distinct)}
+    for weeks in RETENTION_WEEKS:
+        span = timedelta(weeks=weeks)
+        due = Q(first__lte=today - span)
+        still = Q(came_for__gte=span) | Q(
+            Q(first_stop__isnull=True) | Q(went_for__gte=span), attending=True
+        )
+        counts[f"due_{weeks}"] = Count(count, distinct=distinct, filter=due)
+        counts[f"still_{weeks}"] = Count(count, distinct=distinct, filter=due & still)
+    return cohort.aggregate(**counts)
 
 
 def retention(area_ids: Sequence[int], period: Period) -> Retention:
-    raise NotImplementedError
+    counts = _retention(Connection.objects.filter(client__area_id__in=area_ids), period)
+    return Retention(**counts)
 
 
 def stop_reasons(area_ids: Sequence[int], period: Period, status: str) -> Tally:
     """Exclusive by `ConnectionStep.reason_code` ("" not coded) over the steps to
     `status` ("stopped" or "declined") dated in the period."""
-    raise NotImplementedError
+    if status not in Connection.NEEDS_REASON:
+        raise ValueError(f"Reasons are coded for stopping and declining, not {status!r}")
+    steps = _steps(period, status).filter(connection__client__area_id__in=area_ids)
+    found = _count_by(steps, "reason_code")
+    return Tally.of(found, choices.StopReason.choices, unknown=("", "No reason chosen"))
+
+
+# Outcomes -----------------------------------------------------------------------
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _changes(clients: Q, period: Period) -> list[ScaleChange]:
+    """Baseline to follow-up on every scale, over the clients (`clients`: a filter on
+    Administration) whose latest complete follow-up in the period has a complete
+    baseline on or before it (their first). One query: the follow-ups, each with its
+    baseline's scores; the scores are read here, where the means need them."""
+    baseline = Administration.objects.filter(
+        client=OuterRef("client"),
+        instrument_code=OuterRef("instrument_code"),
+        timepoint=Timepoint.BASELINE,
+        complete=True,
+        administered_on__lte=OuterRef("administered_on"),
+    ).order_by(*ANSWERED)
+    rows = (
+        Administration.objects.filter(
+            clients, _days("administered_on", period), timepoint=Timepoint.FOLLOW_UP, complete=True
+        )
+        .annotate(before=Subquery(baseline.values("scores")[:1]))
+        .order_by(*ANSWERED)
+        .values_list("client_id", "instrument_code", "instrument_version", "before", "scores")
+    )
+    latest: dict[tuple[int, str], tuple[str, dict, dict]] = {}
+    for client_id, code, version, before, after in rows:
+        if before is not None:
+            latest[client_id, code] = (version, before, after)  # the last one stays
+    pairs: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
+    versions: dict[str, str] = {}
+    for (_, code), (version, before, after) in latest.items():
+        versions.setdefault(code, version)
+        for name, value in after.items():
+            b, a = _number(before.get(name)), _number(value)
+            if b is not None and a is not None:
+                pairs[code][name].append((b, a))
+    found = []
+    for code, scales in pairs.items():
+        # The words from the current version (a scale's label and direction do not change
+        # between versions), else the version answered.
+        instrument = library.get(code) or library.get(code, versions[code])
+        if instrument is None:
+            continue  # no words to give its scales
+        for scale in instrument.scales:
+            if scale.name in scales:
+                found.append(_scale_change(instrument, scale, scales[scale.name]))
+    return sorted(found, key=lambda c: (c.instrument_title, c.instrument_code))
+
+
+def _scale_change(
+    instrument: Instrument, scale: Scale, pairs: list[tuple[float, float]]
+) -> ScaleChange:
+    changes = [after - before for before, after in pairs]
+    reliable = None
+    if scale.reliability is not None:
+        judged: dict[str, int] = defaultdict(int)
+        for change in changes:
+            # The rule and rounding of a client's own outcomes page.
+            words, _ = _reliable(scale, round(change, 2))
+            judged[_RELIABLE_CODES[words]] += 1
+        reliable = Tally.of(judged, RELIABLE, unknown=None)
+    return ScaleChange(
+        instrument_code=instrument.code,
+        instrument_title=instrument.title,
+        scale_id=scale.name,
+        label=scale.label,
+        higher_is_better=scale.higher_is_better,
+        baseline=Spread.of((b for b, _ in pairs), stats=("mean",)),
+        follow_up=Spread.of((a for _, a in pairs), stats=("mean",)),
+        change=Spread.of(changes, stats=("mean", "median")),
+        reliable=reliable,
+    )
 
 
 def outcome_changes(area_ids: Sequence[int], period: Period) -> list[ScaleChange]:
-    """Every scale of every instrument in use with at least one pair."""
-    raise NotImplementedError
+    """Every scale of every instrument in use with at least one pair (by instrument
+    title): the clients' latest complete follow-up in the period against their first
+    complete baseline on or before it."""
+    return _changes(Q(client__area_id__in=area_ids), period)
+
+
+# Groups and assessments -----------------------------------------------------------
 
 
 def groups_gained(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive: "memberships" (group memberships joined in the period), "people"
-    (distinct clients who joined at least one)."""
-    raise NotImplementedError
+    (distinct clients who joined at least one); total = people."""
+    counts = GroupMembership.objects.filter(
+        _days("joined_on", period), client__area_id__in=area_ids
+    ).aggregate(memberships=Count("pk"), people=Count("client", distinct=True))
+    return Tally.of(
+        counts,
+        (("memberships", "Groups joined"), ("people", "People who joined a group")),
+        total=counts["people"],
+        exclusive=False,
+        unknown=None,
+    )
+
+
+def _latest_assessments(area_ids: Sequence[int], period: Period) -> QuerySet[Assessment]:
+    """Each client's latest assessment in the period (the later one of a day: the one
+    recorded last)."""
+    later = Assessment.objects.filter(
+        client=OuterRef("client"), assessed_on__lte=period.end
+    ).filter(
+        Q(assessed_on__gt=OuterRef("assessed_on"))
+        | Q(assessed_on=OuterRef("assessed_on"), pk__gt=OuterRef("pk"))
+    )
+    return (
+        Assessment.objects.filter(_days("assessed_on", period), client__area_id__in=area_ids)
+        .filter(~Exists(later))
+        .order_by()
+    )
 
 
 def interests(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive: category slug -> people whose latest assessment in the period names
     it; total = people assessed in the period."""
-    raise NotImplementedError
+    latest = _latest_assessments(area_ids, period)
+    people = latest.count()
+    found = _count_by(
+        latest.filter(interests__isnull=False), "interests__slug", "client", distinct=True
+    )
+    labels = list(Category.objects.order_by("order", "name").values_list("slug", "name"))
+    return Tally.of(found, labels, total=people, exclusive=False, unknown=None)
 
 
 def barriers(area_ids: Sequence[int], period: Period) -> Tally:
     """As `interests`, over the assessment's barriers (choices.Barrier)."""
-    raise NotImplementedError
+    found = _listed(_latest_assessments(area_ids, period), "barriers", choices.Barrier.values)
+    people = found.pop("")
+    return Tally.of(found, choices.Barrier.choices, total=people, exclusive=False, unknown=None)
+
+
+# Equity -------------------------------------------------------------------------
+
+
+def _referred_once(area_ids: Sequence[int], period: Period) -> QuerySet[Referral]:
+    """Each client referred in the period once: by their first referral in it."""
+    earlier = Referral.objects.filter(
+        client=OuterRef("client"), received_on__gte=period.start
+    ).filter(
+        Q(received_on__lt=OuterRef("received_on"))
+        | Q(received_on=OuterRef("received_on"), pk__lt=OuterRef("pk"))
+    )
+    return _referrals(area_ids, period).filter(~Exists(earlier)).order_by()
+
+
+def _grouped(referrals: QuerySet[Referral], dimension: str) -> QuerySet[Referral]:
+    """`referrals` annotated with `in_group`: the client's group on `dimension`."""
+    client = "client__"
+    if dimension == "imd_quintile":
+        group: Any = Case(
+            *(
+                When(**{f"{client}imd_decile__in": (2 * q - 1, 2 * q)}, then=Value(str(q)))
+                for q in range(1, 6)
+            ),
+            default=Value(""),
+            output_field=CharField(),
+        )
+    elif dimension == "age_band":
+        # Age in whole years on received_on (Client.age_on) from the dates' parts, which
+        # SQLite and PostgreSQL extract alike: the year's difference, less one before
+        # the birthday.
+        born = f"{client}date_of_birth"
+        referrals = referrals.annotate(
+            on_year=ExtractYear("received_on"),
+            on_month=ExtractMonth("received_on"),
+            on_day=ExtractDay("received_on"),
+            born_year=ExtractYear(born),
+            born_month=ExtractMonth(born),
+            born_day=ExtractDay(born),
+        ).annotate(
+            age=F("on_year")
+            - F("born_year")
+            - Case(
+                When(
+                    Q(on_month__lt=F("born_month"))
+                    | Q(on_month=F("born_month"), on_day__lt=F("born_day")),
+                    then=Value(1),
+                ),
+                default=Value(0),
+                output_field=IntegerField(),
+            )
+        )
+        group = Case(
+            When(**{f"{born}__isnull": True}, then=Value("")),
+            When(age__gte=60, then=Value("60+")),
+            When(age__gte=16, then=Value("16-59")),
+            default=Value("0-15"),
+            output_field=CharField(),
+        )
+    elif dimension in ("sex", "ethnic_group"):
+        group = F(f"{client}{dimension}")
+    else:
+        raise ValueError(f"Unknown equity dimension {dimension!r}")
+    return referrals.annotate(in_group=group)
+
+
+def _groups(dimension: str) -> Sequence[tuple[str, str]]:
+    groups = {
+        "imd_quintile": IMD_QUINTILES,
+        "age_band": AGE_BANDS,
+        "sex": choices.Sex.choices,
+        "ethnic_group": choices.EthnicGroup.choices,
+    }
+    if dimension not in groups:
+        raise ValueError(f"Unknown equity dimension {dimension!r}")
+    return groups[dimension]
+
+
+def _headline(timepoint: str, *, last: bool) -> Subquery:
+    """A client's first (or last) complete headline score at `timepoint`: just the
+    number, read from the stored scores by the database."""
+    order = [f"-{f}" for f in ANSWERED] if last else list(ANSWERED)
+    return Subquery(
+        Administration.objects.filter(
+            client=OuterRef("client"),
+            instrument_code=HEADLINE_INSTRUMENT,
+            timepoint=timepoint,
+            complete=True,
+        )
+        .order_by(*order)
+        .annotate(score=Cast(KeyTextTransform(HEADLINE_SCALE, "scores"), FloatField()))
+        .values("score")[:1],
+        output_field=FloatField(),
+    )
 
 
 def equity(area_ids: Sequence[int], period: Period, dimension: str) -> Equity:
-    raise NotImplementedError
+    """Reach, uptake and outcome by group over the people referred in the period (each
+    once, by their first referral in it): `connected` counts those with a first visit to
+    any activity so far; `outcome` is the change on the headline scale from their first
+    complete baseline to their latest complete follow-up so far (people with both)."""
+    groups = _groups(dimension)
+    cohort = _grouped(_referred_once(area_ids, period), dimension)
+    went = Exists(
+        ConnectionStep.objects.filter(
+            connection__client=OuterRef("client"), status=FIRST_VISIT
+        ).exclude(connection__status=STATUS.WITHDRAWN)
+    )
+    rows = (
+        cohort.annotate(went=went)
+        .values("in_group")
+        .annotate(referred=Count("client"), connected=Count("client", filter=Q(went=True)))
+        .values_list("in_group", "referred", "connected")
+    )
+    referred: dict[str, int] = defaultdict(int)
+    connected: dict[str, int] = defaultdict(int)
+    for code, n, went_n in rows:
+        referred[code or ""] += n
+        connected[code or ""] += went_n
+    scores = (
+        cohort.annotate(
+            before=_headline(Timepoint.BASELINE, last=False),
+            after=_headline(Timepoint.FOLLOW_UP, last=True),
+        )
+        .filter(before__isnull=False, after__isnull=False)
+        .values_list("in_group", "before", "after")
+    )
+    known = {code for code, _ in groups}
+    changes: dict[str, list[float]] = defaultdict(list)
+    for code, before, after in scores:
+        changes[code if code in known else ""].append(after - before)
+    instrument = library.get(HEADLINE_INSTRUMENT)
+    scale = instrument.scale(HEADLINE_SCALE) if instrument else None
+    return Equity(
+        dimension=dimension,
+        referred=Tally.of(referred, groups),
+        connected=Tally.of(connected, groups),
+        outcome={
+            code: Spread.of(changes.get(code, ()), stats=("mean", "median"))
+            for code in [*(c for c, _ in groups), ""]
+        },
+        outcome_label=scale.label if scale else HEADLINE_SCALE,
+    )
+
+
+# The quarterly return, people and workers ---------------------------------------
+
+
+def _supported(area_ids: Sequence[int], period: Period) -> int:
+    return Contact.objects.filter(_moments("on", period), client__area_id__in=area_ids).aggregate(
+        n=Count("client", distinct=True)
+    )["n"]
 
 
 def quarterly_return(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive: "accepted" (SNOMED 871731000000106), "declined" (871711000000103),
-    "supported", "connections", "outcomes_recorded" (follow-ups in the period)."""
-    raise NotImplementedError
+    "supported", "connections", "outcomes_recorded" (complete follow-ups in the period);
+    total = accepted. A referral is accepted once: in the period of its first step to
+    contacted or assessed."""
+    accepted_before = Exists(
+        ReferralStatusChange.objects.filter(
+            referral=OuterRef("referral"), status__in=CONTACTED, on__lt=period.start
+        )
+    )
+    steps = (
+        ReferralStatusChange.objects.filter(
+            _days("on", period),
+            status__in=(*CONTACTED, Referral.Status.DECLINED),
+            referral__client__area_id__in=area_ids,
+        )
+        .order_by()
+        .annotate(before=accepted_before)
+        .aggregate(
+            accepted=Count("referral", distinct=True, filter=Q(status__in=CONTACTED, before=False)),
+            declined=Count("referral", distinct=True, filter=Q(status=Referral.Status.DECLINED)),
+        )
+    )
+    found = {
+        **steps,
+        "supported": _supported(area_ids, period),
+        "connections": _made(area_ids, period).count(),
+        "outcomes_recorded": Administration.objects.filter(
+            _days("administered_on", period),
+            timepoint=Timepoint.FOLLOW_UP,
+            complete=True,
+            client__area_id__in=area_ids,
+        ).count(),
+    }
+    return Tally.of(
+        found,
+        (
+            ("accepted", "Referrals accepted (SNOMED CT 871731000000106)"),
+            ("declined", "Declined (SNOMED CT 871711000000103)"),
+            ("supported", "People supported"),
+            ("connections", "Connections made"),
+            ("outcomes_recorded", "Follow-up measures recorded"),
+        ),
+        total=steps["accepted"],
+        exclusive=False,
+        unknown=None,
+    )
+
+
+def _year_to(end: date) -> Period:
+    """The 12 months to `end`, both days included (to 28 February from 1 March)."""
+    try:
+        year_before = end.replace(year=end.year - 1)
+    except ValueError:  # 29 February
+        year_before = end.replace(year=end.year - 1, day=28)
+    return Period(year_before + timedelta(days=1), end)
 
 
 def worker_loads(area_ids: Sequence[int], period: Period) -> list[WorkerLoad]:
-    raise NotImplementedError
+    """Everyone who recorded contacts with the areas' clients in the 12 months to the
+    period's end, by name."""
+    rows = (
+        Contact.objects.filter(
+            _moments("on", _year_to(period.end)),
+            client__area_id__in=area_ids,
+            by__isnull=False,
+        )
+        .order_by()
+        .values("by", "by__full_name", "by__email")
+        .annotate(people=Count("client", distinct=True), contacts=Count("pk"))
+        .values_list("by__full_name", "by__email", "people", "contacts")
+    )
+    loads = [
+        WorkerLoad(label=name or email, people_supported=people, contacts=contacts)
+        for name, email, people, contacts in rows
+    ]
+    return sorted(loads, key=lambda load: load.label.casefold())
+
+
+# Partners and grants ------------------------------------------------------------
 
 
 def partner_impact(organisation_id: int, period: Period) -> PartnerImpact:
-    raise NotImplementedError
+    """Over the organisation's activities, whichever area the people are in. Outcomes:
+    of the people ever connected to them (not withdrawn) who consented to research."""
+    connections = Connection.objects.filter(activity__organisation_id=organisation_id).exclude(
+        status=STATUS.WITHDRAWN
+    )
+    made = connections.filter(_moments("created_at", period)).order_by()
+    connected = made.aggregate(n=Count("client", distinct=True))["n"]
+    came = connections.filter(
+        Q(pk__in=_first_visits(period).values("connection_id"))
+        | Q(
+            pk__in=Attendance.objects.filter(
+                _days("session__local_date", period), attended=True
+            ).values("connection_id")
+        )
+    ).aggregate(n=Count("client", distinct=True))["n"]
+    kept = _retention(connections, period, count="client")
+    activities = list(
+        Activity.objects.filter(organisation_id=organisation_id)
+        .order_by("title", "pk")
+        .values_list("pk", "title")
+    )
+    by_activity = Tally.of(
+        _count_by(made, "activity_id"),
+        [(str(pk), title) for pk, title in activities],
+        unknown=None,
+    )
+    outcomes = _changes(
+        Q(client__consent_to_research=True, client__in=connections.values("client_id")), period
+    )
+    return PartnerImpact(
+        connected=connected,
+        came=came,
+        kept_coming=kept["still_6"],
+        kept_coming_due=kept["due_6"],
+        by_activity=by_activity,
+        outcomes=outcomes,
+    )
 
 
 def supported(
@@ -230,5 +940,27 @@ def supported(
 ) -> Supported:
     """The whole programme when neither is given (people: supported; connections made;
     attendances at any activity), else those partners' or activities' (people: distinct
-    clients connected to them, connections to them, attendances at them)."""
-    raise NotImplementedError
+    clients connected to them, connections to them, attendances at them). Always the
+    area's clients (the grant is the area's), connections made in the period and
+    attendances at sessions in it, withdrawn connections left out."""
+    made = _made([area_id], period)
+    attendances = Attendance.objects.filter(
+        _days("session__local_date", period),
+        attended=True,
+        connection__client__area_id=area_id,
+    ).exclude(connection__status=STATUS.WITHDRAWN)
+    if not organisation_ids and not activity_ids:
+        return Supported(
+            people=_supported([area_id], period),
+            connections=made.count(),
+            attendances=attendances.count(),
+        )
+    theirs = Q(activity__organisation_id__in=organisation_ids) | Q(activity_id__in=activity_ids)
+    counts = made.filter(theirs).aggregate(
+        people=Count("client", distinct=True), connections=Count("pk")
+    )
+    attended = attendances.filter(
+        Q(connection__activity__organisation_id__in=organisation_ids)
+        | Q(connection__activity_id__in=activity_ids)
+    ).count()
+    return Supported(attendances=attended, **counts)
