@@ -57,6 +57,40 @@ def test_two_hidden_figures_in_a_row_need_nothing_more() -> None:
     assert texts(table.cells) == [["<5", "<5", "10"]]
 
 
+def test_two_hidden_ones_that_add_up_to_what_is_missing_hide_one_more() -> None:
+    # 1 + 1 + 10 = 12: with 10 and 12 shown the two "<5" add up to 2, and each is at
+    # least 1, so both would be 1. Hiding the 10 leaves them anything from 1 to 4.
+    table = protect([[1, 1, 10]])
+    assert texts(table.cells) == [["<5", "<5", "[c]"]]
+    assert table.row_totals[0].text == "12"
+    # Likewise 4 + 4 + 10 = 18: the two add up to 8, and neither is over 4.
+    assert texts(protect([[4, 4, 10]]).cells) == [["<5", "<5", "[c]"]]
+
+
+def test_a_total_that_would_pin_every_part_is_shown_as_confidential() -> None:
+    # Four 1s: four figures of at least 1 under a total of at most 4 are each 1. With
+    # nothing else to hide, the total is "[c]" (no ceiling) rather than "<5".
+    table = protect([[1, 1, 1, 1]])
+    assert texts(table.cells) == [["<5", "<5", "<5", "<5"]]
+    assert table.row_totals[0].text == "[c]"
+    assert table.row_totals[0].hidden is Hidden.SECONDARY
+    # Rows and columns: the grand total 4 over four 1s gives each away; hidden as "[c]".
+    square = protect([[1, 1], [1, 1]], columns_add_up=True)
+    assert texts(square.cells) == [["<5", "<5"], ["<5", "<5"]]
+    assert square.total is not None and square.total.text == "[c]"
+
+
+def test_a_block_of_small_counts_beside_a_large_one_hides_the_large_one() -> None:
+    # The four 1s' totals are "<5", and the grand total 54 minus the 50 leaves 4 for
+    # the two row totals, each at least 2: all pinned. Hiding the 50 (and, by the
+    # lone-figure rule, its row and column totals) frees them.
+    table = protect([[1, 1, 0], [1, 1, 0], [0, 0, 50]], columns_add_up=True)
+    assert texts(table.cells) == [["<5", "<5", "0"], ["<5", "<5", "0"], ["0", "0", "[c]"]]
+    assert [f.text for f in table.row_totals] == ["<5", "<5", "[c]"]
+    assert [f.text for f in table.column_totals] == ["<5", "<5", "[c]"]
+    assert table.total is not None and table.total.text == "54"
+
+
 def test_hiding_cascades_through_rows_and_columns_until_stable() -> None:
     # Worked example, rows and columns both adding up:
     #        A   B   C | total
