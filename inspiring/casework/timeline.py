@@ -47,6 +47,13 @@ def _name(user: object) -> str:
     return str(getattr(user, "full_name", "") or getattr(user, "email", "") or "")
 
 
+def _with_code(label: str, reason: str) -> str:
+    """A step's reason: the main reason chosen from the list, then their words."""
+    if not label:
+        return reason
+    return f"Main reason: {label}." + (f" {reason}" if reason else "")
+
+
 def _moment(at: datetime) -> tuple[date, datetime]:
     local = timezone.localtime(at) if timezone.is_aware(at) else at
     return local.date(), local
@@ -110,7 +117,7 @@ def timeline(
                     step.at,
                     "connection",
                     f"{connection.activity.title}: {step.get_status_display().lower()}",
-                    step.reason,
+                    _with_code(step.get_reason_code_display(), step.reason),
                     _name(step.by) or step.by_name,
                 )
             )

@@ -285,6 +285,13 @@ def _connect(
         "stopped": "stopped",
         "closed": "attending",
     }[stage]
+    # Why they stopped: the main reason and their words, by the client (not the seeded
+    # random numbers, so the rest of the demo stays as it was).
+    reason_code, reason = (
+        ("not_for_them", "Found the sessions too long"),
+        ("transport", "No bus at that time of day"),
+        ("health", "In hospital for a while; hopes to go back after"),
+    )[client.pk % 3]
     connection = Connection.objects.create(
         client=client,
         activity=activity,
@@ -299,7 +306,7 @@ def _connect(
         else "",
         status=status,
         status_changed_on=timezone.localdate(),
-        reason="Found the walk too long" if status == "stopped" else "",
+        reason=reason if status == "stopped" else "",
         follow_up_on=timezone.localdate() + timedelta(days=7)
         if status == "attended_first"
         else None,
@@ -316,6 +323,7 @@ def _connect(
         ConnectionStep.objects.create(
             connection=connection, status=step, on=timezone.localdate(), by=worker,
             reason=connection.reason if step == "stopped" else "",
+            reason_code=reason_code if step == "stopped" else "",
         )  # fmt: skip
     if status == "attended_first":
         Task.objects.create(

@@ -235,7 +235,10 @@ def test_stopping_prompts_the_link_worker_to_re_engage(worker: Browser, casework
     worker.post(step, {"status": "attending", "on": today})
     response = worker.post(step, {"status": "stopped", "on": today, "reason": ""})
     assert "Give the reason" in _errors(response)
-    worker.post(step, {"status": "stopped", "on": today, "reason": "Too far to walk"})
+    worker.post(
+        step,
+        {"status": "stopped", "on": today, "reason": "Too far to walk", "reason_code": "transport"},
+    )
     prompt = Task.objects.get(title__contains="stopped going")
     assert prompt.assigned_to == casework.mary.worker
     assert "re-engage, or try something else" in prompt.title

@@ -158,6 +158,7 @@ def test_stopping_asks_when_to_try_again_and_the_task_falls_then(
             "status": "stopped",
             "on": today.isoformat(),
             "reason": "Knee operation in January",
+            "reason_code": "health",
             "try_again": february.isoformat(),
         },
     )
@@ -190,6 +191,7 @@ def test_the_date_to_try_again_is_checked_and_nothing_is_saved_when_wrong(
             "status": "stopped",
             "on": today.isoformat(),
             "reason": "Knee operation",
+            "reason_code": "health",
             "try_again": (today - timedelta(days=1)).isoformat(),
         },
     )
@@ -213,7 +215,15 @@ def test_left_blank_the_usual_dates_apply_missed_3_days_stopped_4_weeks(
     assert task.due_on == today + timedelta(days=3) == try_again_on("missed_first", today)
     assert "missed Health walk: re-engage" in task.title
 
-    signed_in.post(url, {"status": "stopped", "on": today.isoformat(), "reason": "Too far"})
+    signed_in.post(
+        url,
+        {
+            "status": "stopped",
+            "on": today.isoformat(),
+            "reason": "Too far",
+            "reason_code": "transport",
+        },
+    )
     [task] = _open(agreed)  # the same reminder, now to re-engage after stopping
     assert task.due_on == today + timedelta(weeks=4)
     assert "stopped going to Health walk" in task.title

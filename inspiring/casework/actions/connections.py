@@ -175,12 +175,15 @@ def do_advance_connection(
     *,
     on: date,
     reason: str = "",
+    reason_code: str = "",
     by_name: str = "",
     try_again: date | None = None,
 ) -> Connection:
     """Move a connection on a step. A first visit makes a follow-up task; missing it or
     stopping makes a prompt to re-engage or try something else, on `try_again` (by
-    default, `try_again_on`: the link worker's date to check in moves to it)."""
+    default, `try_again_on`: the link worker's date to check in moves to it).
+    `reason_code` (choices.StopReason), kept on the step when stopping or declining, is
+    what monitoring counts; the status form asks for it, older callers may leave it."""
     user = acting_user(request) if request is not None and by_name == "" else None
     with transaction.atomic():
         connection = (
@@ -197,6 +200,8 @@ def do_advance_connection(
             )
         if status in Connection.NEEDS_REASON and not reason.strip():
             raise ActionRefused("Give the reason.")
+        if reason_code and reason_code not in choices.StopReason.values:
+            raise ActionRefused("Choose the main reason from the list.")
         if status in Connection.LIVE and connection.status not in Connection.LIVE:
             existing = _open_twin(connection)  # going again, since connected again
             if existing is not None:
@@ -237,6 +242,7 @@ def do_advance_connection(
             status=status,
             on=on,
             reason=connection.reason,
+            reason_code=reason_code if status in Connection.NEEDS_REASON else "",
             by=user,
             by_name=by_name,
         )

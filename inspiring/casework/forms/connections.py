@@ -47,8 +47,20 @@ TRY_AGAIN_WHEN = {
 class ConnectionStatusForm(StatusForm):
     """The next step of a connection. When it may be "missed the first visit" or "stopped
     going", it asks when to try again, set to the usual date (try_again_on): a link
-    worker told "knee operation in January" chooses February instead."""
+    worker told "knee operation in January" chooses February instead. When it may be
+    "stopped going" or "declined", it asks for the main reason as well as the words: the
+    coded reason is what monitoring counts (the words never leave the record)."""
 
+    reason_code = forms.ChoiceField(
+        label="Main reason",
+        choices=choices.StopReason.choices,
+        widget=forms.RadioSelect,
+        required=False,
+        error_messages={"invalid_choice": "Select the main reason"},
+        help_text="If they stopped going or declined: the one that mattered most. Only "
+        "this is counted in the programme's figures; the reason in their words stays in "
+        "their record.",
+    )
     try_again = forms.DateField(
         label="When should you try again?",
         required=False,
@@ -59,6 +71,11 @@ class ConnectionStatusForm(StatusForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         options = self.fields["status"].choices  # type: ignore[attr-defined]
+        if not any(code in Connection.NEEDS_REASON for code, _ in options):
+            del self.fields["reason_code"]
+        else:
+            # The coded reason first, then the words: "Main reason", then "Reason".
+            self.order_fields(["status", "on", "reason_code", "reason"])
         offered = [code for code, _ in options if code in TRY_AGAIN_WHEN]
         if not offered:
             del self.fields["try_again"]
@@ -75,8 +92,13 @@ class ConnectionStatusForm(StatusForm):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("status") in Connection.NEEDS_REASON and not (data.get("reason") or "").strip():
-            self.add_error("reason", "Give the reason, in their words if you can")
+        if data.get("status") in Connection.NEEDS_REASON:
+            if not data.get("reason_code") and "reason_code" not in self.errors:
+                self.add_error("reason_code", "Select the main reason")
+            if not (data.get("reason") or "").strip():
+                self.add_error("reason", "Give the reason, in their words if you can")
+        elif "reason_code" in data:
+            data["reason_code"] = ""  # asked only when stopping or declining
         again = data.get("try_again")
         if data.get("status") in TRY_AGAIN_WHEN and again is not None:
             if again < timezone.localdate():

@@ -372,6 +372,7 @@ def connection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 data["status"],
                 on=data["on"],
                 reason=data["reason"],
+                reason_code=data.get("reason_code", ""),
                 try_again=data.get("try_again"),
             )
         except ActionRefused as problem:
