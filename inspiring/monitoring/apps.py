@@ -30,3 +30,37 @@ class MonitoringConfig(AppConfig):
             )
         )
         # Partners' impact, funding and population (helpers add theirs below).
+        register_actions(
+            {
+                "partner_report.downloaded": "Downloaded a partner's impact report",
+                "grant.created": "Recorded a grant",
+                "grant.changed": "Changed a grant",
+                "grant.deleted": "Deleted a grant",
+                "population.recorded": "Recorded the area's population figures",
+            }
+        )
+        # Partner leads only (coordinators reach every partner's report from Funding).
+        register_card(
+            HomeCard(
+                title="Your organisation's impact",
+                description=(
+                    "How many people were connected to your activities, came and kept "
+                    "coming, and how their wellbeing changed: a report for funding bids."
+                ),
+                url_name="monitoring:partners",
+                capability=Capability.EDIT_OWN_LISTINGS,
+                order=65,
+            )
+        )
+        register_card(
+            HomeCard(
+                title="Funding",
+                description=(
+                    "Record grants and see the cost per person supported; partners' impact "
+                    "reports; the area's population figures."
+                ),
+                url_name="monitoring:grants",
+                capability=Capability.MANAGE_FUNDING,
+                order=66,
+            )
+        )

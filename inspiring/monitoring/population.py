@@ -3,12 +3,20 @@ for the equity tables' "share of residents" column."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+from django.db import transaction
+from django.http import HttpRequest
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import acting_user
+from inspiring.areas.models import Area
 from inspiring.casework import choices
 from lib.tallies import Tally
 
 from .models import PopulationFigure
+
+DEFAULT_SOURCE = "Census 2021, tables TS008 and TS021"
 
 GROUPS: dict[str, list[tuple[str, str]]] = {
     PopulationFigure.Dimension.SEX: [
@@ -36,3 +44,50 @@ def population_shares(area_ids: Sequence[int], dimension: str) -> Tally | None:
     for _, group, count in rows:
         found[group] = found.get(group, 0) + count
     return Tally.of(found, GROUPS[dimension], unknown=None, exclusive=False)
+
+
+def recorded(area: Area) -> dict[tuple[str, str], PopulationFigure]:
+    """The area's figures by (dimension, group)."""
+    return {
+        (figure.dimension, figure.group): figure
+        for figure in PopulationFigure.objects.filter(area=area).select_related("updated_by")
+    }
+
+
+def do_record_population(
+    request: HttpRequest,
+    area: Area,
+    figures: Mapping[tuple[str, str], int | None],
+    *,
+    source: str,
+) -> int:
+    """Set the area's figures to `figures` ((dimension, group) -> residents; None: not
+    recorded, so any figure kept for it is removed). Returns how many figures changed."""
+    user = acting_user(request)
+    before = recorded(area)
+    changed: list[str] = []
+    with transaction.atomic():
+        for (dimension, group), count in figures.items():
+            existing = before.get((dimension, group))
+            if count is None:
+                if existing is not None:
+                    existing.delete()
+                    changed.append(f"{dimension}:{group}")
+                continue
+            if existing is not None and existing.count == count and existing.source == source:
+                continue
+            PopulationFigure.objects.update_or_create(
+                area=area,
+                dimension=dimension,
+                group=group,
+                defaults={"count": count, "source": source, "updated_by": user},
+            )
+            changed.append(f"{dimension}:{group}")
+        if changed:
+            audit.record(
+                request,
+                "population.recorded",
+                area=area,
+                detail={"groups": changed, "source": source},
+            )
+    return len(changed)

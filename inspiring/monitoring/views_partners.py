@@ -1,0 +1,119 @@
+"""Partners' impact reports: the organisations to choose from, and one organisation's
+report as a page, a PDF, CSV and XLSX (each table's own files too).
+
+A partner lead reaches the organisations they lead, a coordinator every organisation of
+their working area (access.partner_organisations); anyone else's organisation answers
+404. Small numbers are hidden for everyone (partners.build): the report goes with bids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.views.decorators.cache import never_cache
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import require_capability, staff_context, working_area
+from inspiring.accounts.roles import Capability
+from inspiring.casework.figures import partner_impact
+
+from . import access, exports, partners, periods
+
+# A partner lead for their own organisations; a coordinator (who curates the directory)
+# for every organisation of the area.
+PARTNER_REPORTS = (Capability.EDIT_OWN_LISTINGS, Capability.CURATE_DIRECTORY)
+
+
+def _query(request: HttpRequest, *drop: str) -> str:
+    """The page's query string without `drop` (for links to its files)."""
+    return urlencode(
+        [
+            (key, value)
+            for key in request.GET
+            for value in request.GET.getlist(key)
+            if key not in drop
+        ]
+    )
+
+
+def _options(today: date, choice: periods.Choice) -> list[periods.Choice]:
+    """The periods to choose from, with the one shown even when it is not among them."""
+    options = periods.choices(today)
+    # Dates given in the address are not a code the list could send back.
+    if any(option.code == choice.code for option in options) or "=" in choice.code:
+        return options
+    return [choice, *options]
+
+
+@never_cache
+@require_capability(*PARTNER_REPORTS)
+def partner_list(request: HttpRequest) -> HttpResponse:
+    organisations = list(access.partner_organisations(request))
+    curator = staff_context(request).can(Capability.CURATE_DIRECTORY)
+    if len(organisations) == 1 and not curator:
+        # A partner lead with one organisation has nothing to choose.
+        query = _query(request)
+        url = reverse("monitoring:partner", kwargs={"public_id": organisations[0].public_id})
+        return redirect(f"{url}?{query}" if query else url)
+    return render(
+        request,
+        "monitoring/partners.html",
+        {"organisations": organisations, "curator": curator, "area": working_area(request)},
+    )
+
+
+@never_cache
+@require_capability(*PARTNER_REPORTS)
+def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    organisation = access.get_partner(request, public_id)
+    today = timezone.localdate()
+    errors: list[str] = []
+    try:
+        choice = periods.parse(request.GET.dict(), today, default=partners.DEFAULT_PERIOD)
+    except periods.PeriodError as error:
+        errors.append(str(error))
+        choice = periods.parse({}, today, default=partners.DEFAULT_PERIOD)
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in exports.FORMATS:
+        errors.append("Choose CSV, XLSX or PDF to download")
+    impact = partner_impact(organisation.pk, choice.period)
+    report = partners.build(organisation, choice, impact)
+    table_key = request.GET.get("table", "")
+    if table_key and not errors:
+        narrowed = report.only(table_key)
+        if narrowed is None:
+            errors.append("There is no such table in this report")
+        else:
+            report = narrowed
+    if fmt and not errors:
+        audit.record(
+            request,
+            "partner_report.downloaded",
+            organisation,
+            area=organisation.home_area,
+            detail={
+                "from": str(choice.period.start),
+                "to": str(choice.period.end),
+                "format": fmt,
+                "table": table_key,
+            },
+        )
+        return exports.response(report, fmt, area_names=[organisation.home_area.name])
+    context = {
+        "organisation": organisation,
+        "area": organisation.home_area,
+        "report": report,
+        "empty": partners.is_empty(impact),
+        "choice": choice,
+        "choices": _options(today, choice),
+        "errors": errors,
+        "downloads": _query(request, "format", "table"),
+        "several": access.partner_organisations(request).count() > 1,
+    }
+    return render(request, "monitoring/partner.html", context, status=400 if errors else 200)
