@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, path
 
-urlpatterns: list[URLPattern] = []
+from . import views_commissioning as views
+
+urlpatterns: list[URLPattern] = [
+    path("staff/monitoring/compare/", views.compare, name="compare"),
+    path("staff/monitoring/quarterly-return/", views.quarterly_return, name="quarterly_return"),
+    path("staff/research/", views.research, name="research"),
+]

@@ -1,0 +1,174 @@
+"""The areas side by side and the quarterly return (pages, and CSV, XLSX and PDF files
+of the same tables), and the researcher's home. Who sees which areas, and whether small
+numbers are shown, is access.py's; the figures are commissioning.py's."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+from inspiring.areas.models import Area
+from inspiring.evaluation.access import research_areas
+from inspiring.evaluation.questions import QUESTIONS
+
+from . import access, commissioning, exports, lines, periods
+from .exports import Report
+from .views import _query, _with
+
+QUARTER_ONLY = "The quarterly return is for a financial quarter: choose one from the list"
+
+
+def _areas(request: HttpRequest) -> list[Area]:
+    """The areas asked for (`?area=slug&area=slug`), or every one in scope; 404 for an
+    area out of scope."""
+    return access.get_areas(request, [slug for slug in request.GET.getlist("area") if slug])
+
+
+def _page(
+    request: HttpRequest,
+    template: str,
+    build: Callable[[bool], Report],
+    *,
+    areas: list[Area],
+    choice: periods.Choice,
+    choices: list[periods.Choice],
+    errors: list[str],
+    extra: Callable[[Report], dict[str, Any]] = lambda report: {},
+) -> HttpResponse:
+    """Build the Report, then answer with one of its files (`?format=`, one table's with
+    `&table=`) or the page; a bad parameter is said on the page, with 400."""
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in exports.FORMATS:
+        errors.append("Choose CSV, XLSX or PDF to download")
+    may_reveal = access.reveals(request, areas)
+    reveal = may_reveal and request.GET.get("for") != "sharing"
+    report: Report = build(reveal)
+    table_key = request.GET.get("table", "")
+    if table_key and not errors:
+        narrowed = report.only(table_key)
+        if narrowed is None:
+            errors.append("There is no such table on this page")
+        else:
+            report = narrowed
+    if fmt and not errors:
+        audit.record(
+            request,
+            "monitoring.exported",
+            area=areas[0] if len(areas) == 1 else None,
+            detail={
+                "page": template.split("/")[-1].removesuffix(".html"),
+                "areas": [area.slug for area in areas],
+                "from": str(choice.period.start),
+                "to": str(choice.period.end),
+                "format": fmt,
+                "table": table_key,
+                "small numbers shown": reveal,
+            },
+        )
+        return exports.response(report, fmt, area_names=[area.name for area in areas])
+    context = {
+        "report": report,
+        "areas": areas,
+        "in_scope": access.monitoring_areas(request),
+        "choice": choice,
+        "choices": _with(choices, choice),
+        "errors": errors,
+        "downloads": _query(request, "format", "table", "for"),
+        "may_reveal": may_reveal,
+        **extra(report),
+    }
+    return render(request, template, context, status=400 if errors else 200)
+
+
+@never_cache
+@require_capability(Capability.VIEW_MONITORING)
+def compare(request: HttpRequest) -> HttpResponse:
+    areas = _areas(request)
+    today = timezone.localdate()
+    errors: list[str] = []
+    try:
+        choice = periods.parse(request.GET.dict(), today)
+    except periods.PeriodError as error:
+        errors.append(str(error))
+        choice = periods.parse({}, today)
+    return _page(
+        request,
+        "monitoring/compare.html",
+        lambda reveal: commissioning.compare(areas, choice, today, reveal=reveal),
+        areas=areas,
+        choice=choice,
+        choices=periods.choices(today),
+        errors=errors,
+        # Each trend table drawn as lines too (the page only: the files have the table).
+        extra=lambda report: {
+            "charts": {
+                table.key: lines.chart(table, len(areas))
+                for section in report.sections
+                for table in section.tables
+                if table.key.startswith("trend-")
+            }
+        },
+    )
+
+
+@never_cache
+@require_capability(Capability.VIEW_MONITORING)
+def quarterly_return(request: HttpRequest) -> HttpResponse:
+    areas = _areas(request)
+    today = timezone.localdate()
+    default = commissioning.last_complete_quarter(today)
+    errors: list[str] = []
+    try:
+        choice = periods.parse(request.GET.dict(), today, default=default)
+    except periods.PeriodError as error:
+        errors.append(str(error))
+        choice = periods.parse({}, today, default=default)
+    if not commissioning.is_quarter(choice):
+        errors.append(QUARTER_ONLY)
+        choice = periods.parse({}, today, default=default)
+    return _page(
+        request,
+        "monitoring/quarterly_return.html",
+        lambda reveal: commissioning.quarterly_return(areas, choice, reveal=reveal),
+        areas=areas,
+        choice=choice,
+        choices=[c for c in periods.choices(today) if commissioning.is_quarter(c)],
+        errors=errors,
+        extra=lambda report: {"codes": commissioning.CODES},
+    )
+
+
+@never_cache
+@require_capability(Capability.ANALYSE_RESEARCH_DATA)
+def research(request: HttpRequest) -> HttpResponse:
+    """A researcher's areas, with the ways into the evaluation and monitoring, and the
+    headline figures of the last complete quarter (small numbers hidden, as for anyone
+    but the areas' own coordinators)."""
+    areas = research_areas(request)
+    watched = access.monitoring_areas(request)
+    today = timezone.localdate()
+    choice = periods.parse({}, today, default=commissioning.last_complete_quarter(today))
+    context: dict[str, Any] = {
+        "areas": areas,
+        "watched": watched,
+        "choice": choice,
+        "questions": QUESTIONS,
+        "tables": [],
+        "revealed": False,
+    }
+    if watched:
+        revealed = access.reveals(request, watched)
+        context["revealed"] = revealed
+        context["tables"] = commissioning.headline_tables(
+            watched, choice.period, reveal=revealed, prefix="research-"
+        )
+        context["has_hidden"] = any(table.has_hidden for table in context["tables"])
+    return render(request, "monitoring/research.html", context)
