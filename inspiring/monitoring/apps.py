@@ -29,6 +29,33 @@ class MonitoringConfig(AppConfig):
                 order=60,
             )
         )
+        # Commissioners follow all their areas at once (urls_commissioning.py).
+        register_card(
+            HomeCard(
+                title="Compare areas and quarterly return",
+                description=(
+                    "Your areas' headline figures side by side, their trends over two "
+                    "years, and the quarterly return with its SNOMED CT codes."
+                ),
+                url_name="monitoring:compare",
+                capability=Capability.VIEW_MONITORING,
+                order=62,
+            )
+        )
+        # A researcher's way in: their areas, the evaluation and monitoring together
+        # (the evaluation's own card, "Evaluation", leads to the analyses alone).
+        register_card(
+            HomeCard(
+                title="Research",
+                description=(
+                    "Your areas at a glance: their headline figures, the programme's own "
+                    "questions to analyse, and the ways into monitoring and evaluation."
+                ),
+                url_name="monitoring:research",
+                capability=Capability.ANALYSE_RESEARCH_DATA,
+                order=69,
+            )
+        )
         # Partners' impact, funding and population (helpers add theirs below).
         register_actions(
             {
