@@ -22,7 +22,7 @@ DATA_ATTRIBUTIONS: tuple[tuple[str, str], ...] = (
         "v3.0; Contains OS data © Crown copyright and database right.",
     ),
     (
-        "English Indices of Deprivation 2019",
+        "English Indices of Deprivation 2019 (deprivation and population denominators)",
         "Ministry of Housing, Communities and Local Government, licensed under the Open "
         "Government Licence v3.0.",
     ),

@@ -8,7 +8,9 @@ full national files a deployment elsewhere would download:
   (`pcd`/`pcds`, `laua`/`oslaua`, `lat`/`long` or the derived columns, and
   `lsoa11` and `doterm` when present);
 - LSOA population-weighted centroids (ONS: `lsoa11cd`, `lsoa11nm`, `X`, `Y`);
-- the English Indices of Deprivation 2019, File 1 or File 2 (MHCLG).
+- the English Indices of Deprivation 2019, File 1 or File 2 (MHCLG);
+- optionally, the same Indices' File 6 (population denominators): each LSOA's mid-2015
+  population, in all and by age, which equity figures compare with.
 
 Loading is one transaction (a failure changes nothing) and idempotent: rows
 are compared with what is stored and only new or changed rows are written.
@@ -60,6 +62,13 @@ IMD_DISTRICT_CODE_PREFIX = "local authority district code"
 IMD_DISTRICT_NAME_PREFIX = "local authority district name"
 IMD_RANK_PREFIX = "index of multiple deprivation (imd) rank"
 IMD_DECILE_PREFIX = "index of multiple deprivation (imd) decile"
+# File 6's columns: "Total population: mid 2015 (excluding prisoners)" and so on.
+POPULATION_PREFIXES = (
+    ("population", "total population"),
+    ("population_0_15", "dependent children aged 0-15"),
+    ("population_16_59", "population aged 16-59"),
+    ("population_60_plus", "older population aged 60 and over"),
+)
 
 # ONSPD marks a postcode with no grid reference with these coordinates.
 _NO_COORDINATES = {(99.999999, 0.0)}
@@ -99,6 +108,8 @@ class LoadReport:
     skipped_lines: dict[str, list[int]] = field(default_factory=dict)
     lsoa_exact: int = 0
     lsoa_approximate: int = 0
+    # LSOAs given a population from File 6; None when no population file was read.
+    lsoa_population: int | None = None
     already_loaded: bool = False
     # Postcodes the file marks as terminated: removed if an earlier load stored them.
     terminated: set[str] = field(default_factory=set)
@@ -124,6 +135,7 @@ class LoadReport:
             "postcodes_read": self.postcodes_read,
             "lsoa_exact": self.lsoa_exact,
             "lsoa_approximate": self.lsoa_approximate,
+            "lsoa_population": self.lsoa_population,
             "skipped": dict(self.skipped),
             "skipped_lines": self.skipped_lines,
         }
@@ -136,6 +148,16 @@ class ImdRow:
     district_name: str
     rank: int | None
     decile: int | None
+
+
+@dataclass(frozen=True)
+class Population:
+    """Mid-2015 residents of an LSOA, excluding prisoners (IMD 2019 File 6)."""
+
+    population: int | None
+    population_0_15: int | None
+    population_16_59: int | None
+    population_60_plus: int | None
 
 
 @dataclass(frozen=True)
@@ -257,6 +279,25 @@ def read_imd(path: Path) -> dict[str, ImdRow]:
                 rank=imd_rank,
                 decile=imd_decile,
             )
+    return rows
+
+
+def read_population(path: Path) -> dict[str, Population]:
+    rows: dict[str, Population] = {}
+    with open_csv(path) as reader:
+        code = _column_by_prefix(reader, path, "LSOA code", IMD_CODE_PREFIX)
+        columns = {
+            name: _column_by_prefix(reader, path, prefix, prefix)
+            for name, prefix in POPULATION_PREFIXES
+        }
+        for line, row in enumerate(reader, start=2):
+            try:
+                counts = {name: _whole_number(row.get(column)) for name, column in columns.items()}
+            except ValueError as exc:
+                raise GeographyFileError(f"{path.name} line {line}: {exc}") from exc
+            if any(count is not None and count < 0 for count in counts.values()):
+                raise GeographyFileError(f"{path.name} line {line}: a population below nought")
+            rows[_text(row, code, path, line, "LSOA code")] = Population(**counts)
     return rows
 
 
@@ -402,15 +443,26 @@ def _load_districts(imd: dict[str, ImdRow], report: LoadReport) -> None:
 
 
 def _load_lsoas(
-    imd: dict[str, ImdRow], centroids: dict[str, Centroid], report: LoadReport
+    imd: dict[str, ImdRow],
+    centroids: dict[str, Centroid],
+    population: dict[str, Population] | None,
+    report: LoadReport,
 ) -> dict[str, int]:
-    """Upsert LSOAs that have a centroid; return code -> primary key for all stored."""
+    """Upsert LSOAs that have a centroid; return code -> primary key for all stored.
+
+    Without a population file, the population stored (if any) is left as it is."""
     existing = {lsoa.code: lsoa for lsoa in LSOA.objects.all()}
     fields = ["name", "district_code", "latitude", "longitude", "imd_rank", "imd_decile"]
+    if population is not None:
+        fields += [name for name, _ in POPULATION_PREFIXES]
+        report.lsoa_population = sum(1 for code in centroids if code in population)
+        without_centroid = len(population.keys() - centroids.keys())
+        if without_centroid:
+            report.skipped["LSOA with a population but no centroid"] += without_centroid
     to_create, to_update = [], []
     for code, centroid in centroids.items():
         deprivation = imd.get(code)
-        values = {
+        values: dict[str, object] = {
             "name": centroid.name or (deprivation.name if deprivation else code),
             "district_code": deprivation.district_code if deprivation else "",
             "latitude": round(centroid.latitude, 6),
@@ -418,6 +470,10 @@ def _load_lsoas(
             "imd_rank": deprivation.rank if deprivation else None,
             "imd_decile": deprivation.decile if deprivation else None,
         }
+        if population is not None:
+            residents = population.get(code)
+            for name, _ in POPULATION_PREFIXES:
+                values[name] = getattr(residents, name) if residents else None
         current = existing.get(code)
         if current is None:
             to_create.append(LSOA(code=code, **values))
@@ -524,15 +580,20 @@ def load_geography(
     postcodes: Path,
     centroids: Path,
     imd: Path,
+    population: Path | None = None,
     districts: set[str] | None = None,
     force: bool = False,
     progress: Progress = _quiet,
 ) -> LoadReport:
-    """Load the three files; skip the work when the same files were loaded last time."""
-    for path in (postcodes, centroids, imd):
+    """Load the files; skip the work when the same files were loaded last time.
+
+    `population` (IMD 2019 File 6) is optional: without it, the LSOAs' population is
+    left as it is (empty, if it was never loaded)."""
+    paths = [postcodes, centroids, imd, *([population] if population is not None else [])]
+    for path in paths:
         if not path.is_file():
             raise GeographyFileError(f"{path}: file not found")
-    sources = {path.name: file_sha256(path) for path in (postcodes, centroids, imd)}
+    sources = {path.name: file_sha256(path) for path in paths}
     key = fingerprint(sources, districts)
     last = GeographyLoad.objects.order_by("-loaded_at", "-pk").first()
     if (
@@ -548,11 +609,15 @@ def load_geography(
     imd_rows = read_imd(imd)
     progress(f"Reading LSOA centroids from {centroids.name}")
     centroid_rows = read_centroids(centroids)
+    population_rows = None
+    if population is not None:
+        progress(f"Reading LSOA population from {population.name}")
+        population_rows = read_population(population)
     progress(f"Reading postcodes from {postcodes.name}")
     postcode_rows = list(iter_postcodes(postcodes, districts, report, progress))
     with transaction.atomic():
         _load_districts(imd_rows, report)
-        lsoa_ids = _load_lsoas(imd_rows, centroid_rows, report)
+        lsoa_ids = _load_lsoas(imd_rows, centroid_rows, population_rows, report)
         _load_postcodes(postcode_rows, lsoa_ids, report, progress)
         summary = report.as_dict()
         summary["postcodes_total"] = Postcode.objects.count()

@@ -2,7 +2,7 @@
 
     python manage.py load_geography                      # the files the project ships
     python manage.py load_geography --postcodes ONSPD.csv --centroids PWC.csv \
-        --imd File_1.csv.gz --district E07000170 --district E07000174
+        --imd File_1.csv.gz --population File_6.csv --district E07000170
 
 Running it again with the same files changes nothing (and returns at once).
 """
@@ -20,6 +20,7 @@ from inspiring.areas.loading import GeographyFileError, load_geography
 DEFAULT_POSTCODES = "onspd_nov2025_ashfield_mansfield_newark.csv"
 DEFAULT_CENTROIDS = "lsoa11_pwc_nottinghamshire.csv"
 DEFAULT_IMD = "imd2019_file1_nottinghamshire.csv"
+DEFAULT_POPULATION = "imd2019_file6_nottinghamshire.csv"
 
 
 class Command(BaseCommand):
@@ -46,6 +47,15 @@ class Command(BaseCommand):
             help="English Indices of Deprivation 2019, File 1 or File 2 (.csv or .csv.gz)",
         )
         parser.add_argument(
+            "--population",
+            type=Path,
+            help=(
+                "English Indices of Deprivation 2019, File 6 (population denominators). "
+                f"Default: {DEFAULT_POPULATION} when it is there; without one, the LSOAs' "
+                "population is left as it is"
+            ),
+        )
+        parser.add_argument(
             "--district",
             action="append",
             dest="districts",
@@ -58,11 +68,18 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         districts = set(options["districts"]) if options["districts"] else None
+        # Optional: a file named on the command line must be there; the shipped one may
+        # have been left out of a deployment.
+        population = options["population"]
+        if population is None:
+            shipped = Path(settings.GEOGRAPHY_DATA_DIR) / DEFAULT_POPULATION
+            population = shipped if shipped.is_file() else None
         try:
             report = load_geography(
                 postcodes=options["postcodes"],
                 centroids=options["centroids"],
                 imd=options["imd"],
+                population=population,
                 districts=districts,
                 force=options["force"],
                 progress=self.stdout.write,
@@ -86,6 +103,13 @@ class Command(BaseCommand):
             f"LSOA of each postcode: {report.lsoa_exact:,} from the file, "
             f"{report.lsoa_approximate:,} approximate (nearest centroid)"
         )
+        if report.lsoa_population is None:
+            self.stdout.write(
+                "LSOA population: no population file (IMD 2019 File 6), so left as it was "
+                "(empty if never loaded): equity figures have no population to compare with"
+            )
+        else:
+            self.stdout.write(f"LSOA population: {report.lsoa_population:,} LSOAs")
         for reason, count in sorted(report.skipped.items()):
             lines = report.skipped_lines.get(reason)
             where = (
