@@ -20,7 +20,9 @@ notes, what the group was told, or safeguarding.
       "person": {
         "name": "Mary Jones", "date_of_birth": "1950-03-27" | null,
         "nhs_number": "9434765919" | null (ten digits, no spaces),
-        "postcode": "NG17 7AE" | null, "gp_practice": "Kirkby Health Centre" | null
+        "postcode": "NG17 7AE" | null, "gp_practice": "Kirkby Health Centre" | null,
+        "gp_practice_ods_code": "Y90001" | null (when the practice was chosen from the
+                                list: its name above is the list's)
       },
       "referral": {
         "id": "<uuid>",
@@ -160,6 +162,7 @@ def build_message_back(
     notes = assessment if assessment and not referral.summary_for_gp else None
     worker = client.worker
     area = client.area
+    practice = client.registered_practice
     return {
         "document": {
             "title": TITLE,
@@ -173,7 +176,8 @@ def build_message_back(
             "date_of_birth": _iso(client.date_of_birth),
             "nhs_number": _or_none(client.nhs_number),
             "postcode": _or_none(client.postcode),
-            "gp_practice": _or_none(client.gp_practice),
+            "gp_practice": _or_none(practice.name if practice else client.gp_practice),
+            "gp_practice_ods_code": practice.code if practice else None,
         },
         "referral": {
             "id": str(referral.public_id),

@@ -10,7 +10,9 @@ import phonenumbers
 from django import forms
 from django.utils import timezone
 
+from inspiring.areas import figures as area_figures
 from inspiring.areas.geography import Place, UnknownPostcode, resolve_postcode
+from inspiring.areas.models import GPPractice
 from inspiring.ui.forms import DateInputField, date_input_first_wrong_id, date_input_parts
 from lib.identifiers import IdentifierError, normalise_nhs_number
 from lib.postcodes import PostcodeError, normalise_postcode
@@ -19,9 +21,37 @@ from .. import choices
 from ..models import Client
 from .base import DATE, EMAIL_INVALID, OLDEST, WordedLimits, not_future
 
+# The GP practice select's option for a practice the list does not have.
+NOT_LISTED = "not-listed"
+NOT_LISTED_LABEL = "Not in the list, type it below"
+
 
 class PersonFields(WordedLimits, forms.ModelForm[Client]):
-    """Who they are and how to reach them: shared by a new referral and the details page."""
+    """Who they are and how to reach them: shared by a new referral and the details page.
+
+    A form with `gp_practice` offers the practices of the area's district as a select
+    (`practice`), grouped by primary care network, when the list is loaded: a listed
+    practice is stored as `registered_practice` (its ODS code), with its name in
+    `gp_practice`. The text box stays below the select as the fallback, for a practice
+    not in the list and for anyone without JavaScript (which only hides the box until
+    "Not in the list" is chosen).
+    """
+
+    # The practice question's words: the staff forms ask about "their" practice.
+    PRACTICE_WORDS = {
+        "label": "Their GP practice",
+        "first": "Choose their GP practice",
+        "hint": (
+            "Practices in {area}, by primary care network. If theirs is not in the list, "
+            "choose “Not in the list” and type its name below."
+        ),
+        "typed_label": "Their GP practice, if it is not in the list",
+        "typed_hint": "Type its name, like Kingsway Surgery, Kirkby",
+        "typed_missing": "Type the name of their GP practice, or choose it from the list",
+        "invalid": (
+            "Choose their GP practice from the list, or choose “Not in the list” and type its name"
+        ),
+    }
 
     # Declared, not from the model: what people type ("943 476 5919", " ng17 7ae ")
     # is longer than what is stored.
@@ -73,6 +103,74 @@ class PersonFields(WordedLimits, forms.ModelForm[Client]):
         super().__init__(*args, **kwargs)
         self.fields["preferred_contact"].choices = choices.ContactMethod.choices  # type: ignore[attr-defined]
         self.place: Place | None = None
+        if "gp_practice" in self.fields:
+            self._offer_practices()
+
+    def _offer_practices(self) -> None:
+        client = self.instance
+        listed = area_figures.practices([client.area_id]) if client.area_id else []
+        if not listed:
+            return  # no list loaded for this area: the text box alone
+        words = self.PRACTICE_WORDS
+        current = client.registered_practice if client.registered_practice_id else None
+        offered: list[Any] = _practice_groups(listed)
+        if current is not None and current.code not in {p.code for p in listed}:
+            # Their practice has closed (or moved away) since it was recorded: it stays
+            # theirs, and on the form, until it is changed.
+            label = f"{current.name} ({current.get_status_display().lower()})"
+            offered.insert(0, (current.code, label))
+        typed = self.fields["gp_practice"]
+        # Before self["gp_practice"] below: a bound field copies the label when made.
+        typed.label, typed.help_text = words["typed_label"], words["typed_hint"]
+        select = forms.ChoiceField(
+            label=words["label"],
+            required=False,
+            help_text=words["hint"].format(area=client.area.name),
+            choices=[("", words["first"]), *offered, (NOT_LISTED, NOT_LISTED_LABEL)],
+            error_messages={"invalid_choice": words["invalid"]},
+            widget=forms.Select(attrs={"data-practice-choice": self["gp_practice"].auto_id}),
+        )
+        if current is not None:
+            self.initial["practice"] = current.code
+            self.initial["gp_practice"] = ""  # the box is for a practice not in the list
+        elif client.gp_practice:
+            self.initial["practice"] = NOT_LISTED
+        # The select goes just before the text box.
+        ordered: dict[str, forms.Field] = {}
+        for name, field in self.fields.items():
+            if name == "gp_practice":
+                ordered["practice"] = select
+            ordered[name] = field
+        self.fields = ordered
+
+    @property
+    def changed_data(self) -> list[str]:
+        """As the audit trail names them: the model's field, not the form's select."""
+        return [
+            "registered_practice" if name == "practice" else name for name in super().changed_data
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if "practice" in self.fields:
+            self._clean_practice(data)
+        return data
+
+    def _clean_practice(self, data: dict[str, Any]) -> None:
+        chosen = data.get("practice") or ""
+        if chosen and chosen != NOT_LISTED:
+            # Only codes offered get this far: the select refused anything else.
+            practice = GPPractice.objects.filter(code=chosen).first()
+            if practice is None:
+                self.add_error("practice", self.PRACTICE_WORDS["invalid"])
+                return
+            self.instance.registered_practice = practice
+            data["gp_practice"] = practice.name
+            return
+        self.instance.registered_practice = None
+        typed = (data.get("gp_practice") or "").strip()
+        if chosen == NOT_LISTED and not typed and "gp_practice" not in self.errors:
+            self.add_error("gp_practice", self.PRACTICE_WORDS["typed_missing"])
 
     def clean_date_of_birth(self) -> date | None:
         born = not_future(self.cleaned_data.get("date_of_birth"), "Their date of birth")
@@ -116,6 +214,27 @@ class PersonFields(WordedLimits, forms.ModelForm[Client]):
             self.instance.longitude = place.longitude if place else None
 
 
+def _practice_groups(listed: list[area_figures.Practice]) -> list[Any]:
+    """The select's options, one group per primary care network (by name), the practices
+    in no network last; a plain list when no network is loaded."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for practice in listed:
+        groups.setdefault(practice.pcn_name, []).append((practice.code, practice.name))
+    if set(groups) == {""}:
+        return groups[""]
+    named = sorted((name, options) for name, options in groups.items() if name)
+    if "" in groups:
+        named.append(("Not in a primary care network", groups[""]))
+    return named
+
+
+def _practice_first(names: tuple[str, ...]) -> tuple[str, ...]:
+    """`names` with the practice select just before the box for a practice not in the list."""
+    return tuple(
+        n for name in names for n in (("practice", name) if name == "gp_practice" else (name,))
+    )
+
+
 class NewClientForm(PersonFields):
     """A new referral's person: the few details needed to start, and their consents."""
 
@@ -129,12 +248,14 @@ class NewClientForm(PersonFields):
             "phone",
             "email",
             "preferred_contact",
+            "gp_practice",
             "consent_to_hold",
             "consent_to_contact",
             "consent_to_inform_gp",
             "consent_to_research",
         ]
         labels = {
+            "gp_practice": "Their GP practice",
             "consent_to_hold": "They agree to the programme holding their details",
             "consent_to_contact": "They agree to be contacted by the programme",
             "consent_to_inform_gp": (
@@ -320,9 +441,26 @@ class SelfReferralForm(PersonFields):
             "last_name": {"required": "Enter your last name"},
         }
 
+    PRACTICE_WORDS = {
+        "label": "Your GP practice (optional)",
+        "first": "Choose your GP practice",
+        "hint": (
+            "The surgery you are registered with. Practices in {area}, by primary care "
+            "network. If yours is not in the list, choose “Not in the list” and type its "
+            "name below."
+        ),
+        "typed_label": "Your GP practice, if it is not in the list (optional)",
+        "typed_hint": "Type its name, like Kingsway Surgery, Kirkby",
+        "typed_missing": "Type the name of your GP practice, or choose it from the list",
+        "invalid": (
+            "Choose your GP practice from the list, or choose “Not in the list” and type its name"
+        ),
+    }
+
     # The order people answer in: what they would like help with first; the address
-    # follows "Letter" when it is chosen.
-    ORDER = ("reasons", "reason_detail", *Meta.fields)
+    # follows "Letter" when it is chosen; the practice select just before the box for a
+    # practice not in the list.
+    ORDER = _practice_first(("reasons", "reason_detail", *Meta.fields))
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
