@@ -170,5 +170,4 @@ def research(request: HttpRequest) -> HttpResponse:
         context["tables"] = commissioning.headline_tables(
             watched, choice.period, reveal=revealed, prefix="research-"
         )
-        context["has_hidden"] = any(table.has_hidden for table in context["tables"])
     return render(request, "monitoring/research.html", context)
