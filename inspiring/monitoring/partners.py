@@ -88,11 +88,11 @@ def build(organisation: Organisation, choice: periods.Choice, impact: PartnerImp
     sections = [
         Section(
             "people",
-            "People connected to its activities",
+            "People connected, and who came",
             [
                 tables.spreads(
                     "connected",
-                    "People connected to its activities",
+                    "People connected",
                     "Who",
                     [("People connected in the period", Spread(n=impact.connected))],
                     [],

@@ -10,7 +10,9 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook  # type: ignore[import-untyped]
@@ -159,7 +161,10 @@ def test_changing_a_grant_keeps_only_what_its_support_names(
     item = grant(personas, supports=Grant.Supports.PARTNERS)
     item.organisations.add(walks)
     edit = reverse("monitoring:grant_edit", kwargs={"public_id": item.public_id})
-    assert "Kirkby Walking Group" in chloe.get(edit).content.decode()
+    form = chloe.get(edit).content.decode()
+    assert "Kirkby Walking Group" in form
+    year = f'name="starts_on_year" type="text" inputmode="numeric" value="{item.starts_on.year}"'
+    assert year in form
     response = chloe.post(
         edit,
         posted(supports="activities", activities=[str(walk.pk), str(choir.pk)], version="1"),
@@ -331,3 +336,30 @@ def test_the_list_with_nothing_recorded(chloe: Browser) -> None:
         "No grants are recorded for Ashfield yet"
         in chloe.get(reverse("monitoring:grants")).content.decode()
     )
+
+
+def test_the_lists_queries_do_not_grow_with_grants(
+    chloe: Browser,
+    personas: Personas,
+    partners: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    django_assert_max_num_queries: Any,
+) -> None:
+    walks, walk, _ = partners
+    monkeypatch.setattr(
+        funding, "supported", lambda *a, **k: Supported(people=20, connections=25, attendances=80)
+    )
+
+    def add(n: int) -> None:
+        for index in range(n):
+            item = grant(personas, funder=f"Funder {index}", supports=Grant.Supports.PARTNERS)
+            item.organisations.add(walks)
+            item.activities.add(walk)
+
+    add(1)
+    chloe.get(reverse("monitoring:grants"))  # sessions and the like settle
+    with CaptureQueriesContext(connection) as one:
+        chloe.get(reverse("monitoring:grants"))
+    add(4)
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert "Funder 3" in chloe.get(reverse("monitoring:grants")).content.decode()
