@@ -150,7 +150,7 @@ def to_xlsx(report: Report) -> bytes:
 
 
 def to_pdf(report: Report, *, area_names: Sequence[str] = ()) -> bytes:
-    from weasyprint import HTML  # type: ignore[import-untyped]
+    from weasyprint import HTML
 
     html = render_to_string(
         "monitoring/report_pdf.html",

@@ -267,15 +267,17 @@ def nested(
     beside the population's shares), hidden with the figures it is made of."""
     grid = []
     for code, _ in groups:
-        total, some = whole.get(code), part.get(code)
-        if some > total:
-            raise ValueError(f"{part_heading} ({some}) is more than {whole_heading} ({total})")
-        grid.append([some, total - some])
+        whole_count, some = whole.get(code), part.get(code)
+        if some > whole_count:
+            raise ValueError(
+                f"{part_heading} ({some}) is more than {whole_heading} ({whole_count})"
+            )
+        grid.append([some, whole_count - some])
     table = protect(grid, rows_add_up=True, columns_add_up=True, reveal=reveal)
     known = _known(groups, table.row_totals, table.total, unknown_code)
     rows = []
     for (code, label), cells, total in zip(groups, table.cells, table.row_totals, strict=True):
-        reach = []
+        reach: list[Cell] = []
         if reach_heading is not None:
             reach = [
                 Cell(NOT_SHOWN) if code == unknown_code else _percent(total, known, reveal=reveal)
