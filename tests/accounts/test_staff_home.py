@@ -25,10 +25,10 @@ def test_a_coordinator_sees_the_team_and_the_audit_trail(
 
 
 def test_each_role_is_described_by_what_is_there(client: Client, personas: Personas) -> None:
-    # There are no reports yet: the coordinator's description names what there is.
+    # The coordinator's description names what there is, reports included (issue 17).
     sign_in(client, personas.coordinator)
     html = client.get("/staff/").text
-    assert "reports" not in html
+    assert 'href="/staff/monitoring/"' in html
     assert "its partners and their listings, the calendar and its planning" in html
     for title in ("Partners and calendar", "Programme planning", "New referrals", "Your team"):
         assert title in html
