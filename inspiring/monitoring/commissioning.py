@@ -109,7 +109,7 @@ def _side_by_side(
     notes = [note] if note else []
     if any(tables.FEWER_THAN_5 in part.note for part in parts):
         notes.append(tables.FEWER_THAN_5)
-    return tables._finish(
+    return tables.finish(
         Table(
             key=key,
             title=title,

@@ -17,6 +17,7 @@ from inspiring.areas.models import Area
 from inspiring.casework import figures as case
 from inspiring.directory import figures as supply
 from inspiring.surveys import figures as survey_figures
+from lib.disclosure import SMALL, figure
 from lib.tallies import Period, Spread, Tally
 
 from . import periods, tables
@@ -165,7 +166,7 @@ def _connections(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sec
                 "What happened",
                 _both(case.connections_made, area_ids, period),
                 reveal=reveal,
-                total_label="Connections made",
+                total_label=None,
                 percent=False,
             ),
             tables.partition(
@@ -230,24 +231,13 @@ def _outcomes(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sectio
         ),
     )
     if changes:
-        section.tables.append(
-            tables.spreads(
-                "outcome-change",
-                "Average scores and change",
-                "Scale",
-                [(f"{c.instrument_title}: {c.label}", c.change) for c in changes],
-                [("mean", "Average change")],
-                reveal=reveal,
-                n_heading="People with both",
-                note="Whether higher is better is said for each scale in the next table.",
-            )
-        )
         rows = []
         for change in changes:
             rows.append(
                 tables.Row(
                     f"{change.instrument_title}: {change.label}",
                     [
+                        Cell.of(figure(change.change.n, reveal=reveal)),
                         tables.average(change.baseline, "mean", reveal=reveal),
                         tables.average(change.follow_up, "mean", reveal=reveal),
                         tables.average(change.change, "mean", reveal=reveal),
@@ -255,19 +245,19 @@ def _outcomes(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sectio
                     ],
                 )
             )
+        few = any(0 < c.change.n < SMALL for c in changes) and not reveal
         section.tables.append(
-            tables._finish(
+            tables.finish(
                 tables.Table(
-                    key="outcome-means",
-                    title="Average at baseline and at follow-up",
+                    key="outcome-change",
+                    title="Average scores at baseline and follow-up, and the change",
                     row_heading="Scale",
-                    columns=["Baseline", "Follow-up", "Change", "Better is"],
+                    columns=["People with both", "Baseline", "Follow-up", "Change", "Better is"],
                     rows=rows,
-                    chart=None,
-                    note=tables.FEWER_THAN_5
-                    if any(0 < c.change.n < 5 for c in changes) and not reveal
-                    else "",
-                )
+                    chart=3,
+                    note=tables.FEWER_THAN_5 if few else "",
+                ),
+                hidden=few,
             )
         )
         for change in changes:
@@ -291,7 +281,7 @@ def _outcomes(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sectio
             "",
             _both(case.groups_gained, area_ids, period),
             reveal=reveal,
-            total_label="Group memberships recorded",
+            total_label=None,
             percent=False,
         )
     )

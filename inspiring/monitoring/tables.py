@@ -92,7 +92,9 @@ class Table:
 
     @property
     def chart_max(self) -> float:
-        values = [cell.value for _, cell in self.chart_rows if cell.value is not None]
+        """The longest bar's size (bars are drawn by size; a change below nought is a bar
+        as long as its size, its figure printed with its minus sign)."""
+        values = [abs(cell.value) for _, cell in self.chart_rows if cell.value is not None]
         return max(values, default=0.0)
 
 
@@ -110,8 +112,10 @@ class Section:
 
 def _percent(part: Figure, whole: Figure, *, reveal: bool) -> Cell:
     """`part` as a percentage of `whole`: hidden with either, not shown over fewer than 5."""
-    if part.is_hidden or whole.is_hidden:
+    if part.is_hidden or (whole.is_hidden and part.count):
         return Cell(part.percent_of(whole), None, True, "percent")
+    if whole.is_hidden:
+        return percent_cell(0.0)  # nought of anything: says nothing of the whole
     if whole.count == 0 or (whole.count < SMALL and not reveal):
         return Cell(NOT_SHOWN, kind="percent")
     share = 100 * part.count / whole.count
@@ -132,7 +136,7 @@ def counts(
     series: Sequence[tuple[str, Tally]],
     *,
     reveal: bool,
-    total_label: str = "Total",
+    total_label: str | None = "Total",
     note: str = "",
     percent: bool = True,
     people: bool = True,
@@ -143,7 +147,7 @@ def counts(
     Exclusive tallies add up to their total, which is shown as the last row: the columns
     are protected as adding up (a hidden group hides another). Tallies that do not add
     up (several reasons each) get primary suppression, with the total of things counted
-    as the last row."""
+    as the last row unless `total_label` is None (the total is one of the rows)."""
     if not series:
         raise ValueError("A table needs at least one column")
     codes: list[str] = []
@@ -182,11 +186,12 @@ def counts(
         total_cells.append(Cell.of(whole))
         if percent:
             total_cells.append(Cell.blank())
-    rows.append(Row(total_label, total_cells, is_total=True))
+    if total_label is not None or exclusive:
+        rows.append(Row(total_label or "Total", total_cells, is_total=True))
     notes = [note] if note else []
     if not exclusive:
         notes.append("Each can be counted under several headings, so these do not add up.")
-    return _finish(
+    return finish(
         Table(
             key=key,
             title=title,
@@ -229,7 +234,7 @@ def partition(
                 is_total=True,
             )
         )
-    return _finish(
+    return finish(
         Table(
             key=key,
             title=title,
@@ -308,7 +313,7 @@ def nested(
                 is_total=True,
             )
         )
-    return _finish(
+    return finish(
         Table(
             key=key,
             title=title,
@@ -381,7 +386,7 @@ def spreads(
     notes = [note] if note else []
     if hidden_stats:
         notes.append(FEWER_THAN_5)
-    return _finish(
+    return finish(
         Table(
             key=key,
             title=title,
@@ -395,6 +400,6 @@ def spreads(
     )
 
 
-def _finish(table: Table, *, hidden: bool = False) -> Table:
+def finish(table: Table, *, hidden: bool = False) -> Table:
     table.has_hidden = hidden or any(cell.hidden for row in table.rows for cell in row.cells)
     return table

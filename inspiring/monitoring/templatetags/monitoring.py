@@ -21,7 +21,7 @@ def bars(context: dict[str, Any], table: Table) -> str:
     items = []
     y = 0
     for label, cell in table.chart_rows:
-        width = round(FULL * cell.value / top, 1) if cell.value and top else 0
+        width = round(FULL * abs(cell.value) / top, 1) if cell.value and top else 0
         items.append(
             {
                 "label": label[:70],
