@@ -2,7 +2,8 @@
 the NHS and councils report), the last 12 months, or any dates given in the address.
 
 A period is chosen by a short code in the address (`?period=2026-q1`, `?period=fy2026`,
-`?period=last-12-months`, or `?from=2026-04-01&to=2026-06-30`), so a page's address,
+`?period=last-12-months`, `?from=2026-04-01&to=2026-06-30` or, as the period list
+offers dates once chosen, `?period=2026-04-01..2026-06-30`), so a page's address,
 its downloads and a bookmark all say the same thing.
 """
 
@@ -17,6 +18,8 @@ from lib.tallies import Period
 LAST_12_MONTHS = "last-12-months"
 _QUARTER = re.compile(r"^(\d{4})-q([1-4])$")
 _YEAR = re.compile(r"^fy(\d{4})$")
+# Any dates, as the period list offers them once chosen: "2026-01-05..2026-02-01".
+_DATES = re.compile(r"^(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$")
 # No period starts before this or ends after 10 years from now: anything else is a typo.
 EARLIEST = date(2000, 1, 1)
 
@@ -122,6 +125,8 @@ def parse(params: dict[str, str], today: date, *, default: str | None = None) ->
     """The period an address asks for, or PeriodError with a message for the person.
     Nothing asked: the current quarter (or `default`)."""
     start, end = params.get("from", "").strip(), params.get("to", "").strip()
+    if match := _DATES.match(params.get("period", "").strip()):
+        start, end = match[1], match[2]
     if start or end:
         try:
             first, last = date.fromisoformat(start), date.fromisoformat(end)
@@ -134,7 +139,7 @@ def parse(params: dict[str, str], today: date, *, default: str | None = None) ->
         if first < EARLIEST or last > today + timedelta(days=3653):
             raise PeriodError(f"Choose a period between {EARLIEST.year} and 10 years from now")
         period = Period(first, last)
-        return Choice(f"from={first}&to={last}", describe(period), period)
+        return Choice(f"{first}..{last}", describe(period), period)
     code = params.get("period", "").strip() or default
     available = {choice.code: choice for choice in choices(today)}
     if not code:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
 from inspiring.accounts import audit
@@ -14,26 +13,7 @@ from inspiring.accounts.roles import Capability
 
 from . import access, exports, periods
 from . import dashboard as dashboards
-
-
-def _query(request: HttpRequest, *drop: str) -> str:
-    """The page's own query string without `drop` (for links to its files)."""
-    return urlencode(
-        [
-            (key, value)
-            for key in request.GET
-            for value in request.GET.getlist(key)
-            if key not in drop
-        ]
-    )
-
-
-def _with(options: list[periods.Choice], choice: periods.Choice) -> list[periods.Choice]:
-    """The list to choose from, with the period shown in it even when it is not one of
-    the usual ones (an older quarter, dates given in the address)."""
-    if any(option.code == choice.code for option in options):
-        return options
-    return [choice, *options]
+from .pages import period_options, query_without
 
 
 @never_cache
@@ -82,9 +62,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "areas": areas,
         "in_scope": in_scope,
         "choice": choice,
-        "choices": _with(periods.choices(today), choice),
+        "choices": period_options(periods.choices(today), choice),
         "errors": errors,
-        "downloads": _query(request, "format", "table", "for"),
+        "downloads": query_without(request, "format", "table", "for"),
         "may_reveal": access.reveals(request, areas),
     }
     return render(request, "monitoring/dashboard.html", context, status=400 if errors else 200)

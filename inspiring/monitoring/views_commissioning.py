@@ -21,7 +21,7 @@ from inspiring.evaluation.questions import QUESTIONS
 
 from . import access, commissioning, exports, lines, periods
 from .exports import Report
-from .views import _query, _with
+from .pages import period_options, query_without
 
 QUARTER_ONLY = "The quarterly return is for a financial quarter: choose one from the list"
 
@@ -79,9 +79,9 @@ def _page(
         "areas": areas,
         "in_scope": access.monitoring_areas(request),
         "choice": choice,
-        "choices": _with(choices, choice),
+        "choices": period_options(choices, choice),
         "errors": errors,
-        "downloads": _query(request, "format", "table", "for"),
+        "downloads": query_without(request, "format", "table", "for"),
         "may_reveal": may_reveal,
         **extra(report),
     }

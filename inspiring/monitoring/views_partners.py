@@ -9,13 +9,11 @@ their working area (access.partner_organisations); anyone else's organisation an
 from __future__ import annotations
 
 import uuid
-from datetime import date
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 
 from inspiring.accounts import audit
@@ -24,31 +22,11 @@ from inspiring.accounts.roles import Capability
 from inspiring.casework.figures import partner_impact
 
 from . import access, exports, partners, periods
+from .pages import period_options, query_without
 
 # A partner lead for their own organisations; a coordinator (who curates the directory)
 # for every organisation of the area.
 PARTNER_REPORTS = (Capability.EDIT_OWN_LISTINGS, Capability.CURATE_DIRECTORY)
-
-
-def _query(request: HttpRequest, *drop: str) -> str:
-    """The page's query string without `drop` (for links to its files)."""
-    return urlencode(
-        [
-            (key, value)
-            for key in request.GET
-            for value in request.GET.getlist(key)
-            if key not in drop
-        ]
-    )
-
-
-def _options(today: date, choice: periods.Choice) -> list[periods.Choice]:
-    """The periods to choose from, with the one shown even when it is not among them."""
-    options = periods.choices(today)
-    # Dates given in the address are not a code the list could send back.
-    if any(option.code == choice.code for option in options) or "=" in choice.code:
-        return options
-    return [choice, *options]
 
 
 @never_cache
@@ -58,7 +36,7 @@ def partner_list(request: HttpRequest) -> HttpResponse:
     curator = staff_context(request).can(Capability.CURATE_DIRECTORY)
     if len(organisations) == 1 and not curator:
         # A partner lead with one organisation has nothing to choose.
-        query = _query(request)
+        query = query_without(request)
         url = reverse("monitoring:partner", kwargs={"public_id": organisations[0].public_id})
         return redirect(f"{url}?{query}" if query else url)
     return render(
@@ -111,9 +89,9 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "report": report,
         "empty": partners.is_empty(impact),
         "choice": choice,
-        "choices": _options(today, choice),
+        "choices": period_options(periods.choices(today), choice),
         "errors": errors,
-        "downloads": _query(request, "format", "table"),
+        "downloads": query_without(request, "format", "table"),
         "several": access.partner_organisations(request).count() > 1,
     }
     return render(request, "monitoring/partner.html", context, status=400 if errors else 200)

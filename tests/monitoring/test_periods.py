@@ -41,6 +41,7 @@ def test_nothing_asked_is_the_current_quarter() -> None:
         ({"period": "2019-q1"}, date(2019, 4, 1), date(2019, 6, 30)),
         ({"period": "last-12-months"}, date(2025, 12, 7), TODAY),
         ({"from": "2026-01-05", "to": "2026-02-01"}, date(2026, 1, 5), date(2026, 2, 1)),
+        ({"period": "2026-01-05..2026-02-01"}, date(2026, 1, 5), date(2026, 2, 1)),
     ],
 )
 def test_periods_in_the_address(params: dict[str, str], start: date, end: date) -> None:
@@ -57,6 +58,7 @@ def test_periods_in_the_address(params: dict[str, str], start: date, end: date) 
         {"from": "2026-02-30", "to": "2026-03-01"},
         {"from": "2026-01-01"},
         {"from": "9999-01-01", "to": "9999-02-01"},
+        {"period": "2026-02-01..2026-01-01"},
     ],
 )
 def test_a_period_that_cannot_be_is_refused_in_words(params: dict[str, str]) -> None:
@@ -67,3 +69,8 @@ def test_a_period_that_cannot_be_is_refused_in_words(params: dict[str, str]) -> 
 def test_trend_quarters_are_oldest_first() -> None:
     labels = [label for label, _ in periods.previous_quarters(TODAY, 3)]
     assert labels == ["Q1 26/27", "Q2 26/27", "Q3 26/27"]
+
+
+def test_dates_chosen_come_back_as_a_choice_the_list_can_send_again() -> None:
+    choice = periods.parse({"from": "2026-01-05", "to": "2026-02-01"}, TODAY)
+    assert periods.parse({"period": choice.code}, TODAY) == choice
