@@ -6,8 +6,10 @@ aggregates, one area at a time, and build Reports through `tables` (the one plac
 numbers are hidden): the page, its CSV and XLSX, and the PDF all render the Report.
 
 Counts in a row across areas are protected as adding up to their "All areas" total (a
-hidden area would otherwise be the total less the others). Averages are shown only over
-5 people or more unless revealed, and have no total beside them to subtract from.
+hidden area would otherwise be the total less the others), and that total is shown only
+to someone who sees every figure anyway: each area's figures are on its own pages too.
+Averages are shown only over 5 people or more unless revealed, and have no total beside
+them to subtract from.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from inspiring.areas import figures as area_figures
 from inspiring.areas.models import Area
 from inspiring.casework import figures as case
 from inspiring.casework.choices import SNOMED_DECLINED, SNOMED_REFERRAL, SNOMED_TERMS
+from lib.disclosure import figure
 from lib.tallies import Period, Spread, Tally
 
 from . import periods, tables
@@ -77,7 +80,21 @@ def _by_area(
     note: str = "",
 ) -> Table:
     """Counts of people, a column per area, each row protected as adding up to its
-    "All areas" total (shown only beside two areas or more)."""
+    "All areas" total (shown only beside two areas or more, and only to someone who
+    sees every figure: each area's figure is on its own dashboard too, so a total beside
+    a hidden one would let it be worked out from the pages together)."""
+    if not reveal and len(areas) > 1:
+        return tables.finish(
+            Table(
+                key=key,
+                title=title,
+                row_heading=row_heading,
+                columns=[area.name for area in areas],
+                rows=[Row(label, [Cell.of(figure(n)) for n in values]) for label, values in rows],
+                note=note,
+                chart=None,
+            )
+        )
     table = tables.partition(
         key,
         title,

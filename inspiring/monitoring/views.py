@@ -29,6 +29,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = periods.parse({}, today)
+    if len(areas) > 1 and not access.reveals(request, areas):
+        # Figures for areas added together, beside each area's own, would let a hidden
+        # count be worked out (the sum less the others): side by side is the compare page.
+        errors.append(
+            "Figures for several areas added together are for their coordinators: "
+            "choose one area, or compare areas side by side"
+        )
+        areas = areas[:1]
     fmt = request.GET.get("format", "")
     if fmt and fmt not in exports.FORMATS:
         errors.append("Choose CSV, XLSX or PDF to download")
@@ -66,5 +74,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "downloads": query_without(request, "format", "table", "for"),
         "may_reveal": access.reveals(request, areas),
+        "may_combine": access.reveals(request, in_scope),
     }
     return render(request, "monitoring/dashboard.html", context, status=400 if errors else 200)
