@@ -16,6 +16,8 @@ difference of them.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.utils.text import slugify
 
 from inspiring.casework.figures import PartnerImpact, ScaleChange
@@ -26,8 +28,17 @@ from . import periods, tables
 from .exports import Report
 from .tables import Section
 
-# The period a bid is best served by: a whole year of activity, not a quarter.
-DEFAULT_PERIOD = periods.LAST_12_MONTHS
+# The periods a bid is best served by: financial years, whole (quarters or rolling
+# months beside them would let a hidden count be worked out from the difference: the
+# report always hides small numbers). The current year (so far) unless another is chosen.
+KINDS = (periods.YEAR,)
+
+
+def default_period(today: date) -> str:
+    year, _ = periods.quarter_of(today)
+    return f"fy{year}"
+
+
 WEEKS = 6
 
 CAME_GROUPS: tuple[tuple[str, str], ...] = (

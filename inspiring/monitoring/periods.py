@@ -121,6 +121,41 @@ class PeriodError(ValueError):
     pass
 
 
+# The kinds of period a page may offer. Figures with small numbers hidden are given for
+# periods that never overlap (HIDDEN_KINDS): with a quarter and a year, or two rolling
+# 12 months, side by side, a hidden count could be worked out from the difference.
+QUARTER, YEAR, ROLLING, DATES = "quarter", "year", "rolling", "dates"
+ALL_KINDS = (QUARTER, YEAR, ROLLING, DATES)
+OVERLAP = (
+    "With counts under 5 hidden, figures are given for whole financial {what} only: "
+    "periods that overlap would let a hidden count be worked out from the difference"
+)
+
+
+def kind_of(choice: Choice) -> str:
+    if _QUARTER.match(choice.code):
+        return QUARTER
+    if _YEAR.match(choice.code):
+        return YEAR
+    if choice.code == LAST_12_MONTHS:
+        return ROLLING
+    return DATES
+
+
+def allowed(
+    params: dict[str, str], today: date, kinds: tuple[str, ...], *, default: str | None = None
+) -> Choice:
+    """As `parse`, refusing (PeriodError) a period not of `kinds`."""
+    choice = parse(params, today, default=default)
+    if kind_of(choice) not in kinds:
+        raise PeriodError(OVERLAP.format(what="quarters" if kinds == (QUARTER,) else "years"))
+    return choice
+
+
+def choices_of(today: date, kinds: tuple[str, ...]) -> list[Choice]:
+    return [choice for choice in choices(today) if kind_of(choice) in kinds]
+
+
 def parse(params: dict[str, str], today: date, *, default: str | None = None) -> Choice:
     """The period an address asks for, or PeriodError with a message for the person.
     Nothing asked: the current quarter (or `default`)."""

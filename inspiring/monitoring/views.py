@@ -24,8 +24,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     areas = access.get_areas(request, slugs) if slugs else [access.default_area(request)]
     today = timezone.localdate()
     errors: list[str] = []
+    # Anyone who sees small numbers hidden gets quarters only (periods.ALL_KINDS note).
+    kinds = periods.ALL_KINDS if access.reveals(request, areas) else (periods.QUARTER,)
     try:
-        choice = periods.parse(request.GET.dict(), today)
+        choice = periods.allowed(request.GET.dict(), today, kinds)
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = periods.parse({}, today)
@@ -70,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "areas": areas,
         "in_scope": in_scope,
         "choice": choice,
-        "choices": period_options(periods.choices(today), choice),
+        "choices": period_options(periods.choices_of(today, kinds), choice),
         "errors": errors,
         "downloads": query_without(request, "format", "table", "for"),
         "may_reveal": access.reveals(request, areas),

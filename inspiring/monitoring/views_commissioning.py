@@ -94,8 +94,10 @@ def compare(request: HttpRequest) -> HttpResponse:
     areas = _areas(request)
     today = timezone.localdate()
     errors: list[str] = []
+    # Quarters only for anyone who sees small numbers hidden (periods.ALL_KINDS note).
+    kinds = periods.ALL_KINDS if access.reveals(request, areas) else (periods.QUARTER,)
     try:
-        choice = periods.parse(request.GET.dict(), today)
+        choice = periods.allowed(request.GET.dict(), today, kinds)
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = periods.parse({}, today)
@@ -105,7 +107,7 @@ def compare(request: HttpRequest) -> HttpResponse:
         lambda reveal: commissioning.compare(areas, choice, today, reveal=reveal),
         areas=areas,
         choice=choice,
-        choices=periods.choices(today),
+        choices=periods.choices_of(today, kinds),
         errors=errors,
         # Each trend table drawn as lines too (the page only: the files have the table).
         extra=lambda report: {

@@ -52,11 +52,12 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     organisation = access.get_partner(request, public_id)
     today = timezone.localdate()
     errors: list[str] = []
+    default = partners.default_period(today)
     try:
-        choice = periods.parse(request.GET.dict(), today, default=partners.DEFAULT_PERIOD)
+        choice = periods.allowed(request.GET.dict(), today, partners.KINDS, default=default)
     except periods.PeriodError as error:
         errors.append(str(error))
-        choice = periods.parse({}, today, default=partners.DEFAULT_PERIOD)
+        choice = periods.parse({}, today, default=default)
     fmt = request.GET.get("format", "")
     if fmt and fmt not in exports.FORMATS:
         errors.append("Choose CSV, XLSX or PDF to download")
@@ -89,7 +90,7 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "report": report,
         "empty": partners.is_empty(impact),
         "choice": choice,
-        "choices": period_options(periods.choices(today), choice),
+        "choices": period_options(periods.choices_of(today, partners.KINDS), choice),
         "errors": errors,
         "downloads": query_without(request, "format", "table"),
         "several": access.partner_organisations(request).count() > 1,

@@ -142,6 +142,23 @@ def test_the_files_carry_the_pages_figures(
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(
+    "params",
+    [{"period": "fy2025"}, {"period": "last-12-months"}, {"period": "2026-01-01..2026-02-01"}],
+)
+def test_with_small_numbers_hidden_only_quarters_are_offered(
+    client: Browser, personas: Personas, params: dict[str, str]
+) -> None:
+    # A year beside its quarters (or overlapping months) would give a hidden count away.
+    sign_in(client, personas.commissioner)
+    response = client.get(URL, {"area": "ashfield", **params})
+    assert response.status_code == 400
+    assert "whole financial quarters only" in response.content.decode()
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    assert client.get(URL, params).status_code == 200
+
+
+@pytest.mark.django_db
 def test_one_tables_own_file(client: Browser, personas: Personas, referrals: None) -> None:
     sign_in(client, personas.coordinator, area=personas.ashfield)
     response = client.get(URL, {"table": "referrals-by-source", "format": "csv"})
