@@ -90,6 +90,7 @@ def _referrals(area_ids: Sequence[int], period: Compared, reveal: bool) -> Secti
                 "Referred by",
                 _both(case.referrals_by_source, area_ids, period),
                 reveal=reveal,
+                drop_empty=True,
                 total_label="All referrals",
             ),
             tables.counts(
@@ -98,6 +99,7 @@ def _referrals(area_ids: Sequence[int], period: Compared, reveal: bool) -> Secti
                 "GP practice",
                 _both(case.referrals_by_practice, area_ids, period),
                 reveal=reveal,
+                drop_empty=True,
                 total_label="All referrals",
             ),
             tables.counts(
@@ -114,6 +116,7 @@ def _referrals(area_ids: Sequence[int], period: Compared, reveal: bool) -> Secti
                 "Reason",
                 _both(case.referrals_by_reason, area_ids, period),
                 reveal=reveal,
+                drop_empty=True,
                 total_label="Referrals (each may give several reasons)",
             ),
         ],
@@ -206,6 +209,7 @@ def _connections(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sec
                 "Main reason",
                 _both(case.stop_reasons, area_ids, period, "stopped"),
                 reveal=reveal,
+                drop_empty=True,
                 total_label="Stopped",
             ),
             tables.counts(
@@ -214,6 +218,7 @@ def _connections(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sec
                 "Main reason",
                 _both(case.stop_reasons, area_ids, period, "declined"),
                 reveal=reveal,
+                drop_empty=True,
                 total_label="Declined",
             ),
         ],
@@ -323,6 +328,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Compared, reveal: bool) 
                 reveal=reveal,
                 total_label="Sessions",
                 people=False,
+                drop_empty=key == "sessions-by-category",
             )
         )
     section.tables.append(
@@ -332,6 +338,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Compared, reveal: bool) 
             "Kind of activity",
             [(THIS, case.interests(area_ids, period.now))],
             reveal=reveal,
+            drop_empty=True,
             total_label="People assessed",
         )
     )
@@ -342,6 +349,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Compared, reveal: bool) 
             "Barrier",
             [(THIS, case.barriers(area_ids, period.now))],
             reveal=reveal,
+            drop_empty=True,
             total_label="People assessed",
         )
     )
@@ -358,6 +366,7 @@ def _supply_and_demand(area_ids: Sequence[int], period: Compared, reveal: bool) 
                 "Kind of activity",
                 [("Residents", wishes.want)],
                 reveal=reveal,
+                drop_empty=True,
                 total_label="Responses",
                 note=note,
             )
@@ -417,10 +426,8 @@ def _equity(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
                 whole_heading="Referred",
                 part_heading="Been to an activity",
                 reach_heading="Share of those referred",
-                extra=[
-                    ("Share of residents", share),
-                    (f"Average change: {figures.outcome_label}", outcome),
-                ],
+                beside_reach=("Share of residents", share),
+                extra=[(f"Average change: {figures.outcome_label}", outcome)],
                 note=note,
             )
         )

@@ -140,6 +140,7 @@ def counts(
     note: str = "",
     percent: bool = True,
     people: bool = True,
+    drop_empty: bool = False,
 ) -> Table:
     """Groups down the side, one column per tally (this period, the previous one...),
     each with its percentage of the tally's total.
@@ -147,7 +148,10 @@ def counts(
     Exclusive tallies add up to their total, which is shown as the last row: the columns
     are protected as adding up (a hidden group hides another). Tallies that do not add
     up (several reasons each) get primary suppression, with the total of things counted
-    as the last row unless `total_label` is None (the total is one of the rows)."""
+    as the last row unless `total_label` is None (the total is one of the rows).
+    `drop_empty`: a long list (referral sources, kinds of activity) leaves out the groups
+    with nought in every column, and says so (a nought hides nothing, so neither does
+    leaving it out)."""
     if not series:
         raise ValueError("A table needs at least one column")
     codes: list[str] = []
@@ -174,7 +178,11 @@ def counts(
         if percent:
             columns.append(f"{name}: %")
     rows = []
-    for code, row in zip(codes, cells, strict=True):
+    dropped = 0
+    for code, row, values in zip(codes, cells, grid, strict=True):
+        if drop_empty and not any(values):
+            dropped += 1
+            continue
         out: list[Cell] = []
         for fig, whole in zip(row, total_figures, strict=True):
             out.append(Cell.of(fig))
@@ -191,6 +199,8 @@ def counts(
     notes = [note] if note else []
     if not exclusive:
         notes.append("Each can be counted under several headings, so these do not add up.")
+    if dropped:
+        notes.append("Those with none are left out.")
     return finish(
         Table(
             key=key,
@@ -260,6 +270,7 @@ def nested(
     part_heading: str,
     extra: Sequence[tuple[str, dict[str, Cell]]] = (),
     reach_heading: str | None = None,
+    beside_reach: tuple[str, dict[str, Cell]] | None = None,
     unknown_code: str = "",
     note: str = "",
 ) -> Table:
@@ -269,7 +280,8 @@ def nested(
     average change) are added as given, keyed by group code (not protected here: the
     caller builds them with `average` or from published figures). `reach_heading`: a
     column of each group's share of the whole among those whose group is known (to set
-    beside the population's shares), hidden with the figures it is made of."""
+    beside the population's shares, `beside_reach`), hidden with the figures it is made
+    of."""
     grid = []
     for code, _ in groups:
         whole_count, some = whole.get(code), part.get(code)
@@ -287,6 +299,8 @@ def nested(
             reach = [
                 Cell(NOT_SHOWN) if code == unknown_code else _percent(total, known, reveal=reveal)
             ]
+            if beside_reach is not None:
+                reach.append(beside_reach[1].get(code, Cell(NOT_SHOWN, kind="percent")))
         rows.append(
             Row(
                 label,
@@ -306,6 +320,7 @@ def nested(
                 [
                     Cell.of(table.total),
                     *([Cell.blank()] if reach_heading is not None else []),
+                    *([Cell.blank()] if reach_heading and beside_reach is not None else []),
                     Cell.of(table.column_totals[0]),
                     _percent(table.column_totals[0], table.total, reveal=reveal),
                     *(column.get("*", Cell.blank()) for _, column in extra),
@@ -321,6 +336,7 @@ def nested(
             columns=[
                 whole_heading,
                 *([reach_heading] if reach_heading is not None else []),
+                *([beside_reach[0]] if reach_heading and beside_reach is not None else []),
                 part_heading,
                 f"{part_heading}: %",
                 *(h for h, _ in extra),
