@@ -13,6 +13,7 @@ register = template.Library()
 
 FULL = 300  # the widest bar, in the SVG's units (420 wide, room for the figure)
 ROW = 24
+LABEL = 80  # characters of a bar's label that fit above it (the table has it whole)
 
 
 @register.simple_tag(takes_context=True)
@@ -24,7 +25,9 @@ def bars(context: dict[str, Any], table: Table) -> str:
         width = round(FULL * abs(cell.value) / top, 1) if cell.value and top else 0
         items.append(
             {
-                "label": label[:70],
+                "label": label
+                if len(label) <= LABEL
+                else label[: LABEL - 1] + "\N{HORIZONTAL ELLIPSIS}",
                 "label_y": y + 9,
                 "y": y + 12,
                 "width": width,
