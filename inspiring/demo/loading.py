@@ -14,6 +14,7 @@ from inspiring.casework.models import SafeguardingLead
 from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
+from .history import load_demo_history
 from .practices import load_demo_practices, register_demo_clients
 from .surveys import load_demo_surveys
 
@@ -72,13 +73,20 @@ def load_demo(
         )
         for area in areas.values():
             register_demo_clients(area)
+        # Two years of past, closed cases for monitoring. After the practices are given to
+        # the live caseload (register_demo_clients skips an area whose clients have some).
+        created["past cases"] = sum(
+            load_demo_history(area, worker, seed=f"inspiring-demo-cases-{slug}")
+            for slug, area in areas.items()
+            if (worker := _caseworker(area)) is not None
+        )
         _name_safeguarding_lead(areas["ashfield"])
         # After the directory: the survey's kinds of activity are its categories.
         created["survey responses"] = load_demo_surveys(areas, _coordinator)
     say(
         f"Demo data: {created['areas']} areas, {created['users']} people, "
         f"{created['activities']} activities, {created.get('GP practices', 0)} GP practices, "
-        f"{created['clients']} clients, "
+        f"{created['clients']} clients, {created.get('past cases', 0)} past (closed) cases, "
         f"{created.get('survey responses', 0)} synthetic survey responses and "
         f"{created['memberships']} memberships created"
         + (" (all already there)." if not any(created.values()) else ".")
