@@ -134,6 +134,7 @@ def protect(
     rows_add_up: bool = True,
     columns_add_up: bool = False,
     hidden_columns: Collection[int] = (),
+    keep_totals: bool = False,
     reveal: bool = False,
 ) -> Table:
     """Hide small counts and whatever would reveal them through the totals.
@@ -146,6 +147,13 @@ def protect(
     `hidden_columns`: columns hidden whole, noughts too ("<5" where the count is 1 to 4,
     else "[c]"), before secondary suppression protects them like any other hidden
     figure: the columns of groups whose own size is hidden elsewhere.
+
+    `keep_totals`: the totals are shown elsewhere too (monitoring's pages show the same
+    number of referrals in several tables), so hiding one here would hide nothing: a
+    total of 5 or more is never hidden (every line's total when one direction adds up;
+    the grand total when both do), and where one would have been, a "<5" among the
+    parts is shown as "[c]" instead, which lifts the ceiling of 4 that pinned it (4 and 4
+    under a total of 8 are each 4; "[c]" and "<5" are not).
     """
     grid = [list(row) for row in counts]
     width = max((len(row) for row in grid), default=0)
@@ -180,7 +188,9 @@ def protect(
             if row[c] is Hidden.NO:
                 row[c] = Hidden.SECONDARY
 
-    _Suppression(full, hidden, rows_add_up, columns_add_up, frozenset(hidden_columns)).run()
+    _Suppression(
+        full, hidden, rows_add_up, columns_add_up, frozenset(hidden_columns), keep_totals
+    ).run()
 
     def at(r: int, c: int) -> Figure:
         return Figure(full[r][c], hidden[r][c])
@@ -234,10 +244,12 @@ class _Suppression:
         rows_add_up: bool,
         columns_add_up: bool,
         hidden_columns: frozenset[int],
+        keep_totals: bool = False,
     ) -> None:
         self.full = full
         self.hidden = hidden
         self.hidden_columns = hidden_columns
+        self.keep_totals = keep_totals
         self.last_row = len(full) - 1 if columns_add_up else None
         self.last_column = len(full[0]) - 1 if rows_add_up and full else None
         # Each additive line: its figures' positions, the total's position last.
@@ -269,6 +281,16 @@ class _Suppression:
 
     def is_hidden(self, p: Position) -> bool:
         return self.hidden[p[0]][p[1]] is not Hidden.NO
+
+    def kept(self, p: Position) -> bool:
+        """A total that `keep_totals` says is shown elsewhere: every line's total when
+        only one direction adds up; the grand total when both do (the rows' and
+        columns' own totals, a group's size, may be hidden here)."""
+        if not self.keep_totals:
+            return False
+        if self.last_row is not None and self.last_column is not None:
+            return p == (self.last_row, self.last_column)
+        return p[0] == self.last_row or p[1] == self.last_column
 
     def set_hidden(self, p: Position, hidden: Hidden) -> None:
         was = self.hidden[p[0]][p[1]]
@@ -311,12 +333,16 @@ class _Suppression:
                 # total (nought is never hidden: it would say nothing, and "[c]" for it
                 # would mislead).
                 candidates = [
-                    (self.count(p), p) for p in parts if not self.is_hidden(p) and self.count(p)
+                    (self.count(p), p)
+                    for p in parts
+                    if not self.is_hidden(p) and self.count(p) and not self.kept(p)
                 ]
                 if candidates:
                     _, p = min(candidates)
-                elif self.is_hidden(total) or not self.count(total):
-                    continue  # the one hidden figure is the total: nothing reveals it
+                elif self.is_hidden(total) or not self.count(total) or self.kept(total):
+                    # The one hidden figure is the total (nothing reveals it), or the
+                    # total is shown elsewhere anyway: hiding it here would hide nothing.
+                    continue
                 else:
                     p = total
                 self.set_hidden(p, Hidden.SECONDARY)
@@ -380,12 +406,19 @@ class _Suppression:
             for line in layer:
                 *parts, total = self.lines[line]
                 for q in parts:
-                    if not self.is_hidden(q) and self.count(q):
+                    if not self.is_hidden(q) and self.count(q) and not self.kept(q):
                         found[q] = min(found.get(q, (1, 0)), (0, self.count(q)))
-                if not self.is_hidden(total) and self.count(total):
+                if not self.is_hidden(total) and self.count(total) and not self.kept(total):
                     found.setdefault(total, (1, self.count(total)))
                 if self.hidden[total[0]][total[1]] is Hidden.SMALL and total not in upgrades:
                     upgrades.append(total)
+                if self.keep_totals:
+                    # A "<5" shown as "[c]" instead: no ceiling of 4 to pin it against.
+                    upgrades += [
+                        q
+                        for q in parts
+                        if self.hidden[q[0]][q[1]] is Hidden.SMALL and q not in upgrades
+                    ]
             hides += sorted(found, key=lambda q: (*found[q], q))
         candidates = hides + upgrades
         if not candidates:

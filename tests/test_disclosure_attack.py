@@ -77,12 +77,14 @@ def shown(
     rows_add_up: bool,
     columns_add_up: bool,
     hidden_columns: frozenset[int],
+    keep_totals: bool = False,
 ) -> tuple[Shown, Table]:
     table = protect(
         counts,
         rows_add_up=rows_add_up,
         columns_add_up=columns_add_up,
         hidden_columns=hidden_columns,
+        keep_totals=keep_totals,
     )
     texts = [[f.text for f in row] for row in table.cells]
     truth = [list(row) for row in counts]
@@ -264,3 +266,57 @@ def test_the_attacker_finds_the_leak_in_a_row_of_two_hidden_ones() -> None:
         hidden_columns=frozenset(),
     )
     assert ranges_by_programme(corner, [(0, 0)])[(0, 0)] == (1, 4)
+
+
+def assert_totals_kept(seen: Shown) -> None:
+    """With keep_totals, every total of 5 or more is shown as it is (the grand total,
+    when rows and columns both add up): it is shown elsewhere anyway, so the protection
+    must not lean on hiding it."""
+    height, width = len(seen.truth), len(seen.truth[0])
+    totals = []
+    if seen.rows_add_up and seen.columns_add_up:
+        totals = [(height - 1, width - 1)]
+    elif seen.rows_add_up:
+        totals += [(r, width - 1) for r in range(height)]
+    elif seen.columns_add_up:
+        totals += [(height - 1, c) for c in range(width)]
+    for r, c in totals:
+        if seen.truth[r][c] >= SMALL:
+            assert seen.texts[r][c] == str(seen.truth[r][c]), (r, c, seen.texts)
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(tables(), st.sampled_from([(True, False), (False, True)]))
+@example({"counts": [[4, 4, 0]], "hidden_columns": frozenset()}, (True, False))
+@example({"counts": [[4], [4]], "hidden_columns": frozenset()}, (False, True))
+@example({"counts": [[1, 1, 10]], "hidden_columns": frozenset()}, (True, False))
+def test_with_totals_shown_elsewhere_nothing_is_given_away_either(
+    table: dict, directions: tuple[bool, bool]
+) -> None:
+    rows_add_up, columns_add_up = directions
+    seen, _ = shown(
+        table["counts"],
+        rows_add_up=rows_add_up,
+        columns_add_up=columns_add_up,
+        # Monitoring, which keeps its totals, hides no column whole.
+        hidden_columns=frozenset(),
+        keep_totals=True,
+    )
+    assert_totals_kept(seen)
+    assert_nothing_given_away(seen)
+
+
+@settings(max_examples=120, deadline=None, database=None)
+@given(tables())
+@example({"counts": [[4, 4], [4, 4]], "hidden_columns": frozenset()})
+@example({"counts": [[4, 0], [0, 4]], "hidden_columns": frozenset()})
+def test_with_totals_shown_elsewhere_rows_and_columns_give_nothing_away(table: dict) -> None:
+    seen, _ = shown(
+        table["counts"],
+        rows_add_up=True,
+        columns_add_up=True,
+        hidden_columns=frozenset(),
+        keep_totals=True,
+    )
+    assert_totals_kept(seen)
+    assert_nothing_given_away(seen)

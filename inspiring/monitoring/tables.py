@@ -12,7 +12,10 @@ about anyone and are shown as they are (`people=False`). A rate or mean over few
 5 people is not shown (a dash, with the reason in the table's note), unless revealed.
 Nested counts (people referred, of whom some were connected) are protected as the
 partition they are (connected / not connected adding up to referred): a difference of
-two shown counts is a count too.
+two shown counts is a count too. Totals are shown on several tables of a page (all
+referrals, under each breakdown), so none is ever hidden to protect a part
+(`keep_totals`): a "<5" becomes "[c]" instead. Each column is protected with its groups
+in a fixed order, so the same figures are hidden alike wherever they appear.
 """
 
 from __future__ import annotations
@@ -166,9 +169,23 @@ def counts(
     exclusive = all(tally.exclusive for _, tally in series)
     hide = reveal or not people
     if exclusive and grid:
-        table = protect(grid, rows_add_up=False, columns_add_up=True, reveal=hide)
-        cells = table.cells
-        total_figures = table.column_totals
+        cells = [[Figure(0)] * len(series) for _ in codes]
+        total_figures = []
+        for c in range(len(series)):
+            # Each column on its own, its groups in the order of their codes: the same
+            # tally (a quarter) is hidden the same way whichever page or column shows it
+            # (a tie between equal counts is settled by position).
+            order = sorted(range(len(codes)), key=lambda r: codes[r])
+            column = protect(
+                [[grid[r][c]] for r in order],
+                rows_add_up=False,
+                columns_add_up=True,
+                keep_totals=True,
+                reveal=hide,
+            )
+            for r, protected in zip(order, column.cells, strict=True):
+                cells[r][c] = protected[0]
+            total_figures.append(column.column_totals[0])
     else:
         cells = [[figure(n, reveal=hide) for n in row] for row in grid]
         total_figures = [figure(n, reveal=hide) for n in totals]
@@ -231,7 +248,9 @@ def partition(
     due), the row's total shown last; protected as adding up along each row (and down
     the columns too, with a totals row, when `columns_add_up`)."""
     grid = [list(values) for _, values in rows]
-    table = protect(grid, rows_add_up=True, columns_add_up=columns_add_up, reveal=reveal)
+    table = protect(
+        grid, rows_add_up=True, columns_add_up=columns_add_up, keep_totals=True, reveal=reveal
+    )
     out = [
         Row(label, [*(Cell.of(f) for f in cells), Cell.of(total)])
         for (label, _), cells, total in zip(rows, table.cells, table.row_totals, strict=True)
@@ -290,7 +309,7 @@ def nested(
                 f"{part_heading} ({some}) is more than {whole_heading} ({whole_count})"
             )
         grid.append([some, whole_count - some])
-    table = protect(grid, rows_add_up=True, columns_add_up=True, reveal=reveal)
+    table = protect(grid, rows_add_up=True, columns_add_up=True, keep_totals=True, reveal=reveal)
     known = _known(groups, table.row_totals, table.total, unknown_code)
     rows = []
     for (code, label), cells, total in zip(groups, table.cells, table.row_totals, strict=True):
