@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,6 +19,26 @@ from .population import GROUPS
 
 # The model's 12 digits, 2 of them pence.
 MOST = Decimal("9999999999.99")
+# A grant's dates: a year typed wrong (1026, 3026) is refused, not costed over a
+# thousand years.
+EARLIEST = date(2000, 1, 1)
+LATEST = date(2100, 12, 31)
+
+
+class GrantDateField(DateInputField):
+    """A grant's start or end date, in the years 2000 to 2100 (the year box is the one
+    shown wrong): "The start date must be the same as or after 1 January 2000"."""
+
+    def check(self, value: date) -> date:
+        if value < EARLIEST:
+            raise self.refuse(
+                f"{self.what} must be the same as or after {EARLIEST:%-d %B %Y}", "year"
+            )
+        if value > LATEST:
+            raise self.refuse(
+                f"{self.what} must be the same as or before {LATEST:%-d %B %Y}", "year"
+            )
+        return value
 
 
 class ActivityChoiceField(forms.ModelMultipleChoiceField):
@@ -39,12 +60,12 @@ class GrantForm(forms.ModelForm[Grant]):
         error_messages={"required": "Enter the amount of the grant"},
         widget=forms.TextInput(attrs={"class": "nhsuk-input--width-10", "inputmode": "decimal"}),
     )
-    starts_on = DateInputField(
+    starts_on = GrantDateField(
         label="Start date",
         what="The start date",
         help_text="The first day the grant pays for. For example, 1 4 2026",
     )
-    ends_on = DateInputField(
+    ends_on = GrantDateField(
         label="End date",
         what="The end date",
         help_text="The last day the grant pays for. For example, 31 3 2027",

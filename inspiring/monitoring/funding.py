@@ -5,6 +5,10 @@ amount by what casework counted over the grant's period (casework.figures.suppor
 the whole programme, or the partners or activities it supports). The counts go through
 `tables` like every other figure; a cost over fewer than 5 is never shown, whoever
 looks (one or two people make a cost per person that says nothing about value).
+
+A grant for some partners or some activities of which none is left (each deleted
+since, or none chosen) is never costed as the whole programme: it has no figures, and
+its page asks for what it supports (`SUPPORTS_NOTHING`).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.text import slugify
 
 from inspiring.accounts import audit
 from inspiring.areas.models import Area
@@ -34,6 +39,7 @@ STALE = (
     "been saved: what you typed is below, beside what is saved now. Check it and save "
     "again."
 )
+SUPPORTS_NOTHING = "This grant supports no partner or activity now: choose what it supports"
 COST_NOT_SHOWN = (
     "A cost per person, connection or attendance over fewer than 5 is not shown "
     "(\N{EN DASH}): it would say little about value for money."
@@ -128,12 +134,15 @@ def do_delete_grant(request: HttpRequest, grant: Grant) -> None:
 
 @dataclass
 class GrantFigures:
-    """A grant's counts and costs as shown (`table` None: it has not started yet)."""
+    """A grant's counts and costs as shown (`table` None: it has not started yet, or it
+    supports nothing now)."""
 
     grant: Grant
     period: Period | None
     table: Table | None
     ongoing: bool = False
+    # For some partners or activities, none of which is left: no figures, no costs.
+    supports_nothing: bool = False
 
     @property
     def started(self) -> bool:
@@ -177,17 +186,33 @@ def cost_table(grant: Grant, counted: Supported, *, reveal: bool) -> Table:
     return table
 
 
+def supports_nothing(grant: Grant) -> bool:
+    """For some partners or some activities, none of which is left (deleted since, or
+    none chosen): costing it as the whole programme would be wrong (its partners or
+    activities prefetched, or one query)."""
+    if grant.supports == Grant.Supports.PARTNERS:
+        return len(grant.organisations.all()) == 0
+    if grant.supports == Grant.Supports.ACTIVITIES:
+        return len(grant.activities.all()) == 0
+    return False
+
+
 def figures(grant: Grant, *, today: date, reveal: bool) -> GrantFigures:
     """What the grant supported from its start to its end (or to today, while it runs)."""
+    if supports_nothing(grant):
+        return GrantFigures(grant, None, None, supports_nothing=True)
     if grant.starts_on > today:
         return GrantFigures(grant, None, None)
     period = Period(grant.starts_on, min(grant.ends_on, today))
-    counted = supported(
-        grant.area_id,
-        period,
-        organisation_ids=[organisation.pk for organisation in grant.organisations.all()],
-        activity_ids=[activity.pk for activity in grant.activities.all()],
-    )
+    if grant.supports == Grant.Supports.PROGRAMME:
+        counted = supported(grant.area_id, period)
+    else:
+        counted = supported(
+            grant.area_id,
+            period,
+            organisation_ids=[organisation.pk for organisation in grant.organisations.all()],
+            activity_ids=[activity.pk for activity in grant.activities.all()],
+        )
     return GrantFigures(
         grant, period, cost_table(grant, counted, reveal=reveal), ongoing=grant.ends_on > today
     )
@@ -196,14 +221,37 @@ def figures(grant: Grant, *, today: date, reveal: bool) -> GrantFigures:
 def supports_text(grant: Grant) -> str:
     """What a grant supports, in words (its partners and activities prefetched)."""
     if grant.supports == Grant.Supports.PARTNERS:
-        return "Partners: " + ", ".join(o.name for o in grant.organisations.all())
+        names = [o.name for o in grant.organisations.all()]
+        return "Partners: " + (", ".join(names) or "none now")
     if grant.supports == Grant.Supports.ACTIVITIES:
-        return "Activities: " + ", ".join(a.title for a in grant.activities.all())
+        titles = [a.title for a in grant.activities.all()]
+        return "Activities: " + (", ".join(titles) or "none now")
     return "The whole programme"
 
 
 def grant_label(grant: Grant) -> str:
     return f"{grant.funder}: {grant.reference}" if grant.reference else grant.funder
+
+
+def grant_report(row: GrantFigures, *, reveal: bool) -> Report | None:
+    """One grant's figures as its page shows them, the very table (for its CSV and
+    XLSX); None while it has none (not started, or it supports nothing now)."""
+    if row.table is None or row.period is None:
+        return None
+    grant = row.grant
+    label = grant_label(grant)
+    so_far = " (so far: the grant runs on)" if row.ongoing else ""
+    name = slugify(grant.funder)[:50] or "grant"
+    return Report(
+        title=f"Grant: {label}",
+        covers=(
+            f"{grant.area.programme_name}: {supports_text(grant)}; "
+            f"{periods.describe(row.period)}{so_far}"
+        ),
+        sections=[Section("grant", label, [row.table])],
+        slug=f"grant-{name}-{row.period.start}-to-{row.period.end}",
+        revealed=reveal,
+    )
 
 
 LIST_COLUMNS = [
@@ -233,7 +281,9 @@ def list_report(area: Area, rows: Sequence[GrantFigures], *, reveal: bool, today
             Cell(periods.describe(Period(grant.starts_on, grant.ends_on))),
             Cell(supports_text(grant)),
         ]
-        if row.table is None:
+        if row.supports_nothing:
+            cells += [Cell(SUPPORTS_NOTHING)] + [Cell.blank()] * 5
+        elif row.table is None:
             cells += [Cell(NOT_STARTED)] + [Cell.blank()] * 5
         else:
             for counted in row.table.rows:

@@ -72,19 +72,45 @@ def grants(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_capability(FUNDING)
 def grant(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """One grant's page, and its figures as CSV or XLSX (`?format=`): the page's table."""
     item = access.get_grant(request, public_id)
     today = timezone.localdate()
     reveal = access.reveals(request, [item.area])
+    figures = funding.figures(item, today=today, reveal=reveal)
+    report = funding.grant_report(figures, reveal=reveal)
+    fmt = request.GET.get("format", "")
+    error = ""
+    if fmt and fmt not in LIST_FORMATS:
+        error = "Choose CSV or XLSX to download"
+    elif fmt and report is None:
+        error = "This grant has no figures to download yet"
+    elif fmt and report is not None and figures.period is not None:
+        audit.record(
+            request,
+            "monitoring.exported",
+            item,
+            area=item.area,
+            detail={
+                "kind": "grant",
+                "format": fmt,
+                "from": str(figures.period.start),
+                "to": str(figures.period.end),
+                "small numbers shown": reveal,
+            },
+        )
+        return exports.response(report, fmt, area_names=[item.area.name])
     return render(
         request,
         "monitoring/grant.html",
         {
             "grant": item,
-            "figures": funding.figures(item, today=today, reveal=reveal),
+            "figures": figures,
             "supports": funding.supports_text(item),
             "reveal": reveal,
             "people_label": funding.people_label(item),
+            "error": error,
         },
+        status=400 if error else 200,
     )
 
 

@@ -123,6 +123,16 @@ def test_the_form_groups_activities_under_their_partner(chloe: Browser, partners
         ({"starts_on_day": ""}, "starts_on", "The start date must include a day"),
         ({"ends_on_month": "13"}, "ends_on", "The end date must be a real date"),
         (
+            {"starts_on_year": "1999"},
+            "starts_on",
+            "The start date must be the same as or after 1 January 2000",
+        ),
+        (
+            {"ends_on_year": "2101"},
+            "ends_on",
+            "The end date must be the same as or before 31 December 2100",
+        ),
+        (
             dates("ends_on", date(2026, 3, 31)),
             "ends_on",
             "The end date must be the same as or after",
@@ -289,9 +299,103 @@ def test_the_grants_page_divides_by_what_it_supported(
     assert "the grant runs until" in text
 
 
+@pytest.mark.parametrize("kind", ["partners", "activities"])
+def test_a_grant_whose_partners_or_activities_are_all_gone_is_not_costed(
+    chloe: Browser,
+    personas: Personas,
+    partners: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+) -> None:
+    """Never as the whole programme: no figures, no costs, and a way to put it right."""
+    walks, walk, _ = partners
+    item = grant(personas, supports=kind, funder="Gone Fund")
+    if kind == "partners":
+        item.organisations.add(walks)
+        walk.delete()
+        walks.delete()
+    else:
+        item.activities.add(walk)
+        walk.delete()
+
+    def supported(*args: Any, **kwargs: Any) -> Supported:
+        raise AssertionError("a grant that supports nothing is not counted")
+
+    monkeypatch.setattr(funding, "supported", supported)
+    response = chloe.get(item.get_absolute_url())
+    text = response.content.decode()
+    edit = reverse("monitoring:grant_edit", kwargs={"public_id": item.public_id})
+    assert "This grant supports no partner or activity now" in text
+    assert f'<a href="{edit}">choose what it supports</a>' in text
+    assert response.context["figures"].table is None and "Cost of each" not in text
+    assert "none now" in text and "?format=csv" not in text
+    assert chloe.get(item.get_absolute_url() + "?format=csv").status_code == 400
+
+    page = chloe.get(reverse("monitoring:grants")).content.decode()
+    assert "This grant supports no partner or activity now" in page and edit in page
+    reply = chloe.get(reverse("monitoring:grants") + "?format=csv")
+    rows = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    figures = {(row[2], row[3]): row[4] for row in rows[1:]}
+    assert figures[("Gone Fund", "People")] == funding.SUPPORTS_NOTHING
+    assert ("Gone Fund", "Cost per person (£)") not in figures
+
+
+def test_a_programme_grant_counts_the_whole_programme(
+    personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = grant(personas)
+    asked: list[dict[str, Any]] = []
+
+    def supported(area_id: int, period: Any, **which: Any) -> Supported:
+        asked.append(which)
+        return Supported(people=10, connections=10, attendances=10)
+
+    monkeypatch.setattr(funding, "supported", supported)
+    found = funding.figures(item, today=TODAY, reveal=True)
+    assert asked == [{}] and found.table is not None and not found.supports_nothing
+
+
+def test_a_grants_figures_as_csv_and_xlsx(
+    chloe: Browser, personas: Personas, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    item = grant(personas, funder="=Ashfield District Council", amount=Decimal("6000"))
+    monkeypatch.setattr(
+        funding, "supported", lambda *a, **k: Supported(people=3, connections=12, attendances=48)
+    )
+    page = chloe.get(item.get_absolute_url()).content.decode()
+    assert 'href="?format=csv"' in page and 'href="?format=xlsx"' in page
+
+    reply = chloe.get(item.get_absolute_url() + "?format=csv")
+    assert reply.status_code == 200 and reply["Content-Type"].startswith("text/csv")
+    assert reply["Content-Disposition"].endswith(f'-to-{TODAY}.csv"')
+    rows = list(csv.reader(io.StringIO(reply.content.decode("utf-8-sig"))))
+    figures = {(row[2], row[3]): row[4] for row in rows[1:]}
+    # The page's own table: Chloe, the coordinator, sees the 3; no cost over it.
+    assert figures[("People supported", "Number")] == "3"
+    assert figures[("People supported", "Cost of each (£)")] == "\N{EN DASH}"
+    assert figures[("Connections made", "Cost of each (£)")] == "500.00"
+    assert not rows[1][0].startswith("=")  # the funder's name is not a formula
+    entry = AuditEntry.objects.get(action="monitoring.exported")
+    assert entry.object_id == str(item.public_id) and entry.detail["format"] == "csv"
+    assert entry.detail["small numbers shown"] is True
+
+    reply = chloe.get(item.get_absolute_url() + "?format=xlsx")
+    sheet = load_workbook(io.BytesIO(reply.content)).active
+    values = [value for row in sheet.iter_rows(values_only=True) for value in row]
+    assert 500 in values and 125 in values and 48 in values
+
+    bad = chloe.get(item.get_absolute_url() + "?format=pdf")
+    assert bad.status_code == 400 and "Choose CSV or XLSX to download" in bad.content.decode()
+    assert AuditEntry.objects.filter(action="monitoring.exported").count() == 2
+
+
 def test_a_grant_in_the_future_has_not_started(chloe: Browser, personas: Personas) -> None:
     item = grant(personas, starts_on=TODAY + timedelta(days=10), ends_on=TODAY + timedelta(days=40))
-    assert "This grant has not started yet" in chloe.get(item.get_absolute_url()).content.decode()
+    page = chloe.get(item.get_absolute_url()).content.decode()
+    assert "This grant has not started yet" in page and "?format=csv" not in page
+    reply = chloe.get(item.get_absolute_url() + "?format=csv")
+    assert reply.status_code == 400
+    assert "This grant has no figures to download yet" in reply.content.decode()
 
 
 def test_the_list_with_its_totals_and_files(
