@@ -17,11 +17,15 @@ Definitions (the monitoring pages say them in words):
 - A connection is *made* on `created_at`'s local date, if it was not withdrawn; its
   *first visit* is its first ATTENDED_FIRST step's `on`.
 - *Still attending at N weeks*: of the connections whose first visit was in the period
-  and at least N weeks before today ("due"), those with an attendance recorded as
+  and at least N weeks before the period's *last day counted* (its end, or today while
+  it runs: min(period.end, today)) ("due"), those with an attendance recorded as
   attended N weeks or more after the first visit, or that reached ATTENDING (a step to
-  it) with no STOPPED step dated before first visit + N weeks. By the steps rather than
+  it) with no STOPPED step dated before first visit + N weeks; the attendance and the
+  step count only if dated on or before that last day counted. By the steps rather than
   the status now, so that someone who stopped in week 20 still counts as attending at
-  12 weeks, and a past period's figure does not fall as its people later stop.
+  12 weeks; and by what was dated within the period, so that a past period's figures
+  stay as they were when it ended (two downloads months apart cannot be differenced to
+  a small count of people who came back, or became due, since).
 - *Accepted* (the quarterly return's SNOMED CT 871731000000106, once per episode):
   a referral whose first step out of RECEIVED (to CONTACTED or ASSESSED) is in the
   period. *Declined* (871711000000103): a referral's DECLINED step in the period.
@@ -31,9 +35,12 @@ Definitions (the monitoring pages say them in words):
   score at both. Reliable change by casework.outcomes' rule (Jacobson and Truax, the
   scale's own reliability), the same a client's page shows.
 - *Equity* is over the people referred in the period, each once (by their first
-  referral in it): *connected*, those with a first visit to any activity so far;
+  referral in it): *connected*, those with a first visit (a FIRST_VISIT step) to any
+  activity dated on or after that referral's `received_on` (not a visit from an
+  earlier episode) and on or before the period's last day counted (as above);
   *outcome*, the change on the headline scale (ONS loneliness, UCLA three items) from
-  their first complete baseline to their latest complete follow-up so far.
+  their first complete baseline to their latest complete follow-up, both administered
+  on or before that same day. So a past period's equity figures do not change later.
 - *Age band* (to compare with the population in the LSOA data): on the referral's
   `received_on`: "0-15", "16-59", "60+", "" (no date of birth).
 - *IMD quintile*: from `Client.imd_decile` ((decile + 1) // 2), "" where unknown.
@@ -134,7 +141,7 @@ class FirstContact:
 @dataclass(frozen=True)
 class Retention:
     first_visits: int  # connections with their first visit in the period
-    due_6: int  # ...of those, first visit at least 6 weeks before today
+    due_6: int  # ...of those, first visit at least 6 weeks before the last day counted
     still_6: int
     due_12: int
     still_12: int
@@ -164,7 +171,9 @@ class Equity:
 
     dimension: str
     referred: Tally  # people referred in the period, exclusive by group ("" not recorded)
-    connected: Tally  # of them, people with a first visit to any activity (ever so far)
+    # of them, people with a first visit to any activity from their referral to the
+    # period's last day counted (min(end, today))
+    connected: Tally
     # per group code: change on the headline scale (ons-loneliness UCLA-3 by default)
     outcome: dict[str, Spread]
     outcome_label: str
@@ -187,7 +196,9 @@ class PartnerImpact:
     came: int  # distinct people with a first visit, or an attendance, in the period
     kept_coming: int  # distinct people still attending at 6 weeks (as Retention)
     kept_coming_due: int
-    by_activity: Tally  # connections made in the period, per activity (exclusive)
+    # connections made in the period, per activity (exclusive): its listings, never a
+    # partner's proposed revision of one (Activity.objects.live())
+    by_activity: Tally
     # outcome change of those connected to its activities who consented to research
     outcomes: list[ScaleChange]
 
@@ -227,6 +238,13 @@ _RELIABLE_CODES = {
 }
 # Administrations in the order they were answered (Administration.Meta.ordering).
 ANSWERED = ("administered_on", "created_at", "pk")
+
+
+def _counted_to(period: Period) -> date:
+    """The last day whose records a period's figures count: its end, or today while it
+    runs. Evidence dated after it (a later attendance, a step, a follow-up) is left out,
+    so the figures of a period that has ended never change."""
+    return min(period.end, timezone.localdate())
 
 
 def _days(field: str, period: Period) -> Q:
@@ -460,10 +478,13 @@ def _retention(
 ) -> dict[str, int]:
     """Retention's counts over `connections` (of connections, or with count="client" of
     distinct people), in one query: each connection's first visit, latest attendance,
-    first stop and whether it reached attending are correlated subqueries, compared as
-    date differences (which Django writes for SQLite and PostgreSQL alike)."""
-    today = timezone.localdate()
+    first stop and whether it reached attending (the last three as dated on or before
+    the period's last day counted) are correlated subqueries, compared as date
+    differences (which Django writes for SQLite and PostgreSQL alike)."""
+    last_day = _counted_to(period)
     steps = ConnectionStep.objects.filter(connection=OuterRef("pk")).order_by("on", "pk")
+    # The evidence of still going, as dated on or before the last day counted.
+    counted_steps = steps.filter(on__lte=last_day)
     cohort = (
         connections.exclude(status=STATUS.WITHDRAWN)
         .filter(pk__in=_steps(period, FIRST_VISIT).values("connection_id"))
@@ -473,15 +494,18 @@ def _retention(
                 steps.filter(status=FIRST_VISIT).values("on")[:1], output_field=DateField()
             ),
             last_came=Subquery(
-                Attendance.objects.filter(connection=OuterRef("pk"), attended=True)
+                Attendance.objects.filter(
+                    connection=OuterRef("pk"), attended=True, session__local_date__lte=last_day
+                )
                 .order_by("-session__local_date")
                 .values("session__local_date")[:1],
                 output_field=DateField(),
             ),
             first_stop=Subquery(
-                steps.filter(status=STATUS.STOPPED).values("on")[:1], output_field=DateField()
+                counted_steps.filter(status=STATUS.STOPPED).values("on")[:1],
+                output_field=DateField(),
             ),
-            attending=Exists(steps.filter(status=STATUS.ATTENDING)),
+            attending=Exists(counted_steps.filter(status=STATUS.ATTENDING)),
         )
         .filter(first__gte=period.start)
         .annotate(
@@ -493,7 +517,7 @@ def _retention(
     counts = {"first_visits": Count(count, distinct=distinct)}
     for weeks in RETENTION_WEEKS:
         span = timedelta(weeks=weeks)
-        due = Q(first__lte=today - span)
+        due = Q(first__lte=last_day - span)
         still = Q(came_for__gte=span) | Q(
             Q(first_stop__isnull=True) | Q(went_for__gte=span), attending=True
         )
@@ -733,9 +757,9 @@ def _groups(dimension: str) -> Sequence[tuple[str, str]]:
     return groups[dimension]
 
 
-def _headline(timepoint: str, *, last: bool) -> Subquery:
-    """A client's first (or last) complete headline score at `timepoint`: just the
-    number, read from the stored scores by the database."""
+def _headline(timepoint: str, last_day: date, *, last: bool) -> Subquery:
+    """A client's first (or last) complete headline score at `timepoint` administered on
+    or before `last_day`: just the number, read from the stored scores by the database."""
     order = [f"-{f}" for f in ANSWERED] if last else list(ANSWERED)
     return Subquery(
         Administration.objects.filter(
@@ -743,6 +767,7 @@ def _headline(timepoint: str, *, last: bool) -> Subquery:
             instrument_code=HEADLINE_INSTRUMENT,
             timepoint=timepoint,
             complete=True,
+            administered_on__lte=last_day,
         )
         .order_by(*order)
         .annotate(score=Cast(KeyTextTransform(HEADLINE_SCALE, "scores"), FloatField()))
@@ -754,13 +779,20 @@ def _headline(timepoint: str, *, last: bool) -> Subquery:
 def equity(area_ids: Sequence[int], period: Period, dimension: str) -> Equity:
     """Reach, uptake and outcome by group over the people referred in the period (each
     once, by their first referral in it): `connected` counts those with a first visit to
-    any activity so far; `outcome` is the change on the headline scale from their first
-    complete baseline to their latest complete follow-up so far (people with both)."""
+    any activity dated from that referral's `received_on` to the period's last day
+    counted (its end, or today while it runs); `outcome` is the change on the headline
+    scale from their first complete baseline to their latest complete follow-up, both
+    administered on or before that day (people with both). Nothing dated after the
+    period's end counts, so a past period's figures stay as they were."""
     groups = _groups(dimension)
+    last_day = _counted_to(period)
     cohort = _grouped(_referred_once(area_ids, period), dimension)
     went = Exists(
         ConnectionStep.objects.filter(
-            connection__client=OuterRef("client"), status=FIRST_VISIT
+            connection__client=OuterRef("client"),
+            status=FIRST_VISIT,
+            on__gte=OuterRef("received_on"),
+            on__lte=last_day,
         ).exclude(connection__status=STATUS.WITHDRAWN)
     )
     rows = (
@@ -776,8 +808,8 @@ def equity(area_ids: Sequence[int], period: Period, dimension: str) -> Equity:
         connected[code or ""] += went_n
     scores = (
         cohort.annotate(
-            before=_headline(Timepoint.BASELINE, last=False),
-            after=_headline(Timepoint.FOLLOW_UP, last=True),
+            before=_headline(Timepoint.BASELINE, last_day, last=False),
+            after=_headline(Timepoint.FOLLOW_UP, last_day, last=True),
         )
         .filter(before__isnull=False, after__isnull=False)
         .values_list("in_group", "before", "after")
@@ -908,8 +940,11 @@ def partner_impact(organisation_id: int, period: Period) -> PartnerImpact:
         )
     ).aggregate(n=Count("client", distinct=True))["n"]
     kept = _retention(connections, period, count="client")
+    # The listings themselves, as the directory lists them (a withdrawn one too: it has
+    # connections in past periods), never a partner's proposed revision of one.
     activities = list(
-        Activity.objects.filter(organisation_id=organisation_id)
+        Activity.objects.live()
+        .filter(organisation_id=organisation_id)
         .order_by("title", "pk")
         .values_list("pk", "title")
     )
@@ -935,32 +970,34 @@ def supported(
     area_id: int,
     period: Period,
     *,
-    organisation_ids: Sequence[int] = (),
-    activity_ids: Sequence[int] = (),
+    organisation_ids: Sequence[int] | None = None,
+    activity_ids: Sequence[int] | None = None,
 ) -> Supported:
-    """The whole programme when neither is given (people: supported; connections made;
-    attendances at any activity), else those partners' or activities' (people: distinct
-    clients connected to them, connections to them, attendances at them). Always the
-    area's clients (the grant is the area's), connections made in the period and
-    attendances at sessions in it, withdrawn connections left out."""
+    """The whole programme when neither is given (None: people: supported; connections
+    made; attendances at any activity), else those partners' or activities' (people:
+    distinct clients connected to them, connections to them, attendances at them), so
+    empty lists (every partner chosen since deleted) count nothing, never the whole
+    programme. Always the area's clients (the grant is the area's), connections made in
+    the period and attendances at sessions in it, withdrawn connections left out."""
     made = _made([area_id], period)
     attendances = Attendance.objects.filter(
         _days("session__local_date", period),
         attended=True,
         connection__client__area_id=area_id,
     ).exclude(connection__status=STATUS.WITHDRAWN)
-    if not organisation_ids and not activity_ids:
+    if organisation_ids is None and activity_ids is None:
         return Supported(
             people=_supported([area_id], period),
             connections=made.count(),
             attendances=attendances.count(),
         )
-    theirs = Q(activity__organisation_id__in=organisation_ids) | Q(activity_id__in=activity_ids)
+    partners, chosen = list(organisation_ids or ()), list(activity_ids or ())
+    theirs = Q(activity__organisation_id__in=partners) | Q(activity_id__in=chosen)
     counts = made.filter(theirs).aggregate(
         people=Count("client", distinct=True), connections=Count("pk")
     )
     attended = attendances.filter(
-        Q(connection__activity__organisation_id__in=organisation_ids)
-        | Q(connection__activity_id__in=activity_ids)
+        Q(connection__activity__organisation_id__in=partners)
+        | Q(connection__activity_id__in=chosen)
     ).count()
     return Supported(attendances=attended, **counts)

@@ -310,6 +310,41 @@ def test_retention_at_6_and_12_weeks(personas: Personas, walk: Activity) -> None
     assert found == figures.Retention(first_visits=7, due_6=6, still_6=5, due_12=5, still_12=2)
 
 
+def test_retention_of_a_past_period_stays_as_it_was_when_it_ended(
+    personas: Personas, walk: Activity
+) -> None:
+    """Due by the period's end, not today; still going only by what was dated by then:
+    a download now and one months later give the same figures."""
+    end = TODAY - timedelta(days=200)
+    past = Period(end - timedelta(days=90), end)
+    ann, bob, cat, dee = (person(personas.ashfield, n) for n in ("Ann", "Bob", "Cat", "Dee"))
+    # Ann: first visit 10 days before the end: not due at 6 weeks (though it is long
+    # past today), however she went on.
+    early = end - timedelta(days=10)
+    a = connect(ann, walk, early, (S.ATTENDED_FIRST, early, ""),
+                (S.ATTENDING, early + timedelta(days=7), ""))  # fmt: skip
+    attend(a, early + timedelta(weeks=7))
+    # Bob: due at 6 weeks (first visit 45 days before the end); his attendance 7 weeks
+    # on and his step to attending were after the end: not counted, so not still.
+    first = end - timedelta(days=45)
+    b = connect(bob, walk, first, (S.ATTENDED_FIRST, first, ""),
+                (S.ATTENDING, end + timedelta(days=1), ""))  # fmt: skip
+    attend(b, first + timedelta(weeks=7))
+    # Cat: due, attending from before the end, no stop: still.
+    connect(cat, walk, first, (S.ATTENDED_FIRST, first, ""),
+            (S.ATTENDING, first + timedelta(days=7), ""))  # fmt: skip
+    # Dee: due, an attendance 6 weeks on dated by the end: still.
+    d = connect(dee, walk, first, (S.ATTENDED_FIRST, first, ""))
+    attend(d, first + timedelta(weeks=6))
+    found = figures.retention(areas(personas), past)
+    assert found == figures.Retention(first_visits=4, due_6=3, still_6=2, due_12=0, still_12=0)
+    # Steps and attendances recorded since, dated after the end, change nothing.
+    ConnectionStep.objects.create(connection=d, status=S.STOPPED, on=end + timedelta(days=3))
+    attend(a, end + timedelta(days=60))
+    assert figures.retention(areas(personas), past) == found
+    assert figures.partner_impact(walk.organisation_id, past).kept_coming == 2
+
+
 def test_stop_reasons_by_code_with_uncoded_ones_blank(personas: Personas, walk: Activity) -> None:
     ann = person(personas.ashfield)
     connect(ann, walk, day(1), (S.ATTENDED_FIRST, day(2), ""), (S.STOPPED, day(9), "cost"))
@@ -479,6 +514,39 @@ def test_equity_by_each_dimension(personas: Personas, walk: Activity) -> None:
         figures.equity(areas(personas), PERIOD, "shoe_size")
 
 
+def test_equity_of_a_past_period_counts_only_what_was_dated_by_its_end(
+    personas: Personas, walk: Activity
+) -> None:
+    """Connected: a first visit from that referral to the period's end; outcome: from
+    administrations by then. Nothing recorded since changes a past period's figures."""
+    end = TODAY - timedelta(days=200)
+    past = Period(end - timedelta(days=90), end)
+    a = personas.ashfield
+    ann, bob, cat, dee = (person(a, n, sex="female") for n in ("Ann", "Bob", "Cat", "Dee"))
+    for client in (ann, bob, cat, dee):
+        refer(client, end - timedelta(days=30))
+    # Ann: a first visit after her referral, before the end: connected.
+    connect(ann, walk, end - timedelta(days=20), (S.ATTENDED_FIRST, end - timedelta(days=10), ""))
+    # Bob: his only first visit was in an earlier episode, before this referral.
+    old = end - timedelta(days=400)
+    connect(bob, walk, old, (S.ATTENDED_FIRST, old + timedelta(days=3), ""))
+    # Cat: a first visit after the period's end: not connected in it.
+    connect(cat, walk, end - timedelta(days=5), (S.ATTENDED_FIRST, end + timedelta(days=2), ""))
+    # Dee: a first visit on the referral's day itself: connected.
+    connect(dee, walk, end - timedelta(days=30), (S.ATTENDED_FIRST, end - timedelta(days=30), ""))
+    # Outcomes: Ann 9 -> 6 by the end, then 3 after it (not counted); Bob's baseline
+    # was after the end (no pair).
+    lonely(ann, "baseline", end - timedelta(days=29), (3, 3, 3))
+    lonely(ann, "follow_up", end - timedelta(days=1), (2, 2, 2))
+    lonely(ann, "follow_up", end + timedelta(days=30), (1, 1, 1))
+    lonely(bob, "baseline", end + timedelta(days=1), (3, 3, 3))
+    lonely(bob, "follow_up", end + timedelta(days=40), (1, 1, 1))
+    sex = figures.equity(areas(personas), past, "sex")
+    assert sex.referred.get("female") == 4
+    assert sex.connected.get("female") == 2  # Ann and Dee
+    assert sex.outcome["female"].n == 1 and sex.outcome["female"].get("mean") == -3
+
+
 def test_age_band_without_a_date_of_birth_is_not_recorded(personas: Personas) -> None:
     refer(person(personas.ashfield, date_of_birth=None), day(1))
     age = figures.equity(areas(personas), PERIOD, "age_band")
@@ -557,12 +625,15 @@ def test_partner_impact_is_its_own_activities_only(personas: Personas, walk: Act
         lonely(client, "baseline", long_ago, (3, 3, 3))
         lonely(client, "follow_up", day(90), after)
 
+    # A partner's proposed revision of a listing is not an activity of its own.
+    activity(group, "Health walk (new times)", at=None, online=True, revision_of=walk)
     impact = figures.partner_impact(group.pk, PERIOD)
     assert impact.connected == 3  # Ann, Bob, Cat (Ann twice)
     assert impact.came == 2  # Ann (an attendance), Bob (a first visit)
     assert impact.kept_coming_due == 2 and impact.kept_coming == 1  # Ann, of Ann and Bob
     assert impact.by_activity.counts == {str(walk.pk): 2, str(knit.pk): 2}  # made in it
     assert impact.by_activity.labels[str(knit.pk)] == "Knit and natter"
+    assert list(impact.by_activity.labels) == [str(walk.pk), str(knit.pk)]  # by title
     [ucla] = [c for c in impact.outcomes if c.scale_id == "ucla3"]
     assert ucla.change.n == 1 and ucla.change.get("mean") == -5  # Ann only: 9 -> 4
 
@@ -598,6 +669,11 @@ def test_supported_for_the_programme_partners_and_activities(
     assert figures.supported(
         area, PERIOD, organisation_ids=[choir.organisation_id], activity_ids=[knit.pk]
     ) == figures.Supported(people=2, connections=2, attendances=1)
+    # Partners or activities asked for, but none left (all deleted): nothing, never
+    # the whole programme.
+    nothing = figures.Supported(people=0, connections=0, attendances=0)
+    assert figures.supported(area, PERIOD, organisation_ids=[], activity_ids=[]) == nothing
+    assert figures.supported(area, PERIOD, activity_ids=[]) == nothing
 
 
 # --- Queries do not grow with rows ----------------------------------------------------
