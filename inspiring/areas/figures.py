@@ -100,3 +100,14 @@ def practices(area_ids: Sequence[int]) -> list[Practice]:
             district_code__in=_districts(area_ids), status=GPPractice.Status.ACTIVE
         ).order_by("name", "code")
     ]
+
+
+def practice_networks(codes: Sequence[str]) -> dict[str, tuple[str, str]]:
+    """Each practice code's primary care network (code, name), ("", "") for none: so a
+    table by practice and one by network can be protected together."""
+    return {
+        code: (pcn_code, pcn_name)
+        for code, pcn_code, pcn_name in GPPractice.objects.filter(code__in=list(codes))
+        .values_list("code", "pcn_code", "pcn_name")
+        .order_by()
+    }

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from inspiring.areas import figures as area_figures
 from inspiring.areas.models import Area
@@ -215,7 +215,9 @@ def headline_tables(
             [("median", "Median days from referral to first contact")],
             reveal=reveal,
             n_heading="Referrals first contacted",
-            places=0,
+            # Received less contacted would be those not contacted: a count of its own.
+            show_n=reveal,
+            places=1,
         )
     ]
     for code, scale, label in HEADLINE_SCALES:
@@ -251,9 +253,18 @@ def headline_tables(
     return [counted, averaged]
 
 
+def trend_quarters(today: date, *, reveal: bool) -> list[tuple[str, Period]]:
+    """The last 8 quarters; with small numbers hidden, only quarters that have ended (one
+    still in progress, downloaded twice, would give the difference away)."""
+    last = (
+        today if reveal else periods.quarter(*periods.quarter_of(today)).start - timedelta(days=1)
+    )
+    return periods.previous_quarters(last, TREND_QUARTERS)
+
+
 def trend_tables(areas: Sequence[Area], today: date, *, reveal: bool) -> list[Table]:
     """Referrals and connections made in each of the last 8 quarters, a column per area."""
-    quarters = periods.previous_quarters(today, TREND_QUARTERS)
+    quarters = trend_quarters(today, reveal=reveal)
     referrals: list[tuple[str, list[int]]] = []
     connections: list[tuple[str, list[int]]] = []
     for label, period in quarters:
@@ -261,7 +272,11 @@ def trend_tables(areas: Sequence[Area], today: date, *, reveal: bool) -> list[Ta
         connections.append(
             (label, [case.connections_made([a.pk], period).get("made") for a in areas])
         )
-    note = f"The last quarter, {quarters[-1][0]}, is the current one: its figures are so far."
+    note = (
+        f"The last quarter, {quarters[-1][0]}, is the current one: its figures are so far."
+        if reveal
+        else "Quarters that have ended."
+    )
     return [
         _by_area(
             "trend-referrals",
@@ -286,7 +301,7 @@ def trend_tables(areas: Sequence[Area], today: date, *, reveal: bool) -> list[Ta
 
 def compare(areas: Sequence[Area], choice: periods.Choice, today: date, *, reveal: bool) -> Report:
     period = choice.period
-    quarters = periods.previous_quarters(today, TREND_QUARTERS)
+    quarters = trend_quarters(today, reveal=reveal)
     return Report(
         title="Areas side by side",
         covers=(
@@ -323,9 +338,7 @@ def compare(areas: Sequence[Area], choice: periods.Choice, today: date, *, revea
 
 def last_complete_quarter(today: date) -> str:
     """The code of the quarter before today's ("2026-q1" on 1 July 2026)."""
-    year, number = periods.quarter_of(today)
-    year, number = (year, number - 1) if number > 1 else (year - 1, 4)
-    return f"{year}-q{number}"
+    return periods.last_complete_quarter(today)
 
 
 def is_quarter(choice: periods.Choice) -> bool:

@@ -93,23 +93,7 @@ def _referrals(area_ids: Sequence[int], period: Compared, reveal: bool) -> Secti
                 drop_empty=True,
                 total_label="All referrals",
             ),
-            tables.counts(
-                "referrals-by-practice",
-                "Referrals by GP practice",
-                "GP practice",
-                _both(case.referrals_by_practice, area_ids, period),
-                reveal=reveal,
-                drop_empty=True,
-                total_label="All referrals",
-            ),
-            tables.counts(
-                "referrals-by-pcn",
-                "Referrals by primary care network",
-                "Primary care network",
-                _both(case.referrals_by_pcn, area_ids, period),
-                reveal=reveal,
-                total_label="All referrals",
-            ),
+            *_practices_and_networks(area_ids, period, reveal),
             tables.counts(
                 "referrals-by-reason",
                 "Reasons for referral",
@@ -120,6 +104,26 @@ def _referrals(area_ids: Sequence[int], period: Compared, reveal: bool) -> Secti
                 total_label="Referrals (each may give several reasons)",
             ),
         ],
+    )
+
+
+def _practices_and_networks(
+    area_ids: Sequence[int], period: Compared, reveal: bool
+) -> tuple[tables.Table, tables.Table]:
+    """By practice and by network, protected together: a network is its practices."""
+    series = _both(case.referrals_by_practice, area_ids, period)
+    codes = {code for _, tally in series for code in tally.counts}
+    return tables.hierarchy(
+        series,
+        area_figures.practice_networks(sorted(codes)),
+        reveal=reveal,
+        parts=("referrals-by-practice", "Referrals by GP practice", "GP practice"),
+        groups=("referrals-by-pcn", "Referrals by primary care network", "Primary care network"),
+        total_label="All referrals",
+        note=(
+            "By the practice the person is registered with now. A practice typed by hand, "
+            "or none, is under no network."
+        ),
     )
 
 
@@ -139,6 +143,9 @@ def _first_contact(area_ids: Sequence[int], period: Compared, reveal: bool) -> S
                 [("median", "Median days"), ("p90", "90th percentile, days")],
                 reveal=reveal,
                 n_heading="Referrals contacted",
+                # Referrals contacted are those within and after the promise in the next
+                # table: beside it, their number would give a hidden one away.
+                show_n=reveal,
                 note="The 90th percentile: nine in ten were contacted within this many days.",
             ),
             tables.counts(

@@ -16,8 +16,6 @@ difference of them.
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.utils.text import slugify
 
 from inspiring.casework.figures import PartnerImpact, ScaleChange
@@ -28,15 +26,11 @@ from . import periods, tables
 from .exports import Report
 from .tables import Section
 
-# The periods a bid is best served by: financial years, whole (quarters or rolling
-# months beside them would let a hidden count be worked out from the difference: the
-# report always hides small numbers). The current year (so far) unless another is chosen.
-KINDS = (periods.YEAR,)
-
-
-def default_period(today: date) -> str:
-    year, _ = periods.quarter_of(today)
-    return f"fy{year}"
+# The periods a bid is best served by: financial years, whole and ended (quarters or
+# rolling months beside them, or a year still in progress downloaded twice, would let a
+# hidden count be worked out from the difference: the report always hides small
+# numbers). The last year that has ended unless another is chosen.
+POLICY = periods.Policy.hidden(periods.YEAR)
 
 
 WEEKS = 6

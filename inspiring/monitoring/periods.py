@@ -121,41 +121,6 @@ class PeriodError(ValueError):
     pass
 
 
-# The kinds of period a page may offer. Figures with small numbers hidden are given for
-# periods that never overlap (HIDDEN_KINDS): with a quarter and a year, or two rolling
-# 12 months, side by side, a hidden count could be worked out from the difference.
-QUARTER, YEAR, ROLLING, DATES = "quarter", "year", "rolling", "dates"
-ALL_KINDS = (QUARTER, YEAR, ROLLING, DATES)
-OVERLAP = (
-    "With counts under 5 hidden, figures are given for whole financial {what} only: "
-    "periods that overlap would let a hidden count be worked out from the difference"
-)
-
-
-def kind_of(choice: Choice) -> str:
-    if _QUARTER.match(choice.code):
-        return QUARTER
-    if _YEAR.match(choice.code):
-        return YEAR
-    if choice.code == LAST_12_MONTHS:
-        return ROLLING
-    return DATES
-
-
-def allowed(
-    params: dict[str, str], today: date, kinds: tuple[str, ...], *, default: str | None = None
-) -> Choice:
-    """As `parse`, refusing (PeriodError) a period not of `kinds`."""
-    choice = parse(params, today, default=default)
-    if kind_of(choice) not in kinds:
-        raise PeriodError(OVERLAP.format(what="quarters" if kinds == (QUARTER,) else "years"))
-    return choice
-
-
-def choices_of(today: date, kinds: tuple[str, ...]) -> list[Choice]:
-    return [choice for choice in choices(today) if kind_of(choice) in kinds]
-
-
 def parse(params: dict[str, str], today: date, *, default: str | None = None) -> Choice:
     """The period an address asks for, or PeriodError with a message for the person.
     Nothing asked: the current quarter (or `default`)."""
@@ -190,3 +155,85 @@ def parse(params: dict[str, str], today: date, *, default: str | None = None) ->
         if year >= EARLIEST.year and year <= today.year + 10:
             return _year_choice(year)
     raise PeriodError("There is no such period: choose one from the list")
+
+
+# The kinds of period a page may offer. Figures with small numbers hidden are given for
+# periods that never overlap and have ended (`Policy.hidden`): with a quarter and a
+# year, or two rolling 12 months, side by side, a hidden count could be worked out from
+# the difference; so could two downloads of a quarter still in progress, a week apart.
+QUARTER, YEAR, ROLLING, DATES = "quarter", "year", "rolling", "dates"
+ALL_KINDS = (QUARTER, YEAR, ROLLING, DATES)
+
+
+def kind_of(choice: Choice) -> str:
+    if _QUARTER.match(choice.code):
+        return QUARTER
+    if _YEAR.match(choice.code):
+        return YEAR
+    if choice.code == LAST_12_MONTHS:
+        return ROLLING
+    return DATES
+
+
+def last_complete_quarter(today: date) -> str:
+    """The code of the quarter before today's ("2026-q1" on 1 July 2026)."""
+    year, number = quarter_of(today)
+    year, number = (year, number - 1) if number > 1 else (year - 1, 4)
+    return f"{year}-q{number}"
+
+
+def last_complete_year(today: date) -> str:
+    year, _ = quarter_of(today)
+    return f"fy{year - 1}"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Which periods a page offers: `kinds`, and whether only ended ones."""
+
+    kinds: tuple[str, ...] = ALL_KINDS
+    ended_only: bool = False
+
+    @classmethod
+    def hidden(cls, kind: str = QUARTER) -> Policy:
+        """For anyone who sees small numbers hidden: whole quarters (or years) that
+        have ended."""
+        return cls((kind,), ended_only=True)
+
+    def default(self, today: date) -> str | None:
+        if not self.ended_only:
+            return None
+        return last_complete_year(today) if self.kinds == (YEAR,) else last_complete_quarter(today)
+
+    def offers(self, choice: Choice, today: date) -> bool:
+        return kind_of(choice) in self.kinds and not (
+            self.ended_only and choice.period.end >= today
+        )
+
+    def choices(self, today: date) -> list[Choice]:
+        found = [choice for choice in choices(today) if self.offers(choice, today)]
+        default = self.default(today)
+        if default and not any(choice.code == default for choice in found):
+            found.insert(0, parse({"period": default}, today))
+        return found
+
+    def choose(self, params: dict[str, str], today: date) -> Choice:
+        """The period asked for, or PeriodError saying why it is not offered."""
+        choice = parse(params, today, default=self.default(today))
+        if kind_of(choice) not in self.kinds:
+            what = "quarters" if self.kinds == (QUARTER,) else "years"
+            raise PeriodError(
+                f"With counts under 5 hidden, figures are given for whole financial {what} "
+                "only: periods that overlap would let a hidden count be worked out from the "
+                "difference"
+            )
+        if self.ended_only and choice.period.end >= today:
+            raise PeriodError(
+                "With counts under 5 hidden, figures are given once the period has ended: "
+                "figures still coming in would let a hidden count be worked out from two "
+                "downloads"
+            )
+        return choice
+
+    def fallback(self, today: date) -> Choice:
+        return parse({}, today, default=self.default(today))

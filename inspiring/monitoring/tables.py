@@ -231,6 +231,88 @@ def counts(
     )
 
 
+def hierarchy(
+    series: Sequence[tuple[str, Tally]],
+    parent_of: dict[str, tuple[str, str]],
+    *,
+    reveal: bool,
+    parts: tuple[str, str, str],
+    groups: tuple[str, str, str],
+    total_label: str,
+    note: str = "",
+    drop_empty: bool = True,
+) -> tuple[Table, Table]:
+    """Two tables of the same things counted at two levels (referrals by GP practice,
+    and by primary care network: a network's figure is the sum of its practices'),
+    protected together, a column (a period) at a time: each group is a line adding up to
+    the group's figure, the groups add up to the total (shown elsewhere, kept), so no
+    hidden practice is a network's figure less its others. `parent_of` gives each part's
+    group (code, label); a part with none is in group "". `parts` and `groups` are each
+    table's (key, title, row heading)."""
+    codes: list[str] = []
+    labels: dict[str, str] = {}
+    for _, tally in series:
+        for code in tally.counts:
+            if code not in labels:
+                codes.append(code)
+                labels[code] = tally.labels[code]
+    group_of = {code: parent_of.get(code, ("", "")) for code in codes}
+    group_codes = sorted({group for group, _ in group_of.values()}, key=lambda g: (g == "", g))
+    group_labels = {group: label for group, label in group_of.values() if group}
+    group_labels[""] = "No network recorded"
+    members = {g: sorted(c for c in codes if group_of[c][0] == g) for g in group_codes}
+    width = max((len(m) for m in members.values()), default=0)
+    part_cells: dict[str, list[Figure]] = {code: [] for code in codes}
+    group_cells: dict[str, list[Figure]] = {g: [] for g in group_codes}
+    totals: list[Figure] = []
+    for _, tally in series:
+        grid = [
+            [tally.get(c) for c in members[g]] + [0] * (width - len(members[g]))
+            for g in group_codes
+        ]
+        table = protect(
+            grid, rows_add_up=True, columns_add_up=True, keep_totals=True, reveal=reveal
+        )
+        for g, row, group_total in zip(group_codes, table.cells, table.row_totals, strict=True):
+            for c, cell in zip(members[g], row, strict=False):
+                part_cells[c].append(cell)
+            group_cells[g].append(group_total)
+        totals.append(table.total if table.total is not None else Figure(tally.total))
+
+    def build(
+        key: str,
+        title: str,
+        heading: str,
+        order: list[str],
+        names: dict[str, str],
+        cells: dict[str, list[Figure]],
+    ) -> Table:
+        columns: list[str] = []
+        for name, _ in series:
+            columns += [name, f"{name}: %"]
+        rows = []
+        for code in order:
+            if drop_empty and not any(f.count for f in cells[code]):
+                continue
+            out: list[Cell] = []
+            for fig, whole in zip(cells[code], totals, strict=True):
+                out += [Cell.of(fig), _percent(fig, whole, reveal=reveal)]
+            rows.append(Row(names[code], out))
+        total_row: list[Cell] = []
+        for whole in totals:
+            total_row += [Cell.of(whole), Cell.blank()]
+        rows.append(Row(total_label, total_row, is_total=True))
+        return finish(
+            Table(key=key, title=title, row_heading=heading, columns=columns, rows=rows, note=note)
+        )
+
+    ordered_parts = [c for c in codes]
+    return (
+        build(*parts, ordered_parts, labels, part_cells),
+        build(*groups, group_codes, group_labels, group_cells),
+    )
+
+
 def partition(
     key: str,
     title: str,
@@ -401,18 +483,21 @@ def spreads(
     *,
     reveal: bool,
     n_heading: str = "People",
+    show_n: bool = True,
     note: str = "",
     places: int = 1,
 ) -> Table:
     """Rows of averages (median days, mean change), each with how many people it is
-    over (a count, protected on its own: these rows do not add up)."""
+    over (a count, protected on its own: these rows do not add up), unless `show_n` is
+    False: where that count is a sum of figures in another table (referrals contacted
+    within a week and later), it would give them away, so it is left out."""
     out = []
     for label, spread in rows:
         out.append(
             Row(
                 label,
                 [
-                    Cell.of(figure(spread.n, reveal=reveal)),
+                    *([Cell.of(figure(spread.n, reveal=reveal))] if show_n else []),
                     *(average(spread, stat, reveal=reveal, places=places) for stat, _ in stats),
                 ],
             )
@@ -426,10 +511,10 @@ def spreads(
             key=key,
             title=title,
             row_heading=row_heading,
-            columns=[n_heading, *(heading for _, heading in stats)],
+            columns=[*([n_heading] if show_n else []), *(heading for _, heading in stats)],
             rows=out,
             note=" ".join(notes),
-            chart=1 if stats else None,
+            chart=(1 if show_n else 0) if stats else None,
         ),
         hidden=hidden_stats,
     )

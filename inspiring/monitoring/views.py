@@ -24,14 +24,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     areas = access.get_areas(request, slugs) if slugs else [access.default_area(request)]
     today = timezone.localdate()
     errors: list[str] = []
-    # Anyone who sees small numbers hidden gets quarters only (periods.ALL_KINDS note).
-    kinds = periods.ALL_KINDS if access.reveals(request, areas) else (periods.QUARTER,)
-    try:
-        choice = periods.allowed(request.GET.dict(), today, kinds)
-    except periods.PeriodError as error:
-        errors.append(str(error))
-        choice = periods.parse({}, today)
-    if len(areas) > 1 and not access.reveals(request, areas):
+    coordinator = access.reveals(request, areas)
+    # "For sharing": as anyone else sees it, under the same rules.
+    for_sharing = request.GET.get("for") == "sharing"
+    reveal = coordinator and not for_sharing
+    if len(areas) > 1 and not reveal:
         # Figures for areas added together, beside each area's own, would let a hidden
         # count be worked out (the sum less the others): side by side is the compare page.
         errors.append(
@@ -39,11 +36,16 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "choose one area, or compare areas side by side"
         )
         areas = areas[:1]
+    # With small numbers hidden: whole quarters that have ended (periods.Policy).
+    policy = periods.Policy() if reveal else periods.Policy.hidden()
+    try:
+        choice = policy.choose(request.GET.dict(), today)
+    except periods.PeriodError as error:
+        errors.append(str(error))
+        choice = policy.fallback(today)
     fmt = request.GET.get("format", "")
     if fmt and fmt not in exports.FORMATS:
         errors.append("Choose CSV, XLSX or PDF to download")
-    for_sharing = request.GET.get("for") == "sharing"
-    reveal = access.reveals(request, areas) and not for_sharing
     report = dashboards.build(areas, choice, reveal=reveal)
     table_key = request.GET.get("table", "")
     if table_key and not errors:
@@ -72,10 +74,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "areas": areas,
         "in_scope": in_scope,
         "choice": choice,
-        "choices": period_options(periods.choices_of(today, kinds), choice),
+        "choices": period_options(policy.choices(today), choice),
         "errors": errors,
         "downloads": query_without(request, "format", "table", "for"),
-        "may_reveal": access.reveals(request, areas),
+        "may_reveal": coordinator,
+        # The PDF for sharing follows the rules for hidden figures: one area, a quarter
+        # that has ended.
+        "may_share": coordinator
+        and len(areas) == 1
+        and periods.Policy.hidden().offers(choice, today),
         "may_combine": access.reveals(request, in_scope),
     }
     return render(request, "monitoring/dashboard.html", context, status=400 if errors else 200)

@@ -83,6 +83,7 @@ def _page(
         "errors": errors,
         "downloads": query_without(request, "format", "table", "for"),
         "may_reveal": may_reveal,
+        "may_share": may_reveal and periods.Policy.hidden().offers(choice, timezone.localdate()),
         **extra(report),
     }
     return render(request, template, context, status=400 if errors else 200)
@@ -94,20 +95,21 @@ def compare(request: HttpRequest) -> HttpResponse:
     areas = _areas(request)
     today = timezone.localdate()
     errors: list[str] = []
-    # Quarters only for anyone who sees small numbers hidden (periods.ALL_KINDS note).
-    kinds = periods.ALL_KINDS if access.reveals(request, areas) else (periods.QUARTER,)
+    # With small numbers hidden (for sharing too): whole quarters that have ended.
+    reveal = access.reveals(request, areas) and request.GET.get("for") != "sharing"
+    policy = periods.Policy() if reveal else periods.Policy.hidden()
     try:
-        choice = periods.allowed(request.GET.dict(), today, kinds)
+        choice = policy.choose(request.GET.dict(), today)
     except periods.PeriodError as error:
         errors.append(str(error))
-        choice = periods.parse({}, today)
+        choice = policy.fallback(today)
     return _page(
         request,
         "monitoring/compare.html",
         lambda reveal: commissioning.compare(areas, choice, today, reveal=reveal),
         areas=areas,
         choice=choice,
-        choices=periods.choices_of(today, kinds),
+        choices=policy.choices(today),
         errors=errors,
         # Each trend table drawn as lines too (the page only: the files have the table).
         extra=lambda report: {
@@ -126,23 +128,29 @@ def compare(request: HttpRequest) -> HttpResponse:
 def quarterly_return(request: HttpRequest) -> HttpResponse:
     areas = _areas(request)
     today = timezone.localdate()
-    default = commissioning.last_complete_quarter(today)
+    default = periods.last_complete_quarter(today)
     errors: list[str] = []
+    reveal = access.reveals(request, areas) and request.GET.get("for") != "sharing"
+    hidden = periods.Policy.hidden()
     try:
         choice = periods.parse(request.GET.dict(), today, default=default)
+        if not commissioning.is_quarter(choice):
+            errors.append(QUARTER_ONLY)
+            choice = periods.parse({}, today, default=default)
+        elif not reveal:
+            # With small numbers hidden (for sharing too): a quarter that has ended.
+            choice = hidden.choose(request.GET.dict(), today)
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = periods.parse({}, today, default=default)
-    if not commissioning.is_quarter(choice):
-        errors.append(QUARTER_ONLY)
-        choice = periods.parse({}, today, default=default)
+    offered = periods.choices(today) if reveal else hidden.choices(today)
     return _page(
         request,
         "monitoring/quarterly_return.html",
         lambda reveal: commissioning.quarterly_return(areas, choice, reveal=reveal),
         areas=areas,
         choice=choice,
-        choices=[c for c in periods.choices(today) if commissioning.is_quarter(c)],
+        choices=[c for c in offered if commissioning.is_quarter(c)],
         errors=errors,
         extra=lambda report: {"codes": commissioning.CODES},
     )

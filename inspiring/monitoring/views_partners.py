@@ -52,12 +52,11 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     organisation = access.get_partner(request, public_id)
     today = timezone.localdate()
     errors: list[str] = []
-    default = partners.default_period(today)
     try:
-        choice = periods.allowed(request.GET.dict(), today, partners.KINDS, default=default)
+        choice = partners.POLICY.choose(request.GET.dict(), today)
     except periods.PeriodError as error:
         errors.append(str(error))
-        choice = periods.parse({}, today, default=default)
+        choice = partners.POLICY.fallback(today)
     fmt = request.GET.get("format", "")
     if fmt and fmt not in exports.FORMATS:
         errors.append("Choose CSV, XLSX or PDF to download")
@@ -90,7 +89,7 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         "report": report,
         "empty": partners.is_empty(impact),
         "choice": choice,
-        "choices": period_options(periods.choices_of(today, partners.KINDS), choice),
+        "choices": period_options(partners.POLICY.choices(today), choice),
         "errors": errors,
         "downloads": query_without(request, "format", "table"),
         "several": access.partner_organisations(request).count() > 1,

@@ -439,7 +439,8 @@ def test_the_research_home_hides_small_numbers_as_for_commissioners(
 def test_the_trend_chart_draws_the_tables_own_figures_and_breaks_at_a_hidden_one(
     personas: Personas, client: HttpClient
 ) -> None:
-    quarters = periods.previous_quarters(timezone.localdate(), 8)
+    # A commissioner's trend: the 8 quarters that have ended (commissioning.trend_quarters).
+    quarters = commissioning.trend_quarters(timezone.localdate(), reveal=False)
     # Ashfield: 6, then 2 (hidden), then 7 in three quarters in a row.
     for (_, quarter), count in zip(quarters[2:5], (6, 2, 7), strict=True):
         referrals(personas.ashfield, count, quarter.start)

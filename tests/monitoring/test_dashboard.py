@@ -21,12 +21,15 @@ from tests.conftest import sign_in
 from tests.personas import Personas
 
 URL = reverse("monitoring:dashboard")
+# Anyone who sees small numbers hidden sees quarters that have ended: the tests' figures
+# are in the last one.
+LAST = periods.last_complete_quarter(timezone.localdate())
 
 
 @pytest.fixture
 def referrals(personas: Personas) -> None:
-    """This quarter in Ashfield: 12 GP referrals and 3 self-referrals."""
-    start = periods.parse({}, timezone.localdate()).period.start
+    """The last quarter that has ended, in Ashfield: 12 GP referrals and 3 self-referrals."""
+    start = periods.parse({"period": LAST}, timezone.localdate()).period.start
     for n in range(15):
         client = make_client(personas.ashfield, f"Person{n}", "Smith")
         Referral.objects.filter(client=client).update(
@@ -45,7 +48,7 @@ def test_the_areas_coordinator_sees_every_count(
     client: Browser, personas: Personas, referrals: None
 ) -> None:
     sign_in(client, personas.coordinator, area=personas.ashfield)
-    response = client.get(URL)
+    response = client.get(URL, {"period": LAST})
     assert response.status_code == 200
     assert response["Cache-Control"].count("no-store") or "no-cache" in response["Cache-Control"]
     rows = _source_rows(response)
@@ -60,7 +63,7 @@ def test_commissioners_and_researchers_see_small_counts_hidden(
     client: Browser, personas: Personas, referrals: None, who: str
 ) -> None:
     sign_in(client, getattr(personas, who))
-    response = client.get(URL, {"area": "ashfield"})
+    response = client.get(URL, {"area": "ashfield", "period": LAST})
     assert response.status_code == 200
     rows = _source_rows(response)
     assert rows["Self-referral"] == "<5"
@@ -104,12 +107,12 @@ def test_the_files_carry_the_pages_figures(
     client: Browser, personas: Personas, referrals: None
 ) -> None:
     sign_in(client, personas.commissioner)
-    page = client.get(URL, {"area": "ashfield"})
+    page = client.get(URL, {"area": "ashfield", "period": LAST})
     shown = _source_rows(page)
     body = page.content.decode()
     assert "format=csv" in body and "format=xlsx" in body and "format=pdf" in body
 
-    csv_file = client.get(URL, {"area": "ashfield", "format": "csv"})
+    csv_file = client.get(URL, {"area": "ashfield", "period": LAST, "format": "csv"})
     assert csv_file["Content-Type"].startswith("text/csv")
     assert csv_file["Cache-Control"].count("no-store")
     rows = list(csv.reader(io.StringIO(csv_file.content.decode("utf-8-sig"))))
@@ -119,7 +122,7 @@ def test_the_files_carry_the_pages_figures(
     assert from_csv == shown
 
     book = load_workbook(
-        io.BytesIO(client.get(URL, {"area": "ashfield", "format": "xlsx"}).content)
+        io.BytesIO(client.get(URL, {"area": "ashfield", "period": LAST, "format": "xlsx"}).content)
     )
     found = {}
     for sheet in book.worksheets:
@@ -134,7 +137,7 @@ def test_the_files_carry_the_pages_figures(
                 in_table = False
     assert {k: str(int(v)) if isinstance(v, (int, float)) else v for k, v in found.items()} == shown
 
-    pdf = client.get(URL, {"area": "ashfield", "format": "pdf"})
+    pdf = client.get(URL, {"area": "ashfield", "period": LAST, "format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf"
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "Referrals by source" in text and "<5" in text
@@ -161,7 +164,7 @@ def test_with_small_numbers_hidden_only_quarters_are_offered(
 @pytest.mark.django_db
 def test_one_tables_own_file(client: Browser, personas: Personas, referrals: None) -> None:
     sign_in(client, personas.coordinator, area=personas.ashfield)
-    response = client.get(URL, {"table": "referrals-by-source", "format": "csv"})
+    response = client.get(URL, {"table": "referrals-by-source", "format": "csv", "period": LAST})
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert {r[1] for r in rows[1:]} == {"Referrals by source"}
     assert "referrals-by-source.csv" in response["Content-Disposition"]
@@ -172,9 +175,9 @@ def test_the_coordinators_pdf_for_sharing_hides_small_numbers(
     client: Browser, personas: Personas, referrals: None
 ) -> None:
     sign_in(client, personas.coordinator, area=personas.ashfield)
-    full = client.get(URL, {"format": "csv"}).content.decode("utf-8-sig")
+    full = client.get(URL, {"format": "csv", "period": LAST}).content.decode("utf-8-sig")
     assert ",Self-referral,This period,3\r\n" in full
-    shared = client.get(URL, {"format": "pdf", "for": "sharing"})
+    shared = client.get(URL, {"format": "pdf", "for": "sharing", "period": LAST})
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(shared.content)).pages)
     assert "Counts under 5 are shown as" in text
 
@@ -204,3 +207,70 @@ def test_an_empty_area_shows_noughts_not_errors(client: Browser, personas: Perso
     response = client.get(URL, {"period": "2019-q1"})
     assert response.status_code == 200
     assert _source_rows(response)["All referrals"] == "0"
+
+
+@pytest.mark.django_db
+def test_a_quarter_still_going_is_not_offered_with_small_numbers_hidden(
+    client: Browser, personas: Personas
+) -> None:
+    # Two downloads of a quarter in progress, a week apart, would give the week away.
+    current = periods.parse({}, timezone.localdate()).code
+    sign_in(client, personas.commissioner)
+    response = client.get(URL, {"area": "ashfield", "period": current})
+    assert response.status_code == 400
+    assert "once the period has ended" in response.content.decode()
+    # The coordinator's own page has it; their PDF for sharing does not.
+    sign_in(client, personas.coordinator, area=personas.ashfield)
+    assert client.get(URL, {"period": current}).status_code == 200
+    shared = client.get(URL, {"period": current, "format": "pdf", "for": "sharing"})
+    assert shared.status_code == 400
+    assert (
+        client.get(URL, {"period": "fy2025", "format": "csv", "for": "sharing"}).status_code == 400
+    )
+
+
+@pytest.mark.django_db
+def test_practices_and_their_networks_are_protected_together(personas: Personas) -> None:
+    from inspiring.areas.models import GPPractice
+    from inspiring.monitoring import dashboard
+
+    # Practices A (3) and B (7) are in network U1, C (5) alone in U2: the network table
+    # (U1 10, U2 5) beside the practices' would give A and C away if each table were
+    # protected on its own.
+    networks = {"A": "U1", "B": "U1", "C": "U2"}
+    for code, network in networks.items():
+        GPPractice.objects.create(
+            code=code, name=f"Practice {code}", pcn_code=network, pcn_name=network
+        )
+    start = periods.parse({"period": LAST}, timezone.localdate()).period.start
+    n = 0
+    for code, count in (("A", 3), ("B", 7), ("C", 5)):
+        for _ in range(count):
+            client = make_client(personas.ashfield, f"P{n}", "Smith")
+            n += 1
+            client.registered_practice = GPPractice.objects.get(code=code)
+            client.save()
+            Referral.objects.filter(client=client).update(received_on=start)
+    choice = periods.parse({"period": LAST}, timezone.localdate())
+    report = dashboard.build([personas.ashfield], choice, reveal=False)
+    tables_by_key = {t.key: t for s in report.sections for t in s.tables}
+    practices = {r.label: r.cells[0].text for r in tables_by_key["referrals-by-practice"].rows}
+    networks_shown = {r.label: r.cells[0].text for r in tables_by_key["referrals-by-pcn"].rows}
+    # A hidden; B too (else U1 less B is A); then the networks, or C would be U2.
+    assert practices == {
+        "Practice A": "<5",
+        "Practice B": "[c]",
+        "Practice C": "[c]",
+        "All referrals": "15",
+    }
+    assert networks_shown == {"U1": "[c]", "U2": "[c]", "All referrals": "15"}
+
+
+@pytest.mark.django_db
+def test_days_to_first_contact_leave_out_how_many_when_hidden(
+    client: Browser, personas: Personas, referrals: None
+) -> None:
+    sign_in(client, personas.commissioner)
+    report = client.get(URL, {"area": "ashfield", "period": LAST}).context["report"]
+    days = next(t for s in report.sections for t in s.tables if t.key == "first-contact-days")
+    assert "Referrals contacted" not in days.columns
