@@ -23,7 +23,7 @@ from inspiring.areas import figures as area_figures
 from inspiring.areas.models import Area
 from inspiring.casework import figures as case
 from inspiring.casework.choices import SNOMED_DECLINED, SNOMED_REFERRAL, SNOMED_TERMS
-from lib.disclosure import figure
+from lib.disclosure import Figure, figure
 from lib.tallies import Period, Spread, Tally
 
 from . import periods, tables
@@ -424,6 +424,51 @@ def _with_rates(
     return table
 
 
+def _protected_by_practice(
+    area: Area, period: Period, *, reveal: bool
+) -> tuple[Tally, dict[str, Cell], dict[str, Cell], Cell]:
+    """Referrals by practice and by network, protected together (a network's figure is
+    its practices': tables.hierarchy), as cells by code, with the total."""
+    found = case.referrals_by_practice([area.pk], period)
+    by_practice, by_network = tables.hierarchy(
+        [("Referrals", found)],
+        area_figures.practice_networks(sorted(found.counts)),
+        reveal=reveal,
+        parts=("practices", "", ""),
+        groups=("networks", "", ""),
+        total_label="All referrals",
+        drop_empty=False,
+    )
+    practices = {row.code: row.cells[0] for row in by_practice.rows if not row.is_total}
+    networks = {row.code: row.cells[0] for row in by_network.rows if not row.is_total}
+    return found, practices, networks, by_practice.rows[-1].cells[0]
+
+
+def _counted(
+    key: str,
+    title: str,
+    heading: str,
+    labels: Sequence[tuple[str, str]],
+    cells: dict[str, Cell],
+    total: Cell,
+    note: str,
+) -> Table:
+    zero = Cell.of(Figure(0))
+    rows = [Row(label, [cells.get(code, zero)], code=code) for code, label in labels]
+    rows.append(Row("All referrals", [total], is_total=True))
+    return tables.finish(
+        Table(
+            key=key,
+            title=title,
+            row_heading=heading,
+            columns=["Referrals"],
+            rows=rows,
+            note=note,
+            chart=None,
+        )
+    )
+
+
 def _practice_rates(
     area: Area,
     period: Period,
@@ -431,7 +476,7 @@ def _practice_rates(
     *,
     reveal: bool,
 ) -> Table:
-    found = case.referrals_by_practice([area.pk], period)
+    found, cells, _, total = _protected_by_practice(area, period, reveal=reveal)
     listed = [(p.code, f"{p.name} ({p.code})") for p in practices]
     known = {code for code, _ in listed}
     others = [
@@ -445,21 +490,19 @@ def _practice_rates(
         (case.TYPED, "Typed, not in the list"),
         ("", "Not recorded"),
     ]
-    tally = Tally.of(found.counts, labels, unknown=None)
-    table = tables.counts(
+    table = _counted(
         f"{area.slug}-practices",
         f"{area.name}: referrals per 1,000 registered patients, by GP practice",
         "GP practice",
-        [("Referrals", tally)],
-        reveal=reveal,
-        total_label="All referrals",
-        percent=False,
+        labels,
+        cells,
+        total,
         note=(
             f"A rate over fewer than {RATE_MIN} referrals, or over a hidden count, is not "
-            "shown (\N{EN DASH}). Referrals by the client's GP practice now."
+            "shown (\N{EN DASH}). Referrals by the client's GP practice now; protected "
+            "together with the networks' figures below (a network's is its practices')."
         ),
     )
-    table.chart = None
     why_not = {p.code: "No list size" for p in practices if p.list_size is None}
     why_not.update({code: "Not on the area's list" for code, _ in others})
     sizes = {p.code: p.list_size for p in practices if p.list_size is not None}
@@ -473,35 +516,33 @@ def _pcn_rates(
     *,
     reveal: bool,
 ) -> Table:
-    found = case.referrals_by_pcn([area.pk], period)
+    found, _, cells, total = _protected_by_practice(area, period, reveal=reveal)
     networks: dict[str, list[area_figures.Practice]] = {}
     names: dict[str, str] = {}
     for practice in practices:
         if practice.pcn_code:
             networks.setdefault(practice.pcn_code, []).append(practice)
             names[practice.pcn_code] = practice.pcn_name or practice.pcn_code
-    for code, label in found.labels.items():
-        if code:
-            names.setdefault(code, label)
+    for network, name in area_figures.practice_networks(sorted(found.counts)).values():
+        if network:
+            names.setdefault(network, name or network)
     labels = [
         *sorted(((code, f"{name} ({code})") for code, name in names.items()), key=lambda x: x[1]),
         ("", "No practice or no network recorded"),
     ]
-    tally = Tally.of(found.counts, labels, unknown=None)
-    table = tables.counts(
+    table = _counted(
         f"{area.slug}-pcns",
         f"{area.name}: referrals per 1,000 registered patients, by primary care network",
         "Primary care network",
-        [("Referrals", tally)],
-        reveal=reveal,
-        total_label="All referrals",
-        percent=False,
+        labels,
+        cells,
+        total,
         note=(
             "Registered patients: the list sizes of the network's practices on the area's "
-            "list; where one of them has no list size, the network's rate is not worked out."
+            "list; where one of them has no list size, the network's rate is not worked out. "
+            "Referrals: those of every practice of the network, on the area's list or not."
         ),
     )
-    table.chart = None
     patients: dict[str, int] = {}
     why_not: dict[str, str] = {}
     for code in names:

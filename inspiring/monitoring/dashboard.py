@@ -361,11 +361,8 @@ def _supply_and_demand(area_ids: Sequence[int], period: Compared, reveal: bool) 
         )
     )
     for wishes in survey_figures.wishes(area_ids):
-        note = (
-            f"{wishes.synthetic} of these responses are made-up demo data."
-            if wishes.synthetic
-            else ""
-        )
+        # Not how many: with the responses shown, the real ones would be the difference.
+        note = "Some of these responses are made-up demo data." if wishes.synthetic else ""
         section.tables.append(
             tables.counts(
                 f"survey-wishes-{len(section.tables)}",

@@ -67,6 +67,8 @@ class Row:
     label: str
     cells: list[Cell]
     is_total: bool = False
+    # The group's code, where a builder knows it (for callers that add columns by it).
+    code: str = ""
 
 
 @dataclass
@@ -297,7 +299,7 @@ def hierarchy(
             out: list[Cell] = []
             for fig, whole in zip(cells[code], totals, strict=True):
                 out += [Cell.of(fig), _percent(fig, whole, reveal=reveal)]
-            rows.append(Row(names[code], out))
+            rows.append(Row(names[code], out, code=code))
         total_row: list[Cell] = []
         for whole in totals:
             total_row += [Cell.of(whole), Cell.blank()]
