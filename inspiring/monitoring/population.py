@@ -1,9 +1,14 @@
 """The population figures an area's coordinators record (sex, ethnic group), as tallies
-for the equity tables' "share of residents" column."""
+for the equity tables' "share of residents" column.
+
+A dimension is compared only once every one of its groups is recorded (a 0 is a
+recorded figure; a blank is not), in every area asked: a share worked out over some
+groups only would make each of them look larger than it is."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import HttpRequest
@@ -29,21 +34,47 @@ GROUPS: dict[str, list[tuple[str, str]]] = {
 
 
 def population_shares(area_ids: Sequence[int], dimension: str) -> Tally | None:
-    """The recorded residents by group, summed over the areas; None unless every area
-    has recorded this dimension (a share from some areas only would mislead)."""
-    if dimension not in GROUPS:
+    """The recorded residents by group, summed over the areas; None unless every group
+    of the dimension is recorded (0 counts as recorded) for every area asked: a share
+    from some groups or some areas only would mislead."""
+    if dimension not in GROUPS or not area_ids:
         return None
+    codes = [code for code, _ in GROUPS[dimension]]
     rows = list(
-        PopulationFigure.objects.filter(area_id__in=area_ids, dimension=dimension).values_list(
-            "area_id", "group", "count"
-        )
+        PopulationFigure.objects.filter(
+            area_id__in=area_ids, dimension=dimension, group__in=codes
+        ).values_list("area_id", "group", "count")
     )
-    if not rows or {area_id for area_id, _, _ in rows} != set(area_ids):
+    if {(area_id, group) for area_id, group, _ in rows} != {
+        (area_id, code) for area_id in area_ids for code in codes
+    }:
         return None
-    found: dict[str, int] = {}
+    found: dict[str, int] = dict.fromkeys(codes, 0)
     for _, group, count in rows:
-        found[group] = found.get(group, 0) + count
+        found[group] += count
     return Tally.of(found, GROUPS[dimension], unknown=None, exclusive=False)
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A dimension the dashboard does not compare yet: the groups with no figure."""
+
+    dimension: str
+    title: str
+    labels: list[str]
+    none_recorded: bool
+
+
+def missing_groups(saved: Collection[tuple[str, str]]) -> list[Missing]:
+    """Each dimension with a group not recorded among `saved` ((dimension, group), as
+    `recorded` gives them), with the labels of the groups missing."""
+    out = []
+    for dimension, title in PopulationFigure.Dimension.choices:
+        groups = GROUPS[dimension]
+        labels = [label for code, label in groups if (dimension, code) not in saved]
+        if labels:
+            out.append(Missing(dimension, title, labels, len(labels) == len(groups)))
+    return out
 
 
 def recorded(area: Area) -> dict[tuple[str, str], PopulationFigure]:

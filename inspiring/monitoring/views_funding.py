@@ -23,7 +23,7 @@ from lib.http import posted
 from . import access, exports, funding
 from .forms import GrantForm, PopulationForm
 from .models import Grant
-from .population import DEFAULT_SOURCE, do_record_population, recorded
+from .population import DEFAULT_SOURCE, do_record_population, missing_groups, recorded
 
 FUNDING = Capability.MANAGE_FUNDING
 LIST_FORMATS = ("csv", "xlsx")
@@ -213,5 +213,11 @@ def population(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "monitoring/population.html",
-        {"form": form, "area": area, "latest": latest, "sources": sources},
+        {
+            "form": form,
+            "area": area,
+            "latest": latest,
+            "sources": sources,
+            "missing": missing_groups(saved.keys()),
+        },
     )

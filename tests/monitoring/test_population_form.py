@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.test import Client as Browser
 from django.urls import reverse
 
 from inspiring.accounts.models import AuditEntry
 from inspiring.monitoring.models import PopulationFigure
-from inspiring.monitoring.population import DEFAULT_SOURCE, population_shares
+from inspiring.monitoring.population import DEFAULT_SOURCE, GROUPS, population_shares
 from tests.conftest import sign_in
 from tests.personas import Personas
 
@@ -91,3 +93,52 @@ def test_each_area_records_its_own(client: Browser, personas: Personas) -> None:
     client.post(reverse(URL), {"source": "Census", "sex__female": "20"})
     assert PopulationFigure.objects.get(area=personas.ashfield).count == 10
     assert PopulationFigure.objects.get(area=personas.mansfield).count == 20
+
+
+def _record(area: Any, dimension: str, counts: dict[str, int]) -> None:
+    for group, count in counts.items():
+        PopulationFigure.objects.create(
+            area=area, dimension=dimension, group=group, count=count, source="Census"
+        )
+
+
+def test_a_dimension_is_compared_only_once_every_group_is_recorded(
+    personas: Personas,
+) -> None:
+    ashfield, mansfield = personas.ashfield.pk, personas.mansfield.pk
+    _record(personas.ashfield, "sex", {"female": 100})
+    # One group only: its share would be 100%.
+    assert population_shares([ashfield], "sex") is None
+    # A 0 is a recorded figure.
+    _record(personas.ashfield, "sex", {"male": 0})
+    shares = population_shares([ashfield], "sex")
+    assert shares is not None and shares.counts == {"female": 100, "male": 0}
+    # Every area asked, every group: Mansfield has one group only.
+    _record(personas.mansfield, "sex", {"female": 50})
+    assert population_shares([ashfield, mansfield], "sex") is None
+    _record(personas.mansfield, "sex", {"male": 40})
+    shares = population_shares([ashfield, mansfield], "sex")
+    assert shares is not None and shares.counts == {"female": 150, "male": 40}
+    # Ethnic group: all but one of its groups is not enough.
+    groups = [code for code, _ in GROUPS["ethnic_group"]]
+    _record(personas.ashfield, "ethnic_group", dict.fromkeys(groups[:-1], 10))
+    assert population_shares([ashfield], "ethnic_group") is None
+    _record(personas.ashfield, "ethnic_group", {groups[-1]: 0})
+    assert population_shares([ashfield], "ethnic_group") is not None
+    assert population_shares([], "sex") is None
+
+
+def test_the_page_says_which_groups_are_missing(chloe: Browser, personas: Personas) -> None:
+    page = chloe.get(reverse(URL)).content.decode()
+    assert "Sex: no group recorded yet" in page and "Ethnic group: no group recorded yet" in page
+    chloe.post(reverse(URL), {"source": DEFAULT_SOURCE, "sex__female": "100"})
+    page = chloe.get(reverse(URL)).content.decode()
+    assert "The dashboard leaves out these comparisons until their groups are recorded" in page
+    assert "Sex: 1 group not recorded (Male)" in page
+    data = {"source": DEFAULT_SOURCE, "sex__female": "100", "sex__male": "0"}
+    data |= {f"ethnic_group__{code}": "7" for code, _ in GROUPS["ethnic_group"]}
+    chloe.post(reverse(URL), data)
+    page = chloe.get(reverse(URL)).content.decode()
+    assert "leaves out these comparisons" not in page
+    assert "Every group is recorded" in page
+    assert population_shares([personas.ashfield.pk], "ethnic_group") is not None
