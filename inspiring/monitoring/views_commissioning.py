@@ -161,11 +161,20 @@ def quarterly_return(request: HttpRequest) -> HttpResponse:
 def research(request: HttpRequest) -> HttpResponse:
     """A researcher's areas, with the ways into the evaluation and monitoring, and the
     headline figures of the last complete quarter (small numbers hidden, as for anyone
-    but the areas' own coordinators)."""
+    but the areas' own coordinators), as CSV or XLSX too (`?format=`: the page's own
+    tables, audited; a bad format, or no figures to give, is said on the page with 400)."""
+    from .tables import Section
+
     areas = research_areas(request)
     watched = access.monitoring_areas(request)
     today = timezone.localdate()
     choice = periods.parse({}, today, default=commissioning.last_complete_quarter(today))
+    fmt = request.GET.get("format", "")
+    errors: list[str] = []
+    if fmt and fmt not in ("csv", "xlsx"):
+        errors.append("Choose CSV or XLSX to download")
+    elif fmt and not watched:
+        errors.append("There are no figures to download: none are open to your role")
     context: dict[str, Any] = {
         "areas": areas,
         "watched": watched,
@@ -173,11 +182,39 @@ def research(request: HttpRequest) -> HttpResponse:
         "questions": QUESTIONS,
         "tables": [],
         "revealed": False,
+        "errors": errors,
     }
     if watched:
         revealed = access.reveals(request, watched)
         context["revealed"] = revealed
-        context["tables"] = commissioning.headline_tables(
+        tables = commissioning.headline_tables(
             watched, choice.period, reveal=revealed, prefix="research-"
         )
-    return render(request, "monitoring/research.html", context)
+        context["tables"] = tables
+        if fmt and not errors:
+            names = [area.name for area in watched]
+            where = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+            report = Report(
+                title=f"Headline figures: {choice.label}",
+                covers=f"{where}: {periods.describe(choice.period)}",
+                sections=[Section("headline", "Headline figures", tables)],
+                slug="research-{}-{}-to-{}".format(
+                    "-".join(area.slug for area in watched), choice.period.start, choice.period.end
+                ),
+                revealed=revealed,
+            )
+            audit.record(
+                request,
+                "monitoring.exported",
+                area=watched[0] if len(watched) == 1 else None,
+                detail={
+                    "page": "research",
+                    "areas": [area.slug for area in watched],
+                    "from": str(choice.period.start),
+                    "to": str(choice.period.end),
+                    "format": fmt,
+                    "small numbers shown": revealed,
+                },
+            )
+            return exports.response(report, fmt, area_names=names)
+    return render(request, "monitoring/research.html", context, status=400 if errors else 200)
