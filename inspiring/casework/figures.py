@@ -54,13 +54,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import reduce
-from operator import or_
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
     Case,
     CharField,
     Count,
@@ -279,19 +278,19 @@ def _count_by(
 
 def _listed(queryset: QuerySet[Any], field: str, codes: Sequence[str]) -> dict[str, int]:
     """How many rows name each code in the JSON list `field`, and the rows ("" key), in one
-    query. A list holds each code at most once, so a code is looked for at the first
-    len(codes) places: JSON element lookups work the same on SQLite and PostgreSQL,
-    where containment (`__contains`) does not."""
-    places = range(len(codes))
-    counts = queryset.order_by().aggregate(
-        listed_rows=Count("pk"),
-        **{
-            f"n{n}": Count("pk", filter=reduce(or_, (Q(**{f"{field}__{i}": code}) for i in places)))
-            for n, code in enumerate(codes)
-        },
-    )
-    found = {code: counts[f"n{n}"] for n, code in enumerate(codes)}
-    found[""] = counts["listed_rows"]
+    query: the rows grouped by their list (there are few different lists: a few codes
+    each, from a short choice), the codes counted here, once a row however often a list
+    names one. (Looking each code up at each place of the list in SQL took 2 to 4 times
+    as long over a quarter of 1,000,000 referrals: bench/monitoring.py.)"""
+    found = dict.fromkeys(codes, 0)
+    rows = 0
+    grouped = queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
+    for listed, n in grouped:
+        rows += n
+        named = {c for c in listed if isinstance(c, str)} if isinstance(listed, list) else set()
+        for code in named & found.keys():
+            found[code] += n
+    found[""] = rows
     return found
 
 
@@ -372,25 +371,39 @@ def first_contact(area_ids: Sequence[int], period: Period) -> FirstContact:
         .values("on")[:1],
         output_field=DateField(),
     )
-    referrals = _referrals(area_ids, period).order_by().annotate(first_on=first_on)
-    waits = (
-        referrals.filter(first_on__isnull=False)
+    # One query: the referrals grouped by their wait (whole days, None when not contacted)
+    # and whether still open; the spread and the counts are worked out from those few
+    # groups here (two queries, each working out every first contact, took 4 times as
+    # long over a quarter of 1,000,000 referrals: bench/monitoring.py).
+    rows = (
+        _referrals(area_ids, period)
+        .order_by()
         .annotate(
-            wait=ExpressionWrapper(F("first_on") - F("received_on"), output_field=DurationField())
+            wait=ExpressionWrapper(first_on - F("received_on"), output_field=DurationField()),
+            still_open=Case(
+                When(status__in=Referral.OPEN, then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
         )
-        .values_list("wait", flat=True)
+        .values("wait", "still_open")
+        .annotate(n=Count("pk"))
+        .values_list("wait", "still_open", "n")
     )
-    days = [wait.days for wait in waits]
-    counts = referrals.aggregate(
-        total=Count("pk"),
-        waiting=Count("pk", filter=Q(first_on__isnull=True, status__in=Referral.OPEN)),
-    )
+    days: list[int] = []
+    total = waiting = 0
+    for wait, still_open, n in rows:
+        total += n
+        if wait is not None:
+            days.extend([wait.days] * n)
+        elif still_open:
+            waiting += n
     within = sum(1 for d in days if d <= FIRST_CONTACT_PROMISE_DAYS)
     found = {
         "within": within,
         "later": len(days) - within,
-        "waiting": counts["waiting"],
-        "never": counts["total"] - len(days) - counts["waiting"],
+        "waiting": waiting,
+        "never": total - len(days) - waiting,
     }
     timeliness = Tally.of(
         found,
@@ -400,7 +413,7 @@ def first_contact(area_ids: Sequence[int], period: Period) -> FirstContact:
             ("waiting", "Not contacted yet"),
             ("never", "Not contacted: declined, closed or unable to contact"),
         ),
-        total=counts["total"],
+        total=total,
         unknown=None,
     )
     return FirstContact(
