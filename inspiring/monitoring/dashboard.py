@@ -183,7 +183,7 @@ def _connections(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sec
                 "still-going",
                 "Still going after their first visit",
                 "After",
-                ["Still going", "Stopped", "Not that long ago yet"],
+                ["Still going", "Stopped", "Too late in the period to tell"],
                 [
                     (
                         "6 weeks",
@@ -207,7 +207,9 @@ def _connections(area_ids: Sequence[int], period: Compared, reveal: bool) -> Sec
                 note=(
                     "Of the connections whose first visit was in the period: still going "
                     "means an attendance recorded that many weeks after the first visit, "
-                    "or still marked as attending with no stop before then."
+                    "or marked as attending with no stop before then, as recorded by the "
+                    "period's end (or today, for a period not yet over). A first visit "
+                    "less than that many weeks before then is too late to tell."
                 ),
             ),
             tables.counts(
@@ -394,8 +396,9 @@ def _equity(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
         "Equity: who is reached, who takes part, whose wellbeing changes",
         intro=(
             "People referred in the period by group, beside the group's share of the "
-            "area's residents; how many of them have been to an activity; and the "
-            "average change in loneliness of those followed up."
+            "area's residents; how many of them went to an activity after that referral; "
+            "and the average change in loneliness of those followed up — each as recorded "
+            "by the period's end (or today, for a period not yet over)."
         ),
     )
     labels = dict(case.EQUITY_DIMENSIONS)
