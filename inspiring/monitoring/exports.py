@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from lib.csvfiles import neutralise, write_csv
 
-from .tables import Section
+from .tables import Cell, Section
 
 FORMATS = ("csv", "xlsx", "pdf")
 CONTENT_TYPES = {
@@ -99,6 +99,18 @@ def _xlsx_text(text: str) -> str:
     return neutralise(text)
 
 
+def _number_format(cell: Cell) -> str:
+    """The spreadsheet's format for a number as the page shows it: a percentage as one,
+    an average with its decimals ("3.0" days stays 3.0, never a bare 3 that would read
+    as a count), a count as a whole number."""
+    if cell.kind == "percent":
+        return "0%"
+    digits = cell.text.rsplit(".", 1)[1] if "." in cell.text else ""
+    decimals = len(digits) if digits.isdigit() else 0
+    whole = "#,##0" if "," in cell.text else "0"
+    return whole + ("." + "0" * decimals if decimals else "")
+
+
 def to_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook  # type: ignore[import-untyped]
     from openpyxl.styles import Font  # type: ignore[import-untyped]
@@ -132,8 +144,10 @@ def to_xlsx(report: Report) -> bytes:
                         values.append(cell.value)
                 sheet.append(values)
                 for index, cell in enumerate(row.cells, start=2):
-                    if cell.value is not None and cell.kind == "percent":
-                        sheet.cell(row=sheet.max_row, column=index).number_format = "0%"
+                    if cell.value is not None:
+                        sheet.cell(row=sheet.max_row, column=index).number_format = _number_format(
+                            cell
+                        )
                 if row.is_total:
                     for cell in sheet[sheet.max_row]:
                         cell.font = bold
@@ -149,24 +163,44 @@ def to_xlsx(report: Report) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(report: Report, *, area_names: Sequence[str] = ()) -> bytes:
+def to_pdf(report: Report, *, area_names: Sequence[str] = (), csv_url: str = "") -> bytes:
     from weasyprint import HTML
 
     html = render_to_string(
         "monitoring/report_pdf.html",
-        {"report": report, "generated": timezone.localtime(), "area_names": area_names},
+        {
+            "report": report,
+            "generated": timezone.localtime(),
+            "area_names": area_names,
+            "csv_url": csv_url,
+        },
     )
     return bytes(HTML(string=html, base_url=settings.SITE_URL).write_pdf())
 
 
-def response(report: Report, fmt: str, *, area_names: Sequence[str] = ()) -> HttpResponse:
-    """The report as a download in `fmt` ("csv", "xlsx" or "pdf"): never cached."""
+def csv_address(request: HttpRequest) -> str:
+    """This request's address asking for CSV instead: the PDF links its figures' CSV."""
+    params = request.GET.copy()
+    params["format"] = "csv"
+    return request.build_absolute_uri(f"{request.path}?{params.urlencode()}")
+
+
+def response(
+    report: Report,
+    fmt: str,
+    *,
+    area_names: Sequence[str] = (),
+    request: HttpRequest | None = None,
+) -> HttpResponse:
+    """The report as a download in `fmt` ("csv", "xlsx" or "pdf"): never cached. A PDF
+    made for a request links the same figures as CSV."""
     if fmt == "csv":
         body = to_csv(report)
     elif fmt == "xlsx":
         body = to_xlsx(report)
     elif fmt == "pdf":
-        body = to_pdf(report, area_names=area_names)
+        csv_url = csv_address(request) if request is not None else ""
+        body = to_pdf(report, area_names=area_names, csv_url=csv_url)
     else:
         raise ValueError(f"No such format {fmt!r}")
     reply = HttpResponse(body, content_type=CONTENT_TYPES[fmt])

@@ -68,7 +68,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 "small numbers shown": reveal,
             },
         )
-        return exports.response(report, fmt, area_names=[area.name for area in areas])
+        return exports.response(
+            report, fmt, area_names=[area.name for area in areas], request=request
+        )
     context = {
         "report": report,
         "areas": areas,

@@ -73,7 +73,9 @@ def _page(
                 "small numbers shown": reveal,
             },
         )
-        return exports.response(report, fmt, area_names=[area.name for area in areas])
+        return exports.response(
+            report, fmt, area_names=[area.name for area in areas], request=request
+        )
     context = {
         "report": report,
         "areas": areas,
@@ -216,5 +218,5 @@ def research(request: HttpRequest) -> HttpResponse:
                     "small numbers shown": revealed,
                 },
             )
-            return exports.response(report, fmt, area_names=names)
+            return exports.response(report, fmt, area_names=names, request=request)
     return render(request, "monitoring/research.html", context, status=400 if errors else 200)

@@ -56,7 +56,7 @@ def grants(request: HttpRequest) -> HttpResponse:
             detail={"kind": "grants", "format": fmt, "grants": len(rows)},
         )
         report = funding.list_report(area, rows, reveal=reveal, today=today)
-        return exports.response(report, fmt, area_names=[area.name])
+        return exports.response(report, fmt, area_names=[area.name], request=request)
     return render(
         request,
         "monitoring/grants.html",
@@ -98,7 +98,7 @@ def grant(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 "small numbers shown": reveal,
             },
         )
-        return exports.response(report, fmt, area_names=[item.area.name])
+        return exports.response(report, fmt, area_names=[item.area.name], request=request)
     return render(
         request,
         "monitoring/grant.html",

@@ -82,7 +82,9 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
                 "table": table_key,
             },
         )
-        return exports.response(report, fmt, area_names=[organisation.home_area.name])
+        return exports.response(
+            report, fmt, area_names=[organisation.home_area.name], request=request
+        )
     context = {
         "organisation": organisation,
         "area": organisation.home_area,

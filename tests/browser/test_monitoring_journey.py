@@ -313,14 +313,6 @@ def test_the_coordinator_monitors_records_a_grant_and_the_population(
     assert {figure.count for figure in saved} == {60_000 + n for n in range(boxes.count())}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "After Back, Chromium restores the period list to the period chosen before "
-        "(2026-q2) while the page shows the figures of its address's (this quarter): "
-        "the list disagrees with the figures, and Show figures would send the wrong one"
-    ),
-)
 def test_back_and_forward_keep_the_period_list_right(page: Any, demo_ashfield: Any) -> None:
     """After changing the period, Back and Forward show each address's period in the
     figures and in the list alike."""
