@@ -17,10 +17,7 @@ day, for first contact: no faster than the referral's own index, and with it SQL
 status's day, a wrong result, once ANALYZE had run (bench/monitoring.py's floor caught
 it).
 
-Database only: the models' Meta does not list them yet (this migration was added on its
-own, beside the benchmark). When casework's models next change, list them in Meta and
-add a state-only migration (SeparateDatabaseAndState with these AddIndex operations as
-state_operations), so that makemigrations knows them.
+Each is listed in its model's Meta too, with the same name.
 """
 
 from django.db import migrations, models
@@ -43,11 +40,4 @@ class Migration(migrations.Migration):
         ("casework", "0010_monitoring_fields"),
     ]
 
-    operations = [
-        migrations.SeparateDatabaseAndState(
-            database_operations=[
-                migrations.AddIndex(model_name=model, index=index) for model, index in INDEXES
-            ],
-            state_operations=[],
-        )
-    ]
+    operations = [migrations.AddIndex(model_name=model, index=index) for model, index in INDEXES]

@@ -47,6 +47,8 @@ class Assessment(models.Model):
 
     class Meta:
         ordering = ["-assessed_on", "-pk"]
+        # Monitoring: interests and barriers of those assessed in a period.
+        indexes = [models.Index(fields=["assessed_on"], name="casework_assess_on")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(max_travel_miles__isnull=True)
@@ -133,6 +135,8 @@ class GroupMembership(models.Model):
 
     class Meta:
         ordering = ["pk"]
+        # Monitoring: groups joined in a period.
+        indexes = [models.Index(fields=["joined_on"], name="casework_group_joined")]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(importance__gte=1, importance__lte=5)

@@ -111,7 +111,11 @@ class Connection(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "follow_up_on"])]
+        indexes = [
+            models.Index(fields=["status", "follow_up_on"]),
+            # Monitoring: connections made in a period (bench/monitoring.py).
+            models.Index(fields=["created_at"], name="casework_conn_created"),
+        ]
         constraints = [
             # The action refuses a second open connection with a worded error; this
             # holds when two link workers connect the same client at the same moment.
@@ -177,6 +181,8 @@ class ConnectionStep(models.Model):
 
     class Meta:
         ordering = ["at", "pk"]
+        # Monitoring: first visits, stops and declines in a period.
+        indexes = [models.Index(fields=["status", "on"], name="casework_step_status_on")]
 
     def __str__(self) -> str:
         return f"{self.get_status_display()} on {self.on}"

@@ -79,7 +79,11 @@ class Administration(models.Model):
 
     class Meta:
         ordering = ["administered_on", "created_at", "pk"]
-        indexes = [models.Index(fields=["client", "instrument_code", "timepoint"])]
+        indexes = [
+            models.Index(fields=["client", "instrument_code", "timepoint"]),
+            # Monitoring: follow-ups (and baselines) by when they were answered.
+            models.Index(fields=["timepoint", "administered_on"], name="casework_admin_when"),
+        ]
 
     def __str__(self) -> str:
         when = self.get_timepoint_display().lower()
