@@ -26,12 +26,14 @@ help:
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMPS)/runtime: requirements.txt | $(BIN)/python
+$(STAMPS)/runtime: requirements.txt requirements-pip.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@
 
-$(STAMPS)/dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(STAMPS)/dev: requirements.txt requirements-dev.txt requirements-pip.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/runtime
