@@ -122,7 +122,7 @@ def _maintenance(sql: str) -> list[tuple[Any, ...]] | None:
 
     try:
         with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=5) as conn:
-            cursor = conn.execute(sql)  # type: ignore[arg-type]
+            cursor = conn.execute(sql)
             return cursor.fetchall() if cursor.description else []
     except psycopg.OperationalError as error:
         print(f"PostgreSQL at {POSTGRES}: {error}".strip())
@@ -299,7 +299,7 @@ class Writer:
         self.model = model
         self.table = meta.db_table
         self.constant = tuple(adapt(_default(f)) for f in rest)
-        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in given + rest)
+        self.columns = ", ".join(connection.ops.quote_name(f.column) for f in given + rest)  # type: ignore[union-attr,arg-type]
         self.rows: list[tuple[Any, ...]] = []
         self.written = 0
 
@@ -963,6 +963,7 @@ class Caseload:
         key = (code, *answers.items())
         if key not in self.scored:
             instrument = self.instruments[code]
+            assert instrument is not None
             result = score(instrument, answers)
             self.scored[key] = (
                 instrument.version,
@@ -1226,7 +1227,7 @@ def recording(recorder: Recorder) -> Iterator[None]:
                 patched.append((module, name, func))
                 setattr(module, name, recorder.wrap(prefix + name, func))
     patched.append((dashboard, "population_shares", dashboard.population_shares))
-    dashboard.population_shares = recorder.wrap(  # type: ignore[attr-defined]
+    dashboard.population_shares = recorder.wrap(
         "monitoring.population_shares", dashboard.population_shares
     )
     try:
@@ -1690,8 +1691,8 @@ def check(results: dict[tuple[Any, ...], Any], floor: Floor, this: Period) -> li
             same(f"{label} sessions", found.total, ("sessions", p, ""))
             tally(label, found, "sessions:category", p)
         elif short.startswith("sessions_by_"):
-            kind = {"month": "month", "weekday": "weekday", "time_of_day": "time"}
-            tally(label, found, f"sessions:{kind[short.removeprefix('sessions_by_')]}", p)
+            kinds = {"month": "month", "weekday": "weekday", "time_of_day": "time"}
+            tally(label, found, f"sessions:{kinds[short.removeprefix('sessions_by_')]}", p)
         elif short == "population_by_imd_quintile":
             tally(label, found, "population:imd", "")
         elif short == "population_by_age_band":

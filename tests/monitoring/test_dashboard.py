@@ -5,12 +5,13 @@ from __future__ import annotations
 import csv
 import io
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client as Browser
 from django.urls import reverse
 from django.utils import timezone
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pypdf import PdfReader
 
 from inspiring.accounts.models import AuditEntry
@@ -37,7 +38,7 @@ def referrals(personas: Personas) -> None:
         )
 
 
-def _source_rows(response) -> dict[str, str]:  # type: ignore[no-untyped-def]
+def _source_rows(response: Any) -> dict[str, str]:
     report = response.context["report"]
     table = next(t for s in report.sections for t in s.tables if t.key == "referrals-by-source")
     return {row.label: row.cells[0].text for row in table.rows}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from openpyxl import load_workbook
+from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pypdf import PdfReader
 
 from inspiring.monitoring import exports, tables
