@@ -12,12 +12,15 @@ class CaseworkConfig(AppConfig):
         from inspiring.accounts.home import HomeCard, register_card
         from inspiring.accounts.roles import Capability
 
+        from . import facts
         from .privacy import register_personal_data
         from .views.caseload import triage_card_status
         from .views.safeguarding import safeguarding_card_status, safeguarding_warning
 
         # What a subject access export holds and an erasure blanks, for casework's records.
         register_personal_data()
+        # Monitoring's summary rows kept exact as the records change.
+        facts.connect(self)
 
         register_actions(
             {

@@ -2,7 +2,13 @@
 
 Every function takes the areas (`area_ids`) and usually a `Period` (lib.tallies), counts
 with the database's GROUP BY where it can, and returns plain `Tally`/`Spread` values
-(or the small dataclasses below built of them). Nothing is hidden here: monitoring
+(or the small dataclasses below built of them). The period's figures are read from
+monitoring's summary rows (`models.facts`, kept exact by `casework.facts` in the same
+transaction as every change to the records): one narrow, indexed row per referral,
+connection, stop or decline, assessment, follow-up scale and group membership, with
+what would otherwise be worked out from the history at every request (the first
+contact, the first visit, the evidence of still going at 6 and 12 weeks, the client's
+next assessment or follow-up) already in it. Nothing is hidden here: monitoring
 applies disclosure control. Nothing personal leaves: no names, no ids, no free text
 (a connection's reason is counted by its code, `ConnectionStep.reason_code`).
 
@@ -39,8 +45,9 @@ Definitions (the monitoring pages say them in words):
   activity dated on or after that referral's `received_on` (not a visit from an
   earlier episode) and on or before the period's last day counted (as above);
   *outcome*, the change on the headline scale (ONS loneliness, UCLA three items) from
-  their first complete baseline to their latest complete follow-up, both administered
-  on or before that same day. So a past period's equity figures do not change later.
+  their first complete baseline to their latest complete follow-up administered on or
+  before that same day (the baseline on or before the follow-up, as in *Outcome
+  change*). So a past period's equity figures do not change later.
 - *Age band* (to compare with the population in the LSOA data): on the referral's
   `received_on`: "0-15", "16-59", "60+", "" (no date of birth).
 - *IMD quintile*: from `Client.imd_decile` ((decile + 1) // 2), "" where unknown.
@@ -59,29 +66,17 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
-    BooleanField,
-    Case,
-    CharField,
     Count,
-    DateField,
-    DurationField,
     Exists,
-    ExpressionWrapper,
-    F,
     FloatField,
-    IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
-    Value,
-    When,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear
 from django.utils import timezone
 
+from inspiring.areas.models import GPPractice
 from inspiring.directory.models import Activity, Category
 from inspiring.measures import library
 from inspiring.measures.instruments.base import Instrument, Scale
@@ -90,15 +85,17 @@ from lib.tallies import Period, Spread, Tally
 from . import choices
 from .models import (
     Administration,
-    Assessment,
     Attendance,
     Connection,
+    ConnectionFact,
     ConnectionStep,
     Contact,
-    GroupMembership,
     Referral,
+    ReferralFact,
     ReferralStatusChange,
+    StepFact,
 )
+from .models.facts import AssessmentFact, MembershipFact, OutcomeFact
 from .models.outcomes import Timepoint
 from .outcomes import _reliable
 
@@ -276,7 +273,7 @@ def _count_by(
     return found
 
 
-def _listed(queryset: QuerySet[Any], field: str, codes: Sequence[str]) -> dict[str, int]:
+def _listed(queryset: QuerySet[Any], field: str, codes: Sequence[str | int]) -> dict[Any, int]:
     """How many rows name each code in the JSON list `field`, and the rows ("" key), in one
     query: the rows grouped by their list (there are few different lists: a few codes
     each, from a short choice), the codes counted here, once a row however often a list
@@ -287,7 +284,8 @@ def _listed(queryset: QuerySet[Any], field: str, codes: Sequence[str]) -> dict[s
     grouped = queryset.order_by().values(field).annotate(n=Count("pk")).values_list(field, "n")
     for listed, n in grouped:
         rows += n
-        named = {c for c in listed if isinstance(c, str)} if isinstance(listed, list) else set()
+        items = listed if isinstance(listed, list) else ()
+        named = {c for c in items if isinstance(c, str | int)}
         for code in named & found.keys():
             found[code] += n
     found[""] = rows
@@ -297,9 +295,9 @@ def _listed(queryset: QuerySet[Any], field: str, codes: Sequence[str]) -> dict[s
 # Referrals ----------------------------------------------------------------------
 
 
-def _referrals(area_ids: Sequence[int], period: Period) -> QuerySet[Referral]:
-    # By received_on first (its index), then the clients' areas.
-    return Referral.objects.filter(_days("received_on", period), client__area_id__in=area_ids)
+def _referrals(area_ids: Sequence[int], period: Period) -> QuerySet[ReferralFact]:
+    """The period's referrals, as their summary rows (casework.facts)."""
+    return ReferralFact.objects.filter(_days("received_on", period), area_id__in=area_ids)
 
 
 def referrals_by_source(area_ids: Sequence[int], period: Period) -> Tally:
@@ -311,27 +309,23 @@ def referrals_by_practice(area_ids: Sequence[int], period: Period) -> Tally:
     """Exclusive: practice ODS code -> count (labels: the practice's name), "typed" for a
     practice typed by hand (not in the list), "" for none recorded. By the client's
     practice now; practices by name, then "typed"."""
-    practice = Case(
-        When(
-            client__registered_practice__isnull=False,
-            then=F("client__registered_practice__code"),
-        ),
-        When(~Q(client__gp_practice=""), then=Value(TYPED)),
-        default=Value(""),
-        output_field=CharField(),
-    )
     rows = (
         _referrals(area_ids, period)
         .order_by()
-        .annotate(practice=practice)
-        .values("practice", "client__registered_practice__name")
+        .values("practice_id", "typed_practice")
         .annotate(n=Count("pk"))
-        .values_list("practice", "client__registered_practice__name", "n")
+        .values_list("practice_id", "typed_practice", "n")
     )
     found: dict[str, int] = defaultdict(int)
+    by_pk: dict[int, int] = {}
+    for practice_id, typed, n in rows:
+        if practice_id is not None:
+            by_pk[practice_id] = by_pk.get(practice_id, 0) + n
+        else:
+            found[TYPED if typed else ""] += n
     names: dict[str, str] = {}
-    for code, name, n in rows:
-        found[code] += n
+    for pk, code, name in GPPractice.objects.filter(pk__in=by_pk).values_list("pk", "code", "name"):
+        found[code] += by_pk[pk]
         if name:
             names[code] = name
     labels = sorted(names.items(), key=lambda item: (item[1], item[0]))
@@ -340,18 +334,23 @@ def referrals_by_practice(area_ids: Sequence[int], period: Period) -> Tally:
 
 def referrals_by_pcn(area_ids: Sequence[int], period: Period) -> Tally:
     """Exclusive: PCN code -> count (labels: PCN name), "" for no practice or no PCN."""
-    rows = (
+    by_pk: dict[int | None, int] = dict(
         _referrals(area_ids, period)
         .order_by()
-        .annotate(pcn=Coalesce("client__registered_practice__pcn_code", Value("")))
-        .values("pcn")
-        .annotate(n=Count("pk"), name=Max("client__registered_practice__pcn_name"))
-        .values_list("pcn", "name", "n")
+        .values("practice_id")
+        .annotate(n=Count("pk"))
+        .values_list("practice_id", "n")
     )
-    found = {code: n for code, _, n in rows}
-    labels = sorted(
-        ((code, name or code) for code, name, _ in rows if code), key=lambda item: item[1]
-    )
+    found: dict[str, int] = defaultdict(int)
+    names: dict[str, str] = {}
+    found[""] = by_pk.pop(None, 0)
+    for pk, code, name in GPPractice.objects.filter(pk__in=by_pk).values_list(
+        "pk", "pcn_code", "pcn_name"
+    ):
+        found[code or ""] += by_pk[pk]
+        if code:
+            names[code] = max(names.get(code, ""), name or "")
+    labels = sorted(((code, name or code) for code, name in names.items()), key=lambda i: i[1])
     return Tally.of(found, labels)
 
 
@@ -365,37 +364,22 @@ def referrals_by_reason(area_ids: Sequence[int], period: Period) -> Tally:
 
 
 def first_contact(area_ids: Sequence[int], period: Period) -> FirstContact:
-    first_on = Subquery(
-        ReferralStatusChange.objects.filter(referral=OuterRef("pk"), status__in=CONTACTED)
-        .order_by("on")
-        .values("on")[:1],
-        output_field=DateField(),
-    )
     # One query: the referrals grouped by their wait (whole days, None when not contacted)
     # and whether still open; the spread and the counts are worked out from those few
-    # groups here (two queries, each working out every first contact, took 4 times as
-    # long over a quarter of 1,000,000 referrals: bench/monitoring.py).
+    # groups here.
     rows = (
         _referrals(area_ids, period)
         .order_by()
-        .annotate(
-            wait=ExpressionWrapper(first_on - F("received_on"), output_field=DurationField()),
-            still_open=Case(
-                When(status__in=Referral.OPEN, then=Value(True)),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
-        .values("wait", "still_open")
+        .values("contact_days", "still_open")
         .annotate(n=Count("pk"))
-        .values_list("wait", "still_open", "n")
+        .values_list("contact_days", "still_open", "n")
     )
     days: list[int] = []
     total = waiting = 0
     for wait, still_open, n in rows:
         total += n
         if wait is not None:
-            days.extend([wait.days] * n)
+            days.extend([wait] * n)
         elif still_open:
             waiting += n
     within = sum(1 for d in days if d <= FIRST_CONTACT_PROMISE_DAYS)
@@ -424,12 +408,9 @@ def first_contact(area_ids: Sequence[int], period: Period) -> FirstContact:
 # Connections --------------------------------------------------------------------
 
 
-def _made(area_ids: Sequence[int], period: Period) -> QuerySet[Connection]:
-    return (
-        Connection.objects.filter(_moments("created_at", period), client__area_id__in=area_ids)
-        .exclude(status=STATUS.WITHDRAWN)
-        .order_by()
-    )
+def _made(area_ids: Sequence[int], period: Period) -> QuerySet[ConnectionFact]:
+    """Connections (not withdrawn) made in the period, as their summary rows."""
+    return ConnectionFact.objects.filter(_days("made_on", period), area_id__in=area_ids).order_by()
 
 
 def _steps(period: Period, *statuses: str) -> QuerySet[ConnectionStep]:
@@ -456,22 +437,33 @@ def _first_visits(period: Period) -> QuerySet[ConnectionStep]:
     return _steps(period, FIRST_VISIT).filter(~_first_visit_before(period))
 
 
+def _stops(area_ids: Sequence[int], period: Period) -> dict[tuple[str, str], int]:
+    """{(status, reason code): steps} of the steps to stopped or declined in the period."""
+    rows = (
+        StepFact.objects.filter(_days("on", period), area_id__in=area_ids)
+        .order_by()
+        .values("status", "reason_code")
+        .annotate(n=Count("pk"))
+        .values_list("status", "reason_code", "n")
+    )
+    return {(status, reason or ""): n for status, reason, n in rows}
+
+
 def connections_made(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive, total = connections made in the period: "made", "first_visit"
     (first visits in the period), "stopped", "declined" (steps in the period)."""
     made = _made(area_ids, period).count()
-    counts = (
-        _steps(period, FIRST_VISIT, STATUS.STOPPED, STATUS.DECLINED)
-        .filter(connection__client__area_id__in=area_ids)
-        .annotate(before=_first_visit_before(period))
-        .aggregate(
-            first_visit=Count(
-                "connection", distinct=True, filter=Q(status=FIRST_VISIT, before=False)
-            ),
-            stopped=Count("pk", filter=Q(status=STATUS.STOPPED)),
-            declined=Count("pk", filter=Q(status=STATUS.DECLINED)),
-        )
-    )
+    first_visits = ConnectionFact.objects.filter(
+        _days("first_visit_on", period), area_id__in=area_ids
+    ).count()
+    stops = _stops(area_ids, period)
+    counts: dict[str, int] = {
+        "first_visit": first_visits,
+        **{
+            status: sum(n for (s, _), n in stops.items() if s == status)
+            for status in (STATUS.STOPPED, STATUS.DECLINED)
+        },
+    }
     return Tally.of(
         {"made": made, **counts},
         (
@@ -487,52 +479,21 @@ def connections_made(area_ids: Sequence[int], period: Period) -> Tally:
 
 
 def _retention(
-    connections: QuerySet[Connection], period: Period, count: str = "pk"
+    connections: QuerySet[ConnectionFact], period: Period, count: str = "pk"
 ) -> dict[str, int]:
-    """Retention's counts over `connections` (of connections, or with count="client" of
-    distinct people), in one query: each connection's first visit, latest attendance,
-    first stop and whether it reached attending (the last three as dated on or before
-    the period's last day counted) are correlated subqueries, compared as date
-    differences (which Django writes for SQLite and PostgreSQL alike)."""
+    """Retention's counts over `connections` (summary rows; of connections, or with
+    count="client" of distinct people) whose first visit is in the period, in one query:
+    the evidence of still going at N weeks is a day in each row (casework.facts), so
+    "as at the period's last day counted" is a comparison with that day."""
     last_day = _counted_to(period)
-    steps = ConnectionStep.objects.filter(connection=OuterRef("pk")).order_by("on", "pk")
-    # The evidence of still going, as dated on or before the last day counted.
-    counted_steps = steps.filter(on__lte=last_day)
-    cohort = (
-        connections.exclude(status=STATUS.WITHDRAWN)
-        .filter(pk__in=_steps(period, FIRST_VISIT).values("connection_id"))
-        .order_by()
-        .annotate(
-            first=Subquery(
-                steps.filter(status=FIRST_VISIT).values("on")[:1], output_field=DateField()
-            ),
-            last_came=Subquery(
-                Attendance.objects.filter(
-                    connection=OuterRef("pk"), attended=True, session__local_date__lte=last_day
-                )
-                .order_by("-session__local_date")
-                .values("session__local_date")[:1],
-                output_field=DateField(),
-            ),
-            first_stop=Subquery(
-                counted_steps.filter(status=STATUS.STOPPED).values("on")[:1],
-                output_field=DateField(),
-            ),
-            attending=Exists(counted_steps.filter(status=STATUS.ATTENDING)),
-        )
-        .filter(first__gte=period.start)
-        .annotate(
-            came_for=ExpressionWrapper(F("last_came") - F("first"), output_field=DurationField()),
-            went_for=ExpressionWrapper(F("first_stop") - F("first"), output_field=DurationField()),
-        )
-    )
+    cohort = connections.filter(_days("first_visit_on", period)).order_by()
     distinct = count != "pk"
     counts = {"first_visits": Count(count, distinct=distinct)}
     for weeks in RETENTION_WEEKS:
-        span = timedelta(weeks=weeks)
-        due = Q(first__lte=last_day - span)
-        still = Q(came_for__gte=span) | Q(
-            Q(first_stop__isnull=True) | Q(went_for__gte=span), attending=True
+        due = Q(first_visit_on__lte=last_day - timedelta(weeks=weeks))
+        still = Q(**{f"came_{weeks}_on__lte": last_day}) | Q(
+            Q(**{f"stop_{weeks}_on__isnull": True}) | Q(**{f"stop_{weeks}_on__gt": last_day}),
+            attending_on__lte=last_day,
         )
         counts[f"due_{weeks}"] = Count(count, distinct=distinct, filter=due)
         counts[f"still_{weeks}"] = Count(count, distinct=distinct, filter=due & still)
@@ -540,7 +501,7 @@ def _retention(
 
 
 def retention(area_ids: Sequence[int], period: Period) -> Retention:
-    counts = _retention(Connection.objects.filter(client__area_id__in=area_ids), period)
+    counts = _retention(ConnectionFact.objects.filter(area_id__in=area_ids), period)
     return Retention(**counts)
 
 
@@ -549,52 +510,31 @@ def stop_reasons(area_ids: Sequence[int], period: Period, status: str) -> Tally:
     `status` ("stopped" or "declined") dated in the period."""
     if status not in Connection.NEEDS_REASON:
         raise ValueError(f"Reasons are coded for stopping and declining, not {status!r}")
-    steps = _steps(period, status).filter(connection__client__area_id__in=area_ids)
-    found = _count_by(steps, "reason_code")
+    found = {reason: n for (s, reason), n in _stops(area_ids, period).items() if s == status}
     return Tally.of(found, choices.StopReason.choices, unknown=("", "No reason chosen"))
 
 
 # Outcomes -----------------------------------------------------------------------
 
 
-def _number(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
-def _changes(clients: Q, period: Period) -> list[ScaleChange]:
-    """Baseline to follow-up on every scale, over the clients (`clients`: a filter on
-    Administration) whose latest complete follow-up in the period has a complete
-    baseline on or before it (their first). One query: the follow-ups, each with its
-    baseline's scores; the scores are read here, where the means need them."""
-    baseline = Administration.objects.filter(
-        client=OuterRef("client"),
-        instrument_code=OuterRef("instrument_code"),
-        timepoint=Timepoint.BASELINE,
-        complete=True,
-        administered_on__lte=OuterRef("administered_on"),
-    ).order_by(*ANSWERED)
+def _changes(outcomes: QuerySet[OutcomeFact], period: Period) -> list[ScaleChange]:
+    """Baseline to follow-up on every scale, over the clients of `outcomes` (summary
+    rows: a scale of a complete follow-up with the client's first complete baseline on
+    or before it) by their latest such follow-up in the period. One query: the pairs of
+    scores grouped (scores are few different numbers), counted here."""
     rows = (
-        Administration.objects.filter(
-            clients, _days("administered_on", period), timepoint=Timepoint.FOLLOW_UP, complete=True
-        )
-        .annotate(before=Subquery(baseline.values("scores")[:1]))
-        .order_by(*ANSWERED)
-        .values_list("client_id", "instrument_code", "instrument_version", "before", "scores")
+        outcomes.filter(_days("administered_on", period))
+        .filter(Q(next_on__isnull=True) | Q(next_on__gt=period.end))
+        .order_by()
+        .values("instrument_code", "instrument_version", "scale", "before", "after")
+        .annotate(n=Count("pk"))
+        .values_list("instrument_code", "instrument_version", "scale", "before", "after", "n")
     )
-    latest: dict[tuple[int, str], tuple[str, dict, dict]] = {}
-    for client_id, code, version, before, after in rows:
-        if before is not None:
-            latest[client_id, code] = (version, before, after)  # the last one stays
     pairs: dict[str, dict[str, list[tuple[float, float]]]] = defaultdict(lambda: defaultdict(list))
     versions: dict[str, str] = {}
-    for (_, code), (version, before, after) in latest.items():
+    for code, version, name, before, after, n in sorted(rows):
         versions.setdefault(code, version)
-        for name, value in after.items():
-            b, a = _number(before.get(name)), _number(value)
-            if b is not None and a is not None:
-                pairs[code][name].append((b, a))
+        pairs[code][name].extend([(before, after)] * n)
     found = []
     for code, scales in pairs.items():
         # The words from the current version (a scale's label and direction do not change
@@ -637,7 +577,7 @@ def outcome_changes(area_ids: Sequence[int], period: Period) -> list[ScaleChange
     """Every scale of every instrument in use with at least one pair (by instrument
     title): the clients' latest complete follow-up in the period against their first
     complete baseline on or before it."""
-    return _changes(Q(client__area_id__in=area_ids), period)
+    return _changes(OutcomeFact.objects.filter(area_id__in=area_ids), period)
 
 
 # Groups and assessments -----------------------------------------------------------
@@ -646,8 +586,8 @@ def outcome_changes(area_ids: Sequence[int], period: Period) -> list[ScaleChange
 def groups_gained(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive: "memberships" (group memberships joined in the period), "people"
     (distinct clients who joined at least one); total = people."""
-    counts = GroupMembership.objects.filter(
-        _days("joined_on", period), client__area_id__in=area_ids
+    counts = MembershipFact.objects.filter(
+        _days("joined_on", period), area_id__in=area_ids
     ).aggregate(memberships=Count("pk"), people=Count("client", distinct=True))
     return Tally.of(
         counts,
@@ -658,18 +598,12 @@ def groups_gained(area_ids: Sequence[int], period: Period) -> Tally:
     )
 
 
-def _latest_assessments(area_ids: Sequence[int], period: Period) -> QuerySet[Assessment]:
+def _latest_assessments(area_ids: Sequence[int], period: Period) -> QuerySet[AssessmentFact]:
     """Each client's latest assessment in the period (the later one of a day: the one
-    recorded last)."""
-    later = Assessment.objects.filter(
-        client=OuterRef("client"), assessed_on__lte=period.end
-    ).filter(
-        Q(assessed_on__gt=OuterRef("assessed_on"))
-        | Q(assessed_on=OuterRef("assessed_on"), pk__gt=OuterRef("pk"))
-    )
+    recorded last), as summary rows: those whose client's next is after the period."""
     return (
-        Assessment.objects.filter(_days("assessed_on", period), client__area_id__in=area_ids)
-        .filter(~Exists(later))
+        AssessmentFact.objects.filter(_days("assessed_on", period), area_id__in=area_ids)
+        .filter(Q(next_on__isnull=True) | Q(next_on__gt=period.end))
         .order_by()
     )
 
@@ -677,13 +611,17 @@ def _latest_assessments(area_ids: Sequence[int], period: Period) -> QuerySet[Ass
 def interests(area_ids: Sequence[int], period: Period) -> Tally:
     """Not exclusive: category slug -> people whose latest assessment in the period names
     it; total = people assessed in the period."""
-    latest = _latest_assessments(area_ids, period)
-    people = latest.count()
-    found = _count_by(
-        latest.filter(interests__isnull=False), "interests__slug", "client", distinct=True
+    labels = list(Category.objects.order_by("order", "name").values_list("pk", "slug", "name"))
+    by_pk = _listed(_latest_assessments(area_ids, period), "interests", [pk for pk, _, _ in labels])
+    people = by_pk.pop("")
+    found = {slug: by_pk[pk] for pk, slug, _ in labels}
+    return Tally.of(
+        found,
+        [(slug, name) for _, slug, name in labels],
+        total=people,
+        exclusive=False,
+        unknown=None,
     )
-    labels = list(Category.objects.order_by("order", "name").values_list("slug", "name"))
-    return Tally.of(found, labels, total=people, exclusive=False, unknown=None)
 
 
 def barriers(area_ids: Sequence[int], period: Period) -> Tally:
@@ -696,66 +634,14 @@ def barriers(area_ids: Sequence[int], period: Period) -> Tally:
 # Equity -------------------------------------------------------------------------
 
 
-def _referred_once(area_ids: Sequence[int], period: Period) -> QuerySet[Referral]:
-    """Each client referred in the period once: by their first referral in it."""
-    earlier = Referral.objects.filter(
-        client=OuterRef("client"), received_on__gte=period.start
-    ).filter(
-        Q(received_on__lt=OuterRef("received_on"))
-        | Q(received_on=OuterRef("received_on"), pk__lt=OuterRef("pk"))
+def _referred_once(area_ids: Sequence[int], period: Period) -> QuerySet[ReferralFact]:
+    """Each client referred in the period once: by their first referral in it (the one
+    whose client's referral before it, if any, was before the period)."""
+    return (
+        _referrals(area_ids, period)
+        .filter(Q(previous_on__isnull=True) | Q(previous_on__lt=period.start))
+        .order_by()
     )
-    return _referrals(area_ids, period).filter(~Exists(earlier)).order_by()
-
-
-def _grouped(referrals: QuerySet[Referral], dimension: str) -> QuerySet[Referral]:
-    """`referrals` annotated with `in_group`: the client's group on `dimension`."""
-    client = "client__"
-    if dimension == "imd_quintile":
-        group: Any = Case(
-            *(
-                When(**{f"{client}imd_decile__in": (2 * q - 1, 2 * q)}, then=Value(str(q)))
-                for q in range(1, 6)
-            ),
-            default=Value(""),
-            output_field=CharField(),
-        )
-    elif dimension == "age_band":
-        # Age in whole years on received_on (Client.age_on) from the dates' parts, which
-        # SQLite and PostgreSQL extract alike: the year's difference, less one before
-        # the birthday.
-        born = f"{client}date_of_birth"
-        referrals = referrals.annotate(
-            on_year=ExtractYear("received_on"),
-            on_month=ExtractMonth("received_on"),
-            on_day=ExtractDay("received_on"),
-            born_year=ExtractYear(born),
-            born_month=ExtractMonth(born),
-            born_day=ExtractDay(born),
-        ).annotate(
-            age=F("on_year")
-            - F("born_year")
-            - Case(
-                When(
-                    Q(on_month__lt=F("born_month"))
-                    | Q(on_month=F("born_month"), on_day__lt=F("born_day")),
-                    then=Value(1),
-                ),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
-        )
-        group = Case(
-            When(**{f"{born}__isnull": True}, then=Value("")),
-            When(age__gte=60, then=Value("60+")),
-            When(age__gte=16, then=Value("16-59")),
-            default=Value("0-15"),
-            output_field=CharField(),
-        )
-    elif dimension in ("sex", "ethnic_group"):
-        group = F(f"{client}{dimension}")
-    else:
-        raise ValueError(f"Unknown equity dimension {dimension!r}")
-    return referrals.annotate(in_group=group)
 
 
 def _groups(dimension: str) -> Sequence[tuple[str, str]]:
@@ -770,90 +656,75 @@ def _groups(dimension: str) -> Sequence[tuple[str, str]]:
     return groups[dimension]
 
 
-def _headline(timepoint: str, last_day: date, *, last: bool) -> Subquery:
-    """A client's first (or last) complete headline score at `timepoint` administered on
-    or before `last_day`: just the number, read from the stored scores by the database."""
-    order = [f"-{f}" for f in ANSWERED] if last else list(ANSWERED)
-    return Subquery(
-        Administration.objects.filter(
-            client=OuterRef("client"),
-            instrument_code=HEADLINE_INSTRUMENT,
-            timepoint=timepoint,
-            complete=True,
-            administered_on__lte=last_day,
-        )
-        .order_by(*order)
-        .annotate(score=Cast(KeyTextTransform(HEADLINE_SCALE, "scores"), FloatField()))
-        .values("score")[:1],
-        output_field=FloatField(),
-    )
-
-
 def equity(area_ids: Sequence[int], period: Period, dimension: str) -> Equity:
-    """Reach, uptake and outcome by group over the people referred in the period (each
-    once, by their first referral in it): `connected` counts those with a first visit to
-    any activity dated from that referral's `received_on` to the period's last day
-    counted (its end, or today while it runs); `outcome` is the change on the headline
-    scale from their first complete baseline to their latest complete follow-up, both
-    administered on or before that day (people with both). Nothing dated after the
-    period's end counts, so a past period's figures stay as they were."""
-    groups = _groups(dimension)
+    """One dimension of `equities`."""
+    _groups(dimension)
+    return equities(area_ids, period)[dimension]
+
+
+def equities(area_ids: Sequence[int], period: Period) -> dict[str, Equity]:
+    """Reach, uptake and outcome by group on every dimension (`EQUITY_DIMENSIONS`) over
+    the people referred in the period (each once, by their first referral in it):
+    `connected` counts those with a first visit to any activity dated from that
+    referral's `received_on` to the period's last day counted (its end, or today while
+    it runs); `outcome` is the change on the headline scale from their first complete
+    baseline to their latest complete follow-up, both administered on or before that
+    day (people with both). Nothing dated after the period's end counts, so a past
+    period's figures stay as they were. Two queries for all four dimensions: the
+    people by their four groups, and the headline scores of those followed up."""
     last_day = _counted_to(period)
-    cohort = _grouped(_referred_once(area_ids, period), dimension)
-    went = Exists(
-        ConnectionStep.objects.filter(
-            connection__client=OuterRef("client"),
-            status=FIRST_VISIT,
-            on__gte=OuterRef("received_on"),
-            on__lte=last_day,
-        ).exclude(connection__status=STATUS.WITHDRAWN)
-    )
+    cohort = _referred_once(area_ids, period)
+    dimensions = [code for code, _ in EQUITY_DIMENSIONS]
     rows = (
-        cohort.annotate(went=went)
-        .values("in_group")
-        .annotate(referred=Count("client"), connected=Count("client", filter=Q(went=True)))
-        .values_list("in_group", "referred", "connected")
+        cohort.values(*dimensions)
+        .annotate(referred=Count("pk"), connected=Count("pk", filter=Q(visited_on__lte=last_day)))
+        .values_list(*dimensions, "referred", "connected")
     )
-    referred: dict[str, int] = defaultdict(int)
-    connected: dict[str, int] = defaultdict(int)
-    for code, n, went_n in rows:
-        referred[code or ""] += n
-        connected[code or ""] += went_n
-    # Only those with a complete headline follow-up by then can have a change: the
-    # scores are looked up for them alone (without it the database looked them up for
-    # every referral of the period, in every area, before keeping the area's: 15 to 25%
-    # of equity's time over 1,000,000 referrals, bench/monitoring.py).
-    followed_up = Administration.objects.filter(
+    referred: dict[str, dict[str, int]] = {d: defaultdict(int) for d in dimensions}
+    connected: dict[str, dict[str, int]] = {d: defaultdict(int) for d in dimensions}
+    for row in rows:
+        n, went = row[-2:]
+        for dimension, code in zip(dimensions, row, strict=False):
+            referred[dimension][code or ""] += n
+            connected[dimension][code or ""] += went
+    # Their latest headline follow-up by then with its baseline (a summary row).
+    latest = OutcomeFact.objects.filter(
+        Q(next_on__isnull=True) | Q(next_on__gt=last_day),
+        client=OuterRef("client"),
         instrument_code=HEADLINE_INSTRUMENT,
-        timepoint=Timepoint.FOLLOW_UP,
-        complete=True,
+        scale=HEADLINE_SCALE,
         administered_on__lte=last_day,
-    ).values("client_id")
-    scores = (
-        cohort.filter(client__in=followed_up)
-        .annotate(
-            before=_headline(Timepoint.BASELINE, last_day, last=False),
-            after=_headline(Timepoint.FOLLOW_UP, last_day, last=True),
-        )
-        .filter(before__isnull=False, after__isnull=False)
-        .values_list("in_group", "before", "after")
     )
-    known = {code for code, _ in groups}
-    changes: dict[str, list[float]] = defaultdict(list)
-    for code, before, after in scores:
-        changes[code if code in known else ""].append(after - before)
+    scores = (
+        cohort.filter(Exists(latest))
+        .annotate(
+            before=Subquery(latest.values("before")[:1], output_field=FloatField()),
+            after=Subquery(latest.values("after")[:1], output_field=FloatField()),
+        )
+        .values_list(*dimensions, "before", "after")
+    )
+    changes: dict[str, dict[str, list[float]]] = {d: defaultdict(list) for d in dimensions}
+    known = {d: {code for code, _ in _groups(d)} for d in dimensions}
+    for row in scores:
+        before, after = row[-2:]
+        for dimension, code in zip(dimensions, row, strict=False):
+            changes[dimension][code if code in known[dimension] else ""].append(after - before)
     instrument = library.get(HEADLINE_INSTRUMENT)
     scale = instrument.scale(HEADLINE_SCALE) if instrument else None
-    return Equity(
-        dimension=dimension,
-        referred=Tally.of(referred, groups),
-        connected=Tally.of(connected, groups),
-        outcome={
-            code: Spread.of(changes.get(code, ()), stats=("mean", "median"))
-            for code in [*(c for c, _ in groups), ""]
-        },
-        outcome_label=scale.label if scale else HEADLINE_SCALE,
-    )
+    found = {}
+    for dimension in dimensions:
+        groups = _groups(dimension)
+        found[dimension] = Equity(
+            dimension=dimension,
+            referred=Tally.of(referred[dimension], groups),
+            connected=Tally.of(connected[dimension], groups),
+            outcome={
+                code: Spread.of(changes[dimension].get(code, ()), stats=("mean", "median"))
+                for code in [*(c for c, _ in groups), ""]
+            },
+            outcome_label=scale.label if scale else HEADLINE_SCALE,
+        )
+    return found
 
 
 # The quarterly return, people and workers ---------------------------------------
@@ -870,24 +741,18 @@ def quarterly_return(area_ids: Sequence[int], period: Period) -> Tally:
     "supported", "connections", "outcomes_recorded" (complete follow-ups in the period);
     total = accepted. A referral is accepted once: in the period of its first step to
     contacted or assessed."""
-    accepted_before = Exists(
-        ReferralStatusChange.objects.filter(
-            referral=OuterRef("referral"), status__in=CONTACTED, on__lt=period.start
-        )
-    )
-    steps = (
-        ReferralStatusChange.objects.filter(
+    steps = {
+        "accepted": ReferralFact.objects.filter(
+            _days("contacted_on", period), area_id__in=area_ids
+        ).count(),
+        "declined": ReferralStatusChange.objects.filter(
             _days("on", period),
-            status__in=(*CONTACTED, Referral.Status.DECLINED),
+            status=Referral.Status.DECLINED,
             referral__client__area_id__in=area_ids,
         )
         .order_by()
-        .annotate(before=accepted_before)
-        .aggregate(
-            accepted=Count("referral", distinct=True, filter=Q(status__in=CONTACTED, before=False)),
-            declined=Count("referral", distinct=True, filter=Q(status=Referral.Status.DECLINED)),
-        )
-    )
+        .aggregate(n=Count("referral", distinct=True))["n"],
+    }
     found = {
         **steps,
         "supported": _supported(area_ids, period),
@@ -953,7 +818,8 @@ def partner_impact(organisation_id: int, period: Period) -> PartnerImpact:
     connections = Connection.objects.filter(activity__organisation_id=organisation_id).exclude(
         status=STATUS.WITHDRAWN
     )
-    made = connections.filter(_moments("created_at", period)).order_by()
+    theirs = ConnectionFact.objects.filter(activity__organisation_id=organisation_id)
+    made = theirs.filter(_days("made_on", period)).order_by()
     connected = made.aggregate(n=Count("client", distinct=True))["n"]
     came = connections.filter(
         Q(pk__in=_first_visits(period).values("connection_id"))
@@ -963,7 +829,7 @@ def partner_impact(organisation_id: int, period: Period) -> PartnerImpact:
             ).values("connection_id")
         )
     ).aggregate(n=Count("client", distinct=True))["n"]
-    kept = _retention(connections, period, count="client")
+    kept = _retention(theirs, period, count="client")
     # The listings themselves, as the directory lists them (a withdrawn one too: it has
     # connections in past periods), never a partner's proposed revision of one.
     activities = list(
@@ -978,7 +844,10 @@ def partner_impact(organisation_id: int, period: Period) -> PartnerImpact:
         unknown=None,
     )
     outcomes = _changes(
-        Q(client__consent_to_research=True, client__in=connections.values("client_id")), period
+        OutcomeFact.objects.filter(
+            client__consent_to_research=True, client__in=connections.values("client_id")
+        ),
+        period,
     )
     return PartnerImpact(
         connected=connected,

@@ -50,6 +50,7 @@ from django.utils import timezone
 
 from inspiring.accounts.models import User
 from inspiring.areas.models import Area
+from inspiring.casework import facts
 from inspiring.casework.models import Administration, Client, GroupMembership, Task
 from inspiring.casework.models.outcomes import FOLLOW_UP_AFTER, follow_up_title
 from inspiring.measures import library
@@ -259,4 +260,6 @@ def load_demo_outcomes(area: Area, worker: User, *, seed: str) -> int:
     Administration.objects.bulk_create(administrations)
     GroupMembership.objects.bulk_create(groups)
     Task.objects.bulk_create(tasks)
+    # bulk_create sends no signals: monitoring's summary rows worked out here.
+    facts.refresh({a.client_id for a in administrations} | {g.client_id for g in groups})
     return len(administrations)

@@ -12,6 +12,7 @@ from django.db import transaction
 from inspiring.areas.figures import practices
 from inspiring.areas.models import Area, GPPractice
 from inspiring.areas.practices import load_gp_practices
+from inspiring.casework import facts
 from inspiring.casework.models import Client, Referral
 
 # Every so many clients keep the practice typed by hand (one not in the list), or have
@@ -64,4 +65,5 @@ def register_demo_clients(area: Area) -> int:
                 registered += 1
             changed.append(client)
         Client.objects.bulk_update(changed, ["registered_practice", "gp_practice"])
+        facts.refresh(client.pk for client in changed)  # bulk_update sends no signal
     return registered

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Activity, Schedule, Session
-from .models.schedules import sessions_synced
+from .models.schedules import sessions_moved, sessions_synced
 from .recurrence import occurrences
 
 BATCH = 500
@@ -145,6 +145,8 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
             Session.TIME_FIELDS,
             batch_size=BATCH,
         )
+        if to_update:
+            sessions_moved.send(sender=Session, session_ids=[s.pk for s in to_update])
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
     live = sorted({pk for pk, _ in wanted})
     if live:

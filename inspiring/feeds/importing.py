@@ -29,6 +29,7 @@ from inspiring.directory.actions import SCHEDULE_FIELDS as SCHEDULE_PARTS
 from inspiring.directory.actions import pending_revision
 from inspiring.directory.materialise import materialise, materialise_activity
 from inspiring.directory.models import Activity, Schedule, Session
+from inspiring.directory.models.schedules import sessions_moved
 from lib.text import render_markdown
 
 from .exclusions import Exclusions
@@ -357,7 +358,7 @@ def _put_back(touched: list[_Touched]) -> None:
         session.status, session.moved = Session.Status.SCHEDULED, False
         session.set_times(*schedule.times_on(session.occurrence_date))
         changed.append(session)
-    Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
+    _move(changed)
 
 
 def apply_overrides(schedule_ids: list[int]) -> int:
@@ -402,8 +403,14 @@ def apply_overrides(schedule_ids: list[int]) -> int:
             session.status, session.moved = Session.Status.SCHEDULED, True
             session.set_times(change.start, change.end)
         changed.append(session)
-    Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
+    _move(changed)
     return len(changed)
+
+
+def _move(changed: list[Session]) -> None:
+    Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
+    if changed:
+        sessions_moved.send(sender=Session, session_ids=[s.pk for s in changed])
 
 
 SESSION_FIELDS = ["status", "moved", *Session.TIME_FIELDS]

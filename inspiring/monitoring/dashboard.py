@@ -402,8 +402,9 @@ def _equity(area_ids: Sequence[int], period: Compared, reveal: bool) -> Section:
         ),
     )
     labels = dict(case.EQUITY_DIMENSIONS)
+    found = case.equities(area_ids, period.now)
     for dimension, title in case.EQUITY_DIMENSIONS:
-        figures = case.equity(area_ids, period.now, dimension)
+        figures = found[dimension]
         groups = list(figures.referred.labels.items())
         population = _population(area_ids, dimension)
         share: dict[str, Cell] = {}

@@ -37,6 +37,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from pypdf import PdfReader
 
+from inspiring.casework import facts
 from inspiring.casework.models import Client, Connection
 from inspiring.demo.loading import load_demo
 from inspiring.directory.models import Activity, Category, Organisation, SupportFeature
@@ -197,6 +198,7 @@ def connect_one_more(organisation_id: str, period: Period) -> None:
     template.client, template.activity = client, activity
     template.save()
     Connection.objects.filter(pk=template.pk).update(created_at=made)
+    facts.refresh([client.pk])  # an UPDATE sends no signal
 
 
 def shown_period(page: Any) -> tuple[str, str]:

@@ -515,17 +515,6 @@ def test_after_migrate_rows_missing_are_written(
     assert ReferralFact.objects.count() == Referral.objects.count() == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "inspiring/demo/practices.py register_demo_clients gives the live demo caseload "
-        "its GP practices with Client.objects.bulk_update (no signal) and refreshes no "
-        "rows: ReferralFact.practice_id stays None (and typed_practice stale) for 99 of "
-        "the demo's referrals, so `casework_facts check` fails on a fresh demo; and "
-        "differences() raises TypeError on the demo's outcome pairs (see "
-        "test_an_outcome_pair_recorded_keeps_the_rows_exact)"
-    ),
-)
 def test_the_demo_data_loads_with_its_rows_exact(settings: Any) -> None:
     settings.DEMO_MODE = True
     call_command("load_demo", stdout=StringIO())  # about 12 s
@@ -585,18 +574,6 @@ def test_the_figures_read_from_the_rows_are_those_of_a_rebuild(
     assert live[1][0] == figures.Retention(first_visits=3, due_6=0, still_6=0, due_12=0, still_12=0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason=(
-        "casework/facts.py differences() keys rows by row.pk, but OutcomeFact's key is an "
-        "auto id: worked-out OutcomeFact rows are unsaved (pk None) and the stored ones "
-        "have ids, so sorted(expected.keys() | stored.keys()) raises TypeError (None < int) "
-        "once any OutcomeFact is stored; even without the sort every OutcomeFact would be "
-        "reported different (and _key includes the id). `casework_facts check` crashes on "
-        "any database with a baseline and follow-up"
-    ),
-)
 def test_an_outcome_pair_recorded_keeps_the_rows_exact(
     request_as_liam: HttpRequest, personas: Personas
 ) -> None:

@@ -15,6 +15,7 @@ from openpyxl import load_workbook  # type: ignore[import-untyped]
 from pypdf import PdfReader
 
 from inspiring.accounts.models import AuditEntry
+from inspiring.casework import facts
 from inspiring.casework.models import Referral
 from inspiring.monitoring import periods
 from tests.casework.conftest import make_client
@@ -36,6 +37,7 @@ def referrals(personas: Personas) -> None:
         Referral.objects.filter(client=client).update(
             source="self" if n < 3 else "gp", received_on=start + timedelta(days=n % 3)
         )
+        facts.refresh([client.pk])  # an UPDATE sends no signal
 
 
 def _source_rows(response: Any) -> dict[str, str]:
@@ -252,6 +254,7 @@ def test_practices_and_their_networks_are_protected_together(personas: Personas)
             client.registered_practice = GPPractice.objects.get(code=code)
             client.save()
             Referral.objects.filter(client=client).update(received_on=start)
+            facts.refresh([client.pk])
     choice = periods.parse({"period": LAST}, timezone.localdate())
     report = dashboard.build([personas.ashfield], choice, reveal=False)
     tables_by_key = {t.key: t for s in report.sections for t in s.tables}

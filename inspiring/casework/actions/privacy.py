@@ -16,6 +16,7 @@ from django.utils import timezone
 from inspiring.accounts import audit, personal_data
 from inspiring.accounts.models import User
 
+from .. import facts
 from ..models import Client, Referral, ReferralStatusChange
 from ..privacy import due_for_retention, scrub
 from . import ActionRefused
@@ -62,6 +63,8 @@ def do_erase_client(
             updated_at=now,
         )
         client.refresh_from_db()
+        # Referrals closed and fields blanked by UPDATE, which sends no signal.
+        facts.refresh([client.pk])
         audit.record(
             request,
             "client.erased",

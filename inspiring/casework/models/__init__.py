@@ -3,6 +3,7 @@
 from .assessments import Assessment, GroupMembership, groups_on
 from .clients import Client, ClientQuerySet
 from .connections import Attendance, Connection, ConnectionStep, RegisterLink
+from .facts import ConnectionFact, ReferralFact, StepFact
 from .followup import Contact, Task
 from .handover import Handover
 from .messages import SentMessage
@@ -17,17 +18,20 @@ __all__ = [
     "Client",
     "ClientQuerySet",
     "Connection",
+    "ConnectionFact",
     "ConnectionStep",
     "Contact",
     "GroupMembership",
     "Handover",
     "OutcomeLink",
     "Referral",
+    "ReferralFact",
     "ReferralStatusChange",
     "RegisterLink",
     "SafeguardingConcern",
     "SafeguardingLead",
     "SentMessage",
+    "StepFact",
     "Task",
     "groups_on",
 ]

@@ -34,6 +34,10 @@ sessions_removed = Signal()
 # with `schedule_ids`: whatever changes single dates (a calendar feed) re-applies
 # its changes to sessions that were just made.
 sessions_synced = Signal()
+# Sent after sessions are moved in bulk (bulk_update, which sends no post_save), with
+# `session_ids`: whatever keeps something by a session's day (monitoring's summary
+# rows, by the day of an attendance) works it out again.
+sessions_moved = Signal()
 
 # Excluded and extra dates a schedule can list: years of school holidays, a
 # day at a time, with room to spare.
