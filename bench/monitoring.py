@@ -183,7 +183,7 @@ from django.utils import timezone
 from inspiring.accounts.models import User
 from inspiring.areas import figures as area_figures
 from inspiring.areas.models import LSOA, Area, GPPractice
-from inspiring.casework import choices
+from inspiring.casework import choices, facts
 from inspiring.casework import figures as case
 from inspiring.casework.models import (
     Administration,
@@ -1126,6 +1126,8 @@ def build(referrals: int) -> None:
     caseload = Caseload(w, today, referrals)
     caseload.build()
     done(f"{referrals:,} referrals and their casework ({len(caseload.scored):,} scorings)")
+    written = facts.rebuild()
+    done(f"monitoring's summary rows written from them ({written:,}: casework_facts rebuild)")
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE" if PG else "ANALYZE")  # as a live database has
     done("VACUUM ANALYZE" if PG else "ANALYZE")
@@ -1475,7 +1477,11 @@ cohort AS (
       THEN 1 ELSE 0 END AS went,
     (SELECT {scale("h.scores", "'ucla3'")} FROM casework_administration h
      WHERE h.client_id = r.client_id AND h.instrument_code = 'ons-loneliness'
-     AND h.timepoint = 'baseline' AND h.complete AND h.administered_on <= {last}
+     AND h.timepoint = 'baseline' AND h.complete AND h.administered_on <= (
+       SELECT f.administered_on FROM casework_administration f
+       WHERE f.client_id = r.client_id AND f.instrument_code = 'ons-loneliness'
+       AND f.timepoint = 'follow_up' AND f.complete AND f.administered_on <= {last}
+       ORDER BY f.administered_on DESC, f.created_at DESC, f.id DESC LIMIT 1)
      ORDER BY h.administered_on, h.created_at, h.id LIMIT 1) AS before,
     (SELECT {scale("h.scores", "'ucla3'")} FROM casework_administration h
      WHERE h.client_id = r.client_id AND h.instrument_code = 'ons-loneliness'
@@ -1679,14 +1685,16 @@ def check(results: dict[tuple[Any, ...], Any], floor: Floor, this: Period) -> li
         elif short in ("interests", "barriers"):
             same(f"{label} people", found.total, ("assessed", p, ""))
             tally(label, found, short, p)
-        elif short == "equity":
-            kind = f"equity:{extra[0]}"
-            tally(f"{label} referred", found.referred, kind, p)
-            for code, count in found.connected.counts.items():
-                same(f"{label} connected {code!r}", count, (kind, p, code), 1)
-            for code, spread in found.outcome.items():
-                same(f"{label} outcome n {code!r}", spread.n, (kind, p, code), 3)
-                same(f"{label} outcome mean {code!r}", spread.get("mean"), (kind, p, code), 2)
+        elif short in ("equity", "equities"):
+            by_dimension = found if short == "equities" else {extra[0]: found}
+            for dimension, equity in by_dimension.items():
+                kind, named = f"equity:{dimension}", f"{label} {dimension}"
+                tally(f"{named} referred", equity.referred, kind, p)
+                for code, count in equity.connected.counts.items():
+                    same(f"{named} connected {code!r}", count, (kind, p, code), 1)
+                for code, spread in equity.outcome.items():
+                    same(f"{named} outcome n {code!r}", spread.n, (kind, p, code), 3)
+                    same(f"{named} outcome mean {code!r}", spread.get("mean"), (kind, p, code), 2)
         elif short == "sessions_by_category":
             same(f"{label} sessions", found.total, ("sessions", p, ""))
             tally(label, found, "sessions:category", p)
@@ -1777,6 +1785,11 @@ def main() -> None:
         found = Referral.objects.count() if built else 0
         if found == ARGS.referrals:
             print("Using the data already built (--keep)")
+            began = time.perf_counter()
+            call_command("migrate", verbosity=0)  # the summary rows written if new
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE" if PG else "ANALYZE")  # as the build does
+            line("migrate (and summary rows if new)", f"{time.perf_counter() - began:8.1f} s")
         elif found:
             sys.exit(f"{found:,} referrals there, not {ARGS.referrals:,}: remove the database")
         else:
