@@ -1320,11 +1320,11 @@ def floor_sql(
         return datetime.combine(day, clock.min, zone)
 
     bounds = (
-        f"bounds(period, s, e, ms, me) AS (VALUES "
+        f"bounds(period, s, e, ms, me, l) AS (VALUES "
         f"('this', {p(this.start)}, {p(this.end)}, {p(moment(this.start))}, "
-        f"{p(moment(this.end + timedelta(days=1)))}), "
+        f"{p(moment(this.end + timedelta(days=1)))}, {p(min(this.end, today))}), "
         f"('before', {p(before.start)}, {p(before.end)}, {p(moment(before.start))}, "
-        f"{p(moment(before.end + timedelta(days=1)))}))"
+        f"{p(moment(before.end + timedelta(days=1)))}, {p(min(before.end, today))}))"
     )
     criteria = []
     for code in ("ons4", "ons-loneliness"):
@@ -1406,10 +1406,13 @@ ref AS (
   WHERE c.area_id IN ({area_ids})
 ),
 contact AS (
-  SELECT ref.period, ref.status,
+  SELECT ref.period,
     (SELECT {days('MIN(ch."on")', "ref.received_on")} FROM casework_referralstatuschange ch
-     WHERE ch.referral_id = ref.id AND ch.status IN ('contacted', 'assessed')) AS days
-  FROM ref
+     WHERE ch.referral_id = ref.id AND ch.status IN ('contacted', 'assessed')
+     AND ch."on" <= b.l) AS days,
+    EXISTS (SELECT 1 FROM casework_referralstatuschange ch WHERE ch.referral_id = ref.id
+     AND ch.status IN ('declined', 'unable_to_contact', 'closed') AND ch."on" <= b.l) AS ended
+  FROM ref JOIN bounds b ON b.period = ref.period
 ),
 waits AS (SELECT period, days FROM contact WHERE days IS NOT NULL),
 steps AS (
@@ -1517,8 +1520,8 @@ UNION ALL
 UNION ALL
 SELECT 'timeliness', period, kind, COUNT(*), NULL, NULL, NULL FROM (
   SELECT period, CASE WHEN days <= 7 THEN 'within' WHEN days IS NOT NULL THEN 'later'
-    WHEN status IN ('received', 'contacted', 'assessed', 'active') THEN 'waiting'
-    ELSE 'never' END AS kind FROM contact) t GROUP BY period, kind
+    WHEN NOT ended THEN 'waiting' ELSE 'never' END AS kind FROM contact) t
+  GROUP BY period, kind
 UNION ALL
 SELECT 'connections', b.period, 'made', COUNT(*), NULL, NULL, NULL
 FROM bounds b

@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max, Min
+from django.db.models import Max
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 from django.utils import timezone
 
@@ -55,6 +55,7 @@ from .models.outcomes import Timepoint
 
 STATUS = Connection.Status
 CONTACTED = (Referral.Status.CONTACTED, Referral.Status.ASSESSED)
+ENDED = (Referral.Status.DECLINED, Referral.Status.UNABLE_TO_CONTACT, Referral.Status.CLOSED)
 RETENTION_WEEKS = (6, 12)
 CHUNK = 2000  # clients worked out at a time by rebuild and differences
 WRITE_BATCH = 1000
@@ -223,27 +224,36 @@ def _connections(clients: dict[str, Any], people: People, worked: Worked) -> dic
 def _referrals(
     clients: dict[str, Any], people: People, visits: dict[int, list[date]], worked: Worked
 ) -> None:
-    theirs: dict[int, list[tuple[date, int, str, list[str], str]]] = defaultdict(list)
-    for pk, client_id, received_on, source, reasons, status in (
+    theirs: dict[int, list[tuple[date, int, str, list[str], date | None]]] = defaultdict(list)
+    for pk, client_id, received_on, source, reasons, status, changed_on in (
         Referral.objects.filter(**_through(clients, "client_id"))
         .order_by()
-        .values_list("pk", "client_id", "received_on", "source", "reasons", "status")
+        .values_list(
+            "pk", "client_id", "received_on", "source", "reasons", "status", "status_changed_on"
+        )
     ):
-        theirs[client_id].append((received_on, pk, source, reasons, status))
-    contacted = dict(
+        # Closed without a change recorded (an import): closed since it last changed.
+        closed_on = None if status in Referral.OPEN else changed_on
+        theirs[client_id].append((received_on, pk, source, reasons, closed_on))
+    contacted: dict[int, date] = {}
+    ended: dict[int, date] = {}
+    for referral_id, status, on in (
         ReferralStatusChange.objects.filter(
-            status__in=CONTACTED, **_through(clients, "referral__client_id")
+            status__in=(*CONTACTED, *ENDED), **_through(clients, "referral__client_id")
         )
         .order_by()
-        .values("referral_id")
-        .annotate(on=Min("on"))
-        .values_list("referral_id", "on")
-    )
+        .values_list("referral_id", "status", "on")
+    ):
+        first = contacted if status in CONTACTED else ended
+        if referral_id not in first or on < first[referral_id]:
+            first[referral_id] = on
     for client_id, rows in theirs.items():
         area_id, decile, born, sex, ethnic_group, practice_id, typed = people[client_id]
         rows.sort()
         previous = [None, *(received_on for received_on, *_ in rows[:-1])]
-        for (received_on, pk, source, reasons, status), before in zip(rows, previous, strict=True):
+        for (received_on, pk, source, reasons, closed_on), before in zip(
+            rows, previous, strict=True
+        ):
             contacted_on = contacted.get(pk)
             visited = [on for on in visits.get(client_id, ()) if on >= received_on]
             worked.referrals.append(
@@ -260,7 +270,7 @@ def _referrals(
                     contact_days=(
                         None if contacted_on is None else (contacted_on - received_on).days
                     ),
-                    still_open=status in Referral.OPEN,
+                    ended_on=ended.get(pk, closed_on),
                     visited_on=min(visited) if visited else None,
                     previous_on=before,
                     imd_quintile=imd_quintile(decile),

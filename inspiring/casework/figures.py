@@ -19,7 +19,9 @@ Withdrawn connections (made by mistake) are never counted.
 Definitions (the monitoring pages say them in words):
 - A referral is *in the period* when `received_on` is in it.
 - *First contact*: the first `ReferralStatusChange` to CONTACTED (or straight to
-  ASSESSED) for the referral; days from `received_on` to its `on`.
+  ASSESSED) for the referral; days from `received_on` to its `on`. As at the period's
+  last day counted (below): a referral not contacted by then is "waiting" unless it had
+  been declined, found unable to contact or closed by then ("never").
 - A connection is *made* on `created_at`'s local date, if it was not withdrawn; its
   *first visit* is its first ATTENDED_FIRST step's `on`.
 - *Still attending at N weeks*: of the connections whose first visit was in the period
@@ -66,13 +68,19 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import (
+    BooleanField,
+    Case,
     Count,
     Exists,
+    F,
     FloatField,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 
@@ -364,15 +372,29 @@ def referrals_by_reason(area_ids: Sequence[int], period: Period) -> Tally:
 
 
 def first_contact(area_ids: Sequence[int], period: Period) -> FirstContact:
-    # One query: the referrals grouped by their wait (whole days, None when not contacted)
-    # and whether still open; the spread and the counts are worked out from those few
-    # groups here.
+    # As at the period's last day counted (so a past period's figures stay as they
+    # were): one query, the referrals grouped by their wait (whole days, None when not
+    # contacted by then) and whether they were still waiting then; the spread and the
+    # counts are worked out from those few groups here.
+    last_day = _counted_to(period)
     rows = (
         _referrals(area_ids, period)
         .order_by()
-        .values("contact_days", "still_open")
+        .annotate(
+            wait=Case(
+                When(contacted_on__lte=last_day, then=F("contact_days")),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            still_open=Case(
+                When(Q(ended_on__isnull=True) | Q(ended_on__gt=last_day), then=Value(True)),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
+        .values("wait", "still_open")
         .annotate(n=Count("pk"))
-        .values_list("contact_days", "still_open", "n")
+        .values_list("wait", "still_open", "n")
     )
     days: list[int] = []
     total = waiting = 0

@@ -45,6 +45,7 @@ from inspiring.accounts.personal_data import Gather
 from inspiring.areas.models import Area
 from inspiring.measures import library
 
+from . import facts
 from .choices import ReferralSource
 from .models import (
     Administration,
@@ -219,6 +220,10 @@ def register_personal_data() -> None:
         personal_data.register(model, of=Client, subject=subject, erase=names)
     # A link of someone erased must never open again: deleted, not blanked.
     personal_data.register(OutcomeLink, of=Client, subject="client", delete=True)
+    # Monitoring's summary rows: dates, codes and groups worked out from the records
+    # above (nothing to blank: erasure works them out again from what it left).
+    for model in facts.FACTS:
+        personal_data.register(model, of=Client, subject="client")
     sections: list[tuple[str, str, str, type[models.Model], Gather, dict[str, Any]]] = [
         (
             "referrals",

@@ -197,7 +197,7 @@ def journey(
     exact()
     fact = referral_fact(first)
     assert (fact.received_on, fact.source, fact.reasons) == (received, "gp", ["loneliness"])
-    assert (fact.contacted_on, fact.contact_days, fact.still_open) == (None, None, True)
+    assert (fact.contacted_on, fact.contact_days, fact.ended_on) == (None, None, None)
     assert (fact.visited_on, fact.age_band, fact.imd_quintile, fact.sex) == (
         None, "16-59", "2", "female"
     )  # fmt: skip
@@ -207,7 +207,7 @@ def journey(
     do_record_contact(request, ann, Contact(kind="phone", on=moment(ago(96)), minutes=15))
     exact()
     fact = referral_fact(first)
-    assert (fact.contacted_on, fact.contact_days, fact.still_open) == (ago(96), 4, True)
+    assert (fact.contacted_on, fact.contact_days, fact.ended_on) == (ago(96), 4, None)
     do_change_referral_status(request, first, R.ASSESSED, on=ago(90))
     exact()
     assert referral_fact(first).contact_days == 4  # the first contact, not the assessment
@@ -287,14 +287,14 @@ def journey(
         request, first, R.CLOSED, on=TODAY, reason="Going out again.", outcome="goals_met"
     )
     exact()
-    assert referral_fact(first).still_open is False
+    assert referral_fact(first).ended_on == TODAY
     second = do_add_referral(
         request, ann, Referral(source="self", reasons=["money"], received_on=ago(10))
     )
     exact()
     fact = referral_fact(second)
-    assert (fact.source, fact.still_open, fact.age_band, fact.imd_quintile) == (
-        "self", True, "60+", "5"
+    assert (fact.source, fact.ended_on, fact.age_band, fact.imd_quintile) == (
+        "self", None, "60+", "5"
     )  # fmt: skip
     assert fact.visited_on is None  # her first visits were before it came
 
@@ -388,7 +388,7 @@ def test_erasing_a_client_keeps_their_rows_exact_and_closes_their_referral(
     do_advance_connection(request, walk, S.ATTENDED_FIRST, on=ago(20))
     do_advance_connection(request, walk, S.STOPPED, on=ago(10), reason="Ill.", reason_code="health")
     exact()
-    assert referral_fact(referral).still_open is True
+    assert referral_fact(referral).ended_on is None
     before = rows_of(cat)
 
     do_erase_client(None, cat, reason="She asked us to forget her.")
@@ -396,7 +396,7 @@ def test_erasing_a_client_keeps_their_rows_exact_and_closes_their_referral(
     cat.refresh_from_db()
     assert cat.erased_at is not None and cat.first_name == ""
     fact = referral_fact(referral)
-    assert fact.still_open is False  # closed by the erasure
+    assert fact.ended_on == TODAY  # closed by the erasure
     # What the figures count of her stays: her first contact, first visit and stop.
     assert (fact.received_on, fact.contacted_on, fact.contact_days) == (ago(40), ago(38), 2)
     assert (fact.visited_on, fact.imd_quintile) == (ago(20), "2")

@@ -214,6 +214,28 @@ def test_first_contact_by_contacted_or_straight_to_assessed(personas: Personas) 
     assert found.days.get("p90") == pytest.approx(11.0)  # 3, 7, 12: numpy's 90th
 
 
+def test_first_contact_of_a_past_period_stays_as_it_was_when_it_ended(
+    personas: Personas,
+) -> None:
+    ann = person(personas.ashfield)
+    past = Period(START, START + timedelta(days=29))
+    end = past.end
+    refer(ann, day(0), ("contacted", day(3)))  # contacted in it: within
+    refer(ann, day(20), ("contacted", end + timedelta(days=5)))  # after its end: waiting then
+    refer(ann, day(20), ("declined", end + timedelta(days=2)))  # declined after: waiting then
+    refer(ann, day(25), ("unable_to_contact", end))  # by its last day: never
+    # Closed with no change recorded (an import): closed since its status changed.
+    Referral.objects.create(
+        client=ann, source="gp", received_on=day(21), status="closed", status_changed_on=day(22)
+    )
+    found = figures.first_contact(areas(personas), past)
+    assert found.timeliness.counts == {"within": 1, "later": 0, "waiting": 2, "never": 2}
+    assert found.days.n == 1 and found.days.get("median") == 3
+    # Today, the one contacted late is "later" and the declined one "never".
+    now = figures.first_contact(areas(personas), Period(START, TODAY))
+    assert now.timeliness.counts == {"within": 1, "later": 1, "waiting": 0, "never": 3}
+
+
 # --- Connections ----------------------------------------------------------------------
 
 

@@ -35,10 +35,12 @@ class ReferralFact(models.Model):
         "areas.GPPractice", null=True, on_delete=models.SET_NULL, related_name="+"
     )
     typed_practice = models.BooleanField(default=False)
-    # The first step to contacted or assessed, and its days after received_on.
+    # The first step to contacted or assessed, and its days after received_on; the
+    # first to declined, unable to contact or closed (not contacted by a day D: still
+    # waiting at D when this is null or after D).
     contacted_on = models.DateField(null=True)
     contact_days = models.IntegerField(null=True)
-    still_open = models.BooleanField()
+    ended_on = models.DateField(null=True)
     # The client's first visit to any activity (a connection not withdrawn) dated on or
     # after received_on.
     visited_on = models.DateField(null=True)
@@ -64,8 +66,9 @@ class ReferralFact(models.Model):
                     "reasons",
                     "practice",
                     "typed_practice",
+                    "contacted_on",
                     "contact_days",
-                    "still_open",
+                    "ended_on",
                     "visited_on",
                     "previous_on",
                     "imd_quintile",
