@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "inspiring.surveys",
     "inspiring.evaluation",
     "inspiring.monitoring",
+    "inspiring.playbook",
     "inspiring.demo",
     # Django and third-party apps.
     "django.contrib.admin",

@@ -46,5 +46,6 @@ urlpatterns = [
     path("", include("inspiring.surveys.urls")),
     path("", include("inspiring.evaluation.urls")),
     path("", include("inspiring.monitoring.urls")),
+    path("", include("inspiring.playbook.urls")),
     path("", include("inspiring.areas.urls")),
 ]

@@ -66,6 +66,9 @@ class Capability(StrEnum):
     ANALYSE_RESEARCH_DATA = "analyse_research_data"
     # Monitoring: coordinators record the area's grants and population figures.
     MANAGE_FUNDING = "manage_funding"
+    # The playbook: coordinators keep their area's stages and tasks, resources and
+    # training records, and propose and answer sharing with other areas.
+    MANAGE_PLAYBOOK = "manage_playbook"
 
 
 # Capabilities that are held in every area of the person's memberships at once
@@ -87,6 +90,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.BUILD_INSTRUMENTS,
             Capability.VIEW_MONITORING,
             Capability.MANAGE_FUNDING,
+            Capability.MANAGE_PLAYBOOK,
             # "A researcher (or coordinator)" runs the evaluation (issue 16).
             Capability.ANALYSE_RESEARCH_DATA,
         }
