@@ -431,3 +431,29 @@ def test_deleting_a_training_record_asks_first_and_another_areas_is_404(
     assert list(TrainingRecord.objects.all()) == [theirs]
     assert AuditEntry.objects.filter(action="training.deleted", area=personas.ashfield).exists()
     assert rules.count(personas.ashfield, Task.Rule.TRAINED) == 0
+
+
+def test_the_demos_playbook_content_is_loaded_once(personas: Personas) -> None:
+    from inspiring.demo.playbook import HANDBOOK, INDUCTION, load_demo_playbook
+    from inspiring.playbook.models import ShareProposal
+
+    areas = {
+        "ashfield": personas.ashfield,
+        "mansfield": personas.mansfield,
+        "newark-and-sherwood": personas.newark,
+    }
+    assert load_demo_playbook(areas) > 0
+    assert Resource.objects.filter(area=None, title__in=[INDUCTION, HANDBOOK]).count() == 2
+    assert Resource.objects.filter(area=None).count() == 3
+    # The personas are not the demo's accounts: only the named people are recorded.
+    assert rules.count(personas.ashfield, Task.Rule.TRAINED) == 1
+    assert rules.count(personas.newark, Task.Rule.TRAINED) == 1
+    accepted = ShareProposal.objects.get(status=ShareProposal.Status.ACCEPTED)
+    assert (accepted.asking, accepted.offering) == (personas.mansfield, personas.ashfield)
+    waiting = ShareProposal.objects.get(status=ShareProposal.Status.PROPOSED)
+    assert (waiting.asking, waiting.offering) == (personas.newark, personas.ashfield)
+    assert personas.ashfield.shares_with.filter(pk=personas.mansfield.pk).exists()
+    before = (Resource.objects.count(), TrainingRecord.objects.count())
+    assert load_demo_playbook(areas) == 0
+    assert (Resource.objects.count(), TrainingRecord.objects.count()) == before
+    assert ShareProposal.objects.count() == 2
