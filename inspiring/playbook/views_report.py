@@ -1,0 +1,96 @@
+"""The scale-up report (issue 18): each area's playbook progress beside its first
+monitoring figures, as a page and as CSV, XLSX and PDF files of the same tables.
+
+Who sees which areas is playbook.access's (`report_areas`: every area of the person's
+VIEW_MONITORING memberships); whether small numbers are shown, and which periods are
+offered, is monitoring's, exactly as on the areas side by side (monitoring.access,
+monitoring.periods.Policy); the report is report.py's.
+"""
+
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+
+from inspiring.accounts import audit
+from inspiring.accounts.access import require_capability
+from inspiring.accounts.roles import Capability
+from inspiring.areas.models import Area
+from inspiring.monitoring import access as monitoring_access
+from inspiring.monitoring import exports, periods
+from inspiring.monitoring.pages import period_options, query_without
+
+from . import report as scale_up
+from .access import report_areas
+
+
+def _areas(request: HttpRequest) -> tuple[list[Area], list[Area]]:
+    """(the areas asked for with `?area=slug&area=slug`, or all in scope; every area in
+    scope). 404 with none in scope, or for an area out of scope."""
+    in_scope = report_areas(request)
+    if not in_scope:
+        raise Http404("No area to report on")
+    by_slug = {area.slug: area for area in in_scope}
+    slugs = sorted({slug for slug in request.GET.getlist("area") if slug})
+    if any(slug not in by_slug for slug in slugs):
+        raise Http404("No such area")
+    return ([by_slug[slug] for slug in slugs] if slugs else in_scope), in_scope
+
+
+@never_cache
+@require_capability(Capability.VIEW_MONITORING)
+def report(request: HttpRequest) -> HttpResponse:
+    areas, in_scope = _areas(request)
+    today = timezone.localdate()
+    errors: list[str] = []
+    may_reveal = monitoring_access.reveals(request, areas)
+    # With small numbers hidden (for sharing too): whole quarters that have ended.
+    reveal = may_reveal and request.GET.get("for") != "sharing"
+    policy = periods.Policy() if reveal else periods.Policy.hidden()
+    try:
+        choice = policy.choose(request.GET.dict(), today)
+    except periods.PeriodError as error:
+        errors.append(str(error))
+        choice = policy.fallback(today)
+    fmt = request.GET.get("format", "")
+    if fmt and fmt not in exports.FORMATS:
+        errors.append("Choose CSV, XLSX or PDF to download")
+    built = scale_up.build(areas, choice, reveal=reveal, today=today)
+    table_key = request.GET.get("table", "")
+    if table_key and not errors:
+        narrowed = built.only(table_key)
+        if narrowed is None:
+            errors.append("There is no such table on this page")
+        else:
+            built = narrowed
+    if fmt and not errors:
+        audit.record(
+            request,
+            "scale_up.exported",
+            area=areas[0] if len(areas) == 1 else None,
+            detail={
+                "areas": [area.slug for area in areas],
+                "from": str(choice.period.start),
+                "to": str(choice.period.end),
+                "format": fmt,
+                "table": table_key,
+                "small numbers shown": reveal,
+            },
+        )
+        return exports.response(
+            built, fmt, area_names=[area.name for area in areas], request=request
+        )
+    context = {
+        "report": built,
+        "areas": areas,
+        "in_scope": in_scope,
+        "choice": choice,
+        "choices": period_options(policy.choices(today), choice),
+        "errors": errors,
+        "downloads": query_without(request, "format", "table", "for"),
+        "may_reveal": may_reveal,
+        "may_share": may_reveal and periods.Policy.hidden().offers(choice, today),
+    }
+    return render(request, "playbook/report.html", context, status=400 if errors else 200)
