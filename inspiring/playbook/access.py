@@ -103,3 +103,16 @@ def report_areas(request: HttpRequest) -> list[Area]:
     return sorted(
         staff_context(request).areas_for(Capability.VIEW_MONITORING), key=lambda a: a.name
     )
+
+
+def chosen_report_areas(request: HttpRequest) -> tuple[list[Area], list[Area]]:
+    """(the areas asked for with `?area=slug&area=slug`, or all in scope; every area in
+    scope). 404 with none in scope, or for an area out of scope."""
+    in_scope = report_areas(request)
+    if not in_scope:
+        raise Http404("No area to report on")
+    by_slug = {area.slug: area for area in in_scope}
+    slugs = sorted({slug for slug in request.GET.getlist("area") if slug})
+    if any(slug not in by_slug for slug in slugs):
+        raise Http404("No such area")
+    return ([by_slug[slug] for slug in slugs] if slugs else in_scope), in_scope

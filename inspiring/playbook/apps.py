@@ -10,6 +10,10 @@ class PlaybookConfig(AppConfig):
     def ready(self) -> None:
         from inspiring.accounts.audit import register_actions
 
+        from . import cards
+
+        cards.register()
+
         register_actions(
             {
                 "area.started": "Started a new area from another",

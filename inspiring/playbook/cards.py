@@ -1,4 +1,7 @@
-"""The playbook's card on the staff home page (registered from PlaybookConfig.ready)."""
+"""The playbook's cards on the staff home page (registered from PlaybookConfig.ready).
+
+A card's status is one cheap query at most (accounts.home): the playbook's own
+progress takes a count a rule, so it is shown on its page, not on the card."""
 
 from __future__ import annotations
 
@@ -8,23 +11,20 @@ from inspiring.accounts.access import staff_context
 from inspiring.accounts.home import HomeCard, register_card
 from inspiring.accounts.roles import Capability
 
-from .models import Stage
-from .progress import progress
+from .models import ShareProposal
 
 
-def playbook_status(request: HttpRequest) -> str:
-    """How far the working area is: "40% done (6 of 15 tasks): now Informing"."""
+def sharing_status(request: HttpRequest) -> str:
+    """Proposals to share waiting for this area's answer."""
     area = staff_context(request).area
     if area is None:
         return ""
-    if not Stage.objects.filter(area=area).exists():
-        return "No playbook yet: start from the blueprint."
-    found = progress(area)
-    done = f"{found.percent}% done ({found.done} of {found.total} tasks)"
-    current = found.current
-    if current is None:
-        return f"{done}: every stage is done."
-    return f"{done}: now {current.stage.title}."
+    waiting = ShareProposal.objects.filter(
+        offering=area, status=ShareProposal.Status.PROPOSED
+    ).count()
+    if not waiting:
+        return ""
+    return f"{waiting} proposal{'s' if waiting != 1 else ''} to share waiting for your answer"
 
 
 def register() -> None:
@@ -34,11 +34,46 @@ def register() -> None:
             description=(
                 "Follow the stages that start the programme in a new area: scoping, "
                 "informing, connecting and roll-out, each task with its owner, due date "
-                "and evidence."
+                "and evidence, some done by the platform's own figures."
             ),
             url_name="playbook:progress",
             capability=Capability.MANAGE_PLAYBOOK,
             order=72,
-            status=playbook_status,
+        )
+    )
+    register_card(
+        HomeCard(
+            title="Training and resources",
+            description=(
+                "Guides, slide decks, videos and files for link workers, partner groups "
+                "and coordinators, and who has completed which training."
+            ),
+            url_name="playbook:resources",
+            order=73,
+        )
+    )
+    register_card(
+        HomeCard(
+            title="Sharing with other areas",
+            description=(
+                "What other areas offer that your calendar lacks, nearest first; propose "
+                "sharing their activities and answer their proposals."
+            ),
+            url_name="playbook:sharing",
+            capability=Capability.MANAGE_PLAYBOOK,
+            order=74,
+            status=sharing_status,
+        )
+    )
+    register_card(
+        HomeCard(
+            title="Scale-up report",
+            description=(
+                "How far each of your areas is through the playbook, beside its first "
+                "figures from monitoring: for steering groups and funders."
+            ),
+            url_name="playbook:report",
+            capability=Capability.VIEW_MONITORING,
+            order=63,
         )
     )

@@ -85,7 +85,7 @@ def state(task: Task, found: dict[str, int], today: date) -> TaskState:
     elif by_rule:
         says, done = f"Done: {counted}", True
     elif task.rule:
-        says, done = f"{counted} of {task.target:,} needed", False
+        says, done = f"{task.target:,} needed: {counted} so far", False
     else:
         says, done = "Not done yet", False
     overdue = not done and task.due_on is not None and task.due_on < today

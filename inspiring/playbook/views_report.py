@@ -9,7 +9,7 @@ monitoring.periods.Policy); the report is report.py's.
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -17,32 +17,18 @@ from django.views.decorators.cache import never_cache
 from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
-from inspiring.areas.models import Area
 from inspiring.monitoring import access as monitoring_access
 from inspiring.monitoring import exports, periods
 from inspiring.monitoring.pages import period_options, query_without
 
 from . import report as scale_up
-from .access import report_areas
-
-
-def _areas(request: HttpRequest) -> tuple[list[Area], list[Area]]:
-    """(the areas asked for with `?area=slug&area=slug`, or all in scope; every area in
-    scope). 404 with none in scope, or for an area out of scope."""
-    in_scope = report_areas(request)
-    if not in_scope:
-        raise Http404("No area to report on")
-    by_slug = {area.slug: area for area in in_scope}
-    slugs = sorted({slug for slug in request.GET.getlist("area") if slug})
-    if any(slug not in by_slug for slug in slugs):
-        raise Http404("No such area")
-    return ([by_slug[slug] for slug in slugs] if slugs else in_scope), in_scope
+from .access import chosen_report_areas
 
 
 @never_cache
 @require_capability(Capability.VIEW_MONITORING)
 def report(request: HttpRequest) -> HttpResponse:
-    areas, in_scope = _areas(request)
+    areas, in_scope = chosen_report_areas(request)
     today = timezone.localdate()
     errors: list[str] = []
     may_reveal = monitoring_access.reveals(request, areas)

@@ -15,9 +15,9 @@ from django.utils import timezone
 from inspiring.accounts.home import CARDS
 from inspiring.accounts.models import AuditEntry
 from inspiring.casework.models import Client, Referral
-from inspiring.playbook import cards, links
+from inspiring.playbook import links
 from inspiring.playbook.defaults import ensure_stages
-from inspiring.playbook.models import Stage, Task
+from inspiring.playbook.models import ShareProposal, Stage, Task
 from inspiring.playbook.progress import progress
 from inspiring.surveys.actions import do_create_from_template, do_open
 from tests.conftest import sign_in
@@ -78,7 +78,7 @@ def state_of(area: Any, rule: str) -> Any:
 def test_publishing_the_survey_completes_the_survey_task(personas: Personas) -> None:
     ensure_stages(personas.ashfield)
     before = state_of(personas.ashfield, Task.Rule.SURVEY_OPEN)
-    assert not before.done and before.says == "0 community surveys published of 1 needed"
+    assert not before.done and before.says == "1 needed: 0 community surveys published so far"
 
     survey = do_create_from_template(None, personas.ashfield, by=personas.coordinator)
     assert not state_of(personas.ashfield, Task.Rule.SURVEY_OPEN).done  # a draft is not
@@ -103,7 +103,7 @@ def test_thirty_partners_listed_complete_the_mapping_task(personas: Personas) ->
     organisation(personas.mansfield, "Mansfield's own group")
     waiting = state_of(personas.ashfield, Task.Rule.PARTNERS_LISTED)
     assert not waiting.done
-    assert waiting.says == "29 partner organisations listed of 30 needed"
+    assert waiting.says == "30 needed: 29 partner organisations listed so far"
 
     organisation(personas.ashfield, "Group 29")
     organisation(personas.ashfield, "Group 30")
@@ -414,18 +414,19 @@ def test_every_evidence_page_has_an_address(personas: Personas) -> None:
     assert links.page_url(Task.Evidence.SURVEY_SUMMARY, area) == reverse("surveys:list")
 
 
-def test_the_home_card_says_how_far_the_area_is(client: Browser, personas: Personas) -> None:
-    cards.register()
+def test_the_home_cards_lead_to_the_playbook_and_say_what_waits(
+    client: Browser, personas: Personas
+) -> None:
     assert any(card.url_name == "playbook:progress" for card in CARDS)
     sign_in(client, personas.coordinator)
     page = client.get(reverse("accounts:home")).content.decode()
-    assert PROGRESS in page and "No playbook yet: start from the blueprint." in page
-
-    ensure_stages(personas.ashfield)
-    found = progress(personas.ashfield)
-    assert found.done == 1  # Liam, a link worker in the team
+    assert f'href="{PROGRESS}"' in page
+    assert reverse("playbook:resources") in page and reverse("playbook:sharing") in page
+    assert "waiting for your answer" not in page
+    ShareProposal.objects.create(asking=personas.mansfield, offering=personas.ashfield)
     page = client.get(reverse("accounts:home")).content.decode()
-    assert f"{found.percent}% done (1 of {found.total} tasks): now Scoping." in page
+    assert "1 proposal to share waiting for your answer" in page
 
     sign_in(client, personas.link_worker)
-    assert PROGRESS not in client.get(reverse("accounts:home")).content.decode()
+    page = client.get(reverse("accounts:home")).content.decode()
+    assert f'href="{PROGRESS}"' not in page and reverse("playbook:resources") in page
