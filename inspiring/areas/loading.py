@@ -26,7 +26,7 @@ import hashlib
 import io
 import math
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -577,7 +577,7 @@ _POSTCODE_VALUE_NAMES = ("district_code", "latitude", "longitude", "lsoa_id", "l
 
 def load_geography(
     *,
-    postcodes: Path,
+    postcodes: Path | Sequence[Path],
     centroids: Path,
     imd: Path,
     population: Path | None = None,
@@ -587,13 +587,20 @@ def load_geography(
 ) -> LoadReport:
     """Load the files; skip the work when the same files were loaded last time.
 
-    `population` (IMD 2019 File 6) is optional: without it, the LSOAs' population is
-    left as it is (empty, if it was never loaded)."""
-    paths = [postcodes, centroids, imd, *([population] if population is not None else [])]
+    `postcodes` is one file or several (read in turn, as one: a postcode in two files
+    is taken from the first). `population` (IMD 2019 File 6) is optional: without it,
+    the LSOAs' population is left as it is (empty, if it was never loaded)."""
+    postcode_files = [postcodes] if isinstance(postcodes, Path) else list(postcodes)
+    if not postcode_files:
+        raise GeographyFileError("No postcode file given")
+    paths = [*postcode_files, centroids, imd, *([population] if population is not None else [])]
     for path in paths:
         if not path.is_file():
             raise GeographyFileError(f"{path}: file not found")
-    sources = {path.name: file_sha256(path) for path in paths}
+    sources: dict[str, str] = {}
+    for path in paths:
+        # Two files of the same name from different folders both count.
+        sources[path.name if path.name not in sources else str(path)] = file_sha256(path)
     key = fingerprint(sources, districts)
     last = GeographyLoad.objects.order_by("-loaded_at", "-pk").first()
     if (
@@ -613,8 +620,10 @@ def load_geography(
     if population is not None:
         progress(f"Reading LSOA population from {population.name}")
         population_rows = read_population(population)
-    progress(f"Reading postcodes from {postcodes.name}")
-    postcode_rows = list(iter_postcodes(postcodes, districts, report, progress))
+    postcode_rows: list[PostcodeRow] = []
+    for path in postcode_files:
+        progress(f"Reading postcodes from {path.name}")
+        postcode_rows += iter_postcodes(path, districts, report, progress)
     with transaction.atomic():
         _load_districts(imd_rows, report)
         lsoa_ids = _load_lsoas(imd_rows, centroid_rows, population_rows, report)

@@ -67,7 +67,35 @@ DEMO_AREAS: tuple[DemoArea, ...] = (
     ),
 )
 
-_AREA_NAMES = {area.slug: area.name for area in DEMO_AREAS}
+
+@dataclass(frozen=True)
+class DemoNewArea:
+    """An area the demo starts from another with the playbook's `start_area`, as a site
+    administrator would: no partners, activities or clients yet (its playbook is at
+    scoping), its district's postcodes in the shipped geography."""
+
+    slug: str
+    name: str
+    programme_name: str
+    local_authority_code: str
+    lead_organisation: str
+    started_from: str
+
+
+DEMO_NEW_AREAS: tuple[DemoNewArea, ...] = (
+    DemoNewArea(
+        slug="gedling",
+        name="Gedling",
+        programme_name="Inspiring Gedling",
+        local_authority_code="E07000173",
+        lead_organisation="Gedling Council for Voluntary Service",
+        started_from="ashfield",
+    ),
+)
+
+_AREA_NAMES = {area.slug: area.name for area in DEMO_AREAS} | {
+    area.slug: area.name for area in DEMO_NEW_AREAS
+}
 
 # A demo site only (load_demo refuses to run otherwise). Long enough for the
 # password rules, easy to type.
@@ -116,6 +144,11 @@ DEMO_ACCOUNTS: tuple[DemoAccount, ...] = (
         "coordinator.newark@example.org",
         "Nadia Hughes",
         (("newark-and-sherwood", Role.COORDINATOR),),
+    ),
+    DemoAccount(
+        "coordinator.gedling@example.org",
+        "Grace Okafor",
+        (("gedling", Role.COORDINATOR),),
     ),
     DemoAccount(
         "researcher@example.org",

@@ -1,4 +1,9 @@
-"""Create the demo areas and people. Idempotent: what exists already is left as it is."""
+"""Create the demo areas and people. Idempotent: what exists already is left as it is.
+
+The three established areas are made here with their directory, caseload and survey;
+the new one (Gedling) is started from Ashfield afterwards with the playbook's
+`start_area`, as a site administrator would, and has none of those.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ from inspiring.accounts.models import Membership, User
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
 from inspiring.casework.models import SafeguardingLead
+from inspiring.directory.models import Category, SupportFeature
+from inspiring.directory.taxonomy_data import seed_taxonomy
+from inspiring.playbook import defaults
+from inspiring.playbook.starting import start_area
 
 from .casework import load_demo_caseload
-from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
+from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_NEW_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
 from .history import load_demo_history
 from .practices import load_demo_practices, register_demo_clients
@@ -58,10 +67,14 @@ def load_demo(
                 )
                 created["users"] += 1
             for slug, role in account.memberships:
+                if slug not in areas:  # a new area: once it is started, below
+                    continue
                 _, made = Membership.objects.get_or_create(
                     user=user, area=areas[slug], defaults={"role": role}
                 )
                 created["memberships"] += made
+        for area in areas.values():
+            defaults.ensure_stages(area)
     lead = User.objects.filter(email="partner.ashfield@example.org").first()
     if directory:
         created["activities"] = load_demo_directory(areas, lead)
@@ -83,6 +96,9 @@ def load_demo(
         _name_safeguarding_lead(areas["ashfield"])
         # After the directory: the survey's kinds of activity are its categories.
         created["survey responses"] = load_demo_surveys(areas, _coordinator)
+    # After the surveys: the new area's draft survey has the same (confirmed) shape.
+    created["areas"] += _start_new_areas(areas)
+    created["memberships"] += _new_areas_memberships()
     say(
         f"Demo data: {created['areas']} areas, {created['users']} people, "
         f"{created['activities']} activities, {created.get('GP practices', 0)} GP practices, "
@@ -92,6 +108,42 @@ def load_demo(
         + (" (all already there)." if not any(created.values()) else ".")
     )
     return created
+
+
+def _start_new_areas(areas: dict[str, Area]) -> int:
+    """Start each new demo area from its template area (idempotent: start_area changes
+    nothing the second time). The survey's kinds of activity are the directory's
+    categories, so the taxonomy is made sure of first (a test database flushed
+    between tests has none)."""
+    seed_taxonomy(Category, SupportFeature)
+    made = 0
+    for spec in DEMO_NEW_AREAS:
+        started = start_area(
+            name=spec.name,
+            programme_name=spec.programme_name,
+            slug=spec.slug,
+            district=spec.local_authority_code,
+            lead_organisation=spec.lead_organisation,
+            source=areas[spec.started_from],
+            by=None,
+        )
+        made += started.created
+    return made
+
+
+def _new_areas_memberships() -> int:
+    made = 0
+    new = {spec.slug for spec in DEMO_NEW_AREAS}
+    for account in DEMO_ACCOUNTS:
+        for slug, role in account.memberships:
+            if slug not in new:
+                continue
+            user = User.objects.get(email=account.email)
+            _, created = Membership.objects.get_or_create(
+                user=user, area=Area.objects.get(slug=slug), defaults={"role": role}
+            )
+            made += created
+    return made
 
 
 def _name_safeguarding_lead(area: Area) -> None:

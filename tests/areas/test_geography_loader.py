@@ -24,6 +24,7 @@ SHIPPED: dict[str, Any] = {
 # The national deprivation file (MHCLG's File 1, gzipped, 516 kB) is not shipped: the
 # check that it loads runs only when a developer points this at a copy. The suite
 # itself reads nothing outside the checkout.
+GEDLING = DATA / "onspd_nov2025_gedling.csv"
 ENGLAND_IMD = Path(os.environ.get("INSPIRING_ENGLAND_IMD", "/nonexistent"))
 
 pytestmark = pytest.mark.django_db
@@ -35,14 +36,16 @@ def run(*args: str) -> str:
     return out.getvalue()
 
 
-def test_the_shipped_files_are_loaded_for_the_three_districts() -> None:
-    # Loaded once for the whole test run by conftest.django_db_setup.
-    assert Postcode.objects.count() == 10_987
+def test_the_shipped_files_are_loaded_for_the_four_districts() -> None:
+    # Loaded once for the whole test run by conftest.django_db_setup: both postcode files.
+    assert Postcode.objects.count() == 10_987 + 3_565
     assert set(Postcode.objects.values_list("district_code", flat=True).distinct()) == {
         "E07000170",
         "E07000174",
         "E07000175",
+        "E07000173",  # Gedling: onspd_nov2025_gedling.csv
     }
+    assert Postcode.objects.filter(district_code="E07000173").count() == 3_565
     assert LSOA.objects.count() == 679
     assert District.objects.get(code="E07000175").name == "Newark and Sherwood"
     assert not Postcode.objects.filter(lsoa__isnull=True).exists()
@@ -68,6 +71,33 @@ def test_running_it_again_changes_nothing() -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_several_postcode_files_load_as_one(tmp_path: Path) -> None:
+    first = _write(tmp_path / "first.csv", "pcd,laua,lat,long\nZZ1 1AA,E07000170,53.1,-1.25\n")
+    second = _write(
+        tmp_path / "second.csv",
+        "pcd,laua,lat,long\nZZ1 1AB,E07000173,52.98,-1.04\nZZ1 1AA,E07000170,53.2,-1.25\n",
+    )
+    files = ["--centroids", str(SHIPPED["centroids"]), "--imd", str(SHIPPED["imd"])]
+    out = run("--postcodes", str(first), "--postcodes", str(second), *files)
+    assert "Postcodes: 2 created" in out
+    assert "Skipped 1: duplicate postcode" in out  # the first file's is kept
+    assert Postcode.objects.get(postcode="ZZ1 1AA").latitude == 53.1
+    assert Postcode.objects.get(postcode="ZZ1 1AB").district_code == "E07000173"
+    assert "nothing to do" in run("--postcodes", str(first), "--postcodes", str(second), *files)
+    # Another file in the list is another load.
+    assert "nothing to do" not in run("--postcodes", str(first), *files)
+
+
+def test_both_shipped_postcode_files_are_the_default() -> None:
+    report = load_geography(
+        postcodes=[DATA / "onspd_nov2025_ashfield_mansfield_newark.csv", GEDLING],
+        centroids=SHIPPED["centroids"],
+        imd=SHIPPED["imd"],
+        force=True,
+    )
+    assert report.postcodes.unchanged == 10_987 + 3_565 and not report.changed
 
 
 ONSPD_HEADER = "pcd,pcds,doterm,oslaua,lat,long,lsoa11\n"

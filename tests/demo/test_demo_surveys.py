@@ -12,6 +12,7 @@ import pytest
 from inspiring.accounts.models import Membership
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
+from inspiring.demo.data import DEMO_AREAS
 from inspiring.demo.loading import load_demo
 from inspiring.demo.surveys import RESPONSES_PER_AREA, load_demo_surveys
 from inspiring.surveys.choices import BARRIER_BITS
@@ -29,7 +30,9 @@ def coordinator(area: Area) -> Any:
 def areas(settings: Any) -> dict[str, Area]:
     settings.DEMO_MODE = True
     load_demo(directory=False)
-    return {area.slug: area for area in Area.objects.all()}
+    # The established areas: the new one (Gedling) has a draft survey of its own, no
+    # synthetic one (test_the_new_area_has_a_draft_survey_and_no_responses).
+    return {area.slug: area for area in Area.objects.filter(slug__in=[a.slug for a in DEMO_AREAS])}
 
 
 def rate(responses: list[Response], barrier: str) -> float:
@@ -114,5 +117,11 @@ def test_the_documented_structure_is_there_to_find(areas: dict[str, Area]) -> No
 def test_the_full_demo_load_includes_the_surveys(settings: Any) -> None:
     settings.DEMO_MODE = True
     created = load_demo(directory=True)
-    assert created["survey responses"] == RESPONSES_PER_AREA * Area.objects.count()
+    assert created["survey responses"] == RESPONSES_PER_AREA * len(DEMO_AREAS)
     assert load_demo(directory=True)["survey responses"] == 0
+
+
+def test_the_new_area_has_a_draft_survey_and_no_responses(areas: dict[str, Area]) -> None:
+    survey = Survey.objects.get(area__slug="gedling")
+    assert survey.status == Survey.Status.DRAFT and not survey.synthetic
+    assert not survey.responses.exists()

@@ -10,10 +10,14 @@ from django.core.management import CommandError, call_command
 from inspiring.accounts.models import Membership, User
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
-from inspiring.demo.data import DEMO_ACCOUNTS, DEMO_PASSWORD
+from inspiring.demo.data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_PASSWORD
 from inspiring.demo.loading import load_demo
+from inspiring.playbook.starting import started_from
 
 pytestmark = pytest.mark.django_db
+
+# The areas with a directory, caseload and survey (Gedling, started from Ashfield, has none).
+ESTABLISHED = [area.slug for area in DEMO_AREAS]
 
 
 def load() -> str:
@@ -31,11 +35,17 @@ def test_demo_data_is_refused_outside_a_demo_site() -> None:
 def test_demo_data_has_the_three_areas_and_a_sign_in_per_role(settings: object) -> None:
     settings.DEMO_MODE = True  # type: ignore[attr-defined]
     output = load()
+    # The three established areas, and Gedling started from Ashfield's template.
     assert {a.local_authority_code for a in Area.objects.all()} == {
         "E07000170",
         "E07000174",
         "E07000175",
+        "E07000173",
     }
+    gedling = Area.objects.get(slug="gedling")
+    assert gedling.programme_name == "Inspiring Gedling"
+    assert started_from(gedling) == Area.objects.get(slug="ashfield")
+    assert Membership.objects.get(area=gedling).user.email == "coordinator.gedling@example.org"
     roles = set(Membership.objects.values_list("role", flat=True))
     assert roles == {"coordinator", "link_worker", "partner_lead", "researcher", "commissioner"}
     assert User.objects.get(email="admin@example.org").is_superuser
@@ -108,7 +118,9 @@ def test_each_area_has_a_full_directory_and_calendar(settings: object) -> None:
 
     settings.DEMO_MODE = True  # type: ignore[attr-defined]
     load()
-    for area in Area.objects.all():
+    # The new area (Gedling) has no partners yet: its playbook is at scoping.
+    assert not Organisation.objects.filter(home_area__slug="gedling").exists()
+    for area in Area.objects.filter(slug__in=ESTABLISHED):
         organisations = Organisation.objects.filter(home_area=area)
         assert organisations.count() >= 30
         published = Activity.objects.published().filter(home_area=area)
@@ -171,7 +183,8 @@ def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> N
     settings.DEMO_MODE = True  # type: ignore[attr-defined]
     loaded = timezone.now()
     load()
-    for area in Area.objects.all():
+    assert not Client.objects.filter(area__slug="gedling").exists()
+    for area in Area.objects.filter(slug__in=ESTABLISHED):
         clients = Client.objects.filter(area=area)
         assert clients.count() >= 40
         statuses = set(Referral.objects.filter(client__area=area).values_list("status", flat=True))

@@ -3,6 +3,10 @@
     python manage.py load_geography                      # the files the project ships
     python manage.py load_geography --postcodes ONSPD.csv --centroids PWC.csv \
         --imd File_1.csv.gz --population File_6.csv --district E07000170
+    python manage.py load_geography --postcodes one.csv --postcodes two.csv
+
+The shipped postcodes are two files (Ashfield, Mansfield and Newark and Sherwood; and
+Gedling), both loaded by default.
 
 Running it again with the same files changes nothing (and returns at once).
 """
@@ -17,10 +21,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from inspiring.areas.loading import GeographyFileError, load_geography
 
-DEFAULT_POSTCODES = "onspd_nov2025_ashfield_mansfield_newark.csv"
+DEFAULT_POSTCODES = ("onspd_nov2025_ashfield_mansfield_newark.csv", "onspd_nov2025_gedling.csv")
 DEFAULT_CENTROIDS = "lsoa11_pwc_nottinghamshire.csv"
 DEFAULT_IMD = "imd2019_file1_nottinghamshire.csv"
 DEFAULT_POPULATION = "imd2019_file6_nottinghamshire.csv"
+
+
+def default_postcodes() -> list[Path]:
+    """The shipped postcode files, in the order they are read."""
+    return [Path(settings.GEOGRAPHY_DATA_DIR) / name for name in DEFAULT_POSTCODES]
 
 
 class Command(BaseCommand):
@@ -31,8 +40,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--postcodes",
             type=Path,
-            default=data / DEFAULT_POSTCODES,
-            help="ONS Postcode Directory CSV, or an extract with its columns (.csv or .csv.gz)",
+            action="append",
+            help=(
+                "ONS Postcode Directory CSV, or an extract with its columns (.csv or .csv.gz); "
+                "repeat for several files. Default: the shipped files, "
+                + ", ".join(DEFAULT_POSTCODES)
+            ),
         )
         parser.add_argument(
             "--centroids",
@@ -76,7 +89,7 @@ class Command(BaseCommand):
             population = shipped if shipped.is_file() else None
         try:
             report = load_geography(
-                postcodes=options["postcodes"],
+                postcodes=options["postcodes"] or default_postcodes(),
                 centroids=options["centroids"],
                 imd=options["imd"],
                 population=population,
