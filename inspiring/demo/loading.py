@@ -24,6 +24,7 @@ from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_NEW_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
 from .history import load_demo_history
+from .playbook import load_demo_playbook
 from .practices import load_demo_practices, register_demo_clients
 from .surveys import load_demo_surveys
 
@@ -99,6 +100,8 @@ def load_demo(
     # After the surveys: the new area's draft survey has the same (confirmed) shape.
     created["areas"] += _start_new_areas(areas)
     created["memberships"] += _new_areas_memberships()
+    # Shared resources, training records and proposals to share between the three areas.
+    created["playbook"] = load_demo_playbook(areas)
     say(
         f"Demo data: {created['areas']} areas, {created['users']} people, "
         f"{created['activities']} activities, {created.get('GP practices', 0)} GP practices, "
