@@ -20,7 +20,6 @@ Evidence = Task.Evidence
 # The pages that need no more than their name.
 PAGES: dict[str, str] = {
     Evidence.SURVEY: "surveys:list",
-    Evidence.GAPS: "matching:gaps",
     Evidence.PARTNERS: "directory:staff_listings",
     Evidence.TRAINING: "playbook:resources",
     Evidence.SHARING: "playbook:sharing",
@@ -52,12 +51,17 @@ def page_url(evidence: str, area: Area) -> str | None:
         return None
     if evidence == Evidence.CALENDAR:
         return _reverse("directory:whats_on", slug=area.slug)
-    if evidence == Evidence.SURVEY_SUMMARY:
+    if evidence in (Evidence.SURVEY_SUMMARY, Evidence.GAPS):
         survey = latest_survey(area)
         if survey is None:
-            # No survey published yet: the surveys list, where it is opened.
-            return _reverse("surveys:list")
-        return _reverse("surveys:summary", public_id=str(survey.public_id))
+            # No survey published yet: the surveys list, where it is opened; for the
+            # gaps, what the calendar lacks for the area's clients meanwhile.
+            return _reverse(
+                "surveys:list" if evidence == Evidence.SURVEY_SUMMARY else "matching:gaps"
+            )
+        found = _reverse("surveys:summary", public_id=str(survey.public_id))
+        # The gaps: what residents want beside what the calendar offers.
+        return f"{found}#calendar" if found and evidence == Evidence.GAPS else found
     name = PAGES.get(evidence)
     return _reverse(name) if name else None
 

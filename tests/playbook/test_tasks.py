@@ -412,6 +412,8 @@ def test_every_evidence_page_has_an_address(personas: Personas) -> None:
     assert links.page_url(Task.Evidence.CALENDAR, area) == "/ashfield/whats-on/"
     # No survey published yet: the surveys list, where one is opened.
     assert links.page_url(Task.Evidence.SURVEY_SUMMARY, area) == reverse("surveys:list")
+    # ...and the gaps are what the calendar lacks for the area's clients meanwhile.
+    assert links.page_url(Task.Evidence.GAPS, area) == reverse("matching:gaps")
 
 
 def test_the_home_cards_lead_to_the_playbook_and_say_what_waits(
