@@ -59,6 +59,7 @@ ENDED = (Referral.Status.DECLINED, Referral.Status.UNABLE_TO_CONTACT, Referral.S
 RETENTION_WEEKS = (6, 12)
 CHUNK = 2000  # clients worked out at a time by rebuild and differences
 WRITE_BATCH = 1000
+IN_BATCH = 900  # keys in one IN (...) list: under SQLite's old limit of 999 parameters
 
 FACTS: tuple[type[Any], ...] = (
     ReferralFact,
@@ -162,25 +163,33 @@ def _connections(clients: dict[str, Any], people: People, worked: Worked) -> dic
         .values_list("pk", "client_id", "activity_id", "created_at")
     )
     owner = {pk: client_id for pk, client_id, _, _ in connections}
-    through = _through(clients, "connection__client_id")
+    # By the connections' own keys (their foreign-key index on both databases): by
+    # the clients through a join, SQLite walked every step of those statuses for
+    # each chunk of clients.
+    theirs = sorted(owner)
     steps: dict[int, list[tuple[date, int, str, str]]] = defaultdict(list)
-    for pk, connection_id, status, on, reason in (
-        ConnectionStep.objects.filter(
-            status__in=(STATUS.ATTENDED_FIRST, STATUS.ATTENDING, STATUS.STOPPED, STATUS.DECLINED),
-            **through,
-        )
-        .order_by()
-        .values_list("pk", "connection_id", "status", "on", "reason_code")
-    ):
-        if connection_id in owner:  # not withdrawn
-            steps[connection_id].append((on, pk, status, reason))
     came: dict[int, list[date]] = defaultdict(list)
-    for connection_id, on in (
-        Attendance.objects.filter(attended=True, **through)
-        .order_by()
-        .values_list("connection_id", "session__local_date")
-    ):
-        if connection_id in owner:
+    for start in range(0, len(theirs), IN_BATCH):
+        batch = theirs[start : start + IN_BATCH]
+        for pk, connection_id, status, on, reason in (
+            ConnectionStep.objects.filter(
+                connection_id__in=batch,
+                status__in=(
+                    STATUS.ATTENDED_FIRST,
+                    STATUS.ATTENDING,
+                    STATUS.STOPPED,
+                    STATUS.DECLINED,
+                ),
+            )
+            .order_by()
+            .values_list("pk", "connection_id", "status", "on", "reason_code")
+        ):
+            steps[connection_id].append((on, pk, status, reason))
+        for connection_id, on in (
+            Attendance.objects.filter(attended=True, connection_id__in=batch)
+            .order_by()
+            .values_list("connection_id", "session__local_date")
+        ):
             came[connection_id].append(on)
     visits: dict[int, list[date]] = defaultdict(list)
     for pk, client_id, activity_id, created_at in connections:
