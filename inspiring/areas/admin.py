@@ -3,13 +3,20 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
-from .models import LSOA, Area, District, GeographyLoad, Postcode
+from .models import LSOA, Area, AreaDistrict, District, GeographyLoad, Postcode
+
+
+class FurtherDistrictInline(admin.TabularInline[AreaDistrict, Area]):
+    model = AreaDistrict
+    extra = 0
+    verbose_name_plural = "Further districts the programme covers"
 
 
 @admin.register(Area)
 class AreaAdmin(admin.ModelAdmin[Area]):
     """accounts.admin re-registers this with auditing (the audit log lives above areas)."""
 
+    inlines = [FurtherDistrictInline]
     list_display = ["name", "programme_name", "slug", "local_authority_code", "lead_organisation"]
     search_fields = ["name", "programme_name", "slug", "local_authority_code"]
     prepopulated_fields = {"slug": ["name"]}

@@ -2,8 +2,9 @@
 
 Published statistics, not people's records: shown as they are.
 
-An area's LSOAs are those of its district (`LSOA.district_code` equal to the area's
-`local_authority_code`); its practices are those whose postcode is in the district.
+An area's LSOAs are those of its districts (`LSOA.district_code` one of the area's lead
+and further districts: `models.in_districts_of`); its practices are those whose postcode
+is in one of them.
 """
 
 from __future__ import annotations
@@ -11,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, Sum
 
 from lib.tallies import Tally
 
-from .models import LSOA, Area, GPPractice
+from .models import LSOA, GPPractice, in_districts_of
 
 # The same codes and words as casework's figures, so the two line up side by side.
 IMD_QUINTILES: tuple[tuple[str, str], ...] = (
@@ -44,9 +44,10 @@ class Practice:
     list_size_on: date | None
 
 
-def _districts(area_ids: Sequence[int]) -> QuerySet[Area, Any]:
-    """The areas' district codes, as a subquery: each figure is one query."""
-    return Area.objects.filter(pk__in=area_ids).values("local_authority_code")
+def _districts(area_ids: Sequence[int]) -> Q:
+    """Rows in the areas' districts (lead and further), as subqueries: each figure is
+    one query."""
+    return in_districts_of(list(area_ids))
 
 
 def population_by_imd_quintile(area_ids: Sequence[int]) -> Tally:
@@ -54,7 +55,7 @@ def population_by_imd_quintile(area_ids: Sequence[int]) -> Tally:
     IMD 2019 quintile; total = residents. Empty counts when no population is loaded."""
     rows = (
         LSOA.objects.filter(
-            district_code__in=_districts(area_ids),
+            _districts(area_ids),
             imd_decile__isnull=False,
             population__isnull=False,
         )
@@ -71,7 +72,7 @@ def population_by_imd_quintile(area_ids: Sequence[int]) -> Tally:
 
 def population_by_age_band(area_ids: Sequence[int]) -> Tally:
     """Exclusive: "0-15", "16-59", "60+" -> residents of the areas' LSOAs."""
-    sums = LSOA.objects.filter(district_code__in=_districts(area_ids)).aggregate(
+    sums = LSOA.objects.filter(_districts(area_ids)).aggregate(
         young=Sum("population_0_15"),
         middle=Sum("population_16_59"),
         older=Sum("population_60_plus"),
@@ -97,7 +98,7 @@ def practices(area_ids: Sequence[int]) -> list[Practice]:
             list_size_on=p.list_size_on,
         )
         for p in GPPractice.objects.filter(
-            district_code__in=_districts(area_ids), status=GPPractice.Status.ACTIVE
+            _districts(area_ids), status=GPPractice.Status.ACTIVE
         ).order_by("name", "code")
     ]
 

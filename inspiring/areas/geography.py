@@ -98,5 +98,5 @@ def resolve_postcode(value: str) -> Place:
 
 
 def area_for_place(place: Place) -> Area | None:
-    """The programme covering a place's district, if there is one."""
-    return Area.objects.filter(local_authority_code=place.district_code).first()
+    """The programme covering a place's district (its lead or a further one), if one does."""
+    return Area.objects.covering(place.district_code).first()

@@ -1,8 +1,10 @@
 """Areas (local programmes) and the geography they sit on.
 
 An area is one local programme ("Inspiring Mansfield"), usually one local
-authority district. Areas choose which neighbouring areas see their activities
-(`Area.shares_with`).
+authority district (its lead district, `Area.local_authority_code`); a
+programme covering several names the others as `AreaDistrict` rows. A district
+belongs to one area at most, so a place has at most one programme. Areas choose
+which neighbouring areas see their activities (`Area.shares_with`).
 
 Geography is reference data loaded by `manage.py load_geography`: districts,
 LSOAs (2011) with their population-weighted centroid and English Indices of
@@ -12,6 +14,8 @@ centroid, flagged as approximate).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, RegexValidator
@@ -55,6 +59,21 @@ class AreaQuerySet(models.QuerySet["Area"]):
         """The areas whose activities people in `area` see: itself and those sharing with it."""
         return self.filter(models.Q(pk=area.pk) | models.Q(shares_with=area)).distinct()
 
+    def covering(self, district_code: str) -> AreaQuerySet:
+        """The area covering a district (lead or further): one at most."""
+        return self.filter(
+            models.Q(local_authority_code=district_code)
+            | models.Q(further_districts__code=district_code)
+        ).distinct()
+
+
+def in_districts_of(area_ids: Any, field: str = "district_code") -> models.Q:
+    """Rows whose `field` is a district of the areas `area_ids` (ids, or a subquery of
+    them): lead and further districts, as one condition (no query of its own)."""
+    return models.Q(
+        **{f"{field}__in": Area.objects.filter(pk__in=area_ids).values("local_authority_code")}
+    ) | models.Q(**{f"{field}__in": AreaDistrict.objects.filter(area__in=area_ids).values("code")})
+
 
 class Area(models.Model):
     name = models.CharField(max_length=100, unique=True, help_text="For example, Mansfield")
@@ -71,7 +90,10 @@ class Area(models.Model):
         "local authority code",
         max_length=9,
         validators=[gss_code_validator],
-        help_text="The district's GSS code, for example E07000174 for Mansfield",
+        help_text=(
+            "The lead district's GSS code, for example E07000174 for Mansfield (any further "
+            "districts the programme covers are listed below it)"
+        ),
     )
     lead_organisation = models.CharField(
         max_length=200,
@@ -111,9 +133,72 @@ class Area(models.Model):
     def clean(self) -> None:
         if self.slug:
             self.slug = self.slug.lower()
+        if self.local_authority_code:
+            self.local_authority_code = self.local_authority_code.strip().upper()
+            other = covered_by(self.local_authority_code, excluding=self.pk)
+            if other is not None:
+                raise ValidationError(
+                    {
+                        "local_authority_code": (
+                            f"{self.local_authority_code} is already covered by {other.name}."
+                        )
+                    }
+                )
 
     def district(self) -> District | None:
+        """The lead district, if the geography has it."""
         return District.objects.filter(code=self.local_authority_code).first()
+
+    def district_codes(self) -> list[str]:
+        """Every district the area covers: the lead first, then the further ones by code."""
+        further = sorted(d.code for d in self.further_districts.all()) if self.pk else []
+        return [self.local_authority_code, *(c for c in further if c != self.local_authority_code)]
+
+    def districts_named(self) -> list[tuple[str, str]]:
+        """(code, name) of each district, in `district_codes` order; the name is "" for a
+        district the geography has not loaded."""
+        codes = self.district_codes()
+        names = dict(District.objects.filter(code__in=codes).values_list("code", "name"))
+        return [(code, names.get(code, "")) for code in codes]
+
+
+class AreaDistrict(models.Model):
+    """A further local authority district an area covers beyond its lead one (a CVS
+    serving two districts, or a county-wide programme). A district is one area's at
+    most: `code` is unique here, and `Area.clean`/`clean` refuse one that is another
+    area's lead district."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="further_districts")
+    code = models.CharField(
+        "district code",
+        max_length=9,
+        unique=True,
+        validators=[gss_code_validator],
+        help_text="The district's GSS code, for example E07000173 for Gedling",
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "further district"
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self) -> None:
+        self.code = (self.code or "").strip().upper()
+        other = covered_by(self.code, excluding=self.area_id)
+        if other is not None:
+            raise ValidationError({"code": f"{self.code} is already covered by {other.name}."})
+        if self.area_id is not None and self.area.local_authority_code == self.code:
+            raise ValidationError({"code": f"{self.code} is this area's lead district already."})
+
+
+def covered_by(code: str, *, excluding: int | None = None) -> Area | None:
+    """The area (other than `excluding`) that covers district `code`, if one does."""
+    found = Area.objects.covering(code)
+    if excluding is not None:
+        found = found.exclude(pk=excluding)
+    return found.first()
 
 
 class District(models.Model):

@@ -87,7 +87,7 @@ def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
     }
     postcodes = [
         postcode
-        for postcode in Postcode.objects.filter(district_code=area.local_authority_code)
+        for postcode in Postcode.objects.filter(district_code__in=area.district_codes())
         .select_related("lsoa")
         .order_by("postcode")
         if postcode.postcode[:-2] in sectors

@@ -538,7 +538,7 @@ def load_demo_history(area: Area, worker: User, *, seed: str, today: date | None
     if Client.objects.filter(public_id=public_ids[0]).exists():
         return 0
     places: list[Place] = list(
-        Postcode.objects.filter(district_code=area.local_authority_code, lsoa__isnull=False)
+        Postcode.objects.filter(district_code__in=area.district_codes(), lsoa__isnull=False)
         .order_by("postcode")
         .values_list(
             "postcode",
@@ -554,7 +554,7 @@ def load_demo_history(area: Area, worker: User, *, seed: str, today: date | None
     place_weights = list(accumulate(1 + (10 - (decile or 10)) / 9 for _, _, decile, *_ in places))
     practices = list(
         GPPractice.objects.filter(
-            district_code=area.local_authority_code, status=GPPractice.Status.ACTIVE
+            district_code__in=area.district_codes(), status=GPPractice.Status.ACTIVE
         ).order_by("code")
     )
     published = list(

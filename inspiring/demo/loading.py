@@ -125,7 +125,7 @@ def _start_new_areas(areas: dict[str, Area]) -> int:
             name=spec.name,
             programme_name=spec.programme_name,
             slug=spec.slug,
-            district=spec.local_authority_code,
+            districts=[spec.local_authority_code],
             lead_organisation=spec.lead_organisation,
             source=areas[spec.started_from],
             by=None,

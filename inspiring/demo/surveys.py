@@ -225,7 +225,7 @@ def build_demo_survey(area: Area, *, by: User | None, seed: str) -> Survey:
     # Each kind of activity's popularity (0-1), fixed per area.
     popularity = [rng.betavariate(2, 3) for _ in positions]
     lsoas = list(
-        LSOA.objects.filter(district_code=area.local_authority_code)
+        LSOA.objects.filter(district_code__in=area.district_codes())
         .order_by("code")
         .values_list("code", "imd_decile")
     )

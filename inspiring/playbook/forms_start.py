@@ -1,7 +1,7 @@
 """The form for starting a new area (site administrators): the area's details and the
 area to start from. What is wrong with the details as a whole (a name or web address
-taken, a GSS code that is not one) is found by `starting.start_area` and put on the
-field it concerns (`add_refusal`)."""
+taken, a GSS code that is not one or a district another area covers) is found by
+`starting.start_area` and put on the field it concerns (`add_refusal`)."""
 
 from __future__ import annotations
 
@@ -53,10 +53,14 @@ class StartAreaForm(forms.Form):
         required="Enter the web address of its public pages",
         widget=forms.TextInput(attrs={"autocapitalize": "none", "spellcheck": "false"}),
     )
-    local_authority_code = _text(
-        "Local authority district code",
-        9,
-        hint="The district's GSS code: a letter and 8 digits, for example E07000173 for Gedling",
+    districts = _text(
+        "Local authority district codes",
+        200,
+        hint=(
+            "The district's GSS code: a letter and 8 digits, for example E07000173 for "
+            "Gedling. For a programme covering several districts, separate their codes "
+            "with commas, the lead district first"
+        ),
         required="Enter the district's GSS code",
         widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
     )

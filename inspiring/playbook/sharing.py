@@ -58,17 +58,19 @@ class Centre:
 
 
 def centres(areas: list[Area]) -> dict[int, Centre | None]:
-    """Each area's residents' centre (None: no LSOA of its district is loaded). LSOAs
-    without a population count equally, only when none of the district's has one."""
-    codes = {area.local_authority_code for area in areas}
+    """Each area's residents' centre over all its districts (None: no LSOA of them is
+    loaded). LSOAs without a population count equally, only when none of the area's
+    has one."""
+    codes = {area.pk: area.district_codes() for area in areas}
     rows: dict[str, list[tuple[float, float, int]]] = defaultdict(list)
-    for code, lat, lng, population in LSOA.objects.filter(district_code__in=codes).values_list(
+    wanted = {code for area_codes in codes.values() for code in area_codes}
+    for code, lat, lng, population in LSOA.objects.filter(district_code__in=wanted).values_list(
         "district_code", "latitude", "longitude", "population"
     ):
         rows[code].append((lat, lng, population or 0))
     found: dict[int, Centre | None] = {}
     for area in areas:
-        points = rows.get(area.local_authority_code, [])
+        points = [point for code in codes[area.pk] for point in rows.get(code, [])]
         found[area.pk] = _weighted_centre(points)
     return found
 

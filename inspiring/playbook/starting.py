@@ -19,14 +19,19 @@ Idempotent: starting again with the same web address and the same details change
 nothing and says so (`Started.created` is False); the same web address with other
 details, or another area to start from, is refused with a reason.
 
-Geography (the district's postcodes) is reference data: `load_district` loads a
-district's rows from the postcode, centroid and deprivation files through the areas
-app's loader; the `start_area` command calls it, the page says how many are loaded.
+An area covers one local authority district or several (`districts`: the first is
+its lead district, `Area.local_authority_code`; the others `AreaDistrict` rows); a
+district another area covers is refused, so a postcode finds one programme.
+
+Geography (the districts' postcodes) is reference data: `load_districts` loads their
+rows from the postcode, centroid and deprivation files through the areas app's loader;
+the `start_area` command calls it, the page says how many are loaded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,7 +42,7 @@ from django.http import HttpRequest
 from inspiring.accounts import audit
 from inspiring.accounts.models import AuditEntry, User
 from inspiring.areas.loading import LoadReport, load_geography
-from inspiring.areas.models import Area, District, Postcode
+from inspiring.areas.models import Area, AreaDistrict, Postcode, covered_by, gss_code_validator
 from inspiring.matching.models import BarrierRule
 from inspiring.surveys.actions import do_create_from_template
 from inspiring.surveys.models import Survey
@@ -62,7 +67,7 @@ INSPIRING = "Inspiring "
 
 class StartRefused(ActionRefused):
     """The area cannot be started as asked. `errors` maps a field (name, programme_name,
-    slug, local_authority_code, lead_organisation, source; "" for the whole) to what is
+    slug, districts, lead_organisation, source; "" for the whole) to what is
     wrong with it, in words."""
 
     def __init__(self, errors: dict[str, list[str]]) -> None:
@@ -83,7 +88,7 @@ class Started:
     # The barrier table's rows (0: the area uses the default table, as its source did).
     barrier_rules: int
     survey: Survey | None
-    # Postcodes of the area's district loaded now (none: load the geography).
+    # Postcodes of the area's districts loaded now (none: load the geography).
     postcodes: int
 
 
@@ -105,8 +110,26 @@ def started_from(area: Area) -> Area | None:
     return Area.objects.filter(slug=entry.detail.get("from", "")).first()
 
 
-def postcodes_loaded(district: str) -> int:
-    return Postcode.objects.filter(district_code=district).count()
+def postcodes_loaded(districts: Sequence[str]) -> int:
+    return Postcode.objects.filter(district_code__in=list(districts)).count()
+
+
+def district_codes(typed: str | Sequence[str]) -> list[str]:
+    """GSS codes as typed ("E07000170, e07000174" or a list) -> upper case, in order,
+    each once, blanks dropped."""
+    parts = re.split(r"[\s,;]+", typed) if isinstance(typed, str) else list(typed)
+    found: list[str] = []
+    for part in parts:
+        code = part.strip().upper()
+        if code and code not in found:
+            found.append(code)
+    return found
+
+
+def districts_in_words(area: Area) -> str:
+    """ "E07000173 (Gedling)", or "E07000170 (Ashfield) and E07000174 (Mansfield)"."""
+    named = [f"{code} ({name})" if name else code for code, name in area.districts_named()]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def summary(area: Area, source: Area, *, created: bool, message: str) -> Started:
@@ -120,7 +143,7 @@ def summary(area: Area, source: Area, *, created: bool, message: str) -> Started
         tasks=Task.objects.filter(stage__area=area).count(),
         barrier_rules=BarrierRule.objects.filter(area=area).count(),
         survey=Survey.objects.filter(area=area).order_by("-pk").first(),
-        postcodes=postcodes_loaded(area.local_authority_code),
+        postcodes=postcodes_loaded(area.district_codes()),
     )
 
 
@@ -128,16 +151,16 @@ def _where(area: Area) -> str:
     return f"{area.programme_name} (/{area.slug}/)"
 
 
-def _details(area: Area) -> dict[str, str]:
+def _details(area: Area, districts: list[str]) -> dict[str, str]:
     return {
         "name": area.name,
         "programme_name": area.programme_name,
-        "local_authority_code": area.local_authority_code,
+        "districts": ", ".join(districts),
         "lead_organisation": area.lead_organisation,
     }
 
 
-def _already(existing: Area, wanted: Area, source: Area) -> Started:
+def _already(existing: Area, wanted: Area, districts: list[str], source: Area) -> Started:
     """The same web address again: nothing to do if it is the same start, else refused."""
     was_from = started_from(existing)
     if was_from is None:
@@ -157,10 +180,11 @@ def _already(existing: Area, wanted: Area, source: Area) -> Started:
     labels = {
         "name": "its name",
         "programme_name": "its programme name",
-        "local_authority_code": "its district",
+        "districts": "its districts",
         "lead_organisation": "its lead organisation",
     }
-    have, want = _details(existing), _details(wanted)
+    have = _details(existing, existing.district_codes())
+    want = _details(wanted, [districts[0], *sorted(districts[1:])] if districts else [])
     differ = [field for field in have if have[field] != want[field]]
     if differ:
         raise StartRefused(
@@ -186,24 +210,27 @@ def start_area(
     name: str,
     programme_name: str,
     slug: str,
-    district: str,
+    districts: str | Sequence[str],
     lead_organisation: str,
     source: Area,
     by: User | None,
     request: HttpRequest | None = None,
 ) -> Started:
-    """Start a new area from `source` (see the module's docstring), in one transaction."""
+    """Start a new area from `source` (see the module's docstring), in one transaction.
+    `districts`: GSS codes, the lead district first (a string may list several,
+    separated by commas or spaces)."""
+    codes = district_codes(districts)
     wanted = Area(
         name=name.strip(),
         programme_name=programme_name.strip(),
         slug=slug.strip().lower(),
-        local_authority_code=district.strip().upper(),
+        local_authority_code=codes[0] if codes else "",
         lead_organisation=lead_organisation.strip(),
     )
     with transaction.atomic():
         existing = Area.objects.select_for_update().filter(slug=wanted.slug).first()
         if existing is not None:
-            return _already(existing, wanted, source)
+            return _already(existing, wanted, codes, source)
         if source.pk is None or not Area.objects.filter(pk=source.pk).exists():
             raise StartRefused({"source": ["Choose an area to start from."]})
         errors: dict[str, list[str]] = {}
@@ -217,16 +244,28 @@ def start_area(
             wanted.full_clean(validate_unique=False, validate_constraints=False)
         except ValidationError as invalid:
             for field, messages in invalid.message_dict.items():
-                key = "" if field == "__all__" else field
-                errors.setdefault(key, []).extend(messages)
+                key = {"__all__": "", "local_authority_code": "districts"}.get(field, field)
+                if key != "districts":
+                    errors.setdefault(key, []).extend(messages)
+        district_errors = _district_errors(codes)
+        if district_errors:
+            errors["districts"] = district_errors
         if errors:
             raise StartRefused(errors)
         try:
             with transaction.atomic():
                 wanted.save()
+                AreaDistrict.objects.bulk_create(
+                    AreaDistrict(area=wanted, code=code) for code in sorted(codes[1:])
+                )
         except IntegrityError as taken:  # started at the same moment by someone else
             raise StartRefused(
-                {"slug": [f"An area already has the web address /{wanted.slug}/."]}
+                {
+                    "slug": [
+                        f"An area already has the web address /{wanted.slug}/, or one of "
+                        "these districts, since a moment ago. Try again."
+                    ]
+                }
             ) from taken
         area = wanted
 
@@ -238,7 +277,6 @@ def start_area(
         ]
         BarrierRule.objects.bulk_create(rules)
         survey = do_create_from_template(request, area, by=by)
-        known = District.objects.filter(code=area.local_authority_code).first()
         audit.record(
             request,
             ACTION,
@@ -248,26 +286,48 @@ def start_area(
             detail={
                 "from": source.slug,
                 "district": area.local_authority_code,
+                "districts": codes,
                 "tasks": tasks,
                 "barrier_rules": len(rules),
                 "survey": str(survey.public_id),
             },
         )
-    district_words = f" ({known.name})" if known is not None else ""
     return summary(
         area,
         source,
         created=True,
         message=(
-            f"Started {_where(area)} from {source.name}: {area.local_authority_code}"
-            f"{district_words}, {tasks:,} playbook tasks, "
+            f"Started {_where(area)} from {source.name}: {districts_in_words(area)}, "
+            f"{tasks:,} playbook tasks, "
             f"{len(rules):,} barrier table rows and a draft community survey."
         ),
     )
 
 
-def load_district(
-    district: str,
+def _district_errors(codes: list[str]) -> list[str]:
+    """What is wrong with the districts asked for, in words ([]: nothing)."""
+    if not codes:
+        return ["Enter the district's GSS code"]
+    errors: list[str] = []
+    for code in codes:
+        try:
+            gss_code_validator(code)
+        except ValidationError as invalid:
+            said = " ".join(invalid.messages)
+            errors.append(said if len(codes) == 1 else f"“{code}” is not a GSS code. {said}")
+            continue
+        other = covered_by(code)
+        if other is not None:
+            errors.append(
+                f"{code} is already covered by {other.programme_name} (/{other.slug}/): a "
+                "district belongs to one area. Add it to that area's districts instead, or "
+                "leave it out."
+            )
+    return errors
+
+
+def load_districts(
+    districts: Sequence[str],
     *,
     postcodes: list[Path],
     centroids: Path,
@@ -275,13 +335,13 @@ def load_district(
     population: Path | None,
     progress: Callable[[str], None] = lambda _: None,
 ) -> LoadReport:
-    """The district's rows from the geography files (the areas app's loader: idempotent,
+    """The districts' rows from the geography files (the areas app's loader: idempotent,
     one transaction; raises GeographyFileError for a file it cannot read)."""
     return load_geography(
         postcodes=postcodes,
         centroids=centroids,
         imd=imd,
         population=population,
-        districts={district},
+        districts=set(districts),
         progress=progress,
     )

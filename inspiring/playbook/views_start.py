@@ -13,7 +13,7 @@ from django.urls import NoReverseMatch, reverse
 
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import AuditEntry
-from inspiring.areas.models import Area, District
+from inspiring.areas.models import Area
 from lib.http import posted
 
 from . import access
@@ -55,7 +55,7 @@ def start_area_page(request: HttpRequest) -> HttpResponse:
                 name=data["name"],
                 programme_name=data["programme_name"],
                 slug=data["slug"],
-                district=data["local_authority_code"],
+                districts=data["districts"],
                 lead_organisation=data["lead_organisation"],
                 source=data["source"],
                 by=acting_user(request),
@@ -108,7 +108,7 @@ def area_started_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "started": started,
             "area": area,
-            "district": District.objects.filter(code=area.local_authority_code).first(),
+            "districts": area.districts_named(),
             "site_wide": SITE_WIDE,
             "never_copied": NEVER_COPIED,
             "progress_url": _progress_url(),

@@ -60,7 +60,7 @@ def test_a_site_administrator_starts_gedling_from_ashfield(
     page.get_by_label("Area name").fill("Gedling")
     page.get_by_label("Programme name").fill("Inspiring Gedling")
     page.get_by_label("Web address").fill("gedling")
-    page.get_by_label("Local authority district code").fill("E0700017")
+    page.get_by_label("Local authority district codes").fill("E0700017")
     page.get_by_label("Lead organisation").fill("Gedling Council for Voluntary Service")
     page.get_by_label("Inspiring Ashfield (/ashfield/)").check()
     page.get_by_role("button", name="Start the area").click()
@@ -74,8 +74,8 @@ def test_a_site_administrator_starts_gedling_from_ashfield(
     assert page.get_by_label("Programme name").input_value() == "Inspiring Gedling"
     assert page.get_by_label("Inspiring Ashfield (/ashfield/)").is_checked()
     summary.get_by_role("link").first.click()
-    assert page.evaluate("document.activeElement.id") == "id_local_authority_code"
-    page.get_by_label("Local authority district code").fill("E07000173")
+    assert page.evaluate("document.activeElement.id") == "id_districts"
+    page.get_by_label("Local authority district codes").fill("E07000173")
     page.get_by_role("button", name="Start the area").click()
 
     page.wait_for_url("**/staff/areas/gedling/started/")

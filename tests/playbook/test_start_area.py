@@ -45,7 +45,7 @@ def start_gedling(personas: Personas, **changes: object) -> Started:
         "name": "Gedling",
         "programme_name": "Inspiring Gedling",
         "slug": "gedling",
-        "district": GEDLING,
+        "districts": GEDLING,
         "lead_organisation": "Gedling Council for Voluntary Service",
         "source": personas.ashfield,
         "by": personas.site_admin,
@@ -215,9 +215,9 @@ def test_the_same_web_address_with_another_district_is_refused(personas: Persona
     start_gedling(personas)
     before = counts()
     with pytest.raises(StartRefused) as refused:
-        start_gedling(personas, district="E07000172")
-    assert "local_authority_code" in refused.value.errors
-    assert "already started with its district “E07000173”, not “E07000172”" in str(refused.value)
+        start_gedling(personas, districts="E07000172")
+    assert "districts" in refused.value.errors
+    assert "already started with its districts “E07000173”, not “E07000172”" in str(refused.value)
     assert counts() == before
 
 
@@ -232,16 +232,16 @@ def test_the_same_web_address_from_another_area_is_refused(personas: Personas) -
 
 def test_an_existing_area_not_started_here_is_refused(personas: Personas) -> None:
     with pytest.raises(StartRefused) as refused:
-        start_gedling(personas, slug="mansfield", name="Mansfield", district="E07000174")
+        start_gedling(personas, slug="mansfield", name="Mansfield", districts="E07000174")
     assert "already has the web address /mansfield/" in str(refused.value)
 
 
 def test_a_bad_gss_code_is_refused_and_nothing_is_made(personas: Personas) -> None:
     before = counts()
     with pytest.raises(StartRefused) as refused:
-        start_gedling(personas, district="Gedling")
+        start_gedling(personas, districts="Gedling")
     assert refused.value.errors == {
-        "local_authority_code": ["Enter a GSS code: a letter and 8 digits, like E07000170"]
+        "districts": ["Enter a GSS code: a letter and 8 digits, like E07000170"]
     }
     assert counts() == before
 
@@ -341,8 +341,10 @@ def test_the_command_takes_an_area_name_and_a_lead_organisation(personas: Person
             "mansfield, newark-and-sherwood).",
         ),
         (
+            # A second district (GEDLING_ARGS give the first) that is not a GSS code.
             ("--from", "ashfield", "--district", "E0700017"),
-            "Nothing was started: Enter a GSS code: a letter and 8 digits, like E07000170",
+            "Nothing was started: “E0700017” is not a GSS code. Enter a GSS code: a letter "
+            "and 8 digits, like E07000170",
         ),
     ],
 )
@@ -363,7 +365,7 @@ def test_the_command_refuses_the_same_slug_with_another_district(personas: Perso
             "--from", "ashfield")  # fmt: skip
     assert str(refused.value).startswith(
         "Nothing was started: Inspiring Gedling (/gedling/) was already started with its "
-        "district “E07000173”, not “E07000172”."
+        "districts “E07000173”, not “E07000172”."
     )
 
 
@@ -401,7 +403,7 @@ def form(**changes: str) -> dict[str, str]:
         "name": "Gedling",
         "programme_name": "Inspiring Gedling",
         "slug": "gedling",
-        "local_authority_code": GEDLING,
+        "districts": GEDLING,
         "lead_organisation": "Gedling Council for Voluntary Service",
         "source": "ashfield",
     }
@@ -427,7 +429,7 @@ def test_the_page_keeps_what_was_typed_and_says_what_is_wrong(
     client: Browser, personas: Personas
 ) -> None:
     sign_in(client, personas.site_admin)
-    page = client.post(PAGE, form(local_authority_code="Gedling", slug="mansfield"))
+    page = client.post(PAGE, form(districts="Gedling", slug="mansfield"))
     assert page.status_code == 200
     text = page.content.decode()
     assert "There is a problem" in text
@@ -436,9 +438,9 @@ def test_the_page_keeps_what_was_typed_and_says_what_is_wrong(
     assert 'value="Inspiring Gedling"' in text
     assert not Area.objects.filter(programme_name="Inspiring Gedling").exists()
 
-    page = client.post(PAGE, form(local_authority_code="Gedling"))
+    page = client.post(PAGE, form(districts="Gedling"))
     text = page.content.decode()
-    assert page.status_code == 200 and 'href="#id_local_authority_code"' in text
+    assert page.status_code == 200 and 'href="#id_districts"' in text
     assert "Enter a GSS code: a letter and 8 digits, like E07000170" in text
     assert 'value="Gedling"' in text
 

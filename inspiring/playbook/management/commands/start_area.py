@@ -3,9 +3,11 @@
     python manage.py start_area --name "Inspiring Gedling" --slug gedling \\
         --district E07000173 --from ashfield
 
-Idempotent: run again with the same details, it changes nothing and says so. The
-district's postcodes come from the shipped files unless --postcodes (and the other
-files) name the national ones, as `load_geography` takes them.
+A programme covering several districts repeats --district, the lead district first
+(--district E07000170 --district E07000174). Idempotent: run again with the same
+details, it changes nothing and says so. The districts' postcodes come from the
+shipped files unless --postcodes (and the other files) name the national ones, as
+`load_geography` takes them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ from ...starting import (
     SITE_WIDE,
     StartRefused,
     area_name_from,
-    load_district,
+    district_codes,
+    load_districts,
     postcodes_loaded,
     start_area,
 )
@@ -40,7 +43,7 @@ class Command(BaseCommand):
     help = (
         "Start a new area (a local programme) from an existing one: its playbook stages "
         "and tasks and its barrier table are copied and a draft community survey made; "
-        f"never its {NEVER_COPIED}. Then load the district's postcodes. Idempotent."
+        f"never its {NEVER_COPIED}. Then load its districts' postcodes. Idempotent."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -65,8 +68,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--district",
             required=True,
+            action="append",
             metavar="GSS_CODE",
-            help="The local authority district's GSS code, for example E07000173 (Gedling)",
+            help=(
+                "The local authority district's GSS code, for example E07000173 (Gedling). "
+                "Repeat it for a programme covering several districts, the lead one first"
+            ),
         )
         parser.add_argument(
             "--from",
@@ -88,7 +95,7 @@ class Command(BaseCommand):
             action="append",
             help=(
                 "ONS Postcode Directory CSV (or an extract with its columns) to take the "
-                "district's postcodes from; repeat for several. Default: the shipped files"
+                "districts' postcodes from; repeat for several. Default: the shipped files"
             ),
         )
         parser.add_argument(
@@ -129,7 +136,7 @@ class Command(BaseCommand):
                 name=name,
                 programme_name=programme_name,
                 slug=options["slug"],
-                district=options["district"],
+                districts=district_codes(options["district"]),
                 lead_organisation=lead,
                 source=source,
                 by=None,
@@ -147,8 +154,8 @@ class Command(BaseCommand):
             shipped = Path(settings.GEOGRAPHY_DATA_DIR) / DEFAULT_POPULATION
             population = shipped if shipped.is_file() else None
         try:
-            report = load_district(
-                area.local_authority_code,
+            report = load_districts(
+                area.district_codes(),
                 postcodes=options["postcodes"] or default_postcodes(),
                 centroids=options["centroids"],
                 imd=options["imd"],
@@ -166,11 +173,21 @@ class Command(BaseCommand):
                 f"{report.postcodes.created:,} postcodes added, "
                 f"{report.postcodes.updated:,} updated, {report.postcodes.unchanged:,} unchanged"
             )
-        loaded = area.local_authority_code
-        count = postcodes_loaded(loaded)
+        codes = area.district_codes()
+        loaded = ", ".join(codes)
+        count = postcodes_loaded(codes)
         self.stdout.write(
-            f"Geography of {loaded}: {geography}; {count:,} postcodes of the district loaded."
+            f"Geography of {loaded}: {geography}; {count:,} postcodes of "
+            f"{'its districts' if len(codes) > 1 else 'the district'} loaded."
         )
+        missing = [code for code in codes if not postcodes_loaded([code])]
+        if count and missing:
+            self.stdout.write(
+                self.style.WARNING(
+                    f"No postcodes of {', '.join(missing)} are in these files: residents "
+                    "there cannot find the programme by postcode until they are loaded."
+                )
+            )
         if count == 0:
             self.stdout.write(
                 self.style.WARNING(
