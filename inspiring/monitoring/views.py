@@ -7,13 +7,12 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
 
-from . import access, exports, periods
+from . import access, periods
 from . import dashboard as dashboards
-from .pages import period_options, query_without
+from .pages import asked, download, period_options, query_without
 
 
 @never_cache
@@ -43,36 +42,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = policy.fallback(today)
-    fmt = request.GET.get("format", "")
-    if fmt and fmt not in exports.FORMATS:
-        errors.append("Choose CSV, XLSX or PDF to download")
-    report = dashboards.build(areas, choice, reveal=reveal)
-    table_key = request.GET.get("table", "")
-    if table_key and not errors:
-        narrowed = report.only(table_key)
-        if narrowed is None:
-            errors.append("There is no such table on this page")
-        else:
-            report = narrowed
-    if fmt and not errors:
-        audit.record(
+    wanted = asked(
+        request, dashboards.build(areas, choice, reveal=reveal), errors, where="on this page"
+    )
+    if wanted.fmt:
+        return download(
             request,
-            "monitoring.exported",
-            area=areas[0] if len(areas) == 1 else None,
-            detail={
-                "areas": [area.slug for area in areas],
-                "from": str(choice.period.start),
-                "to": str(choice.period.end),
-                "format": fmt,
-                "table": table_key,
-                "small numbers shown": reveal,
-            },
-        )
-        return exports.response(
-            report, fmt, area_names=[area.name for area in areas], request=request
+            wanted,
+            action="monitoring.exported",
+            of=areas,
+            period=choice.period,
+            detail={"areas": [area.slug for area in areas], "small numbers shown": reveal},
         )
     context = {
-        "report": report,
+        "report": wanted.report,
         "areas": areas,
         "in_scope": in_scope,
         "choice": choice,

@@ -21,7 +21,7 @@ from inspiring.evaluation.questions import QUESTIONS
 
 from . import access, commissioning, exports, lines, periods
 from .exports import Report
-from .pages import period_options, query_without
+from .pages import asked, download, period_options, query_without
 
 QUARTER_ONLY = "The quarterly return is for a financial quarter: choose one from the list"
 
@@ -45,36 +45,22 @@ def _page(
 ) -> HttpResponse:
     """Build the Report, then answer with one of its files (`?format=`, one table's with
     `&table=`) or the page; a bad parameter is said on the page, with 400."""
-    fmt = request.GET.get("format", "")
-    if fmt and fmt not in exports.FORMATS:
-        errors.append("Choose CSV, XLSX or PDF to download")
     may_reveal = access.reveals(request, areas)
     reveal = may_reveal and request.GET.get("for") != "sharing"
-    report: Report = build(reveal)
-    table_key = request.GET.get("table", "")
-    if table_key and not errors:
-        narrowed = report.only(table_key)
-        if narrowed is None:
-            errors.append("There is no such table on this page")
-        else:
-            report = narrowed
-    if fmt and not errors:
-        audit.record(
+    wanted = asked(request, build(reveal), errors, where="on this page")
+    report = wanted.report
+    if wanted.fmt:
+        return download(
             request,
-            "monitoring.exported",
-            area=areas[0] if len(areas) == 1 else None,
+            wanted,
+            action="monitoring.exported",
+            of=areas,
+            period=choice.period,
             detail={
                 "page": template.split("/")[-1].removesuffix(".html"),
                 "areas": [area.slug for area in areas],
-                "from": str(choice.period.start),
-                "to": str(choice.period.end),
-                "format": fmt,
-                "table": table_key,
                 "small numbers shown": reveal,
             },
-        )
-        return exports.response(
-            report, fmt, area_names=[area.name for area in areas], request=request
         )
     context = {
         "report": report,

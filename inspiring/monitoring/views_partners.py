@@ -16,13 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability, staff_context, working_area
 from inspiring.accounts.roles import Capability
 from inspiring.casework.figures import partner_impact
 
-from . import access, exports, partners, periods
-from .pages import period_options, query_without
+from . import access, partners, periods
+from .pages import asked, download, period_options, query_without
 
 # A partner lead for their own organisations; a coordinator (who curates the directory)
 # for every organisation of the area.
@@ -57,33 +56,19 @@ def partner(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = partners.POLICY.fallback(today)
-    fmt = request.GET.get("format", "")
-    if fmt and fmt not in exports.FORMATS:
-        errors.append("Choose CSV, XLSX or PDF to download")
     impact = partner_impact(organisation.pk, choice.period)
-    report = partners.build(organisation, choice, impact)
-    table_key = request.GET.get("table", "")
-    if table_key and not errors:
-        narrowed = report.only(table_key)
-        if narrowed is None:
-            errors.append("There is no such table in this report")
-        else:
-            report = narrowed
-    if fmt and not errors:
-        audit.record(
+    wanted = asked(
+        request, partners.build(organisation, choice, impact), errors, where="in this report"
+    )
+    report = wanted.report
+    if wanted.fmt:
+        return download(
             request,
-            "partner_report.downloaded",
-            organisation,
-            area=organisation.home_area,
-            detail={
-                "from": str(choice.period.start),
-                "to": str(choice.period.end),
-                "format": fmt,
-                "table": table_key,
-            },
-        )
-        return exports.response(
-            report, fmt, area_names=[organisation.home_area.name], request=request
+            wanted,
+            action="partner_report.downloaded",
+            record=organisation,
+            of=[organisation.home_area],
+            period=choice.period,
         )
     context = {
         "organisation": organisation,

@@ -14,12 +14,11 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from inspiring.accounts import audit
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
 from inspiring.monitoring import access as monitoring_access
-from inspiring.monitoring import exports, periods
-from inspiring.monitoring.pages import period_options, query_without
+from inspiring.monitoring import periods
+from inspiring.monitoring.pages import asked, download, period_options, query_without
 
 from . import report as scale_up
 from .access import chosen_report_areas
@@ -40,36 +39,23 @@ def report(request: HttpRequest) -> HttpResponse:
     except periods.PeriodError as error:
         errors.append(str(error))
         choice = policy.fallback(today)
-    fmt = request.GET.get("format", "")
-    if fmt and fmt not in exports.FORMATS:
-        errors.append("Choose CSV, XLSX or PDF to download")
-    built = scale_up.build(areas, choice, reveal=reveal, today=today)
-    table_key = request.GET.get("table", "")
-    if table_key and not errors:
-        narrowed = built.only(table_key)
-        if narrowed is None:
-            errors.append("There is no such table on this page")
-        else:
-            built = narrowed
-    if fmt and not errors:
-        audit.record(
+    wanted = asked(
+        request,
+        scale_up.build(areas, choice, reveal=reveal, today=today),
+        errors,
+        where="on this page",
+    )
+    if wanted.fmt:
+        return download(
             request,
-            "scale_up.exported",
-            area=areas[0] if len(areas) == 1 else None,
-            detail={
-                "areas": [area.slug for area in areas],
-                "from": str(choice.period.start),
-                "to": str(choice.period.end),
-                "format": fmt,
-                "table": table_key,
-                "small numbers shown": reveal,
-            },
-        )
-        return exports.response(
-            built, fmt, area_names=[area.name for area in areas], request=request
+            wanted,
+            action="scale_up.exported",
+            of=areas,
+            period=choice.period,
+            detail={"areas": [area.slug for area in areas], "small numbers shown": reveal},
         )
     context = {
-        "report": built,
+        "report": wanted.report,
         "areas": areas,
         "in_scope": in_scope,
         "choice": choice,
