@@ -14,7 +14,7 @@ RUN_ENV := DEBUG=1 DEMO_MODE=1
 # Tools that read the settings (mypy's Django plugin) need a mode too.
 LINT_ENV := DEBUG=1
 
-.PHONY: run test lint bench setup assets lock clean help
+.PHONY: run test lint bench setup assets lock clean help systemd smoke faults
 
 help:
 	@echo "make run    set up, load demo data and serve on http://$(HOST):$(PORT)"
@@ -60,8 +60,22 @@ run: setup
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(RUN_ENV) TASKS_BACKEND=database $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# Across every core (pytest-xdist; each worker has its own test database). One test
+# file alone: `make test PYTEST_WORKERS=0 PYTEST_ARGS=tests/areas`.
+PYTEST_WORKERS ?= auto
+
 test: $(STAMPS)/dev assets
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+
+# The production stack on PostgreSQL, started from the Procfile and used (DATABASE_URL
+# must name a PostgreSQL server whose user may create databases).
+smoke: $(STAMPS)/dev assets
+	$(BIN)/python deploy/smoke.py
+
+# Fault tests: the production processes broken on purpose, one at a time (PostgreSQL;
+# one restarts the database server, so they never run beside other tests).
+faults: $(STAMPS)/dev assets
+	INSPIRING_FAULTS=1 $(BIN)/python -m pytest -n 0 -m faults tests/faults $(PYTEST_ARGS)
 
 lint: $(STAMPS)/dev
 	$(BIN)/ruff check .
@@ -71,6 +85,12 @@ lint: $(STAMPS)/dev
 
 bench: $(STAMPS)/dev assets
 	@for script in bench/*.py; do echo "== $$script"; $(LINT_ENV) $(BIN)/python $$script || exit 1; done
+
+# The example systemd units in deploy/systemd, from the Procfile (tests/ops keeps them
+# in step with it).
+systemd: $(STAMPS)/runtime
+	$(BIN)/honcho export -e /dev/null -f "$(CURDIR)/Procfile" -a inspiring -u inspiring \
+	  -d /srv/inspiring -p 8000 -t deploy/templates systemd deploy/systemd
 
 lock: $(STAMPS)/dev
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.txt requirements.in

@@ -69,6 +69,7 @@ if not DEBUG and not SITE_URL.startswith("https://"):
 INSTALLED_APPS = [
     # Our apps, lowest first: each may import only from those above it.
     "inspiring.ui",
+    "inspiring.ops",
     "inspiring.areas",
     "inspiring.accounts",
     "inspiring.directory",
@@ -104,6 +105,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id on every log line and in X-Request-ID; slow requests and
+    # queries logged (SLOW_REQUEST_MS, SLOW_QUERY_MS).
+    "inspiring.ui.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Permissions-Policy: the browser features the site never uses are off.
     "inspiring.ui.middleware.PermissionsPolicyMiddleware",
@@ -208,6 +212,21 @@ CACHES = {
 # "immediate" runs a task in the request that enqueued it (development, tests,
 # small sites); "database" queues it for `manage.py db_worker` (production).
 TASKS_BACKEND = env_choice("TASKS_BACKEND", "immediate", ("immediate", "database"))
+# --- Operations: the scheduler and the readiness check (inspiring.ops) ------------
+
+# The scheduler process (`manage.py run_scheduler`, the Procfile's `scheduler`) queues
+# feed imports and tries waiting messages again every this many minutes (each feed is
+# still fetched at most every FEEDS_INTERVAL_MINUTES), and runs the nightly jobs at
+# this hour (UK time).
+SCHEDULE_EVERY_MINUTES = env_int("SCHEDULE_EVERY_MINUTES", 5, minimum=1)
+SCHEDULE_NIGHTLY_HOUR = env_int("SCHEDULE_NIGHTLY_HOUR", 2, minimum=0)
+if SCHEDULE_NIGHTLY_HOUR > 21:
+    raise ImproperlyConfigured("SCHEDULE_NIGHTLY_HOUR must be 0 to 21 (three jobs, an hour apart).")
+# `/health/ready/`: a worker's or scheduler's heartbeat older than this is stale (they
+# beat every 30 seconds). The scheduler is required in production, not in development.
+HEALTH_STALE_SECONDS = env_int("HEALTH_STALE_SECONDS", 180, minimum=60)
+HEALTH_REQUIRE_SCHEDULER = env_bool("HEALTH_REQUIRE_SCHEDULER", not DEBUG)
+
 TASKS = {
     "default": {
         "BACKEND": (
@@ -259,6 +278,10 @@ AXES_VERBOSE = False
 # (one address behind NAT) out after a few colleagues' typos; the per-account
 # lockout above is what stops password guessing, whatever address it comes from.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Covering indexes (INCLUDE) are a PostgreSQL speed-up for monitoring's summary
+    # rows (ADR 0015); SQLite keeps the index without the extra columns, as intended.
+    SILENCED_SYSTEM_CHECKS.append("models.W040")
 # Behind a reverse proxy, how many proxies append to X-Forwarded-For.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
 
@@ -320,7 +343,7 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     # Load balancers check health over plain HTTP.
-    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_REDIRECT_EXEMPT = [r"^health/(ready/)?$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
@@ -370,6 +393,8 @@ CASEWORK_SENDER = env_choice("CASEWORK_SENDER", "console", ("console", "email", 
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
 NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
+# GOV.UK Notify's API address (default: the real one; tests point it at a fake on loopback).
+NOTIFY_API_URL = env_str("NOTIFY_API_URL")
 if CASEWORK_SENDER == "notify" and not (
     NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID and NOTIFY_SMS_TEMPLATE_ID
 ):
@@ -460,11 +485,37 @@ GEOGRAPHY_DATA_DIR = BASE_DIR / "data" / "geography"
 
 # --- Logging ----------------------------------------------------------------
 
+# `plain` (the default): "LEVEL [request id] logger: message", one a line. `json`: one
+# JSON object a line (time, level, logger, message, request_id), for a log collector.
+LOG_FORMAT = env_choice("LOG_FORMAT", "plain", ("plain", "json"))
+# A request, or any one database query, slower than this is logged as a warning
+# (the path without its query string; the SQL without its parameters).
+SLOW_REQUEST_MS = env_int("SLOW_REQUEST_MS", 1000, minimum=0)
+SLOW_QUERY_MS = env_int("SLOW_QUERY_MS", 500, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "{levelname} {name}: {message}", "style": "{"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # record.request_id: the id of the request (or task) being handled, "-" if none.
+    "filters": {"request_id": {"()": "lib.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "{levelname} [{request_id}] {name}: {message}", "style": "{"},
+        "json": {
+            # pythonjsonlogger.json.JsonFormatter, writing only these fields.
+            "()": "lib.requestid.JsonFormatter",
+            "fmt": "{levelname}{name}{message}{request_id}",
+            "style": "{",
+            "rename_fields": {"levelname": "level", "name": "logger"},
+            "timestamp": "time",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {
         # django-axes logs every failed sign-in at WARNING; the audit log keeps them.
@@ -472,5 +523,24 @@ LOGGING = {
         # WeasyPrint and its font library narrate every step at INFO.
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # APScheduler says every run of every job at INFO (the heartbeat: twice a minute);
+        # the scheduler logs each job's outcome itself (inspiring.ops.scheduler).
+        "apscheduler": {"level": "WARNING"},
     },
 }
+
+# --- Error reporting (optional) ---------------------------------------------
+
+# With SENTRY_DSN set, unhandled errors go to Sentry, scrubbed of personal data
+# (lib.errors: no request bodies, cookies, query strings, user or local variables).
+SENTRY_DSN = env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    from lib.errors import init_sentry, sample_rate
+
+    init_sentry(
+        SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT") or None,
+        traces_sample_rate=sample_rate(
+            "SENTRY_TRACES_SAMPLE_RATE", env_str("SENTRY_TRACES_SAMPLE_RATE", "0")
+        ),
+    )

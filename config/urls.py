@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import include, path
 from django.utils.http import urlencode
 
+from inspiring.ops import views as ops_views
 from inspiring.ui import views as ui_views
 
 admin.site.site_header = "Inspiring site administration"
@@ -34,6 +35,7 @@ handler500 = "inspiring.ui.views.server_error"
 
 urlpatterns = [
     path("health/", ui_views.health, name="health"),
+    path("health/ready/", ops_views.ready, name="ready"),
     path("admin/login/", admin_sign_in),
     path("admin/", admin.site.urls),
     path("", include("inspiring.accounts.urls")),
