@@ -17,6 +17,8 @@ from inspiring.areas.models import Area
 
 from .personas import Personas, build_personas
 
+pytest_plugins = ["tests.logscan"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
