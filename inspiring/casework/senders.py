@@ -225,5 +225,7 @@ def get_sender() -> Sender:
             getattr(settings, "NOTIFY_API_KEY", ""),
             email_template_id=getattr(settings, "NOTIFY_EMAIL_TEMPLATE_ID", ""),
             sms_template_id=getattr(settings, "NOTIFY_SMS_TEMPLATE_ID", ""),
+            # Another address only for a stand-in (tests); the real API otherwise.
+            base_url=getattr(settings, "NOTIFY_API_URL", "") or NOTIFY_BASE_URL,
         )
     return ConsoleSender()
