@@ -196,6 +196,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and not e
     # refuses the "options" startup parameter unless told to ignore it).
     _options = DATABASES["default"].setdefault("OPTIONS", {})
     _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A database host that drops packets must not hold a request until gunicorn kills
+    # its worker: connecting gives up after this many seconds (?connect_timeout= in
+    # DATABASE_URL wins).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5, minimum=1)
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL")
@@ -226,6 +233,9 @@ if SCHEDULE_NIGHTLY_HOUR > 21:
 # beat every 30 seconds). The scheduler is required in production, not in development.
 HEALTH_STALE_SECONDS = env_int("HEALTH_STALE_SECONDS", 180, minimum=60)
 HEALTH_REQUIRE_SCHEDULER = env_bool("HEALTH_REQUIRE_SCHEDULER", not DEBUG)
+# A background task still running after this long lost its worker (killed, out of
+# memory): the scheduler marks it failed (inspiring.ops.abandoned).
+TASK_ABANDONED_MINUTES = env_int("TASK_ABANDONED_MINUTES", 60, minimum=5)
 
 TASKS = {
     "default": {
@@ -413,7 +423,7 @@ USE_TZ = True
 # --- Static files -----------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(env_str("STATIC_ROOT") or BASE_DIR / "staticfiles")
 # static/ holds our own files and static/build the ones `npm run build` makes
 # from npm packages (NHS.UK frontend, htmx).
 STATICFILES_DIRS = [BASE_DIR / "static"]

@@ -69,6 +69,12 @@ def jobs() -> tuple[Job, ...]:
             at_start=True,
         ),
         Job(
+            "fail_abandoned_tasks",
+            "fail_abandoned_tasks",
+            "Mark failed the tasks whose worker stopped while running them",
+            every_seconds=every,
+        ),
+        Job(
             "roll_forward_sessions",
             "roll_forward_sessions",
             "Keep every schedule's sessions SESSION_HORIZON_MONTHS ahead",

@@ -49,6 +49,9 @@ from django.conf import settings
 from django.db import connections
 
 ROOT = Path(settings.BASE_DIR)
+# Where the production processes serve their collected static files from (var/ is not
+# committed).
+STATIC_ROOT = ROOT / "var" / "faults-static"
 HERE = Path(__file__).parent
 POSTGRES_ENGINE = "django.db.backends.postgresql"
 
@@ -172,6 +175,9 @@ def production_env(url: str, **extra: str) -> dict[str, str]:
         HEALTH_STALE_SECONDS="3600",
         LOG_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
+        # Collected once per run by `migrated_template` (production serves the hashed
+        # files whitenoise finds there).
+        STATIC_ROOT=str(STATIC_ROOT),
     )
     env.update(extra)
     return env
@@ -194,6 +200,16 @@ def migrated_template() -> Iterator[str]:
             check=False,
         )
         assert done.returncode == 0, f"migrate failed:\n{done.stdout[-2000:]}{done.stderr[-4000:]}"
+        collected = subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=production_env(database_url(name)),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        assert collected.returncode == 0, f"collectstatic failed:\n{collected.stderr[-4000:]}"
         yield name
     finally:
         _drop(name)
