@@ -18,6 +18,8 @@ from .recurrence import DAY_NAMES, LONDON
 from .search import Filters, listed_on, search_sessions, with_details
 
 MAX_MONTHS = 13
+# What the public sees when a booklet could not be made.
+BOOKLET_FAILED = "Something went wrong while making the PDF. Try again in a few minutes."
 logger = logging.getLogger(__name__)
 
 
@@ -85,7 +87,7 @@ def build(booklet: Booklet) -> Booklet:
         logger.exception("Booklet %s could not be made", booklet.public_id)
         Booklet.objects.filter(pk=booklet.pk).update(
             status=Booklet.Status.FAILED,
-            error="Something went wrong while making the PDF. Try again in a few minutes.",
+            error=BOOKLET_FAILED,
             finished_at=timezone.now(),
             stage="",
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django_tasks import task
+from typing import Any
+
+from django.utils import timezone
+from django_tasks import TaskResult, TaskResultStatus, task
 
 
 @task()
@@ -28,3 +31,23 @@ def build_booklet(booklet_id: int) -> str:
     if booklet is None:
         return "missing"
     return build(booklet).status
+
+
+def booklet_task_finished(sender: Any, task_result: TaskResult[Any], **kwargs: Any) -> None:
+    """A booklet task that failed outside `build` (its worker stopped: the scheduler
+    marks such tasks failed) leaves the booklet failed, not "being made" for ever."""
+    if task_result.status != TaskResultStatus.FAILED:
+        return
+    if task_result.task.module_path != build_booklet.module_path or not task_result.args:
+        return
+    from .booklets import BOOKLET_FAILED
+    from .models import Booklet
+
+    Booklet.objects.filter(
+        pk=task_result.args[0], status__in=[Booklet.Status.QUEUED, Booklet.Status.BUILDING]
+    ).update(
+        status=Booklet.Status.FAILED,
+        error=BOOKLET_FAILED,
+        finished_at=timezone.now(),
+        stage="",
+    )

@@ -100,3 +100,27 @@ def test_import_feeds_leaves_a_feed_already_queued_or_running(
     assert out.getvalue().strip() == "Queued 1 feed import. 2 already queued or running."
     queued = DBTaskResult.objects.filter(task_path=path, status=TaskResultStatus.READY)
     assert sorted(row.args_kwargs["args"][0] for row in queued) == [feeds[1].pk, feeds[2].pk]
+
+
+def test_a_booklet_whose_worker_stopped_is_failed_not_being_made_for_ever(
+    personas: Personas, settings: Any
+) -> None:
+    from datetime import date
+
+    from inspiring.directory.models import Booklet
+
+    settings.TASK_ABANDONED_MINUTES = 60
+    booklet = Booklet.objects.create(
+        area=personas.ashfield,
+        start=date(2026, 12, 1),
+        end=date(2027, 1, 31),
+        status=Booklet.Status.BUILDING,
+        progress=40,
+        stage="Laying out the pages",
+    )
+    running("inspiring.directory.tasks.build_booklet", minutes_ago=90, args=[booklet.pk])
+    assert fail_abandoned() == 1
+    booklet.refresh_from_db()
+    assert booklet.status == Booklet.Status.FAILED
+    assert booklet.error == "Something went wrong while making the PDF. Try again in a few minutes."
+    assert booklet.stage == "" and booklet.finished_at is not None
