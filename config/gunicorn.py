@@ -22,6 +22,9 @@ keepalive = 5
 max_requests = 2000
 max_requests_jitter = 200
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+# No control socket: gunicorn 27 puts one in $HOME, shared by every gunicorn of the
+# user (a second site, the load test); nothing here uses it.
+control_socket_disable = True
 # Access log on standard output, with the request id the app returns (no query
 # strings: they may hold a postcode).
 accesslog = "-"
