@@ -13,12 +13,14 @@ name before a text message unless that is turned off in its settings: turn it of
 or a plan that just fits one message will take two.)
 
 A sender raises SendFailed when the message did not go; `actions.messages` records
-that on the message and tries it again later.
+that on the message and tries it again later, unless it may have gone after all (the
+service took it and did not answer): that one is "not known", never sent again blind.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -34,7 +36,9 @@ from typing import Protocol, TextIO
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
 from .actions import ActionRefused
 
@@ -93,8 +97,62 @@ class ConsoleSender:
         self._write(f"Text message to: {to}\n\n{body}")
 
 
+class _NotesHandOver(smtplib.SMTP):
+    """smtplib's client, noting when the server says "go ahead" to DATA (354, "start
+    mail input"): the message itself goes from then on. Before it (connecting, the
+    greeting, EHLO, STARTTLS, logging in, MAIL FROM, RCPT TO, DATA itself) nothing has
+    been handed over, whatever goes wrong."""
+
+    handed_over = False
+
+    def getreply(self) -> tuple[int, bytes]:
+        code, text = super().getreply()
+        if code == 354:
+            self.handed_over = True
+        return code, text
+
+
+class _NotesHandOverSSL(_NotesHandOver, smtplib.SMTP_SSL):
+    pass
+
+
+class _SMTPBackend(SMTPBackend):
+    """Django's SMTP backend, unchanged but for the client it uses."""
+
+    @property
+    def connection_class(self) -> type[smtplib.SMTP]:
+        return _NotesHandOverSSL if self.use_ssl else _NotesHandOver
+
+
+def _email_connection() -> BaseEmailBackend:
+    """The configured email backend; Django's SMTP backend as `_SMTPBackend`, so that a
+    failure can be told to have come before or after the message was handed over."""
+    connection = get_connection()
+    if type(connection) is SMTPBackend:
+        return _SMTPBackend()
+    return connection
+
+
+def _may_have_gone(connection: BaseEmailBackend, error: OSError) -> bool:
+    """Whether a failure to send may have left the message with the mail server: no
+    answer (a timeout, or the connection lost) once the message itself was going. Any
+    other backend than Django's SMTP one cannot say when it failed: no answer at all
+    may have gone."""
+    if not isinstance(error, TimeoutError | smtplib.SMTPServerDisconnected):
+        return False  # refused, in so many words: it did not go
+    if isinstance(connection, _SMTPBackend) and isinstance(connection.connection, _NotesHandOver):
+        return connection.connection.handed_over
+    return True
+
+
 class DjangoEmailSender(ConsoleSender):
     """Email through Django's configured backend; text messages to the console."""
+
+    NOT_SENT = "The email could not be sent. Try again in a few minutes."
+    MAY_HAVE_GONE = (
+        "The mail server did not confirm it had taken the email, so it may or may not "
+        "have gone. Check with them before sending it again."
+    )
 
     def send_email(
         self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
@@ -102,15 +160,26 @@ class DjangoEmailSender(ConsoleSender):
         message = EmailMessage(subject=subject, body=body, to=[to])
         for attachment in attachments:
             message.attach(attachment.filename, attachment.content, attachment.mimetype)
+        # SMTP errors are OSErrors: refused, timed out, unreachable, disconnected.
+        connection = _email_connection()
         try:
-            message.send()
-        except OSError as error:  # SMTP errors are OSErrors: refused, timed out, unreachable
+            # Connecting, the greeting, STARTTLS and logging in: a failure here (a server
+            # down, or one that takes the connection and never greets) sent nothing.
+            connection.open()
+        except OSError as error:
             logger.warning("Email to a client or referrer failed: %s", error)
-            raise SendFailed(
-                "The email could not be sent. Try again in a few minutes.",
-                # Timed out mid-conversation: the server may have taken it.
-                uncertain=isinstance(error, TimeoutError | smtplib.SMTPServerDisconnected),
-            ) from None
+            raise SendFailed(self.NOT_SENT) from None
+        try:
+            connection.send_messages([message])
+        except OSError as error:
+            logger.warning("Email to a client or referrer failed: %s", error)
+            if _may_have_gone(connection, error):
+                raise SendFailed(self.MAY_HAVE_GONE, uncertain=True) from None
+            raise SendFailed(self.NOT_SENT) from None
+        finally:
+            # Once sent, the goodbye (QUIT) going wrong changes nothing.
+            with contextlib.suppress(OSError):
+                connection.close()
 
 
 def _b64url(data: bytes) -> str:

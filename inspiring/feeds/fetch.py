@@ -13,16 +13,25 @@
   redirect is a new connection, checked and pinned the same way.
 - No proxy: a proxy would make the lookup itself, and the check would mean
   nothing.
-- A timeout, a size limit, and conditional GET (If-None-Match and
-  If-Modified-Since), so an unchanged feed costs one small request.
+- A deadline for the whole fetch, FEEDS_TIMEOUT_SECONDS from the start: the
+  connections, the answers, redirects and the body together (a server sending a
+  few bytes at a time, each read well inside a timeout, is cut off all the same;
+  only the host name's lookup is outside it). Also a size limit, and conditional
+  GET (If-None-Match and If-Modified-Since), so an unchanged feed costs one small
+  request.
+- A body that ends before its Content-Length, or a chunked body cut short, is
+  the connection's fault and said so (not the calendar's, as the parser would).
 """
 
 from __future__ import annotations
 
+import functools
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
+import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -54,8 +63,33 @@ _TEREDO = ipaddress.IPv6Network("2001::/32")
 _SITE_LOCAL = ipaddress.IPv6Network("fec0::/10")
 
 
+# What the feed's owner is told.
+TOO_SLOW_TO_ANSWER = "The calendar's server took too long to answer"
+TOO_SLOW_TO_SEND = "The calendar's server took too long to send the feed"
+CUT_SHORT = "The feed stopped arriving: the connection closed before the whole feed came"
+
+
 class FetchError(Exception):
     """The feed could not be fetched; str(error) says why, for its owner."""
+
+
+class _Deadline:
+    """When the whole fetch must be over. Every connection is made, and every read
+    waits, only for the time that is left; once none is, TimeoutError."""
+
+    def __init__(self, seconds: float) -> None:
+        self.ends = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the time allowed for the whole fetch has passed")
+        return left
+
+    def bounded(self, timeout: float | None) -> float:
+        """A socket timeout no later than the deadline."""
+        left = self.remaining()
+        return left if timeout is None else min(timeout, left)
 
 
 @dataclass(frozen=True)
@@ -171,41 +205,93 @@ def _connect_to_checked(
     raise failure
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A response's socket stream whose every read waits only for the time left."""
+
+    def __init__(self, raw: io.RawIOBase, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._raw, self._sock, self._deadline = raw, sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int | None:
+        self._sock.settimeout(self._deadline.remaining())
+        return self._raw.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._raw.close()
+        super().close()
+
+
+class _DeadlineResponse(HTTPResponse):
+    """http.client's response, reading its status line, headers and body by the deadline
+    (a socket timeout alone is per read: it never ends a trickle)."""
+
+    def __init__(self, sock: socket.socket, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
+        super().__init__(sock, *args, **kwargs)
+        # makefile("rb")'s buffer over the socket, nothing read from it yet: keep its
+        # raw stream (closing it lets the socket close, as before) behind the deadline.
+        raw = self.fp.detach()
+        self.fp = io.BufferedReader(_DeadlineReader(raw, sock, deadline))
+
+
 def _checked_socket(
-    address: tuple[str, int], timeout: Any = None, source_address: tuple[str, int] | None = None
+    address: tuple[str, int],
+    timeout: Any = None,
+    source_address: tuple[str, int] | None = None,
+    *,
+    deadline: _Deadline,
 ) -> socket.socket:
-    """socket.create_connection's part in http.client, made to the checked addresses."""
+    """socket.create_connection's part in http.client, made to the checked addresses
+    and given no longer than the deadline leaves."""
     host, port = address
-    return _connect_to_checked(
-        host, port, timeout if isinstance(timeout, int | float) else None, source_address
-    )
+    timeout = timeout if isinstance(timeout, int | float) else None
+    return _connect_to_checked(host, port, deadline.bounded(timeout), source_address)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """http.client's connection, but connected to the address that was checked."""
+    """http.client's connection, but connected to the address that was checked, and
+    over by the deadline."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # http.client opens its socket through this attribute (set in its __init__);
         # the rest of connect() is kept: TCP_NODELAY and, for https, the TLS handshake
         # with SNI and the certificate checked against self.host, the host name.
-        self._create_connection = _checked_socket
+        self._create_connection = functools.partial(_checked_socket, deadline=deadline)
+        self.response_class = functools.partial(  # type: ignore[assignment]
+            _DeadlineResponse, deadline=deadline
+        )
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, deadline: _Deadline, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._create_connection = _checked_socket
+        self._create_connection = functools.partial(_checked_socket, deadline=deadline)
+        self.response_class = functools.partial(  # type: ignore[assignment]
+            _DeadlineResponse, deadline=deadline
+        )
 
 
 class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
     def http_open(self, req: urllib.request.Request) -> HTTPResponse:
-        return self.do_open(_PinnedHTTPConnection, req)
+        return self.do_open(functools.partial(_PinnedHTTPConnection, deadline=self.deadline), req)
 
 
 class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self.deadline = deadline
+
     def https_open(self, req: urllib.request.Request) -> HTTPResponse:
-        return self.do_open(_PinnedHTTPSConnection, req, context=tls_context())
+        connection = functools.partial(_PinnedHTTPSConnection, deadline=self.deadline)
+        return self.do_open(connection, req, context=tls_context())
 
 
 def tls_context() -> ssl.SSLContext:
@@ -230,12 +316,12 @@ class _CheckedRedirects(urllib.request.HTTPRedirectHandler):
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
-def _opener() -> urllib.request.OpenerDirector:
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
     """Only what a feed needs: no proxy, no file:, ftp: or data: handlers."""
     opener = urllib.request.OpenerDirector()
     for handler in (
-        _PinnedHTTPHandler(),
-        _PinnedHTTPSHandler(),
+        _PinnedHTTPHandler(deadline),
+        _PinnedHTTPSHandler(deadline),
         urllib.request.HTTPDefaultErrorHandler(),
         _CheckedRedirects(),
         urllib.request.HTTPErrorProcessor(),
@@ -243,6 +329,31 @@ def _opener() -> urllib.request.OpenerDirector:
     ):
         opener.add_handler(handler)
     return opener
+
+
+def size_in_words(size: int) -> str:
+    """A size limit as its owner would say it, never rounded up (a feed over the limit
+    is always "larger than" what this says): 5 MB, 1.5 MB, 200 KB, 900 bytes."""
+    if size >= 1_000_000:
+        return f"{size // 100_000 / 10:g} MB"
+    if size >= 1_000:
+        return f"{size // 1_000} KB"
+    return f"{size} bytes"
+
+
+def _declared_length(response: Any) -> int | None:
+    """The body's length as Content-Length gives it, when it frames the body.
+
+    urllib does not decompress (and no Accept-Encoding is sent), so what is read is
+    what Content-Length counts, compressed or not. A chunked body has its own framing
+    (http.client then ignores Content-Length, and raises IncompleteRead if cut)."""
+    if "chunked" in (response.headers.get("Transfer-Encoding", "") or "").lower():
+        return None
+    try:
+        length = int(response.headers.get("Content-Length", ""))
+    except ValueError:
+        return None
+    return length if length >= 0 else None
 
 
 def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
@@ -255,8 +366,11 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
         headers["If-Modified-Since"] = last_modified
     request = urllib.request.Request(url, headers=headers)  # noqa: S310 - scheme checked above
     limit: int = settings.FEEDS_MAX_BYTES
+    # The whole fetch, and each connection and read in it, within FEEDS_TIMEOUT_SECONDS.
+    seconds = settings.FEEDS_TIMEOUT_SECONDS
+    deadline = _Deadline(seconds)
     try:
-        response: Any = _opener().open(request, timeout=settings.FEEDS_TIMEOUT_SECONDS)
+        response: Any = _opener(deadline).open(request, timeout=seconds)
     except urllib.error.HTTPError as error:
         if error.code == 304:
             return Fetched(not_modified=True, etag=etag, last_modified=last_modified)
@@ -266,10 +380,10 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
         if isinstance(reason, FetchError):
             raise reason from None
         if isinstance(reason, TimeoutError):
-            raise FetchError("The calendar's server took too long to answer") from None
+            raise FetchError(TOO_SLOW_TO_ANSWER) from None
         raise FetchError(f"The calendar could not be reached: {reason}") from None
     except TimeoutError:
-        raise FetchError("The calendar's server took too long to answer") from None
+        raise FetchError(TOO_SLOW_TO_ANSWER) from None
     except FetchError:
         raise
     except (OSError, ValueError, http.client.HTTPException) as error:
@@ -279,13 +393,20 @@ def fetch(url: str, *, etag: str = "", last_modified: str = "") -> Fetched:
         try:
             content = response.read(limit + 1)
         except TimeoutError:
-            raise FetchError("The calendar's server took too long to send the feed") from None
-        except OSError as error:
+            raise FetchError(TOO_SLOW_TO_SEND) from None
+        except http.client.IncompleteRead:
+            # A chunked body cut short (http.client raises it for a chunk; for a body
+            # framed by Content-Length it hands back what came: see below).
+            raise FetchError(CUT_SHORT) from None
+        except (OSError, http.client.HTTPException) as error:
             raise FetchError(f"The feed stopped arriving: {error}") from None
         if len(content) > limit:
             raise FetchError(
-                f"The feed is larger than {limit // 1_000_000} MB; ask for a shorter calendar"
+                f"The feed is larger than {size_in_words(limit)}; ask for a shorter calendar"
             )
+        declared = _declared_length(response)
+        if declared is not None and len(content) < declared:
+            raise FetchError(CUT_SHORT)
         return Fetched(
             not_modified=False,
             content=content,

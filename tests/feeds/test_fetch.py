@@ -58,7 +58,7 @@ def test_an_unchanged_feed_answers_304(feed_server: FeedServer) -> None:
 def test_a_feed_over_the_size_limit_is_refused(feed_server: FeedServer, settings: Any) -> None:
     settings.FEEDS_MAX_BYTES = 2000
     url = feed_server.serve("/big.ics", b"BEGIN:VCALENDAR\r\n" + b"X" * 5000)
-    with pytest.raises(FetchError, match="larger than"):
+    with pytest.raises(FetchError, match="larger than 2 KB;"):
         fetch(url)
     exactly = feed_server.serve("/exact.ics", b"B" * 2000)
     assert len(fetch(exactly).content) == 2000
