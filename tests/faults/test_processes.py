@@ -21,6 +21,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import psycopg
@@ -50,7 +51,7 @@ pytestmark = pytest.mark.faults
 
 LONDON = ZoneInfo("Europe/London")
 IMPORT_TASK = "inspiring.feeds.tasks.import_feed_task"
-RUNNING, READY, SUCCESSFUL = "RUNNING", "READY", "SUCCESSFUL"
+RUNNING, READY, SUCCESSFUL, FAILED = "RUNNING", "READY", "SUCCESSFUL", "FAILED"
 
 
 def make_area() -> Area:
@@ -102,6 +103,22 @@ def sessions_of(source: FeedSource) -> list[tuple[str, date]]:
     )
 
 
+def abandon_running_tasks(database: Any, stack: Any) -> None:
+    """Move the RUNNING tasks' start back past TASK_ABANDONED_MINUTES, then run the
+    scheduler's job that marks such tasks failed (what an hour's wait would do)."""
+    with psycopg.connect(database.url, autocommit=True) as connection:
+        connection.execute(
+            "UPDATE django_tasks_database_dbtaskresult SET started_at = started_at - "
+            "interval '1 day' WHERE status = 'RUNNING'"
+        )
+    said = stack.manage("run_scheduler", "--once", "fail_abandoned_tasks")
+    assert (
+        "abandoned task" in said
+        and "marked failed" in said
+        and not said.startswith("fail_abandoned_tasks: 0 ")
+    ), said
+
+
 def task_results(path: str = IMPORT_TASK) -> list[DBTaskResult]:
     return list(DBTaskResult.objects.filter(task_path=path).order_by("enqueued_at"))
 
@@ -150,6 +167,12 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_written_and_the_import_c
     [fetching] = task_results()
     assert (fetching.status, fetching.worker_ids) == (RUNNING, [first_id])
 
+    # While that task is RUNNING (its worker gone), the feed is not queued again; once it
+    # has been running longer than TASK_ABANDONED_MINUTES (moved back here rather than
+    # waited for), the scheduler's job marks it failed and the feed is queued again.
+    assert "1 already queued or running" in stack.manage("run_scheduler", "--once", "import_feeds")
+    abandon_running_tasks(database, stack)
+
     # 2. Killed while writing: the session table is locked against writes, so the import
     # stops at its first INSERT of sessions, its activities, schedules and items already
     # written in its (uncommitted) transaction.
@@ -181,9 +204,10 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_written_and_the_import_c
     )
     nothing_stored()
     assert [(r.status, r.worker_ids) for r in task_results()] == [
-        (RUNNING, [first_id]),
+        (FAILED, [first_id]),
         (RUNNING, [second_id]),
     ]
+    abandon_running_tasks(database, stack)
 
     # 3. The scheduler queues the feed again (still due); a worker imports it whole.
     worker = stack.start("worker", name="worker-completes")
@@ -219,15 +243,17 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_written_and_the_import_c
     assert worker.alive()
     worker.stop()
 
-    # FINDING (django-tasks-db 0.13): nothing ever looks at a task whose worker died. Its
-    # row stays RUNNING, naming the dead worker, whatever runs afterwards; no FeedImport
-    # says the two killed runs happened. (See the report: a scheduler job could fail
-    # RUNNING tasks older than the longest task.) When that changes, change this.
-    assert [(r.status, r.worker_ids) for r in task_results()] == [
-        (RUNNING, [first_id]),
-        (RUNNING, [second_id]),
+    # django-tasks-db leaves a task whose worker died RUNNING for ever; the scheduler's
+    # fail_abandoned_tasks said what happened to the two killed runs.
+    results = task_results()
+    assert [(r.status, r.worker_ids) for r in results] == [
+        (FAILED, [first_id]),
+        (FAILED, [second_id]),
         (SUCCESSFUL, [third_id]),
     ]
+    assert {r.exception_class_path for r in results[:2]} == {
+        "inspiring.ops.abandoned.WorkerStopped"
+    }
 
 
 # --- PostgreSQL restarted while requests arrive -------------------------------------------------

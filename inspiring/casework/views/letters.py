@@ -47,6 +47,9 @@ def _say_how_it_went(request: HttpRequest, sent: SentMessage, what: str) -> None
             f"{what} could not be sent just now. It is saved, and will be tried again "
             "automatically in a few minutes: its progress is shown on this page.",
         )
+    elif sent.status == SentMessage.Status.UNKNOWN:
+        # Handed over, then no confirmation: it may have gone. Not tried again by itself.
+        messages.warning(request, f"{what} may or may not have gone to {sent.to}: {sent.error}")
     else:
         messages.error(request, f"{what} could not be sent: {sent.error}")
 
