@@ -848,17 +848,22 @@ def main() -> None:
                 )
                 until = timezone.now()
             processes.check()
+            # The imports running when the window closed finish first (their sessions are
+            # committed with them), so the counts below are of the imports that ran in it.
+            drained_at = time.perf_counter()
+            drain()
+            drained = time.perf_counter() - drained_at
             # A FeedImport is saved when its import ends (started_at is that save's time).
-            imports = FeedImport.objects.filter(
-                source__in=feed_sources(), finished_at__range=(since, until)
-            )
+            imports = FeedImport.objects.filter(source__in=feed_sources(), finished_at__gte=since)
+            inside = imports.filter(finished_at__lte=until).count()
             done = imports.filter(outcome=FeedImport.Outcome.IMPORTED).count()
             other = Counter(imports.exclude(outcome="imported").values_list("outcome", flat=True))
             sessions = Session.objects.filter(activity__feed_items__source__in=feed_sources())
-            rewritten = sessions.filter(updated_at__range=(since, until)).count()
+            rewritten = sessions.filter(updated_at__gte=since).count()
             print(
                 f"  during the loaded run: {load.rounds} rounds of import_feeds "
-                f"({load.rounds * len(feed_sources())} imports queued), {done} finished"
+                f"({load.rounds * len(feed_sources())} imports queued); {done} imported "
+                f"({inside} finished inside the window, the rest within {drained:.0f} s after)"
                 + (f", others: {dict(other)}" if other else "")
                 + f"; {rewritten:,} sessions written by them (of the feeds' {sessions.count():,})"
             )
