@@ -21,6 +21,7 @@ PUBLIC = {
     "",
     "<slug:slug>/",
     "health/",
+    "health/ready/",
     "accounts/sign-in/",
     "accounts/password-reset/",
     "accounts/password-reset/sent/",
