@@ -21,7 +21,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from django.conf import settings
 from django.core.management import call_command
-from django.db import close_old_connections, connection
+from django.db import connection, connections
 from django.utils import timezone
 
 from .models import Heartbeat, beat
@@ -35,10 +35,19 @@ LOCK_KEY = 0x1A5C_4ED0
 STANDBY_SECONDS = 15
 
 
+def _fresh_connections() -> None:
+    """Drop this thread's connections that are broken or past their age (as Django does
+    around a request), so a database restart between runs is survived. Never inside a
+    transaction: a caller's (a test's) connection is left alone."""
+    for each in connections.all(initialized_only=True):
+        if not each.in_atomic_block:
+            each.close_if_unusable_or_obsolete()
+
+
 def run_job(job: Job) -> str:
     """Run one job now, in this thread; what it said (its last line). A failure is
     logged and re-raised (the scheduler logs it and carries on with the next run)."""
-    close_old_connections()
+    _fresh_connections()
     started = time.monotonic()
     try:
         if job.command is None:
@@ -57,7 +66,7 @@ def run_job(job: Job) -> str:
         log.exception("Scheduled job %s failed", job.name)
         raise
     finally:
-        close_old_connections()
+        _fresh_connections()
     elapsed = (time.monotonic() - started) * 1000
     level = logging.DEBUG if job.command is None else logging.INFO
     log.log(level, "Scheduled job %s done in %.0f ms: %s", job.name, elapsed, said)

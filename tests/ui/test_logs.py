@@ -161,7 +161,9 @@ def test_a_task_run_in_the_request_logs_with_the_request_id(
     assert "some argument" not in stamped.text
 
 
-@pytest.mark.django_db
+# Committed for real: the worker closes its connections between tasks, as in production,
+# which a test's wrapping transaction cannot survive on PostgreSQL.
+@pytest.mark.django_db(transaction=True)
 def test_a_task_run_by_the_database_worker_logs_with_the_queuing_request_id(
     settings: Any, stamped: pytest.LogCaptureFixture
 ) -> None:
