@@ -29,7 +29,7 @@ from inspiring.directory.actions import SCHEDULE_FIELDS as SCHEDULE_PARTS
 from inspiring.directory.actions import pending_revision
 from inspiring.directory.materialise import materialise, materialise_activity
 from inspiring.directory.models import Activity, Schedule, Session
-from inspiring.directory.models.schedules import sessions_moved
+from inspiring.directory.models.schedules import activities_changed, sessions_moved
 from lib.text import render_markdown
 
 from .exclusions import Exclusions
@@ -265,6 +265,11 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
             entry.schedule.activity = entry.activity
         materialise([entry.schedule for entry in touched])
         _put_back(touched)
+        # Written in bulk (no post_save): matching's index works them out again.
+        if touched:
+            activities_changed.send(
+                sender=Activity, activity_ids=sorted({entry.activity.pk for entry in touched})
+            )
     return report
 
 

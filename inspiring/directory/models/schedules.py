@@ -38,6 +38,10 @@ sessions_synced = Signal()
 # `session_ids`: whatever keeps something by a session's day (monitoring's summary
 # rows, by the day of an attendance) works it out again.
 sessions_moved = Signal()
+# Sent after activities are written in bulk (bulk_create, bulk_update, update: no
+# post_save), with `activity_ids`: whatever keeps something per activity (matching's
+# index) works it out again. Paths that save one at a time need not send it.
+activities_changed = Signal()
 
 # Excluded and extra dates a schedule can list: years of school holidays, a
 # day at a time, with room to spare.
