@@ -444,10 +444,16 @@ def filter_services(activities: QuerySet[Activity], params: Any) -> QuerySet[Act
         condition = term_filter(term_id)
         activities = activities.filter(condition) if condition is not None else activities.none()
     taxonomy_id = params.get("taxonomy_id", "").strip()
+    # Exists, not a join: a join repeats an activity per term, and the DISTINCT that
+    # undoes it sorts every column of every row (seconds over a national directory).
     if taxonomy_id == str(CATEGORIES_TAXONOMY):
-        activities = activities.filter(categories__isnull=False)
+        activities = activities.filter(
+            Exists(Activity.categories.through.objects.filter(activity=OuterRef("pk")))
+        )
     elif taxonomy_id == str(FEATURES_TAXONOMY):
-        activities = activities.filter(support_features__isnull=False)
+        activities = activities.filter(
+            Exists(Activity.support_features.through.objects.filter(activity=OuterRef("pk")))
+        )
     elif taxonomy_id:
         activities = activities.none()
     organisation_id = params.get("organization_id", "").strip()
@@ -477,4 +483,6 @@ def filter_services(activities: QuerySet[Activity], params: Any) -> QuerySet[Act
                 all_day=False, end_local_date=F("local_date"), schedule__end_time__lte=ends
             )
         activities = activities.filter(Exists(sessions))
-    return activities.distinct()
+    # Every filter above keeps one row an activity (a term is one link at most, the rest
+    # are the activity's own columns, its organisation's or Exists): no DISTINCT needed.
+    return activities

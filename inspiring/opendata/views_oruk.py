@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse
 
 from inspiring.areas.geography import resolve_postcode
 from inspiring.directory.models import Activity
-from lib.geo import miles_between
+from lib.geo import box_around, miles_between
 from lib.postcodes import PostcodeError
 
 from . import oruk
@@ -66,8 +66,11 @@ def service(request: HttpRequest, service_id: str) -> HttpResponse:
     return json_response(oruk.service(activity))
 
 
-def _near(request: HttpRequest, activities: QuerySet[Activity]) -> list[Activity] | None:
-    """With `postcode`: nearest first (within `proximity` metres if given); else None."""
+def _near(request: HttpRequest, activities: QuerySet[Activity]) -> list[int] | None:
+    """With `postcode`: the ids, nearest first (within `proximity` metres if given); else
+    None. Only ids, titles and positions are read for the ranking (the page's activities
+    are read after), and a proximity first cuts by the venues' indexed position: a
+    national directory is too big to read whole for one page."""
     postcode = request.GET.get("postcode", "").strip()
     raw_proximity = request.GET.get("proximity", "").strip()
     if not postcode:
@@ -86,22 +89,30 @@ def _near(request: HttpRequest, activities: QuerySet[Activity]) -> list[Activity
             raise ApiError("proximity must be a distance in metres, like 1600") from None
         if not 0 < limit <= MAX_PROXIMITY_M or math.isnan(limit):
             raise ApiError(f"proximity must be more than 0 and at most {MAX_PROXIMITY_M} metres")
-    measured: list[tuple[float, Activity]] = []
-    unplaced: list[Activity] = []
-    for activity in activities:
-        venue = activity.venue
-        if venue is None or activity.hide_address:
+        south, north, west, east = box_around(
+            place.latitude, place.longitude, limit / METRES_PER_MILE
+        )
+        activities = activities.filter(
+            hide_address=False,
+            venue__latitude__range=(south, north),
+            venue__longitude__range=(west, east),
+        )
+    measured: list[tuple[float, str, int]] = []
+    unplaced: list[int] = []
+    for pk, title, venue_id, hide_address, latitude, longitude in activities.values_list(
+        "pk", "title", "venue_id", "hide_address", "venue__latitude", "venue__longitude"
+    ):
+        if venue_id is None or hide_address:
             if limit is None:
-                unplaced.append(activity)
+                unplaced.append(pk)
             continue
-        metres = (
-            miles_between(place.latitude, place.longitude, venue.latitude, venue.longitude)
-            * METRES_PER_MILE
+        metres = miles_between(place.latitude, place.longitude, latitude, longitude) * (
+            METRES_PER_MILE
         )
         if limit is None or metres <= limit:
-            measured.append((metres, activity))
-    measured.sort(key=lambda pair: (pair[0], pair[1].title, pair[1].pk))
-    return [activity for _, activity in measured] + unplaced
+            measured.append((metres, title, pk))
+    measured.sort()
+    return [pk for _, _, pk in measured] + unplaced
 
 
 @open_endpoint
@@ -113,7 +124,9 @@ def service_at_locations(request: HttpRequest) -> HttpResponse:
         chosen: list[Activity] = list(activities[page.start : page.end])
     else:
         page = Page(request, len(near))
-        chosen = near[page.start : page.end]
+        wanted = near[page.start : page.end]
+        found = {a.pk: a for a in activities.filter(pk__in=wanted)}
+        chosen = [found[pk] for pk in wanted]
     return json_response(page.envelope([oruk.service_at_location(a) for a in chosen]))
 
 

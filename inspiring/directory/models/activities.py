@@ -210,6 +210,10 @@ class Activity(models.Model):
             models.Index(
                 fields=["online"], condition=models.Q(online=True), name="activity_online"
             ),
+            # The OpenActive session-series feed pages in this order (RPDE: changed, id).
+            models.Index(fields=["updated_at", "public_id"], name="activity_changed"),
+            # ORUK /services pages in this order: a page is an index range, not a sort.
+            models.Index(fields=["title", "id"], name="activity_title"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -1,0 +1,86 @@
+"""ORUK reads as a national directory needs them: a page read without reading everything,
+each service once, and the same answers as before (bench/national.py measures them)."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from inspiring.directory.models import Activity
+from inspiring.opendata import oruk
+from tests.directory.builders import Directory, activity
+
+from .conftest import get_json
+
+pytestmark = pytest.mark.django_db
+ORUK = "/api/openreferral"
+NEAR = "postcode=NG17 7AE"  # Kirkby: the hall, then Mansfield's park, then Newark
+
+
+def names(page: dict[str, object]) -> list[str]:
+    return [item["service"]["name"] for item in page["contents"]]  # type: ignore[attr-defined]
+
+
+def test_nearest_first_then_those_without_a_public_place(api: Client, directory: Directory) -> None:
+    # An online group and one keeping its address private: no distance, so after the rest.
+    activity(directory.knit, "Online Natter", at=None).save()
+    directory.singing.hide_address = True
+    directory.singing.save()
+    page = get_json(api, f"{ORUK}/service_at_locations?{NEAR}")
+    assert names(page) == [
+        "Knit and Natter",
+        "Saturday Health Walk",
+        "Community Choir",
+        "Online Natter",
+    ]
+    assert page["total_items"] == 4
+
+
+def test_pages_of_nearest_first_follow_each_other(api: Client, directory: Directory) -> None:
+    whole = names(get_json(api, f"{ORUK}/service_at_locations?{NEAR}"))
+    paged = [
+        name
+        for number in (1, 2, 3)
+        for name in names(
+            get_json(api, f"{ORUK}/service_at_locations?{NEAR}&per_page=1&page={number}")
+        )
+    ]
+    assert paged == whole
+
+
+def test_proximity_leaves_out_far_and_private_places(api: Client, directory: Directory) -> None:
+    near = get_json(api, f"{ORUK}/service_at_locations?{NEAR}&proximity=15000")
+    assert names(near) == ["Knit and Natter", "Saturday Health Walk"]
+    directory.knitting.hide_address = True
+    directory.knitting.save()
+    near = get_json(api, f"{ORUK}/service_at_locations?{NEAR}&proximity=15000")
+    assert names(near) == ["Saturday Health Walk"] and near["total_items"] == 1
+
+
+def test_a_page_near_a_postcode_takes_the_same_queries_however_many_services(
+    api: Client, directory: Directory
+) -> None:
+    url = f"{ORUK}/service_at_locations?{NEAR}&proximity=50000&per_page=2"
+    with CaptureQueriesContext(connection) as few:
+        get_json(api, url)
+    for number in range(5):
+        activity(directory.knit, f"Extra group {number}", at=directory.hall).save()
+    with CaptureQueriesContext(connection) as many:
+        page = get_json(api, url)
+    assert page["total_items"] == 8 and len(page["contents"]) == 2
+    assert len(many) == len(few)
+
+
+def test_a_service_in_many_terms_of_a_taxonomy_is_listed_once(
+    api: Client, directory: Directory
+) -> None:
+    # Knitting is in two categories: one service, counted once.
+    assert directory.knitting.categories.count() == 2
+    page = get_json(api, f"{ORUK}/services?taxonomy_id={oruk.CATEGORIES_TAXONOMY}")
+    listed = [s["name"] for s in page["contents"]]
+    assert listed == sorted(set(listed)) and "Knit and Natter" in listed
+    assert page["total_items"] == Activity.objects.published().count() == len(listed)
+    features = get_json(api, f"{ORUK}/services?taxonomy_id={oruk.FEATURES_TAXONOMY}")
+    assert features["total_items"] == len({s["name"] for s in features["contents"]})
