@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from .bulk import NewSession, insert_sessions
 from .models import Activity, Schedule, Session
 from .models.schedules import sessions_moved, sessions_synced
 from .recurrence import occurrences
@@ -83,7 +84,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         if session.occurrence_date >= starts[session.schedule_id]:
             existing[(session.schedule_id, session.occurrence_date)] = session
 
-    to_create: list[Session] = []
+    to_create: list[NewSession] = []
     to_update: list[Session] = []
     wanted: set[tuple[int, date]] = set()
     for schedule in schedules:
@@ -118,14 +119,16 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
             wanted.add(key)
             current = existing.get(key)
             if current is None:
-                new = Session(
-                    activity_id=schedule.activity_id,
-                    schedule=schedule,
-                    occurrence_date=occurrence.date,
-                    all_day=schedule.all_day,
+                to_create.append(
+                    NewSession(
+                        activity_id=schedule.activity_id,
+                        schedule_id=schedule.pk,
+                        occurrence_date=occurrence.date,
+                        start=occurrence.start,
+                        end=occurrence.end,
+                        all_day=schedule.all_day,
+                    )
                 )
-                new.set_times(occurrence.start, occurrence.end)
-                to_create.append(new)
             elif not current.moved and (current.start, current.end) != (
                 occurrence.start,
                 occurrence.end,
@@ -137,9 +140,10 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         if stale:
             for index in range(0, len(stale), BATCH):
                 Session.objects.filter(pk__in=stale[index : index + BATCH]).remove()
-        # ignore_conflicts: a sync running at the same time (the nightly roll-forward
-        # and a change, say) may have just made the same session; keep one.
-        Session.objects.bulk_create(to_create, batch_size=BATCH, ignore_conflicts=True)
+        # Through the database's own bulk path (bulk.py: most of a feed import's time
+        # went on bulk_create's Python). It leaves alone a session a sync running at the
+        # same time (the nightly roll-forward and a change, say) has just made.
+        insert_sessions(to_create)
         Session.objects.bulk_update(
             to_update,
             Session.TIME_FIELDS,
