@@ -28,7 +28,8 @@ import html
 import json
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 from itertools import pairwise
@@ -120,10 +121,14 @@ class FeedEvent:
 
     def fingerprint(self) -> str:
         """A hash of everything stored from this event: unchanged events are not rewritten."""
-        data = asdict(self)
-        del data["categories"], data["feed_uid"]
+        # What dataclasses.asdict gives (so fingerprints stored before stay valid), made
+        # without its deep copy: it was a tenth of a first import.
+        data = {name: getattr(self, name) for name in _FINGERPRINTED}
         # JSON keys must be strings: the overrides are keyed by date.
-        data["overrides"] = {d.isoformat(): v for d, v in sorted(data["overrides"].items())}
+        data["overrides"] = {
+            d.isoformat(): {"cancelled": o.cancelled, "start": o.start, "end": o.end}
+            for d, o in sorted(self.overrides.items())
+        }
         return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
     def stored_overrides(self) -> dict[str, dict[str, Any]]:
@@ -162,6 +167,10 @@ class FeedEvent:
                 }
             )
         return found
+
+
+# What an event's fingerprint covers: everything stored from it.
+_FINGERPRINTED = [f.name for f in fields(FeedEvent) if f.name not in ("categories", "feed_uid")]
 
 
 @dataclass
@@ -627,6 +636,137 @@ def _apply_override(event: FeedEvent, component: Event, zones: _Zones) -> str | 
         return "an instance lasting more than two weeks was left as the series has it"
     event.overrides[day] = Override(start=begins, end=ends)
     return note
+
+
+# --- Events as the feed wrote them ----------------------------------------------------
+
+# Properties an event's raw fingerprint leaves out: they change without the event
+# changing. Google writes DTSTAMP as the time of each fetch, so a feed's bytes (and
+# its content hash) differ at every fetch; some servers do the same with LAST-MODIFIED.
+# Neither is read for an event with one copy in the feed: DTSTAMP only tells which of
+# two copies of a UID is newer, and an event given twice is always read again (its
+# raw fingerprint is not kept, see RawCalendar). SEQUENCE and CREATED stay in: they
+# change only when the event is edited.
+VOLATILE = frozenset({b"DTSTAMP", b"LAST-MODIFIED"})
+
+
+@dataclass
+class RawCalendar:
+    """A feed split into its events as written, before any parsing: each UID's
+    components (the series and its changed instances) with a fingerprint of their
+    text, so an import reads only the events that changed (`only`).
+
+    A fingerprint is a hash of the unfolded lines of every component with that UID,
+    without the VOLATILE properties, and of everything outside the events (time zone
+    definitions, X-WR-TIMEZONE) and `context` (the rules the feed is read under): a
+    change to any of them reads every event again.
+    """
+
+    # The feed's lines (folded, as written) outside its events, and where its events go.
+    outside: list[bytes]
+    end: int
+    # Each UID's components, as written; "" for those without one (always read).
+    components: dict[str, list[list[bytes]]]
+    fingerprints: dict[str, str]
+
+    def only(self, uids: set[str]) -> bytes:
+        """The feed with just these UIDs' events (and those without a UID)."""
+        lines = self.outside[: self.end]
+        for uid, components in self.components.items():
+            if uid in uids or not uid:
+                for component in components:
+                    lines.extend(component)
+        lines.extend(self.outside[self.end :])
+        return b"\r\n".join(lines) + b"\r\n"
+
+
+def split_calendar(data: bytes, context: str = "") -> RawCalendar | None:
+    """The feed's events as written, or None for a feed this cannot split with
+    certainty (then every event is read, as parse_calendar reads them)."""
+    data = data.replace(b"\x00", b"")  # as parse_calendar does
+    outside: list[bytes] = []
+    end = -1
+    calendars = 0
+    components: dict[str, list[list[bytes]]] = defaultdict(list)
+    texts: dict[str, list[bytes]] = defaultdict(list)
+    current: list[bytes] | None = None
+    shared: list[bytes] = []  # the unfolded lines outside the events
+    text: list[bytes] = []  # the current event's
+    uids: list[bytes] = []
+    depth = 0
+    for line, unfolded in _logical_lines(data):
+        key = unfolded.strip().upper()
+        if current is None:
+            if key == b"BEGIN:VEVENT":
+                current, text, uids, depth = list(line), [], [], 0
+                continue
+            if key == b"BEGIN:VCALENDAR":
+                calendars += 1
+            elif key == b"END:VCALENDAR":
+                end = len(outside)
+            outside.extend(line)
+            if _name(unfolded) not in VOLATILE:
+                shared.append(unfolded)
+            continue
+        current.extend(line)
+        if key.startswith(b"BEGIN:"):
+            depth += 1
+        elif key.startswith(b"END:") and depth:
+            depth -= 1
+        elif key.startswith(b"END:"):
+            if key != b"END:VEVENT":
+                return None
+            uid = _raw_uid(uids)
+            components[uid].append(current)
+            texts[uid].append(b"\n".join(text))
+            current, text = None, []
+            continue
+        name = _name(unfolded)
+        if depth == 0 and name == b"UID":
+            uids.append(unfolded)
+        if name not in VOLATILE:
+            text.append(unfolded)
+    if current is not None or calendars != 1 or end < 0:
+        return None
+    around = hashlib.sha256(context.encode() + b"\0" + b"\n".join(shared)).digest()
+    fingerprints = {
+        uid: hashlib.sha256(around + b"\0".join(parts)).hexdigest()
+        for uid, parts in texts.items()
+        if uid
+    }
+    return RawCalendar(outside, end, dict(components), fingerprints)
+
+
+def _logical_lines(data: bytes) -> Iterator[tuple[list[bytes], bytes]]:
+    """Each content line: as written (its folded lines) and unfolded (RFC 5545 3.1)."""
+    written: list[bytes] = []
+    for line in data.splitlines():
+        if line[:1] in (b" ", b"\t") and written:
+            written.append(line)
+            continue
+        if written:
+            yield written, b"".join([written[0], *(part[1:] for part in written[1:])])
+        written = [line]
+    if written:
+        yield written, b"".join([written[0], *(part[1:] for part in written[1:])])
+
+
+def _name(line: bytes) -> bytes:
+    return line.split(b":", 1)[0].split(b";", 1)[0].strip().upper()
+
+
+def _raw_uid(lines: list[bytes]) -> str:
+    """The UID as parse_calendar will read it, or "" where that is not certain (none,
+    two, an escaped character, bytes that are not UTF-8): such events are always read."""
+    if len(lines) != 1:
+        return ""
+    value = lines[0].split(b":", 1)[1] if b":" in lines[0] else b""
+    if b"\\" in value or b'"' in lines[0]:
+        return ""
+    try:
+        return value.decode().strip()
+    except UnicodeDecodeError:
+        return ""
 
 
 def parse_calendar(data: bytes) -> ParsedFeed:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -34,7 +35,15 @@ from lib.text import render_markdown
 
 from .exclusions import Exclusions
 from .fetch import Fetched, FetchError, fetch
-from .ical import FeedError, FeedEvent, Override, ParsedFeed, parse_calendar, shorten
+from .ical import (
+    FeedError,
+    FeedEvent,
+    Override,
+    ParsedFeed,
+    parse_calendar,
+    shorten,
+    split_calendar,
+)
 from .models import FeedImport, FeedItem, FeedSource
 
 logger = logging.getLogger(__name__)
@@ -153,11 +162,25 @@ class _Touched:
     previous: dict[str, Any] = field(default_factory=dict)
 
 
-def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
+def store(
+    source: FeedSource,
+    parsed: ParsedFeed,
+    *,
+    raw_fingerprints: dict[str, str] | None = None,
+    unread: Collection[str] = (),
+) -> ImportReport:
     """Upsert the feed's events for `source`; one transaction, a fixed number of queries
     per batch of events (plus a few per revision, the rare case of a change that needs
-    approval)."""
-    report = ImportReport(skipped=list(parsed.skipped))
+    approval).
+
+    From `read_feed`: `unread` are the UIDs whose events were not parsed, as they are
+    what their items were made from (counted unchanged, not withdrawn), and
+    `raw_fingerprints` each event's fingerprint as written, kept on its item.
+    """
+    report = ImportReport(skipped=list(parsed.skipped), unchanged=len(unread))
+    raw = raw_fingerprints or {}
+    # An event read with notes for the report is read again next time, to give them again.
+    noted = {uid for uid, _ in parsed.skipped if uid}
     exclusions = source.exclusions()
     organisation = source.organisation
     publish = organisation.trusted
@@ -167,9 +190,11 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
         item.uid: item
         for item in FeedItem.objects.filter(source=source).select_related("activity", "schedule")
     }
-    seen: set[str] = set()
+    seen: set[str] = set(unread)
+    refreshed: list[FeedItem] = []  # unchanged, but now known as written
     new_activities: list[Activity] = []
-    new_events: list[FeedEvent] = []
+    # Each new event, with its fingerprint and its fingerprint as written.
+    new_events: list[tuple[FeedEvent, str, str]] = []
     changed: list[tuple[FeedItem, FeedEvent, str]] = []
     withdraw: list[Activity] = []
     withdrawn_items: list[FeedItem] = []
@@ -185,12 +210,16 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
             seen.add(event.uid)
             item = items.get(event.uid)
             fingerprint = event.fingerprint()
+            written = "" if event.uid in noted else raw.get(event.uid, "")
             if item is not None and item.fingerprint == fingerprint and item.removed_at is None:
                 report.unchanged += 1
+                if item.raw_fingerprint != written:
+                    item.raw_fingerprint = written
+                    refreshed.append(item)
             elif event.cancelled:
                 if item is not None and item.activity.status != Activity.Status.WITHDRAWN:
                     withdraw.append(item.activity)
-                    item.fingerprint = fingerprint
+                    item.fingerprint, item.raw_fingerprint = fingerprint, written
                     withdrawn_items.append(item)
                 else:
                     report.skipped.append((event.uid, "the event is cancelled"))
@@ -206,8 +235,9 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
                 )
                 activity.description_html = render_markdown(activity.description)
                 new_activities.append(activity)
-                new_events.append(event)
+                new_events.append((event, fingerprint, written))
             else:
+                item.raw_fingerprint = written
                 changed.append((item, event, fingerprint))
 
         touched = _update(changed, source, publish=publish, now=now)
@@ -222,7 +252,7 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
         )
         schedules = [
             Schedule(activity=activity, **_schedule_values(event))
-            for activity, event in zip(new_activities, new_events, strict=True)
+            for activity, (event, _, _) in zip(new_activities, new_events, strict=True)
         ]
         Schedule.objects.bulk_create(schedules, batch_size=500)
         new_items = [
@@ -231,16 +261,20 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
                 uid=event.uid,
                 activity=activity,
                 schedule=schedule,
-                fingerprint=event.fingerprint(),
+                fingerprint=fingerprint,
+                raw_fingerprint=written,
                 overrides=event.stored_overrides(),
             )
-            for activity, schedule, event in zip(new_activities, schedules, new_events, strict=True)
+            for activity, schedule, (event, fingerprint, written) in zip(
+                new_activities, schedules, new_events, strict=True
+            )
         ]
         FeedItem.objects.bulk_create(new_items, batch_size=500)
+        FeedItem.objects.bulk_update(refreshed, ["raw_fingerprint"], batch_size=500)
         report.created = len(new_activities)
         touched.extend(
             _Touched(activity, schedule, event, item)
-            for activity, schedule, event, item in zip(
+            for activity, schedule, (event, _, _), item in zip(
                 new_activities, schedules, new_events, new_items, strict=True
             )
         )
@@ -251,7 +285,9 @@ def store(source: FeedSource, parsed: ParsedFeed) -> ImportReport:
                 item.removed_at = now
                 withdrawn_items.append(item)
                 withdraw.append(item.activity)
-        FeedItem.objects.bulk_update(withdrawn_items, ["fingerprint", "removed_at"], batch_size=500)
+        FeedItem.objects.bulk_update(
+            withdrawn_items, ["fingerprint", "raw_fingerprint", "removed_at"], batch_size=500
+        )
         for activity in withdraw:
             activity.revisions.all().delete()
             activity.status = Activity.Status.WITHDRAWN
@@ -331,7 +367,7 @@ def _update(
             entry.item.schedule = entry.schedule
     FeedItem.objects.bulk_update(
         [item for item, _, _ in changed],
-        ["fingerprint", "removed_at", "schedule", "overrides"],
+        ["fingerprint", "raw_fingerprint", "removed_at", "schedule", "overrides"],
         batch_size=500,
     )
     return touched
@@ -450,8 +486,8 @@ def run_import(
         if fetched.not_modified or (digest == source.content_hash and not force):
             record.outcome = FeedImport.Outcome.UNCHANGED
         else:
-            parsed = parse_calendar(fetched.content)
-            result = store(source, parsed)
+            parsed, raw_fingerprints, unread = read_feed(source, fetched.content, everything=force)
+            result = store(source, parsed, raw_fingerprints=raw_fingerprints, unread=unread)
             record.outcome = FeedImport.Outcome.IMPORTED
             record.created, record.updated = result.created, result.updated
             record.withdrawn, record.unchanged = result.withdrawn, result.unchanged
@@ -485,6 +521,49 @@ def run_import(
         },
     )
     return record
+
+
+# Part of every event's raw fingerprint: a change to how feeds are read (ical.py) that
+# would read an unchanged event differently changes this, and every event is read again.
+READER_VERSION = "1"
+
+
+def read_feed(
+    source: FeedSource, content: bytes, *, everything: bool = False
+) -> tuple[ParsedFeed, dict[str, str], set[str]]:
+    """Parse the feed's events that changed since they were stored, skipping those whose
+    text (ical.RawCalendar: without DTSTAMP, which Google rewrites at every fetch) is as
+    it was: (the parsed feed, each UID's raw fingerprint, the UIDs left unread).
+    `everything`: read every event (an import forced by hand)."""
+    raw = split_calendar(content, _reading_context(source))
+    if raw is None:
+        return parse_calendar(content), {}, set()
+    unread: set[str] = set()
+    if not everything:
+        known = dict(
+            FeedItem.objects.filter(source=source, removed_at__isnull=True)
+            .exclude(raw_fingerprint="")
+            .values_list("uid", "raw_fingerprint")
+        )
+        unread = {uid for uid, value in raw.fingerprints.items() if known.get(uid) == value}
+    parsed = parse_calendar(raw.only(set(raw.fingerprints) - unread) if unread else content)
+    return parsed, raw.fingerprints, unread
+
+
+def _reading_context(source: FeedSource) -> str:
+    """What, besides its text, decides what an event is read as: the reader, the rules
+    the feed leaves events out by, and the year (the reader matches a zone a file defines
+    itself against the years around today)."""
+    exclusions = source.exclusions()
+    return "\n".join(
+        [
+            READER_VERSION,
+            str(timezone.localdate().year),
+            *exclusions.keywords,
+            "\0",
+            *exclusions.categories,
+        ]
+    )
 
 
 def _digest(content: bytes, source: FeedSource) -> str:

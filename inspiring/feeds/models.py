@@ -114,6 +114,10 @@ class FeedItem(models.Model):
         "directory.Schedule", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     fingerprint = models.CharField(max_length=64)
+    # The event as the feed wrote it (ical.RawCalendar), when reading it again would give
+    # this item as it is: the next import skips it unread if that has not changed. Empty
+    # when unknown (an event the feed gives twice, or read with notes for its report).
+    raw_fingerprint = models.CharField(max_length=64, blank=True, default="")
     removed_at = models.DateTimeField(null=True, blank=True)
     # The single dates the event moves or cancels, as the last import read them:
     # {"2026-03-10": {"cancelled": true}, "2026-03-17": {"start": ISO, "end": ISO}}.
