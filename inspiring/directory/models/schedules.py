@@ -28,7 +28,8 @@ if TYPE_CHECKING:
     from inspiring.areas.models import Area
 
 # Sent after sessions are removed (a schedule changed, an activity withdrawn),
-# with `public_ids`: the open-data feeds keep a tombstone for each.
+# with `public_ids` (the open-data feeds keep a tombstone for each) and the
+# `activity_ids` they were of.
 sessions_removed = Signal()
 # Sent after the sessions of some schedules are synced with them (materialise),
 # with `schedule_ids`: whatever changes single dates (a calendar feed) re-applies
@@ -215,13 +216,18 @@ def _rule_until(rule: str) -> date | None:
 class SessionQuerySet(models.QuerySet["Session"]):
     def remove(self) -> int:
         """Delete these sessions, telling whoever publishes them (sessions_removed)."""
-        public_ids = list(self.values_list("public_id", flat=True))
-        if not public_ids:
+        rows = list(self.values_list("public_id", "activity_id"))
+        if not rows:
             return 0
+        public_ids = [public_id for public_id, _ in rows]
         deleted = (
             Session.objects.filter(public_id__in=public_ids).delete()[1].get(Session._meta.label, 0)
         )
-        sessions_removed.send(sender=Session, public_ids=public_ids)
+        sessions_removed.send(
+            sender=Session,
+            public_ids=public_ids,
+            activity_ids=sorted({activity_id for _, activity_id in rows}),
+        )
         return deleted
 
     def upcoming(self, now: datetime | None = None) -> SessionQuerySet:
@@ -304,6 +310,8 @@ class Session(models.Model):
             # The month view and the planning tables; a day's list, with the
             # sessions still running from the days before read off the index.
             models.Index(fields=["local_date", "end_local_date"], name="session_local_dates"),
+            # The OpenActive scheduled-sessions feed's order (RPDE: modified, then id).
+            models.Index(fields=["updated_at", "public_id"], name="session_changed"),
         ]
 
     def __str__(self) -> str:
