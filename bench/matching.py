@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import itertools
 import os
 import random
 import statistics
@@ -71,13 +72,15 @@ from inspiring.demo.directory import build_area_directory
 from inspiring.demo.loading import load_demo
 from inspiring.directory.models import Activity, Category, Schedule, Session, Venue
 from inspiring.directory.recurrence import LONDON
-from inspiring.matching.engine import select, suggest, week
+from inspiring.matching import index as match_index
+from inspiring.matching.engine import select, select_paged, suggest, week
 from inspiring.matching.loading import (
     WINDOW,
     activities,
     candidate,
     candidates,
     client_profile,
+    indexed,
     slot_loader,
     upcoming,
 )
@@ -417,6 +420,7 @@ def check(client: Client, home: Home, now: datetime) -> None:
 def breakdown(clients: list[Client]) -> dict[str, list[float]]:
     """suggestions_for's steps, timed one by one (the same calls it makes)."""
     steps: dict[str, list[float]] = {"profile": [], "activities": [], "rank": []}
+    # "activities": the index's first page; "rank": the rest (more pages if needed).
     for client in clients:
         client = Client.objects.get(pk=client.pk)  # fresh: nothing cached on it
         now = timezone.now()
@@ -424,15 +428,33 @@ def breakdown(clients: list[Client]) -> dict[str, list[float]]:
         built = client_profile(client)
         area = client.area
         profiled = time.perf_counter()
-        pool = activities(area, built.profile, home=built.home, now=now, taxonomy=built.taxonomy)
+        pool = indexed(area, built.profile, home=built.home, now=now, taxonomy=built.taxonomy)
+        pages = pool.pages()
+        first = next(pages)  # the first page of the index's walk: what "activities" costs
         loaded = time.perf_counter()
         load = slot_loader(built.profile, now, pool)
-        week(select(built.profile, pool.prospects, candidate, load, now, limit=TOP))
+        week(
+            select_paged(
+                built.profile, itertools.chain([first], pages), candidate, load, now, limit=TOP
+            )
+        )
         ranked = time.perf_counter()
         steps["profile"].append(profiled - began)
         steps["activities"].append(loaded - profiled)
         steps["rank"].append(ranked - loaded)
     return steps
+
+
+def unindexed(client: Client, now: datetime) -> float:
+    """The same ranking as suggestions_for without the match index (ADR 0010's path
+    before it: every activity in reach read and bounded in Python), timed: the
+    comparison the index is measured against, in the same run."""
+    began = time.perf_counter()
+    built = client_profile(client)
+    pool = activities(client.area, built.profile, home=built.home, now=now, taxonomy=built.taxonomy)
+    load = slot_loader(built.profile, now, pool)
+    week(select(built.profile, pool.prospects, candidate, load, now, limit=TOP))
+    return time.perf_counter() - began
 
 
 def analyze() -> None:
@@ -454,6 +476,7 @@ def main() -> None:
         lambda: build_directory(args.activities),
     )
     build += timed("sessions: ~20 an activity in the window (bulk writes)", build_sessions)
+    build += timed("matching's index (match_index rebuild)", match_index.rebuild)
     build += timed(
         f"{args.clients + WARM_UP} clients, assessments, groups (bulk writes)",
         lambda: build_clients(args.clients + WARM_UP),
@@ -476,7 +499,7 @@ def main() -> None:
         venues_by_box(where[client.pk])
         venues_by_scan(where[client.pk])
     timed_clients = clients[WARM_UP:]
-    match_times, floor_times, box_times, scan_times = [], [], [], []
+    match_times, floor_times, box_times, scan_times, before_times = [], [], [], [], []
     queries, rows, in_box, suggested, venues, considered = [], [], [], [], [], []
     for client in timed_clients:
         home = where[client.pk]
@@ -487,6 +510,7 @@ def main() -> None:
             result = suggestions_for(client, now=now)
             match_times.append(time.perf_counter() - began)
         queries.append(len(captured))
+        before_times.append(unindexed(client, now))
         suggested.append(len(result.suggestions))
         considered.append(result.considered)
         began = time.perf_counter()
@@ -514,7 +538,8 @@ def main() -> None:
         f"activities in reach that no limit of their own rules out (the candidates "
         f"ranked): median {statistics.median(considered):,.0f}, max {max(considered):,}:"
     )
-    report("suggestions_for (profile, candidates, rank, top 20)", match_times)
+    report("suggestions_for (profile, index walk, rank, top 20)", match_times)
+    report("the same without the index (every candidate read, bounded)", before_times)
     report("floor: one indexed SQL query, every session in the box", floor_times)
     print(
         f"  {sum(n == TOP for n in suggested)} of {count} clients got a full {TOP} suggestions; "

@@ -118,6 +118,7 @@ from inspiring.directory.models import (
     Session,
 )
 from inspiring.directory.recurrence import occurrences
+from inspiring.matching import index as match_index
 from inspiring.opendata import openactive, oruk
 from inspiring.opendata.views_oruk import METRES_PER_MILE
 from lib.geo import EARTH_RADIUS_MILES, box_around
@@ -371,6 +372,8 @@ def build(target: int) -> float:
     took, written = stopwatch(
         "sessions as of yesterday's roll-forward (COPY)", lambda: build_sessions(yesterday)
     )
+    total += took
+    took, _ = stopwatch("matching's index (match_index rebuild)", match_index.rebuild)
     total += took
     took, _ = stopwatch("ANALYZE", analyze)
     total += took

@@ -32,6 +32,7 @@ from inspiring.directory.models import (
     SupportFeature,
     Venue,
 )
+from inspiring.directory.models.schedules import activities_changed
 from inspiring.directory.taxonomy_data import seed_taxonomy
 
 from .directory_data import (
@@ -253,6 +254,9 @@ def build_area_directory(
         ]
         through_c.objects.bulk_create(category_links, batch_size=1000)
         through_f.objects.bulk_create(feature_links, batch_size=1000)
+        # Written in bulk (no post_save): matching's index works them out (again, with
+        # their sessions, when they are made).
+        activities_changed.send(sender=Activity, activity_ids=[a.pk for a in activities])
         for schedule in schedules:
             schedule.activity_id = schedule.activity.pk
     Schedule.objects.bulk_create(schedules, batch_size=500)

@@ -8,6 +8,9 @@ class MatchingConfig(AppConfig):
     verbose_name = "Matching"
 
     def ready(self) -> None:
+        from . import index
+
+        index.connect(self)
         from inspiring.accounts.audit import register_actions
         from inspiring.accounts.home import HomeCard, register_card
         from inspiring.accounts.roles import Capability

@@ -10,7 +10,7 @@ always give the same ranking (ties go to the earlier session, then the lower id)
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -464,24 +464,59 @@ def select(
     the most each could score (Bound), a batch at a time (`load_slots` is called at most
     len(batches) + 1 times), stopping once the `limit`-th suggestion found so far ranks
     strictly above the best any prospect left could reach."""
+    return select_paged(
+        profile, iter([(prospects, None)]), make, load_slots, now, limit=limit, batches=batches
+    )
+
+
+# The best any prospect not given yet could be, as (full, minus its bound): every one
+# still to come is no better. None: none are still to come.
+Ceiling = tuple[bool, float] | None
+Page = tuple[list[Prospect[Source]], Ceiling]
+
+
+def select_paged(
+    profile: Profile,
+    pages: Iterator[Page[Source]],
+    make: Callable[[Source], Candidate],
+    load_slots: SlotLoader,
+    now: datetime,
+    *,
+    limit: int = 20,
+    batches: tuple[int, ...] = BATCHES,
+) -> list[Suggestion]:
+    """select() over prospects given a page at a time, best first (the match index's
+    walk): each page comes with its ceiling, the best any prospect of a later page could
+    be. A page is asked for only when one of its prospects could still make the top
+    `limit`; the prospects already given are judged a batch at a time as by select()
+    (after the batches, all that are left at once)."""
     if limit <= 0:
         return []
-    # A heap, not a sort: only the first batch or two are usually taken.
-    heap = list(prospects)
-    heapq.heapify(heap)
+    heap: list[Prospect[Source]] = []
     kept: list[Suggestion] = []
-    for size in batches:
-        if not heap:
-            break
-        taken = [heapq.heappop(heap) for _ in range(min(size, len(heap)))]
-        _judge(profile, [make(entry.source) for entry in taken], load_slots, now, kept, limit)
-        if len(kept) == limit and heap:
-            worst, best = kept[-1], heap[0]
-            if (worst.waiting_list, -worst.score) < (best.full, best.minus_bound):
+    sizes = iter(batches)
+    ceiling: Ceiling = (False, float("-inf"))  # nothing read yet: read first
+
+    while True:
+        best: tuple[bool, float] | None = (heap[0].full, heap[0].minus_bound) if heap else None
+        unread_first = ceiling is not None and (best is None or best >= ceiling)
+        if unread_first:
+            best = ceiling
+        if best is None:
+            return kept
+        if len(kept) == limit:
+            worst = kept[-1]
+            if (worst.waiting_list, -worst.score) < best:
                 return kept
-    if heap:  # the rest, all at once
-        _judge(profile, [make(entry.source) for entry in heap], load_slots, now, kept, limit)
-    return kept
+        if unread_first:
+            found, ceiling = next(pages, ([], None))
+            for entry in found:
+                heapq.heappush(heap, entry)
+            continue
+        size = next(sizes, None)
+        count = len(heap) if size is None else min(size, len(heap))
+        taken = [heapq.heappop(heap) for _ in range(count)]
+        _judge(profile, [make(entry.source) for entry in taken], load_slots, now, kept, limit)
 
 
 def _judge(

@@ -13,7 +13,7 @@ only (one query a batch, at most three), and what the cards show of the few chos
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from functools import cached_property
@@ -34,6 +34,7 @@ from django.db.models import (
     Subquery,
     TextField,
 )
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from inspiring.areas.models import Area
@@ -50,12 +51,15 @@ from inspiring.directory.models import (
 from inspiring.directory.search import current_schedules, when_label
 from lib.geo import box_around, flat_reach, miles_from
 
+from . import index
 from .engine import (
     AFFORDABLE,
     DAY_CODES,
     Bound,
     Candidate,
+    Ceiling,
     Listing,
+    Page,
     Profile,
     Prospect,
     Slot,
@@ -66,7 +70,7 @@ from .engine import (
 from .models import BarrierRule
 
 # How far ahead sessions are looked at: far enough for a fortnightly or monthly group.
-WINDOW = timedelta(weeks=6)
+WINDOW = index.WINDOW
 # Local minutes of the day each part of the day covers (engine.day_part).
 PARTS = {"morning": (0, 12 * 60), "afternoon": (12 * 60, 17 * 60), "evening": (17 * 60, 24 * 60)}
 # Most ids put in one IN (...) list; a longer list is read by the query that chose them.
@@ -390,51 +394,127 @@ def activities(
             )
             cursor.execute(*query.query.sql_with_params())
             rows.update((row[0], row) for row in cursor.fetchall())
-    # Activities share a few combinations of categories and of features: one set each.
-    taxonomy = taxonomy or Taxonomy.read()
-    categories = _Sets(taxonomy.categories)
-    features = _Sets(taxonomy.features)
-    miles_to = miles_from(*home) if home is not None else None
-    max_miles = profile.max_miles
-    bound = Bound(profile)
-    naive_now = now.astimezone(UTC).replace(tzinfo=None)
-    prospects: list[Prospect[ActivityRow]] = []
-    for row in rows.values():
-        pk, title, cost, min_age, max_age, capacity, online, confirmed, lat, lng, cats, feats = row
-        miles = None
-        if not online and miles_to is not None and lat is not None and lng is not None:
-            miles = miles_to(lat, lng)
-            if max_miles is not None and miles > max_miles:
-                continue  # in the box, outside the circle: the engine's limit, early
-        online = bool(online)
-        # SQLite's text against a naive `now` (both UTC): no time zone to attach per row.
-        age_days = (
-            (naive_now - datetime.fromisoformat(confirmed)).days
-            if isinstance(confirmed, str)
-            else (now - confirmed).days
-        )
-        cats, feats = categories[cats], features[feats]
-        prospects.append(
-            Prospect(
-                capacity == "full",
-                -bound(cats, feats, cost, age_days, capacity, miles, online),
-                pk,
-                ActivityRow(
-                    pk,
-                    title,
-                    cats,
-                    feats,
-                    cost,
-                    min_age,
-                    max_age,
-                    capacity,
-                    miles,
-                    age_days,
-                    online,
-                ),
+    return Pool(Prospects(profile, home, now, taxonomy or Taxonomy.read())(rows.values()), choose)
+
+
+class Prospects:
+    """Activity rows (COLUMNS, as the driver gives them) to prospects for engine.select:
+    each with the most it could score (the engine's Bound), its exact distance worked
+    out (a row in the box but outside the circle is left out: the engine's limit,
+    early). The sets of category slugs and feature codes are made once per combination."""
+
+    def __init__(
+        self, profile: Profile, home: tuple[float, float] | None, now: datetime, taxonomy: Taxonomy
+    ) -> None:
+        self.categories = _Sets(taxonomy.categories)
+        self.features = _Sets(taxonomy.features)
+        self.miles_to = miles_from(*home) if home is not None else None
+        self.max_miles = profile.max_miles
+        self.bound = Bound(profile)
+        self.now = now
+        self.naive_now = now.astimezone(UTC).replace(tzinfo=None)
+
+    def __call__(self, rows: Iterable[tuple[Any, ...]]) -> list[Prospect[ActivityRow]]:
+        categories, features, miles_to = self.categories, self.features, self.miles_to
+        max_miles, bound, now, naive_now = self.max_miles, self.bound, self.now, self.naive_now
+        prospects: list[Prospect[ActivityRow]] = []
+        for row in rows:
+            pk, title, cost, min_age, max_age, capacity, online, confirmed = row[:8]
+            lat, lng, cats, feats = row[8:12]
+            miles = None
+            if not online and miles_to is not None and lat is not None and lng is not None:
+                miles = miles_to(lat, lng)
+                if max_miles is not None and miles > max_miles:
+                    continue  # in the box, outside the circle: the engine's limit, early
+            online = bool(online)
+            # SQLite's text against a naive `now` (both UTC): no time zone to attach per row.
+            age_days = (
+                (naive_now - datetime.fromisoformat(confirmed)).days
+                if isinstance(confirmed, str)
+                else (now - confirmed).days
             )
-        )
-    return Pool(prospects, choose)
+            cats, feats = categories[cats], features[feats]
+            prospects.append(
+                Prospect(
+                    capacity == "full",
+                    -bound(cats, feats, cost, age_days, capacity, miles, online),
+                    pk,
+                    ActivityRow(
+                        pk,
+                        title,
+                        cats,
+                        feats,
+                        cost,
+                        min_age,
+                        max_age,
+                        capacity,
+                        miles,
+                        age_days,
+                        online,
+                    ),
+                )
+            )
+        return prospects
+
+
+# How many rows of the index each page of a walk reads: the first settles the top 20
+# for almost everyone; the last takes all the rest.
+PAGES = (200, 2000)
+
+
+@dataclass
+class IndexedPool:
+    """The activities in reach read from the match index (index.walk), best bound first,
+    a page at a time (`pages`, for engine.select_paged); `considered`: how many rows were
+    in reach by SQL's cut (known once the first page is read)."""
+
+    walk: index.Walk
+    prospects_of: Prospects
+    considered: int = 0
+    read: int = 0  # rows read so far
+
+    def pages(self) -> Iterator[Page[ActivityRow]]:
+        offset = 0
+        for size in (*PAGES, None):
+            rows, total = self.walk.page(size, offset)
+            if offset == 0:
+                self.considered = total
+            offset += len(rows)
+            self.read = offset
+            last = rows[-1] if rows else None
+            more = size is not None and len(rows) == size
+            ceiling: Ceiling = (bool(last[12]), -float(last[13])) if more and last else None
+            yield self.prospects_of(rows), ceiling
+            if ceiling is None:
+                return
+
+    @cached_property
+    def chosen(self) -> QuerySet[Activity]:
+        sql, params = self.walk.ids_sql()
+        return Activity.objects.filter(pk__in=RawSQL(sql, params))  # noqa: S611 (index.walk's)
+
+
+def indexed(
+    area: Area,
+    profile: Profile,
+    *,
+    home: tuple[float, float] | None,
+    now: datetime,
+    taxonomy: Taxonomy | None = None,
+) -> IndexedPool:
+    """The activities people in `area` see that no limit of the activity itself rules
+    out, from the match index, as pages of prospects best bound first (see index.py).
+    The same prospects as activities() gives, in the order select() takes them."""
+    taxonomy = taxonomy or Taxonomy.read()
+    walk = index.walk(
+        Area.objects.sharing_with(area).order_by().values("pk").query.sql_with_params(),
+        profile,
+        home=home,
+        now=now,
+        category_ids={slug: pk for pk, slug in taxonomy.categories.items()},
+        feature_ids={code: pk for pk, code in taxonomy.features.items()},
+    )
+    return IndexedPool(walk, Prospects(profile, home, now, taxonomy))
 
 
 def candidate(row: ActivityRow) -> Candidate:
@@ -552,7 +632,7 @@ def upcoming(now: datetime) -> QuerySet[Session]:
     )
 
 
-def slot_loader(profile: Profile, now: datetime, pool: Pool) -> SlotLoader:
+def slot_loader(profile: Profile, now: datetime, pool: Pool | IndexedPool) -> SlotLoader:
     """Reads, for a batch of candidates at a time (one query a batch), the first upcoming
     session each has that the person can go to: in the window, going ahead, at a time
     that suits them. The engine needs no more (the first such session is the one it

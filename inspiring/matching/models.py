@@ -44,3 +44,59 @@ class BarrierRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.barrier} -> {self.feature or 'nothing'}"
+
+
+class MatchEntry(models.Model):
+    """What matching needs of one published activity, in one narrow row (the match index,
+    ADR 0010): kept exact by inspiring.matching.index from every path that writes
+    activities, their categories and features, venues or sessions, so that suggestions
+    rank the activities in reach in SQL, best bound first, and read only the first few.
+
+    The bit columns are for SQL only and only ever widen what it keeps (a category's or
+    feature's bit is its id modulo 63, so two could share one); the ids columns are exact
+    and are what the engine is given."""
+
+    activity = models.OneToOneField(
+        "directory.Activity",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="match_entry",
+    )
+    home_area = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    title = models.CharField(max_length=150)
+    # The venue's position; null for an activity with no venue (or one with no position).
+    latitude = models.FloatField(null=True)
+    longitude = models.FloatField(null=True)
+    online = models.BooleanField(default=False)
+    cost = models.CharField(max_length=20)
+    min_age = models.PositiveSmallIntegerField(null=True)
+    max_age = models.PositiveSmallIntegerField(null=True)
+    capacity_status = models.CharField(max_length=20)
+    last_confirmed_at = models.DateTimeField()
+    category_ids = models.TextField(blank=True)  # "3,7": the activity's categories
+    feature_ids = models.TextField(blank=True)  # its support features
+    category_bits = models.BigIntegerField(default=0)
+    feature_bits = models.BigIntegerField(default=0)
+    # The kind of group it is (engine._kind_of its categories), for the widening bonus.
+    kind = models.CharField(max_length=30)
+    # Which (weekday, part of the day) its sessions going ahead fall on, between
+    # times_from and times_until (local dates, the end excluded): bit weekday * 3 + part
+    # (morning, afternoon, evening). Used only when that span holds the whole window
+    # matching looks at; otherwise the time of week is not narrowed in SQL.
+    times = models.IntegerField(default=0)
+    times_from = models.DateField()
+    times_until = models.DateField()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["home_area", "latitude"], name="match_entry_place"),
+            models.Index(
+                fields=["home_area"],
+                name="match_entry_online",
+                condition=models.Q(online=True),
+            ),
+        ]
+        verbose_name_plural = "match entries"
+
+    def __str__(self) -> str:
+        return f"match entry of activity {self.activity_id}"

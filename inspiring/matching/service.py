@@ -17,16 +17,16 @@ from .engine import (
     missed,
     rank,
     relaxations,
-    select,
+    select_paged,
     week,
 )
 from .loading import (
     ClientProfile,
     Refine,
-    activities,
     candidate,
     client_profile,
     identify,
+    indexed,
     slot_loader,
 )
 
@@ -51,7 +51,9 @@ class Result:
     week: list[Suggestion]
     limits: dict[str, Any]
     notes: list[str]
-    considered: int = 0  # activities in reach that no limit of their own ruled out
+    # Activities in reach that no limit of their own ruled out (by SQL's cut: the
+    # match index's walk).
+    considered: int = 0
     # When nothing fits: the best activities that miss one limit (distance or time).
     near_misses: list[Suggestion] = field(default_factory=list)
 
@@ -80,9 +82,9 @@ def suggestions_for(
     now = now or timezone.now()
     built = client_profile(client, refine)
     profile = built.profile
-    pool = activities(client.area, profile, home=built.home, now=now, taxonomy=built.taxonomy)
-    found = select(
-        profile, pool.prospects, candidate, slot_loader(profile, now, pool), now, limit=top
+    pool = indexed(client.area, profile, home=built.home, now=now, taxonomy=built.taxonomy)
+    found = select_paged(
+        profile, pool.pages(), candidate, slot_loader(profile, now, pool), now, limit=top
     )
     near = [] if found or top <= 0 else near_misses(client, built, now)
     identify(found + near, timezone.localdate())
@@ -101,7 +103,7 @@ def suggestions_for(
         "days": sorted(profile.days, key=DAY_CODES.index),
         "category": profile.category or None,
     }
-    return Result(client, found, week(found), limits, built.notes, len(pool.prospects), near)
+    return Result(client, found, week(found), limits, built.notes, pool.considered, near)
 
 
 def near_misses(client: Client, built: ClientProfile, now: datetime) -> list[Suggestion]:
@@ -112,9 +114,9 @@ def near_misses(client: Client, built: ClientProfile, now: datetime) -> list[Sug
     profile = built.profile
     found: list[Suggestion] = []
     for person in relaxations(profile):
-        pool = activities(client.area, person, home=built.home, now=now, taxonomy=built.taxonomy)
+        pool = indexed(client.area, person, home=built.home, now=now, taxonomy=built.taxonomy)
         load = slot_loader(person, now, pool)
-        found += select(person, pool.prospects, candidate, load, now, limit=NEAR_MISSES)
+        found += select_paged(person, pool.pages(), candidate, load, now, limit=NEAR_MISSES)
     # Each relaxation finds only what the other cannot: nothing met every limit.
     found.sort(key=rank)
     for suggestion in found[:NEAR_MISSES]:

@@ -119,9 +119,10 @@ def test_the_write_path_scales_with_schedules_not_sessions(directory: Directory)
         report = materialise_all(today=TODAY + timedelta(days=1))
     assert report.created > 20 * 150
     # A few reads for the whole batch of schedules, then bulk INSERTs (as many
-    # rows each as the database allows): no query per session or per schedule.
+    # rows each as the database allows): no query per session or per schedule. Six
+    # more for matching's index (its activities' rows worked out again, once a batch).
     statements = [q["sql"].split()[0] for q in queries.captured_queries]
-    assert statements.count("SELECT") <= 6
+    assert statements.count("SELECT") <= 12
     assert len(statements) < report.created / 50
 
 

@@ -1,0 +1,195 @@
+"""Matching's index (inspiring/matching/index.py): every write keeps it exact, its SQL
+bound is never below the engine's, a row past its span hides nothing, and the check
+command finds what a forgetful path leaves."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import time, timedelta
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.utils import timezone
+
+from inspiring.directory.materialise import materialise_activity, materialise_all
+from inspiring.directory.models import Activity, Category, Session, SupportFeature
+from inspiring.directory.models.schedules import activities_changed
+from inspiring.matching import index
+from inspiring.matching.loading import Prospects, Taxonomy, client_profile, indexed
+from inspiring.matching.models import MatchEntry
+from inspiring.matching.service import suggestions_for
+from tests.casework.conftest import Casework
+from tests.directory.builders import activity, organisation, venue, weekly
+from tests.personas import Personas
+
+from .test_views import assess
+
+pytestmark = pytest.mark.django_db
+
+
+def exact() -> None:
+    assert index.differences() == []
+
+
+def test_each_write_keeps_the_index_exact(casework: Casework, personas: Personas) -> None:
+    group = organisation(personas.ashfield, "Index Club")
+    hall = venue(group, "Index Hall", "NG17 7AE")
+    item = activity(group, "Index night", at=hall)
+    schedule = weekly(item, "TU", time(19), time(20), from_date=timezone.localdate())
+    materialise_all()
+    exact()
+    entry = MatchEntry.objects.get(activity=item)
+    assert entry.times == index.time_bit(1, 19 * 60)  # Tuesday evenings
+
+    item.title, item.cost, item.price = "Index nights", "priced", 3
+    item.capacity_status = "limited"
+    item.save()
+    exact()
+    music, walking = Category.objects.get(slug="music"), Category.objects.get(slug="walking")
+    item.categories.add(music)
+    exact()
+    walking.activities.add(item)  # from the other side
+    exact()
+    item.categories.remove(music)
+    exact()
+    walking.activities.clear()
+    exact()
+    item.support_features.set(SupportFeature.objects.filter(code__in=["step-free", "bsl"]))
+    exact()
+    item.support_features.clear()
+    exact()
+
+    hall.latitude += 0.01
+    hall.save()
+    exact()
+
+    first = Session.objects.filter(activity=item).order_by("start").first()
+    assert first is not None
+    first.status = Session.Status.CANCELLED
+    first.save()
+    exact()
+
+    schedule.start_time, schedule.end_time = time(10), time(11)
+    schedule.save()
+    materialise_activity(item)
+    exact()
+    assert MatchEntry.objects.get(activity=item).times == index.time_bit(1, 10 * 60)
+
+    item.status = Activity.Status.WITHDRAWN
+    item.save()
+    materialise_activity(item)
+    exact()
+    assert not MatchEntry.objects.filter(activity=item).exists()
+    item.status = Activity.Status.PUBLISHED
+    item.save()
+    materialise_activity(item)
+    exact()
+
+    # A product path writing in bulk says so (the feed import, the demo).
+    Activity.objects.filter(pk=item.pk).update(capacity_status="paused")
+    activities_changed.send(sender=Activity, activity_ids=[item.pk])
+    exact()
+    item.delete()
+    exact()
+
+
+@pytest.mark.stale_index
+def test_the_check_command_finds_a_row_a_path_forgot_and_rebuild_mends_it(
+    casework: Casework,
+) -> None:
+    call_command("match_index", "check", stdout=StringIO())
+    MatchEntry.objects.filter(activity=casework.walk).update(cost="priced")  # a forgetful path
+    errors = StringIO()
+    with pytest.raises(CommandError, match="differs from the records for 1 activities"):
+        call_command("match_index", "check", stdout=StringIO(), stderr=errors)
+    assert f"activity {casework.walk.pk}: differs in cost" in errors.getvalue()
+    out = StringIO()
+    call_command("match_index", "rebuild", stdout=out)
+    assert "Wrote matching's index" in out.getvalue()
+    call_command("match_index", "check", stdout=StringIO())
+
+
+def test_the_first_migrate_after_the_index_came_writes_it(casework: Casework) -> None:
+    MatchEntry.objects.all().delete()
+    index._after_migrate(sender=None, verbosity=0)
+    exact()
+    assert MatchEntry.objects.filter(activity=casework.walk).exists()
+
+
+def test_a_row_past_its_span_is_not_narrowed_by_time(casework: Casework) -> None:
+    """A row whose times of week were worked out long ago (the nightly run missed) is
+    read as if it could meet any time: it is checked against its sessions, never hidden."""
+    mary = casework.mary
+    # Mornings on any day: the walk is on Tuesday mornings.
+    assess(mary, availability={day: ["morning"] for day in ("MO", "TU", "WE", "TH", "FR")})
+    found = {s.candidate.activity_id for s in suggestions_for(mary).suggestions}
+    assert casework.walk.pk in found
+    long_ago = timezone.localdate() - timedelta(days=60)
+    MatchEntry.objects.filter(activity=casework.walk).update(
+        times=0, times_from=long_ago, times_until=long_ago + index.TIMES_SPAN
+    )
+    assert casework.walk.pk in {s.candidate.activity_id for s in suggestions_for(mary).suggestions}
+    # The same row worked out today would hide it: a span that holds the window is used.
+    MatchEntry.objects.filter(activity=casework.walk).update(
+        times=0, times_from=timezone.localdate(), times_until=index.span()[1]
+    )
+    assert casework.walk.pk not in {
+        s.candidate.activity_id for s in suggestions_for(mary).suggestions
+    }
+    index.refresh([casework.walk.pk])
+
+
+def test_the_sql_bound_is_never_below_the_engines(casework: Casework, personas: Personas) -> None:
+    """For many people (interests, barriers, groups, travel, a home or none), every row the
+    walk gives has an SQL bound at least the engine's Bound, and the rows come in the
+    order of the SQL bound."""
+    group = organisation(personas.ashfield, "Bound Club")
+    places = [
+        venue(group, f"Hall {n}", code)
+        for n, code in enumerate(["NG17 7AE", "NG17 5AA", "NG18 1AA", "NG24 1AA"])
+    ]
+    categories = list(Category.objects.all())
+    features = list(SupportFeature.objects.all())
+    today = timezone.localdate()
+    for n, (place, cost, capacity) in enumerate(
+        itertools.product(
+            places, ["free", "pay_what_you_can", "priced"], ["welcoming", "limited", "full"]
+        )
+    ):
+        extra: dict[str, Any] = {"price": 2} if cost == "priced" else {}
+        item = activity(group, f"Bound {n}", at=place, cost=cost, online=n % 7 == 0, **extra)
+        item.capacity_status = capacity
+        item.last_confirmed_at = timezone.now() - timedelta(days=(n * 13) % 200)
+        item.save()
+        item.categories.set(categories[n % len(categories) :: 5][:3])
+        item.support_features.set(features[n % len(features) :: 4][:4])
+        weekly(
+            item, ["MO", "WE", "SA"][n % 3], time(9 + n % 12), time(10 + n % 12), from_date=today
+        )
+    materialise_all()
+    taxonomy = Taxonomy.read()
+    mary = casework.mary
+    now = timezone.now()
+    for travel, barriers, interests in (
+        (None, [], []),
+        (2, ["cost", "anxiety"], ["music"]),
+        (5, ["mobility", "time", "health", "transport"], ["walking", "music", "faith"]),
+        (15, ["not_knowing_anyone", "language"], ["carers"]),
+    ):
+        assess(mary, max_travel_miles=travel, barriers=barriers, interests=interests)
+        built = client_profile(mary)
+        for home in (built.home, None):
+            pool = indexed(mary.area, built.profile, home=home, now=now, taxonomy=taxonomy)
+            rows, total = pool.walk.page(None, 0)
+            assert total == len(rows) > 0
+            exact_bounds = {
+                p.activity_id: -p.minus_bound
+                for p in Prospects(built.profile, home, now, taxonomy)(rows)
+            }
+            for row in rows:
+                if row[0] in exact_bounds:
+                    assert row[13] >= exact_bounds[row[0]], (travel, row[0])
+            keys = [(bool(row[12]), -row[13]) for row in rows]
+            assert keys == sorted(keys)
