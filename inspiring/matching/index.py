@@ -283,10 +283,11 @@ class Walk:
     """The query over the index for one search: `page(limit, offset)` gives rows in
     order of (full, SQL bound descending, activity id), each with its SQL bound, and the
     number of rows in reach; `ids_sql` the ids of every row in reach (for reading the
-    sessions of a long list)."""
+    sessions of a long list). With a travel limit the rows come from two parts, each on
+    an index of its own (the venues' box on (area, latitude, longitude), then the online
+    ones on a partial index): with an OR between them the planners scan the table."""
 
-    where: str
-    where_params: list[Any]
+    parts: list[tuple[str, list[Any]]]  # WHERE clauses and their parameters
     bound: str
     bound_params: list[Any]
 
@@ -297,13 +298,18 @@ class Walk:
             else "last_confirmed_at"
         )
         columns = ", ".join(confirmed if c == "last_confirmed_at" else c for c in COLUMNS)
+        table = MatchEntry._meta.db_table
         # Only column names and placeholders are put in the text: values are parameters.
+        selects = [
+            f"SELECT {columns}, capacity_status = 'full' AS full_, ({self.bound}) AS bound_ "  # noqa: S608
+            f"FROM {table} WHERE {where}"
+            for where, _ in self.parts
+        ]
         sql = (
-            f"SELECT {columns}, capacity_status = 'full' AS full_, ({self.bound}) AS bound_, "  # noqa: S608
-            f"COUNT(*) OVER () AS total_ FROM {MatchEntry._meta.db_table} WHERE {self.where} "
-            "ORDER BY full_, bound_ DESC, activity_id"
+            f"SELECT *, COUNT(*) OVER () AS total_ FROM ({' UNION ALL '.join(selects)}) AS "  # noqa: S608
+            "in_reach ORDER BY full_, bound_ DESC, activity_id"
         )
-        params = [*self.bound_params, *self.where_params]
+        params = [value for _, part in self.parts for value in (*self.bound_params, *part)]
         if limit is not None:
             sql += " LIMIT %s OFFSET %s"
             params += [limit, offset]
@@ -316,9 +322,13 @@ class Walk:
         return rows, (rows[0][-1] if rows else 0)
 
     def ids_sql(self) -> tuple[str, list[Any]]:
+        table = MatchEntry._meta.db_table
         return (
-            f"SELECT activity_id FROM {MatchEntry._meta.db_table} WHERE {self.where}",  # noqa: S608
-            list(self.where_params),
+            " UNION ALL ".join(
+                f"SELECT activity_id FROM {table} WHERE {where}"  # noqa: S608
+                for where, _ in self.parts
+            ),
+            [value for _, part in self.parts for value in part],
         )
 
 
@@ -384,7 +394,6 @@ def walk(
         where.append("((times & %s) <> 0 OR times_from > %s OR times_until <= %s)")
         params += [mask, today, last]
 
-    scale = 1.0
     if home is not None and profile.max_miles is not None:
         lat, lng = home
         south, north, west, east = box_around(lat, lng, profile.max_miles)
@@ -398,11 +407,16 @@ def walk(
                 "(longitude - %s) * %s * (longitude - %s) * %s) <= %s"
             )
             reach_params += [lat, lat, lng, scale, lng, scale, limit]
-        where.append(f"(online OR (NOT online AND {' AND '.join(reach)}))")
-        params += reach_params
+        common = " AND ".join(where)
+        parts = [
+            (f"{common} AND NOT online AND {' AND '.join(reach)}", [*params, *reach_params]),
+            (f"{common} AND online", list(params)),
+        ]
+    else:
+        parts = [(" AND ".join(where), params)]
 
     bound, bound_params = _bound(profile, home, now, category_ids, feature_ids)
-    return Walk(" AND ".join(where), params, bound, bound_params)
+    return Walk(parts, bound, bound_params)
 
 
 def _bound(

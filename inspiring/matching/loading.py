@@ -635,19 +635,39 @@ def upcoming(now: datetime) -> QuerySet[Session]:
 def slot_loader(profile: Profile, now: datetime, pool: Pool | IndexedPool) -> SlotLoader:
     """Reads, for a batch of candidates at a time (one query a batch), the first upcoming
     session each has that the person can go to: in the window, going ahead, at a time
-    that suits them. The engine needs no more (the first such session is the one it
-    scores and shows), so the others are not kept."""
+    that suits them (the first by start, end and id, as `candidates` orders them). The
+    engine needs no more (the first such session is the one it scores and shows)."""
     sessions = upcoming(now)
     wanted = _time_of_week(profile)
     if wanted is not None:
         sessions = sessions.filter(wanted)
+    try:
+        sessions.query.sql_with_params()
+        some_time = True
+    except EmptyResultSet:  # no day they can go is allowed by the refinement
+        some_time = False
 
     def load(batch: list[Candidate]) -> dict[int, tuple[Slot, ...]]:
+        if not some_time:
+            return {}
         if len(batch) > IN_LIMIT:  # the rest of a long list: by the query that chose them
-            within = sessions.filter(activity__in=pool.chosen.values("pk"))
+            within = sessions.filter(activity__in=pool.chosen.values("pk")).order_by(
+                "activity_id", "start", "end", "pk"
+            )
         else:
-            within = sessions.filter(activity_id__in=[c.activity_id for c in batch])
-        query = within.order_by("activity_id", "start", "end", "pk").values_list(
+            # Each activity's first such session, found on the (activity, start) index
+            # by a subquery that stops at it: not every session of the batch's
+            # activities in six weeks, read to keep the first.
+            first = Subquery(
+                sessions.filter(activity_id=OuterRef("pk"))
+                .order_by("start", "end", "pk")
+                .values("pk")[:1]
+            )
+            ids = [c.activity_id for c in batch]
+            within = Session.objects.filter(
+                pk__in=Activity.objects.filter(pk__in=ids).annotate(first=first).values("first")
+            ).order_by()
+        query = within.values_list(
             "activity_id", "start", "end", "weekday", "start_minute", "schedule_id"
         )
         first: dict[int, tuple[Slot, ...]] = {}
