@@ -151,10 +151,12 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         )
         if to_update:
             sessions_moved.send(sender=Session, session_ids=[s.pk for s in to_update])
+        # In the same transaction: what is kept from sessions (matching's index, a
+        # feed's single-date changes) is never seen out of step with them.
+        live = sorted({pk for pk, _ in wanted})
+        if live:
+            sessions_synced.send(sender=Session, schedule_ids=live)
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
-    live = sorted({pk for pk, _ in wanted})
-    if live:
-        sessions_synced.send(sender=Session, schedule_ids=live)
     return report
 
 

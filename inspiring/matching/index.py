@@ -33,10 +33,23 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models.signals import m2m_changed, post_migrate, post_save
+from django.db.models.signals import (
+    m2m_changed,
+    post_delete,
+    post_migrate,
+    post_save,
+    pre_delete,
+)
 from django.utils import timezone
 
-from inspiring.directory.models import Activity, Schedule, Session, Venue
+from inspiring.directory.models import (
+    Activity,
+    Category,
+    Schedule,
+    Session,
+    SupportFeature,
+    Venue,
+)
 from lib.geo import box_around, flat_reach
 
 from .engine import DAY_CODES, Profile, _kind_of, day_part
@@ -85,8 +98,6 @@ def span(today: date | None = None) -> tuple[date, date]:
 
 def _names() -> dict[int, str]:
     """Category ids to their slugs (a row's kind is worked out from them)."""
-    from inspiring.directory.models import Category
-
     return dict(Category.objects.values_list("pk", "slug"))
 
 
@@ -332,6 +343,12 @@ class Walk:
         )
 
 
+def _moment(value: datetime) -> Any:
+    """A datetime as the database stores it (naive UTC text on SQLite: a parameter of
+    raw SQL is not adapted by Django)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
 def _time_mask(profile: Profile) -> int | None:
     """The times of week the person can go, as index bits, or None for any time."""
     if not profile.availability and not profile.days:
@@ -371,7 +388,7 @@ def walk(
         now - timedelta(days=settings.LISTING_HIDE_DAYS),
     )
     where.append("last_confirmed_at >= %s")
-    params.append(oldest)
+    params.append(_moment(oldest))
     where.append("capacity_status <> 'paused'")
     if profile.age is not None:
         where.append("(min_age IS NULL OR min_age <= %s) AND (max_age IS NULL OR max_age >= %s)")
@@ -431,15 +448,25 @@ def _bound(
     never longer than the true distance)."""
     terms = [f"{WEIGHTS['soon'] + EPSILON}"]
     params: list[Any] = []
-    interests = bits(category_ids[slug] for slug in profile.interests if slug in category_ids)
+    interest_ids = [category_ids[slug] for slug in profile.interests if slug in category_ids]
+    interests = bits(interest_ids)
     if interests:
-        # One interest matched, then a second (x & (x - 1) clears the lowest bit).
+        # One interest matched, then a second: two bits set (x & (x - 1) clears the
+        # lowest), or a bit two of their interests share (one bit could be both).
+        shared = bits(pk for pk in interest_ids if sum(bit(o) == bit(pk) for o in interest_ids) > 1)
         terms.append(
             "CASE WHEN (category_bits & %s) <> 0 THEN %s ELSE 0 END"
             " + CASE WHEN ((category_bits & %s) & ((category_bits & %s) - 1)) <> 0"
-            " THEN %s ELSE 0 END"
+            " OR (category_bits & %s) <> 0 THEN %s ELSE 0 END"
         )
-        params += [interests, WEIGHTS["interest"], interests, interests, WEIGHTS["interest"]]
+        params += [
+            interests,
+            WEIGHTS["interest"],
+            interests,
+            interests,
+            shared,
+            WEIGHTS["interest"],
+        ]
     for barrier in sorted(profile.barriers):
         answering = profile.barrier_features.get(barrier, frozenset())
         mask = bits(feature_ids[code] for code in answering if code in feature_ids)
@@ -459,7 +486,7 @@ def _bound(
         terms.append(f"{WEIGHTS['widening']}")
     # Confirmed within 90 days (the engine counts whole days: a day's margin).
     terms.append("CASE WHEN last_confirmed_at >= %s THEN %s ELSE 0 END")
-    params += [now - timedelta(days=91), WEIGHTS["confirmed"]]
+    params += [_moment(now - timedelta(days=91)), WEIGHTS["confirmed"]]
     terms.append("CASE WHEN capacity_status = 'welcoming' THEN %s ELSE 0 END")
     params.append(WEIGHTS["spaces"])
     near, near_params = _near(profile, home)
@@ -473,7 +500,7 @@ def _near(profile: Profile, home: tuple[float, float] | None) -> tuple[str, list
     metric (lib.geo.flat_reach) is further than it on the Earth too."""
     if home is None:
         return "0", []
-    limit = profile.max_miles if profile.max_miles else 5.0
+    limit = max(profile.max_miles if profile.max_miles else 5.0, 0.1)  # as engine._near
     lat, lng = home
     edges = [limit * k / BANDS for k in range(1, BANDS + 1)]
     flat = flat_reach(lat, limit)
@@ -560,6 +587,22 @@ def _links_changed(
         refresh(getattr(instance, "_match_index_cleared", []))
 
 
+def _taxonomy_deleting(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A category or feature about to go: its links go by a cascade (no m2m_changed),
+    so its activities are noted here and worked out again once it has gone."""
+    instance._match_index_activities = list(instance.activities.values_list("pk", flat=True))
+
+
+def _taxonomy_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
+    refresh(getattr(instance, "_match_index_activities", []))
+
+
+def _category_saved(sender: Any, instance: Any, raw: bool = False, **kwargs: Any) -> None:
+    """A category's slug gives its activities' kind of group."""
+    if not raw and not kwargs.get("created"):
+        refresh(instance.activities.values_list("pk", flat=True))
+
+
 def _schedules_synced(sender: Any, schedule_ids: Sequence[int], **kwargs: Any) -> None:
     refresh(Schedule.objects.filter(pk__in=schedule_ids).values_list("activity_id", flat=True))
 
@@ -577,10 +620,19 @@ def _activities_changed(sender: Any, activity_ids: Sequence[int], **kwargs: Any)
 
 
 def _after_migrate(sender: Any, verbosity: int = 1, using: str = "default", **kwargs: Any) -> None:
-    """Write the rows where there are published activities but no rows (the first
-    migrate after the index came, or a database restored without it)."""
-    published = Activity.objects.using(using).published().count()
-    if published and MatchEntry.objects.using(using).count() != published:
+    """Write the rows again where there are published activities but not as many rows
+    (the first migrate after the index came, or a database restored without it), or
+    where a kind of group stored is not what the rules now say (rules.CATEGORY_KIND
+    changed in a release): both cheap to ask; the check command proves more."""
+    if using != "default":
+        return
+    published = Activity.objects.published().count()
+    kinds = _names()
+    stale = any(
+        kind != _kind_of(frozenset(kinds.get(int(pk), "") for pk in ids.split(",") if pk))
+        for ids, kind in MatchEntry.objects.values_list("category_ids", "kind").distinct()
+    )
+    if published and (MatchEntry.objects.count() != published or stale):
         written = rebuild()
         if verbosity:
             print(f"  Matching's index written again: {written:,} activities")
@@ -597,6 +649,14 @@ def connect(app: Any) -> None:
 
     post_migrate.connect(_after_migrate, sender=app, dispatch_uid="match-index-after-migrate")
     post_save.connect(_activity_saved, sender=Activity, dispatch_uid="match-index-activity")
+    post_save.connect(_category_saved, sender=Category, dispatch_uid="match-index-category")
+    for model in (Category, SupportFeature):
+        pre_delete.connect(
+            _taxonomy_deleting, sender=model, dispatch_uid=f"match-index-deleting-{model.__name__}"
+        )
+        post_delete.connect(
+            _taxonomy_deleted, sender=model, dispatch_uid=f"match-index-deleted-{model.__name__}"
+        )
     post_save.connect(_venue_saved, sender=Venue, dispatch_uid="match-index-venue")
     post_save.connect(_session_changed, sender=Session, dispatch_uid="match-index-session")
     for through in (Activity.categories.through, Activity.support_features.through):

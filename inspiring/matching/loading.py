@@ -265,7 +265,11 @@ class _Sets(dict[str | None, frozenset[str]]):
         self.names = names
 
     def __missing__(self, joined: str | None) -> frozenset[str]:
-        found = frozenset(self.names[int(pk)] for pk in str(joined).split(",") if joined)
+        # An id not known (deleted since the row was read) is left out, as its link is.
+        names = self.names
+        found = frozenset(
+            names[int(pk)] for pk in str(joined).split(",") if joined and int(pk) in names
+        )
         self[joined] = found
         return found
 
@@ -475,16 +479,21 @@ class IndexedPool:
 
     def pages(self) -> Iterator[Page[ActivityRow]]:
         offset = 0
+        seen: set[int] = set()
         for size in (*PAGES, None):
             rows, total = self.walk.page(size, offset)
             if offset == 0:
                 self.considered = total
             offset += len(rows)
+            # Each page is its own query: a row written between two (moved down across
+            # the cut) is given once only.
+            fresh = [row for row in rows if row[0] not in seen]
+            seen.update(row[0] for row in fresh)
             self.read = offset
             last = rows[-1] if rows else None
             more = size is not None and len(rows) == size
             ceiling: Ceiling = (bool(last[12]), -float(last[13])) if more and last else None
-            yield self.prospects_of(rows), ceiling
+            yield self.prospects_of(fresh), ceiling
             if ceiling is None:
                 return
 
@@ -658,14 +667,14 @@ def slot_loader(profile: Profile, now: datetime, pool: Pool | IndexedPool) -> Sl
             # Each activity's first such session, found on the (activity, start) index
             # by a subquery that stops at it: not every session of the batch's
             # activities in six weeks, read to keep the first.
-            first = Subquery(
+            earliest = Subquery(
                 sessions.filter(activity_id=OuterRef("pk"))
                 .order_by("start", "end", "pk")
                 .values("pk")[:1]
             )
             ids = [c.activity_id for c in batch]
             within = Session.objects.filter(
-                pk__in=Activity.objects.filter(pk__in=ids).annotate(first=first).values("first")
+                pk__in=Activity.objects.filter(pk__in=ids).annotate(first=earliest).values("first")
             ).order_by()
         query = within.values_list(
             "activity_id", "start", "end", "weekday", "start_minute", "schedule_id"

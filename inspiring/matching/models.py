@@ -89,7 +89,8 @@ class MatchEntry(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["home_area", "latitude"], name="match_entry_place"),
+            # The venues' box: the latitude's range, the longitude checked in the index.
+            models.Index(fields=["home_area", "latitude", "longitude"], name="match_entry_place"),
             models.Index(
                 fields=["home_area"],
                 name="match_entry_online",

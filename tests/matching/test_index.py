@@ -193,3 +193,47 @@ def test_the_sql_bound_is_never_below_the_engines(casework: Casework, personas: 
                     assert row[13] >= exact_bounds[row[0]], (travel, row[0])
             keys = [(bool(row[12]), -row[13]) for row in rows]
             assert keys == sorted(keys)
+
+
+def test_two_interests_sharing_a_bit_still_count_twice(
+    casework: Casework, personas: Personas
+) -> None:
+    """Ids 63 apart share a bit: an activity in both of someone's interests still gets
+    an SQL bound for two (one bit set must not read as one interest)."""
+    low = Category.objects.order_by("pk").first()
+    assert low is not None
+    high = Category.objects.create(pk=low.pk + 63, slug="bit-sharer", name="Bit sharer")
+    assert index.bit(low.pk) == index.bit(high.pk)
+    group = organisation(personas.ashfield, "Shared Bits")
+    item = activity(group, "Both at once", at=casework.walk.venue, categories=(low.slug, high.slug))
+    weekly(item, "TU", time(14), time(15), from_date=timezone.localdate())
+    materialise_all()
+    mary = casework.mary
+    assess(mary, interests=[low.slug, high.slug])
+    built = client_profile(mary)
+    taxonomy = Taxonomy.read()
+    now = timezone.now()
+    pool = indexed(mary.area, built.profile, home=built.home, now=now, taxonomy=taxonomy)
+    rows, _ = pool.walk.page(None, 0)
+    engine = {
+        p.activity_id: -p.minus_bound
+        for p in Prospects(built.profile, built.home, now, taxonomy)(rows)
+    }
+    row = next(r for r in rows if r[0] == item.pk)
+    assert row[13] >= engine[item.pk]
+
+
+def test_a_category_renamed_or_deleted_keeps_the_index_and_suggestions_right(
+    casework: Casework,
+) -> None:
+    """A category's slug gives its activities' kind of group; deleting one drops its
+    links by a cascade (no m2m signal): both are worked out again."""
+    mary = casework.mary
+    assess(mary)
+    category = casework.walk.categories.get()
+    category.slug = "renamed-kind"
+    category.save()
+    exact()
+    category.delete()
+    exact()
+    assert casework.walk.pk in {s.candidate.activity_id for s in suggestions_for(mary).suggestions}
