@@ -501,6 +501,7 @@ def main() -> None:
     timed_clients = clients[WARM_UP:]
     match_times, floor_times, box_times, scan_times, before_times = [], [], [], [], []
     queries, rows, in_box, suggested, venues, considered = [], [], [], [], [], []
+    index_rows: list[int] = []  # rows of the match index each request read
     for client in timed_clients:
         home = where[client.pk]
         now = timezone.now()
@@ -512,7 +513,11 @@ def main() -> None:
         queries.append(len(captured))
         before_times.append(unindexed(client, now))
         suggested.append(len(result.suggestions))
-        considered.append(result.considered)
+        built = client_profile(client)
+        considered.append(
+            indexed(client.area, built.profile, home=built.home, now=now).walk.count()
+        )
+        index_rows.append(result.considered)
         began = time.perf_counter()
         found = floor_query(home, now)
         floor_times.append(time.perf_counter() - began)
@@ -539,6 +544,10 @@ def main() -> None:
         f"ranked): median {statistics.median(considered):,.0f}, max {max(considered):,}:"
     )
     report("suggestions_for (profile, index walk, rank, top 20)", match_times)
+    print(
+        f"    rows of the match index read to decide: median "
+        f"{statistics.median(index_rows):,.0f}, max {max(index_rows):,} (a page is 200)"
+    )
     report("the same without the index (every candidate read, bounded)", before_times)
     report("floor: one indexed SQL query, every session in the box", floor_times)
     print(

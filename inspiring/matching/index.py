@@ -25,14 +25,16 @@ is simply not narrowed by time in SQL (it cannot hide an activity).
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models.signals import (
     m2m_changed,
     post_delete,
@@ -50,7 +52,7 @@ from inspiring.directory.models import (
     SupportFeature,
     Venue,
 )
-from lib.geo import box_around, flat_reach
+from lib.geo import EARTH_RADIUS_MILES, box_around, flat_reach
 
 from .engine import DAY_CODES, Profile, _kind_of, day_part
 from .models import MatchEntry
@@ -65,8 +67,6 @@ PART_INDEX = {"morning": 0, "afternoon": 1, "evening": 2}
 CHUNK = 500
 # Added to the SQL bound: the engine's sum is rounded to 3 places.
 EPSILON = 0.01
-# The distance bands the SQL bound steps down by (of the travel limit, or of 5 miles).
-BANDS = 10
 ALL_TIMES = (1 << 21) - 1
 
 
@@ -104,13 +104,15 @@ def _names() -> dict[int, str]:
 def _times(activity_ids: Sequence[int], window: tuple[date, date]) -> dict[int, int]:
     """Each activity's times of week from its sessions going ahead in the span."""
     found: dict[int, int] = defaultdict(int)
-    start, end = window
+    # Local dates as the instants they begin: the (activity, start) index's range
+    # (a session's local date is its start's).
+    start, end = (timezone.make_aware(datetime.combine(day, time.min)) for day in window)
     for activity_id, weekday, minute in (
         Session.objects.filter(
             activity_id__in=activity_ids,
             status=Session.Status.SCHEDULED,
-            local_date__gte=start,
-            local_date__lt=end,
+            start__gte=start,
+            start__lt=end,
         )
         .order_by()
         .values_list("activity_id", "weekday", "start_minute")
@@ -292,8 +294,8 @@ COLUMNS = (
 @dataclass
 class Walk:
     """The query over the index for one search: `page(limit, offset)` gives rows in
-    order of (full, SQL bound descending, activity id), each with its SQL bound, and the
-    number of rows in reach; `ids_sql` the ids of every row in reach (for reading the
+    order of (full, SQL bound descending, activity id), each with its SQL bound; `count`
+    how many are in reach; `ids_sql` the ids of every row in reach (for reading the
     sessions of a long list). With a travel limit the rows come from two parts, each on
     an index of its own (the venues' box on (area, latitude, longitude), then the online
     ones on a partial index): with an OR between them the planners scan the table."""
@@ -302,35 +304,46 @@ class Walk:
     bound: str
     bound_params: list[Any]
 
-    def page(self, limit: int | None, offset: int) -> tuple[list[tuple[Any, ...]], int]:
+    def page(self, limit: int | None, offset: int) -> list[tuple[Any, ...]]:
+        """The rows from `offset` on (`limit` of them, or all), ranked on the few columns
+        the bound needs; only the page's rows are then read in full."""
         confirmed = (
-            "CAST(last_confirmed_at AS TEXT)"
+            "CAST(m.last_confirmed_at AS TEXT)"
             if connection.vendor == "sqlite"
-            else "last_confirmed_at"
+            else "m.last_confirmed_at"
         )
-        columns = ", ".join(confirmed if c == "last_confirmed_at" else c for c in COLUMNS)
+        columns = ", ".join(confirmed if c == "last_confirmed_at" else f"m.{c}" for c in COLUMNS)
         table = MatchEntry._meta.db_table
         # Only column names and placeholders are put in the text: values are parameters.
-        selects = [
-            f"SELECT {columns}, capacity_status = 'full' AS full_, ({self.bound}) AS bound_ "  # noqa: S608
+        ranked = " UNION ALL ".join(
+            f"SELECT activity_id, capacity_status = 'full' AS full_, ({self.bound}) AS bound_ "  # noqa: S608
             f"FROM {table} WHERE {where}"
             for where, _ in self.parts
-        ]
-        sql = (
-            f"SELECT *, COUNT(*) OVER () AS total_ FROM ({' UNION ALL '.join(selects)}) AS "  # noqa: S608
-            "in_reach ORDER BY full_, bound_ DESC, activity_id"
         )
         params = [value for _, part in self.parts for value in (*self.bound_params, *part)]
+        cut = ""
         if limit is not None:
-            sql += " LIMIT %s OFFSET %s"
+            cut = " LIMIT %s OFFSET %s"
             params += [limit, offset]
         elif offset:
-            sql += " LIMIT -1 OFFSET %s" if connection.vendor == "sqlite" else " OFFSET %s"
+            cut = " LIMIT -1 OFFSET %s" if connection.vendor == "sqlite" else " OFFSET %s"
             params.append(offset)
+        order = "ORDER BY full_, bound_ DESC, activity_id"
+        sql = (
+            f"SELECT {columns}, k.full_, k.bound_ FROM (SELECT * FROM ({ranked}) AS in_reach "  # noqa: S608
+            f"{order}{cut}) AS k JOIN {table} AS m ON m.activity_id = k.activity_id "
+            "ORDER BY k.full_, k.bound_ DESC, k.activity_id"
+        )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return rows, (rows[0][-1] if rows else 0)
+            return cursor.fetchall()
+
+    def count(self) -> int:
+        """How many rows are in reach (the benchmark's figure: not read for a page)."""
+        sql, params = self.ids_sql()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({sql}) AS in_reach", params)  # noqa: S608
+            return int(cursor.fetchone()[0])
 
     def ids_sql(self) -> tuple[str, list[Any]]:
         table = MatchEntry._meta.db_table
@@ -495,31 +508,47 @@ def _bound(
     return " + ".join(terms), params
 
 
+@lru_cache(maxsize=2)
+def _has_sqrt(vendor: str) -> bool:
+    """Whether the database has sqrt() (PostgreSQL does; SQLite when built with its
+    math functions, as Debian's is)."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sqrt(4.0)")
+            return bool(cursor.fetchone())
+    except DatabaseError:
+        return False
+
+
 def _near(profile: Profile, home: tuple[float, float] | None) -> tuple[str, list[Any]]:
-    """engine._near from above, in bands: a row further than a band's edge by the flat
-    metric (lib.geo.flat_reach) is further than it on the Earth too."""
+    """engine._near from above: the distance by the flat metric (lib.geo.flat_reach,
+    with the scale of the whole reach), which is never longer than the great-circle
+    one. Without sqrt() in the database, 1 - t for the share t of the reach squared,
+    which is no more than 1 - sqrt(t) for t up to 1."""
     if home is None:
         return "0", []
     limit = max(profile.max_miles if profile.max_miles else 5.0, 0.1)  # as engine._near
     lat, lng = home
-    edges = [limit * k / BANDS for k in range(1, BANDS + 1)]
     flat = flat_reach(lat, limit)
     if flat is None:
         return f"CASE WHEN online THEN 0 ELSE {WEIGHTS['near']} END", []
-    scale = flat[0]
+    scale, reach = flat
     spread = "((latitude - %s) * (latitude - %s) + (longitude - %s) * %s * (longitude - %s) * %s)"
     spread_params = [lat, lat, lng, scale, lng, scale]
-    cases = ["WHEN online OR latitude IS NULL OR longitude IS NULL THEN 0"]
+    cases = "CASE WHEN online OR latitude IS NULL OR longitude IS NULL THEN 0"
     params: list[Any] = []
-    closer = 0.0
-    for edge in edges:
-        reach = flat_reach(lat, edge)
-        assert reach is not None
-        cases.append(f"WHEN {spread} <= %s THEN %s")
-        params += [*spread_params, reach[1], WEIGHTS["near"] * max(0.0, 1 - closer / limit)]
-        closer = edge
-    cases.append("ELSE 0")
-    return "CASE " + " ".join(cases) + " END", params
+    if profile.max_miles is None:  # not cut to the reach in SQL: nothing beyond it
+        cases += f" WHEN {spread} >= %s THEN 0"
+        params += [*spread_params, reach]
+    if _has_sqrt(connection.vendor):
+        # Miles per degree of the flat metric: a hair less, for rounding.
+        per_degree = EARTH_RADIUS_MILES * math.pi / 180 * (1 - 1e-9)
+        cases += f" ELSE %s - %s * sqrt({spread}) END"
+        params += [WEIGHTS["near"], WEIGHTS["near"] * per_degree / limit, *spread_params]
+    else:
+        cases += f" ELSE %s - %s * {spread} END"
+        params += [WEIGHTS["near"], WEIGHTS["near"] / reach, *spread_params]
+    return cases, params
 
 
 # ---------------------------------------------------------------------------

@@ -469,21 +469,17 @@ PAGES = (200, 2000)
 @dataclass
 class IndexedPool:
     """The activities in reach read from the match index (index.walk), best bound first,
-    a page at a time (`pages`, for engine.select_paged); `considered`: how many rows were
-    in reach by SQL's cut (known once the first page is read)."""
+    a page at a time (`pages`, for engine.select_paged)."""
 
     walk: index.Walk
     prospects_of: Prospects
-    considered: int = 0
     read: int = 0  # rows read so far
 
     def pages(self) -> Iterator[Page[ActivityRow]]:
         offset = 0
         seen: set[int] = set()
         for size in (*PAGES, None):
-            rows, total = self.walk.page(size, offset)
-            if offset == 0:
-                self.considered = total
+            rows = self.walk.page(size, offset)
             offset += len(rows)
             # Each page is its own query: a row written between two (moved down across
             # the cut) is given once only.

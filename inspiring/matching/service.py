@@ -51,8 +51,8 @@ class Result:
     week: list[Suggestion]
     limits: dict[str, Any]
     notes: list[str]
-    # Activities in reach that no limit of their own ruled out (by SQL's cut: the
-    # match index's walk).
+    # Activities read from the match index to decide (a page, or more): the rest of
+    # those in reach could not have made the list.
     considered: int = 0
     # When nothing fits: the best activities that miss one limit (distance or time).
     near_misses: list[Suggestion] = field(default_factory=list)
@@ -103,7 +103,7 @@ def suggestions_for(
         "days": sorted(profile.days, key=DAY_CODES.index),
         "category": profile.category or None,
     }
-    return Result(client, found, week(found), limits, built.notes, pool.considered, near)
+    return Result(client, found, week(found), limits, built.notes, pool.read, near)
 
 
 def near_misses(client: Client, built: ClientProfile, now: datetime) -> list[Suggestion]:
