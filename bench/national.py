@@ -50,6 +50,12 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=50, help="requests per read (50)")
     parser.add_argument("--clients", type=int, default=50, help="clients asked (50)")
     parser.add_argument("--keep", action="store_true", help="keep (or reuse) the database")
+    parser.add_argument(
+        "--only",
+        choices=("roll-forward", "whats-on", "activity", "oruk", "rpde", "suggestions"),
+        action="append",
+        help="measure only these (repeatable; with --keep, on the database built before)",
+    )
     return parser.parse_args()
 
 
@@ -731,13 +737,17 @@ def main() -> None:
         f"{Area.objects.count()} areas",
         flush=True,
     )
-    print("Nightly roll-forward:", flush=True)
-    _took, report = stopwatch("materialise_all() for today", lambda: materialise_all())
-    line(
-        f"{report.schedules:,} schedules: {report.created:,} created, "
-        f"{report.updated:,} updated, {report.deleted:,} deleted",
-        "",
+    wanted = set(
+        ARGS.only or ("roll-forward", "whats-on", "activity", "oruk", "rpde", "suggestions")
     )
+    if "roll-forward" in wanted:
+        print("Nightly roll-forward:", flush=True)
+        _took, report = stopwatch("materialise_all() for today", lambda: materialise_all())
+        line(
+            f"{report.schedules:,} schedules: {report.created:,} created, "
+            f"{report.updated:,} updated, {report.deleted:,} deleted",
+            "",
+        )
     analyze()
     rng = random.Random("bench-national-requests")
     client = Client()
@@ -747,11 +757,15 @@ def main() -> None:
         f"{GOAL_MS} ms and <= 2x floor):",
         flush=True,
     )
-    bench_whats_on(figures, client, rng)
-    bench_activity_page(figures, client, rng)
-    bench_oruk(figures, client, rng)
-    bench_rpde(figures, client, rng)
-    bench_suggestions(figures)
+    for name, run in (
+        ("whats-on", lambda: bench_whats_on(figures, client, rng)),
+        ("activity", lambda: bench_activity_page(figures, client, rng)),
+        ("oruk", lambda: bench_oruk(figures, client, rng)),
+        ("rpde", lambda: bench_rpde(figures, client, rng)),
+        ("suggestions", lambda: bench_suggestions(figures)),
+    ):
+        if name in wanted:
+            run()
     if not ARGS.keep:
         connection.close()
         _maintenance(f"DROP DATABASE {NAME}")
