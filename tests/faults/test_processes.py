@@ -174,7 +174,7 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_written_and_the_import_c
     abandon_running_tasks(database, stack)
 
     # 2. Killed while writing: the session table is locked against writes, so the import
-    # stops at its first INSERT of sessions, its activities, schedules and items already
+    # stops at its first write of sessions (a COPY), its activities, schedules and items already
     # written in its (uncommitted) transaction.
     feed_server.trickle_seconds = 0
     with psycopg.connect(database.url) as blocker:
@@ -186,13 +186,14 @@ def test_a_worker_killed_mid_import_leaves_nothing_half_written_and_the_import_c
         def writing() -> dict[str, object] | None:
             for backend in backends(database):
                 query = str(backend["query"] or "")
+                # Sessions go in by COPY (directory/bulk.py), or INSERT after a conflict.
                 if backend["wait_event_type"] == "Lock" and query.startswith(
-                    'INSERT INTO "directory_session"'
+                    ('COPY "directory_session"', 'INSERT INTO "directory_session"')
                 ):
                     return backend
             return None
 
-        stuck = wait_for(writing, timeout=90, what="the import to reach its session INSERT")
+        stuck = wait_for(writing, timeout=90, what="the import to reach its session COPY")
         assert stuck["xid"], "the import had written nothing yet"
         worker.kill()
         blocker.rollback()
