@@ -17,7 +17,7 @@ from inspiring.areas.models import Area
 
 from .personas import Personas, build_personas
 
-pytest_plugins = ["tests.logscan", "tests.matchindex"]
+pytest_plugins = ["tests.dbonce", "tests.logscan", "tests.matchindex"]
 
 
 @pytest.fixture(autouse=True)
