@@ -26,7 +26,7 @@ Friday to Sunday). An online activity has no `location` but a `beta:virtualLocat
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
@@ -36,7 +36,7 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from inspiring.directory.models import Activity, Schedule, Session
+from inspiring.directory.models import Activity, Category, Schedule, Session, SupportFeature
 from lib.text import plain_text
 
 from . import activity_list
@@ -173,16 +173,16 @@ def _place(activity: Activity, regions: dict[str, str]) -> dict[str, Any] | None
     return place
 
 
-def _offers(activity: Activity) -> list[dict[str, Any]]:
+def _offers(activity: Activity, url: str) -> list[dict[str, Any]]:
     def offer(key: str, name: str, price: Any) -> dict[str, Any]:
         return {
             "@type": "Offer",
-            "@id": f"{series_id(activity)}#/offers/{key}",
+            "@id": f"{url}#/offers/{key}",
             "identifier": key,
             "name": name,
             "price": float(price),
             "priceCurrency": "GBP",
-            "url": series_id(activity),
+            "url": url,
         }
 
     if activity.cost == Activity.Cost.FREE:
@@ -259,7 +259,7 @@ def _attendance_mode(activity: Activity) -> str:
     return "https://schema.org/OfflineEventAttendanceMode"
 
 
-def _virtual_location(activity: Activity) -> dict[str, Any]:
+def _virtual_location(activity: Activity, url: str) -> dict[str, Any]:
     """Where an online activity happens. The directory keeps no meeting link (groups
     send it to people who get in touch), so this says how to get one rather than
     giving a `url` that would not let anyone in."""
@@ -267,13 +267,14 @@ def _virtual_location(activity: Activity) -> dict[str, Any]:
         "@type": "VirtualLocation",
         "name": "Online",
         "description": f"Takes place online. Ask {activity.organisation.name} for the link "
-        f"to join: how to get in touch is on {series_id(activity)}",
+        f"to join: how to get in touch is on {url}",
     }
 
 
-def organizer_id(activity: Activity) -> str:
-    """The organisation's id: its services in the Open Referral API, which name it."""
-    base = absolute(reverse("opendata:oruk_services"))
+def organizer_id(activity: Activity, services_url: str | None = None) -> str:
+    """The organisation's id: its services in the Open Referral API, which name it
+    (`services_url`, that API's /services, worked out once for a page)."""
+    base = services_url or absolute(reverse("opendata:oruk_services"))
     return f"{base}?organization_id={activity.organisation.public_id}"
 
 
@@ -285,9 +286,9 @@ def _age_range(activity: Activity) -> dict[str, Any]:
     return age
 
 
-def _gender_restriction(activity: Activity) -> str:
+def _gender_restriction(features: list[SupportFeature]) -> str:
     # The directory records a restriction only as a support feature.
-    codes = {feature.code for feature in activity.support_features.all()}
+    codes = {feature.code for feature in features}
     if "men-only" in codes and "women-only" not in codes:
         return "https://openactive.io/MaleOnly"
     if "women-only" in codes and "men-only" not in codes:
@@ -295,11 +296,11 @@ def _gender_restriction(activity: Activity) -> str:
     return "https://openactive.io/NoRestriction"
 
 
-def _sub_event(session: Session) -> dict[str, Any]:
+def _sub_event(session: Session, url: str) -> dict[str, Any]:
     start, end, length = _session_times(session)
     return {
         "@type": "ScheduledSession",
-        "@id": session_id(session),
+        "@id": session_id(session, url),
         "startDate": start,
         "endDate": end,
         "duration": length,
@@ -307,24 +308,37 @@ def _sub_event(session: Session) -> dict[str, Any]:
     }
 
 
+@dataclass
+class Listing:
+    """An activity and what its SessionSeries shows, read for a whole page at once
+    (`listings`): its URL (the series' @id) worked out once, its categories, support
+    features and schedules as lists, and, for one with no repeating schedule, the
+    sessions that are its subEvents."""
+
+    activity: Activity
+    url: str
+    categories: list[Category]
+    features: list[SupportFeature]
+    schedules: list[Schedule]
+    sessions: list[Session] = field(default_factory=list)
+
+
 def session_series(
-    activity: Activity,
-    regions: dict[str, str] | None = None,
-    sessions: list[Session] | None = None,
+    listing: Listing, regions: dict[str, str], services_url: str
 ) -> dict[str, Any] | None:
     """The activity as a SessionSeries; None if it is no physical activity OpenActive knows.
 
-    `regions` names each district (regions.regions); `sessions` are the subEvents of an
-    activity with no repeating schedule.
+    `regions` names each district (regions.regions); `services_url` is the Open
+    Referral API's /services, which names each organizer.
     """
-    categories = list(activity.categories.all())
+    activity, url, categories = listing.activity, listing.url, listing.categories
     concepts = activity_list.concepts_for(activity.title, [c.slug for c in categories])
     if not concepts:
         return None
     org = activity.organisation
     organizer: dict[str, Any] = {
         "@type": "Organization",
-        "@id": organizer_id(activity),
+        "@id": organizer_id(activity, services_url),
         "name": org.name,
     }
     if org.website:
@@ -336,47 +350,49 @@ def session_series(
     description = activity.summary
     if activity.description:
         description += "\n\n" + plain_text(activity.description_html)
+    mapped = activity_list.mapped_categories()
     data: dict[str, Any] = {
         "@context": CONTEXT,
         "@type": "SessionSeries",
-        "@id": series_id(activity),
+        "@id": url,
         "identifier": str(activity.public_id),
         "name": activity.title,
         "description": description,
-        "url": series_id(activity),
+        "url": url,
         "organizer": organizer,
         "activity": [concept.as_json() for concept in concepts],
         # Categories the activity list does not cover, then the support features.
-        "category": [c.name for c in categories if c.slug not in activity_list.mapped_categories()]
-        + [feature.name for feature in activity.support_features.all()],
+        "category": [c.name for c in categories if c.slug not in mapped]
+        + [feature.name for feature in listing.features],
         "isAccessibleForFree": activity.cost == Activity.Cost.FREE,
-        "offers": _offers(activity),
+        "offers": _offers(activity, url),
         "eventAttendanceMode": _attendance_mode(activity),
     }
     # Online only: no `location` (OpenActive refuses one for an online-only event), but
     # how to join. At a venue and online too: both.
-    place = _place(activity, regions or {})
+    place = _place(activity, regions)
     if place is not None:
         data["location"] = place
     if activity.online or activity.venue_id is None:
         data["@context"] = [CONTEXT, BETA_CONTEXT]
-        data["beta:virtualLocation"] = _virtual_location(activity)
+        data["beta:virtualLocation"] = _virtual_location(activity, url)
     data["ageRange"] = _age_range(activity)
-    data["genderRestriction"] = _gender_restriction(activity)
+    data["genderRestriction"] = _gender_restriction(listing.features)
     if activity.capacity is not None:
         data["maximumAttendeeCapacity"] = activity.capacity
-    schedules = [s for s in (_schedule(x) for x in activity.schedules.all()) if s]
+    schedules = [s for s in (_schedule(x) for x in listing.schedules) if s]
     if schedules:
         data["eventSchedule"] = schedules
-    elif sessions:
-        data["subEvent"] = [_sub_event(session) for session in sessions]
+    elif listing.sessions:
+        data["subEvent"] = [_sub_event(session, url) for session in listing.sessions]
     if not data["category"]:
         del data["category"]
     return data
 
 
-def session_id(session: Session) -> str:
-    return f"{series_id(session.activity)}#/subEvent/{session.public_id}"
+def session_id(session: Session, url: str) -> str:
+    """A session's @id: within its series (`url`, the series' @id)."""
+    return f"{url}#/subEvent/{session.public_id}"
 
 
 def _status(session: Session) -> str:
@@ -387,20 +403,20 @@ def _status(session: Session) -> str:
     return "https://schema.org/EventScheduled"
 
 
-def scheduled_session(session: Session) -> dict[str, Any]:
-    activity = session.activity
+def scheduled_session(session: Session, url: str) -> dict[str, Any]:
+    """A session as a ScheduledSession of its series (`url`, the series' @id)."""
     start, end, length = _session_times(session)
     return {
         "@context": CONTEXT,
         "@type": "ScheduledSession",
-        "@id": session_id(session),
+        "@id": session_id(session, url),
         "identifier": str(session.public_id),
-        "superEvent": series_id(activity),
+        "superEvent": url,
         "startDate": start,
         "endDate": end,
         "duration": length,
         "eventStatus": _status(session),
-        "url": series_id(activity),
+        "url": url,
     }
 
 
@@ -465,59 +481,113 @@ def _series_rows(position: Position, limit: int) -> list[Row]:
         .exclude(status=Activity.Status.PENDING, published_at__isnull=True)
         .filter(position.after("updated_at", "public_id"))
         .select_related("organisation", "venue", "home_area")
-        .prefetch_related("categories", "support_features", "schedules")
         .order_by("updated_at", "public_id")[:limit]
     )
     activities = list(queryset)
+    published = listings([a for a in activities if a.status == Activity.Status.PUBLISHED])
     regions = district_regions(a.venue.district_code for a in activities if a.venue)
-    sub_events = _sub_events(
-        [
-            a
-            for a in activities
-            if a.status == Activity.Status.PUBLISHED and not any(s.rrule for s in a.schedules.all())
-        ]
-    )
+    services_url = absolute(reverse("opendata:oruk_services"))
     return [
         _row(
             "SessionSeries",
             activity.public_id,
             activity.updated_at,
-            session_series(activity, regions, sub_events.get(activity.pk))
-            if activity.status == Activity.Status.PUBLISHED
+            session_series(published[activity.pk], regions, services_url)
+            if activity.pk in published
             else None,
         )
         for activity in activities
     ]
 
 
-def _sub_events(activities: list[Activity], most: int = 20) -> dict[int, list[Session]]:
-    """Sessions of activities without a repeating schedule (one query): the next `most`,
-    or the last `most` if none is to come."""
+def series_for(activity: Activity) -> dict[str, Any] | None:
+    """One activity as a SessionSeries, as its item in the feed shows it."""
+    regions = district_regions([activity.venue.district_code] if activity.venue else [])
+    services_url = absolute(reverse("opendata:oruk_services"))
+    return session_series(listings([activity])[activity.pk], regions, services_url)
+
+
+def listings(activities: list[Activity], most_sessions: int = 20) -> dict[int, Listing]:
+    """Each activity's Listing, by id, in four queries whatever their number.
+
+    Categories and support features come as (activity, id) pairs over the two small
+    taxonomies read whole, not as Django's prefetch, which makes a queryset per
+    activity and relation (a third of a page's time at 500 series). An activity
+    without a repeating schedule gets its next `most_sessions` sessions as subEvents,
+    or its last ones if none is to come.
+    """
     if not activities:
         return {}
-    by_id = {a.pk: a for a in activities}
-    found: dict[int, list[Session]] = {}
-    for session in Session.objects.filter(activity__in=activities).order_by("start"):
-        session.activity = by_id[session.activity_id]
-        found.setdefault(session.activity_id, []).append(session)
-    now = timezone.now()
-    chosen: dict[int, list[Session]] = {}
-    for pk, sessions in found.items():
-        coming = [s for s in sessions if s.end >= now]
-        chosen[pk] = coming[:most] if coming else sessions[-most:]
-    return chosen
+    ids = [a.pk for a in activities]
+    categories = Category.objects.in_bulk()
+    features = SupportFeature.objects.in_bulk()
+    found = {
+        a.pk: Listing(activity=a, url=series_id(a), categories=[], features=[], schedules=[])
+        for a in activities
+    }
+    for activity_id, category_id in (
+        Activity.categories.through.objects.filter(activity_id__in=ids)
+        .order_by("category__order", "category__name", "category_id")
+        .values_list("activity_id", "category_id")
+    ):
+        found[activity_id].categories.append(categories[category_id])
+    for activity_id, feature_id in (
+        Activity.support_features.through.objects.filter(activity_id__in=ids)
+        .order_by("supportfeature__order", "supportfeature__name", "supportfeature_id")
+        .values_list("activity_id", "supportfeature_id")
+    ):
+        found[activity_id].features.append(features[feature_id])
+    for schedule in Schedule.objects.filter(activity_id__in=ids).order_by(
+        "start_date", "start_time", "pk"
+    ):
+        found[schedule.activity_id].schedules.append(schedule)
+    one_off = [pk for pk, listing in found.items() if not any(s.rrule for s in listing.schedules)]
+    if one_off:
+        by_activity: dict[int, list[Session]] = {}
+        for session in Session.objects.filter(activity_id__in=one_off).order_by("start", "pk"):
+            by_activity.setdefault(session.activity_id, []).append(session)
+        now = timezone.now()
+        for pk, sessions in by_activity.items():
+            coming = [s for s in sessions if s.end >= now]
+            found[pk].sessions = coming[:most_sessions] if coming else sessions[-most_sessions:]
+    return found
 
 
 def _session_rows(position: Position, limit: int) -> list[Row]:
+    """A page of sessions, reading only what a ScheduledSession shows (a session row
+    and its activity's id and area), and each activity's URL once."""
     sessions = (
         Session.objects.filter(activity__revision_of__isnull=True)
         .filter(position.after("updated_at", "public_id"))
         .select_related("activity__home_area")
+        .only(
+            "public_id",
+            "updated_at",
+            "start",
+            "end",
+            "all_day",
+            "status",
+            "moved",
+            "activity__public_id",
+            "activity__home_area__slug",
+        )
         .order_by("updated_at", "public_id")[:limit]
     )
-    return [
-        _row("ScheduledSession", s.public_id, s.updated_at, scheduled_session(s)) for s in sessions
-    ]
+    urls: dict[int, str] = {}
+    rows = []
+    for session in sessions:
+        url = urls.get(session.activity_id)
+        if url is None:
+            url = urls[session.activity_id] = series_id(session.activity)
+        rows.append(
+            _row(
+                "ScheduledSession",
+                session.public_id,
+                session.updated_at,
+                scheduled_session(session, url),
+            )
+        )
+    return rows
 
 
 def _tombstone_rows(kind: str, label: str, position: Position, limit: int) -> list[Row]:

@@ -30,7 +30,7 @@ from inspiring.demo.loading import load_demo
 from inspiring.directory.materialise import materialise_activity
 from inspiring.directory.models import Activity, Schedule
 from inspiring.opendata.activity_list import DATA as ACTIVITY_LIST
-from inspiring.opendata.openactive import session_series
+from inspiring.opendata.openactive import series_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).parent / "openactive_validators.js"
@@ -92,7 +92,7 @@ def _add_what_the_demo_lacks() -> None:
     # days, or online.
     series: dict[str, dict[str, Any]] = {}
     for item in [festival, *made]:
-        data = session_series(item, sessions=list(item.sessions.all()))
+        data = series_for(item)
         assert data is not None, f"{item.title} is no OpenActive opportunity"
         series[item.title] = data
     assert series["Ashfield Walking Festival"]["subEvent"][0]["duration"] == "P3D"
