@@ -92,6 +92,7 @@ import monitoring
 
 sys.argv = _argv
 
+import gc
 import io
 import math
 import random
@@ -781,6 +782,8 @@ def main() -> None:
             "",
         )
     analyze()
+    # As each gunicorn worker does once it has loaded the site (config/gunicorn.py).
+    gc.freeze()
     rng = random.Random("bench-national-requests")
     client = Client()
     figures = Figures()

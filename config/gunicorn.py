@@ -29,3 +29,14 @@ control_socket_disable = True
 # strings: they may hold a postcode).
 accesslog = "-"
 access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms id=%({x-request-id}o)s'
+
+
+def post_worker_init(worker: object) -> None:
+    """Once a worker has loaded the site, move everything it holds so far (Django, the
+    URL map, templates: most of the process's objects) out of the garbage collector's
+    reach. A full collection otherwise walks them all, in the middle of whichever
+    request happens to trigger it: on a 500-item OpenActive page at national scale that
+    was a request in ten taking 250 ms instead of 150 ms (bench/national.py)."""
+    import gc
+
+    gc.freeze()

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django import forms
+from django.db import connection
 from django.db.models import (
     Case,
     DateField,
@@ -36,6 +37,7 @@ from inspiring.areas.geography import Place
 from inspiring.areas.models import Area
 from lib.dates import outside_window
 from lib.geo import miles_between
+from lib.sql import fenced
 
 from .models import Activity, Category, Schedule, Session, SupportFeature
 from .recurrence import LONDON, MAX_DURATION_DAYS, describe
@@ -333,23 +335,18 @@ def _session_conditions(filters: Filters, now: datetime) -> Q:
 
 def search_activities(
     area: Area, filters: Filters, *, now: datetime | None = None
-) -> QuerySet[Activity, Activity]:
-    """Activities people in `area` can go to with a session matching the filters, each once.
-
-    Annotated with `next_start` (their first matching session) and, from a
-    postcode, `distance_squared`; soonest first, or nearest first (then soonest).
-    """
+) -> RankedActivities:
+    """Activities people in `area` can go to with a session matching the filters, each
+    once, soonest first (their first matching session), or from a postcode nearest
+    first (then soonest), as a paginator reads them."""
     now = now or timezone.now()
     first = (
         Session.objects.filter(_session_conditions(filters, now), activity=OuterRef("pk"))
         .order_by("start", "pk")
         .values("start")[:1]
     )
-    activities = (
-        _activities(area, filters)
-        .annotate(next_start=Subquery(first))
-        .filter(next_start__isnull=False)
-    )
+    activities = _activities(area, filters).annotate(next_start=Subquery(first))
+    by_distance = False
     if filters.place is not None:
         activities = activities.annotate(
             distance_squared=_distance_squared(filters.place, prefix="")
@@ -357,11 +354,8 @@ def search_activities(
         if filters.within_miles is not None:
             limit = (filters.within_miles / MILES_PER_DEGREE) ** 2
             activities = activities.filter(distance_squared__lte=limit)
-        if filters.sort == "distance":
-            return activities.order_by(
-                F("distance_squared").asc(nulls_last=True), "next_start", "pk"
-            )
-    return activities.order_by("next_start", "pk")
+        by_distance = filters.sort == "distance"
+    return RankedActivities(activities, by_distance=by_distance)
 
 
 def activity_details(activities: QuerySet[Activity, Activity]) -> QuerySet[Activity, Activity]:
@@ -376,18 +370,46 @@ class RankedActivities:
     (which gives the count too), then a page's activities with their details.
 
     Counting and paging separately would work out each activity's first
-    matching session twice; this works it out once.
+    matching session twice; this works it out once. The activities (annotated with
+    `next_start`, and `distance_squared` from a postcode) are read inside a derived
+    table that the database may not merge into the outer query (OFFSET 0): merged,
+    PostgreSQL tests `next_start IS NOT NULL` before the cheaper filters (category,
+    features) and looks up the first session of every activity in the box, not only
+    of those that pass them, then looks it up again to sort (bench/national.py: What's
+    on at national scale took 100-200 ms, about three times its floor; lib.sql.fenced).
     """
 
-    def __init__(self, activities: QuerySet[Activity, Activity]) -> None:
+    def __init__(
+        self, activities: QuerySet[Activity, Activity], *, by_distance: bool = False
+    ) -> None:
         self._activities = activities
+        self._by_distance = by_distance
         self._ids: list[int] | None = None
 
     @property
     def ids(self) -> list[int]:
         if self._ids is None:
-            self._ids = list(self._activities.values_list("pk", flat=True))
+            self._ids = self._ranked_ids()
         return self._ids
+
+    def _ranked_ids(self) -> list[int]:
+        columns = ["ranked_id", "next_start"]
+        order = "next_start, ranked_id"
+        if self._by_distance:
+            columns.append("distance_squared")
+            order = "distance_squared IS NULL, distance_squared, next_start, ranked_id"
+        inner, params = fenced(
+            self._activities.annotate(ranked_id=F("pk")).order_by().values_list(*columns)
+        )
+        # Only fixed column names are added to Django's statement (its values are
+        # parameters).
+        outer = (
+            f"SELECT ranked_id FROM {inner} ranked "  # noqa: S608
+            f"WHERE next_start IS NOT NULL ORDER BY {order}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(outer, params)
+            return [row[0] for row in cursor.fetchall()]
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -26,9 +26,10 @@ Friday to Sunday). An online activity has no `location` but a `beta:virtualLocat
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from django.conf import settings
@@ -106,7 +107,18 @@ def schedule_duration(schedule: Schedule) -> str:
     return duration_of_minutes(schedule.duration_days * 24 * 60 + end - start)
 
 
-def _session_times(session: Session) -> tuple[str, str, str]:
+class SessionTimes(Protocol):
+    """What a ScheduledSession shows of a session: a Session, or a row of its values."""
+
+    public_id: UUID
+    start: datetime
+    end: datetime
+    all_day: bool
+    status: str
+    moved: bool
+
+
+def _session_times(session: SessionTimes) -> tuple[str, str, str]:
     """A session's startDate, endDate and duration. An all-day session (stored to 23:59 of
     its last day) runs to midnight after its last day, so it lasts whole days ("P3D")."""
     start = timezone.localtime(session.start)
@@ -123,6 +135,18 @@ def _session_times(session: Session) -> tuple[str, str, str]:
 
 def series_id(activity: Activity) -> str:
     return absolute(activity.get_absolute_url())
+
+
+def series_ids() -> Callable[[str, UUID], str]:
+    """series_id from an area's slug and an activity's id, for many at once: one
+    reverse() (a page of sessions has as many activities as sessions, and reverse
+    was a quarter of its time). The slug and the id are the only parts that vary,
+    and both go into a URL as they are."""
+    slug, public_id = "area-slug", UUID(int=0)
+    sample = absolute(reverse("directory:activity", kwargs={"slug": slug, "public_id": public_id}))
+    head, rest = sample.split(slug, 1)
+    middle, tail = rest.split(str(public_id), 1)
+    return lambda area_slug, activity_id: f"{head}{area_slug}{middle}{activity_id}{tail}"
 
 
 def _place(activity: Activity, regions: dict[str, str]) -> dict[str, Any] | None:
@@ -296,7 +320,7 @@ def _gender_restriction(features: list[SupportFeature]) -> str:
     return "https://openactive.io/NoRestriction"
 
 
-def _sub_event(session: Session, url: str) -> dict[str, Any]:
+def _sub_event(session: SessionTimes, url: str) -> dict[str, Any]:
     start, end, length = _session_times(session)
     return {
         "@type": "ScheduledSession",
@@ -390,12 +414,12 @@ def session_series(
     return data
 
 
-def session_id(session: Session, url: str) -> str:
+def session_id(session: SessionTimes, url: str) -> str:
     """A session's @id: within its series (`url`, the series' @id)."""
     return f"{url}#/subEvent/{session.public_id}"
 
 
-def _status(session: Session) -> str:
+def _status(session: SessionTimes) -> str:
     if session.status == Session.Status.CANCELLED:
         return "https://schema.org/EventCancelled"
     if session.moved:
@@ -403,7 +427,7 @@ def _status(session: Session) -> str:
     return "https://schema.org/EventScheduled"
 
 
-def scheduled_session(session: Session, url: str) -> dict[str, Any]:
+def scheduled_session(session: SessionTimes, url: str) -> dict[str, Any]:
     """A session as a ScheduledSession of its series (`url`, the series' @id)."""
     start, end, length = _session_times(session)
     return {
@@ -474,6 +498,56 @@ def _row(kind: str, item_id: UUID, changed: datetime, data: dict[str, Any] | Non
     return item["modified"], item["id"], item
 
 
+# What a SessionSeries shows of an activity, its organisation and venue: the rest of
+# their columns (dates, notes, review and confirmation fields) is not read.
+SERIES_FIELDS = (
+    *(
+        name
+        for name in (
+            "public_id",
+            "status",
+            "updated_at",
+            "title",
+            "summary",
+            "description",
+            "description_html",
+            "cost",
+            "price",
+            "concession_price",
+            "online",
+            "hide_address",
+            "locality",
+            "min_age",
+            "max_age",
+            "capacity",
+            "venue_id",
+            "organisation_id",
+            "home_area_id",
+        )
+    ),
+    "home_area__slug",
+    *(f"organisation__{name}" for name in ("public_id", "name", "website", "email", "phone")),
+    *(
+        f"venue__{name}"
+        for name in (
+            "public_id",
+            "name",
+            "address_line_1",
+            "address_line_2",
+            "town",
+            "postcode",
+            "district_code",
+            "latitude",
+            "longitude",
+            "parking",
+            "step_free",
+            "accessible_toilet",
+            "hearing_loop",
+        )
+    ),
+)
+
+
 def _series_rows(position: Position, limit: int) -> list[Row]:
     queryset: QuerySet[Activity] = (
         Activity.objects.live()
@@ -481,6 +555,7 @@ def _series_rows(position: Position, limit: int) -> list[Row]:
         .exclude(status=Activity.Status.PENDING, published_at__isnull=True)
         .filter(position.after("updated_at", "public_id"))
         .select_related("organisation", "venue", "home_area")
+        .only(*SERIES_FIELDS)
         .order_by("updated_at", "public_id")[:limit]
     )
     activities = list(queryset)
@@ -521,8 +596,15 @@ def listings(activities: list[Activity], most_sessions: int = 20) -> dict[int, L
     ids = [a.pk for a in activities]
     categories = Category.objects.in_bulk()
     features = SupportFeature.objects.in_bulk()
+    url_of = series_ids()
     found = {
-        a.pk: Listing(activity=a, url=series_id(a), categories=[], features=[], schedules=[])
+        a.pk: Listing(
+            activity=a,
+            url=url_of(a.home_area.slug, a.public_id),
+            categories=[],
+            features=[],
+            schedules=[],
+        )
         for a in activities
     }
     for activity_id, category_id in (
@@ -554,13 +636,13 @@ def listings(activities: list[Activity], most_sessions: int = 20) -> dict[int, L
 
 
 def _session_rows(position: Position, limit: int) -> list[Row]:
-    """A page of sessions, reading only what a ScheduledSession shows (a session row
-    and its activity's id and area), and each activity's URL once."""
-    sessions = (
+    """A page of sessions as rows of what a ScheduledSession shows (no models: building
+    three per session was most of the page's time)."""
+    rows = (
         Session.objects.filter(activity__revision_of__isnull=True)
         .filter(position.after("updated_at", "public_id"))
-        .select_related("activity__home_area")
-        .only(
+        .order_by("updated_at", "public_id")
+        .values_list(
             "public_id",
             "updated_at",
             "start",
@@ -570,24 +652,19 @@ def _session_rows(position: Position, limit: int) -> list[Row]:
             "moved",
             "activity__public_id",
             "activity__home_area__slug",
-        )
-        .order_by("updated_at", "public_id")[:limit]
+            named=True,
+        )[:limit]
     )
-    urls: dict[int, str] = {}
-    rows = []
-    for session in sessions:
-        url = urls.get(session.activity_id)
-        if url is None:
-            url = urls[session.activity_id] = series_id(session.activity)
-        rows.append(
-            _row(
-                "ScheduledSession",
-                session.public_id,
-                session.updated_at,
-                scheduled_session(session, url),
-            )
+    url_of = series_ids()
+    return [
+        _row(
+            "ScheduledSession",
+            row.public_id,
+            row.updated_at,
+            scheduled_session(row, url_of(row.activity__home_area__slug, row.activity__public_id)),
         )
-    return rows
+        for row in rows
+    ]
 
 
 def _tombstone_rows(kind: str, label: str, position: Position, limit: int) -> list[Row]:

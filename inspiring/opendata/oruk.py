@@ -421,6 +421,20 @@ def _weekday(params: Any) -> int | None:
     raise FilterError("day must be a day of the week, like MO or Monday")
 
 
+# The parameters filter_services reads.
+FILTERS = (
+    "search",
+    "taxonomy_term_id",
+    "taxonomy_id",
+    "organization_id",
+    "minimum_age",
+    "maximum_age",
+    "day",
+    "start_time",
+    "end_time",
+)
+
+
 def filter_services(activities: QuerySet[Activity], params: Any) -> QuerySet[Activity]:
     """Apply the UK profile's service filters. Raises FilterError for unusable values.
 

@@ -6,13 +6,15 @@ import math
 import uuid
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
+from django.db.models import F, QuerySet
 from django.http import HttpRequest, HttpResponse
 
 from inspiring.areas.geography import resolve_postcode
 from inspiring.directory.models import Activity
 from lib.geo import box_around, miles_between
 from lib.postcodes import PostcodeError
+from lib.sql import fenced
 
 from . import oruk
 from .api import ApiError, Page, json_response, open_endpoint
@@ -51,10 +53,42 @@ def index(request: HttpRequest) -> HttpResponse:
 
 @open_endpoint
 def services(request: HttpRequest) -> HttpResponse:
-    activities = _filtered(request).order_by("title", "pk")
-    page = Page(request, activities.count())
-    chosen = list(activities[page.start : page.end])
+    activities = _filtered(request)
+    if any(request.GET.get(name, "").strip() for name in oruk.FILTERS):
+        page, chosen = _filtered_page(request, activities)
+    else:
+        # Every published service: a page is a range of the (title, id) index of
+        # published listings, and the count that index's length.
+        ordered = activities.order_by("title", "pk")
+        page = Page(request, ordered.count())
+        chosen = list(ordered[page.start : page.end])
     return json_response(page.envelope([oruk.service_summary(a) for a in chosen]))
+
+
+def _filtered_page(
+    request: HttpRequest, activities: QuerySet[Activity]
+) -> tuple[Page, list[Activity]]:
+    """A page of filtered services and their count from one query: the matches are
+    read first (a term's 14,000 of 250,000 by its index), then sorted by title.
+    Asked for a page and a count apart, PostgreSQL walks the title index through
+    every published service looking for a term's few (0.4 s at national scale)."""
+    page = Page(request, 0)
+    if activities.query.is_empty():  # an unknown term or organisation: no statement to run
+        return page, []
+    inner, params = fenced(
+        activities.annotate(listed_id=F("pk")).order_by().values_list("listed_id", "title")
+    )
+    with connection.cursor() as cursor:
+        # Only fixed names are added to Django's statement (its values are parameters).
+        cursor.execute(
+            f"SELECT listed_id, count(*) OVER () FROM {inner} listed "  # noqa: S608
+            "ORDER BY title, listed_id LIMIT %s OFFSET %s",
+            (*params, page.size, page.start),
+        )
+        rows = cursor.fetchall()
+    page.total = rows[0][1] if rows else activities.count()
+    found = activities.in_bulk([row[0] for row in rows])
+    return page, [found[row[0]] for row in rows]
 
 
 @open_endpoint

@@ -84,3 +84,35 @@ def test_a_service_in_many_terms_of_a_taxonomy_is_listed_once(
     assert page["total_items"] == Activity.objects.published().count() == len(listed)
     features = get_json(api, f"{ORUK}/services?taxonomy_id={oruk.FEATURES_TAXONOMY}")
     assert features["total_items"] == len({s["name"] for s in features["contents"]})
+
+
+def test_filtered_pages_follow_each_other_and_count_every_match(
+    api: Client, directory: Directory
+) -> None:
+    # A filtered page and its count come from one query (views_oruk._filtered_page):
+    # pages of one service add up to the whole list, past the end is empty but counted.
+    for number in range(3):
+        activity(directory.knit, f"Extra group {number}", at=directory.hall).save()
+    query = f"taxonomy_id={oruk.CATEGORIES_TAXONOMY}"
+    whole = get_json(api, f"{ORUK}/services?{query}")
+    listed = [s["name"] for s in whole["contents"]]
+    assert listed == sorted(listed) and len(listed) == whole["total_items"] >= 4
+    paged = []
+    for number in range(1, len(listed) + 1):
+        page = get_json(api, f"{ORUK}/services?{query}&per_page=1&page={number}")
+        assert page["total_items"] == len(listed) and page["page_number"] == number
+        paged += [s["name"] for s in page["contents"]]
+    assert paged == listed
+    beyond = get_json(api, f"{ORUK}/services?{query}&per_page=1&page={len(listed) + 1}")
+    assert beyond["contents"] == [] and beyond["total_items"] == len(listed)
+    assert beyond["last_page"] is True
+
+
+def test_a_filter_that_matches_nothing_is_an_empty_page(api: Client, directory: Directory) -> None:
+    for query in (
+        "taxonomy_term_id=00000000-0000-0000-0000-000000000000",
+        "organization_id=not-an-id",
+        "search=nothing-is-called-this",
+    ):
+        page = get_json(api, f"{ORUK}/services?{query}")
+        assert page["contents"] == [] and page["total_items"] == 0, query

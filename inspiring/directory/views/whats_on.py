@@ -30,7 +30,6 @@ from ..search import (
     DISTANCE_CHOICES,
     TIME_CHOICES,
     Filters,
-    RankedActivities,
     WhatsOnForm,
     activity_miles_from,
     current_schedules,
@@ -161,7 +160,7 @@ def whats_on(request: HttpRequest, slug: str) -> HttpResponse:
         page = _page(request, with_details(search_sessions(area, in_time_order)))
         rows = _session_rows(list(page.object_list), filters, area)
     else:
-        page = _page(request, RankedActivities(search_activities(area, filters)))
+        page = _page(request, search_activities(area, filters))
         rows = _activity_rows(list(page.object_list), filters, area)
     query = request.GET.copy()
     query.pop("page", None)
