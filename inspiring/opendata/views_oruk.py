@@ -7,12 +7,13 @@ import uuid
 from typing import Any
 
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import Case, ExpressionWrapper, F, FloatField, Q, QuerySet, Value, When
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import HttpRequest, HttpResponse
 
-from inspiring.areas.geography import resolve_postcode
+from inspiring.areas.geography import Place, resolve_postcode
 from inspiring.directory.models import Activity
-from lib.geo import box_around, miles_between
+from lib.geo import EARTH_RADIUS_MILES, box_around
 from lib.postcodes import PostcodeError
 from lib.sql import fenced
 
@@ -100,11 +101,14 @@ def service(request: HttpRequest, service_id: str) -> HttpResponse:
     return json_response(oruk.service(activity))
 
 
-def _near(request: HttpRequest, activities: QuerySet[Activity]) -> list[int] | None:
-    """With `postcode`: the ids, nearest first (within `proximity` metres if given); else
-    None. Only ids, titles and positions are read for the ranking (the page's activities
-    are read after), and a proximity first cuts by the venues' indexed position: a
-    national directory is too big to read whole for one page."""
+def _near(
+    request: HttpRequest, activities: QuerySet[Activity]
+) -> tuple[Page, list[Activity]] | None:
+    """With `postcode`: a page of the services nearest first (within `proximity` metres
+    if given; without one, those with no public place after the rest) and their count;
+    else None. The database measures, sorts and counts (one query, `metres_from`), after
+    a proximity's box on the venues' indexed position: reading every candidate's
+    position into Python was most of the time at national scale."""
     postcode = request.GET.get("postcode", "").strip()
     raw_proximity = request.GET.get("proximity", "").strip()
     if not postcode:
@@ -131,36 +135,63 @@ def _near(request: HttpRequest, activities: QuerySet[Activity]) -> list[int] | N
             venue__latitude__range=(south, north),
             venue__longitude__range=(west, east),
         )
-    measured: list[tuple[float, str, int]] = []
-    unplaced: list[int] = []
-    for pk, title, venue_id, hide_address, latitude, longitude in activities.values_list(
-        "pk", "title", "venue_id", "hide_address", "venue__latitude", "venue__longitude"
-    ):
-        if venue_id is None or hide_address:
-            if limit is None:
-                unplaced.append(pk)
-            continue
-        metres = miles_between(place.latitude, place.longitude, latitude, longitude) * (
-            METRES_PER_MILE
+    page = Page(request, 0)
+    if activities.query.is_empty():
+        return page, []
+    inner, params = fenced(
+        activities.annotate(listed_id=F("pk"), metres=metres_from(place))
+        .order_by()
+        .values_list("listed_id", "title", "metres")
+    )
+    within = "WHERE metres <= %s" if limit is not None else ""
+    with connection.cursor() as cursor:
+        # Only fixed names are added to Django's statement (its values are parameters).
+        cursor.execute(
+            f"SELECT listed_id, count(*) OVER () FROM {inner} listed {within} "  # noqa: S608
+            "ORDER BY metres IS NULL, metres, title, listed_id LIMIT %s OFFSET %s",
+            (*params, *([limit] if limit is not None else []), page.size, page.start),
         )
-        if limit is None or metres <= limit:
-            measured.append((metres, title, pk))
-    measured.sort()
-    return [pk for _, _, pk in measured] + unplaced
+        rows = cursor.fetchall()
+        if rows:
+            page.total = rows[0][1]
+        elif page.start:  # past the last page: still say how many there are
+            cursor.execute(
+                f"SELECT count(*) FROM {inner} listed {within}",  # noqa: S608
+                (*params, *([limit] if limit is not None else [])),
+            )
+            page.total = cursor.fetchone()[0]
+    found = activities.in_bulk([row[0] for row in rows])
+    return page, [found[row[0]] for row in rows]
+
+
+def metres_from(place: Place) -> Case:
+    """The great-circle distance in metres from `place` to an activity's venue, as
+    lib.geo.miles_between works it out (haversine), in the database; None without a
+    venue or with a private address (no distance may be told about it)."""
+    phi = math.radians(place.latitude)
+    latitude = Radians(F("venue__latitude"))
+    across = Power(Sin((latitude - phi) / 2), 2) + math.cos(phi) * Cos(latitude) * Power(
+        Sin(Radians(F("venue__longitude") - place.longitude) / 2), 2
+    )
+    miles = 2 * EARTH_RADIUS_MILES * ASin(Sqrt(Least(across, Value(1.0))))
+    return Case(
+        # Without a venue, None: PostgreSQL's LEAST skips a NULL (LEAST(NULL, 1) is 1).
+        When(Q(hide_address=True) | Q(venue__isnull=True), then=Value(None)),
+        default=ExpressionWrapper(miles * METRES_PER_MILE, output_field=FloatField()),
+        output_field=FloatField(),
+    )
 
 
 @open_endpoint
 def service_at_locations(request: HttpRequest) -> HttpResponse:
-    activities = _filtered(request).order_by("title", "pk")
+    activities = _filtered(request)
     near = _near(request, activities)
     if near is None:
-        page = Page(request, activities.count())
-        chosen: list[Activity] = list(activities[page.start : page.end])
+        ordered = activities.order_by("title", "pk")
+        page = Page(request, ordered.count())
+        chosen: list[Activity] = list(ordered[page.start : page.end])
     else:
-        page = Page(request, len(near))
-        wanted = near[page.start : page.end]
-        found = {a.pk: a for a in activities.filter(pk__in=wanted)}
-        chosen = [found[pk] for pk in wanted]
+        page, chosen = near
     return json_response(page.envelope([oruk.service_at_location(a) for a in chosen]))
 
 

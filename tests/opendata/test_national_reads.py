@@ -116,3 +116,9 @@ def test_a_filter_that_matches_nothing_is_an_empty_page(api: Client, directory: 
     ):
         page = get_json(api, f"{ORUK}/services?{query}")
         assert page["contents"] == [] and page["total_items"] == 0, query
+
+
+def test_past_the_last_page_near_a_postcode_still_counts(api: Client, directory: Directory) -> None:
+    whole = get_json(api, f"{ORUK}/service_at_locations?{NEAR}&proximity=15000")
+    beyond = get_json(api, f"{ORUK}/service_at_locations?{NEAR}&proximity=15000&page=5")
+    assert beyond["contents"] == [] and beyond["total_items"] == whole["total_items"] == 2
