@@ -70,6 +70,7 @@ from inspiring.casework import choices
 from inspiring.casework.models import Assessment, Client, GroupMembership
 from inspiring.demo.directory import build_area_directory
 from inspiring.demo.loading import load_demo
+from inspiring.directory.bulk import COLUMNS as SESSION_COLUMNS
 from inspiring.directory.models import Activity, Category, Schedule, Session, Venue
 from inspiring.directory.recurrence import LONDON
 from inspiring.matching import index as match_index
@@ -136,25 +137,6 @@ def build_directory(target: int) -> None:
             )
 
 
-SESSION_COLUMNS = (
-    "public_id",
-    "activity_id",
-    "schedule_id",
-    "occurrence_date",
-    "start",
-    '"end"',
-    "local_date",
-    "end_local_date",
-    "weekday",
-    "start_minute",
-    "status",
-    "moved",
-    "all_day",
-    "note",
-    "updated_at",
-)
-
-
 def _session_rows(today: date, rng: random.Random) -> Iterator[list[tuple[Any, ...]]]:
     """Each activity meets on a few days a week at its schedule's times, from today to a
     week past the matching window (so the window's end cuts); about 2% are cancelled.
@@ -217,7 +199,8 @@ def build_sessions() -> None:
     materialise_all() expands the rules and writes through the ORM, 13 months ahead,
     far too slow for millions of rows."""
     rng = random.Random("bench-matching-sessions")
-    columns = ", ".join(SESSION_COLUMNS)
+    # The session table's columns as the directory writes them (rows in this order).
+    columns = ", ".join(connection.ops.quote_name(c) for c in SESSION_COLUMNS)
     placeholders = ", ".join(["%s"] * len(SESSION_COLUMNS))
     # Only column names are interpolated; every value is a query parameter.
     sql = f"INSERT INTO directory_session ({columns}) VALUES ({placeholders})"  # noqa: S608
