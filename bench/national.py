@@ -742,19 +742,27 @@ def bench_suggestions(figures: Figures) -> None:
     for client in clients[: matching.WARM_UP]:
         suggestions_for(client)
         matching.floor_query(where[client.pk], timezone.now())
-    ours, floor, in_sql = [], [], []
-    for client in clients[matching.WARM_UP :]:
-        now = timezone.now()
-        timer = SqlTimer()
-        with connection.execute_wrapper(timer):
+
+    def ask_each() -> tuple[list[float], list[float], list[float]]:
+        ours, floor, in_sql = [], [], []
+        for client in clients[matching.WARM_UP :]:
+            now = timezone.now()
+            timer = SqlTimer()
+            with connection.execute_wrapper(timer):
+                began = time.perf_counter()
+                suggestions_for(client, now=now)
+                ours.append(time.perf_counter() - began)
+            in_sql.append(timer.seconds)
             began = time.perf_counter()
-            suggestions_for(client, now=now)
-            ours.append(time.perf_counter() - began)
-        in_sql.append(timer.seconds)
-        began = time.perf_counter()
-        matching.floor_query(where[client.pk], now)
-        floor.append(time.perf_counter() - began)
-    figures.add("top 20 suggestions (suggestions_for)", ours, floor, in_sql)
+            matching.floor_query(where[client.pk], now)
+            floor.append(time.perf_counter() - began)
+        return ours, floor, in_sql
+
+    # Each client asked once first, as every read here is (the first ask reads the
+    # client's part of the country into the database's buffers): both are given.
+    first, first_floor, first_sql = ask_each()
+    figures.add("top 20 suggestions, first ask", first, first_floor, first_sql)
+    figures.add("top 20 suggestions (suggestions_for)", *ask_each())
 
 
 def main() -> None:
