@@ -12,7 +12,7 @@ from django.test import Client
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Category, Session
 from inspiring.directory.recurrence import LONDON
-from inspiring.directory.search import distance_label
+from inspiring.directory.search import RankedActivities, distance_label
 
 from .builders import Directory, activity, over_days, weekly
 from .conftest import TODAY
@@ -494,3 +494,9 @@ def test_the_month_shows_a_festival_on_each_of_its_days(
     }
     assert days == {date(2026, 3, 6), date(2026, 3, 7), date(2026, 3, 8)}
     assert "Friday 6 to Sunday 8 March, all day" in response.text
+
+
+def test_ranking_nothing_is_an_empty_list(directory: Directory) -> None:
+    # Ranked in a derived table (lib.sql.fenced): an empty queryset has no statement.
+    nothing = RankedActivities(Activity.objects.none())
+    assert len(nothing) == 0 and nothing.ids == [] and nothing[0:20] == []
