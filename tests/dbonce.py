@@ -7,13 +7,20 @@ blocks the database for a test unless it asks for it (a `django_db` mark, the `d
 `live_server` fixture, itself or through a fixture it uses such as `personas`, or a
 Django TestCase/TransactionTestCase): a test that asks for none of them fails if it
 touches the database, so it runs the same on either one and the second run need not
-run it again. Without the variable (`make test`) everything runs.
+run it again. Without the variables (`make test`) everything runs.
 
 Kept whenever in doubt: an item that is not a plain pytest function or a unittest
 method, one using `django_db_blocker` (which can open the database by hand) or
 `django_db_setup`, and the tests of a file that mentions the database itself (its
 vendor, settings, a subprocess or a fixture looked up by name) — such a test may
 depend on which database is configured without touching it through pytest-django.
+
+With INSPIRING_BROWSER_ONCE=1, the browser tests (marker `browser`, or the `browser`
+fixture of tests/browser/conftest.py, which `page` uses) are deselected too. They drive
+the interface through Chromium and a live server, and take about eleven minutes of two
+workers here; every view, form and query they go through is also run, with Django's
+test client, by tests that run on both databases, so a second run on another database
+mostly retimes Chromium. CI's SQLite run keeps them.
 """
 
 from __future__ import annotations
@@ -26,7 +33,9 @@ from typing import Any
 import pytest
 
 ENV = "INSPIRING_DB_TESTS_ONLY"
+BROWSER_ENV = "INSPIRING_BROWSER_ONCE"
 _KEY = "dbonce_deselected"
+_BROWSER_KEY = "dbonce_browser_deselected"
 
 # Fixtures that give a test the database (directly or through other fixtures:
 # item.fixturenames holds the whole closure).
@@ -51,11 +60,20 @@ _MENTIONS_DATABASE = re.compile(
 )
 
 _deselected: list[int] = []
+_browser_deselected: list[int] = []
 _mentions: dict[str, bool] = {}
 
 
+def _set(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
 def enabled() -> bool:
-    return os.environ.get(ENV, "") not in ("", "0")
+    return _set(ENV)
+
+
+def browser_once() -> bool:
+    return _set(BROWSER_ENV)
 
 
 def _file_mentions_database(path: Path) -> bool:
@@ -96,37 +114,61 @@ def uses_database(item: pytest.Item) -> bool:
     return _file_mentions_database(Path(str(item.path)))
 
 
+def is_browser_test(item: pytest.Item) -> bool:
+    """Marked `browser`, or driving Chromium through the `browser` fixture (`page` uses
+    it) without the mark."""
+    names = getattr(item, "fixturenames", None) or ()
+    return item.get_closest_marker("browser") is not None or "browser" in names
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if not enabled():
+    if not enabled() and not browser_once():
         return
     kept: list[pytest.Item] = []
     dropped: list[pytest.Item] = []
+    browser = 0
     for item in items:
-        (kept if uses_database(item) else dropped).append(item)
+        if browser_once() and is_browser_test(item):
+            dropped.append(item)
+            browser += 1
+        elif enabled() and not uses_database(item):
+            dropped.append(item)
+        else:
+            kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
-    _deselected.append(len(dropped))
+    _deselected.append(len(dropped) - browser)
+    _browser_deselected.append(browser)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None and _deselected:  # an xdist worker: tell the controller
         workeroutput[_KEY] = _deselected[-1]
+        workeroutput[_BROWSER_KEY] = _browser_deselected[-1]
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
     """On the xdist controller: each worker collected and deselected the same items."""
-    count = getattr(node, "workeroutput", {}).get(_KEY)
-    if count is not None and not _deselected:
-        _deselected.append(count)
+    output = getattr(node, "workeroutput", {})
+    if output.get(_KEY) is not None and not _deselected:
+        _deselected.append(output[_KEY])
+        _browser_deselected.append(output.get(_BROWSER_KEY, 0))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
-    if enabled() and _deselected:
+    if not _deselected:
+        return
+    if enabled():
         terminalreporter.write_line(
             f"{ENV}: {_deselected[-1]} tests that cannot reach the database were left to "
             "the SQLite run (tests/dbonce.py)"
+        )
+    if browser_once():
+        terminalreporter.write_line(
+            f"{BROWSER_ENV}: {_browser_deselected[-1]} browser tests were left to the "
+            "SQLite run (tests/dbonce.py)"
         )
