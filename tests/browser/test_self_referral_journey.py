@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.utils import timezone
 
 from inspiring.areas.models import Area
@@ -19,6 +20,7 @@ from tests.directory.builders import organisation
 from .conftest import axe_violations
 from .test_journeys import sign_in
 
+pytestmark = pytest.mark.browser
 PHONE = {"width": 390, "height": 844}
 
 
