@@ -62,10 +62,15 @@ run: setup
 
 # Across every core (pytest-xdist; each worker has its own test database). One test
 # file alone: `make test PYTEST_WORKERS=0 PYTEST_ARGS=tests/areas`.
+# --dist load, not worksteal: pytest-django runs the transactional tests after the
+# others because each ends by emptying every table (the geography loaded for the run,
+# the data migrations' rows); load hands each worker tests in that order, while work
+# stealing could give a worker ordinary tests after it had run transactional ones (CI
+# saw a worker's later tests find no postcodes and no survey activities).
 PYTEST_WORKERS ?= auto
 
 test: $(STAMPS)/dev assets
-	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # The production stack on PostgreSQL, started from the Procfile and used (DATABASE_URL
 # must name a PostgreSQL server whose user may create databases).
