@@ -28,12 +28,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -96,7 +97,7 @@ def _iso(value: datetime) -> str:
     return timezone.localtime(value).isoformat()
 
 
-def schedule_duration(schedule: Schedule) -> str:
+def schedule_duration(schedule: ScheduleTimes) -> str:
     """How long each session of `schedule` lasts, on the clock: a session lasting days
     counts them ("P1DT22H", Friday 18:00 to Sunday 16:00); all day is whole days ("P3D",
     Friday to Sunday)."""
@@ -105,6 +106,62 @@ def schedule_duration(schedule: Schedule) -> str:
     start = schedule.start_time.hour * 60 + schedule.start_time.minute
     end = schedule.end_time.hour * 60 + schedule.end_time.minute
     return duration_of_minutes(schedule.duration_days * 24 * 60 + end - start)
+
+
+class ScheduleTimes(Protocol):
+    """What a SessionSeries shows of a schedule: a Schedule, or a row of its values."""
+
+    start_date: date
+    start_time: time
+    end_time: time
+    rrule: str
+    exdates: list[str]
+    timezone: str
+    all_day: bool
+    duration_days: int
+
+
+class SeriesRow(Protocol):
+    """What a SessionSeries shows of an activity, its organisation, venue and area: a row
+    of SERIES_FIELDS (reading four models per activity was a fifth of a page's time)."""
+
+    id: int
+    public_id: UUID
+    status: str
+    updated_at: datetime
+    title: str
+    summary: str
+    description: str
+    description_html: str
+    cost: str
+    price: Decimal | None
+    concession_price: Decimal | None
+    online: bool
+    hide_address: bool
+    locality: str
+    min_age: int | None
+    max_age: int | None
+    capacity: int | None
+    venue_id: int | None
+    home_area__slug: str
+    organisation__public_id: UUID
+    organisation__name: str
+    organisation__website: str
+    organisation__email: str
+    organisation__phone: str
+    venue__public_id: UUID | None
+    venue__name: str | None
+    venue__address_line_1: str | None
+    venue__address_line_2: str | None
+    venue__town: str | None
+    venue__postcode: str | None
+    venue__district_code: str | None
+    venue__latitude: float | None
+    venue__longitude: float | None
+    venue__parking: bool | None
+    venue__step_free: bool | None
+    venue__accessible_toilet: bool | None
+    venue__hearing_loop: bool | None
 
 
 class SessionTimes(Protocol):
@@ -133,10 +190,6 @@ def _session_times(session: SessionTimes) -> tuple[str, str, str]:
 # --- Shapes ------------------------------------------------------------------------
 
 
-def series_id(activity: Activity) -> str:
-    return absolute(activity.get_absolute_url())
-
-
 def series_ids() -> Callable[[str, UUID], str]:
     """series_id from an area's slug and an activity's id, for many at once: one
     reverse() (a page of sessions has as many activities as sessions, and reverse
@@ -149,46 +202,46 @@ def series_ids() -> Callable[[str, UUID], str]:
     return lambda area_slug, activity_id: f"{head}{area_slug}{middle}{activity_id}{tail}"
 
 
-def _place(activity: Activity, regions: dict[str, str]) -> dict[str, Any] | None:
-    venue = activity.venue
-    if venue is None:
+def _place(activity: SeriesRow, regions: dict[str, str]) -> dict[str, Any] | None:
+    if activity.venue_id is None:
         return None
+    latitude, longitude = activity.venue__latitude or 0.0, activity.venue__longitude or 0.0
     if activity.hide_address:
         # OpenActive needs an address or a position; a group that keeps its address
-        # private gets a position rounded to about a kilometre, enough to search by.
+        # private gets a position rounded to about a kilometre, enough to search by (named
+        # as Activity.place_label names it then).
         return {
             "@type": "Place",
-            "name": activity.place_label or "Ask the organiser",
+            "name": activity.locality or activity.venue__town or "Ask the organiser",
             "geo": {
                 "@type": "GeoCoordinates",
-                "latitude": round(venue.latitude, 2),
-                "longitude": round(venue.longitude, 2),
+                "latitude": round(latitude, 2),
+                "longitude": round(longitude, 2),
             },
         }
-    street = venue.address_line_1 + (f", {venue.address_line_2}" if venue.address_line_2 else "")
+    street = (activity.venue__address_line_1 or "") + (
+        f", {activity.venue__address_line_2}" if activity.venue__address_line_2 else ""
+    )
     place: dict[str, Any] = {
         "@type": "Place",
-        "identifier": str(venue.public_id),
-        "name": venue.name,
+        "identifier": str(activity.venue__public_id),
+        "name": activity.venue__name,
         "address": {
             "@type": "PostalAddress",
             "streetAddress": street,
-            "addressLocality": venue.town,
-            "addressRegion": regions.get(venue.district_code) or venue.town,
-            "postalCode": venue.postcode,
+            "addressLocality": activity.venue__town,
+            "addressRegion": regions.get(activity.venue__district_code or "")
+            or activity.venue__town,
+            "postalCode": activity.venue__postcode,
             "addressCountry": "GB",
         },
-        "geo": {
-            "@type": "GeoCoordinates",
-            "latitude": venue.latitude,
-            "longitude": venue.longitude,
-        },
+        "geo": {"@type": "GeoCoordinates", "latitude": latitude, "longitude": longitude},
     }
     features = [
-        ("Parking", venue.parking),
-        ("Step-free access", venue.step_free),
-        ("Accessible toilet", venue.accessible_toilet),
-        ("Hearing loop", venue.hearing_loop),
+        ("Parking", activity.venue__parking),
+        ("Step-free access", activity.venue__step_free),
+        ("Accessible toilet", activity.venue__accessible_toilet),
+        ("Hearing loop", activity.venue__hearing_loop),
     ]
     place["amenityFeature"] = [
         {"@type": "LocationFeatureSpecification", "name": name, "value": value}
@@ -197,7 +250,7 @@ def _place(activity: Activity, regions: dict[str, str]) -> dict[str, Any] | None
     return place
 
 
-def _offers(activity: Activity, url: str) -> list[dict[str, Any]]:
+def _offers(activity: SeriesRow, url: str) -> list[dict[str, Any]]:
     def offer(key: str, name: str, price: Any) -> dict[str, Any]:
         return {
             "@type": "Offer",
@@ -223,7 +276,7 @@ def _rule_parts(rule: str) -> dict[str, str]:
     return dict(piece.split("=", 1) for piece in rule.upper().split(";") if "=" in piece)
 
 
-def _schedule(schedule: Schedule) -> dict[str, Any] | None:
+def _schedule(schedule: ScheduleTimes) -> dict[str, Any] | None:
     """A Schedule for a repeating schedule; one-offs are the series' subEvents and in
     the sessions feed.
 
@@ -275,7 +328,7 @@ def _schedule(schedule: Schedule) -> dict[str, Any] | None:
     return data
 
 
-def _attendance_mode(activity: Activity) -> str:
+def _attendance_mode(activity: SeriesRow) -> str:
     if activity.venue_id is None:
         return "https://schema.org/OnlineEventAttendanceMode"
     if activity.online:
@@ -283,26 +336,25 @@ def _attendance_mode(activity: Activity) -> str:
     return "https://schema.org/OfflineEventAttendanceMode"
 
 
-def _virtual_location(activity: Activity, url: str) -> dict[str, Any]:
+def _virtual_location(activity: SeriesRow, url: str) -> dict[str, Any]:
     """Where an online activity happens. The directory keeps no meeting link (groups
     send it to people who get in touch), so this says how to get one rather than
     giving a `url` that would not let anyone in."""
     return {
         "@type": "VirtualLocation",
         "name": "Online",
-        "description": f"Takes place online. Ask {activity.organisation.name} for the link "
+        "description": f"Takes place online. Ask {activity.organisation__name} for the link "
         f"to join: how to get in touch is on {url}",
     }
 
 
-def organizer_id(activity: Activity, services_url: str | None = None) -> str:
+def organizer_id(activity: SeriesRow, services_url: str) -> str:
     """The organisation's id: its services in the Open Referral API, which name it
     (`services_url`, that API's /services, worked out once for a page)."""
-    base = services_url or absolute(reverse("opendata:oruk_services"))
-    return f"{base}?organization_id={activity.organisation.public_id}"
+    return f"{services_url}?organization_id={activity.organisation__public_id}"
 
 
-def _age_range(activity: Activity) -> dict[str, Any]:
+def _age_range(activity: SeriesRow) -> dict[str, Any]:
     # Published always: without it consumers assume 18 and over, wrong for "all ages".
     age: dict[str, Any] = {"@type": "QuantitativeValue", "minValue": activity.min_age or 0}
     if activity.max_age is not None:
@@ -335,16 +387,16 @@ def _sub_event(session: SessionTimes, url: str) -> dict[str, Any]:
 @dataclass
 class Listing:
     """An activity and what its SessionSeries shows, read for a whole page at once
-    (`listings`): its URL (the series' @id) worked out once, its categories, support
-    features and schedules as lists, and, for one with no repeating schedule, the
-    sessions that are its subEvents."""
+    (`listings`): its row, its URL (the series' @id) worked out once, its categories,
+    support features and schedules as lists, and, for one with no repeating schedule,
+    the sessions that are its subEvents."""
 
-    activity: Activity
+    activity: SeriesRow
     url: str
-    categories: list[Category]
-    features: list[SupportFeature]
-    schedules: list[Schedule]
-    sessions: list[Session] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    features: list[SupportFeature] = field(default_factory=list)
+    schedules: list[ScheduleTimes] = field(default_factory=list)
+    sessions: list[SessionTimes] = field(default_factory=list)
 
 
 def session_series(
@@ -359,18 +411,17 @@ def session_series(
     concepts = activity_list.concepts_for(activity.title, [c.slug for c in categories])
     if not concepts:
         return None
-    org = activity.organisation
     organizer: dict[str, Any] = {
         "@type": "Organization",
         "@id": organizer_id(activity, services_url),
-        "name": org.name,
+        "name": activity.organisation__name,
     }
-    if org.website:
-        organizer["url"] = org.website
-    if org.email:
-        organizer["email"] = org.email
-    if org.phone:
-        organizer["telephone"] = org.phone
+    if activity.organisation__website:
+        organizer["url"] = activity.organisation__website
+    if activity.organisation__email:
+        organizer["email"] = activity.organisation__email
+    if activity.organisation__phone:
+        organizer["telephone"] = activity.organisation__phone
     description = activity.summary
     if activity.description:
         description += "\n\n" + plain_text(activity.description_html)
@@ -498,33 +549,28 @@ def _row(kind: str, item_id: UUID, changed: datetime, data: dict[str, Any] | Non
     return item["modified"], item["id"], item
 
 
-# What a SessionSeries shows of an activity, its organisation and venue: the rest of
-# their columns (dates, notes, review and confirmation fields) is not read.
+# What a SessionSeries shows of an activity, its organisation, venue and area
+# (SeriesRow): the rest of their columns (dates, notes, review and confirmation fields)
+# is not read.
 SERIES_FIELDS = (
-    *(
-        name
-        for name in (
-            "public_id",
-            "status",
-            "updated_at",
-            "title",
-            "summary",
-            "description",
-            "description_html",
-            "cost",
-            "price",
-            "concession_price",
-            "online",
-            "hide_address",
-            "locality",
-            "min_age",
-            "max_age",
-            "capacity",
-            "venue_id",
-            "organisation_id",
-            "home_area_id",
-        )
-    ),
+    "id",
+    "public_id",
+    "status",
+    "updated_at",
+    "title",
+    "summary",
+    "description",
+    "description_html",
+    "cost",
+    "price",
+    "concession_price",
+    "online",
+    "hide_address",
+    "locality",
+    "min_age",
+    "max_age",
+    "capacity",
+    "venue_id",
     "home_area__slug",
     *(f"organisation__{name}" for name in ("public_id", "name", "website", "email", "phone")),
     *(
@@ -546,44 +592,46 @@ SERIES_FIELDS = (
         )
     ),
 )
+# What a SessionSeries shows of a schedule (ScheduleTimes) and of a session (SessionTimes).
+SCHEDULE_FIELDS = tuple(ScheduleTimes.__annotations__)
+SESSION_FIELDS = tuple(SessionTimes.__annotations__)
 
 
 def _series_rows(position: Position, limit: int) -> list[Row]:
-    queryset: QuerySet[Activity] = (
+    rows: list[SeriesRow] = list(
         Activity.objects.live()
         # Never published and not yet decided: nothing a consumer has seen.
         .exclude(status=Activity.Status.PENDING, published_at__isnull=True)
         .filter(position.after("updated_at", "public_id"))
-        .select_related("organisation", "venue", "home_area")
-        .only(*SERIES_FIELDS)
-        .order_by("updated_at", "public_id")[:limit]
+        .order_by("updated_at", "public_id")
+        .values_list(*SERIES_FIELDS, named=True)[:limit]
     )
-    activities = list(queryset)
-    published = listings([a for a in activities if a.status == Activity.Status.PUBLISHED])
-    regions = district_regions(a.venue.district_code for a in activities if a.venue)
+    published = listings([row for row in rows if row.status == Activity.Status.PUBLISHED])
+    regions = district_regions(code for row in rows if (code := row.venue__district_code))
     services_url = absolute(reverse("opendata:oruk_services"))
     return [
         _row(
             "SessionSeries",
-            activity.public_id,
-            activity.updated_at,
-            session_series(published[activity.pk], regions, services_url)
-            if activity.pk in published
+            row.public_id,
+            row.updated_at,
+            session_series(published[row.id], regions, services_url)
+            if row.id in published
             else None,
         )
-        for activity in activities
+        for row in rows
     ]
 
 
 def series_for(activity: Activity) -> dict[str, Any] | None:
     """One activity as a SessionSeries, as its item in the feed shows it."""
-    regions = district_regions([activity.venue.district_code] if activity.venue else [])
+    row: SeriesRow = Activity.objects.values_list(*SERIES_FIELDS, named=True).get(pk=activity.pk)
+    regions = district_regions([row.venue__district_code or ""])
     services_url = absolute(reverse("opendata:oruk_services"))
-    return session_series(listings([activity])[activity.pk], regions, services_url)
+    return session_series(listings([row])[row.id], regions, services_url)
 
 
-def listings(activities: list[Activity], most_sessions: int = 20) -> dict[int, Listing]:
-    """Each activity's Listing, by id, in four queries whatever their number.
+def listings(activities: list[SeriesRow], most_sessions: int = 20) -> dict[int, Listing]:
+    """Each activity's Listing, by id, in four queries whatever their number, as rows.
 
     Categories and support features come as (activity, id) pairs over the two small
     taxonomies read whole, not as Django's prefetch, which makes a queryset per
@@ -593,19 +641,12 @@ def listings(activities: list[Activity], most_sessions: int = 20) -> dict[int, L
     """
     if not activities:
         return {}
-    ids = [a.pk for a in activities]
+    ids = [a.id for a in activities]
     categories = Category.objects.in_bulk()
     features = SupportFeature.objects.in_bulk()
     url_of = series_ids()
     found = {
-        a.pk: Listing(
-            activity=a,
-            url=url_of(a.home_area.slug, a.public_id),
-            categories=[],
-            features=[],
-            schedules=[],
-        )
-        for a in activities
+        a.id: Listing(activity=a, url=url_of(a.home_area__slug, a.public_id)) for a in activities
     }
     for activity_id, category_id in (
         Activity.categories.through.objects.filter(activity_id__in=ids)
@@ -619,14 +660,20 @@ def listings(activities: list[Activity], most_sessions: int = 20) -> dict[int, L
         .values_list("activity_id", "supportfeature_id")
     ):
         found[activity_id].features.append(features[feature_id])
-    for schedule in Schedule.objects.filter(activity_id__in=ids).order_by(
-        "start_date", "start_time", "pk"
+    for schedule in (
+        Schedule.objects.filter(activity_id__in=ids)
+        .order_by("start_date", "start_time", "pk")
+        .values_list("activity_id", *SCHEDULE_FIELDS, named=True)
     ):
         found[schedule.activity_id].schedules.append(schedule)
     one_off = [pk for pk, listing in found.items() if not any(s.rrule for s in listing.schedules)]
     if one_off:
-        by_activity: dict[int, list[Session]] = {}
-        for session in Session.objects.filter(activity_id__in=one_off).order_by("start", "pk"):
+        by_activity: dict[int, list[Any]] = {}
+        for session in (
+            Session.objects.filter(activity_id__in=one_off)
+            .order_by("start", "pk")
+            .values_list("activity_id", *SESSION_FIELDS, named=True)
+        ):
             by_activity.setdefault(session.activity_id, []).append(session)
         now = timezone.now()
         for pk, sessions in by_activity.items():
