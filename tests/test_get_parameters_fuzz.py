@@ -60,21 +60,8 @@ WHATS_ON = [
     "sort",
     "page",
 ]
-ORUK_SERVICES = [
-    "search",
-    "taxonomy_term_id",
-    "taxonomy_id",
-    "organization_id",
-    "minimum_age",
-    "maximum_age",
-    "day",
-    "start_time",
-    "end_time",
-    "page",
-    "per_page",
-    "postcode",
-    "proximity",
-]
+# The filters oruk.filter_services reads (kept there as FILTERS), then paging and place.
+ORUK_SERVICES = [*oruk.FILTERS, "page", "per_page", "postcode", "proximity"]
 LETTERS = ["referral"]
 # By route name: the parameters the view reads (request.GET and the forms bound to it).
 PARAMETERS: dict[str, list[str]] = {

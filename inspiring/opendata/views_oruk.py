@@ -69,25 +69,57 @@ def services(request: HttpRequest) -> HttpResponse:
 def _filtered_page(
     request: HttpRequest, activities: QuerySet[Activity]
 ) -> tuple[Page, list[Activity]]:
-    """A page of filtered services and their count from one query: the matches are
-    read first (a term's 14,000 of 250,000 by its index), then sorted by title.
-    Asked for a page and a count apart, PostgreSQL walks the title index through
-    every published service looking for a term's few (0.4 s at national scale)."""
+    """A page of filtered services by title and their count from one query: the
+    matches are read first (a term's 14,000 of 250,000 by its index), then sorted by
+    title. Asked for a page and a count apart, PostgreSQL walks the title index
+    through every published service looking for a term's few (0.4 s at national scale)."""
+    return _page_of(request, activities, "title, listed_id")
+
+
+def _page_of(
+    request: HttpRequest,
+    activities: QuerySet[Activity],
+    order: str,
+    *,
+    columns: dict[str, Any] | None = None,
+    where: str = "",
+    where_params: tuple[Any, ...] = (),
+) -> tuple[Page, list[Activity]]:
+    """The page of `activities` the request asks for and their count, in one query (a
+    second only for a page past the end, to say how many there are), then the page's
+    listings by id.
+
+    `activities` is read as written (lib.sql.fenced), with its id as listed_id, its
+    title and `columns` (name: expression); `order` sorts its rows and `where` (with
+    `where_params`) picks among them, both SQL over those names. They are fixed text
+    from this module, never the request's: its values are parameters.
+    """
     page = Page(request, 0)
     if activities.query.is_empty():  # an unknown term or organisation: no statement to run
         return page, []
+    extra = columns or {}
     inner, params = fenced(
-        activities.annotate(listed_id=F("pk")).order_by().values_list("listed_id", "title")
+        activities.annotate(listed_id=F("pk"), **extra)
+        .order_by()
+        .values_list("listed_id", "title", *extra)
     )
+    within = f" WHERE {where}" if where else ""
     with connection.cursor() as cursor:
         # Only fixed names are added to Django's statement (its values are parameters).
         cursor.execute(
-            f"SELECT listed_id, count(*) OVER () FROM {inner} listed "  # noqa: S608
-            "ORDER BY title, listed_id LIMIT %s OFFSET %s",
-            (*params, page.size, page.start),
+            f"SELECT listed_id, count(*) OVER () FROM {inner} listed{within} "  # noqa: S608
+            f"ORDER BY {order} LIMIT %s OFFSET %s",
+            (*params, *where_params, page.size, page.start),
         )
         rows = cursor.fetchall()
-    page.total = rows[0][1] if rows else activities.count()
+        if rows:
+            page.total = rows[0][1]
+        elif page.start:  # past the last page: still say how many there are
+            cursor.execute(
+                f"SELECT count(*) FROM {inner} listed{within}",  # noqa: S608
+                (*params, *where_params),
+            )
+            page.total = cursor.fetchone()[0]
     found = activities.in_bulk([row[0] for row in rows])
     # One withdrawn between the two reads is left out, not a failure.
     return page, [found[row[0]] for row in rows if row[0] in found]
@@ -136,34 +168,14 @@ def _near(
             venue__latitude__range=(south, north),
             venue__longitude__range=(west, east),
         )
-    page = Page(request, 0)
-    if activities.query.is_empty():
-        return page, []
-    inner, params = fenced(
-        activities.annotate(listed_id=F("pk"), metres=metres_from(place))
-        .order_by()
-        .values_list("listed_id", "title", "metres")
+    return _page_of(
+        request,
+        activities,
+        "metres IS NULL, metres, title, listed_id",
+        columns={"metres": metres_from(place)},
+        where="metres <= %s" if limit is not None else "",
+        where_params=(limit,) if limit is not None else (),
     )
-    within = "WHERE metres <= %s" if limit is not None else ""
-    with connection.cursor() as cursor:
-        # Only fixed names are added to Django's statement (its values are parameters).
-        cursor.execute(
-            f"SELECT listed_id, count(*) OVER () FROM {inner} listed {within} "  # noqa: S608
-            "ORDER BY metres IS NULL, metres, title, listed_id LIMIT %s OFFSET %s",
-            (*params, *([limit] if limit is not None else []), page.size, page.start),
-        )
-        rows = cursor.fetchall()
-        if rows:
-            page.total = rows[0][1]
-        elif page.start:  # past the last page: still say how many there are
-            cursor.execute(
-                f"SELECT count(*) FROM {inner} listed {within}",  # noqa: S608
-                (*params, *([limit] if limit is not None else [])),
-            )
-            page.total = cursor.fetchone()[0]
-    found = activities.in_bulk([row[0] for row in rows])
-    # One withdrawn between the two reads is left out, not a failure.
-    return page, [found[row[0]] for row in rows if row[0] in found]
 
 
 def metres_from(place: Place) -> Case:
