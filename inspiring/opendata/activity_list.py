@@ -38,6 +38,9 @@ class Concept:
 class Rules:
     by_words: tuple[tuple[re.Pattern[str], Concept], ...]
     by_category: dict[str, Concept]
+    # Any of by_words' patterns: most titles name no physical activity, and one search
+    # tells so instead of thirty.
+    any_words: re.Pattern[str]
 
 
 @cache
@@ -46,15 +49,14 @@ def rules() -> Rules:
     concepts = {c["prefLabel"]: Concept(c["id"], c["prefLabel"]) for c in data["concepts"]}
     # Longest first, so "chair yoga" is found before "yoga".
     words = sorted(data["titleWords"], key=lambda rule: -len(rule["words"]))
+    patterns = [rf"\b{re.escape(rule['words'])}\b" for rule in words]
     return Rules(
         by_words=tuple(
-            (
-                re.compile(rf"\b{re.escape(rule['words'])}\b", re.IGNORECASE),
-                concepts[rule["prefLabel"]],
-            )
-            for rule in words
+            (re.compile(pattern, re.IGNORECASE), concepts[rule["prefLabel"]])
+            for pattern, rule in zip(patterns, words, strict=True)
         ),
         by_category={rule["slug"]: concepts[rule["prefLabel"]] for rule in data["categories"]},
+        any_words=re.compile("|".join(patterns), re.IGNORECASE),
     )
 
 
@@ -66,17 +68,19 @@ def mapped_categories() -> frozenset[str]:
 def concepts_for(title: str, category_slugs: list[str]) -> list[Concept]:
     """The official concepts for an activity, in the order found; none if nothing matches."""
     found: list[Concept] = []
-    remaining = title
-    for pattern, concept in rules().by_words:
-        if pattern.search(remaining):
-            # Blank the words out so "Chair Yoga" does not also count as "Yoga".
-            remaining = pattern.sub(" ", remaining)
-            if concept not in found:
-                found.append(concept)
+    known = rules()
+    if known.any_words.search(title):
+        remaining = title
+        for pattern, concept in known.by_words:
+            if pattern.search(remaining):
+                # Blank the words out so "Chair Yoga" does not also count as "Yoga".
+                remaining = pattern.sub(" ", remaining)
+                if concept not in found:
+                    found.append(concept)
     if found:
         return found
     for slug in category_slugs:
-        by_category = rules().by_category.get(slug)
+        by_category = known.by_category.get(slug)
         if by_category is not None and by_category not in found:
             found.append(by_category)
     return found
