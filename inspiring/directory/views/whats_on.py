@@ -8,14 +8,17 @@ restored by Back and Forward.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from itertools import groupby
 from typing import Any
+from uuid import UUID
 
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -55,27 +58,104 @@ class ActiveFilter:
     remove_url: str
 
 
+@dataclass(frozen=True)
+class NextDate:
+    """One of an activity's next dates on its card."""
+
+    start: str  # ISO 8601, local time
+    date_label: str
+    time_label: str  # "" when the card's "When" already says the time
+    is_cancelled: bool
+    moved: bool
+    note: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one activity's card shows, worked out once here: the same lookups,
+    filters and {% url %} in the template for each of a page's cards were a third
+    of the page's rendering."""
+
+    url: str
+    title: str
+    summary: str
+    capacity_status: str
+    staleness: str | None
+    place: str
+    distance: str
+    cost: str
+    organiser: str
+    shared_from: str | None  # the home area's programme, for an activity shared from another
+    features: list[str]
+
+
+def _activity_urls(area: Area) -> Callable[[UUID], str]:
+    """An activity's page in `area` from its public id, for a page of cards at once:
+    one reverse() (as openactive.series_ids). The id is the only part that varies,
+    and it goes into the address as it is."""
+    sample = UUID(int=0)
+    head, tail = reverse(
+        "directory:activity", kwargs={"slug": area.slug, "public_id": sample}
+    ).split(str(sample), 1)
+    return lambda public_id: f"{head}{public_id}{tail}"
+
+
+def _card(activity: Activity, miles: float | None, area: Area, url: Callable[[UUID], str]) -> Card:
+    return Card(
+        url=url(activity.public_id),
+        title=activity.title,
+        summary=activity.summary,
+        capacity_status=activity.capacity_status,
+        staleness=activity.public_staleness(),
+        place=activity.place_label or "To be confirmed",
+        distance=distance_label(miles) if miles is not None else "",
+        cost=activity.cost_label,
+        organiser=activity.organisation.name,
+        shared_from=activity.home_area.programme_name if activity.home_area_id != area.pk else None,
+        features=[feature.name for feature in activity.support_features.all()],
+    )
+
+
+def _next_date(session: Session, *, with_time: bool) -> NextDate:
+    return NextDate(
+        start=timezone.localtime(session.start).isoformat(),
+        date_label=session.date_label,
+        time_label=session.time_label if with_time or session.moved else "",
+        is_cancelled=session.is_cancelled,
+        moved=session.moved,
+        note=session.note,
+    )
+
+
 def _activity_rows(
     activities: list[Activity], filters: Filters, area: Area
 ) -> list[dict[str, Any]]:
     dates = next_sessions([a.pk for a in activities], filters)
     today = timezone.localdate()
+    url = _activity_urls(area)
     rows = []
     for activity in activities:
         miles = activity_miles_from(filters.place, activity)
+        when = [when_label(s) for s in current_schedules(activity, today)]
         rows.append(
             {
                 "activity": activity,
-                "when": [when_label(s) for s in current_schedules(activity, today)],
+                "when": when,
                 "dates": dates.get(activity.pk, []),
                 "distance": distance_label(miles) if miles is not None else "",
                 "shared_from": activity.home_area if activity.home_area_id != area.pk else None,
+                # What the template shows.
+                "card": _card(activity, miles, area, url),
+                "next_dates": [
+                    _next_date(s, with_time=not when) for s in dates.get(activity.pk, [])
+                ],
             }
         )
     return rows
 
 
 def _session_rows(sessions: list[Session], filters: Filters, area: Area) -> list[dict[str, Any]]:
+    url = _activity_urls(area)
     rows = []
     for session in sessions:
         miles = miles_from(filters.place, session)
@@ -87,6 +167,10 @@ def _session_rows(sessions: list[Session], filters: Filters, area: Area) -> list
                 "shared_from": session.activity.home_area
                 if session.activity.home_area_id != area.pk
                 else None,
+                # What the template shows.
+                "card": _card(session.activity, miles, area, url),
+                "start": timezone.localtime(session.start).isoformat(),
+                "time": session.when_label if session.spans_days else session.time_label,
             }
         )
     return rows
