@@ -111,3 +111,26 @@ def test_anything_else_starting_like_a_formula_is_neutralised(formula: str) -> N
 
 def test_a_number_an_older_export_quoted_reads_back_as_the_number() -> None:
     assert restore("'-3") == "-3"
+
+
+@pytest.mark.django_db
+def test_one_of_finds_what_in_finds_from_one_parameter() -> None:
+    # lib.sql.one_of: a page's ids as one array (PostgreSQL) or JSON (SQLite) parameter.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from inspiring.directory.models import Activity, Category
+    from lib.sql import one_of
+
+    Category.objects.bulk_create(
+        Category(slug=f"one-of-{n}", name=f"One of {n}") for n in range(30)
+    )
+    pks = sorted(Category.objects.values_list("pk", flat=True))
+    for ids in ([], pks[:1], pks[::3], [*pks[5:9], 0, -1, 10**12], list(range(5000))):
+        with CaptureQueriesContext(connection) as queries:
+            found = sorted(Category.objects.filter(one_of("pk", ids)).values_list("pk", flat=True))
+        assert found == sorted(Category.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        assert len(queries) == 1 and queries[0]["sql"].count("%s") <= 1
+    # On a foreign key too, as the open-data pages use it.
+    links = Activity.categories.through.objects.filter(one_of("category_id", pks))
+    assert links.count() == Activity.categories.through.objects.count()

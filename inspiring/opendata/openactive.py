@@ -39,6 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inspiring.directory.models import Activity, Category, Schedule, Session, SupportFeature
+from lib.sql import one_of
 from lib.text import plain_text
 
 from . import activity_list
@@ -649,19 +650,19 @@ def listings(activities: list[SeriesRow], most_sessions: int = 20) -> dict[int, 
         a.id: Listing(activity=a, url=url_of(a.home_area__slug, a.public_id)) for a in activities
     }
     for activity_id, category_id in (
-        Activity.categories.through.objects.filter(activity_id__in=ids)
+        Activity.categories.through.objects.filter(one_of("activity_id", ids))
         .order_by("category__order", "category__name", "category_id")
         .values_list("activity_id", "category_id")
     ):
         found[activity_id].categories.append(categories[category_id])
     for activity_id, feature_id in (
-        Activity.support_features.through.objects.filter(activity_id__in=ids)
+        Activity.support_features.through.objects.filter(one_of("activity_id", ids))
         .order_by("supportfeature__order", "supportfeature__name", "supportfeature_id")
         .values_list("activity_id", "supportfeature_id")
     ):
         found[activity_id].features.append(features[feature_id])
     for schedule in (
-        Schedule.objects.filter(activity_id__in=ids)
+        Schedule.objects.filter(one_of("activity_id", ids))
         .order_by("start_date", "start_time", "pk")
         .values_list("activity_id", *SCHEDULE_FIELDS, named=True)
     ):
@@ -670,7 +671,7 @@ def listings(activities: list[SeriesRow], most_sessions: int = 20) -> dict[int, 
     if one_off:
         by_activity: dict[int, list[Any]] = {}
         for session in (
-            Session.objects.filter(activity_id__in=one_off)
+            Session.objects.filter(one_of("activity_id", one_off))
             .order_by("start", "pk")
             .values_list("activity_id", *SESSION_FIELDS, named=True)
         ):
