@@ -32,11 +32,10 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms id=%({x-reque
 
 
 def post_worker_init(worker: object) -> None:
-    """Once a worker has loaded the site, move everything it holds so far (Django, the
-    URL map, templates: most of the process's objects) out of the garbage collector's
-    reach. A full collection otherwise walks them all, in the middle of whichever
-    request happens to trigger it: on a 500-item OpenActive page at national scale that
-    was a request in ten taking 250 ms instead of 150 ms (bench/national.py)."""
-    import gc
+    """Once a worker has loaded the site, load what its first requests would (every
+    view and template) and move it all out of the garbage collector's reach
+    (config/warm.py): a full collection otherwise walks it, in the middle of whichever
+    request happens to trigger one."""
+    from config.warm import warm_and_freeze
 
-    gc.freeze()
+    warm_and_freeze()

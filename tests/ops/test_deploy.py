@@ -4,6 +4,7 @@ environment, and the example systemd units kept in step with the Procfile."""
 from __future__ import annotations
 
 import filecmp
+import gc
 import importlib
 import subprocess
 import sys
@@ -47,6 +48,29 @@ def test_gunicorn_takes_its_port_and_workers_from_the_environment(
     monkeypatch.delenv("WEB_CONCURRENCY")
     config = importlib.reload(config)
     assert config.bind == "0.0.0.0:8000" and config.workers == 2
+
+
+def test_a_worker_starts_with_every_view_and_template_loaded_and_frozen() -> None:
+    from django.template import engines
+    from django.urls import get_resolver
+
+    from config import gunicorn
+    from config.warm import templates, warm
+
+    names = templates()
+    assert "base.html" in names and "directory/whats_on.html" in names
+    assert "playbook/report.html" in names or any(n.startswith("playbook/") for n in names)
+    assert warm() == len(names)
+    # Every one compiled: a template that does not compile would stop a worker starting.
+    for name in names:
+        assert engines["django"].get_template(name) is not None
+    assert get_resolver().reverse_dict
+    gc.unfreeze()
+    try:
+        gunicorn.post_worker_init(object())
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
 
 
 def test_the_example_systemd_units_are_the_procfile_s(tmp_path: Path) -> None:
