@@ -30,6 +30,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Cast, RowNumber
+from django.http import QueryDict
 from django.utils import timezone
 
 from inspiring.areas.forms import PostcodeField
@@ -120,6 +121,14 @@ class WhatsOnForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The list of activities unless asked otherwise: its radio is shown chosen, on a
+        # first visit and after filters applied without choosing (a radio group with
+        # none chosen reads as a question still to answer).
+        self.fields["view"].initial = VIEW_CHOICES[0][0]
+        if isinstance(self.data, QueryDict) and self.is_bound and not self.data.get("view"):
+            data = self.data.copy()
+            data["view"] = VIEW_CHOICES[0][0]
+            self.data = data
         category = self.fields["category"]
         feature = self.fields["feature"]
         assert isinstance(category, forms.MultipleChoiceField)

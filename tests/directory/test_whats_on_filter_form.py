@@ -76,3 +76,18 @@ def test_only_so_many_are_remembered(monkeypatch: pytest.MonkeyPatch) -> None:
         form.is_valid()
         assert f'value="{word}"' in whats_on.field_group(form["q"])
     assert len(whats_on._drawn) == 3
+
+
+@pytest.mark.django_db
+def test_the_list_of_activities_is_shown_chosen_until_another_view_is() -> None:
+    # A radio group with none chosen reads as a question still to answer.
+    def chosen(query: str | None) -> str | None:
+        form = WhatsOnForm(None if query is None else QueryDict(query))
+        return str(form["view"].value()) if form["view"].value() else None
+
+    assert chosen(None) == "activities"
+    assert chosen("postcode=NG17+7AA&day=0&day=1") == "activities"
+    assert chosen("view=") == "activities"
+    assert chosen("view=dates") == "dates"
+    form = WhatsOnForm(QueryDict("day=0&day=1"))
+    assert form.is_valid() and form.cleaned_data["day"] == ["0", "1"]
