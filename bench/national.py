@@ -23,8 +23,10 @@ templates rendered as a live server does) median and p95 of:
 - ORUK /services (pages 1 to 20, some searched or by term) and
   /service_at_locations?postcode=...&proximity=... (Nottinghamshire postcodes): beside
   the page's rows and count in SQL (checked);
-- an RPDE page of each OpenActive feed, at varied places in the feed: beside the page's
-  rows in SQL (checked);
+- an RPDE page of each OpenActive feed, at varied places in the feed: beside one SQL
+  statement reading the page's rows and all each item shows (a series' organisation,
+  venue, area, categories, features, schedules and sub-events; a session's activity
+  and area) (checked);
 - a client's top 20 suggestions (`suggestions_for`, as the case page asks): beside
   bench/matching.py's floor (every upcoming session in the client's box).
 
@@ -670,14 +672,50 @@ def near_floor(lat: float, lng: float, metres: float, page: int) -> tuple[list[i
     return [r[0] for r in rows], (rows[0][1] if rows else 0)
 
 
+# What an RPDE page shows of each row, read by its floor in the same statement: for a
+# SessionSeries the activity with its organisation, venue and area, its categories,
+# support features and schedules, and (with no repeating schedule) its next 20
+# sessions; for a ScheduledSession the session and its activity's address.
+SERIES_SHOWN = """t.updated_at, t.status, t.title, t.summary, t.description_html, t.cost,
+    t.price, t.concession_price, t.online, t.hide_address, t.locality, t.min_age,
+    t.max_age, t.capacity, ar.slug, o.public_id, o.name, o.website, o.email, o.phone,
+    v.public_id, v.name, v.address_line_1, v.address_line_2, v.town, v.postcode,
+    v.district_code, v.latitude, v.longitude, v.parking, v.step_free,
+    v.accessible_toilet, v.hearing_loop,
+    ARRAY(SELECT category_id FROM directory_activity_categories x
+          WHERE x.activity_id = t.id),
+    ARRAY(SELECT supportfeature_id FROM directory_activity_support_features x
+          WHERE x.activity_id = t.id),
+    (SELECT json_agg(json_build_array(s.start_date, s.start_time, s.end_time, s.rrule,
+        s.exdates, s.timezone, s.all_day, s.duration_days))
+     FROM directory_schedule s WHERE s.activity_id = t.id),
+    CASE WHEN NOT EXISTS (SELECT 1 FROM directory_schedule s
+                          WHERE s.activity_id = t.id AND s.rrule <> '')
+    THEN (SELECT json_agg(json_build_array(n.public_id, n.start, n."end", n.status))
+          FROM (SELECT * FROM directory_session n WHERE n.activity_id = t.id
+                ORDER BY n.start LIMIT 20) n) END"""
+SESSION_SHOWN = """t.updated_at, t.start, t."end", t.all_day, t.status, t.moved,
+    a.public_id, (SELECT slug FROM areas_area ar WHERE ar.id = a.home_area_id)"""
+
+
 def bench_rpde(figures: Figures, client: Client, rng: random.Random) -> None:
     size = settings.OPENACTIVE_PAGE_SIZE
-    for feed, table, join in (
-        ("session-series", "directory_activity", ""),
+    for feed, table, join, where, shown in (
+        (
+            "session-series",
+            "directory_activity",
+            "JOIN directory_organisation o ON o.id = t.organisation_id "
+            "LEFT JOIN directory_venue v ON v.id = t.venue_id "
+            "JOIN areas_area ar ON ar.id = t.home_area_id",
+            "t.revision_of_id IS NULL AND NOT (t.status = 'pending' AND t.published_at IS NULL)",
+            SERIES_SHOWN,
+        ),
         (
             "scheduled-sessions",
             "directory_session",
             "JOIN directory_activity a ON a.id = t.activity_id",
+            "a.revision_of_id IS NULL",
+            SESSION_SHOWN,
         ),
     ):
         marks = sql(
@@ -695,12 +733,6 @@ def bench_rpde(figures: Figures, client: Client, rng: random.Random) -> None:
                     "afterId": str(public_id),
                 }
             requests.append((f"/api/openactive/{feed}", query))
-            where = (
-                "a.revision_of_id IS NULL"
-                if join
-                else "t.revision_of_id IS NULL AND NOT (t.status = 'pending' AND "
-                "t.published_at IS NULL)"
-            )
             after = ""
             params: list[Any] = []
             if query:
@@ -710,8 +742,8 @@ def bench_rpde(figures: Figures, client: Client, rng: random.Random) -> None:
                     query["afterId"],
                 ]
             calls.append(
-                lambda w=where, a=after, p=params, j=join, t=table: sql(
-                    f"""SELECT t.public_id FROM {t} t {j} WHERE {w} {a}
+                lambda w=where, a=after, p=params, j=join, t=table, c=shown: sql(
+                    f"""SELECT t.public_id, {c} FROM {t} t {j} WHERE {w} {a}
                     ORDER BY t.updated_at, t.public_id LIMIT {size}""",  # noqa: S608
                     p,
                 )
