@@ -212,20 +212,24 @@ def service_at_locations(request: HttpRequest) -> HttpResponse:
 @open_endpoint
 def service_at_location(request: HttpRequest, item_id: str) -> HttpResponse:
     _uuid(item_id, "service at location")
-    for candidate in oruk.published_activities():
-        if oruk.service_at_location_id(candidate) == item_id:
-            activity = oruk.with_everything(oruk.published_activities()).get(pk=candidate.pk)
-            data: dict[str, Any] = oruk.service(activity)
-            return json_response(
-                {
-                    "id": item_id,
-                    "service_id": data["id"],
-                    "location_id": data["service_at_locations"][0]["location_id"],
-                    "location": data["service_at_locations"][0]["location"],
-                    "service": {k: v for k, v in data.items() if k != "service_at_locations"},
-                }
-            )
-    raise ApiError(f"No service at location has the id {item_id}", status=404)
+    pk = oruk.service_at_location_activity(item_id)
+    activity = (
+        oruk.with_everything(oruk.published_activities()).filter(pk=pk).first()
+        if pk is not None
+        else None
+    )
+    if activity is None:  # none has the id, or it was withdrawn since
+        raise ApiError(f"No service at location has the id {item_id}", status=404)
+    data: dict[str, Any] = oruk.service(activity)
+    return json_response(
+        {
+            "id": item_id,
+            "service_id": data["id"],
+            "location_id": data["service_at_locations"][0]["location_id"],
+            "location": data["service_at_locations"][0]["location"],
+            "service": {k: v for k, v in data.items() if k != "service_at_locations"},
+        }
+    )
 
 
 @open_endpoint

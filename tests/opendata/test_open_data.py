@@ -54,6 +54,20 @@ def test_service_at_locations_and_taxonomies_validate(api: Client, directory: Di
         assert_valid(
             get_json(api, f"{ORUK}/service_at_locations/{item['id']}"), "service_at_location"
         )
+    # Each listing's place: its venue, a private address's locality, online.
+    directory.knitting.hide_address = True
+    directory.knitting.save()
+    for listing in Activity.objects.published():
+        item_id = oruk.service_at_location_id(listing)
+        found = get_json(api, f"{ORUK}/service_at_locations/{item_id}")
+        assert found["id"] == item_id and found["service_id"] == str(listing.public_id)
+    # One withdrawn is gone; an id nothing has is a 404 too.
+    gone = oruk.service_at_location_id(directory.knitting)
+    directory.knitting.status = Activity.Status.WITHDRAWN
+    directory.knitting.save()
+    for unknown in (gone, "00000000-0000-4000-8000-000000000000"):
+        answer = api.get(f"{ORUK}/service_at_locations/{unknown}")
+        assert answer.status_code == 404 and "No service at location" in answer.json()["error"]
     term_schema = schema("service")["properties"]["attributes"]["items"]["properties"][
         "taxonomy_term"
     ]
