@@ -551,49 +551,9 @@ def _row(kind: str, item_id: UUID, changed: datetime, data: dict[str, Any] | Non
 
 
 # What a SessionSeries shows of an activity, its organisation, venue and area
-# (SeriesRow): the rest of their columns (dates, notes, review and confirmation fields)
-# is not read.
-SERIES_FIELDS = (
-    "id",
-    "public_id",
-    "status",
-    "updated_at",
-    "title",
-    "summary",
-    "description",
-    "description_html",
-    "cost",
-    "price",
-    "concession_price",
-    "online",
-    "hide_address",
-    "locality",
-    "min_age",
-    "max_age",
-    "capacity",
-    "venue_id",
-    "home_area__slug",
-    *(f"organisation__{name}" for name in ("public_id", "name", "website", "email", "phone")),
-    *(
-        f"venue__{name}"
-        for name in (
-            "public_id",
-            "name",
-            "address_line_1",
-            "address_line_2",
-            "town",
-            "postcode",
-            "district_code",
-            "latitude",
-            "longitude",
-            "parking",
-            "step_free",
-            "accessible_toilet",
-            "hearing_loop",
-        )
-    ),
-)
-# What a SessionSeries shows of a schedule (ScheduleTimes) and of a session (SessionTimes).
+# (SeriesRow), of a schedule (ScheduleTimes) and of a session (SessionTimes): the rest
+# of their columns (dates, notes, review and confirmation fields) is not read.
+SERIES_FIELDS = tuple(SeriesRow.__annotations__)
 SCHEDULE_FIELDS = tuple(ScheduleTimes.__annotations__)
 SESSION_FIELDS = tuple(SessionTimes.__annotations__)
 
