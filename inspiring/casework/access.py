@@ -96,7 +96,7 @@ def connections_for(request: HttpRequest) -> QuerySet[Connection]:
 
 def get_connection(request: HttpRequest, public_id: uuid.UUID) -> Connection:
     connection = get_object_or_404(
-        connections_for(request).select_related("client", "client__area", "activity"),
+        connections_for(request).select_related("client", "client__area", "activity", "booking"),
         public_id=public_id,
     )
     audit.record(request, "client.viewed", connection.client, area=connection.client.area)

@@ -39,6 +39,8 @@ class CaseworkConfig(AppConfig):
                 "group.changed": "Changed a client's groups",
                 "connection.created": "Connected a client to an activity",
                 "connection.changed": "Moved a connection on",
+                "connection.booked": "Booked a client a place at a session, with their consent",
+                "connection.booking_cancelled": "Cancelled a client's booking at a session",
                 "attendance.recorded": "Recorded attendance",
                 "register.sent": "Emailed a group a one-time register for a session",
                 "contact.recorded": "Recorded a contact",

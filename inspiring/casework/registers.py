@@ -16,6 +16,7 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from inspiring.bookings.models import Booking
 from inspiring.directory.models import Activity, Session
 
 from .models import Connection, RegisterLink
@@ -49,6 +50,12 @@ def expected_at(session: Session) -> Q:
     from_their_first = Q(first_session__isnull=True) | Q(first_session__start__lte=session.start)
     return Q(activity_id=session.activity_id) & (
         Q(status__in=AWAITING_FIRST, first_session=session)
+        # A place booked for them there (their first session may since have been changed).
+        | Q(
+            status__in=(*AWAITING_FIRST, Status.MISSED_FIRST),
+            booking__session=session,
+            booking__status=Booking.Status.BOOKED,
+        )
         | (Q(status__in=GOING) & from_their_first)
         # Recorded already (they stay on the register to be corrected).
         | Q(status__in=AWAITING_FIRST + GOING, attendances__session=session)
@@ -57,8 +64,33 @@ def expected_at(session: Session) -> Q:
 
 def expected(connections: QuerySet[Connection], session: Session) -> list[Connection]:
     """Of `connections` (what the viewer may see), those expected at `session`."""
-    people = connections.filter(expected_at(session)).distinct().select_related("client")
+    people = connections.filter(expected_at(session)).distinct().select_related("client", "booking")
     return sorted(people.order_by("pk"), key=lambda c: first_name(c).casefold())
+
+
+def booked_places(connection: Connection, session: Session) -> int:
+    """The places booked for them at `session` (0 when none are)."""
+    booking = connection.booking
+    if booking is None or booking.session_id != session.pk:
+        return 0
+    return booking.places if booking.status == Booking.Status.BOOKED else 0
+
+
+def places_label(places: int) -> str:
+    return "1 place" if places == 1 else f"{places} places"
+
+
+def other_bookings(session: Session, people: list[Connection]) -> list[Booking]:
+    """The session's bookings that are not of `people` (already on the register as
+    connections): residents who booked online, by the name they gave, and people a link
+    worker booked who shared nothing with the group (under the booking's name, which says
+    nothing about them). The name and places only: never contact details."""
+    return list(
+        Booking.objects.filter(session=session, status=Booking.Status.BOOKED)
+        .exclude(connection__in=[c.pk for c in people])
+        .order_by("created_at", "pk")
+        .only("pk", "name", "places", "channel")
+    )
 
 
 def is_open(session: Session) -> bool:

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 
 from .views import (
+    bookings,
     caseload,
     clients,
     connections,
@@ -62,6 +63,16 @@ urlpatterns = [
         "staff/connections/<uuid:public_id>/withdraw/",
         connections.withdraw_connection,
         name="connection_withdraw",
+    ),
+    path(
+        "staff/connections/<uuid:public_id>/book/",
+        bookings.book_first_visit,
+        name="connection_book",
+    ),
+    path(
+        "staff/connections/<uuid:public_id>/booking/cancel/",
+        bookings.cancel_booking,
+        name="connection_booking_cancel",
     ),
     # Partner leads: people connected to their activities, and session registers.
     path("staff/partner/connections/", partner.connections, name="partner_connections"),

@@ -101,6 +101,10 @@ ROUTES: dict[str, Route] = {
     "connection": Route(lambda r, c: {"public_id": r.connection.public_id}),
     "connection_edit": Route(lambda r, c: {"public_id": r.connection.public_id}),
     "connection_withdraw": Route(lambda r, c: {"public_id": r.connection.public_id}),
+    "connection_book": Route(lambda r, c: {"public_id": r.connection.public_id}),
+    "connection_booking_cancel": Route(
+        lambda r, c: {"public_id": r.connection.public_id}, post_only=True
+    ),
     "plan": Route(_client),
     "plan_pdf": Route(_client),
     "plan_send": Route(_client),

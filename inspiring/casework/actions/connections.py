@@ -23,6 +23,7 @@ from django.utils import timezone
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
+from inspiring.bookings import actions as bookings
 
 from .. import choices
 from ..models import Client, Connection, ConnectionStep, Referral, Task
@@ -95,6 +96,14 @@ audit.register_actions(
         "connection.withdrawn": "Withdrew a connection made by mistake",
     }
 )
+
+
+def _give_up_booking(request: HttpRequest | None, connection: Connection) -> None:
+    """Someone who declined, or a connection made by mistake, holds no place: a place
+    booked for them goes back (to the first on the waiting list it fits)."""
+    booking = connection.booking
+    if booking is not None and booking.is_live:
+        bookings.do_cancel(request, booking)
 
 
 class AlreadyConnected(ActionRefused):
@@ -187,8 +196,9 @@ def do_advance_connection(
     user = acting_user(request) if request is not None and by_name == "" else None
     with transaction.atomic():
         connection = (
-            Connection.objects.select_for_update()
-            .select_related("client", "client__area", "activity")
+            # of=self: PostgreSQL will not lock the booking's outer join.
+            Connection.objects.select_for_update(of=("self",))
+            .select_related("client", "client__area", "activity", "booking")
             .get(pk=connection.pk)
         )
         if status == connection.status:
@@ -237,6 +247,8 @@ def do_advance_connection(
             connection.follow_up_on = None
             reminder = keep_reminder(connection, by=user)
         connection.save()
+        if status == Connection.Status.DECLINED:
+            _give_up_booking(request, connection)
         ConnectionStep.objects.create(
             connection=connection,
             status=status,
@@ -333,8 +345,8 @@ def do_withdraw_connection(
     today = timezone.localdate()
     with transaction.atomic():
         connection = (
-            Connection.objects.select_for_update()
-            .select_related("client", "client__area", "activity")
+            Connection.objects.select_for_update(of=("self",))
+            .select_related("client", "client__area", "activity", "booking")
             .get(pk=connection.pk)
         )
         if connection.withdrawn:
@@ -344,6 +356,7 @@ def do_withdraw_connection(
         connection.reason = reason
         connection.version += 1
         connection.save()
+        _give_up_booking(request, connection)
         ConnectionStep.objects.create(
             connection=connection,
             status=Connection.Status.WITHDRAWN,

@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from inspiring.directory.models import Session
 
 from ..models import Attendance, Connection
-from ..registers import CAME, MISSED, first_name, support_note
+from ..registers import CAME, MISSED, booked_places, first_name, places_label, support_note
 from .base import WordedLimits, session_label
 
 
@@ -35,11 +35,14 @@ class RegisterForm(WordedLimits, forms.Form):
         )
         for connection in self.people:
             name = first_name(connection)
+            note = support_note(connection)
+            if places := booked_places(connection, session):
+                note = f"{note} Booked: {places_label(places)}.".strip()
             field = forms.ChoiceField(
                 label=name,
                 choices=[(CAME, "Came"), (MISSED, "Did not come")],
                 widget=forms.RadioSelect,
-                help_text=support_note(connection),
+                help_text=note,
                 error_messages={"required": f"Select whether {name} came"},
             )
             if connection.pk in recorded:

@@ -87,6 +87,16 @@ class Connection(models.Model):
         default=choices.ConnectionLevel.SIGNPOST,
     )
     support = models.JSONField(default=list, blank=True)
+    # The place booked for them at a session (actions.bookings): the link lives here, as
+    # bookings knows nothing of casework. Kept once cancelled, for its status; a new
+    # booking replaces it.
+    booking = models.OneToOneField(
+        "bookings.Booking",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="connection",
+    )
     # What the client agreed the group may know (introduction and referral only).
     share_consent = models.BooleanField("the client agrees to share these details", default=False)
     shared_note = models.TextField(

@@ -26,6 +26,7 @@ from lib.text import search_text
 
 from ..access import get_client, get_connection, working_area
 from ..actions import ActionRefused, StaleEdit
+from ..actions.bookings import BOOKS_FIRST_VISIT
 from ..actions.connections import (
     AlreadyConnected,
     do_advance_connection,
@@ -42,6 +43,7 @@ from ..forms.connections import (
     in_their_week,
 )
 from ..models import Assessment, Client, Connection
+from .bookings import bookable_sessions
 
 CASES = Capability.MANAGE_CASES
 SESSIONS_OFFERED = 8
@@ -405,5 +407,6 @@ def connection(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "warnings": warnings,
             "steps": item.steps.select_related("by"),
             "attendances": item.attendances.select_related("session").order_by("-session__start"),
+            "can_book": item.status in BOOKS_FIRST_VISIT and bookable_sessions(item).exists(),
         },
     )

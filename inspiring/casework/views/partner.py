@@ -205,7 +205,12 @@ def register(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     return render(
         request,
         "casework/partner/register.html",
-        {"session": session, "form": form, "is_open": registers.is_open(session)},
+        {
+            "session": session,
+            "form": form,
+            "is_open": registers.is_open(session),
+            "bookings": registers.other_bookings(session, people),
+        },
     )
 
 
@@ -298,6 +303,7 @@ def group_register(request: HttpRequest, token: uuid.UUID) -> HttpResponse:
             "is_open": registers.is_open(session),
             "area": area,
             "expires_at": link.expires_at,
+            "bookings": registers.other_bookings(session, people),
         },
     )
 
