@@ -275,6 +275,7 @@ def demo(django_db_setup: None, django_db_blocker: Any) -> Iterator[Demo]:
             "directory:activity_ics": listing.public_id,
             "directory:session_ics": _attr(session),
             "directory:staff_session": _attr(session),
+            "directory:staff_session_places": _attr(session),
             "directory:booklet": booklet.public_id,
             "directory:booklet_pdf": booklet.public_id,
             "directory:staff_venue_edit": _attr(

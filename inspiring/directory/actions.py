@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -35,6 +36,7 @@ from .models import (
     SupportFeature,
     Venue,
 )
+from .models.schedules import places_changed
 from .tasks import build_booklet, materialise_activity_sessions
 
 # The fields a revision carries back to the live activity when approved.
@@ -57,6 +59,8 @@ ACTIVITY_FIELDS = [
     "booking_url",
     "capacity",
     "capacity_status",
+    "public_booking",
+    "waiting_list",
     "greeter",
     "bring_someone",
     "what_to_expect",
@@ -75,6 +79,7 @@ SCHEDULE_FIELDS = [
     "all_day",
     "duration_days",
     "skip_bank_holidays",
+    "places",
 ]
 
 
@@ -390,6 +395,49 @@ def do_move_session(
             area=session.activity.home_area,
             detail={"to": timezone.localtime(start).isoformat(timespec="minutes")},
         )
+    return session
+
+
+register_actions({"session.places": "Changed the places at a session"})
+
+
+def _places_word(count: int) -> str:
+    return f"{count} place" if count == 1 else f"{count} places"
+
+
+def do_set_session_places(request: HttpRequest, session: Session, places: int | None) -> Session:
+    """Set one session's places by hand (None: not booked on this site); from now on its
+    schedule's number no longer changes them. Never fewer than are booked already: the
+    bookings stand. Places that go up are offered to those waiting."""
+    with transaction.atomic():
+        before = (
+            Session.objects.select_for_update()
+            .filter(pk=session.pk)
+            .values_list("places", flat=True)
+            .get()
+        )
+        # One conditional statement, as a booking takes a place: one made since the page
+        # was read is counted, and the places never drop below what is booked.
+        room = Q(booked=0) if places is None else Q(booked__lte=places)
+        changed = Session.objects.filter(room, pk=session.pk).update(
+            places=places, places_set=True, updated_at=timezone.now()
+        )
+        if not changed:
+            booked = Session.objects.filter(pk=session.pk).values_list("booked", flat=True).get()
+            verb = "is" if booked == 1 else "are"
+            raise ActionRefused(
+                f"{_places_word(booked)} {verb} booked already: set at least {booked}"
+            )
+        session.refresh_from_db(fields=["places", "places_set", "booked", "updated_at"])
+        audit.record(
+            request,
+            "session.places",
+            session,
+            area=session.activity.home_area,
+            detail={"from": before, "to": places},
+        )
+        if places is not None and (before is None or places > before):
+            places_changed.send(sender=Session, session_ids=[session.pk])
     return session
 
 

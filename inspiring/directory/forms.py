@@ -21,7 +21,7 @@ from inspiring.ui.forms import DateInputField, https_formfield
 from lib.dates import outside_window
 
 from .models import Activity, Category, Organisation, Schedule, SupportFeature, Venue
-from .models.schedules import MAX_LISTED_DATES
+from .models.schedules import MAX_LISTED_DATES, MAX_PLACES
 from .recurrence import (
     DAY_CODES,
     DAY_NAMES,
@@ -183,7 +183,7 @@ class ActivityForm(forms.ModelForm[Activity]):
     )
 
     # The form in sections, as a volunteer thinks about their activity: a heading
-    # each, on one page (activity_form.html), so 26 questions read as 8 short groups.
+    # each, on one page (activity_form.html), so 28 questions read as 8 short groups.
     SECTIONS = [
         ("What it is", ["title", "summary", "description", "categories"]),
         ("Where it happens", ["venue", "online", "hide_address", "locality"]),
@@ -193,7 +193,14 @@ class ActivityForm(forms.ModelForm[Activity]):
         ("The first visit", ["greeter", "bring_someone", "what_to_expect"]),
         (
             "Booking and places",
-            ["booking", "booking_url", "capacity", "capacity_status"],
+            [
+                "booking",
+                "booking_url",
+                "capacity",
+                "capacity_status",
+                "public_booking",
+                "waiting_list",
+            ],
         ),
         ("Who to contact", ["contact_name", "contact_email", "contact_phone"]),
     ]
@@ -223,6 +230,8 @@ class ActivityForm(forms.ModelForm[Activity]):
             "booking_url",
             "capacity",
             "capacity_status",
+            "public_booking",
+            "waiting_list",
             "support_features",
             "greeter",
             "bring_someone",
@@ -265,6 +274,8 @@ class ActivityForm(forms.ModelForm[Activity]):
             "booking_url": "Booking link (optional)",
             "capacity": "How many people it can take (optional)",
             "capacity_status": "Is it taking new people?",
+            "public_booking": "Anyone can book a place online",
+            "waiting_list": "Keep a waiting list when a session is full",
             "greeter": "Who will greet someone on their first visit (optional)",
             "bring_someone": "Can people bring someone with them?",
             "what_to_expect": "What to expect on the first visit (optional)",
@@ -286,6 +297,12 @@ class ActivityForm(forms.ModelForm[Activity]):
             "cost_notes": "For example, the first session is free",
             "booking_url": "A web page where people can book, starting https://",
             "capacity": "Leave empty if there is no limit",
+            # Places are set with the dates ("Places at each session"); these say who books them.
+            "public_booking": (
+                "Where its dates have places to book. Otherwise only link workers book "
+                "places, for the people they support"
+            ),
+            "waiting_list": "A place given up goes to the first person waiting, who is told",
             "greeter": "For example, Sue at the door, wearing a green lanyard",
             "what_to_expect": "What happens when someone arrives, what to wear or bring",
             "contact_name": "Who people can ask about it",
@@ -640,6 +657,21 @@ class SchedulePageForm(ScheduleForm):
         required=False,
         help_text="Leave empty if it carries on. For example, 31 7 2027",
     )
+    # Only on the page: the spreadsheet import keeps ScheduleForm, so a file without a
+    # places column never empties a schedule's places.
+    places = forms.IntegerField(
+        label="Places at each session (optional)",
+        required=False,
+        min_value=1,
+        max_value=MAX_PLACES,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        help_text="Leave empty if people do not book a place here",
+        error_messages={
+            "invalid": "Enter the number of places as a whole number, like 12",
+            "min_value": "Enter 1 or more places, or leave it empty",
+            "max_value": f"Enter at most {MAX_PLACES:,} places",
+        },
+    )
     NO_RULE = "Enter the pattern under Advanced, like FREQ=MONTHLY;BYDAY=2WE"
     CUSTOM_UNTIL = (
         "For another pattern, put the last date in it under Advanced "
@@ -690,7 +722,13 @@ class SchedulePageForm(ScheduleForm):
         initial = ScheduleForm.initial_for(schedule)
         initial["excluded"] = "\n".join(_uk_ranges(schedule.listed_exdates))
         initial["extra"] = "\n".join(_uk_date(d) for d in schedule.extra_dates)
+        initial["places"] = schedule.places
         return initial
+
+    def apply(self, schedule: Schedule) -> Schedule:
+        schedule = super().apply(schedule)
+        schedule.places = self.cleaned_data.get("places")
+        return schedule
 
 
 def _uk_date(day: date) -> str:
@@ -799,6 +837,24 @@ class SessionForm(forms.Form):
                 cleaned["start"] = local_datetime(cleaned["new_date"], start)
                 cleaned["end"] = local_datetime(last, end)
         return cleaned
+
+
+class SessionPlacesForm(forms.Form):
+    """One session's places, changed by hand: the schedule's number no longer changes them."""
+
+    places = forms.IntegerField(
+        label="Places at this session (optional)",
+        required=False,
+        min_value=1,
+        max_value=MAX_PLACES,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        help_text="Leave empty if people do not book a place at this session",
+        error_messages={
+            "invalid": "Enter the number of places as a whole number, like 12",
+            "min_value": "Enter 1 or more places, or leave it empty",
+            "max_value": f"Enter at most {MAX_PLACES:,} places",
+        },
+    )
 
 
 class ReturnForm(forms.Form):

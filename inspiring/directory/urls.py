@@ -95,6 +95,11 @@ urlpatterns = [
         name="staff_schedule_delete",
     ),
     path("staff/listings/sessions/<uuid:public_id>/", staff.session_change, name="staff_session"),
+    path(
+        "staff/listings/sessions/<uuid:public_id>/places/",
+        staff.session_places,
+        name="staff_session_places",
+    ),
     # Staff: the coordinator's CSV import and export.
     path("staff/listings/csv/", spreadsheets.index, name="spreadsheets"),
     path("staff/listings/csv/<slug:kind>/", spreadsheets.upload, name="spreadsheet_upload"),

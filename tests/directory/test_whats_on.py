@@ -500,3 +500,63 @@ def test_ranking_nothing_is_an_empty_list(directory: Directory) -> None:
     # Ranked in a derived table (lib.sql.fenced): an empty queryset has no statement.
     nothing = RankedActivities(Activity.objects.none())
     assert len(nothing) == 0 and nothing.ids == [] and nothing[0:20] == []
+
+
+# --- Places to book, from the sessions' own rows ------------------------------------------
+
+
+def set_places(directory: Directory, *booked: int, places: int = 3) -> list[Session]:
+    """Places on Knit and Natter's next sessions, with `booked` of them taken on each."""
+    sessions = list(Session.objects.filter(activity=directory.knitting).order_by("start"))
+    for session, taken in zip(sessions, booked, strict=False):
+        Session.objects.filter(pk=session.pk).update(places=places, booked=taken)
+    return sessions[: len(booked)]
+
+
+def test_the_next_dates_say_the_places_left_with_no_more_queries(
+    client: Client, directory: Directory, django_assert_num_queries: Any
+) -> None:
+    query = {"postcode": "NG17 7AE", "sort": "distance", "category": "arts-and-crafts"}
+    client.get("/ashfield/whats-on/", query)
+    set_places(directory, 0, 2, 3)
+    # As many queries as the page without places (the activities page's test above).
+    with django_assert_num_queries(14):
+        html = client.get("/ashfield/whats-on/", query).text
+    assert "3 places left" in html and "1 place left" in html
+    assert '<strong class="nhsuk-tag nhsuk-tag--grey">Full: join the waiting list</strong>' in html
+    assert "Fully booked" not in html
+
+
+def test_a_full_session_without_a_waiting_list_is_fully_booked(
+    client: Client, directory: Directory
+) -> None:
+    set_places(directory, 3)
+    Activity.objects.filter(pk=directory.knitting.pk).update(waiting_list=False)
+    html = client.get("/ashfield/whats-on/").text
+    assert "Fully booked" in html and "Full: join the waiting list" not in html
+
+
+def test_a_session_not_booked_here_or_cancelled_says_nothing_of_places(
+    client: Client, directory: Directory
+) -> None:
+    html = client.get("/ashfield/whats-on/").text
+    assert "places left" not in html and "Fully booked" not in html
+    (cancelled,) = set_places(directory, 1)
+    Session.objects.filter(pk=cancelled.pk).update(status="cancelled")
+    html = client.get("/ashfield/whats-on/").text
+    assert "Cancelled" in html and "places left" not in html
+
+
+def test_day_by_day_says_the_places_left_with_no_more_queries(
+    client: Client, directory: Directory, django_assert_max_num_queries: Any
+) -> None:
+    query = {"view": "dates", "category": "arts-and-crafts"}
+    client.get("/ashfield/whats-on/", query)
+    with django_assert_max_num_queries(100) as without_places:
+        client.get("/ashfield/whats-on/", query)
+    set_places(directory, 1, 3)
+    with django_assert_max_num_queries(len(without_places.captured_queries)):
+        response = client.get("/ashfield/whats-on/", query)
+    places = [row["places"] for row in response.context["rows"]][:3]
+    assert places == ["2 places left", "Full: join the waiting list", ""]
+    assert '<strong class="nhsuk-tag nhsuk-tag--blue">2 places left</strong>' in response.text

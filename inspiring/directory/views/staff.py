@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -48,11 +49,19 @@ from ..actions import (
     do_save_organisation,
     do_save_schedule,
     do_save_venue,
+    do_set_session_places,
     do_withdraw,
     working_copy,
 )
 from ..confirmation import confirmation_state, needing_confirmation
-from ..forms import ActivityForm, OrganisationForm, SchedulePageForm, SessionForm, VenueForm
+from ..forms import (
+    ActivityForm,
+    OrganisationForm,
+    SchedulePageForm,
+    SessionForm,
+    SessionPlacesForm,
+    VenueForm,
+)
 from ..models import (
     Activity,
     ActivityQuerySet,
@@ -479,3 +488,28 @@ def session_change(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
         else:
             return redirect("directory:staff_activity", public_id=session.activity.public_id)
     return render(request, "directory/staff/session_form.html", {"form": form, "session": session})
+
+
+@require_capability(*EDITORS)
+def session_places(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Change one session's places (a larger room this week, a leader away)."""
+    session = get_session_for_editing(request, public_id)
+    form = SessionPlacesForm(posted(request), initial={"places": session.places})
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_set_session_places(request, session, form.cleaned_data["places"])
+        except ActionRefused as refused:
+            form.add_error("places", str(refused))
+        else:
+            if session.places is None:
+                messages.success(request, "Places at this session are no longer booked here.")
+            else:
+                messages.success(
+                    request,
+                    f"The session has {session.places} place{pluralize(session.places)}: "
+                    f"{session.booked} booked.",
+                )
+            return redirect("directory:staff_activity", public_id=session.activity.public_id)
+    return render(
+        request, "directory/staff/session_places_form.html", {"form": form, "session": session}
+    )

@@ -68,6 +68,8 @@ class NextDate:
     is_cancelled: bool
     moved: bool
     note: str
+    places: str  # "3 places left", "Fully booked", …; "" where places are not booked here
+    full: bool
 
 
 @dataclass(frozen=True)
@@ -116,7 +118,18 @@ def _card(activity: Activity, miles: float | None, area: Area, url: Callable[[UU
     )
 
 
-def _next_date(session: Session, *, with_time: bool) -> NextDate:
+def places_label(session: Session, *, waiting_list: bool) -> str:
+    """What a card says of a session's places, from the session's own row (no query):
+    "" where places are not booked here, or the session is cancelled."""
+    left = session.places_left
+    if left is None or session.is_cancelled:
+        return ""
+    if left:
+        return f"{left} place left" if left == 1 else f"{left} places left"
+    return "Full: join the waiting list" if waiting_list else "Fully booked"
+
+
+def _next_date(session: Session, *, with_time: bool, waiting_list: bool) -> NextDate:
     return NextDate(
         start=timezone.localtime(session.start).isoformat(),
         date_label=session.date_label,
@@ -124,6 +137,8 @@ def _next_date(session: Session, *, with_time: bool) -> NextDate:
         is_cancelled=session.is_cancelled,
         moved=session.moved,
         note=session.note,
+        places=places_label(session, waiting_list=waiting_list),
+        full=session.places_left == 0,
     )
 
 
@@ -147,7 +162,8 @@ def _activity_rows(
                 # What the template shows.
                 "card": _card(activity, miles, area, url),
                 "next_dates": [
-                    _next_date(s, with_time=not when) for s in dates.get(activity.pk, [])
+                    _next_date(s, with_time=not when, waiting_list=activity.waiting_list)
+                    for s in dates.get(activity.pk, [])
                 ],
             }
         )
@@ -171,6 +187,8 @@ def _session_rows(sessions: list[Session], filters: Filters, area: Area) -> list
                 "card": _card(session.activity, miles, area, url),
                 "start": timezone.localtime(session.start).isoformat(),
                 "time": session.when_label if session.spans_days else session.time_label,
+                "places": places_label(session, waiting_list=session.activity.waiting_list),
+                "full": session.places_left == 0,
             }
         )
     return rows
