@@ -1,7 +1,8 @@
-"""Matching's index (inspiring/matching/index.py) is checked against the records after
-every test that could write to the database: whatever path a test drives (a form, a
-feed, an import, the demo, a session moved or cancelled), a path that forgot to keep
-the index fails here, naming the activity and what differs. Tests that run outside a
+"""Matching's index (inspiring/matching/index.py) and Open Referral's stored
+service-at-location ids (inspiring/opendata/service_ids.py) are checked against the
+records after every test that could write to the database: whatever path a test drives
+(a form, a feed, an import, the demo, a session moved or cancelled), a path that forgot
+to keep them fails here, naming the activity and what differs. Tests that run outside a
 transaction (browser and live-server tests) are left out: their writes come from the
 same paths, driven in-process by the rest of the suite. `@pytest.mark.stale_index`
 leaves a test out on purpose (one that breaks the index to see it found).
@@ -55,8 +56,10 @@ def _kept(write: Callable[..., Any]) -> Callable[..., Any]:
         done = write(self, *args, **kwargs)
         if ids:
             from inspiring.matching.index import refresh
+            from inspiring.opendata import service_ids
 
             refresh(ids)
+            service_ids.refresh(ids)
         return done
 
     return kept
@@ -94,8 +97,11 @@ def _match_index_exact(request: pytest.FixtureRequest) -> Iterator[None]:
     request.getfixturevalue("db")  # set up before this fixture's end: checked inside it
     yield
     from inspiring.matching.index import differences
+    from inspiring.opendata import service_ids
 
     found = differences()
     assert not found, "Matching's index differs from the records: " + "; ".join(
         str(d) for d in found[:10]
     )
+    wrong = service_ids.differences()
+    assert not wrong, "Open Referral's stored ids differ from the records: " + "; ".join(wrong[:10])

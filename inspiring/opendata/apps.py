@@ -10,6 +10,8 @@ class OpenDataConfig(AppConfig):
     def ready(self) -> None:
         from inspiring.accounts.audit import register_actions
 
-        from . import signals  # noqa: F401  (connects the receivers)
+        from . import service_ids, signals  # noqa: F401  (signals connects its receivers)
+
+        service_ids.connect(self)
 
         register_actions({"openreferral.imported": "Imported an Open Referral directory"})

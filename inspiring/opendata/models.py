@@ -30,3 +30,22 @@ class Tombstone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.item_id} deleted"
+
+
+class ServiceAtLocationId(models.Model):
+    """Each listing's Open Referral service-at-location id, stored so that
+    /service_at_locations/{id} is one indexed read.
+
+    The id is a hash (oruk.derived_id) of the listing's and its location's ids, so it
+    cannot be worked back to a listing: without this row every listing's was worked out
+    again on each request, seconds at national scale on a public endpoint. One row per
+    activity, kept by construction (service_ids.py: an activity saved, and activities
+    written in bulk) and checked against the records after every test that writes."""
+
+    activity = models.OneToOneField(
+        "directory.Activity", on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    item_id = models.UUIDField(unique=True)
+
+    def __str__(self) -> str:
+        return str(self.item_id)

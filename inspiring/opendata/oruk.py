@@ -339,30 +339,19 @@ def location(activity: Activity, *, full: bool) -> dict[str, Any]:
     return data
 
 
+def service_at_location_key(
+    public_id: uuid.UUID, venue_public_id: uuid.UUID | None, hide_address: bool
+) -> str:
+    """The id of a listing's one service at location, from the listing's columns (kept
+    in a table by service_ids.py, so that it can be looked up)."""
+    return derived_id(
+        "service-at-location", public_id, location_id(public_id, venue_public_id, hide_address)
+    )
+
+
 def service_at_location_id(activity: Activity) -> str:
     venue_public_id = activity.venue.public_id if activity.venue else None
-    return derived_id(
-        "service-at-location",
-        activity.public_id,
-        location_id(activity.public_id, venue_public_id, activity.hide_address),
-    )
-
-
-def service_at_location_activity(item_id: str) -> int | None:
-    """The published listing (its pk) whose service at location has `item_id`, or None.
-
-    The id is a hash of the listing's and its location's ids, so it cannot be looked
-    up: each listing's is worked out again, from three columns of a plain row (not a
-    model with its venue and a location built: that took 52 s at 250,000 listings, this
-    3.8 s; a stored id would make it one indexed read)."""
-    rows = Activity.objects.published().values_list(
-        "pk", "public_id", "venue__public_id", "hide_address"
-    )
-    for pk, public_id, venue_public_id, hide_address in rows.iterator(chunk_size=2000):
-        where = location_id(public_id, venue_public_id, hide_address)
-        if derived_id("service-at-location", public_id, where) == item_id:
-            return int(pk)
-    return None
+    return service_at_location_key(activity.public_id, venue_public_id, activity.hide_address)
 
 
 def _attribute(activity: Activity, term: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from lib.geo import EARTH_RADIUS_MILES, box_around
 from lib.postcodes import PostcodeError
 from lib.sql import fenced
 
-from . import oruk
+from . import oruk, service_ids
 from .api import ApiError, Page, json_response, open_endpoint
 
 METRES_PER_MILE = 1609.344
@@ -212,7 +212,7 @@ def service_at_locations(request: HttpRequest) -> HttpResponse:
 @open_endpoint
 def service_at_location(request: HttpRequest, item_id: str) -> HttpResponse:
     _uuid(item_id, "service at location")
-    pk = oruk.service_at_location_activity(item_id)
+    pk = service_ids.activity_for(item_id)
     activity = (
         oruk.with_everything(oruk.published_activities()).filter(pk=pk).first()
         if pk is not None
