@@ -22,7 +22,9 @@ templates rendered as a live server does) median and p95 of:
   and next ten sessions;
 - ORUK /services (pages 1 to 20, some searched or by term) and
   /service_at_locations?postcode=...&proximity=... (Nottinghamshire postcodes): beside
-  the page's rows and count in SQL (checked);
+  the page's rows and count in SQL (checked); ORUK /services/{id} and
+  /service_at_locations/{id}: beside one statement reading all the service shows
+  (checked), and an id nobody has (a 404, timed);
 - an RPDE page of each OpenActive feed, at varied places in the feed: beside one SQL
   statement reading the page's rows and all each item shows (a series' organisation,
   venue, area, categories, features, schedules and sub-events; a session's activity
@@ -99,6 +101,7 @@ import math
 import random
 import statistics
 import time
+import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
@@ -414,7 +417,11 @@ class Figures:
         self.rows.append((label, ours, floor))
         ms = [statistics.median(ours) * 1000, percentile(ours, 0.95) * 1000]
         floor_ms = [statistics.median(floor) * 1000, percentile(floor, 0.95) * 1000]
-        met = ms[1] <= GOAL_MS and ms[1] <= 2 * max(floor_ms[1], 0.001)
+        # Within 2x the floor: the read's own database work where it is measured (the
+        # floor reads the rows; building and rendering the answer is the rest), or all
+        # of it.
+        compared = percentile(in_sql, 0.95) * 1000 if in_sql else ms[1]
+        met = ms[1] <= GOAL_MS and compared <= 2 * max(floor_ms[1], 0.001)
         print(
             f"  {label:<44} ours p50 {ms[0]:7.1f} p95 {ms[1]:7.1f} ms   floor p50 "
             f"{floor_ms[0]:6.1f} p95 {floor_ms[1]:6.1f} ms   {'ok' if met else 'OVER GOAL'}",
@@ -645,6 +652,60 @@ def bench_oruk(figures: Figures, client: Client, rng: random.Random) -> None:
     figures.add("ORUK /service_at_locations?postcode&proximity", ours, floor, in_sql)
 
 
+SERVICE_JOIN = """JOIN directory_organisation o ON o.id = t.organisation_id
+    LEFT JOIN directory_venue v ON v.id = t.venue_id
+    JOIN areas_area ar ON ar.id = t.home_area_id"""
+
+
+def bench_oruk_items(figures: Figures, client: Client, rng: random.Random) -> None:
+    """One service, one service at location (looked up by its stored id), and an id
+    nobody has: each beside one statement reading all the service shows (as an RPDE
+    series' floor does)."""
+    rows = sql(
+        f"""SELECT a.public_id, k.item_id FROM directory_activity a TABLESAMPLE SYSTEM (1)
+        JOIN opendata_serviceatlocationid k ON k.activity_id = a.id
+        WHERE {_published_where()} LIMIT 400""",  # noqa: S608
+        [],
+    )
+    chosen = [rng.choice(rows) for _ in range(ARGS.repeats)]
+    where = _published_where().replace("a.", "t.")
+    for label, path, key, filter_sql in (
+        ("ORUK /services/{id}", "/api/openreferral/services/", 0, "t.public_id = %s"),
+        (
+            "ORUK /service_at_locations/{id}",
+            "/api/openreferral/service_at_locations/",
+            1,
+            "t.id = (SELECT activity_id FROM opendata_serviceatlocationid WHERE item_id = %s)",
+        ),
+    ):
+        requests: list[tuple[str, dict[str, str]]] = [(f"{path}{row[key]}", {}) for row in chosen]
+        calls: list[Callable[..., Any]] = [
+            lambda v=row[key], f=filter_sql: sql(
+                f"SELECT t.public_id, {SERIES_SHOWN} FROM directory_activity t {SERVICE_JOIN} "  # noqa: S608
+                f"WHERE {f} AND {where}",
+                [v],
+            )
+            for row in chosen
+        ]
+        ours, responses, in_sql = measure(client, requests)
+        floor, found = floors(calls)
+        for response, got in zip(responses, found, strict=True):
+            data = response.json()
+            assert data.get("service_id", data["id"]) == str(got[0][0]), label
+        figures.add(label, ours, floor, in_sql)
+    unknown = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(10)]
+    times = []
+    for item_id in unknown:
+        began = time.perf_counter()
+        response = client.get(f"/api/openreferral/service_at_locations/{item_id}")
+        times.append(time.perf_counter() - began)
+        assert response.status_code == 404
+    line(
+        "ORUK /service_at_locations/{an id nobody has}",
+        f"p50 {statistics.median(times) * 1000:7.1f} ms (404)",
+    )
+
+
 def near_floor(lat: float, lng: float, metres: float, page: int) -> tuple[list[int], int]:
     """The published activities at a public venue within `metres`, nearest first (the
     haversine distance, as lib.geo works it out), one page and the count."""
@@ -839,6 +900,7 @@ def main() -> None:
         ("whats-on", lambda: bench_whats_on(figures, client, rng)),
         ("activity", lambda: bench_activity_page(figures, client, rng)),
         ("oruk", lambda: bench_oruk(figures, client, rng)),
+        ("oruk", lambda: bench_oruk_items(figures, client, rng)),
         ("rpde", lambda: bench_rpde(figures, client, rng)),
         ("suggestions", lambda: bench_suggestions(figures)),
     ):
