@@ -180,6 +180,9 @@ def _session_rows(today: date, rng: random.Random) -> Iterator[list[tuple[Any, .
                     False,
                     False,
                     "",
+                    None,  # places: not booked here
+                    False,
+                    0,
                     updated,
                 )
             )

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "inspiring.accounts",
     "inspiring.directory",
     "inspiring.feeds",
+    "inspiring.bookings",
     "inspiring.opendata",
     "inspiring.measures",
     "inspiring.casework",
@@ -457,6 +458,9 @@ CASEWORK_RETENTION_YEARS = env_int("CASEWORK_RETENTION_YEARS", 6, minimum=1)
 # address, and into one area from everyone (a flood is stopped, not triaged).
 SELF_REFERRALS_PER_ADDRESS_HOURLY = env_int("SELF_REFERRALS_PER_ADDRESS_HOURLY", 3, minimum=1)
 SELF_REFERRALS_PER_AREA_HOURLY = env_int("SELF_REFERRALS_PER_AREA_HOURLY", 60, minimum=1)
+# Places booked online: from one address, and on one session, in an hour.
+BOOKINGS_PER_ADDRESS_HOURLY = env_int("BOOKINGS_PER_ADDRESS_HOURLY", 5, minimum=1)
+BOOKINGS_PER_SESSION_HOURLY = env_int("BOOKINGS_PER_SESSION_HOURLY", 60, minimum=1)
 
 # The public community survey: responses an hour from one address and into one survey
 # from everyone, and the fewest seconds from "Start now" to "Send" (a person reads the

@@ -41,6 +41,7 @@ urlpatterns = [
     path("", include("inspiring.accounts.urls")),
     path("", include("inspiring.directory.urls")),
     path("", include("inspiring.feeds.urls")),
+    path("", include("inspiring.bookings.urls")),
     path("", include("inspiring.opendata.urls")),
     path("", include("inspiring.casework.urls")),
     path("", include("inspiring.matching.urls")),

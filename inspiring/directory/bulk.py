@@ -38,6 +38,7 @@ class NewSession:
     start: datetime
     end: datetime
     all_day: bool = False
+    places: int | None = None
 
 
 # Every column of directory_session but its key, in the order rows are written.
@@ -56,6 +57,9 @@ COLUMNS = (
     "moved",
     "all_day",
     "note",
+    "places",
+    "places_set",
+    "booked",
     "updated_at",
 )
 
@@ -115,6 +119,9 @@ def _rows(
             False,
             session.all_day,
             "",
+            session.places,
+            False,
+            0,
             now,
         )
 

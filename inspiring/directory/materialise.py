@@ -21,11 +21,13 @@ from datetime import date, timedelta
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from .bulk import NewSession, insert_sessions
 from .models import Activity, Schedule, Session
-from .models.schedules import sessions_moved, sessions_synced
+from .models.schedules import places_changed, sessions_moved, sessions_synced
 from .recurrence import occurrences
 
 BATCH = 500
@@ -127,6 +129,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
                         start=occurrence.start,
                         end=occurrence.end,
                         all_day=schedule.all_day,
+                        places=schedule.places,
                     )
                 )
             elif not current.moved and (current.start, current.end) != (
@@ -151,6 +154,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         )
         if to_update:
             sessions_moved.send(sender=Session, session_ids=[s.pk for s in to_update])
+        _keep_places(schedules, start)
         # In the same transaction: what is kept from sessions (matching's index, a
         # feed's single-date changes) is never seen out of step with them.
         live = sorted({pk for pk, _ in wanted})
@@ -158,6 +162,29 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
             sessions_synced.send(sender=Session, schedule_ids=live)
     report.created, report.updated, report.deleted = len(to_create), len(to_update), len(stale)
     return report
+
+
+def _keep_places(schedules: list[Schedule], start: date) -> None:
+    """Each schedule's places, on its sessions from `start` whose places were not
+    changed by hand. A session keeps at least the places already booked (nobody loses
+    theirs: the booking stands, and the session is full); one with none booked takes no
+    bookings when its schedule takes none. One statement for each number of places."""
+    now = timezone.now()  # the feeds order changes by it (update() runs no auto_now)
+    by_places: dict[int | None, list[int]] = {}
+    for schedule in schedules:
+        by_places.setdefault(schedule.places, []).append(schedule.pk)
+    for places, ids in by_places.items():
+        sessions = Session.objects.filter(
+            schedule__in=ids, occurrence_date__gte=start, places_set=False
+        )
+        if places is None:
+            sessions.filter(places__isnull=False, booked=0).update(places=None, updated_at=now)
+        else:
+            changed = sessions.exclude(places=places).update(
+                places=Greatest(Value(places), F("booked")), updated_at=now
+            )
+            if changed:
+                places_changed.send(sender=Session, schedule_ids=ids)
 
 
 def materialise(schedules: Iterable[Schedule], *, today: date | None = None) -> MaterialiseReport:

@@ -156,6 +156,18 @@ class Activity(models.Model):
     booking = models.CharField(max_length=20, choices=Booking.choices, default=Booking.DROP_IN)
     booking_url = models.URLField(blank=True)
     capacity = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
+    # Booking a place on this site, where its schedules give places per session: link
+    # workers always can; residents too if the group allows it.
+    public_booking = models.BooleanField(
+        "anyone can book a place online",
+        default=False,
+        help_text="Otherwise only link workers book places, for the people they support",
+    )
+    waiting_list = models.BooleanField(
+        "keep a waiting list when a session is full",
+        default=True,
+        help_text="A place given up goes to the first person waiting, who is told",
+    )
     capacity_status = models.CharField(
         max_length=20, choices=CapacityStatus.choices, default=CapacityStatus.WELCOMING
     )

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.dispatch import Signal
 from django.utils import timezone
@@ -43,7 +43,13 @@ sessions_moved = Signal()
 # post_save), with `activity_ids`: whatever keeps something per activity (matching's
 # index) works it out again. Paths that save one at a time need not send it.
 activities_changed = Signal()
+# Sent after sessions' places may have gone up (their schedule's places changed, or a
+# session's by hand), with `schedule_ids` or `session_ids`: bookings offers the new
+# places to those waiting.
+places_changed = Signal()
 
+# The most places a session can have to book (a large hall's event).
+MAX_PLACES = 5000
 # Excluded and extra dates a schedule can list: years of school holidays, a
 # day at a time, with room to spare.
 MAX_LISTED_DATES = 1000
@@ -84,6 +90,15 @@ class Schedule(models.Model):
     # "Not on bank holidays": England and Wales bank holidays are skipped, worked out
     # from the holidays library each time (never a stored list to keep up to date).
     skip_bank_holidays = models.BooleanField("not on bank holidays", default=False)
+    # Places to book at each of its sessions (the sessions' own number, unless one is
+    # changed by hand); none: its sessions are not booked on this site.
+    places = models.PositiveSmallIntegerField(
+        "places at each session",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_PLACES)],
+        help_text="Leave empty if people do not book a place here",
+    )
     # In a partner's proposed revision: the live schedule this one replaces.
     copied_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -277,6 +292,12 @@ class Session(models.Model):
     moved = models.BooleanField(default=False)
     all_day = models.BooleanField(default=False)
     note = models.CharField(max_length=300, blank=True)
+    # Places to book, and how many are booked (kept by the bookings app, in the same
+    # statement that books: never more than places). `places` comes from the schedule
+    # unless changed for this session (`places_set`); none: not booked on this site.
+    places = models.PositiveSmallIntegerField(null=True, blank=True)
+    places_set = models.BooleanField(default=False)
+    booked = models.PositiveSmallIntegerField(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
@@ -301,6 +322,13 @@ class Session(models.Model):
             models.CheckConstraint(
                 condition=models.Q(end__gt=models.F("start")), name="session_ends_after_start"
             ),
+            # The last line against overbooking: a booking that would pass the places
+            # fails in the database, whatever path it came by.
+            models.CheckConstraint(
+                condition=models.Q(places__isnull=True, booked=0)
+                | models.Q(booked__lte=models.F("places")),
+                name="session_never_overbooked",
+            ),
         ]
         indexes = [
             # What's on: upcoming sessions in date order.
@@ -320,6 +348,13 @@ class Session(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.status == self.Status.CANCELLED
+
+    @property
+    def places_left(self) -> int | None:
+        """Places still to book, or None where places are not booked here."""
+        if self.places is None:
+            return None
+        return max(self.places - self.booked, 0)
 
     @property
     def spans_days(self) -> bool:

@@ -1,0 +1,1 @@
+"""Booking a place on a session: places per session, bookings and waiting lists."""
