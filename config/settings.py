@@ -402,9 +402,10 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 15, minimum=1)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Inspiring <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Casework messages (a client's plan, the message back to the GP): printed to the
-# console, sent as email by the backend above (texts to the console), or sent
-# through GOV.UK Notify (see inspiring/casework/senders.py for its templates).
+# The site's sender, for messages kept and retried (a client's plan, the message back
+# to the GP, booking reminders): printed to the console, sent as email by the backend
+# above (texts to the console), or sent through GOV.UK Notify (see lib/senders.py for
+# its templates). Named for casework, its first user.
 CASEWORK_SENDER = env_choice("CASEWORK_SENDER", "console", ("console", "email", "notify"))
 NOTIFY_API_KEY = env_str("NOTIFY_API_KEY")
 NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")

@@ -16,8 +16,8 @@ from inspiring.accounts.models import User
 from inspiring.areas.models import Area
 from inspiring.casework.actions import messages as outbox
 from inspiring.casework.models import Administration, Client, Task
-from inspiring.casework.senders import ConsoleSender
 from inspiring.demo.casework import load_demo_caseload
+from lib.senders import ConsoleSender
 
 from .conftest import axe_violations
 from .test_journeys import sign_in

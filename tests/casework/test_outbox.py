@@ -23,7 +23,7 @@ from inspiring.accounts.models import AuditEntry
 from inspiring.casework.actions.messages import do_send_plan, send_waiting_messages
 from inspiring.casework.models import Client, Connection, RegisterLink, SentMessage
 from inspiring.casework.models.messages import MAX_ATTEMPTS
-from inspiring.casework.senders import Attachment, ConsoleSender, NotifySender
+from lib.senders import Attachment, ConsoleSender, NotifySender
 from tests.conftest import sign_in
 from tests.personas import Personas
 

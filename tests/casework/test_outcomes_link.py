@@ -21,9 +21,9 @@ from inspiring.casework.actions import outcomes as outcome_actions
 from inspiring.casework.actions.outcomes import do_record_administration, do_send_outcome_link
 from inspiring.casework.models import Administration, Client, OutcomeLink, SentMessage, Task
 from inspiring.casework.models.outcomes import hash_token
-from inspiring.casework.senders import ConsoleSender, SendFailed
 from inspiring.casework.views import outcomes as outcome_views
 from inspiring.measures import library
+from lib.senders import ConsoleSender, SendFailed
 from tests.personas import Personas
 
 from .conftest import Casework

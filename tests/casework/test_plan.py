@@ -30,9 +30,9 @@ from inspiring.casework.plan import (
     sms_options,
     sms_text,
 )
-from inspiring.casework.senders import ConsoleSender, NotifySender, SendFailed, notify_token
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity
+from lib.senders import ConsoleSender, NotifySender, SendFailed, notify_token
 from tests.conftest import sign_in
 from tests.directory.builders import activity, weekly
 from tests.personas import Personas

@@ -24,7 +24,7 @@ from inspiring.casework.actions.messages import send_waiting_messages, text_numb
 from inspiring.casework.models import Client, Referral, SentMessage
 from inspiring.casework.plan import text_parts
 from inspiring.casework.privacy import subject_access_data
-from inspiring.casework.senders import ConsoleSender, SendFailed
+from lib.senders import ConsoleSender, SendFailed
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db

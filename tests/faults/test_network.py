@@ -44,12 +44,12 @@ from inspiring.accounts.models import Invitation
 from inspiring.accounts.roles import Role
 from inspiring.casework.actions.messages import do_send_plan, send_waiting_messages
 from inspiring.casework.models import Client, Referral, SentMessage
-from inspiring.casework.senders import NotifySender
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Organisation, Session
 from inspiring.directory.recurrence import LONDON
 from inspiring.feeds.importing import run_import
 from inspiring.feeds.models import FeedImport, FeedSource
+from lib.senders import NotifySender
 from tests.casework.conftest import Casework, make_client
 from tests.casework.test_message_back import close_marys_case
 from tests.casework.test_plan import agree

@@ -24,6 +24,7 @@ from django.utils import timezone
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
+from lib.senders import Attachment, Sender, SendFailed, get_sender
 
 from ..message_back import TITLE, build_message_back, filename, letter_pdf, letter_text
 from ..models import Client, Referral, SentMessage
@@ -35,7 +36,6 @@ from ..plan import (
     mobile_number,
     sms_text,
 )
-from ..senders import Attachment, Sender, SendFailed, get_sender
 from . import ActionRefused
 
 # A plan by email and by text are the same plan: one waits for the other.

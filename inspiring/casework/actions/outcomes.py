@@ -32,6 +32,7 @@ from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.measures import library
 from inspiring.measures.instruments.base import Instrument, valid_answers
+from lib.senders import Sender
 
 from ..models import Administration, Client, OutcomeLink, SentMessage, Task
 from ..models.outcomes import (
@@ -42,7 +43,6 @@ from ..models.outcomes import (
     hash_token,
 )
 from ..plan import gsm_text
-from ..senders import Sender
 from . import ActionRefused
 from .messages import Outgoing, deliver, record_sending, text_number
 

@@ -9,19 +9,18 @@ shown as "not known" for someone to check."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+# The sender's schedule: tries in all, the wait before each retry, and how long a
+# message may be "sending" before it counts as interrupted.
+from lib.senders import MAX_ATTEMPTS, RETRY_AFTER, SENDING_TIMEOUT
 from lib.text import limited
 
-# Tries in all, and the wait before each retry (the first try is at once).
-MAX_ATTEMPTS = 4
-RETRY_AFTER = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=3))
-# A message still "sending" after this long was interrupted (the process stopped).
-SENDING_TIMEOUT = timedelta(minutes=15)
+__all__ = ["MAX_ATTEMPTS", "RETRY_AFTER", "SENDING_TIMEOUT", "SentMessage", "SentMessageQuerySet"]
 
 
 class SentMessageQuerySet(models.QuerySet["SentMessage"]):

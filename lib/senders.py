@@ -1,4 +1,6 @@
-"""Sending a message to a client or about one: pluggable, chosen by settings.CASEWORK_SENDER.
+"""Sending a message to a person: pluggable, chosen by settings.CASEWORK_SENDER, the
+site's sender (the name is older than its other users: casework's outbox, and the
+bookings app's reminders).
 
 - "console" (the default): printed to the console, for development. Nothing leaves.
 - "email": email through Django's email backend (settings.EMAIL_*), text messages
@@ -7,14 +9,19 @@
   NOTIFY_EMAIL_TEMPLATE_ID, NOTIFY_SMS_TEMPLATE_ID).
 
 The Notify templates carry whatever we send in their placeholders, so the wording
-stays here: the email template is `((subject))` as its subject and `((body))` as its
-message; the text message template is `((body))` alone. (Notify adds the service's
-name before a text message unless that is turned off in its settings: turn it off,
-or a plan that just fits one message will take two.)
+stays with the caller: the email template is `((subject))` as its subject and
+`((body))` as its message; the text message template is `((body))` alone. (Notify
+adds the service's name before a text message unless that is turned off in its
+settings: turn it off, or a plan that just fits one message will take two.)
 
-A sender raises SendFailed when the message did not go; `actions.messages` records
-that on the message and tries it again later, unless it may have gone after all (the
-service took it and did not answer): that one is "not known", never sent again blind.
+A sender raises SendFailed when the message did not go; the caller records that and
+tries it again later (MAX_ATTEMPTS tries in all, RETRY_AFTER apart), unless it may
+have gone after all (the service took it and did not answer): that one is "not
+known", never sent again blind. Callers record a message as "sending" and commit
+before calling a sender: one still "sending" after SENDING_TIMEOUT was interrupted.
+
+Generic transport with no models: casework.actions.messages and bookings.reminders
+keep what was sent and how it went.
 """
 
 from __future__ import annotations
@@ -32,6 +39,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Protocol, TextIO
 
 from django.conf import settings
@@ -40,11 +48,17 @@ from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 
-from .actions import ActionRefused
+from lib.actions import ActionRefused
 
 logger = logging.getLogger(__name__)
 
 NOTIFY_BASE_URL = "https://api.notifications.service.gov.uk"
+
+# Tries in all, and the wait before each retry (the first try is at once).
+MAX_ATTEMPTS = 4
+RETRY_AFTER = (timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=3))
+# A message still "sending" after this long was interrupted (the process stopped).
+SENDING_TIMEOUT = timedelta(minutes=15)
 
 
 class SendFailed(ActionRefused):
@@ -167,12 +181,12 @@ class DjangoEmailSender(ConsoleSender):
             # down, or one that takes the connection and never greets) sent nothing.
             connection.open()
         except OSError as error:
-            logger.warning("Email to a client or referrer failed: %s", error)
+            logger.warning("An email failed to send: %s", error)
             raise SendFailed(self.NOT_SENT) from None
         try:
             connection.send_messages([message])
         except OSError as error:
-            logger.warning("Email to a client or referrer failed: %s", error)
+            logger.warning("An email failed to send: %s", error)
             if _may_have_gone(connection, error):
                 raise SendFailed(self.MAY_HAVE_GONE, uncertain=True) from None
             raise SendFailed(self.NOT_SENT) from None
@@ -285,7 +299,7 @@ class NotifySender:
 
 
 def get_sender() -> Sender:
-    """The sender settings.CASEWORK_SENDER names."""
+    """The site's sender, as settings.CASEWORK_SENDER names it."""
     choice = getattr(settings, "CASEWORK_SENDER", "console")
     if choice == "email":
         return DjangoEmailSender()
