@@ -29,6 +29,17 @@ class Booking(models.Model):
         LINK_WORKER = "link_worker", "Booked by a link worker"
         ONLINE = "online", "Booked online"
 
+    class Reminder(models.TextChoices):
+        # The reminder the day before, to a resident who booked online (reminders.py).
+        # A link worker's booking is reminded through casework's outbox instead, so
+        # its own stays NONE.
+        NONE = "", "Not sent yet"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent yet: to be tried again"
+        GAVE_UP = "gave_up", "Could not be sent"
+        UNKNOWN = "unknown", "Not known whether it was sent"
+
     LIVE = (Status.BOOKED, Status.WAITING)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -61,6 +72,18 @@ class Booking(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     changed_at = models.DateTimeField(auto_now=True)
+    # The reminder the day before (reminders.py): on the booking itself, so that "never
+    # twice" is one row's status, claimed by one conditional UPDATE that also checks the
+    # booking is still booked.
+    reminder_status = models.CharField(
+        max_length=10, choices=Reminder.choices, default=Reminder.NONE, blank=True
+    )
+    reminder_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the latest try began (one still "sending" long after was interrupted).
+    reminder_attempted_at = models.DateTimeField(null=True, blank=True)
+    reminder_next_at = models.DateTimeField(null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True)
+    reminder_error = models.CharField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -69,6 +69,15 @@ def jobs() -> tuple[Job, ...]:
             at_start=True,
         ),
         Job(
+            "send_booking_reminders",
+            "send_booking_reminders",
+            # Often, not once: a booking made during the day before is reminded too,
+            # and each reminder is claimed once whatever the number of runs.
+            "Remind everyone booked at a session tomorrow (once each, in the day)",
+            every_seconds=every,
+            at_start=True,
+        ),
+        Job(
             "fail_abandoned_tasks",
             "fail_abandoned_tasks",
             "Mark failed the tasks whose worker stopped while running them",
