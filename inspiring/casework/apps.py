@@ -13,6 +13,7 @@ class CaseworkConfig(AppConfig):
         from inspiring.accounts.roles import Capability
 
         from . import facts
+        from .actions import booking_reminders
         from .privacy import register_personal_data
         from .views.caseload import triage_card_status
         from .views.safeguarding import safeguarding_card_status, safeguarding_warning
@@ -21,6 +22,8 @@ class CaseworkConfig(AppConfig):
         register_personal_data()
         # Monitoring's summary rows kept exact as the records change.
         facts.connect(self)
+        # The reminder the day before a booked session, through the outbox.
+        booking_reminders.connect()
 
         register_actions(
             {

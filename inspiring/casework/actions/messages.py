@@ -40,6 +40,8 @@ from . import ActionRefused
 
 # A plan by email and by text are the same plan: one waits for the other.
 PLANS = (SentMessage.Kind.PLAN_EMAIL, SentMessage.Kind.PLAN_TEXT)
+# The day before a booked session (booking_reminders): pointless once it has started.
+REMINDERS = (SentMessage.Kind.REMINDER_EMAIL, SentMessage.Kind.REMINDER_TEXT)
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,8 @@ class Outgoing:
     body: str
     subject: str = ""
     attachment: Attachment | None = None
+    # The booking a reminder is for (one per booking: SentMessage.booking is unique).
+    booking_id: int | None = None
 
 
 def do_send(
@@ -94,6 +98,7 @@ def record_sending(
             body=outgoing.body,
             attachment=attachment.content if attachment else None,
             attachment_name=attachment.filename if attachment else "",
+            booking_id=outgoing.booking_id,
             status=SentMessage.Status.SENDING,
             attempted_at=timezone.now(),
             by=_signed_in(request),
@@ -194,7 +199,7 @@ def send_waiting_messages(
         if not claimed:
             continue  # another worker has it
         message = SentMessage.objects.select_related("client").get(pk=pk)
-        changed = _no_longer_right(message)
+        changed = _no_longer_right(message, now)
         if changed:
             # Sent as it was written, it would go against their wishes or to an old address.
             SentMessage.objects.filter(pk=pk).update(
@@ -220,7 +225,7 @@ def _waiting(client: Client, *kinds: str) -> bool:
     ).exists()
 
 
-def _no_longer_right(message: SentMessage) -> str:
+def _no_longer_right(message: SentMessage, now: datetime) -> str:
     """Why a message waiting to be tried again must not go as written, or ""."""
     client = message.client
     if client.erased_at is not None:
@@ -231,6 +236,14 @@ def _no_longer_right(message: SentMessage) -> str:
         return ""
     if not client.consent_to_contact:
         return "They no longer agree to be contacted."
+    if message.kind in REMINDERS:
+        if client.closed_at is not None:
+            return "Their case was closed."
+        booking = message.booking
+        if booking is None or booking.status != booking.Status.BOOKED:
+            return "The booking was cancelled."
+        if booking.session is None or booking.session.start <= now:
+            return "The session has started."
     # An email (a plan, or a link to answer a measure) went to their address; a text
     # to their mobile.
     current = client.email if message.is_email else (text_number(client.phone) or "")

@@ -1,5 +1,5 @@
 """What was sent to or about a client (their plan, the message back to the GP, the
-confirmation of a self-referral), kept.
+confirmation of a self-referral, the reminder of a booked session), kept.
 
 A message is recorded as "sending" and committed before anything leaves, then marked
 sent or failed: the network is never called inside a transaction. A failed message
@@ -43,6 +43,9 @@ class SentMessage(models.Model):
         # A one-time link to answer a wellbeing or loneliness measure (casework.outcomes).
         OUTCOME_LINK_TEXT = "outcome_link_text", "Link to answer wellbeing questions by text"
         OUTCOME_LINK_EMAIL = "outcome_link_email", "Link to answer wellbeing questions by email"
+        # The day before a session they are booked at (actions.booking_reminders).
+        REMINDER_TEXT = "reminder_text", "Booking reminder by text message"
+        REMINDER_EMAIL = "reminder_email", "Booking reminder by email"
 
     class Status(models.TextChoices):
         SENDING = "sending", "Sending"
@@ -71,6 +74,15 @@ class SentMessage(models.Model):
     attempted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
+    # The booking a reminder is for: one reminder per booking, whichever way it goes
+    # (the unique column is what makes it "never twice", however many runs race).
+    booking = models.OneToOneField(
+        "bookings.Booking",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="client_reminder",
+    )
     # Who sent it; None when nobody signed in did (the confirmation of a self-referral).
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -91,4 +103,5 @@ class SentMessage(models.Model):
             self.Kind.PLAN_EMAIL,
             self.Kind.MESSAGE_BACK,
             self.Kind.OUTCOME_LINK_EMAIL,
+            self.Kind.REMINDER_EMAIL,
         )
