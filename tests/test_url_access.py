@@ -56,6 +56,10 @@ PUBLIC = {
     "api/openreferral/taxonomy_terms/<str:term_id>",
     "api/openactive/",
     "api/openactive/<slug:feed>",
+    # Bookings: a resident books a place where the group allows it, and sees or cancels
+    # it from the link they are sent (a signed token of the booking's random id).
+    "<slug:slug>/sessions/<uuid:public_id>/book/",
+    "bookings/<str:token>/",
     # Casework: the public self-referral form of an area.
     "<slug:slug>/refer-yourself/",
     "<slug:slug>/refer-yourself/sent/",
