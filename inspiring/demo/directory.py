@@ -196,6 +196,10 @@ def build_area_directory(
                 ),
                 capacity=plan.capacity,
                 capacity_status=capacity_status,
+                # Groups that ask people to book, with a limit on numbers, take bookings
+                # here: anyone online where it is free to go (a priced one books on its
+                # own site), link workers always.
+                public_booking=plan.booking == "book_first" and cost != "priced",
                 greeter=greeter,
                 bring_someone=plan.bring_someone,
                 what_to_expect=plan.first_visit.format(**text, name=greeter.split(",")[0]),
@@ -232,6 +236,7 @@ def build_area_directory(
                     end_time=end,
                     rrule=rule,
                     exdates=skipped,
+                    places=plan.capacity if plan.booking == "book_first" else None,
                 )
             )
             made_activities += 1
