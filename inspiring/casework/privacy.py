@@ -43,6 +43,7 @@ from inspiring.accounts import audit, personal_data
 from inspiring.accounts.models import AuditEntry
 from inspiring.accounts.personal_data import Gather
 from inspiring.areas.models import Area
+from inspiring.bookings.models import Booking
 from inspiring.measures import library
 
 from . import facts
@@ -577,6 +578,10 @@ ERASED_FIELDS: dict[type[models.Model], tuple[str, tuple[str, ...]]] = {
     # Their answers and scores identify nobody once their details are gone, and are kept
     # (as dates and statuses are) for the programme's evaluation.
     Administration: ("client", ()),
+    # A place booked for their first visit: the name on the group's register (only what
+    # they agreed to share, but still theirs). The booking stays, with no name, so the
+    # session's count of places stays right.
+    Booking: ("connection__client", ("name",)),
 }
 
 

@@ -326,3 +326,19 @@ def test_declining_or_withdrawing_gives_the_place_back(
     do_withdraw_connection(request_as_liam, alan, reason="Wrong walk")
     first.refresh_from_db()
     assert first.booked == 0
+
+
+def test_erasing_a_client_blanks_the_name_on_their_booking_and_keeps_the_place(
+    signed_in: Browser, casework: Casework
+) -> None:
+    from inspiring.casework.actions.privacy import do_erase_client
+
+    first, *_ = bookable(casework.walk)
+    mary = connect(casework.mary, casework.walk)
+    signed_in.post(book_url(mary), form(first, mary, name="Mary"))
+    mary.refresh_from_db()
+    assert mary.booking is not None and mary.booking.name == "Mary"
+    do_erase_client(None, casework.mary, reason="She asked us to", actor=casework.mary.worker)
+    booking = Booking.objects.get(pk=mary.booking.pk)
+    assert booking.name == "" and booking.status == Booking.Status.BOOKED
+    assert Session.objects.get(pk=first.pk).booked == booking.places
