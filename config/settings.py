@@ -462,6 +462,9 @@ SELF_REFERRALS_PER_AREA_HOURLY = env_int("SELF_REFERRALS_PER_AREA_HOURLY", 60, m
 # Places booked online: from one address, and on one session, in an hour.
 BOOKINGS_PER_ADDRESS_HOURLY = env_int("BOOKINGS_PER_ADDRESS_HOURLY", 5, minimum=1)
 BOOKINGS_PER_SESSION_HOURLY = env_int("BOOKINGS_PER_SESSION_HOURLY", 60, minimum=1)
+# A resident's name and contact details on an online booking are blanked this many days
+# after its session (forget_past_bookings, nightly).
+BOOKINGS_RETENTION_DAYS = env_int("BOOKINGS_RETENTION_DAYS", 30, minimum=1)
 
 # The public community survey: responses an hour from one address and into one survey
 # from everyone, and the fewest seconds from "Start now" to "Send" (a person reads the

@@ -10,8 +10,9 @@ exactly one is booked. Messages go after the transaction commits (messages.py)."
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.http import HttpRequest
@@ -201,3 +202,17 @@ def session_gone(session_ids: Iterable[int] = (), session_keys: Iterable[object]
             Session.objects.filter(pk__in=ids).update(booked=0, updated_at=timezone.now())
         messages.after_commit(messages.SESSION_CANCELLED, found)
     return len(found)
+
+
+def forget_past_bookings(now: datetime | None = None) -> int:
+    """Blank the name and contact details residents gave when they booked online, once
+    their session is settings.BOOKINGS_RETENTION_DAYS past (nobody needs them then: the
+    booking, its places and status stay for the session's history). Link workers'
+    bookings carry only what a client agreed to share, kept and erased with the case.
+    Returns how many bookings were blanked."""
+    before = (now or timezone.now()) - timedelta(days=settings.BOOKINGS_RETENTION_DAYS)
+    return (
+        Booking.objects.filter(channel=Booking.Channel.ONLINE, starts_at__lt=before)
+        .exclude(name="", email="", phone="")
+        .update(name="", email="", phone="", changed_at=timezone.now())
+    )

@@ -101,4 +101,10 @@ def jobs() -> tuple[Job, ...]:
             "Erase cases with nothing recorded for CASEWORK_RETENTION_YEARS",
             at=(night + 2, 0),
         ),
+        Job(
+            "forget_past_bookings",
+            "forget_past_bookings",
+            "Blank residents' details on bookings BOOKINGS_RETENTION_DAYS after the session",
+            at=(night + 2, 30),
+        ),
     )

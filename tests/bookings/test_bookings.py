@@ -208,3 +208,30 @@ def test_every_booking_and_cancellation_is_audited_without_personal_details(
     for entry in entries:
         text = f"{entry.object_repr} {entry.detail}"
         assert "Ann" not in text and "07700" not in text
+
+
+def test_residents_details_are_forgotten_a_while_after_their_session(
+    bookable: Bookable, settings: object
+) -> None:
+    from datetime import timedelta
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from inspiring.bookings.actions import forget_past_bookings
+
+    settings.BOOKINGS_RETENTION_DAYS = 30  # type: ignore[attr-defined]
+    ann = book(bookable.session, "Ann", phone="07700 900123")
+    by_worker = book(bookable.session, "Sam", channel=Booking.Channel.LINK_WORKER, email="")
+    session_day = bookable.session.start
+    assert forget_past_bookings(now=session_day + timedelta(days=29)) == 0
+    assert forget_past_bookings(now=session_day + timedelta(days=31)) == 1
+    ann.refresh_from_db()
+    assert (ann.name, ann.email, ann.phone) == ("", "", "")
+    assert ann.status == Booking.Status.BOOKED and ann.places == 1  # the history stays
+    by_worker.refresh_from_db()
+    assert by_worker.name == "Sam"  # kept and erased with the client's case
+    assert forget_past_bookings(now=session_day + timedelta(days=31)) == 0
+    out = StringIO()
+    call_command("forget_past_bookings", stdout=out)
+    assert "0 booking(s) more than 30 days past" in out.getvalue()  # nothing left today

@@ -30,6 +30,7 @@ def test_every_job_is_a_command_that_exists() -> None:
         "roll_forward_sessions",
         "send_confirmation_requests",
         "apply_retention",
+        "forget_past_bookings",
     ]
     for job in jobs():
         assert job.command is None or job.command in commands, job
@@ -48,6 +49,7 @@ def test_the_schedule_follows_the_settings(settings: Any) -> None:
         "roll_forward_sessions": "daily at 01:00",
         "send_confirmation_requests": "daily at 02:00",
         "apply_retention": "daily at 03:00",
+        "forget_past_bookings": "daily at 03:30",
     }
 
 
