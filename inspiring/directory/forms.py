@@ -39,6 +39,23 @@ TIME_WIDGET = forms.TimeInput(
 )
 
 
+def places_field(label: str, help_text: str) -> forms.IntegerField:
+    """Places to book (a schedule's at each session, or one session's): empty for none."""
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=1,
+        max_value=MAX_PLACES,
+        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
+        help_text=help_text,
+        error_messages={
+            "invalid": "Enter the number of places as a whole number, like 12",
+            "min_value": "Enter 1 or more places, or leave it empty",
+            "max_value": f"Enter at most {MAX_PLACES:,} places",
+        },
+    )
+
+
 def say_limits(form: forms.BaseForm) -> None:
     """Say each text box's length limit as people read it: "Description must be 5,000
     characters or fewer" (Django's own message counts characters at them)."""
@@ -659,18 +676,8 @@ class SchedulePageForm(ScheduleForm):
     )
     # Only on the page: the spreadsheet import keeps ScheduleForm, so a file without a
     # places column never empties a schedule's places.
-    places = forms.IntegerField(
-        label="Places at each session (optional)",
-        required=False,
-        min_value=1,
-        max_value=MAX_PLACES,
-        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
-        help_text="Leave empty if people do not book a place here",
-        error_messages={
-            "invalid": "Enter the number of places as a whole number, like 12",
-            "min_value": "Enter 1 or more places, or leave it empty",
-            "max_value": f"Enter at most {MAX_PLACES:,} places",
-        },
+    places = places_field(
+        "Places at each session (optional)", "Leave empty if people do not book a place here"
     )
     NO_RULE = "Enter the pattern under Advanced, like FREQ=MONTHLY;BYDAY=2WE"
     CUSTOM_UNTIL = (
@@ -842,18 +849,9 @@ class SessionForm(forms.Form):
 class SessionPlacesForm(forms.Form):
     """One session's places, changed by hand: the schedule's number no longer changes them."""
 
-    places = forms.IntegerField(
-        label="Places at this session (optional)",
-        required=False,
-        min_value=1,
-        max_value=MAX_PLACES,
-        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-4", "inputmode": "numeric"}),
-        help_text="Leave empty if people do not book a place at this session",
-        error_messages={
-            "invalid": "Enter the number of places as a whole number, like 12",
-            "min_value": "Enter 1 or more places, or leave it empty",
-            "max_value": f"Enter at most {MAX_PLACES:,} places",
-        },
+    places = places_field(
+        "Places at this session (optional)",
+        "Leave empty if people do not book a place at this session",
     )
 
 
