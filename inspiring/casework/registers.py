@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from inspiring.bookings.models import Booking
@@ -47,18 +48,27 @@ def first_name(connection: Connection) -> str:
 
 def expected_at(session: Session) -> Q:
     """The connections expected at `session` (a filter on Connection)."""
-    from_their_first = Q(first_session__isnull=True) | Q(first_session__start__lte=session.start)
-    return Q(activity_id=session.activity_id) & (
-        Q(status__in=AWAITING_FIRST, first_session=session)
+    return _expected(session.pk, session.activity_id, session.start)
+
+
+def expected_at_each() -> Q:
+    """The same filter for a subquery of a query on Session: those expected at its row."""
+    return _expected(OuterRef("pk"), OuterRef("activity_id"), OuterRef("start"))
+
+
+def _expected(session: Any, activity: Any, start: Any) -> Q:
+    from_their_first = Q(first_session__isnull=True) | Q(first_session__start__lte=start)
+    return Q(activity_id=activity) & (
+        Q(status__in=AWAITING_FIRST, first_session_id=session)
         # A place booked for them there (their first session may since have been changed).
         | Q(
             status__in=(*AWAITING_FIRST, Status.MISSED_FIRST),
-            booking__session=session,
+            booking__session_id=session,
             booking__status=Booking.Status.BOOKED,
         )
         | (Q(status__in=GOING) & from_their_first)
         # Recorded already (they stay on the register to be corrected).
-        | Q(status__in=AWAITING_FIRST + GOING, attendances__session=session)
+        | Q(status__in=AWAITING_FIRST + GOING, attendances__session_id=session)
     )
 
 

@@ -17,7 +17,7 @@ from tests.conftest import sign_in
 from tests.personas import Personas
 
 from .conftest import Casework, make_client
-from .test_partner import connect, session_of
+from .test_partner import connect, online, session_of
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +54,24 @@ def test_partner_connections_and_sessions(personas: Personas, casework: Casework
         add(100)
         add(101)
         assert _queries(partner, url) == before, url
+
+
+def test_partner_sessions_with_online_bookings(personas: Personas, casework: Casework) -> None:
+    """More sessions, each with people expected and bookings, cost no more queries."""
+    partner = sign_in(Browser(), personas.partner_lead, area=personas.ashfield)
+    url = reverse("casework:partner_sessions")
+
+    def add(n: int) -> None:
+        upcoming = session_of(casework.walk, 1 + n % 12, hour=8 + n // 12)
+        online(upcoming, f"Resident{n}")
+        person = make_client(personas.ashfield, f"Person{n}", "Test", worker=personas.link_worker)
+        connect(
+            person, casework.walk, first=session_of(casework.walk, -1 - n % 12, hour=8 + n // 12)
+        )
+
+    _same_for_few_and_many(partner, url, add)
+    page = partner.get(url).content.decode()
+    assert page.count("1 place booked") == 10 and page.count("1 expected") == 10
 
 
 def test_safeguarding_lists(personas: Personas, casework: Casework) -> None:

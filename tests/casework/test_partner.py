@@ -13,6 +13,8 @@ from django.utils import timezone
 
 from inspiring.accounts.models import AuditEntry, Membership, User
 from inspiring.accounts.roles import Role
+from inspiring.bookings.actions import do_book, do_cancel
+from inspiring.bookings.models import Booking
 from inspiring.casework.models import (
     Attendance,
     Client,
@@ -330,6 +332,81 @@ def test_the_sessions_page_lists_registers_to_record_and_who_is_coming(
     assert register_url(long_ago) not in page and register_url(empty) not in page
     assert "To record" in page
     assert "Mary" not in page  # counts only
+
+
+def online(session: Session, name: str, places: int = 1, *, wait: bool = False) -> Booking:
+    """A resident books `places` at `session` online (the activity takes bookings)."""
+    Activity.objects.filter(pk=session.activity_id).update(public_booking=True, waiting_list=True)
+    if session.places is None:
+        Session.objects.filter(pk=session.pk).update(places=3)
+        session.places = 3
+    return do_book(
+        None,
+        session,
+        name=name,
+        email=f"{name.lower()}@example.org",
+        places=places,
+        channel=Booking.Channel.ONLINE,
+        wait=wait,
+    )
+
+
+def test_a_session_only_residents_booked_online_is_listed_with_its_places(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    tomorrow = session_of(casework.walk, 1)
+    full = session_of(casework.walk, 3)
+    cancelled = session_of(casework.walk, 5)
+    quiet = session_of(casework.walk, 6)
+    online(tomorrow, "Ann", places=2)
+    online(full, "Bob", places=2)
+    online(full, "Cy", places=1)
+    online(full, "Dee", places=2, wait=True)
+    gone = online(cancelled, "Eve")
+    do_cancel(None, gone)
+    as_partner(client, personas)
+    page = main(client.get(reverse("casework:partner_sessions")).content.decode())
+    assert register_url(tomorrow) in page and register_url(full) in page
+    assert register_url(cancelled) not in page and register_url(quiet) not in page
+    assert "</a>: 2 places booked</li>" in page
+    assert "</a>: 3 places booked, 2 waiting</li>" in page
+    assert "expected" not in page.split("Coming up")[1]  # nobody connected to either
+    for name in ("Ann", "Bob", "ann@example.org"):
+        assert name not in page  # counts only
+    # Its register lists them.
+    assert "Ann, 2 places" in client.get(register_url(tomorrow)).content.decode()
+
+
+def test_a_past_session_with_only_online_bookings_has_nothing_to_record(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    later_today = session_of(casework.walk, 0, hour=23)
+    online(later_today, "Ann")
+    Session.objects.filter(pk=later_today.pk).update(start=timezone.now() - timedelta(hours=1))
+    connected = session_of(casework.walk, -3)
+    connect(casework.mary, casework.walk, first=connected)
+    online(session_of(casework.walk, 2), "Bob")
+    Session.objects.filter(pk=connected.pk).update(places=5, booked=1)
+    as_partner(client, personas)
+    page = main(client.get(reverse("casework:partner_sessions")).content.decode())
+    past = page.split("Coming up")[0]
+    assert register_url(later_today) in past and register_url(connected) in past
+    assert past.count("To record") == 1  # Mary's session; none for bookings alone
+    assert "Recorded" not in past
+    assert "</a>: 1 expected, 1 place booked" in past
+
+
+def test_another_organisations_online_bookings_are_not_listed(
+    client: Browser, personas: Personas, casework: Casework
+) -> None:
+    knit_group = organisation(personas.ashfield, "Kirkby Knit and Natter")
+    knitting = activity(knit_group, "Knit and natter", at=None, online=True)
+    theirs = session_of(knitting, 2)
+    online(theirs, "Ann")
+    as_partner(client, personas)
+    page = client.get(reverse("casework:partner_sessions")).content.decode()
+    assert register_url(theirs) not in page and "Knit and natter" not in page
+    assert client.get(register_url(theirs)).status_code == 404
 
 
 def test_someone_who_stops_coming_prompts_their_link_worker(

@@ -11,10 +11,23 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +40,7 @@ from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user, require_capability
 from inspiring.accounts.privacy import shows_personal_data
 from inspiring.accounts.roles import Capability
+from inspiring.bookings.models import Booking
 from inspiring.directory.models import Activity, Session
 from lib.http import posted
 
@@ -136,36 +150,57 @@ def referral_received(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 @dataclass
 class SessionRow:
     session: Session
+    # People connected by a link worker who are expected, and how many of them are
+    # recorded on its register.
     expected: int
     recorded: int
+    # Places booked at the session in all (online, or by a link worker), and waiting.
+    booked: int
+    waiting: int
     is_open: bool
 
 
 @require_capability(PARTNER)
 def sessions(request: HttpRequest) -> HttpResponse:
-    """The lead's sessions two weeks either side of today that someone is expected at."""
+    """The lead's sessions two weeks either side of today that someone is expected at, or
+    has booked a place at (residents who booked online are on its register too).
+
+    Counted in the one query, by subqueries per session row: never a query per row."""
     today = timezone.localdate()
     going = partner_connections(request).filter(
         status__in=registers.AWAITING_FIRST + registers.GOING
+    )
+    expected = _count_per_session(
+        going.filter(registers.expected_at_each()), "activity_id", Count("pk", distinct=True)
+    )
+    # Anyone going with a mark at the session is expected there (expected_at: "recorded
+    # already"), so this is the count of the expected who are recorded.
+    recorded = _count_per_session(
+        Attendance.objects.filter(session=OuterRef("pk"), connection__in=going),
+        "session_id",
+        Count("pk"),
+    )
+    waiting = _count_per_session(
+        Booking.objects.filter(session=OuterRef("pk"), status=Booking.Status.WAITING),
+        "session_id",
+        Sum("places"),
     )
     found = (
         partner_sessions(request)
         .going_ahead()
         .filter(
-            activity__in=going.values("activity"),
             local_date__gte=today - registers.WINDOW,
             local_date__lte=today + registers.WINDOW,
+        )
+        .annotate(n_expected=expected, n_recorded=recorded, n_waiting=waiting)
+        .filter(
+            Q(n_expected__gt=0)
+            | Exists(Booking.objects.filter(session=OuterRef("pk"), status__in=Booking.LIVE))
         )
         .select_related("activity")
         .order_by("start", "pk")[:MOST_SESSIONS]
     )
-    rows = []
-    for session in found:
-        people = going.filter(registers.expected_at(session)).distinct()
-        count = people.count()
-        if count:
-            recorded = Attendance.objects.filter(session=session, connection__in=people).count()
-            rows.append(SessionRow(session, count, recorded, registers.is_open(session)))
+    rows = [_session_row(session) for session in found]
     return render(
         request,
         "casework/partner/sessions.html",
@@ -173,6 +208,28 @@ def sessions(request: HttpRequest) -> HttpResponse:
             "past": [r for r in rows if r.is_open][::-1],
             "upcoming": [r for r in rows if not r.is_open],
         },
+    )
+
+
+def _session_row(session: Any) -> SessionRow:
+    """A row of the list, from a session with the counts annotated by `sessions`."""
+    return SessionRow(
+        session,
+        expected=session.n_expected,
+        recorded=session.n_recorded,
+        booked=session.booked,
+        waiting=session.n_waiting,
+        is_open=registers.is_open(session),
+    )
+
+
+def _count_per_session(rows: QuerySet[Any], group: str, count: Aggregate) -> Coalesce:
+    """`count` of `rows` (filtered on the outer Session row), as a subquery: 0 for none.
+    Grouped by a column every row shares, so that the subquery gives one value."""
+    return Coalesce(
+        Subquery(rows.order_by().values(group).annotate(n=count).values("n")[:1]),
+        0,
+        output_field=IntegerField(),
     )
 
 
