@@ -60,6 +60,16 @@ def in_hours(now: datetime) -> bool:
     return REMIND_FROM <= timezone.localtime(now).time() < REMIND_UNTIL
 
 
+def next_in_hours(at: datetime) -> datetime:
+    """`at`, or the next time after it that reminders go: a retry due in the night waits
+    for the morning (casework's outbox tries its reminders again on this)."""
+    if in_hours(at):
+        return at
+    local = timezone.localtime(at)
+    day = local.date() if local.time() < REMIND_FROM else local.date() + timedelta(days=1)
+    return timezone.make_aware(datetime.combine(day, REMIND_FROM))
+
+
 def due(now: datetime) -> QuerySet[Booking]:
     """Bookings (not waiting, not cancelled) at a session tomorrow that is going ahead
     and has not started."""
@@ -71,9 +81,10 @@ def due(now: datetime) -> QuerySet[Booking]:
     )
 
 
-def context(booking: Booking, *, name: str, cancel: str) -> dict[str, Any]:
+def context(booking: Booking, *, name: str, cancel: str, day: str = "tomorrow") -> dict[str, Any]:
     """What a reminder's templates are given: `cancel` is the line that says how to
-    cancel (a resident's link; a client's link worker to call)."""
+    cancel (a resident's link; a client's link worker to call); `day` is "today" for one
+    tried again on the session's own day (casework's outbox)."""
     assert booking.session is not None
     return {
         "booking": booking,
@@ -81,27 +92,28 @@ def context(booking: Booking, *, name: str, cancel: str) -> dict[str, Any]:
         "name": name,
         "when": timezone.localtime(booking.session.start),
         "cancel": cancel,
+        "day": day,
         "site_name": getattr(settings, "SITE_NAME", "Inspiring"),
     }
 
 
-def email_subject(booking: Booking) -> str:
+def email_subject(booking: Booking, *, day: str = "tomorrow") -> str:
     assert booking.session is not None
     start = timezone.localtime(booking.session.start)
-    return f"Reminder: {booking.activity.title} tomorrow at {start:%H:%M}"
+    return f"Reminder: {booking.activity.title} {day} at {start:%H:%M}"
 
 
-def email_text(booking: Booking, *, name: str, cancel: str) -> str:
+def email_text(booking: Booking, *, name: str, cancel: str, day: str = "tomorrow") -> str:
     return render_to_string(
-        "bookings/email/reminder.txt", context(booking, name=name, cancel=cancel)
+        "bookings/email/reminder.txt", context(booking, name=name, cancel=cancel, day=day)
     )
 
 
-def sms_text(booking: Booking, *, cancel: str) -> str:
+def sms_text(booking: Booking, *, cancel: str, day: str = "tomorrow") -> str:
     """One line each of what, when, where and who, joined: no name (a phone's lock
     screen shows it)."""
     rendered = render_to_string(
-        "bookings/sms/reminder.txt", context(booking, name="", cancel=cancel)
+        "bookings/sms/reminder.txt", context(booking, name="", cancel=cancel, day=day)
     )
     return "\n".join(line.strip() for line in rendered.splitlines() if line.strip())
 

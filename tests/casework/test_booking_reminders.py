@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +19,7 @@ from inspiring.bookings import actions as bookings
 from inspiring.bookings.reminders import send_booking_reminders
 from inspiring.casework import choices
 from inspiring.casework.actions.bookings import do_book_first_visit
-from inspiring.casework.actions.messages import send_waiting_messages
+from inspiring.casework.actions.messages import deliver, send_waiting_messages
 from inspiring.casework.models import Client, Connection, SentMessage
 from inspiring.directory.models import Activity, Session
 from inspiring.directory.recurrence import LONDON
@@ -27,7 +27,7 @@ from lib.senders import Attachment, ConsoleSender, SendFailed
 
 from .conftest import Casework
 from .test_booking_first_visit import bookable
-from .test_partner import connect
+from .test_partner import connect, session_of
 
 pytestmark = pytest.mark.django_db
 
@@ -210,3 +210,126 @@ def test_one_reminder_per_booking_in_the_database(casework: Casework, request_as
     SentMessage.objects.create(kind=K.REMINDER_EMAIL, booking=connection.booking, **fields)
     with pytest.raises(IntegrityError), transaction.atomic():
         SentMessage.objects.create(kind=K.REMINDER_TEXT, booking=connection.booking, **fields)
+
+
+# Tried again only in the hours reminders go (bookings.reminders: 10:00 to 20:00).
+
+
+class FailingBothWays(Failing):
+    def send_text(self, to: str, body: str) -> None:
+        raise SendFailed("The text message could not be sent. Try again in a few minutes.")
+
+
+def booked_at_two(casework: Casework, request: Any, **details: Any) -> tuple[Connection, Session]:
+    """Mary booked by Liam at the walk's session at 14:00 three days from today."""
+    session = session_of(casework.walk, 3, hour=14)
+    bookable(casework.walk)
+    session.refresh_from_db()
+    Client.objects.filter(pk=casework.mary.pk).update(**details)
+    casework.mary.refresh_from_db()
+    connection = connect(casework.mary, casework.walk)
+    do_book_first_visit(request, connection, session, consent=True, seen_version=connection.version)
+    connection.refresh_from_db()
+    return connection, session
+
+
+def at(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime.combine(day, time(hour, minute), tzinfo=LONDON)
+
+
+@pytest.mark.parametrize(
+    ("details", "today"),
+    [
+        ({"email": "mary@example.org"}, "Reminder: Health walk today at 14:00"),
+        (
+            {"phone": "07700 900982", "email": "", "preferred_contact": choices.ContactMethod.TEXT},
+            "Reminder: Health walk, today (",
+        ),
+    ],
+    ids=["email", "text"],
+)
+def test_a_failure_at_1955_is_tried_again_next_morning_not_in_the_night(
+    signed_in: Browser,
+    casework: Casework,
+    request_as_liam: Any,
+    details: dict[str, Any],
+    today: str,
+) -> None:
+    connection, session = booked_at_two(casework, request_as_liam, **details)
+    eve = session.local_date - timedelta(days=1)
+    assert send_booking_reminders(at(eve, 19, 55), sender=FailingBothWays())["failed"] == 1
+    message = SentMessage.objects.get()
+    assert "tomorrow" in message.body
+    # Five minutes later would be 20:00: the next try is the morning, in the hours.
+    assert message.next_attempt_at == at(session.local_date, 10)
+    page = signed_in.get(connection.get_absolute_url()).content.decode()
+    when = session.local_date
+    assert f"tried again automatically, at 10:00 on {when:%A} {when.day} {when:%B}" in page
+
+    sender = Capturing()
+    for night in (at(eve, 20, 0), at(eve, 22, 30), at(session.local_date, 3)):
+        assert send_waiting_messages(night, sender=sender)["sent"] == 0
+    assert sender.said == ""
+    message.refresh_from_db()
+    assert message.status == SentMessage.Status.FAILED and message.attempts == 1
+
+    assert send_waiting_messages(at(session.local_date, 10, 2), sender=sender)["sent"] == 1
+    message.refresh_from_db()
+    assert message.status == SentMessage.Status.SENT and message.attempts == 2
+    # It goes on the day itself, so it says so: what is kept is what went.
+    assert today in (message.subject or message.body)
+    assert "tomorrow" not in message.subject + message.body
+    assert today in sender.said
+
+
+def test_a_retry_due_in_the_hours_but_found_after_them_waits_for_the_morning(
+    casework: Casework, request_as_liam: Any
+) -> None:
+    _, session = booked_at_two(casework, request_as_liam, email="mary@example.org")
+    eve = session.local_date - timedelta(days=1)
+    send_booking_reminders(at(eve, 19, 50), sender=Failing())
+    message = SentMessage.objects.get()
+    assert message.next_attempt_at == at(eve, 19, 55)  # in the hours: as the schedule says
+    sender = Capturing()
+    # The scheduler is late: 20:01 is after the hours.
+    assert send_waiting_messages(at(eve, 20, 1), sender=sender)["sent"] == 0
+    assert send_waiting_messages(at(session.local_date, 10), sender=sender)["sent"] == 1
+    assert sender.said.count("Email to:") == 1
+
+
+def test_a_retry_next_morning_after_the_session_started_is_given_up(
+    casework: Casework, request_as_liam: Any
+) -> None:
+    _, session = booked_at_two(casework, request_as_liam, email="mary@example.org")
+    Session.objects.filter(pk=session.pk).update(start=at(session.local_date, 9, 30))
+    eve = session.local_date - timedelta(days=1)
+    send_booking_reminders(at(eve, 19, 55), sender=Failing())
+    sender = Capturing()
+    send_waiting_messages(at(session.local_date, 10), sender=sender)
+    message = SentMessage.objects.get()
+    assert message.status == SentMessage.Status.GAVE_UP
+    assert message.error == "The session has started." and sender.said == ""
+
+
+def test_other_messages_are_tried_again_at_night_as_before(
+    casework: Casework, request_as_liam: Any
+) -> None:
+    # The sending hours are the reminders' rule: a plan that failed goes when due.
+    casework.mary.email = "mary@example.org"
+    casework.mary.consent_to_contact = True
+    casework.mary.save()
+    night = datetime(2026, 3, 2, 22, 30, tzinfo=LONDON)
+    message = SentMessage.objects.create(
+        client=casework.mary,
+        kind=K.PLAN_EMAIL,
+        to="mary@example.org",
+        subject="Your plan",
+        body="Your plan",
+        status=SentMessage.Status.SENDING,
+        attempted_at=night,
+    )
+    deliver(message, sender=Failing(), now=night)
+    message.refresh_from_db()
+    assert message.next_attempt_at == night + timedelta(minutes=5)
+    sender = Capturing()
+    assert send_waiting_messages(night + timedelta(minutes=6), sender=sender)["sent"] == 1

@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError
+from django.utils import timezone
 
 from inspiring.bookings import reminders
 from inspiring.bookings.models import Booking
@@ -32,8 +33,11 @@ from ..models import Client, Connection, SentMessage
 from .messages import Outgoing, deliver, record_sending, text_number
 
 
-def reminder_outgoing(client: Client, booking: Booking) -> Outgoing | None:
-    """The reminder to send `client` for `booking`, or None if they are not to get one."""
+def reminder_outgoing(
+    client: Client, booking: Booking, *, day: str = "tomorrow"
+) -> Outgoing | None:
+    """The reminder to send `client` for `booking`, or None if they are not to get one;
+    `day` "today" for one tried again on the session's own day."""
     if client.erased_at is not None or client.closed_at is not None:
         return None
     if not client.consent_to_contact:
@@ -52,15 +56,17 @@ def reminder_outgoing(client: Client, booking: Booking) -> Outgoing | None:
             return Outgoing(
                 SentMessage.Kind.REMINDER_EMAIL,
                 to=client.email,
-                subject=reminders.email_subject(booking),
-                body=reminders.email_text(booking, name=client.display_name, cancel=cancel),
+                subject=reminders.email_subject(booking, day=day),
+                body=reminders.email_text(
+                    booking, name=client.display_name, cancel=cancel, day=day
+                ),
                 booking_id=booking.pk,
             )
         if way == "text" and mobile:
             return Outgoing(
                 SentMessage.Kind.REMINDER_TEXT,
                 to=mobile,
-                body=reminders.sms_text(booking, cancel=cancel),
+                body=reminders.sms_text(booking, cancel=cancel, day=day),
                 booking_id=booking.pk,
             )
     return None
@@ -108,6 +114,24 @@ def send_reminders(
         }.get(SentMessage.Status(message.status), "failed")
         counts[outcome] += 1
     return counts
+
+
+def reworded_for_today(message: SentMessage, now: datetime) -> SentMessage:
+    """A reminder tried again on the session's own day (a failure in the evening waits
+    for the morning: bookings.reminders.next_in_hours) says "today", not "tomorrow", and
+    what is kept is what goes. Unchanged otherwise, or if it would now go another way
+    (the outbox gives that one up: their details changed)."""
+    booking = message.booking
+    if booking is None or booking.session is None:
+        return message
+    if timezone.localdate(now) != booking.session.local_date:
+        return message
+    outgoing = reminder_outgoing(message.client, booking, day="today")
+    if outgoing is None or (outgoing.kind, outgoing.to) != (message.kind, message.to):
+        return message
+    SentMessage.objects.filter(pk=message.pk).update(subject=outgoing.subject, body=outgoing.body)
+    message.subject, message.body = outgoing.subject, outgoing.body
+    return message
 
 
 def _reminders_due(

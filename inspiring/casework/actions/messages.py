@@ -24,6 +24,7 @@ from django.utils import timezone
 from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
+from inspiring.bookings import reminders
 from lib.senders import Attachment, Sender, SendFailed, get_sender
 
 from ..message_back import TITLE, build_message_back, filename, letter_pdf, letter_text
@@ -161,7 +162,7 @@ def deliver(
         SentMessage.objects.filter(pk=message.pk).update(
             status=status,
             attempts=attempts,
-            next_attempt_at=now + RETRY_AFTER[attempts - 1] if again else None,
+            next_attempt_at=_retry_at(message, now + RETRY_AFTER[attempts - 1]) if again else None,
             error=str(failure)[:300],
         )
     else:
@@ -188,11 +189,12 @@ def send_waiting_messages(
         status=SentMessage.Status.SENDING, attempted_at__lt=now - SENDING_TIMEOUT
     ).update(status=SentMessage.Status.UNKNOWN, next_attempt_at=None)
     counts = {"sent": 0, "failed": 0, "interrupted": interrupted}
-    for pk in (
-        SentMessage.objects.due_for_retry(now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)
-    ):
+    due = SentMessage.objects.due_for_retry(now)
+    if not reminders.in_hours(now):
+        # Reminders go in the same hours whether first sent or tried again: never a
+        # text in the night (one due at 19:58, found at 20:01, waits for the morning).
+        due = due.exclude(kind__in=REMINDERS)
+    for pk in due.order_by("next_attempt_at", "pk").values_list("pk", flat=True):
         claimed = SentMessage.objects.filter(pk=pk, status=SentMessage.Status.FAILED).update(
             status=SentMessage.Status.SENDING, attempted_at=now
         )
@@ -207,9 +209,23 @@ def send_waiting_messages(
             )
             counts["failed"] += 1
             continue
+        if message.kind in REMINDERS:
+            # Imported here: booking_reminders builds on this module.
+            from .booking_reminders import reworded_for_today
+
+            message = reworded_for_today(message, now)
         message = deliver(message, sender=sender, now=now)
         counts["sent" if message.status == SentMessage.Status.SENT else "failed"] += 1
     return counts
+
+
+def _retry_at(message: SentMessage, at: datetime) -> datetime:
+    """When to try `message` again, due `at`: a reminder only in the hours reminders go
+    (bookings.reminders: 10:00 to 20:00), so a failure at 19:55 is tried the next
+    morning, not at 22:55."""
+    if message.kind in REMINDERS:
+        return reminders.next_in_hours(at)
+    return at
 
 
 WAITING = (
