@@ -1052,3 +1052,123 @@ def test_a_value_not_in_a_list_names_the_column_the_value_and_what_it_may_be(
         "The venue column cannot be “The Moon”: enter one of Kirkby Community Hall, "
         "Kirkby-in-Ashfield"
     )
+
+
+# --- Booking a place: public_booking, waiting_list and the schedule's places ----------------------
+
+
+def test_booking_settings_are_exported_and_imported(
+    coordinator: Client, directory: Directory, on_commit: Any, frozen_today: None
+) -> None:
+    Activity.objects.filter(pk=directory.knitting.pk).update(public_booking=True)
+    Schedule.objects.filter(activity=directory.knitting).update(places=8)
+    (row,) = export(coordinator, "activities")
+    assert (row["public_booking"], row["waiting_list"], row["places"]) == ("yes", "yes", "8")
+
+    row.update(public_booking="no", waiting_list="No", places=" 12 ")
+    report = upload(coordinator, "activities", as_csv([row]))
+    (result,) = report.context["check"].results
+    assert problems(report) == []
+    assert result.changes == ["public_booking", "waiting_list", "places"]  # not "dates"
+    with on_commit(execute=True):
+        confirm(coordinator, "activities", report)
+    directory.knitting.refresh_from_db()
+    assert (directory.knitting.public_booking, directory.knitting.waiting_list) == (False, False)
+    assert Schedule.objects.get(activity=directory.knitting).places == 12
+    upcoming = Session.objects.filter(activity=directory.knitting, occurrence_date__gte=TODAY)
+    assert upcoming.exists() and {s.places for s in upcoming} == {12}
+
+    # An empty places cell: places are not booked here any more.
+    row.update(places="")
+    with on_commit(execute=True):
+        confirm(coordinator, "activities", upload(coordinator, "activities", as_csv([row])))
+    assert Schedule.objects.get(activity=directory.knitting).places is None
+    assert not upcoming.filter(places__isnull=False).exists()
+    (again,) = export(coordinator, "activities")
+    assert (again["public_booking"], again["waiting_list"], again["places"]) == ("no", "no", "")
+
+
+def test_a_new_activity_takes_bookings_from_its_row(
+    coordinator: Client, directory: Directory, on_commit: Any, frozen_today: None
+) -> None:
+    row = new_activity_row(public_booking="yes", waiting_list="no", places="20")
+    report = upload(coordinator, "activities", as_csv([row]))
+    assert problems(report) == []
+    with on_commit(execute=True):
+        confirm(coordinator, "activities", report)
+    film = Activity.objects.get(title="Friday Film Club")
+    assert (film.public_booking, film.waiting_list) == (True, False)
+    assert film.schedules.get().places == 20
+    assert {s.places for s in Session.objects.filter(activity=film)} == {20}
+
+
+def test_bad_booking_values_are_row_problems_and_nothing_is_written(
+    coordinator: Client, directory: Directory
+) -> None:
+    (knitting,) = export(coordinator, "activities")
+    rows = [
+        {**knitting, "title": "Knit and Natter, booked", "places": "10", "public_booking": "yes"},
+        new_activity_row(title="Minus", places="-3"),
+        new_activity_row(title="Lots", places="lots"),
+        new_activity_row(title="Huge", places="50000"),
+        new_activity_row(title="Half", places="2.5"),
+        new_activity_row(title="Maybe", public_booking="maybe", waiting_list="sometimes"),
+        new_activity_row(
+            title="No dates", places="6", **dict.fromkeys(("start_date", "start_time"), "")
+        ),
+    ]
+    rows[-1].update(end_time="", repeats="", days="")
+    report = upload(coordinator, "activities", as_csv(rows))
+    found = problems(report)
+    assert (3, "places", "Enter 1 or more places, or leave it empty") in found
+    assert (4, "places", "Enter the number of places as a whole number, like 12") in found
+    assert (5, "places", "Enter at most 5,000 places") in found
+    assert (6, "places", "Enter the number of places as a whole number, like 12") in found
+    assert (7, "public_booking", "Enter yes or no") in found
+    assert (7, "waiting_list", "Enter yes or no") in found
+    assert any(p[:2] == (8, "places") and "enter the activity's dates too" in p[2] for p in found)
+    assert not any(p[0] == 2 for p in found)
+    assert "Row 3, column places: Enter 1 or more places, or leave it empty" in report.text
+    # A file with errors writes nothing, not even its good row.
+    refused = confirm(coordinator, "activities", report, rows="all")
+    assert refused.status_code == 200 and "nothing was imported" in refused.text
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.title == "Knit and Natter" and not directory.knitting.public_booking
+    assert Schedule.objects.get(activity=directory.knitting).places is None
+    assert Activity.objects.count() == 3
+
+
+def test_a_file_without_the_booking_columns_keeps_them(
+    coordinator: Client, directory: Directory
+) -> None:
+    Activity.objects.filter(pk=directory.knitting.pk).update(public_booking=True)
+    Schedule.objects.filter(activity=directory.knitting).update(places=8)
+    (row,) = export(coordinator, "activities")
+    for name in ("public_booking", "waiting_list", "places"):
+        del row[name]
+    row["title"] = "Knit and Natter (Tuesdays)"
+    report = upload(coordinator, "activities", as_csv([row]))
+    assert report.context["check"].results[0].changes == ["title"]
+    assert {"public_booking", "waiting_list", "places"} <= set(report.context["check"].left_out)
+    confirm(coordinator, "activities", report)
+    directory.knitting.refresh_from_db()
+    assert directory.knitting.public_booking and directory.knitting.waiting_list
+    assert Schedule.objects.get(activity=directory.knitting).places == 8
+
+
+def test_places_of_an_activity_with_several_schedules_are_changed_on_its_page(
+    coordinator: Client, directory: Directory
+) -> None:
+    weekly(directory.knitting, "TH", time(18), time(20), from_date=TODAY)
+    Schedule.objects.filter(activity=directory.knitting).update(places=8)
+    (row,) = export(coordinator, "activities")
+    assert row["places"] == ""  # as its dates: the page is the place for them
+    report = upload(coordinator, "activities", as_csv([row]))
+    assert [r.action for r in report.context["check"].results] == ["unchanged"]
+    row["places"] = "10"
+    report = upload(coordinator, "activities", as_csv([row]))
+    assert [p[:2] for p in problems(report)] == [(2, "places")]
+    assert "places can only be changed on its page" in report.text
+    assert set(
+        Schedule.objects.filter(activity=directory.knitting).values_list("places", flat=True)
+    ) == {8}

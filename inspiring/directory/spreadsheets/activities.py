@@ -21,8 +21,9 @@ from lib.csvfiles import Row, Table
 
 from ..access import editable_activities, editable_venues, usable_venues
 from ..actions import SCHEDULE_FIELDS, do_save_activity, do_save_schedule
-from ..forms import ActivityForm, ScheduleForm
+from ..forms import ActivityForm, ScheduleForm, places_field
 from ..models import Activity, Category, Organisation, Schedule, SupportFeature, Venue
+from ..models.schedules import MAX_PLACES
 from ..recurrence import DAY_CODES, DAY_NAMES, LONDON
 from .base import UNREADABLE, Column, Names, RowResult, Sheet, Vocabulary, cell, key, split_list
 
@@ -52,6 +53,8 @@ SCHEDULE_FIELD_COLUMNS = {
     "extra": "extra_dates",
     "rrule": "rrule",
 }
+# What `ActivitySheet.places` returns when the file has no places column: keep them.
+KEEP = object()
 REPEATS = ("once", "weekly", "fortnightly", "monthly", "custom")
 WEEK_WORDS = {"1": "first", "2": "second", "3": "third", "4": "fourth", "-1": "last"}
 WEEK_NUMBERS = {
@@ -108,6 +111,18 @@ COLUMNS = (
     Column("capacity", "How many people it can take, a whole number."),
     Column("capacity_status", "Whether it is taking new people. Empty means welcoming."),
     Column(
+        "public_booking",
+        "yes if anyone can book a place online, where its dates have places; empty means no "
+        "(only link workers book places, for the people they support).",
+        example="no",
+    ),
+    Column(
+        "waiting_list",
+        "yes to keep a waiting list when a session is full: a place given up goes to the first "
+        "person waiting. Empty means no.",
+        example="yes",
+    ),
+    Column(
         "support_features",
         "What makes it easier to come, by name, separated by semicolons (;).",
         example="Come alone welcome; Beginners welcome",
@@ -147,6 +162,13 @@ COLUMNS = (
     ),
     Column("extra_dates", "Extra dates, separated by semicolons.", example=""),
     Column("rrule", "For custom: an RFC 5545 rule, like FREQ=MONTHLY;BYDAY=2WE.", example=""),
+    Column(
+        "places",
+        f"Places to book at each session, a whole number from 1 to {MAX_PLACES:,}. Empty means "
+        "places are not booked here (people just come, or book as the booking column says). "
+        "Leave the column out to keep the places as they are.",
+        example="12",
+    ),
     Column(
         "status",
         "Exported for information and not imported: approve or withdraw activities on their "
@@ -276,6 +298,8 @@ class ActivitySheet(Sheet):
                 item.booking_url,
                 cell(item.capacity),
                 item.capacity_status,
+                cell(item.public_booking),
+                cell(item.waiting_list),
                 "; ".join(f.name for f in item.support_features.all()),
                 item.greeter,
                 item.bring_someone,
@@ -291,7 +315,7 @@ class ActivitySheet(Sheet):
     def schedule_cells(schedules: list[Schedule]) -> list[str]:
         schedule = editable_schedule(schedules)
         if not isinstance(schedule, Schedule):
-            return [""] * len(SCHEDULE_COLUMNS)
+            return [""] * (len(SCHEDULE_COLUMNS) + 1)  # the dates, and places
         initial = ScheduleForm.initial_for(schedule)
         frequency = initial["frequency"]
         days = ""
@@ -310,6 +334,7 @@ class ActivitySheet(Sheet):
             _date_ranges(schedule.exdates),
             "; ".join(schedule.rdates),
             schedule.rrule if frequency == "custom" else "",
+            cell(schedule.places),
         ]
 
     # --- Checking ----------------------------------------------------------------
@@ -357,12 +382,10 @@ class ActivitySheet(Sheet):
         activity_valid = form.is_valid()
         if not activity_valid:
             self.form_problems(form, result, row=row)
-        schedule = self.check_schedule(row, result, record)
+        schedule, schedule_changes = self.check_schedule(row, result, record)
         if not result.valid or owner is None:
             return
-        result.changes = self.changed_columns(form)
-        if schedule is not None:
-            result.changes.append("dates")
+        result.changes = self.changed_columns(form) + schedule_changes
 
         def save() -> None:
             item = record
@@ -387,20 +410,45 @@ class ActivitySheet(Sheet):
 
     def check_schedule(
         self, row: Row, result: RowResult, record: Activity | None
-    ) -> Schedule | None:
-        """The row's schedule, ready to save, if it adds or changes one; else None."""
+    ) -> tuple[Schedule | None, list[str]]:
+        """The row's schedule, ready to save, if it adds or changes one (else None), and
+        what changes: "dates", "places"."""
         present = [name for name in SCHEDULE_COLUMNS if row.has(name)]
-        if not any(row.get(name) for name in present):
-            return None  # no dates in the row: the activity keeps the ones it has
+        dated = any(row.get(name) for name in present)
+        places = self.places(row, result)
+        if not dated and places is KEEP:
+            return None, []  # no dates in the row: the activity keeps the ones it has
         current = editable_schedule(list(record.schedules.all()) if record else [])
         if current is False:
-            result.add(
-                "start_date",
-                "This activity's dates can only be changed on its page (it has several "
-                "schedules, or comes from a calendar feed): leave the date columns empty",
-            )
-            return None
+            if dated:
+                result.add(
+                    "start_date",
+                    "This activity's dates can only be changed on its page (it has several "
+                    "schedules, or comes from a calendar feed): leave the date columns empty",
+                )
+            elif places not in (None, UNREADABLE):
+                result.add(
+                    "places",
+                    "This activity's places can only be changed on its page (it has several "
+                    "schedules, or comes from a calendar feed): leave places empty",
+                )
+            return None, []
         assert current is None or isinstance(current, Schedule)
+        if not dated:
+            if places is UNREADABLE:
+                return None, []
+            if current is None:
+                if places is not None:
+                    result.add(
+                        "places",
+                        "Places are booked at each session: enter the activity's dates too "
+                        "(start_date and the columns after it), or leave places empty",
+                    )
+                return None, []
+            if places == current.places:
+                return None, []
+            current.places = places
+            return current, ["places"]
         data: dict[str, Any] = ScheduleForm.initial_for(current) if current else {}
         for name in ("start_date", "start_time", "end_time", "until", "rrule"):
             if row.has(name):
@@ -423,13 +471,39 @@ class ActivitySheet(Sheet):
                         [_in_the_list(str(message)) for message in form.errors[name]]
                     )
             self.form_problems(form, result, SCHEDULE_FIELD_COLUMNS, row=row)
-            return None
+            return None, []
+        if places is UNREADABLE:
+            return None, []
         schedule = current or Schedule()
         before = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
         form.apply(schedule)
-        if current is not None and before == {n: getattr(schedule, n) for n in SCHEDULE_FIELDS}:
-            return None
-        return schedule
+        if places is not KEEP:
+            schedule.places = places
+        after = {name: getattr(schedule, name) for name in SCHEDULE_FIELDS}
+        changes = [
+            word
+            for word, fields in (
+                ("dates", [n for n in SCHEDULE_FIELDS if n != "places"]),
+                ("places", ["places"]),
+            )
+            if any(before[n] != after[n] for n in fields)
+        ]
+        if current is None:
+            changes = ["dates", *(["places"] if schedule.places is not None else [])]
+        if not changes:
+            return None, []
+        return schedule, changes
+
+    def places(self, row: Row, result: RowResult) -> Any:
+        """The places cell: a number, None (empty: not booked here), KEEP (no places
+        column), or UNREADABLE (its problem recorded). The page's rules and words."""
+        if not row.has("places"):
+            return KEEP
+        try:
+            return places_field("places", "").clean(row.get("places").strip())
+        except forms.ValidationError as problem:
+            result.add("places", problem.messages[0].rstrip("."))
+            return UNREADABLE
 
     def repeats(self, text: str, result: RowResult) -> str:
         if not text:
