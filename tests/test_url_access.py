@@ -55,6 +55,14 @@ PUBLIC = {
     "api/openreferral/taxonomy_terms",
     "api/openreferral/taxonomy_terms/<str:term_id>",
     "api/openactive/",
+    # The Open Booking API: no sign-in, but every endpoint asks for a booking partner's
+    # key (tests/opendata/test_open_booking.py).
+    "api/openbooking/",
+    "api/openbooking/order-quote-templates/<uuid:order_uuid>",
+    "api/openbooking/order-quotes/<uuid:order_uuid>",
+    "api/openbooking/order-proposals/<uuid:order_uuid>",
+    "api/openbooking/orders/<uuid:order_uuid>",
+    "api/openbooking/orders-rpde",
     "api/openactive/<slug:feed>",
     # Bookings: a resident books a place where the group allows it, and sees or cancels
     # it from the link they are sent (a signed token of the booking's random id).

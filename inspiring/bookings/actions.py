@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -25,6 +26,11 @@ from lib.actions import ActionRefused
 
 from . import messages
 from .models import MAX_PARTY, Booking
+
+# Sent inside the transaction with `booking_ids` whenever bookings are made or change
+# status here (booked, cancelled, promoted from the waiting list, their session gone):
+# the Open Booking API's Orders feed shows each change to the site that booked.
+bookings_changed = Signal()
 
 
 class SessionFull(ActionRefused):
@@ -62,7 +68,7 @@ def bookable(session: Session, *, channel: str, now: datetime | None = None) -> 
         return "This activity is not listed at the moment."
     if activity.capacity_status == Activity.CapacityStatus.PAUSED:
         return "This activity is paused and not taking bookings."
-    if channel == Booking.Channel.ONLINE and not activity.public_booking:
+    if channel in Booking.BY_RESIDENTS and not activity.public_booking:
         return "This group takes bookings through link workers only."
     return ""
 
@@ -128,6 +134,7 @@ def do_book(
             area=activity.home_area,
             detail={"activity": activity.title, "session": session.when_label},
         )
+        bookings_changed.send(Booking, booking_ids=[booking.pk])
         messages.after_commit(messages.BOOKED, [booking])
     return booking
 
@@ -153,6 +160,7 @@ def do_cancel(request: HttpRequest | None, booking: Booking) -> Booking:
             area=booking.activity.home_area,
             detail={"activity": booking.activity.title, "places offered": len(promoted)},
         )
+        bookings_changed.send(Booking, booking_ids=[booking.pk, *(b.pk for b in promoted)])
         messages.after_commit(messages.CANCELLED, [booking])
         messages.after_commit(messages.PLACE_CAME_UP, promoted)
     return booking
@@ -178,7 +186,10 @@ def offer_places(session_ids: Iterable[int]) -> None:
     into them, in order, and told."""
     with transaction.atomic():
         for session_id in session_ids:
-            messages.after_commit(messages.PLACE_CAME_UP, _offer_places(session_id))
+            promoted = _offer_places(session_id)
+            if promoted:
+                bookings_changed.send(Booking, booking_ids=[b.pk for b in promoted])
+            messages.after_commit(messages.PLACE_CAME_UP, promoted)
 
 
 def session_gone(session_ids: Iterable[int] = (), session_keys: Iterable[object] = ()) -> int:
@@ -200,19 +211,21 @@ def session_gone(session_ids: Iterable[int] = (), session_keys: Iterable[object]
         )
         if ids:
             Session.objects.filter(pk__in=ids).update(booked=0, updated_at=timezone.now())
+        bookings_changed.send(Booking, booking_ids=[b.pk for b in found])
         messages.after_commit(messages.SESSION_CANCELLED, found)
     return len(found)
 
 
 def forget_past_bookings(now: datetime | None = None) -> int:
-    """Blank the name and contact details residents gave when they booked online, once
+    """Blank the name and contact details residents gave when they booked online (here
+    or through another site), once
     their session is settings.BOOKINGS_RETENTION_DAYS past (nobody needs them then: the
     booking, its places and status stay for the session's history). Link workers'
     bookings carry only what a client agreed to share, kept and erased with the case.
     Returns how many bookings were blanked."""
     before = (now or timezone.now()) - timedelta(days=settings.BOOKINGS_RETENTION_DAYS)
     return (
-        Booking.objects.filter(channel=Booking.Channel.ONLINE, starts_at__lt=before)
+        Booking.objects.filter(channel__in=Booking.BY_RESIDENTS, starts_at__lt=before)
         .exclude(name="", email="", phone="")
         .update(name="", email="", phone="", changed_at=timezone.now())
     )

@@ -53,7 +53,9 @@ def cancel_url(booking: Booking) -> str:
 
 
 def send(kind: str, booking: Booking) -> bool:
-    if not booking.email:
+    # A booking made through another site is that site's to tell (the Orders feed
+    # shows it every change).
+    if not booking.email or booking.channel == Booking.Channel.OPEN_BOOKING:
         return False
     activity = booking.activity
     context = {

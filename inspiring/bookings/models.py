@@ -28,6 +28,9 @@ class Booking(models.Model):
     class Channel(models.TextChoices):
         LINK_WORKER = "link_worker", "Booked by a link worker"
         ONLINE = "online", "Booked online"
+        # Through another site, by the OpenActive Open Booking API (opendata.openbooking):
+        # that site tells the person, so nothing is sent from here.
+        OPEN_BOOKING = "open_booking", "Booked through another site"
 
     class Reminder(models.TextChoices):
         # The reminder the day before, to a resident who booked online (reminders.py).
@@ -41,6 +44,9 @@ class Booking(models.Model):
         UNKNOWN = "unknown", "Not known whether it was sent"
 
     LIVE = (Status.BOOKED, Status.WAITING)
+    # Residents who booked for themselves, here or through another site: what they
+    # gave is blanked after the session (actions.forget_past_bookings).
+    BY_RESIDENTS = (Channel.ONLINE, Channel.OPEN_BOOKING)
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # The session, while it is there; a session a schedule change removes leaves its

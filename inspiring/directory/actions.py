@@ -61,6 +61,7 @@ ACTIVITY_FIELDS = [
     "capacity_status",
     "public_booking",
     "waiting_list",
+    "approve_bookings",
     "greeter",
     "bring_someone",
     "what_to_expect",

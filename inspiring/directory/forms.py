@@ -217,6 +217,7 @@ class ActivityForm(forms.ModelForm[Activity]):
                 "capacity_status",
                 "public_booking",
                 "waiting_list",
+                "approve_bookings",
             ],
         ),
         ("Who to contact", ["contact_name", "contact_email", "contact_phone"]),
@@ -249,6 +250,7 @@ class ActivityForm(forms.ModelForm[Activity]):
             "capacity_status",
             "public_booking",
             "waiting_list",
+            "approve_bookings",
             "support_features",
             "greeter",
             "bring_someone",
@@ -293,6 +295,7 @@ class ActivityForm(forms.ModelForm[Activity]):
             "capacity_status": "Is it taking new people?",
             "public_booking": "Anyone can book a place online",
             "waiting_list": "Keep a waiting list when a session is full",
+            "approve_bookings": "Accept each booking made through other sites first",
             "greeter": "Who will greet someone on their first visit (optional)",
             "bring_someone": "Can people bring someone with them?",
             "what_to_expect": "What to expect on the first visit (optional)",
@@ -320,6 +323,10 @@ class ActivityForm(forms.ModelForm[Activity]):
                 "places, for the people they support"
             ),
             "waiting_list": "A place given up goes to the first person waiting, who is told",
+            "approve_bookings": (
+                "Sites that book through OpenActive ask you before anyone is booked: for "
+                "groups that like to meet new people first"
+            ),
             "greeter": "For example, Sue at the door, wearing a green lanyard",
             "what_to_expect": "What happens when someone arrives, what to wear or bring",
             "contact_name": "Who people can ask about it",

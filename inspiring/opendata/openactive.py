@@ -163,6 +163,9 @@ class SeriesRow(Protocol):
     venue__step_free: bool | None
     venue__accessible_toilet: bool | None
     venue__hearing_loop: bool | None
+    booking: str
+    public_booking: bool
+    approve_bookings: bool
 
 
 class SessionTimes(Protocol):
@@ -174,6 +177,8 @@ class SessionTimes(Protocol):
     all_day: bool
     status: str
     moved: bool
+    places: int | None
+    booked: int
 
 
 def _session_times(session: SessionTimes) -> tuple[str, str, str]:
@@ -251,17 +256,39 @@ def _place(activity: SeriesRow, regions: dict[str, str]) -> dict[str, Any] | Non
     return place
 
 
+# Offers another site can book through the Open Booking API (openbooking.py): free
+# ones, of activities that let anyone book (on the sessions given places).
+REQUIRED = "https://openactive.io/Required"
+OPTIONAL = "https://openactive.io/Optional"
+UNAVAILABLE = "https://openactive.io/Unavailable"
+APPROVAL = "https://openactive.io/OpenBookingApproval"
+TAX_MODE = "https://openactive.io/TaxGross"
+
+
+def offer_id(url: str, key: str) -> str:
+    """An offer's @id: within its series (`url`, the series' @id)."""
+    return f"{url}#/offers/{key}"
+
+
 def _offers(activity: SeriesRow, url: str) -> list[dict[str, Any]]:
     def offer(key: str, name: str, price: Any) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "@type": "Offer",
-            "@id": f"{url}#/offers/{key}",
+            "@id": offer_id(url, key),
             "identifier": key,
             "name": name,
             "price": float(price),
             "priceCurrency": "GBP",
             "url": url,
         }
+        if activity.public_booking and not price:
+            data["openBookingInAdvance"] = (
+                OPTIONAL if activity.booking == Activity.Booking.DROP_IN else REQUIRED
+            )
+            data["openBookingPrepayment"] = UNAVAILABLE
+            if activity.approve_bookings:
+                data["openBookingFlowRequirement"] = [APPROVAL]
+        return data
 
     if activity.cost == Activity.Cost.FREE:
         return [offer("free", "Free", 0)]
@@ -416,6 +443,7 @@ def session_series(
         "@type": "Organization",
         "@id": organizer_id(activity, services_url),
         "name": activity.organisation__name,
+        "taxMode": TAX_MODE,
     }
     if activity.organisation__website:
         organizer["url"] = activity.organisation__website
@@ -493,6 +521,16 @@ def scheduled_session(session: SessionTimes, url: str) -> dict[str, Any]:
         "duration": length,
         "eventStatus": _status(session),
         "url": url,
+    } | capacity(session)
+
+
+def capacity(session: SessionTimes) -> dict[str, int]:
+    """A session's places, where it is booked here, and how many are left."""
+    if session.places is None:
+        return {}
+    return {
+        "maximumAttendeeCapacity": session.places,
+        "remainingAttendeeCapacity": max(session.places - session.booked, 0),
     }
 
 
@@ -658,6 +696,8 @@ def _session_rows(position: Position, limit: int) -> list[Row]:
             "all_day",
             "status",
             "moved",
+            "places",
+            "booked",
             "activity__public_id",
             "activity__home_area__slug",
             named=True,

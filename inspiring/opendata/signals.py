@@ -14,6 +14,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 from django.utils import timezone
 
+from inspiring.bookings.actions import bookings_changed
 from inspiring.directory.models import Activity, Schedule, Session
 from inspiring.directory.models.schedules import sessions_removed
 
@@ -68,3 +69,11 @@ def _schedule_changed(sender: Any, instance: Schedule, **kwargs: Any) -> None:
 def _terms_changed(sender: Any, instance: Any, action: str, **kwargs: Any) -> None:
     if action in ("post_add", "post_remove", "post_clear") and isinstance(instance, Activity):
         _touch(instance.pk)
+
+
+@receiver(bookings_changed)
+def _bookings_changed(sender: Any, booking_ids: list[int], **kwargs: Any) -> None:
+    # An order's places cancelled here or by the group come up in its partner's feed.
+    from .openbooking import bookings_changed as orders_changed
+
+    orders_changed(booking_ids)

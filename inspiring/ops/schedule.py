@@ -107,4 +107,10 @@ def jobs() -> tuple[Job, ...]:
             "Blank residents' details on bookings BOOKINGS_RETENTION_DAYS after the session",
             at=(night + 2, 30),
         ),
+        Job(
+            "forget_past_orders",
+            "forget_past_orders",
+            "Blank customers on other sites' orders BOOKINGS_RETENTION_DAYS after the sessions",
+            at=(night + 2, 40),
+        ),
     )

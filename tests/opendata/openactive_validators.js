@@ -178,7 +178,12 @@ async function main() {
   process.stdout.write(JSON.stringify(report));
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error.stack || error}\n`);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((error) => {
+    process.stderr.write(`${error.stack || error}\n`);
+    process.exit(1);
+  });
+}
+
+// The offline cache, for openbooking_validators.js.
+module.exports = { seedCache };

@@ -31,6 +31,7 @@ def test_every_job_is_a_command_that_exists() -> None:
         "send_confirmation_requests",
         "apply_retention",
         "forget_past_bookings",
+        "forget_past_orders",
     ]
     for job in jobs():
         assert job.command is None or job.command in commands, job
@@ -50,6 +51,7 @@ def test_the_schedule_follows_the_settings(settings: Any) -> None:
         "send_confirmation_requests": "daily at 02:00",
         "apply_retention": "daily at 03:00",
         "forget_past_bookings": "daily at 03:30",
+        "forget_past_orders": "daily at 03:40",
     }
 
 

@@ -168,6 +168,13 @@ class Activity(models.Model):
         default=True,
         help_text="A place given up goes to the first person waiting, who is told",
     )
+    # Bookings made through other sites (the OpenActive Open Booking API) wait for the
+    # group to accept them: for groups that meet new people before they join.
+    approve_bookings = models.BooleanField(
+        "accept each booking made through other sites first",
+        default=False,
+        help_text="For groups that like to meet new people before they join",
+    )
     capacity_status = models.CharField(
         max_length=20, choices=CapacityStatus.choices, default=CapacityStatus.WELCOMING
     )
