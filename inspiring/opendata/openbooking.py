@@ -26,6 +26,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -995,6 +996,28 @@ def bookings_changed(booking_ids: list[int]) -> None:
     group) come up again in their partner's feed."""
     Order.objects.filter(kind=Order.Kind.ORDER, items__booking_id__in=booking_ids).update(
         changed_at=timezone.now()
+    )
+
+
+def sessions_gone(session_ids: Sequence[int] = (), session_keys: Sequence[uuid.UUID] = ()) -> int:
+    """Sessions cancelled by their group or removed from their schedule: proposals for
+    them can no longer be booked, so they are declined (the standard asks the booking
+    system to), with a note saying why. Returns how many."""
+    ids, keys = list(session_ids), list(session_keys)
+    if not ids and not keys:
+        return 0
+    open_proposals = Order.objects.filter(
+        kind=Order.Kind.PROPOSAL,
+        proposal_status__in=[Order.ProposalStatus.AWAITING, Order.ProposalStatus.ACCEPTED],
+    )
+    return open_proposals.filter(
+        Q(items__session_id__in=ids) | Q(items__session_key__in=keys)
+    ).update(
+        proposal_status=Order.ProposalStatus.REJECTED,
+        seller_note="The session was cancelled.",
+        customer={},
+        listed=True,
+        changed_at=timezone.now(),
     )
 
 

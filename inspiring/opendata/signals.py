@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inspiring.bookings.actions import bookings_changed
 from inspiring.directory.models import Activity, Schedule, Session
-from inspiring.directory.models.schedules import sessions_removed
+from inspiring.directory.models.schedules import sessions_moved, sessions_removed
 
 from .models import Tombstone
 
@@ -35,6 +35,19 @@ def bury(kind: str, public_ids: list[uuid.UUID]) -> None:
 @receiver(sessions_removed, sender=Session)
 def _sessions_removed(sender: Any, public_ids: list[uuid.UUID], **kwargs: Any) -> None:
     bury(Tombstone.Kind.SCHEDULED_SESSION, public_ids)
+    from .openbooking import sessions_gone
+
+    sessions_gone(session_keys=list(public_ids))
+
+
+@receiver(post_save, sender=Session)
+def _session_saved(sender: Any, instance: Session, raw: bool = False, **kwargs: Any) -> None:
+    # A session its group cancels: proposals for it are declined (bookings.signals
+    # cancels the bookings, which the Orders feed shows through bookings_changed).
+    if not raw and instance.is_cancelled:
+        from .openbooking import sessions_gone
+
+        sessions_gone(session_ids=[instance.pk])
 
 
 @receiver(pre_delete, sender=Activity)
@@ -77,3 +90,12 @@ def _bookings_changed(sender: Any, booking_ids: list[int], **kwargs: Any) -> Non
     from .openbooking import bookings_changed as orders_changed
 
     orders_changed(booking_ids)
+
+
+@receiver(sessions_moved, sender=Session)
+def _sessions_moved(sender: Any, session_ids: list[int], **kwargs: Any) -> None:
+    # Sessions changed in bulk (a calendar feed's single-date changes): those cancelled.
+    from .openbooking import sessions_gone
+
+    cancelled = Session.objects.filter(pk__in=list(session_ids), status=Session.Status.CANCELLED)
+    sessions_gone(session_ids=list(cancelled.values_list("pk", flat=True)))

@@ -444,3 +444,15 @@ def test_add_booking_partner_prints_a_key_that_works(world: World, client: Clien
     call_command("add_booking_partner", "Good Gym Finder", "--retire", stdout=out)
     answer = client.get("/api/openbooking/orders-rpde", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert answer.status_code == 401
+
+
+def test_proposals_for_a_session_the_group_cancels_are_declined(world: World) -> None:
+    order = uuid.uuid4()
+    assert world.partner.p(order, [world.yoga])[0] == 201
+    session = Session.objects.get(pk=world.yoga.pk)
+    session.status = Session.Status.CANCELLED
+    session.save()
+    entry = world.partner.latest()[str(order)]
+    assert entry["data"]["orderProposalStatus"].endswith("SellerRejected")
+    assert entry["data"]["orderSellerNote"] == "The session was cancelled."
+    assert Order.objects.get().customer == {}
