@@ -64,6 +64,18 @@ def dataset(request: HttpRequest) -> dict[str, Any]:
         "dateModified": timezone.now().isoformat(timespec="seconds"),
         "publisher": {"@type": "Organization", "name": "Inspiring", "url": absolute("/")},
         "distribution": distribution,
+        # Dataset API Discovery: where other sites book places (openbooking.py).
+        "accessService": {
+            "@type": "WebAPI",
+            "name": "Open Booking API",
+            "description": "Book free places at sessions of activities that anyone can "
+            "book online, with the group's approval where it asks for it. Booking "
+            "partners need a key: ask the site's operators.",
+            "documentation": "https://permalink.openactive.io/dataset-site/open-booking-api-documentation",
+            "conformsTo": ["https://openactive.io/open-booking-api/EditorsDraft/"],
+            "endpointURL": absolute(reverse("opendata:openbooking_base")),
+            "landingPage": absolute(reverse("opendata:openactive_dataset")),
+        },
     }
 
 
