@@ -48,8 +48,8 @@ def yoga(demo_ashfield: Area, live_server: Any, settings: Any) -> Session:
     return (
         Session.objects.filter(activity=item, start__gt=timezone.now())
         .select_related("activity__home_area", "activity__organisation")
-        .order_by("start")
-        .first()
+        .order_by("start")[:1]
+        .get()
     )
 
 
