@@ -35,6 +35,19 @@ def client_ip(request: HttpRequest) -> str | None:
         return None
 
 
+def sender(request: HttpRequest) -> str | None:
+    """Who sent the request, as far as its address tells, for throttling public forms:
+    the client's address, except that an IPv6 sender has a whole /64 to choose
+    addresses from, so the /64 counts as one sender. None when no address is known."""
+    address = client_ip(request)
+    if address is None:
+        return None
+    parsed = ipaddress.ip_address(address)
+    if parsed.version == 6 and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return address
+
+
 def is_htmx(request: HttpRequest) -> bool:
     """Whether htmx made the request (django-htmx sets request.htmx)."""
     return bool(getattr(request, "htmx", False))

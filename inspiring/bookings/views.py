@@ -15,7 +15,7 @@ from inspiring.areas.models import Area
 from inspiring.directory.models import Activity, Session
 from lib import throttle
 from lib.actions import ActionRefused
-from lib.http import client_ip, posted
+from lib.http import posted, sender
 from lib.throttle import Limit
 
 from .actions import SessionFull, bookable, do_book, do_cancel
@@ -37,7 +37,7 @@ def _session(area: Area, public_id: uuid.UUID) -> Session:
 def _within_limits(request: HttpRequest, session: Session) -> bool:
     """Bookings from one address in an hour, and on one session: past either, refused
     (a script cannot fill a session with made-up names)."""
-    address = client_ip(request) or "unknown"
+    address = sender(request) or "unknown"
     return throttle.hit(
         "booking", address, Limit(settings.BOOKINGS_PER_ADDRESS_HOURLY, 3600)
     ) and throttle.hit(

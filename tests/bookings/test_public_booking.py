@@ -172,3 +172,21 @@ def test_too_many_bookings_from_one_place_are_refused_and_nothing_is_lost(
     assert again.status_code == 429 and "Wait an hour" in again.text
     assert 'value="Bob"' in again.text
     assert list(Booking.objects.values_list("name", flat=True)) == ["Ann"]
+
+
+def test_an_ipv6_sender_counts_as_one_across_their_64(
+    client: Client, bookable: Bookable, settings: object
+) -> None:
+    # Rotating addresses inside one /64 (one household or device) does not get round it.
+    settings.BOOKINGS_PER_ADDRESS_HOURLY = 1  # type: ignore[attr-defined]
+    data = {"name": "Ann", "email": "a@example.org", "places": "1"}
+    first = client.post(book_url(bookable.session), data, REMOTE_ADDR="2001:db8:1:2::1")
+    assert first.status_code == 302
+    same_64 = client.post(
+        book_url(bookable.later), {**data, "name": "Bob"}, REMOTE_ADDR="2001:db8:1:2::99"
+    )
+    assert same_64.status_code == 429
+    other_64 = client.post(
+        book_url(bookable.later), {**data, "name": "Cy"}, REMOTE_ADDR="2001:db8:1:3::1"
+    )
+    assert other_64.status_code == 302

@@ -18,7 +18,7 @@ from inspiring.accounts.roles import Capability
 from inspiring.measures import library
 from inspiring.measures.instruments.base import Instrument
 from lib import throttle
-from lib.http import client_ip, posted
+from lib.http import posted, sender
 from lib.throttle import Limit
 
 from ..access import get_client, get_client_for_change
@@ -35,7 +35,6 @@ from ..forms.outcomes import AdministrationForm, ChooseMeasureForm, LinkAnswersF
 from ..models import Administration, Client
 from ..models.outcomes import Timepoint
 from ..outcomes import NO_BASELINE, client_outcomes, group_counts
-from .public import _sender
 
 CASES = Capability.MANAGE_CASES
 # The client's link page: at most this many submits an hour from one address, and for
@@ -213,7 +212,7 @@ def send_link(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
 
 
 def _within_limits(request: HttpRequest, token: str) -> bool:
-    address = _sender(client_ip(request))
+    address = sender(request) or "unknown"
     return throttle.hit(
         "outcome-link", address, Limit(LINK_SUBMITS_PER_ADDRESS_HOURLY, 3600)
     ) and throttle.hit("outcome-link-token", token, Limit(LINK_SUBMITS_PER_LINK_HOURLY, 3600))

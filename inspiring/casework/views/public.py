@@ -4,8 +4,6 @@ by text when they chose texts (or gave only a mobile)."""
 
 from __future__ import annotations
 
-import ipaddress
-
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse
@@ -14,7 +12,7 @@ from django.views.decorators.cache import never_cache
 
 from inspiring.areas.models import Area
 from lib import throttle
-from lib.http import client_ip, posted
+from lib.http import posted, sender
 from lib.throttle import Limit
 
 from ..actions.clients import do_self_refer
@@ -61,23 +59,12 @@ def self_referral(request: HttpRequest, slug: str) -> HttpResponse:
 SENT_KEY = "casework.self_referral_sent"
 
 
-def _sender(address: str | None) -> str:
-    """Who sent it, as far as an address tells: an IPv6 sender has a whole /64 to
-    choose addresses from, so the /64 counts as one sender."""
-    if address is None:
-        return "unknown"
-    parsed = ipaddress.ip_address(address)
-    if parsed.version == 6 and parsed.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return address
-
-
 def _within_limits(request: HttpRequest, area: Area) -> bool:
     """Count this referral against its address and its area; False past either limit.
     (Throttled per address first, so one sender's flood does not shut the area's form.)"""
     per_address = Limit(settings.SELF_REFERRALS_PER_ADDRESS_HOURLY, 3600)
     per_area = Limit(settings.SELF_REFERRALS_PER_AREA_HOURLY, 3600)
-    address = _sender(client_ip(request))
+    address = sender(request) or "unknown"
     return throttle.hit("self-referral", f"{area.pk}:{address}", per_address) and throttle.hit(
         "self-referral-area", str(area.pk), per_area
     )

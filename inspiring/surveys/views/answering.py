@@ -10,7 +10,6 @@ starting and sending, and every page visited (answered or skipped) before sendin
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import time
 import uuid
@@ -26,7 +25,7 @@ from django.views.decorators.cache import never_cache
 
 from lib import throttle
 from lib.actions import ActionRefused
-from lib.http import client_ip
+from lib.http import sender as client_sender
 from lib.throttle import Limit
 
 from ..access import get_open_survey
@@ -224,23 +223,11 @@ def _first_unvisited(survey: Survey, progress: dict[str, Any]) -> int | None:
     return None
 
 
-def _sender(request: HttpRequest) -> str | None:
-    """Who sent it, as far as an address tells (an IPv6 sender's /64 counts as one);
-    None when the address is not known."""
-    address = client_ip(request)
-    if address is None:
-        return None
-    parsed = ipaddress.ip_address(address)
-    if parsed.version == 6 and parsed.ipv4_mapped is None:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    return address
-
-
 def _within_limits(request: HttpRequest, survey: Survey) -> str | None:
     """Count this response; the reason to refuse it ("throttled" for its address, "busy"
     for the survey), or None. The address is counted first, so one sender's flood does
     not use up the survey's allowance; an unknown address meets only the survey's."""
-    sender = _sender(request)
+    sender = client_sender(request)
     if sender is not None:
         per_address = Limit(
             int(getattr(settings, "SURVEY_RESPONSES_PER_ADDRESS_HOURLY", PER_ADDRESS_HOURLY)),
