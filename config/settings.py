@@ -462,6 +462,9 @@ SELF_REFERRALS_PER_AREA_HOURLY = env_int("SELF_REFERRALS_PER_AREA_HOURLY", 60, m
 # Places booked online: from one address, and on one session, in an hour.
 BOOKINGS_PER_ADDRESS_HOURLY = env_int("BOOKINGS_PER_ADDRESS_HOURLY", 5, minimum=1)
 BOOKINGS_PER_SESSION_HOURLY = env_int("BOOKINGS_PER_SESSION_HOURLY", 60, minimum=1)
+# Requests a minute from one booking partner (Open Booking API) before 429
+# TooManyRequestsError: far above a real partner's traffic, well below a runaway loop.
+OPEN_BOOKING_PER_PARTNER_MINUTE = env_int("OPEN_BOOKING_PER_PARTNER_MINUTE", 300, minimum=1)
 # A resident's name and contact details on an online booking are blanked this many days
 # after its session (forget_past_bookings, nightly).
 BOOKINGS_RETENTION_DAYS = env_int("BOOKINGS_RETENTION_DAYS", 30, minimum=1)

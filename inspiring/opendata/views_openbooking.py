@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,7 +26,9 @@ from django.views.decorators.http import require_POST
 from inspiring.accounts.access import require_capability
 from inspiring.accounts.roles import Capability
 from inspiring.directory.access import editable_organisations
+from lib import throttle
 from lib.actions import ActionRefused
+from lib.throttle import Limit
 
 from . import openactive, openbooking
 from .api import json_response
@@ -50,6 +53,12 @@ def _partner(request: HttpRequest) -> BookingPartner:
     ).first()
     if partner is None:
         raise OpenBookingError("InvalidAPITokenError", "That key is not valid here.")
+    if not throttle.hit(
+        "openbooking", str(partner.pk), Limit(settings.OPEN_BOOKING_PER_PARTNER_MINUTE, 60)
+    ):
+        raise OpenBookingError(
+            "TooManyRequestsError", "Too many requests from your key: wait a minute."
+        )
     return partner
 
 

@@ -456,3 +456,13 @@ def test_proposals_for_a_session_the_group_cancels_are_declined(world: World) ->
     assert entry["data"]["orderProposalStatus"].endswith("SellerRejected")
     assert entry["data"]["orderSellerNote"] == "The session was cancelled."
     assert Order.objects.get().customer == {}
+
+
+def test_a_partner_past_its_rate_is_told_to_wait(world: World, settings: Any) -> None:
+    settings.OPEN_BOOKING_PER_PARTNER_MINUTE = 2
+    assert world.partner.c1(uuid.uuid4(), [world.walk])[0] == 200
+    assert world.partner.c1(uuid.uuid4(), [world.walk])[0] == 200
+    status, answer = world.partner.c1(uuid.uuid4(), [world.walk])
+    assert (status, answer["@type"]) == (429, "TooManyRequestsError")
+    # Another partner's key has its own count.
+    assert world.other.c1(uuid.uuid4(), [world.walk])[0] == 200
