@@ -426,19 +426,24 @@ def _booking_service() -> dict[str, Any]:
     }
 
 
-def _opportunity(session: Session, series_url: str) -> dict[str, Any]:
-    """The session, with its series, as a response shows what was booked."""
+def _opportunity(
+    session: Session, series_url: str, memo: dict[int, Any] | None = None
+) -> dict[str, Any]:
+    """The session, with its series, as a response shows what was booked (`memo` keeps
+    each activity's series for a page of the feed, read once however many orders)."""
     data = openactive.scheduled_session(session, series_url)
     del data["@context"]
-    series = openactive.series_for(session.activity)
+    memo = {} if memo is None else memo
+    if session.activity_id not in memo:
+        memo[session.activity_id] = openactive.series_for(session.activity)
+    series = memo[session.activity_id]
     if series is not None:
-        series.pop("@context", None)
         # What the session is part of, not how to book it or who sells it (the
         # answer says those once, for the whole order).
         data["superEvent"] = {
             k: v
             for k, v in series.items()
-            if k not in ("eventSchedule", "subEvent", "offers", "organizer")
+            if k not in ("@context", "eventSchedule", "subEvent", "offers", "organizer")
         }
     return data
 
@@ -516,7 +521,13 @@ def _item_status(order: Order, item: OrderItem) -> str:
     return CONFIRMED
 
 
-def order_json(order: Order, *, feed: bool = False, positions: bool = True) -> dict[str, Any]:
+def order_json(
+    order: Order,
+    *,
+    feed: bool = False,
+    positions: bool = True,
+    memo: dict[int, Any] | None = None,
+) -> dict[str, Any]:
     """An order or proposal as B, P and the Order Status endpoint answer it, or (`feed`)
     as the Orders feed shows it (no customer, broker or seller; items by @id only)."""
     proposal = order.kind == Order.Kind.PROPOSAL
@@ -535,7 +546,8 @@ def order_json(order: Order, *, feed: bool = False, positions: bool = True) -> d
         if item.session is None:  # removed from its schedule since
             data["orderedItem"] = {"@type": "ScheduledSession", "@id": session_url}
         else:
-            data["orderedItem"] = _opportunity(item.session, series_url)
+            item.session.activity = activity  # the same row, already read
+            data["orderedItem"] = _opportunity(item.session, series_url, memo)
         items.append(data)
     data = {
         "@context": CONTEXT,
@@ -973,13 +985,14 @@ def feed_page(partner: BookingPartner, position: openactive.Position) -> dict[st
         Order.objects.filter(partner=partner, listed=True)
         .filter(position.after("changed_at", "uuid"))
         .select_related("seller")
-        .prefetch_related("items__activity__home_area", "items__booking")
+        .prefetch_related("items__activity__home_area", "items__booking", "items__session")
         .order_by("changed_at", "uuid")[:limit]
     )
     items = []
+    memo: dict[int, Any] = {}
     for order in orders:
         kind = "OrderProposal" if order.kind == Order.Kind.PROPOSAL else "Order"
-        data = None if order.kind == Order.Kind.DELETED else order_json(order, feed=True)
+        data = None if order.kind == Order.Kind.DELETED else order_json(order, feed=True, memo=memo)
         items.append(openactive._row(kind, order.uuid, order.changed_at, data)[2])
     path = reverse("opendata:openbooking_orders_feed")
     if items:

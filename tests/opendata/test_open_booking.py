@@ -466,3 +466,23 @@ def test_a_partner_past_its_rate_is_told_to_wait(world: World, settings: Any) ->
     assert (status, answer["@type"]) == (429, "TooManyRequestsError")
     # Another partner's key has its own count.
     assert world.other.c1(uuid.uuid4(), [world.walk])[0] == 200
+
+
+def test_a_feed_page_reads_each_series_once_whatever_the_number_of_orders(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    for _ in range(2):
+        world.partner.b(uuid.uuid4(), [world.walk])
+    world.partner.b(uuid.uuid4(), [world.walk_later])
+    partner = BookingPartner.objects.get(name="Move More Finder")
+    with django_assert_max_num_queries(20) as captured:
+        page = openbooking.feed_page(partner, openactive.Position())
+    few = len(captured.captured_queries)
+    assert len(page["items"]) == 3
+    Session.objects.filter(pk=world.walk_later.pk).update(places=20)
+    for _ in range(6):
+        assert world.partner.b(uuid.uuid4(), [world.walk_later])[0] == 201
+    # Three times the orders, of the same two sessions: no more queries.
+    with django_assert_max_num_queries(few):
+        page = openbooking.feed_page(partner, openactive.Position())
+    assert len(page["items"]) == 3 + 6
