@@ -20,6 +20,7 @@ from inspiring.directory.taxonomy_data import seed_taxonomy
 from inspiring.playbook import defaults
 from inspiring.playbook.starting import start_area
 
+from .bookings import load_demo_booking
 from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_NEW_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
@@ -27,6 +28,9 @@ from .history import load_demo_history
 from .playbook import load_demo_playbook
 from .practices import load_demo_practices, register_demo_clients
 from .surveys import load_demo_surveys
+
+# Ashfield's link worker, whose demo client is booked a first visit tomorrow.
+DEMO_BOOKER = "linkworker.ashfield@example.org"
 
 
 def load_demo(
@@ -97,6 +101,13 @@ def load_demo(
         _name_safeguarding_lead(areas["ashfield"])
         # After the directory: the survey's kinds of activity are its categories.
         created["survey responses"] = load_demo_surveys(areas, _coordinator)
+        # Last of the caseload, so the seeded cases above stay as they were: a client
+        # booked at a session tomorrow, whose reminder the day before is to be seen.
+        booker = User.objects.filter(email=DEMO_BOOKER).first()
+        if booker is not None:
+            created["bookings"] = load_demo_booking(
+                areas["ashfield"], booker, editor=_coordinator(areas["ashfield"])
+            )
     # After the surveys: the new area's draft survey has the same (confirmed) shape.
     created["areas"] += _start_new_areas(areas)
     created["memberships"] += _new_areas_memberships()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -228,3 +229,14 @@ def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> N
         "coordinator.ashfield@example.org",
         "linkworker.ashfield@example.org",
     )
+    # A client of Ashfield's link worker is booked a first visit tomorrow, so the
+    # reminder the day before shows (tests/demo/test_demo_booking.py: how it is made).
+    from inspiring.bookings.models import Booking
+
+    booked = Booking.objects.get(
+        connection__client__worker__email="linkworker.ashfield@example.org",
+        status=Booking.Status.BOOKED,
+    )
+    assert booked.channel == Booking.Channel.LINK_WORKER and booked.session is not None
+    assert booked.session.local_date == timezone.localdate() + timedelta(days=1)
+    assert booked.session.start > timezone.now()
