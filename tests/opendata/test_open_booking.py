@@ -14,6 +14,7 @@ import pytest
 from django.core import mail
 from django.core.management import call_command
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from inspiring.bookings.models import Booking
@@ -187,6 +188,11 @@ def test_the_flow_with_approval_waits_for_the_group(
     assert status == 201, placed
     assert placed["@type"] == "Order" and booked(world.yoga) == 1
     assert partner.latest()[str(order)]["kind"] == "Order"
+    # On the group's register, by name and places (no contact details).
+    register = lead.get(reverse("casework:partner_register", args=[world.yoga.public_id]))
+    text = register.content.decode()
+    assert "Geoff Capes, 1 place (booked through another website)" in text
+    assert "geoff@example.org" not in text
     assert booking_partner.validate(partner.seen) == []
 
 
