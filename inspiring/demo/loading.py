@@ -25,6 +25,7 @@ from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_NEW_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
 from .history import load_demo_history
+from .open_booking import load_demo_open_booking
 from .playbook import load_demo_playbook
 from .practices import load_demo_practices, register_demo_clients
 from .surveys import load_demo_surveys
@@ -108,6 +109,8 @@ def load_demo(
             created["bookings"] = load_demo_booking(
                 areas["ashfield"], booker, editor=_coordinator(areas["ashfield"])
             )
+        # A booking partner, and a request for a place waiting for the group lead.
+        created["booking requests"] = load_demo_open_booking(lead)
     # After the surveys: the new area's draft survey has the same (confirmed) shape.
     created["areas"] += _start_new_areas(areas)
     created["memberships"] += _new_areas_memberships()

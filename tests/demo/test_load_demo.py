@@ -240,3 +240,13 @@ def test_each_area_has_a_synthetic_caseload_at_every_step(settings: object) -> N
     assert booked.channel == Booking.Channel.LINK_WORKER and booked.session is not None
     assert booked.session.local_date == timezone.localdate() + timedelta(days=1)
     assert booked.session.start > timezone.now()
+    # A booking partner's request waits for Ashfield's group lead (Open Booking API),
+    # made once, with the demo key that lets anyone try the API.
+    from inspiring.demo.open_booking import DEMO_PARTNER_KEY
+    from inspiring.opendata.models import BookingPartner, Order
+    from inspiring.opendata.views_openbooking import key_hash
+
+    (request,) = Order.objects.all()
+    assert request.proposal_status == Order.ProposalStatus.AWAITING
+    assert request.seller.leads.filter(email="partner.ashfield@example.org").exists()
+    assert BookingPartner.objects.get().key_hash == key_hash(DEMO_PARTNER_KEY)

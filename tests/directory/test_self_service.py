@@ -497,7 +497,7 @@ def test_the_activity_form_is_in_sections_with_every_question_once(
     form = response.context["form"]
     assert isinstance(form, ActivityForm)
     in_sections = [name for _, names in ActivityForm.SECTIONS for name in names]
-    assert sorted(in_sections) == sorted(form.fields) and len(in_sections) == 28
+    assert sorted(in_sections) == sorted(form.fields) and len(in_sections) == 29
     html = response.text
     headings = re.findall(r'<h2 class="nhsuk-heading-m[^"]*">([^<]+)</h2>', html)
     assert headings == [heading for heading, _ in ActivityForm.SECTIONS]
