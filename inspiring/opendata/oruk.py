@@ -26,7 +26,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from inspiring.directory.models import (
@@ -38,6 +38,7 @@ from inspiring.directory.models import (
     Venue,
 )
 from inspiring.directory.recurrence import rfc_date
+from inspiring.directory.search import activity_item
 from lib.text import plain_text
 
 NAMESPACE = uuid.UUID("5b0f8a57-2f7e-4a5c-9a53-6f1c3e1d2a10")
@@ -143,13 +144,11 @@ def published_activities() -> QuerySet[Activity]:
     return Activity.objects.published().select_related("organisation", "venue", "home_area")
 
 
-def with_everything(activities: QuerySet[Activity]) -> QuerySet[Activity]:
-    """What a full service needs, in a fixed number of queries."""
-    return activities.prefetch_related(
-        "categories",
-        "support_features",
-        Prefetch("schedules", queryset=Schedule.objects.order_by("start_date", "pk")),
-    )
+def full_service(activities: QuerySet[Activity]) -> Activity | None:
+    """The activity of `activities` (one at most) with all a full service shows, its
+    lists too, read in one statement (directory.search.activity_item); None if none."""
+    found = activity_item(activities)
+    return found.activity if found is not None else None
 
 
 def organization(activity: Activity) -> dict[str, Any]:
@@ -367,7 +366,9 @@ def _attribute(activity: Activity, term: dict[str, Any]) -> dict[str, Any]:
 def service(activity: Activity) -> dict[str, Any]:
     """A fully nested service: /services/{id}."""
     data = service_summary(activity)
-    data["schedules"] = [schedule(s, activity) for s in activity.schedules.all()]
+    # By first date, then as entered (the page lists a day's by time).
+    schedules = sorted(activity.schedules.all(), key=lambda s: (s.start_date, s.pk))
+    data["schedules"] = [schedule(s, activity) for s in schedules]
     data["service_at_locations"] = [
         {
             "id": service_at_location_id(activity),

@@ -8,7 +8,9 @@ activities_changed, sent by the feed import, the demo and the spreadsheet import
 `differences()` compares every row with what the records say; the test suite runs it
 after every test that wrote to the database (tests/matchindex.py), so a path that
 changes a listing without telling the directory fails there. A lookup also checks the
-row it finds against the listing (`activity_for`), so a stale row can only answer 404.
+row it finds against the listing (`activity_for`, and /service_at_locations/{id}, which
+reads the listing by `stored_as` in the one statement), so a stale row can only answer
+404.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db.models import Q
 from django.db.models.signals import post_migrate, post_save
 
 from inspiring.directory.models import Activity
@@ -69,6 +72,13 @@ def differences() -> list[str]:
     return found
 
 
+def stored_as(wanted: uuid.UUID) -> Q:
+    """Activities whose stored row has this id (one at most): a condition on the
+    statement that reads the listing, found by the rows' index. What it finds is checked
+    against the listing's own columns (a stale row must answer nothing)."""
+    return Q(pk__in=ServiceAtLocationId.objects.filter(item_id=wanted).values("activity_id"))
+
+
 def activity_for(value: str) -> int | None:
     """The published listing (its pk) whose service at location has this id, or None:
     one indexed read, and the row found checked against the listing's own columns."""
@@ -76,12 +86,7 @@ def activity_for(value: str) -> int | None:
         wanted = uuid.UUID(value)
     except ValueError:
         return None
-    row = (
-        Activity.objects.published()
-        .filter(pk__in=ServiceAtLocationId.objects.filter(item_id=wanted).values("activity_id"))
-        .values_list(*COLUMNS)
-        .first()
-    )
+    row = Activity.objects.published().filter(stored_as(wanted)).values_list(*COLUMNS).first()
     if row is None:
         return None
     pk, *columns = row

@@ -128,7 +128,7 @@ def _page_of(
 @open_endpoint
 def service(request: HttpRequest, service_id: str) -> HttpResponse:
     public_id = _uuid(service_id, "service")
-    activity = oruk.with_everything(oruk.published_activities()).filter(public_id=public_id).first()
+    activity = oruk.full_service(oruk.published_activities().filter(public_id=public_id))
     if activity is None:
         raise ApiError(f"No service has the id {service_id}", status=404)
     return json_response(oruk.service(activity))
@@ -211,14 +211,11 @@ def service_at_locations(request: HttpRequest) -> HttpResponse:
 
 @open_endpoint
 def service_at_location(request: HttpRequest, item_id: str) -> HttpResponse:
-    _uuid(item_id, "service at location")
-    pk = service_ids.activity_for(item_id)
-    activity = (
-        oruk.with_everything(oruk.published_activities()).filter(pk=pk).first()
-        if pk is not None
-        else None
-    )
-    if activity is None:  # none has the id, or it was withdrawn since
+    wanted = _uuid(item_id, "service at location")
+    # Found by its stored id in the statement that reads it, then checked against its
+    # own columns: a stale row answers nothing.
+    activity = oruk.full_service(oruk.published_activities().filter(service_ids.stored_as(wanted)))
+    if activity is None or oruk.service_at_location_id(activity) != str(wanted):
         raise ApiError(f"No service at location has the id {item_id}", status=404)
     data: dict[str, Any] = oruk.service(activity)
     return json_response(

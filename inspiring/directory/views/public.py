@@ -39,6 +39,7 @@ from ..recurrence import LONDON
 from ..search import (
     Filters,
     WhatsOnForm,
+    activity_item,
     distance_label,
     listed_on,
     miles_from,
@@ -78,6 +79,10 @@ def _by_day(rows: list[dict[str, Any]], first: date) -> list[tuple[Any, list[dic
         (day, list(items))
         for day, items in groupby(rows, key=lambda r: listed_on(r["session"], first))
     ]
+
+
+# The next sessions an activity's page lists.
+NEXT_SESSIONS = 10
 
 
 def _visible_activity(area: Area, public_id: uuid.UUID, *, running: bool = False) -> Activity:
@@ -196,13 +201,15 @@ def _skipped_dates(schedule: Schedule) -> list[date]:
 @login_not_required
 def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
     area = _area(slug)
-    activity = _visible_activity(area, public_id)
-    paused = activity.capacity_status == Activity.CapacityStatus.PAUSED
-    upcoming = (
-        []
-        if paused
-        else list(Session.objects.filter(activity=activity).upcoming().order_by("start")[:10])
+    # One statement: the activity, its lists and its next sessions (search.activity_item).
+    item = activity_item(
+        Activity.objects.visible_in(area).filter(public_id=public_id), sessions=NEXT_SESSIONS
     )
+    if item is None:
+        raise Http404("No activity here has that id")
+    activity = item.activity
+    paused = activity.capacity_status == Activity.CapacityStatus.PAUSED
+    upcoming = [] if paused else item.sessions
     return render(
         request,
         "directory/activity.html",
