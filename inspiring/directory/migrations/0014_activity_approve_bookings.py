@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('directory', '0013_session_places'),
+        ("directory", "0013_session_places"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='activity',
-            name='approve_bookings',
-            field=models.BooleanField(default=False, help_text='For groups that like to meet new people before they join', verbose_name='accept each booking made through other sites first'),
+            model_name="activity",
+            name="approve_bookings",
+            field=models.BooleanField(
+                default=False,
+                help_text="For groups that like to meet new people before they join",
+                verbose_name="accept each booking made through other sites first",
+            ),
         ),
     ]
