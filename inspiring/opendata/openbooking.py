@@ -670,6 +670,41 @@ def _audit(request: HttpRequest | None, action: str, order: Order, **detail: Any
     )
 
 
+@dataclass
+class Asked:
+    """What P or B asks for, each part checked."""
+
+    broker: dict[str, Any]
+    role: str
+    seller: Organisation
+    customer: dict[str, str]
+    lines: list[Line]
+
+
+def _asked(
+    partner: BookingPartner, existing: Order | None, body: dict[str, Any], kind: str
+) -> tuple[Asked, Order | None]:
+    """The order P or B asks for, checked (the standard's error for the first problem),
+    and the order of this kind it repeats if the partner sent the same again."""
+    broker, role = _broker(body)
+    seller = _seller(body)
+    asked = Asked(broker, role, seller, _customer(body), _lines(body))
+    _no_payment(body)
+    _resolve(asked.lines, seller)
+    if existing is not None:
+        if (
+            existing.partner_id == partner.pk
+            and existing.kind == kind
+            and _same_order(existing, asked.lines)
+        ):
+            return asked, existing
+        raise OpenBookingError("OrderAlreadyExistsError", "That Order UUID is already used.")
+    problem = _order_problem(asked.lines)
+    if problem:
+        raise problem
+    return asked, None
+
+
 def propose(
     request: HttpRequest | None,
     partner: BookingPartner,
@@ -678,24 +713,9 @@ def propose(
 ) -> tuple[int, dict[str, Any]]:
     """P: an order the group is asked to accept. Nothing is booked until B."""
     check_type(body, "OrderProposal")
-    existing = _existing(order_uuid)
-    broker, role = _broker(body)
-    seller = _seller(body)
-    customer = _customer(body)
-    _no_payment(body)
-    lines = _lines(body)
-    _resolve(lines, seller)
-    if existing is not None:
-        if (
-            existing.partner_id == partner.pk
-            and existing.kind == Order.Kind.PROPOSAL
-            and _same_order(existing, lines)
-        ):
-            return 201, order_json(existing)
-        raise OpenBookingError("OrderAlreadyExistsError", "That Order UUID is already used.")
-    problem = _order_problem(lines)
-    if problem:
-        raise problem
+    asked, repeated = _asked(partner, _existing(order_uuid), body, Order.Kind.PROPOSAL)
+    if repeated is not None:
+        return 201, order_json(repeated)
     with transaction.atomic():
         order = Order.objects.create(
             uuid=order_uuid,
@@ -703,12 +723,12 @@ def propose(
             kind=Order.Kind.PROPOSAL,
             proposal_status=Order.ProposalStatus.AWAITING,
             proposal_version=uuid.uuid4(),
-            seller=seller,
-            broker=broker,
-            broker_role=role,
-            customer=customer,
+            seller=asked.seller,
+            broker=asked.broker,
+            broker_role=asked.role,
+            customer=asked.customer,
         )
-        _add_items(order, lines, [None] * len(lines))
+        _add_items(order, asked.lines, [None] * len(asked.lines))
         _audit(request, "openbooking.proposed", order)
     return 201, order_json(order)
 
@@ -724,24 +744,11 @@ def place_order(
     existing = _existing(order_uuid)
     if "orderProposalVersion" in body:
         return _order_from_proposal(request, partner, order_uuid, existing, body)
-    broker, role = _broker(body)
-    seller = _seller(body)
-    customer = _customer(body)
-    _no_payment(body)
-    lines = _lines(body)
-    _resolve(lines, seller)
-    if existing is not None:
-        # B again with the same items (the partner lost the answer): the same order.
-        if (
-            existing.partner_id == partner.pk
-            and existing.kind == Order.Kind.ORDER
-            and _same_order(existing, lines)
-        ):
-            return 200, order_json(existing)
-        raise OpenBookingError("OrderAlreadyExistsError", "That Order UUID is already used.")
-    problem = _order_problem(lines)
-    if problem:
-        raise problem
+    # B again with the same items (the partner lost the answer): the same order.
+    asked, repeated = _asked(partner, existing, body, Order.Kind.ORDER)
+    if repeated is not None:
+        return 200, order_json(repeated)
+    lines = asked.lines
     if any(line.session is not None and line.session.activity.approve_bookings for line in lines):
         raise OpenBookingError(
             "OrderCreationFailedError",
@@ -751,17 +758,17 @@ def place_order(
         booked = _book(
             request,
             [line.session for line in lines if line.session],
-            customer,
-            broker.get("name", ""),
+            asked.customer,
+            asked.broker.get("name", ""),
         )
         order = Order.objects.create(
             uuid=order_uuid,
             partner=partner,
             kind=Order.Kind.ORDER,
-            seller=seller,
-            broker=broker,
-            broker_role=role,
-            customer=customer,
+            seller=asked.seller,
+            broker=asked.broker,
+            broker_role=asked.role,
+            customer=asked.customer,
             listed=True,
         )
         _add_items(order, lines, list(booked))
