@@ -137,17 +137,20 @@ def send_booking_reminders(
     counts = {"sent": 0, "failed": 0, "interrupted": interrupted}
     if not in_hours(now):
         return counts
-    waiting = (
-        due(now)
-        .filter(channel=Booking.Channel.ONLINE)
-        .filter(
-            Q(reminder_status=R.NONE)
-            | Q(
-                reminder_status=R.FAILED,
-                reminder_attempts__lt=MAX_ATTEMPTS,
-                reminder_next_at__lte=now,
-            )
-        )
+    # New reminders for tomorrow's sessions; and those that failed, whenever their
+    # retry is due, while their session has not started (one that failed in the evening
+    # is tried again next morning, on the session's own day).
+    retries = Booking.objects.filter(
+        status=Booking.Status.BOOKED,
+        session__start__gt=now,
+        session__status=Session.Status.SCHEDULED,
+        reminder_status=R.FAILED,
+        reminder_attempts__lt=MAX_ATTEMPTS,
+        reminder_next_at__lte=now,
+    )
+    waiting = Booking.objects.filter(channel=Booking.Channel.ONLINE).filter(
+        Q(pk__in=due(now).filter(reminder_status=R.NONE).values("pk"))
+        | Q(pk__in=retries.values("pk"))
     )
     for pk, seen in waiting.order_by("pk").values_list("pk", "reminder_status"):
         # The claim: this row's own columns only, so that PostgreSQL checks them again
@@ -191,23 +194,29 @@ def _deliver(pk: int, *, now: datetime, sender: Sender | None) -> str:
         )
         return "failed"
     sender = sender or get_sender()
+    assert booking.session is not None
+    # "today" for one tried again on the session's own day.
+    day = "today" if booking.session.local_date == timezone.localdate(now) else "tomorrow"
     try:
         if booking.email:
             sender.send_email(
                 booking.email,
-                email_subject(booking),
-                email_text(booking, name=booking.name, cancel=resident_cancel(booking)),
+                email_subject(booking, day=day),
+                email_text(booking, name=booking.name, cancel=resident_cancel(booking), day=day),
             )
         else:
             assert mobile is not None
-            sender.send_text(mobile, sms_text(booking, cancel=resident_cancel(booking, short=True)))
+            sender.send_text(
+                mobile, sms_text(booking, cancel=resident_cancel(booking, short=True), day=day)
+            )
     except SendFailed as failure:
         again = attempts < MAX_ATTEMPTS and not failure.permanent and not failure.uncertain
         status = R.UNKNOWN if failure.uncertain else R.FAILED if again else R.GAVE_UP
         Booking.objects.filter(pk=pk).update(
             reminder_status=status,
             reminder_attempts=attempts,
-            reminder_next_at=now + RETRY_AFTER[attempts - 1] if again else None,
+            # In the hours reminders go: one due in the night waits for the morning.
+            reminder_next_at=next_in_hours(now + RETRY_AFTER[attempts - 1]) if again else None,
             reminder_error=str(failure)[:300],
         )
         return "unknown" if failure.uncertain else "failed"

@@ -274,3 +274,29 @@ def test_nothing_is_sent_inside_a_transaction(geography: None, bookable: Bookabl
     sender = Capturing()
     assert send_booking_reminders(day_before(bookable.session), sender=sender)["sent"] == 2
     assert sender.in_transaction == [False, False]
+
+
+def test_a_failure_in_the_evening_is_tried_again_next_morning_as_today(
+    bookable: Bookable,
+) -> None:
+    # An afternoon session: a reminder that fails at 19:55 the day before waits for
+    # 10:00 (not 20:00, outside the hours), and then says "today".
+    session = bookable.session
+    start = timezone.localtime(session.start).replace(hour=14)
+    Session.objects.filter(pk=session.pk).update(start=start, end=start + timedelta(hours=1))
+    session.refresh_from_db()
+    booking = book(session, email="ann@example.org")
+    evening = day_before(session, time(19, 55))
+    assert send_booking_reminders(evening, sender=Failing())["failed"] == 1
+    booking.refresh_from_db()
+    morning = datetime.combine(session.local_date, time(10), tzinfo=LONDON)
+    assert booking.reminder_next_at == morning
+    sender = Capturing()
+    night = [day_before(session, time(20)), day_before(session, time(22, 30))]
+    night.append(datetime.combine(session.local_date, time(3), tzinfo=LONDON))
+    for moment in night:
+        assert send_booking_reminders(moment, sender=sender)["sent"] == 0
+    assert send_booking_reminders(morning, sender=sender)["sent"] == 1
+    assert f"Reminder: {session.activity.title} today at 14:00" in sender.said
+    booking.refresh_from_db()
+    assert booking.reminder_status == R.SENT and booking.reminder_attempts == 2
