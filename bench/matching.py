@@ -27,6 +27,10 @@ The region is dense (three districts, about 120 activities a square kilometre):
 a 5-mile reach holds tens of thousands of activities. A full run takes about
 20 minutes; `--activities 5000` is a quick one.
 Uses a throw-away SQLite database, or DATABASE_URL if set (it must be empty).
+`--keep` builds into (or reuses, the same day: the sessions start today) a database
+that is kept: DATABASE_URL's, or <temp>/bench_matching_<N>.sqlite3; a database that
+already holds the region is measured as it is (migrated and analysed first), so
+several versions of the code can be measured on the same data.
 """
 
 from __future__ import annotations
@@ -54,6 +58,13 @@ os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 _tmp = tempfile.TemporaryDirectory()
+if "--keep" in sys.argv:
+    _size = next(
+        (arg.split("=", 1)[1] for arg in sys.argv if arg.startswith("--activities=")),
+        sys.argv[sys.argv.index("--activities") + 1] if "--activities" in sys.argv else "100000",
+    )
+    _kept = Path(tempfile.gettempdir()) / f"bench_matching_{_size}.sqlite3"
+    os.environ.setdefault("DATABASE_URL", f"sqlite:///{_kept}")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{_tmp.name}/bench.sqlite3")
 
 import django
@@ -454,21 +465,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--activities", type=int, default=100_000)
     parser.add_argument("--clients", type=int, default=100, help="timed requests, one a client")
+    parser.add_argument(
+        "--keep", action="store_true", help="build into (or reuse) a database that is kept"
+    )
     args = parser.parse_args()
-    print(f"Database: {connection.vendor}")
-    print("Building the region:")
-    build = timed(
-        "directory: geography, 3 areas, partners, venues, activities",
-        lambda: build_directory(args.activities),
-    )
-    build += timed("sessions: ~20 an activity in the window (bulk writes)", build_sessions)
-    build += timed("matching's index (match_index rebuild)", match_index.rebuild)
-    build += timed(
-        f"{args.clients + WARM_UP} clients, assessments, groups (bulk writes)",
-        lambda: build_clients(args.clients + WARM_UP),
-    )
-    build += timed("ANALYZE", analyze)
-    print(f"  {'in all':<62} {build:8.1f} s")
+    print(f"Database: {connection.vendor} ({connection.settings_dict['NAME']})")
+    region = "directory_activity" in connection.introspection.table_names()
+    if args.keep and region and Client.objects.count() == args.clients + WARM_UP:
+        print("Using the region already built (--keep):")
+        timed(
+            "migrate (matching's index written again if new)",
+            lambda: call_command("migrate", verbosity=0),
+        )
+        timed("ANALYZE", analyze)
+    else:
+        print("Building the region:")
+        build = timed(
+            "directory: geography, 3 areas, partners, venues, activities",
+            lambda: build_directory(args.activities),
+        )
+        build += timed("sessions: ~20 an activity in the window (bulk writes)", build_sessions)
+        build += timed("matching's index (match_index rebuild)", match_index.rebuild)
+        build += timed(
+            f"{args.clients + WARM_UP} clients, assessments, groups (bulk writes)",
+            lambda: build_clients(args.clients + WARM_UP),
+        )
+        build += timed("ANALYZE", analyze)
+        print(f"  {'in all':<62} {build:8.1f} s")
     now = timezone.now()
     in_window = upcoming(now).count()
     print(

@@ -437,10 +437,17 @@ def walk(
                 "(longitude - %s) * %s * (longitude - %s) * %s) <= %s"
             )
             reach_params += [lat, lat, lng, scale, lng, scale, limit]
-        common = " AND ".join(where)
+        # The area and the reach first: SQLite tests the terms in the order written,
+        # and every column is in the covering index, so each entry of the latitude's
+        # band outside the box (most of them) is passed over after a few comparisons,
+        # the limits and the bound worked out only for the rows in reach.
+        area, rest = where[0], " AND ".join(where[1:])
         parts = [
-            (f"{common} AND NOT online AND {' AND '.join(reach)}", [*params, *reach_params]),
-            (f"{common} AND online", list(params)),
+            (
+                f"{area} AND {' AND '.join(reach)} AND NOT online AND {rest}",
+                [*area_params, *reach_params, *params[len(area_params) :]],
+            ),
+            (f"{' AND '.join(where)} AND online", list(params)),
         ]
     else:
         parts = [(" AND ".join(where), params)]

@@ -46,6 +46,28 @@ class BarrierRule(models.Model):
         return f"{self.barrier} -> {self.feature or 'nothing'}"
 
 
+# The covering index's columns: the box first, then what the walk reads of each row
+# in it (the activity's id last, for PostgreSQL's index-only scans; SQLite's rowid).
+REACH = [
+    "home_area",
+    "latitude",
+    "longitude",
+    "online",
+    "capacity_status",
+    "last_confirmed_at",
+    "cost",
+    "min_age",
+    "max_age",
+    "category_bits",
+    "feature_bits",
+    "kind",
+    "times",
+    "times_from",
+    "times_until",
+    "activity",
+]
+
+
 class MatchEntry(models.Model):
     """What matching needs of one published activity, in one narrow row (the match index,
     ADR 0010): kept exact by inspiring.matching.index from every path that writes
@@ -89,8 +111,11 @@ class MatchEntry(models.Model):
 
     class Meta:
         indexes = [
-            # The venues' box: the latitude's range, the longitude checked in the index.
-            models.Index(fields=["home_area", "latitude", "longitude"], name="match_entry_place"),
+            # The venues' box: the latitude's range, the longitude checked in the index,
+            # and every column the walk's limits and bound read after it (index.walk),
+            # so the rows in reach are ranked from the index alone: no look-up of the
+            # table for each (that was half the walk's time on SQLite, ADR 0010).
+            models.Index(fields=REACH, name="match_entry_reach"),
             models.Index(
                 fields=["home_area"],
                 name="match_entry_online",
