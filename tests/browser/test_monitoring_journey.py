@@ -196,6 +196,8 @@ def connect_one_more(organisation_id: str, period: Period) -> None:
     made = timezone.make_aware(datetime.combine(period.start + timedelta(days=30), time(11)))
     template.pk, template.public_id = None, uuid.uuid4()
     template.client, template.activity = client, activity
+    # A copy books nothing (the demo's booked first visit may be the one copied).
+    template.booking = None
     template.save()
     Connection.objects.filter(pk=template.pk).update(created_at=made)
     facts.refresh([client.pk])  # an UPDATE sends no signal
