@@ -38,6 +38,15 @@ $(STAMPS)/dev: requirements.txt requirements-dev.txt requirements-pip.txt | $(BI
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@mkdir -p $(STAMPS) && touch $@ $(STAMPS)/runtime
 
+# NHS England's MESH sandbox for the MESH tests, a server in its own virtualenv: it pins
+# an older gunicorn than the site's, and the site never imports it.
+MESH_VENV := .venv-mesh
+$(STAMPS)/mesh-sandbox: requirements-mesh-sandbox.txt requirements-pip.txt
+	$(PYTHON) -m venv $(MESH_VENV)
+	$(MESH_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-pip.txt
+	$(MESH_VENV)/bin/pip install --quiet --disable-pip-version-check --require-hashes -r requirements-mesh-sandbox.txt
+	@mkdir -p $(STAMPS) && touch $@
+
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
@@ -69,7 +78,7 @@ run: setup
 # saw a worker's later tests find no postcodes and no survey activities).
 PYTEST_WORKERS ?= auto
 
-test: $(STAMPS)/dev assets
+test: $(STAMPS)/dev $(STAMPS)/mesh-sandbox assets
 	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # The production stack on PostgreSQL, started from the Procfile and used (DATABASE_URL
@@ -100,6 +109,7 @@ systemd: $(STAMPS)/runtime
 lock: $(STAMPS)/dev
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements.txt requirements.in
 	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-dev.txt requirements-dev.in
+	$(BIN)/pip-compile --quiet --generate-hashes --allow-unsafe --strip-extras -o requirements-mesh-sandbox.txt requirements-mesh-sandbox.in
 
 clean:
-	rm -rf $(VENV) $(STAMPS) node_modules static/build staticfiles
+	rm -rf $(VENV) $(MESH_VENV) $(STAMPS) node_modules static/build staticfiles
