@@ -21,6 +21,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from lib.env import env_bool, env_choice, env_int, env_list, env_str
+from lib.mesh import area_mailboxes_from_environ, check_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -419,6 +420,38 @@ if CASEWORK_SENDER == "notify" and not (
         "CASEWORK_SENDER=notify needs NOTIFY_API_KEY, NOTIFY_EMAIL_TEMPLATE_ID and "
         "NOTIFY_SMS_TEMPLATE_ID."
     )
+
+# --- MESH -------------------------------------------------------------------
+
+# NHS England's message exchange: the message back to the GP (a FHIR document to the
+# practice's mailbox, found by its ODS code) and referrals collected from an area's
+# inbox. lib/mesh.py says what each variable is. Secrets come from the environment
+# only, never the database. No mailbox set: MESH is off. The sandbox (`mesh-sandbox`)
+# in development and tests; NHS England's endpoint only when MESH_URL names it.
+MESH_URL = env_str("MESH_URL").rstrip("/")
+MESH_MAILBOX_ID = env_str("MESH_MAILBOX_ID")
+MESH_PASSWORD = env_str("MESH_PASSWORD")
+MESH_SHARED_KEY = env_str("MESH_SHARED_KEY")
+MESH_CLIENT_CERT = env_str("MESH_CLIENT_CERT")
+MESH_CLIENT_KEY = env_str("MESH_CLIENT_KEY")
+MESH_CA_CERT = env_str("MESH_CA_CERT")
+# A MESH that does not answer must not hold a worker for long.
+MESH_TIMEOUT = env_int("MESH_TIMEOUT", 30, minimum=1)
+# How often each mailbox's inbox is collected.
+MESH_POLL_MINUTES = env_int("MESH_POLL_MINUTES", 5, minimum=1)
+# An area's own mailbox: MESH_MAILBOX_ID__<AREA>, MESH_PASSWORD__<AREA> (and optionally
+# MESH_CLIENT_CERT__<AREA>, MESH_CLIENT_KEY__<AREA>), <AREA> its slug upper-cased with
+# "_" for "-": {"MID_NOTTS": {"mailbox_id": ..., "password": ...}}.
+MESH_AREA_MAILBOXES = area_mailboxes_from_environ()
+check_settings(
+    url=MESH_URL,
+    mailbox_id=MESH_MAILBOX_ID,
+    password=MESH_PASSWORD,
+    shared_key=MESH_SHARED_KEY,
+    client_cert=MESH_CLIENT_CERT,
+    client_key=MESH_CLIENT_KEY,
+    areas=MESH_AREA_MAILBOXES,
+)
 
 # --- Internationalisation ---------------------------------------------------
 
