@@ -47,7 +47,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -288,10 +288,28 @@ def _caused_by(error: BaseException, kinds: tuple[type[BaseException], ...]) -> 
 
 
 NOT_REACHED = "MESH could not be reached. It will be tried again in a few minutes."
+UNCONFIRMED = (
+    "MESH did not confirm it had taken the message, so it may or may not have gone. It "
+    "will not be sent again until someone checks."
+)
 REFUSED_CREDENTIALS = (
     "MESH did not accept the site's mailbox credentials. Ask whoever runs the site to check "
     "the MESH settings."
 )
+
+
+def _refused(action: str, status: int, sending: bool) -> NoReturn:
+    """MESH answered with an HTTP error status (0: one not known)."""
+    logger.warning("MESH answered %s to %s", status or "an error", action)
+    if status in (401, 403):
+        raise MeshError(REFUSED_CREDENTIALS, permanent=True) from None
+    if 400 <= status < 500 and status not in (408, 425, 429):
+        raise MeshError(f"MESH refused to {action} ({status}).", permanent=True) from None
+    if sending and status not in (408, 425, 429, 503):
+        # A server error (a gateway's timeout, say) once the message went: it may have
+        # been stored. 429 and 503 say it was not taken.
+        raise MeshError(UNCONFIRMED, uncertain=True) from None
+    raise MeshError(f"MESH could not {action} just now ({status}). {NOT_REACHED}") from None
 
 
 @contextlib.contextmanager
@@ -313,25 +331,22 @@ def _errors(action: str, *, sending: bool = False) -> Iterator[None]:
             raise MeshError(REFUSED_CREDENTIALS, permanent=True) from None
         raise MeshError(f"MESH did not accept the message: {reason}", permanent=True) from None
     except requests.HTTPError as error:
-        code = error.response.status_code if error.response is not None else 0
-        logger.warning("MESH answered %s to %s", code, action)
-        if code in (401, 403):
-            raise MeshError(REFUSED_CREDENTIALS, permanent=True) from None
-        if 400 <= code < 500 and code not in (408, 425, 429):
-            raise MeshError(f"MESH refused to {action} ({code}).", permanent=True) from None
-        raise MeshError(f"MESH could not {action} just now ({code}). " + NOT_REACHED) from None
+        _refused(action, error.response.status_code if error.response is not None else 0, sending)
+    except urllib3_errors.ResponseError as error:
+        # mesh_client's retry, refusing to retry a message's first POST, on a 429 or 5xx.
+        status = re.search(r"\b([1-5]\d\d)\b", str(error))
+        _refused(action, int(status.group(1)) if status else 0, sending)
     except requests.ConnectTimeout as error:
         logger.warning("MESH did not answer the connection to %s: %s", action, error)
         raise MeshError(NOT_REACHED) from None
     except (requests.RequestException, urllib3_errors.HTTPError, OSError) as error:
         # (For the first POST of a message mesh_client lets urllib3's own errors through.)
-        # Never connected (refused, no route, a name not found, no answer to connecting),
-        # or MESH answered with a status mesh_client retries (429, 5xx): not sent.
+        # Never connected (refused, no route, a name not found, no answer to connecting):
+        # not sent.
         never_went = (
             urllib3_errors.NewConnectionError,
             urllib3_errors.ConnectTimeoutError,
             urllib3_errors.NameResolutionError,
-            urllib3_errors.ResponseError,
             ConnectionRefusedError,
         )
         if not sending or _caused_by(error, never_went):
@@ -340,11 +355,7 @@ def _errors(action: str, *, sending: bool = False) -> Iterator[None]:
         # A timeout waiting for the answer, or the connection lost, once the message
         # was going: MESH may have it.
         logger.warning("MESH did not confirm a message: %s", error)
-        raise MeshError(
-            "MESH did not confirm it had taken the message, so it may or may not have "
-            "gone. It will not be sent again until someone checks.",
-            uncertain=True,
-        ) from None
+        raise MeshError(UNCONFIRMED, uncertain=True) from None
     except ValueError as error:  # an answer that is not MESH's JSON (a proxy's page)
         logger.warning("MESH gave an answer that could not be read to %s: %s", action, error)
         raise MeshError("MESH gave an answer that could not be read.", uncertain=sending) from None

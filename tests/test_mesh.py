@@ -7,6 +7,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
@@ -239,6 +240,60 @@ def test_no_answer_to_a_read_is_tried_again(silent_server: str) -> None:
 
     with pytest.raises(MeshError) as failed:
         mesh.inbox(quiet)
+    assert not (failed.value.permanent or failed.value.uncertain)
+
+
+@pytest.fixture
+def answering_server() -> Iterator[tuple[str, list[int]]]:
+    """A server answering every request with the status at the head of its list."""
+    statuses: list[int] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(statuses[0])
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"no")
+
+        do_GET = do_POST = do_PUT = _answer
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", statuses
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "uncertain"),
+    [(503, False), (429, False), (504, True), (500, True), (502, True)],
+)
+def test_a_server_error_to_a_send_may_have_stored_it_unless_it_says_not(
+    answering_server: tuple[str, list[int]], status: int, uncertain: bool
+) -> None:
+    url, statuses = answering_server
+    statuses.append(status)
+
+    with pytest.raises(MeshError) as failed:
+        mesh.send(MeshMailbox(url, SITE, "p", "k", timeout=2), PRACTICE, CONSULT_REPORT, DOCUMENT)
+    assert failed.value.uncertain is uncertain
+    assert not failed.value.permanent
+
+
+def test_a_server_error_to_a_read_is_tried_again(answering_server: tuple[str, list[int]]) -> None:
+    url, statuses = answering_server
+    statuses.append(500)
+
+    with pytest.raises(MeshError, match="just now") as failed:
+        mesh.inbox(MeshMailbox(url, SITE, "p", "k", timeout=2))
     assert not (failed.value.permanent or failed.value.uncertain)
 
 
