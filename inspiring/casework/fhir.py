@@ -78,7 +78,6 @@ from pydantic import ValidationError
 from lib.identifiers import IdentifierError, normalise_nhs_number
 from lib.postcodes import PostcodeError, normalise_postcode
 
-from . import choices
 from .message_back import letter_heading, letter_sections
 
 SNOMED = "http://snomed.info/sct"
@@ -118,8 +117,12 @@ def _div(*paragraphs: str, items: list[str] | None = None) -> dict[str, str]:
     return {"status": "generated", "div": f'<div xmlns="{XHTML}">{body}</div>'}
 
 
-def _snomed(code: str) -> dict[str, Any]:
-    return {"coding": [{"system": SNOMED, "code": code, "display": choices.SNOMED_TERMS[code]}]}
+def _snomed(coded: dict[str, str]) -> dict[str, Any]:
+    """A CodeableConcept of the message back's {"code", "term"}."""
+    concept = {"system": SNOMED, "code": coded["code"]}
+    if coded.get("term"):
+        concept["display"] = coded["term"]
+    return {"coding": [concept]}
 
 
 def _split_name(name: str) -> dict[str, Any]:
@@ -243,7 +246,7 @@ def message_back_bundle(
         "identifier": [{"system": RFC4122, "value": referral["id"]}],
         "status": "completed" if outcome["on"] else "active",
         "intent": "order",
-        "type": _snomed(referral["snomed_ct"]["code"]),
+        "type": _snomed(referral["snomed_ct"]),
         "subject": {"reference": _urn(patient_id)},
         "authoredOn": referral["received_on"],
         "reasonCode": [{"text": reason["label"]} for reason in referral["reasons"]],
@@ -265,7 +268,7 @@ def message_back_bundle(
                 "id": str(declined_id),
                 "meta": _meta(STU3_NHS + "CareConnect-GPC-Observation-1"),
                 "status": "final",
-                "code": _snomed(outcome["snomed_ct"]["code"]),
+                "code": _snomed(outcome["snomed_ct"]),
                 "subject": {"reference": _urn(patient_id)},
                 "effectiveDateTime": outcome["on"],
                 "issued": created,
