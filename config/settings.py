@@ -413,6 +413,13 @@ NOTIFY_EMAIL_TEMPLATE_ID = env_str("NOTIFY_EMAIL_TEMPLATE_ID")
 NOTIFY_SMS_TEMPLATE_ID = env_str("NOTIFY_SMS_TEMPLATE_ID")
 # GOV.UK Notify's API address (default: the real one; tests point it at a fake on loopback).
 NOTIFY_API_URL = env_str("NOTIFY_API_URL")
+# The bearer token Notify sends with its delivery receipts (set the same in Notify's
+# API integration > Callbacks, with the URL https://<site>/api/notify/delivery-receipts/).
+# Unset: the receipt endpoint answers 404 and messages show only whether they went.
+NOTIFY_CALLBACK_TOKEN = env_str("NOTIFY_CALLBACK_TOKEN")
+if NOTIFY_CALLBACK_TOKEN and len(NOTIFY_CALLBACK_TOKEN) < 10:
+    # Notify itself asks for at least 10 characters.
+    raise ImproperlyConfigured("NOTIFY_CALLBACK_TOKEN must be at least 10 characters long.")
 if CASEWORK_SENDER == "notify" and not (
     NOTIFY_API_KEY and NOTIFY_EMAIL_TEMPLATE_ID and NOTIFY_SMS_TEMPLATE_ID
 ):

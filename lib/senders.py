@@ -5,8 +5,10 @@ bookings app's reminders).
 - "console" (the default): printed to the console, for development. Nothing leaves.
 - "email": email through Django's email backend (settings.EMAIL_*), text messages
   printed to the console (Django has no text messaging).
-- "notify": GOV.UK Notify, for both, through its HTTP API (settings.NOTIFY_API_KEY,
-  NOTIFY_EMAIL_TEMPLATE_ID, NOTIFY_SMS_TEMPLATE_ID).
+- "notify": GOV.UK Notify, for both, through its official client
+  (notifications-python-client; settings.NOTIFY_API_KEY, NOTIFY_EMAIL_TEMPLATE_ID,
+  NOTIFY_SMS_TEMPLATE_ID). Sending returns Notify's id for the message; Notify posts a
+  delivery receipt for it later (settings.NOTIFY_CALLBACK_TOKEN, casework.views.notify).
 
 The Notify templates carry whatever we send in their placeholders, so the wording
 stays with the caller: the email template is `((subject))` as its subject and
@@ -26,27 +28,25 @@ keep what was sent and how it went.
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import hashlib
-import hmac
-import json
+import copy
 import logging
 import smtplib
 import sys
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol, TextIO
+from typing import Any, Protocol, TextIO
 
+import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
+from django.db import models
+from notifications_python_client.errors import HTTPError, InvalidResponse
+from notifications_python_client.notifications import NotificationsAPIClient
 
 from lib.actions import ActionRefused
 
@@ -83,11 +83,14 @@ class Attachment:
 
 
 class Sender(Protocol):
+    """Sends one message; returns the service's id for it where it gives one (GOV.UK
+    Notify's notification id, which its delivery receipt names), or None."""
+
     def send_email(
         self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
-    ) -> None: ...
+    ) -> str | None: ...
 
-    def send_text(self, to: str, body: str) -> None: ...
+    def send_text(self, to: str, body: str) -> str | None: ...
 
 
 class ConsoleSender:
@@ -103,12 +106,14 @@ class ConsoleSender:
 
     def send_email(
         self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
-    ) -> None:
+    ) -> str | None:
         files = "".join(f"\nAttached: {a.filename} ({len(a.content)} bytes)" for a in attachments)
         self._write(f"Email to: {to}\nSubject: {subject}\n\n{body}{files}")
+        return None
 
-    def send_text(self, to: str, body: str) -> None:
+    def send_text(self, to: str, body: str) -> str | None:
         self._write(f"Text message to: {to}\n\n{body}")
+        return None
 
 
 class _NotesHandOver(smtplib.SMTP):
@@ -170,7 +175,7 @@ class DjangoEmailSender(ConsoleSender):
 
     def send_email(
         self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
-    ) -> None:
+    ) -> str | None:
         message = EmailMessage(subject=subject, body=body, to=[to])
         for attachment in attachments:
             message.attach(attachment.filename, attachment.content, attachment.mimetype)
@@ -194,36 +199,53 @@ class DjangoEmailSender(ConsoleSender):
             # Once sent, the goodbye (QUIT) going wrong changes nothing.
             with contextlib.suppress(OSError):
                 connection.close()
+        return None
 
 
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+class DeliveryStatus(models.TextChoices):
+    """What GOV.UK Notify's delivery receipt (its callback) says became of a message it
+    took: the statuses it ends on, the same for email and text messages."""
+
+    DELIVERED = "delivered", "Delivered"
+    PERMANENT_FAILURE = "permanent-failure", "Permanent failure"
+    TEMPORARY_FAILURE = "temporary-failure", "Temporary failure"
+    TECHNICAL_FAILURE = "technical-failure", "Technical failure"
 
 
-def notify_token(api_key: str, *, now: float | None = None) -> str:
-    """The JSON Web Token Notify wants with each request: HS256, `iss` the service id,
-    `iat` the time, signed with the key's secret.
-
-    An API key is "{key name}-{service id}-{secret}", both ids being 36-character
-    UUIDs. Written here with hmac (it is a few lines) rather than adding PyJWT.
-    """
-    if len(api_key) < 74:
-        raise ImproperlyConfigured("NOTIFY_API_KEY is not a GOV.UK Notify API key.")
-    service_id, secret = api_key[-73:-37], api_key[-36:]
-    header = _b64url(json.dumps({"typ": "JWT", "alg": "HS256"}, separators=(",", ":")).encode())
-    claims = {"iss": service_id, "iat": int(now if now is not None else time.time())}
-    payload = _b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signing_input = f"{header}.{payload}".encode("ascii")
-    signature = hmac.new(secret.encode(), signing_input, hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64url(signature)}"
+def why_not_delivered(status: str, *, email: bool) -> str:
+    """Notify's meaning of a failure, in words for the person who sent it ("" for a
+    message delivered, or no receipt yet)."""
+    if status == DeliveryStatus.PERMANENT_FAILURE:
+        if email:
+            return "the email address does not exist, or their email provider refused it"
+        return "the phone number does not exist, or their network refused the message"
+    if status == DeliveryStatus.TEMPORARY_FAILURE:
+        if email:
+            return "their inbox was full or their spam filter refused it"
+        return "their phone was off or out of signal for too long, or its inbox was full"
+    if status == DeliveryStatus.TECHNICAL_FAILURE:
+        return "a problem between GOV.UK Notify and the email or phone network"
+    return ""
 
 
 class NotifySender:
-    """GOV.UK Notify: POST /v2/notifications/email and /v2/notifications/sms.
+    """GOV.UK Notify, through its official client (notifications-python-client), which
+    signs each request with the key (a JSON Web Token) and posts to
+    /v2/notifications/email and /v2/notifications/sms.
+
+    Each message carries `reference`, our own id for it, and sending returns Notify's id
+    for the notification: the delivery receipt Notify later posts back (the callback,
+    casework.views.notify) names both, so it finds the message it is about.
 
     Attachments are not sent through Notify (it sends files only as download links,
     with a template made for it): the email's body carries the whole letter as text.
     """
+
+    NOT_ACCEPTED = (
+        "GOV.UK Notify did not accept the message. Check the address or number, or try again later."
+    )
+    NO_ANSWER = "GOV.UK Notify did not answer in time."
+    NOT_REACHED = "The message could not be sent. Try again in a few minutes."
 
     def __init__(
         self,
@@ -236,66 +258,84 @@ class NotifySender:
     ) -> None:
         if not api_key:
             raise ImproperlyConfigured("Set NOTIFY_API_KEY to send through GOV.UK Notify.")
-        self.api_key = api_key
+        # "{key name}-{service id}-{secret}", both ids 36-character UUIDs: the client
+        # slices them from the end, and asserts (not raises) when they are missing.
+        if len(api_key) < 74:
+            raise ImproperlyConfigured("NOTIFY_API_KEY is not a GOV.UK Notify API key.")
         self.email_template_id = email_template_id
         self.sms_template_id = sms_template_id
-        self.base_url = base_url.rstrip("/")
-        self.timeout = timeout
-
-    def _post(self, path: str, payload: dict[str, object]) -> dict[str, object]:
-        request = urllib.request.Request(  # noqa: S310 (an https address we set)
-            self.base_url + path,
-            data=json.dumps(payload).encode(),
-            method="POST",
-            headers={
-                "Authorization": f"Bearer {notify_token(self.api_key)}",
-                "Content-Type": "application/json",
-                "User-Agent": "inspiring-casework",
-            },
+        # Our own id for the message, sent with it (see with_reference).
+        self.reference = ""
+        self.client = NotificationsAPIClient(
+            api_key, base_url=base_url.rstrip("/"), timeout=timeout
         )
+
+    def with_reference(self, reference: str) -> NotifySender:
+        """This sender, sending with `reference`: our own id for the message, which
+        Notify keeps and names in its receipt. No personal data in it (Notify shows it
+        in its dashboard)."""
+        referenced = copy.copy(self)
+        referenced.reference = reference
+        return referenced
+
+    def _send(self, send: Callable[[], Any]) -> str | None:
+        """Make one request through the client; Notify's id for the notification, or
+        SendFailed saying whether to try again (`permanent`, `uncertain`)."""
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
-                answer: dict[str, object] = json.loads(response.read() or b"{}")
-                return answer
-        except urllib.error.HTTPError as error:
-            # Notify says what was wrong (a bad number, a trial-mode recipient, ...):
-            # the team needs it in the log; the person sending gets plain words.
-            logger.warning("GOV.UK Notify refused a message: %s %s", error.code, error.read()[:500])
-            # 400 and 403 are about this message or our key; 429 and 5xx pass.
-            raise SendFailed(
-                "GOV.UK Notify did not accept the message. Check the address or number, "
-                "or try again later.",
-                permanent=error.code in (400, 403),
-            ) from None
-        except TimeoutError as error:
-            # Sent, and no answer in time: Notify may have accepted it.
-            logger.warning("GOV.UK Notify did not answer in time: %s", error)
-            raise SendFailed("GOV.UK Notify did not answer in time.", uncertain=True) from None
-        except (urllib.error.URLError, OSError) as error:
-            logger.warning("GOV.UK Notify could not be reached: %s", error)
-            raise SendFailed("The message could not be sent. Try again in a few minutes.") from None
+            answer = send()
+        except InvalidResponse as error:
+            # A 2xx whose body is not JSON: Notify took the message; only its id is lost.
+            logger.warning("GOV.UK Notify took a message but its answer was unreadable: %s", error)
+            return None
+        except HTTPError as error:
+            cause = error.__cause__
+            if error.response is not None:
+                # Notify says what was wrong (a bad number, a trial-mode recipient, ...):
+                # the team needs it in the log; the person sending gets plain words.
+                logger.warning("GOV.UK Notify refused a message: %s", str(error)[:500])
+                # 400 and 403 are about this message or our key; 429 and 5xx pass.
+                raise SendFailed(
+                    self.NOT_ACCEPTED, permanent=error.status_code in (400, 403)
+                ) from None
+            if isinstance(cause, requests.ReadTimeout):
+                # Sent, and no answer in time: Notify may have accepted it.
+                logger.warning("GOV.UK Notify did not answer in time: %s", cause)
+                raise SendFailed(self.NO_ANSWER, uncertain=True) from None
+            # Not reached (refused, no route, a connection that timed out): nothing went.
+            logger.warning("GOV.UK Notify could not be reached: %s", cause or error)
+            raise SendFailed(self.NOT_REACHED) from None
+        notification_id = answer.get("id") if isinstance(answer, dict) else None
+        return str(notification_id) if notification_id else None
 
     def send_email(
         self, to: str, subject: str, body: str, *, attachments: Sequence[Attachment] = ()
-    ) -> None:
-        self._post(
-            "/v2/notifications/email",
-            {
-                "email_address": to,
-                "template_id": self.email_template_id,
-                "personalisation": {"subject": subject, "body": body},
-            },
+    ) -> str | None:
+        return self._send(
+            lambda: self.client.send_email_notification(
+                email_address=to,
+                template_id=self.email_template_id,
+                personalisation={"subject": subject, "body": body},
+                reference=self.reference or None,
+            )
         )
 
-    def send_text(self, to: str, body: str) -> None:
-        self._post(
-            "/v2/notifications/sms",
-            {
-                "phone_number": to,
-                "template_id": self.sms_template_id,
-                "personalisation": {"body": body},
-            },
+    def send_text(self, to: str, body: str) -> str | None:
+        return self._send(
+            lambda: self.client.send_sms_notification(
+                phone_number=to,
+                template_id=self.sms_template_id,
+                personalisation={"body": body},
+                reference=self.reference or None,
+            )
         )
+
+
+def with_reference(sender: Sender, reference: str) -> Sender:
+    """`sender`, sending with our own id for the message where the service keeps one
+    (GOV.UK Notify: its delivery receipt names it); any other sender unchanged."""
+    if isinstance(sender, NotifySender):
+        return sender.with_reference(reference)
+    return sender
 
 
 def get_sender() -> Sender:

@@ -68,6 +68,9 @@ PUBLIC = {
     # it from the link they are sent (a signed token of the booking's random id).
     "<slug:slug>/sessions/<uuid:public_id>/book/",
     "bookings/<str:token>/",
+    # Casework: GOV.UK Notify's delivery receipts (no sign-in: Notify's bearer token,
+    # compared in constant time; 404 unless configured; tests/casework/test_notify_client.py).
+    "api/notify/delivery-receipts/",
     # Casework: the public self-referral form of an area.
     "<slug:slug>/refer-yourself/",
     "<slug:slug>/refer-yourself/sent/",

@@ -14,8 +14,12 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from lib.senders import DeliveryStatus
+
 # A person and someone coming with them (a buddy, a volunteer, a friend).
 MAX_PARTY = 2
+# Booking.reminder_reference: "bookings-reminder-<pk>".
+REMINDER_REFERENCE_PREFIX = "bookings-reminder-"
 
 
 class Booking(models.Model):
@@ -90,6 +94,13 @@ class Booking(models.Model):
     reminder_next_at = models.DateTimeField(null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_error = models.CharField(max_length=300, blank=True)
+    # GOV.UK Notify's id for the reminder (what sending returned), and what its delivery
+    # receipt said became of it and when (casework.views.notify takes the receipts).
+    reminder_provider_id = models.CharField(max_length=36, blank=True, db_index=True)
+    reminder_delivery_status = models.CharField(
+        max_length=20, choices=DeliveryStatus.choices, blank=True
+    )
+    reminder_delivery_status_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -108,6 +119,12 @@ class Booking(models.Model):
         # No name or contact: this is what the audit log shows.
         places = "1 place" if self.places == 1 else f"{self.places} places"
         return f"{places}, {self.get_status_display().lower()}"
+
+    @property
+    def reminder_reference(self) -> str:
+        """Our own id for its reminder, sent with it to GOV.UK Notify and named in its
+        receipt (no personal data: Notify shows it in its dashboard)."""
+        return f"{REMINDER_REFERENCE_PREFIX}{self.pk}"
 
     @property
     def is_live(self) -> bool:

@@ -35,7 +35,15 @@ from django.utils import timezone
 
 from inspiring.directory.models import Session
 from lib.phones import uk_mobile
-from lib.senders import MAX_ATTEMPTS, RETRY_AFTER, SENDING_TIMEOUT, Sender, SendFailed, get_sender
+from lib.senders import (
+    MAX_ATTEMPTS,
+    RETRY_AFTER,
+    SENDING_TIMEOUT,
+    Sender,
+    SendFailed,
+    get_sender,
+    with_reference,
+)
 
 from .messages import cancel_url
 from .models import Booking
@@ -193,20 +201,21 @@ def _deliver(pk: int, *, now: datetime, sender: Sender | None) -> str:
             reminder_error="No email address or UK mobile number to send it to.",
         )
         return "failed"
-    sender = sender or get_sender()
+    # Our id goes with it where the service keeps one: Notify's receipt names it.
+    sender = with_reference(sender or get_sender(), booking.reminder_reference)
     assert booking.session is not None
     # "today" for one tried again on the session's own day.
     day = "today" if booking.session.local_date == timezone.localdate(now) else "tomorrow"
     try:
         if booking.email:
-            sender.send_email(
+            provider_id = sender.send_email(
                 booking.email,
                 email_subject(booking, day=day),
                 email_text(booking, name=booking.name, cancel=resident_cancel(booking), day=day),
             )
         else:
             assert mobile is not None
-            sender.send_text(
+            provider_id = sender.send_text(
                 mobile, sms_text(booking, cancel=resident_cancel(booking, short=True), day=day)
             )
     except SendFailed as failure:
@@ -226,5 +235,6 @@ def _deliver(pk: int, *, now: datetime, sender: Sender | None) -> str:
         reminder_sent_at=now,
         reminder_next_at=None,
         reminder_error="",
+        reminder_provider_id=provider_id or "",
     )
     return "sent"

@@ -9,6 +9,7 @@ from .views import (
     connections,
     handover,
     letters,
+    notify,
     outcomes,
     partner,
     privacy,
@@ -22,6 +23,8 @@ urlpatterns = [
     # Public: someone refers themselves to their area's programme.
     path("<slug:slug>/refer-yourself/", public.self_referral, name="self_referral"),
     path("<slug:slug>/refer-yourself/sent/", public.self_referral_sent, name="self_referral_sent"),
+    # GOV.UK Notify's delivery receipts (no sign-in: its bearer token; views.notify).
+    path("api/notify/delivery-receipts/", notify.delivery_receipts, name="notify_receipts"),
     # Link workers and coordinators.
     path("staff/clients/", caseload.caseload, name="caseload"),
     path("staff/clients/triage/", caseload.triage, name="triage"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime, time, timedelta
 from typing import Any
 
@@ -25,6 +25,8 @@ from inspiring.bookings.reminders import send_booking_reminders
 from inspiring.directory.models import Activity, Session
 from inspiring.directory.recurrence import LONDON
 from lib.senders import MAX_ATTEMPTS, Attachment, ConsoleSender, SendFailed
+from tests.casework.test_notify_client import FakeNotify, fake_notify
+from tests.casework.test_notify_client import sender_for as notify_sender
 
 from .conftest import Bookable
 
@@ -300,3 +302,27 @@ def test_a_failure_in_the_evening_is_tried_again_next_morning_as_today(
     assert f"Reminder: {session.activity.title} today at 14:00" in sender.said
     booking.refresh_from_db()
     assert booking.reminder_status == R.SENT and booking.reminder_attempts == 2
+
+
+@pytest.fixture
+def notify() -> Iterator[FakeNotify]:
+    with fake_notify() as state:
+        yield state
+
+
+def test_a_reminder_through_notify_keeps_notifys_id_for_its_receipt(
+    greeted: Bookable, notify: FakeNotify
+) -> None:
+    # GOV.UK Notify's official client, against the stand-in: our reference goes with it
+    # and Notify's id is kept on the booking (its delivery receipt names both).
+    booking = book(greeted.session, phone="07700 900123")
+    sender = notify_sender(notify)
+    assert send_booking_reminders(day_before(greeted.session), sender=sender)["sent"] == 1
+    (request,) = notify.received
+    assert request["path"] == "/v2/notifications/sms"
+    assert request["body"]["phone_number"] == "+447700900123"
+    assert request["body"]["reference"] == f"bookings-reminder-{booking.pk}"
+    booking.refresh_from_db()
+    assert booking.reminder_status == R.SENT
+    assert booking.reminder_provider_id == notify.ids[0]
+    assert booking.reminder_delivery_status == ""  # until the receipt comes

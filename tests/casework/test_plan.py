@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import io
-import json
-import threading
-from base64 import urlsafe_b64decode
-from collections.abc import Iterator
 from datetime import time
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any
 
 import pytest
@@ -32,7 +25,7 @@ from inspiring.casework.plan import (
 )
 from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity
-from lib.senders import ConsoleSender, NotifySender, SendFailed, notify_token
+from lib.senders import ConsoleSender
 from tests.conftest import sign_in
 from tests.directory.builders import activity, weekly
 from tests.personas import Personas
@@ -307,73 +300,7 @@ def test_another_areas_client_is_not_found(
     assert client.get(reverse("casework:plan_send", args=[mary])).status_code == 403
 
 
-# --- GOV.UK Notify, against a local stand-in for its API ------------------------------
-
-KEY_NAME = "inspiring_test"
-SERVICE_ID = "26785a09-ab16-4eb0-8407-a37497a57506"
-SECRET = "3d844edf-8d35-48ac-975b-e847b4f122b0"
-
-
-@pytest.fixture
-def notify_api() -> Iterator[tuple[str, list[dict[str, Any]]]]:
-    received: list[dict[str, Any]] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            received.append(
-                {"path": self.path, "auth": self.headers["Authorization"], "body": body}
-            )
-            refused = body.get("phone_number") == "+447700900999"
-            self.send_response(400 if refused else 201)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b'{"errors": [{"error": "BadRequestError"}]}' if refused else b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", received
-    server.shutdown()
-    server.server_close()
-
-
-def _b64(part: str) -> bytes:
-    return urlsafe_b64decode(part + "=" * (-len(part) % 4))
-
-
-def test_notify_gets_a_signed_token_and_the_template_fields(
-    notify_api: tuple[str, list[dict[str, Any]]],
-) -> None:
-    base_url, received = notify_api
-    sender = NotifySender(
-        f"{KEY_NAME}-{SERVICE_ID}-{SECRET}",
-        email_template_id="email-template",
-        sms_template_id="sms-template",
-        base_url=base_url,
-    )
-    sender.send_text("+447700900123", "Mary, your plan: Health walk")
-    sender.send_email("mary@example.org", "Your plan", "Hello Mary")
-    assert [r["path"] for r in received] == ["/v2/notifications/sms", "/v2/notifications/email"]
-    assert received[0]["body"] == {
-        "phone_number": "+447700900123",
-        "template_id": "sms-template",
-        "personalisation": {"body": "Mary, your plan: Health walk"},
-    }
-    assert received[1]["body"]["personalisation"] == {"subject": "Your plan", "body": "Hello Mary"}
-    token = received[0]["auth"].removeprefix("Bearer ")
-    header, claims, signature = token.split(".")
-    assert json.loads(_b64(header)) == {"typ": "JWT", "alg": "HS256"}
-    assert json.loads(_b64(claims))["iss"] == SERVICE_ID
-    expected = hmac.new(SECRET.encode(), f"{header}.{claims}".encode(), hashlib.sha256).digest()
-    assert _b64(signature) == expected
-    assert notify_token(f"{KEY_NAME}-{SERVICE_ID}-{SECRET}", now=0).count(".") == 2
-
-    with pytest.raises(SendFailed):
-        sender.send_text("+447700900999", "refused")
+# GOV.UK Notify, through its official client: tests/casework/test_notify_client.py.
 
 
 def test_the_console_sender_writes_what_would_go() -> None:

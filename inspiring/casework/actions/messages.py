@@ -25,7 +25,7 @@ from inspiring.accounts import audit
 from inspiring.accounts.access import acting_user
 from inspiring.accounts.models import User
 from inspiring.bookings import reminders
-from lib.senders import Attachment, Sender, SendFailed, get_sender
+from lib.senders import Attachment, Sender, SendFailed, get_sender, with_reference
 
 from ..message_back import TITLE, build_message_back, filename, letter_pdf, letter_text
 from ..models import Client, Referral, SentMessage
@@ -142,16 +142,19 @@ def deliver(
     message: SentMessage, *, sender: Sender | None = None, now: datetime | None = None
 ) -> SentMessage:
     """Send a message already recorded as "sending", and record the outcome."""
-    sender = sender or get_sender()
+    # Our id goes with it where the service keeps one: Notify's receipt names it.
+    sender = with_reference(sender or get_sender(), message.reference)
     attempts = message.attempts + 1
     try:
         if message.is_email:
             files = []
             if message.attachment is not None:
                 files = [Attachment(message.attachment_name, bytes(message.attachment))]
-            sender.send_email(message.to, message.subject, message.body, attachments=files)
+            provider_id = sender.send_email(
+                message.to, message.subject, message.body, attachments=files
+            )
         else:
-            sender.send_text(message.to, message.body)
+            provider_id = sender.send_text(message.to, message.body)
     except SendFailed as failure:
         now = now or timezone.now()
         again = attempts < MAX_ATTEMPTS and not failure.permanent and not failure.uncertain
@@ -172,6 +175,8 @@ def deliver(
             sent_at=now or timezone.now(),
             next_attempt_at=None,
             error="",
+            # Notify's id, for its receipt; the receipt itself may have come first.
+            provider_id=provider_id or "",
         )
     message.refresh_from_db()
     return message

@@ -17,10 +17,26 @@ from django.utils import timezone
 
 # The sender's schedule: tries in all, the wait before each retry, and how long a
 # message may be "sending" before it counts as interrupted.
-from lib.senders import MAX_ATTEMPTS, RETRY_AFTER, SENDING_TIMEOUT
+from lib.senders import (
+    MAX_ATTEMPTS,
+    RETRY_AFTER,
+    SENDING_TIMEOUT,
+    DeliveryStatus,
+    why_not_delivered,
+)
 from lib.text import limited
 
-__all__ = ["MAX_ATTEMPTS", "RETRY_AFTER", "SENDING_TIMEOUT", "SentMessage", "SentMessageQuerySet"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "REFERENCE_PREFIX",
+    "RETRY_AFTER",
+    "SENDING_TIMEOUT",
+    "SentMessage",
+    "SentMessageQuerySet",
+]
+
+# SentMessage.reference: "casework-message-<pk>".
+REFERENCE_PREFIX = "casework-message-"
 
 
 class SentMessageQuerySet(models.QuerySet["SentMessage"]):
@@ -87,6 +103,12 @@ class SentMessage(models.Model):
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # GOV.UK Notify's id for it (what sending returned), and what its delivery receipt
+    # said became of it and when (the callback: casework.views.notify). Blank for the
+    # console and email senders, which give neither.
+    provider_id = models.CharField(max_length=36, blank=True, db_index=True)
+    delivery_status = models.CharField(max_length=20, choices=DeliveryStatus.choices, blank=True)
+    delivery_status_at = models.DateTimeField(null=True, blank=True)
 
     objects = SentMessageQuerySet.as_manager()
 
@@ -96,6 +118,21 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to}"
+
+    @property
+    def reference(self) -> str:
+        """Our own id for it, sent with it to GOV.UK Notify and named in its receipt (no
+        personal data: Notify shows it in its dashboard)."""
+        return f"{REFERENCE_PREFIX}{self.pk}"
+
+    @property
+    def delivered(self) -> bool:
+        return self.delivery_status == DeliveryStatus.DELIVERED
+
+    @property
+    def why_not_delivered(self) -> str:
+        """Why Notify's receipt says it was not delivered, in words; "" otherwise."""
+        return why_not_delivered(self.delivery_status, email=self.is_email)
 
     @property
     def is_email(self) -> bool:
