@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -26,6 +26,7 @@ import jwt
 import pytest
 from django.test import Client as Browser
 from django.urls import reverse
+from django.utils import timezone
 
 from inspiring.accounts.models import AuditEntry
 from inspiring.bookings.models import Booking
@@ -515,25 +516,33 @@ def test_a_receipt_for_no_message_of_ours_changes_nothing(
     assert not AuditEntry.objects.filter(action="message.delivery_receipt").exists()
 
 
-def test_a_receipt_settles_a_message_notify_took_without_answering(
-    callbacks: Browser, mary_agreed: Client
+@pytest.mark.parametrize("status", [SentMessage.Status.UNKNOWN, SentMessage.Status.FAILED])
+def test_a_receipt_settles_a_message_notify_took_without_saying_so(
+    callbacks: Browser, mary_agreed: Client, status: str
 ) -> None:
-    # No answer in time: "not known", and no id kept. The receipt's reference finds it.
+    # No answer in time ("not known"), or an error answer though Notify had taken it
+    # (waiting to be tried again): no id kept. The receipt's reference finds it.
+    now = timezone.now()
     message = SentMessage.objects.create(
         client=mary_agreed,
         kind=SentMessage.Kind.PLAN_EMAIL,
         to="mary@example.org",
         subject="Your plan",
         body="Hello Mary",
-        status=SentMessage.Status.UNKNOWN,
+        status=status,
         attempts=1,
+        attempted_at=now,
+        next_attempt_at=now if status == SentMessage.Status.FAILED else None,
     )
     notification_id = str(uuid.uuid4())
     body = receipt(notification_id, reference=message.reference, notification_type="email")
     assert post_receipt(callbacks, body).status_code == 200
     message.refresh_from_db()
     assert message.status == SentMessage.Status.SENT and message.provider_id == notification_id
-    assert message.delivery_status == "delivered"
+    assert message.delivery_status == "delivered" and message.sent_at == now
+    # Never sent again.
+    assert message.next_attempt_at is None
+    assert send_waiting_messages(now + timedelta(days=1))["sent"] == 0
 
 
 def test_a_residents_reminder_keeps_its_receipt(

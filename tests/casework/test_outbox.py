@@ -123,7 +123,9 @@ def notify_refuses() -> Iterator[str]:
             self.send_response(400)
             self.send_header("Content-Type", "application/json")
             self.end_headers()
-            self.wfile.write(json.dumps({"errors": [{"error": "BadRequestError"}]}).encode())
+            # Notify's error shape (its API documentation).
+            error = {"error": "BadRequestError", "message": "phone_number Not a UK mobile number"}
+            self.wfile.write(json.dumps({"status_code": 400, "errors": [error]}).encode())
 
         def log_message(self, *args: Any) -> None:
             pass
@@ -149,6 +151,7 @@ def test_a_message_the_service_refuses_is_not_tried_again(
     message = do_send_plan(request, mary_agreed, "email", sender=sender)
     assert message.status == SentMessage.Status.GAVE_UP and message.attempts == 1
     assert "did not accept the message" in message.error
+    assert message.provider_id == ""  # Notify made no notification of it
 
 
 def test_an_interrupted_message_is_never_sent_again_blind(

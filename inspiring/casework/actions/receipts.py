@@ -9,7 +9,7 @@ did not answer in time, or its receipt came before the answer was written).
 Only the status and its time are kept: never the recipient or anything else the
 receipt carries. A receipt about a client's message is written to the audit log as
 the system's change (no one signed in), without content. Receipts are idempotent
-(Notify sends again on anything but a 2xx, and may send twice): the same receipt
+(Notify sends again on anything but a 2xx, and may send twice): the same status
 again changes nothing and is not logged again; a receipt for no message we know is
 answered the same and changes nothing.
 """
@@ -39,6 +39,21 @@ logger = logging.getLogger(__name__)
 # apps.py).
 audit.register_actions(
     {"message.delivery_receipt": "GOV.UK Notify said whether a message about a client arrived"}
+)
+
+
+# A receipt proves Notify took the message: one "not known" (no answer in time) or
+# waiting to be tried again (an error answer, though Notify had taken it) is sent, and
+# never sent again. One still "sending" is left to the sender, which writes next.
+SETTLED_BY_A_RECEIPT = (
+    SentMessage.Status.UNKNOWN,
+    SentMessage.Status.FAILED,
+    SentMessage.Status.GAVE_UP,
+)
+REMINDER_SETTLED_BY_A_RECEIPT = (
+    Booking.Reminder.UNKNOWN,
+    Booking.Reminder.FAILED,
+    Booking.Reminder.GAVE_UP,
 )
 
 
@@ -129,7 +144,6 @@ def _for_message(request: HttpRequest | None, receipt: Receipt) -> str:
         if (
             message.provider_id == receipt.notification_id
             and message.delivery_status == receipt.status
-            and message.delivery_status_at == receipt.at
         ):
             return "unchanged"
         changes: dict[str, object] = {
@@ -137,9 +151,15 @@ def _for_message(request: HttpRequest | None, receipt: Receipt) -> str:
             "delivery_status": receipt.status,
             "delivery_status_at": receipt.at,
         }
-        if message.status == SentMessage.Status.UNKNOWN:
-            # Notify did take it (the receipt says so): not "not known" any more.
-            changes.update(status=SentMessage.Status.SENT, sent_at=message.attempted_at)
+        if message.status in SETTLED_BY_A_RECEIPT:
+            # Notify did take it, whatever its answer said (none in time, or an error
+            # after all): not "not known", and never sent again.
+            changes.update(
+                status=SentMessage.Status.SENT,
+                sent_at=message.sent_at or message.attempted_at,
+                next_attempt_at=None,
+                error="",
+            )
         SentMessage.objects.filter(pk=message.pk).update(**changes)
         client = message.client
         # The system's change, not the client's: their retention period does not move
@@ -168,7 +188,6 @@ def _for_reminder(receipt: Receipt) -> str:
         if (
             booking.reminder_provider_id == receipt.notification_id
             and booking.reminder_delivery_status == receipt.status
-            and booking.reminder_delivery_status_at == receipt.at
         ):
             return "unchanged"
         changes: dict[str, object] = {
@@ -176,10 +195,12 @@ def _for_reminder(receipt: Receipt) -> str:
             "reminder_delivery_status": receipt.status,
             "reminder_delivery_status_at": receipt.at,
         }
-        if booking.reminder_status == Booking.Reminder.UNKNOWN:
+        if booking.reminder_status in REMINDER_SETTLED_BY_A_RECEIPT:
             changes.update(
                 reminder_status=Booking.Reminder.SENT,
-                reminder_sent_at=booking.reminder_attempted_at,
+                reminder_sent_at=booking.reminder_sent_at or booking.reminder_attempted_at,
+                reminder_next_at=None,
+                reminder_error="",
             )
         # .update(): a receipt is not a change to the booking (changed_at stays).
         Booking.objects.filter(pk=booking.pk).update(**changes)
