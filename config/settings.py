@@ -175,11 +175,23 @@ if not DATABASE_URL:
     _DEFAULT_SQLITE.parent.mkdir(exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        DATABASE_URL or f"sqlite:///{_DEFAULT_SQLITE}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
-        conn_health_checks=True,
+        DATABASE_URL or f"sqlite:///{_DEFAULT_SQLITE}", conn_health_checks=True
     )
 }
+# How long a process keeps its database connection between requests, in seconds. On
+# PostgreSQL 10 minutes by default (gunicorn's workers serve one request at a time, so
+# each holds one connection): a new connection each request costs more than most
+# pages' queries, and statements prepared on it (DATABASE_PREPARED) would be lost. A
+# connection found broken is replaced before the request uses it (health checks).
+DATABASES["default"]["CONN_MAX_AGE"] = env_int(
+    "DATABASE_CONN_MAX_AGE",
+    600 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" else 0,
+    minimum=0,
+)
+# The few statements every public page runs with only their values changing are
+# prepared once a connection (lib.sql.prepared): off behind a PgBouncer in transaction
+# mode older than 1.21, which cannot keep prepared statements.
+DATABASE_PREPARED = env_bool("DATABASE_PREPARED", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers carry on while one writer writes; IMMEDIATE takes the
     # write lock at the start of a transaction, so two concurrent writers wait

@@ -1,13 +1,19 @@
-"""SQL the ORM cannot say: a query read as a derived table the planner may not merge, and
-many integers as one parameter."""
+"""SQL the ORM cannot say: a query read as a derived table the planner may not merge,
+many integers as one parameter, and a statement prepared once per connection."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
+    ServerBindingCursor,  # defined under psycopg 3, which the lock installs
+)
 from django.db.models import Field, ForeignObject, Lookup, Q, QuerySet
 
 
@@ -56,3 +62,45 @@ ForeignObject.register_lookup(OneOf)
 def one_of(field: str, ids: Iterable[int]) -> Q:
     """`field` is one of `ids` (OneOf: a page's hundreds of ids as one parameter)."""
     return Q(**{f"{field}__{OneOf.lookup_name}": list(ids)})
+
+
+@contextmanager
+def prepared(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The statements run inside are prepared on PostgreSQL: parsed and planned once a
+    connection, then executed by name with their parameters bound by the server.
+
+    For the few statements run on every request with only their parameters changing
+    (an activity's page, an Open Referral service): their planning, done afresh each
+    time otherwise, cost more than their running at national scale (ADR 0010). Only
+    where the connection outlives the request (CONN_MAX_AGE, on by default for
+    PostgreSQL) and DATABASE_PREPARED is on (off behind a PgBouncer in transaction
+    mode older than 1.21, which cannot carry prepared statements between its
+    connections); elsewhere, and on SQLite (whose driver keeps compiled statements
+    already), nothing changes. Django reads rows the same either way.
+    """
+    wrapper = connections[using]
+    if not (
+        wrapper.vendor == "postgresql"
+        and wrapper.settings_dict.get("CONN_MAX_AGE")
+        and getattr(settings, "DATABASE_PREPARED", False)
+    ):
+        yield
+        return
+    wrapper.ensure_connection()
+    raw = wrapper.connection
+    before = raw.cursor_factory, raw.prepare_threshold
+    # Django turns psycopg's preparing off (prepare_threshold None); a threshold never
+    # reached prepares only what asks to be (_Preparing), and keeps what was prepared.
+    raw.cursor_factory, raw.prepare_threshold = _Preparing, sys.maxsize
+    try:
+        yield
+    finally:
+        raw.cursor_factory, raw.prepare_threshold = before
+
+
+class _Preparing(ServerBindingCursor):
+    """Binds parameters on the server and prepares every statement it runs."""
+
+    def execute(self, query: Any, params: Any = None, **options: Any) -> Any:
+        options.setdefault("prepare", True)
+        return super().execute(query, params, **options)

@@ -134,3 +134,42 @@ def test_one_of_finds_what_in_finds_from_one_parameter() -> None:
     # On a foreign key too, as the open-data pages use it.
     links = Activity.categories.through.objects.filter(one_of("category_id", pks))
     assert links.count() == Activity.categories.through.objects.count()
+
+
+@pytest.mark.django_db
+def test_prepared_plans_a_statement_once_a_connection_on_postgresql(settings) -> None:
+    # lib.sql.prepared: inside, PostgreSQL prepares what runs (server-side binding) and
+    # keeps it for the connection, and the rows read are those read without it; a
+    # connection closed after each request (CONN_MAX_AGE 0), DATABASE_PREPARED off, or
+    # SQLite changes nothing. Outside, Django's own cursors are back.
+    from django.db import connection
+
+    from inspiring.directory.models import Category
+    from lib.sql import prepared
+
+    Category.objects.bulk_create(Category(slug=f"prep-{n}", name=f"Prep {n}") for n in range(5))
+    wanted = Category.objects.filter(slug__startswith="prep-").order_by("slug")
+    expected = [(c.pk, c.name) for c in wanted]
+    postgresql = connection.vendor == "postgresql"
+
+    def statements() -> int:
+        if not postgresql:
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM pg_prepared_statements")
+            return int(cursor.fetchone()[0])
+
+    before = statements()
+    for _ in range(3):
+        with prepared():
+            assert [(c.pk, c.name) for c in wanted.filter(name__startswith="Prep")] == expected
+    kept = postgresql and bool(connection.settings_dict["CONN_MAX_AGE"])
+    assert statements() == before + kept  # prepared once, executed three times
+    if postgresql:
+        assert type(connection.connection.cursor()).__name__ != "_Preparing"
+        assert connection.connection.prepare_threshold is None  # Django's setting, restored
+
+    settings.DATABASE_PREPARED = False
+    with prepared():
+        assert [(c.pk, c.name) for c in wanted.filter(name__endswith="")] == expected
+    assert statements() == before + kept  # nothing more prepared

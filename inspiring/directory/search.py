@@ -45,7 +45,7 @@ from inspiring.areas.geography import Place
 from inspiring.areas.models import Area
 from lib.dates import outside_window
 from lib.geo import miles_between
-from lib.sql import fenced
+from lib.sql import fenced, prepared
 
 from .models import Activity, Category, Schedule, Session, SupportFeature
 from .recurrence import LONDON, MAX_DURATION_DAYS, describe
@@ -491,7 +491,8 @@ def activity_item(
     annotated = activities.select_related("organisation", "venue", "home_area").annotate(
         **{f"{name}_rows": rows for name, rows in lists.items()}
     )
-    activity = next(iter(annotated.order_by()[:1]), None)
+    with prepared(annotated.db):  # planned once a connection: see lib.sql.prepared
+        activity = next(iter(annotated.order_by()[:1]), None)
     if activity is None:
         return None
     found = {

@@ -18,6 +18,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 
+from lib.sql import prepared
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 # Far past any real page (the whole directory is a few thousand services), and
@@ -55,7 +57,10 @@ def open_endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
         else:
             try:
                 _check_parameters(request)
-                response = view(request, *args, **kwargs)
+                # Machine-read, read-only and asked often in the same shapes: every
+                # statement is planned once a connection (lib.sql.prepared).
+                with prepared():
+                    response = view(request, *args, **kwargs)
             except ApiError as problem:
                 response = json_response({"error": str(problem)}, status=problem.status)
         response["Access-Control-Allow-Origin"] = "*"

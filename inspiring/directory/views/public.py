@@ -23,6 +23,7 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, format_number,
 from weasyprint import HTML
 
 from inspiring.areas.models import Area
+from lib.sql import prepared
 from lib.text import plain_text
 
 from ..ical import (
@@ -200,11 +201,13 @@ def _skipped_dates(schedule: Schedule) -> list[date]:
 
 @login_not_required
 def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
-    area = _area(slug)
-    # One statement: the activity, its lists and its next sessions (search.activity_item).
-    item = activity_item(
-        Activity.objects.visible_in(area).filter(public_id=public_id), sessions=NEXT_SESSIONS
-    )
+    # The site's most read page: both its statements are planned once a connection.
+    with prepared():
+        area = _area(slug)
+        # One statement: the activity, its lists and its next sessions (activity_item).
+        item = activity_item(
+            Activity.objects.visible_in(area).filter(public_id=public_id), sessions=NEXT_SESSIONS
+        )
     if item is None:
         raise Http404("No activity here has that id")
     activity = item.activity
