@@ -39,6 +39,7 @@ from datetime import timedelta
 from typing import Any, Protocol, TextIO
 
 import requests
+import urllib3
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage, get_connection
@@ -297,7 +298,7 @@ class NotifySender:
                 raise SendFailed(
                     self.NOT_ACCEPTED, permanent=error.status_code in (400, 403)
                 ) from None
-            if isinstance(cause, requests.ReadTimeout):
+            if isinstance(cause, requests.ReadTimeout) or _body_stopped(cause):
                 # Sent, and no answer in time: Notify may have accepted it.
                 logger.warning("GOV.UK Notify did not answer in time: %s", cause)
                 raise SendFailed(self.NO_ANSWER, uncertain=True) from None
@@ -328,6 +329,15 @@ class NotifySender:
                 reference=self.reference or None,
             )
         )
+
+
+def _body_stopped(error: BaseException | None) -> bool:
+    """Whether the answer's status came and its body then stopped coming: requests
+    reports that as a ConnectionError around urllib3's ReadTimeoutError, not as a
+    ReadTimeout. Notify had the message by then."""
+    return isinstance(error, requests.ConnectionError) and any(
+        isinstance(arg, urllib3.exceptions.ReadTimeoutError) for arg in error.args
+    )
 
 
 def with_reference(sender: Sender, reference: str) -> Sender:

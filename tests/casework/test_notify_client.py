@@ -173,6 +173,16 @@ def fake_notify() -> Iterator[FakeNotify]:
             if answer == "late":
                 state.stop.wait(5)
                 answer = 201
+            if answer == "stalls":
+                # The status and headers, then the body never comes.
+                self.send_response(201)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", "500")
+                self.end_headers()
+                self.wfile.write(b'{"id": ')
+                self.wfile.flush()
+                state.stop.wait(5)
+                return
             if answer == "not json":
                 self._answer(201, b"<html>Created</html>")
                 return
@@ -320,6 +330,13 @@ def test_no_answer_in_time_may_have_gone(notify: FakeNotify) -> None:
         sender_for(notify, timeout=0.5).send_email("mary@example.org", "Subject", "Body")
     assert failed.value.uncertain and not failed.value.permanent
     assert str(failed.value) == "GOV.UK Notify did not answer in time."
+
+
+def test_an_answer_that_stops_halfway_may_have_gone(notify: FakeNotify) -> None:
+    notify.scripts = {"mary@example.org": ["stalls"]}
+    with pytest.raises(SendFailed) as failed:
+        sender_for(notify, timeout=0.5).send_email("mary@example.org", "Subject", "Body")
+    assert failed.value.uncertain and not failed.value.permanent
 
 
 def test_a_201_that_is_not_json_went_without_an_id(notify: FakeNotify) -> None:
