@@ -458,6 +458,9 @@ MESH_CA_CERT = env_str("MESH_CA_CERT")
 MESH_TIMEOUT = env_int("MESH_TIMEOUT", 30, minimum=1)
 # How often each mailbox's inbox is collected.
 MESH_POLL_MINUTES = env_int("MESH_POLL_MINUTES", 5, minimum=1)
+# The workflow id referrals come to our mailboxes with, as agreed with NHS England for
+# the service (messages of other workflows are left for whoever reads them).
+MESH_REFERRAL_WORKFLOW_ID = env_str("MESH_REFERRAL_WORKFLOW_ID") or "INSPIRING_REFERRAL"
 # An area's own mailbox: MESH_MAILBOX_ID__<AREA>, MESH_PASSWORD__<AREA> (and optionally
 # MESH_CLIENT_CERT__<AREA>, MESH_CLIENT_KEY__<AREA>), <AREA> its slug upper-cased with
 # "_" for "-": {"MID_NOTTS": {"mailbox_id": ..., "password": ...}}.

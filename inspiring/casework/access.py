@@ -7,6 +7,8 @@
   what was agreed (never a signpost: nothing personal leaves the platform).
 - A safeguarding concern is seen only by the area's designated lead and deputy and
   by the person who raised it (coordinators see how many wait, never what they say).
+- Referrals received through MESH that could not be read are seen by the area's
+  coordinators (OVERSEE_CASES), with those no area could be told for.
 - Commissioners, researchers and site administrators see no identifiable data here.
 Anything else answers 404, exactly as a record that does not exist. Every read
 of a client's record goes through `get_client`, which writes it to the audit log
@@ -36,6 +38,7 @@ from .models import (
     Client,
     ClientQuerySet,
     Connection,
+    InboundMessage,
     Referral,
     SafeguardingConcern,
     SafeguardingLead,
@@ -87,6 +90,27 @@ def get_referral(request: HttpRequest, public_id: uuid.UUID) -> Referral:
     return get_object_or_404(
         referrals_for(request).select_related("client", "client__area"), public_id=public_id
     )
+
+
+def inbound_for(request: HttpRequest) -> QuerySet[InboundMessage]:
+    """Messages received through MESH, for the area's coordinators: those of the area,
+    and those no area could be told for (the site's mailbox; someone must pass them on)."""
+    mark_personal(request)
+    if not can_oversee(request):
+        return InboundMessage.objects.none()
+    return InboundMessage.objects.filter(Q(area=working_area(request)) | Q(area__isnull=True))
+
+
+def get_inbound(
+    request: HttpRequest, public_id: uuid.UUID, *, action: str = "mesh.viewed"
+) -> InboundMessage:
+    """One message received through MESH, its reading audited (as `action`)."""
+    inbound = get_object_or_404(
+        inbound_for(request).select_related("area", "referral__client", "dealt_with_by"),
+        public_id=public_id,
+    )
+    audit.record(request, action, inbound, area=inbound.area or working_area(request))
+    return inbound
 
 
 def connections_for(request: HttpRequest) -> QuerySet[Connection]:

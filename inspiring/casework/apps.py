@@ -16,6 +16,7 @@ class CaseworkConfig(AppConfig):
         from .actions import booking_reminders
         from .privacy import register_personal_data
         from .views.caseload import triage_card_status
+        from .views.mesh import mesh_warning
         from .views.safeguarding import safeguarding_card_status, safeguarding_warning
 
         # What a subject access export holds and an erasure blanks, for casework's records.
@@ -52,6 +53,12 @@ class CaseworkConfig(AppConfig):
                 "message.stopped": "Stopped trying to send a message about a client",
                 "plan.printed": "Downloaded a client's plan to print",
                 "message_back.downloaded": "Downloaded the message back to a client's GP",
+                "mesh.sent": "Handed the message back to MESH for the client's GP practice",
+                "mesh.tracked": "MESH said whether the practice collected the message back",
+                "mesh.received": "Received a message through MESH",
+                "mesh.viewed": "Looked at a message received through MESH",
+                "mesh.downloaded": "Downloaded a message received through MESH",
+                "mesh.dealt_with": "Dealt by hand with a message received through MESH",
                 "safeguarding.raised": "Raised a safeguarding concern",
                 "safeguarding.viewed": "Looked at a safeguarding concern",
                 "safeguarding.handled": "Recorded the handling of a safeguarding concern",
@@ -81,6 +88,17 @@ class CaseworkConfig(AppConfig):
                 capability=Capability.MANAGE_CASES,
                 order=11,
                 status=triage_card_status,
+            )
+        )
+        register_card(
+            HomeCard(
+                title="Referrals from GP systems",
+                description="Referrals received through MESH, the NHS's secure message "
+                "exchange: those that could not be read wait here to be dealt with by hand.",
+                url_name="casework:mesh_messages",
+                capability=Capability.OVERSEE_CASES,
+                order=12,
+                warning=mesh_warning,
             )
         )
         register_card(

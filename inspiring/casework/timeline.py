@@ -141,7 +141,8 @@ def timeline(
             Entry(
                 *_moment(message.created_at),
                 "message",
-                f"{message.get_kind_display()} {_how_it_went(message)} {message.to}",
+                f"{message.get_kind_display()} {_how_it_went(message)} {message.to}"
+                f"{_receipt(message)}",
                 message.body,
                 _name(message.by),
                 timed=True,
@@ -233,6 +234,18 @@ def _flags(concern: SafeguardingConcern) -> list[Entry]:
             )
         )
     return flags
+
+
+def _receipt(message: SentMessage) -> str:
+    """What the receipt said (GOV.UK Notify's, or MESH's for a message back), if one came."""
+    if not message.delivery_status:
+        return ""
+    when = timezone.localtime(message.delivery_status_at) if message.delivery_status_at else None
+    on = f" on {when:%-d %B at %H:%M}" if when else ""
+    if message.delivered:
+        return f", collected by the practice{on}" if message.is_mesh else f", delivered{on}"
+    why = message.error if message.is_mesh else message.why_not_delivered
+    return f", not delivered ({why})" if why else ", not delivered"
 
 
 def _how_it_went(message: SentMessage) -> str:

@@ -9,6 +9,7 @@ from .views import (
     connections,
     handover,
     letters,
+    mesh,
     notify,
     outcomes,
     partner,
@@ -126,6 +127,19 @@ urlpatterns = [
         "staff/clients/<uuid:public_id>/message-back/send/",
         letters.message_back_send,
         name="message_back_send",
+    ),
+    # Referrals received through MESH, for coordinators.
+    path("staff/mesh/", mesh.mesh_messages, name="mesh_messages"),
+    path("staff/mesh/<uuid:public_id>/", mesh.mesh_message, name="mesh_message"),
+    path(
+        "staff/mesh/<uuid:public_id>/as-received/",
+        mesh.mesh_message_download,
+        name="mesh_message_download",
+    ),
+    path(
+        "staff/clients/<uuid:public_id>/message-back/send-mesh/",
+        letters.message_back_send_mesh,
+        name="message_back_send_mesh",
     ),
     # Outcomes: wellbeing and loneliness measures at baseline and follow-up.
     path("staff/clients/<uuid:public_id>/outcomes/", outcomes.outcomes, name="outcomes"),

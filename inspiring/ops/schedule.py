@@ -78,6 +78,14 @@ def jobs() -> tuple[Job, ...]:
             at_start=True,
         ),
         Job(
+            "exchange_mesh",
+            "exchange_mesh",
+            # Nothing to do (and no MESH call) where no mailbox is set.
+            "Collect referrals from MESH and learn which messages back GP practices collected",
+            every_seconds=settings.MESH_POLL_MINUTES * 60,
+            at_start=True,
+        ),
+        Job(
             "fail_abandoned_tasks",
             "fail_abandoned_tasks",
             "Mark failed the tasks whose worker stopped while running them",

@@ -39,7 +39,9 @@ PARTNERS = frozenset({"partner_lead"})
 COORDINATORS = frozenset({"coordinator"})
 # Only for the person who raised it and the area's safeguarding lead (everyone else
 # 404, as for a record that does not exist): test_safeguarding.py walks that matrix.
-NOT_IN_THIS_MATRIX = {"concern"}
+# A message received through MESH: the area's coordinators (403 for other roles, 404 for
+# another area's coordinator, which test_mesh_channel.py walks, with a message to ask for).
+NOT_IN_THIS_MATRIX = {"concern", "mesh_message", "mesh_message_download"}
 EVERYONE = (
     "coordinator",
     "link_worker",
@@ -113,6 +115,8 @@ ROUTES: dict[str, Route] = {
     "message_back_pdf": Route(_client),
     "message_back_json": Route(_client),
     "message_back_send": Route(_client, post_only=True),
+    "message_back_send_mesh": Route(_client, post_only=True),
+    "mesh_messages": Route(lambda r, c: {}, allowed=COORDINATORS, scoped=False),
     "stop_message": Route(
         lambda r, c: {"public_id": r.client.public_id, "message_id": r.message.pk}, post_only=True
     ),

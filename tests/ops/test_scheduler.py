@@ -26,6 +26,7 @@ def test_every_job_is_a_command_that_exists() -> None:
         "import_feeds",
         "send_waiting_messages",
         "send_booking_reminders",
+        "exchange_mesh",
         "fail_abandoned_tasks",
         "roll_forward_sessions",
         "send_confirmation_requests",
@@ -40,12 +41,14 @@ def test_every_job_is_a_command_that_exists() -> None:
 def test_the_schedule_follows_the_settings(settings: Any) -> None:
     settings.SCHEDULE_EVERY_MINUTES = 10
     settings.SCHEDULE_NIGHTLY_HOUR = 1
+    settings.MESH_POLL_MINUTES = 5
     when = {job.name: job.when for job in jobs()}
     assert when == {
         "heartbeat": "every 30 seconds",
         "import_feeds": "every 10 minutes",
         "send_waiting_messages": "every 10 minutes",
         "send_booking_reminders": "every 10 minutes",
+        "exchange_mesh": "every 5 minutes",
         "fail_abandoned_tasks": "every 10 minutes",
         "roll_forward_sessions": "daily at 01:00",
         "send_confirmation_requests": "daily at 02:00",

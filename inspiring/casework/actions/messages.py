@@ -146,7 +146,11 @@ def deliver(
     sender = with_reference(sender or get_sender(), message.reference)
     attempts = message.attempts + 1
     try:
-        if message.is_email:
+        if message.kind == SentMessage.Kind.MESSAGE_BACK_MESH:
+            from .mesh import send_by_mesh
+
+            provider_id: str | None = send_by_mesh(message)
+        elif message.is_email:
             files = []
             if message.attachment is not None:
                 files = [Attachment(message.attachment_name, bytes(message.attachment))]
@@ -251,7 +255,7 @@ def _no_longer_right(message: SentMessage, now: datetime) -> str:
     client = message.client
     if client.erased_at is not None:
         return "Their data was erased."
-    if message.kind == SentMessage.Kind.MESSAGE_BACK:
+    if message.kind in (SentMessage.Kind.MESSAGE_BACK, SentMessage.Kind.MESSAGE_BACK_MESH):
         if not client.consent_to_inform_gp:
             return "They no longer agree to their GP and referrer being told."
         return ""

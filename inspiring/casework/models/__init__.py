@@ -6,6 +6,7 @@ from .connections import Attendance, Connection, ConnectionStep, RegisterLink
 from .facts import ConnectionFact, ReferralFact, StepFact
 from .followup import Contact, Task
 from .handover import Handover
+from .inbound import InboundMessage
 from .messages import SentMessage
 from .outcomes import Administration, OutcomeLink
 from .referrals import Referral, ReferralStatusChange
@@ -23,6 +24,7 @@ __all__ = [
     "Contact",
     "GroupMembership",
     "Handover",
+    "InboundMessage",
     "OutcomeLink",
     "Referral",
     "ReferralFact",

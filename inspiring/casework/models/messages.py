@@ -55,6 +55,10 @@ class SentMessage(models.Model):
         PLAN_EMAIL = "plan_email", "Plan by email"
         PLAN_TEXT = "plan_text", "Plan by text message"
         MESSAGE_BACK = "message_back", "Message back to the GP and referrer"
+        # The same, to the registered practice through MESH as a GP Connect document
+        # (actions.mesh): `to` is the practice's ODS code, `attachment` the FHIR message
+        # as sent, `provider_id` its MESH id, `delivery_status` what MESH says became of it.
+        MESSAGE_BACK_MESH = "message_back_mesh", "Message back to the GP through MESH"
         SELF_REFERRAL_TEXT = "self_referral_text", "Self-referral confirmation by text message"
         # A one-time link to answer a wellbeing or loneliness measure (casework.outcomes).
         OUTCOME_LINK_TEXT = "outcome_link_text", "Link to answer wellbeing questions by text"
@@ -106,7 +110,9 @@ class SentMessage(models.Model):
     # GOV.UK Notify's id for it (what sending returned), and what its delivery receipt
     # said became of it and when (the callback: casework.views.notify). Blank for the
     # console and email senders, which give neither.
-    provider_id = models.CharField(max_length=36, blank=True, db_index=True)
+    provider_id = models.CharField(
+        "the sending service's reference", max_length=36, blank=True, db_index=True
+    )
     delivery_status = models.CharField(max_length=20, choices=DeliveryStatus.choices, blank=True)
     delivery_status_at = models.DateTimeField(null=True, blank=True)
 
@@ -133,6 +139,11 @@ class SentMessage(models.Model):
     def why_not_delivered(self) -> str:
         """Why Notify's receipt says it was not delivered, in words; "" otherwise."""
         return why_not_delivered(self.delivery_status, email=self.is_email)
+
+    @property
+    def is_mesh(self) -> bool:
+        """It goes to a GP practice's MESH mailbox (neither an email nor a text)."""
+        return self.kind == self.Kind.MESSAGE_BACK_MESH
 
     @property
     def is_email(self) -> bool:

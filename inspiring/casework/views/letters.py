@@ -21,6 +21,7 @@ from .. import choices
 from ..access import get_client, get_client_for_change
 from ..actions import ActionRefused
 from ..actions.clients import do_save_gp_summary
+from ..actions.mesh import do_send_message_back_mesh, route_for
 from ..actions.messages import do_send_message_back, do_send_plan, do_stop_message
 from ..forms.messages import PlanSendForm
 from ..forms.referrals import GpSummaryForm
@@ -36,6 +37,8 @@ from ..models import SentMessage
 from ..plan import build_plan, sms_options, sms_text
 
 CASES = Capability.MANAGE_CASES
+# The message back by email to the referrer, and to the practice through MESH.
+MESSAGES_BACK = (SentMessage.Kind.MESSAGE_BACK, SentMessage.Kind.MESSAGE_BACK_MESH)
 
 
 def _say_how_it_went(request: HttpRequest, sent: SentMessage, what: str) -> None:
@@ -121,9 +124,8 @@ def message_back(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "doc": doc,
             "heading": letter_heading(doc),
             "sections": letter_sections(doc),
-            "sent": item.messages.filter(kind=SentMessage.Kind.MESSAGE_BACK).select_related("by")[
-                :5
-            ],
+            "sent": item.messages.filter(kind__in=MESSAGES_BACK).select_related("by")[:5],
+            "mesh": route_for(item),
         },
     )
 
@@ -187,6 +189,29 @@ def message_back_send(request: HttpRequest, public_id: uuid.UUID) -> HttpRespons
 
 @require_POST
 @require_capability(CASES)
+def message_back_send_mesh(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
+    """Send the message back to the registered practice through MESH."""
+    item = get_client_for_change(request, public_id)
+    referral = referral_for(item, request.POST.get("referral"))
+    try:
+        sent = do_send_message_back_mesh(request, item, referral)
+    except ActionRefused as problem:
+        messages.error(request, str(problem))
+    else:
+        if sent.status == SentMessage.Status.SENT:
+            messages.success(
+                request,
+                f"The message back went to {item.gp_practice or sent.to} through MESH. "
+                "This page says when the practice collects it.",
+            )
+        else:
+            _say_how_it_went(request, sent, "The message back")
+    url = reverse("casework:message_back", kwargs={"public_id": item.public_id})
+    return redirect(f"{url}?referral={referral.public_id}")
+
+
+@require_POST
+@require_capability(CASES)
 def stop_message(request: HttpRequest, public_id: uuid.UUID, message_id: int) -> HttpResponse:
     """Stop trying to send a message that failed, to send it again or another way."""
     item = get_client_for_change(request, public_id)
@@ -200,6 +225,6 @@ def stop_message(request: HttpRequest, public_id: uuid.UUID, message_id: int) ->
             request,
             "It will not be tried again. Send it again, or another way, when you are ready.",
         )
-    if message.kind == SentMessage.Kind.MESSAGE_BACK:
+    if message.kind in MESSAGES_BACK:
         return redirect("casework:message_back", public_id=item.public_id)
     return redirect("casework:plan", public_id=item.public_id)
