@@ -12,7 +12,7 @@ import json
 from typing import Any
 
 from . import choices
-from .fhir import NHS_NUMBER, ODS, SNOMED
+from .fhir.codes import NHS_NUMBER, ODS, SNOMED
 
 TEST_NHS_NUMBER = "9990000018"
 SERVICE_REQUEST_ID = "4b1d6a7e-5f0c-4c3e-9a57-0d6f1b2c9e01"
