@@ -16,32 +16,22 @@ port); `empty_mesh_sandbox` is the same server with every mailbox emptied first.
 Settings for code that reads them (lib.mesh.mailbox_for): `MeshSandbox.settings(SITE)`
 gives MESH_* values for Django's `settings` fixture or override_settings.
 
-The sandbox's mailboxes and workflows come from two files it reads from its own
-package (its docs mount other files over them in Docker). Here a small launcher
-points its store at files written to a temporary directory instead, so the
-installed package is never changed. What the sandbox is:
+The server, its launcher, mailboxes, passwords and workflows are deploy/mesh_sandbox.py's
+(the same sandbox `make run` starts beside the site), named again here for the tests.
+What the sandbox is (its docstring says more):
 
 - STORE_MODE=memory: messages in memory, cleared by DELETE /admin/reset (every
   mailbox) or /admin/reset/{mailbox} (`MeshSandbox.reset`).
-- AUTH_MODE=full: every request's NHSMESH token is checked against the mailbox's
-  password and the shared key (a wrong password is 403). It checks no client
-  certificate (plain HTTP on loopback) and not the token's time or nonce.
-- Endpoint lookup (ODS code + workflow -> mailbox) answers from the workflows'
-  receivers and each mailbox's ODS code; it does not check who may send what: a
-  message to any known mailbox is accepted whatever its workflow.
-- Tracking by message id shows "accepted" until the recipient acknowledges, then
-  "acknowledged". Nothing expires or turns undeliverable on its own:
+- AUTH_MODE=full: a wrong password or shared key is 403; no client certificate.
+- Endpoint lookup answers from the workflows' receivers and each mailbox's ODS code.
+- Tracking shows "accepted" until the recipient acknowledges, then "acknowledged";
   `MeshSandbox.add_event` appends a status ("undeliverable", "error") as MESH would.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
-import time
-import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,93 +39,30 @@ from pathlib import Path
 
 import pytest
 
+from deploy import mesh_sandbox as sandbox_server
+from deploy.mesh_sandbox import (  # noqa: F401 (the tests' names for them)
+    AREA,
+    CONSULT_REPORT,
+    CONSULT_REPORT_ACK,
+    LAUNCHER,
+    MAILBOXES,
+    OTHER_PRACTICE,
+    OTHER_PRACTICE_ODS,
+    PASSWORDS,
+    PRACTICE,
+    PRACTICE_ODS,
+    REFERRAL,
+    REFERRER,
+    REFERRER_ODS,
+    SANDBOX_PYTHON,
+    SHARED_KEY,
+    SITE,
+    STARTUP_SECONDS,
+    WORKFLOWS,
+)
 from lib.mesh import MeshMailbox, area_key
 
-ROOT = Path(__file__).resolve().parent.parent
-SANDBOX_PYTHON = ROOT / ".venv-mesh" / "bin" / "python"
-
-SHARED_KEY = "InspiringTestKey"
-
-# The mailboxes, named for what they stand for in the tests.
-SITE = "X26INSPIRE1"  # Inspiring's own (site-wide) mailbox
-AREA = "X26INSPIRE2"  # an area's own mailbox (Ashfield's, say)
-PRACTICE = "Y90001GP01"  # the registered GP practice, ODS Y90001: takes GPFED_CONSULT_REPORT
-REFERRER = "Y90002GP01"  # a GP practice that sends referrals, ODS Y90002
-OTHER_PRACTICE = "Y90003GP01"  # a practice on MESH that has not registered the workflow
-
-PRACTICE_ODS = "Y90001"
-REFERRER_ODS = "Y90002"
-OTHER_PRACTICE_ODS = "Y90003"
-
-CONSULT_REPORT = "GPFED_CONSULT_REPORT"  # GP Connect Send Document: the message back to the GP
-CONSULT_REPORT_ACK = "GPFED_CONSULT_REPORT_ACK"  # the practice's system's reply to one
-# No national workflow for social prescribing referrals is assumed: a stand-in name.
-REFERRAL = "INSPIRING_REFERRAL"
-
-PASSWORDS = {
-    SITE: "site-password",
-    AREA: "area-password",
-    PRACTICE: "practice-password",
-    REFERRER: "referrer-password",
-    OTHER_PRACTICE: "other-password",
-}
-
-MAILBOXES = [
-    {"mailbox_id": SITE, "mailbox_name": "Inspiring", "ods_code": "X26", "org_code": "X26"},
-    {
-        "mailbox_id": AREA,
-        "mailbox_name": "Inspiring Ashfield",
-        "ods_code": "X26",
-        "org_code": "X26",
-    },
-    {
-        "mailbox_id": PRACTICE,
-        "mailbox_name": "Test Practice One",
-        "ods_code": PRACTICE_ODS,
-        "org_code": PRACTICE_ODS,
-    },
-    {
-        "mailbox_id": REFERRER,
-        "mailbox_name": "Test Practice Two",
-        "ods_code": REFERRER_ODS,
-        "org_code": REFERRER_ODS,
-    },
-    {
-        "mailbox_id": OTHER_PRACTICE,
-        "mailbox_name": "Test Practice Three",
-        "ods_code": OTHER_PRACTICE_ODS,
-        "org_code": OTHER_PRACTICE_ODS,
-    },
-]
-
-WORKFLOWS = [
-    {"workflow_id": CONSULT_REPORT, "senders": [SITE, AREA], "receivers": [PRACTICE]},
-    {"workflow_id": CONSULT_REPORT_ACK, "senders": [PRACTICE], "receivers": [SITE, AREA]},
-    {"workflow_id": REFERRAL, "senders": [REFERRER, PRACTICE], "receivers": [SITE, AREA]},
-]
-
-# Run by the sandbox's Python: its store reads mailboxes.jsonl and workflows.jsonl
-# from the directory named by INSPIRING_MESH_DATA (it would read its own package's).
-LAUNCHER = """
-import os, sys
-import uvicorn
-from mesh_sandbox.store.canned_store import CannedStore
-
-_initialise = CannedStore.initialise
-
-def initialise(self):
-    self._canned_data_dir = os.environ["INSPIRING_MESH_DATA"]
-    self._mailboxes_data_dir = self.get_mailboxes_data_dir()
-    _initialise(self)
-
-CannedStore.initialise = initialise
-uvicorn.run(
-    "mesh_sandbox.api:app", host="127.0.0.1", port=int(sys.argv[1]), workers=1,
-    log_level="warning",
-)
-"""
-
-STARTUP_SECONDS = 30
+ROOT = sandbox_server.ROOT
 
 
 @dataclass(frozen=True)
@@ -202,80 +129,29 @@ class MeshSandbox:
         self._admin("POST", f"/admin/message/{message_id}/event", body)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/health", timeout=1) as response:  # noqa: S310
-            return bool(response.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def start_sandbox(directory: Path) -> tuple[subprocess.Popen[bytes], MeshSandbox]:
-    """Start the sandbox on a free loopback port with the mailboxes above; return the
-    process and how to reach it once it answers."""
-    if not SANDBOX_PYTHON.exists():
+    """Start the sandbox on a free loopback port with the mailboxes of
+    deploy/mesh_sandbox.py; return the process and how to reach it once it answers."""
+    try:
+        sandbox_server.sandbox_command(0)
+    except sandbox_server.SandboxMissing as missing:
+        pytest.fail(str(missing), pytrace=False)
+    directory.mkdir(parents=True, exist_ok=True)
+    log = directory / "sandbox.log"
+    port = sandbox_server.free_port()
+    process = sandbox_server.start(directory, port, log=log, label="inspiring-tests")
+    sandbox = MeshSandbox(url=sandbox_server.url_for(port), shared_key=SHARED_KEY, log=log)
+    if not sandbox_server.wait(sandbox.url, process):
+        stop_sandbox(process)
         pytest.fail(
-            f"The MESH sandbox is not installed ({SANDBOX_PYTHON} is missing): "
-            "run `make .stamps/mesh-sandbox` (or `make test`, which builds it).",
+            f"The MESH sandbox did not start on port {port}:\n{log.read_text()[-3000:]}",
             pytrace=False,
         )
-    data = directory / "data"
-    data.mkdir(parents=True, exist_ok=True)
-    (data / "mailboxes.jsonl").write_text(
-        "".join(
-            json.dumps({**mailbox, "password": PASSWORDS[str(mailbox["mailbox_id"])]}) + "\n"
-            for mailbox in MAILBOXES
-        )
-    )
-    (data / "workflows.jsonl").write_text("".join(json.dumps(w) + "\n" for w in WORKFLOWS))
-    log = directory / "sandbox.log"
-    port = _free_port()
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "ENV": "local",
-        "BUILD_LABEL": "inspiring-tests",
-        "AUTH_MODE": "full",
-        "STORE_MODE": "memory",
-        "SHARED_KEY": SHARED_KEY,
-        "INSPIRING_MESH_DATA": str(data),
-        "MAILBOXES_DATA_DIR": str(directory / "store"),
-    }
-    with log.open("wb") as output:
-        process = subprocess.Popen(  # the sandbox's own interpreter, our fixed launcher
-            [str(SANDBOX_PYTHON), "-c", LAUNCHER, str(port)],
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            cwd=directory,
-        )
-    sandbox = MeshSandbox(url=f"http://127.0.0.1:{port}", shared_key=SHARED_KEY, log=log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not _answers(sandbox.url):
-        if process.poll() is not None or time.monotonic() > deadline:
-            stop_sandbox(process)
-            pytest.fail(
-                f"The MESH sandbox did not start on port {port}:\n{log.read_text()[-3000:]}",
-                pytrace=False,
-            )
-        time.sleep(0.1)
     return process, sandbox
 
 
 def stop_sandbox(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    sandbox_server.stop(process)
 
 
 @pytest.fixture(scope="session")
