@@ -352,3 +352,55 @@ def test_without_mesh_or_a_chosen_practice_the_page_says_why(
     answer = _send(client, casework, referral).content.decode()
     assert "not connected to MESH" in answer
     assert not SentMessage.objects.filter(kind=SentMessage.Kind.MESSAGE_BACK_MESH).exists()
+
+
+def test_meshs_non_delivery_report_marks_the_message_back_undelivered(
+    sandbox: MeshSandbox, personas: Personas, casework: Casework, client: Browser
+) -> None:
+    referral = _ready(client, personas, casework, PRACTICE_ODS)
+    _send(client, casework, referral)
+    sent = SentMessage.objects.get(kind=SentMessage.Kind.MESSAGE_BACK_MESH)
+    # MESH puts a REPORT in our mailbox: the practice never collected it.
+    sandbox._admin(
+        "POST",
+        "/messageexchange/admin/report",
+        {
+            "mailbox_id": AREA,
+            "code": "14",
+            "description": "Message not collected by recipient after 5 days",
+            "workflow_id": CONSULT_REPORT,
+            "linked_message_id": sent.provider_id,
+        },
+    )
+    assert receive_referrals()["reports"] == 1
+    sent.refresh_from_db()
+    assert sent.delivery_status == "permanent-failure"
+    assert "not collected" in sent.error
+    assert mesh.inbox(sandbox.mailbox(AREA)) == []  # acknowledged
+
+
+def test_messages_of_other_workflows_are_left_for_whoever_reads_them(
+    sandbox: MeshSandbox,
+) -> None:
+    other = mesh.send(sandbox.mailbox(PRACTICE), AREA, "GPFED_CONSULT_REPORT_ACK", b"{}")
+    assert receive_referrals() == {
+        "imported": 0,
+        "rejected": 0,
+        "again": 0,
+        "reports": 0,
+        "failed": 0,
+    }
+    assert mesh.inbox(sandbox.mailbox(AREA)) == [other]
+    assert not InboundMessage.objects.exists()
+
+
+def test_a_message_recorded_before_is_only_acknowledged_again(
+    sandbox: MeshSandbox, personas: Personas
+) -> None:
+    message_id = _refer(sandbox)
+    InboundMessage.objects.create(
+        message_id=message_id, mailbox=AREA, status=InboundMessage.Status.IMPORTED
+    )
+    assert receive_referrals()["again"] == 1
+    assert not Client.objects.filter(nhs_number=TEST_NHS_NUMBER).exists()
+    assert mesh.inbox(sandbox.mailbox(AREA)) == []

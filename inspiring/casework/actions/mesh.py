@@ -432,7 +432,12 @@ def receive_referrals(now: datetime | None = None) -> dict[str, int]:
     workflow = referral_workflow()
     for mailbox, own in mailboxes():
         try:
-            waiting = mesh.inbox(mailbox)
+            # Only the workflows read here: the referrals, and MESH's reports about the
+            # messages back we sent. Anything else is left for whoever reads it.
+            waiting = [
+                *mesh.inbox(mailbox, workflow_id=workflow),
+                *mesh.inbox(mailbox, workflow_id=MESSAGE_BACK_WORKFLOW),
+            ]
         except mesh.MeshError as error:
             logger.warning("MESH inbox of %s could not be read: %s", mailbox.mailbox_id, error)
             counts["failed"] += 1
@@ -467,8 +472,8 @@ def _receive_one(
         counts["reports"] += 1
         return
     if received.workflow_id != workflow:
-        # Not ours to read (another workflow sent to this mailbox): left for whoever
-        # reads that workflow, never acknowledged here.
+        # Not a referral (a practice's reply to a message back, say): not read here, and
+        # never acknowledged, so whoever reads that workflow still finds it.
         return
     try:
         with transaction.atomic():
