@@ -404,3 +404,29 @@ def test_a_message_recorded_before_is_only_acknowledged_again(
     assert receive_referrals()["again"] == 1
     assert not Client.objects.filter(nhs_number=TEST_NHS_NUMBER).exists()
     assert mesh.inbox(sandbox.mailbox(AREA)) == []
+
+
+@pytest.mark.parametrize("failure", ["integrity", "other"])
+def test_a_referral_that_fails_to_save_is_kept_whole_not_half_saved(
+    sandbox: MeshSandbox, personas: Personas, monkeypatch: pytest.MonkeyPatch, failure: str
+) -> None:
+    from django.db import IntegrityError
+
+    from inspiring.casework.actions import mesh as channel
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        Client.objects.create(area=personas.ashfield, first_name="Half", last_name="Saved")
+        if failure == "integrity":
+            # Not the message's own id twice: it must not pass for another poll's record.
+            raise IntegrityError("a constraint the referral broke")
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(channel, "do_create_client", broken)
+    message_id = _refer(sandbox)
+    counts = receive_referrals()
+    assert counts["rejected"] == 1, counts
+    assert not Client.objects.filter(first_name__in=["Half", "Joan"]).exists()
+    inbound = InboundMessage.objects.get(message_id=message_id)
+    assert inbound.status == InboundMessage.Status.REJECTED and inbound.payload is not None
+    assert "saving it failed" in inbound.problems[0]
+    assert mesh.inbox(sandbox.mailbox(AREA)) == []

@@ -410,6 +410,34 @@ def _record(
     return inbound
 
 
+def _keep_unsaved(
+    mailbox: mesh.MeshMailbox, received: mesh.InboundMessage, own: Area | None
+) -> InboundMessage:
+    inbound = InboundMessage.objects.create(
+        message_id=received.message_id,
+        mailbox=mailbox.mailbox_id,
+        sender=received.sender[:20],
+        workflow_id=received.workflow_id[:100],
+        local_id=received.local_id[:300],
+        payload_size=len(received.payload),
+        payload=received.payload,
+        area=own,
+        status=InboundMessage.Status.REJECTED,
+        problems=[
+            "It read as a referral, but saving it failed (the site's error log has why): "
+            "add it by hand, or tell whoever runs the site."
+        ],
+    )
+    audit.record(
+        None,
+        "mesh.received",
+        inbound,
+        area=own,
+        detail={"message_id": received.message_id, "status": inbound.status},
+    )
+    return inbound
+
+
 def _report(mailbox: mesh.MeshMailbox, received: mesh.InboundMessage, now: datetime) -> None:
     """MESH's non-delivery report for one of ours: its message back was not delivered."""
     sent = (
@@ -479,11 +507,30 @@ def _receive_one(
         with transaction.atomic():
             inbound = _record(mailbox, received, own)
     except IntegrityError:
-        # Another poll recorded it first.
-        counts["again"] += 1
+        if InboundMessage.objects.filter(message_id=message_id).exists():
+            counts["again"] += 1  # another poll recorded it first
+        else:
+            _failed_to_save(mailbox, received, own, counts)
+    except Exception:
+        _failed_to_save(mailbox, received, own, counts)
     else:
         counts["imported" if inbound.status == InboundMessage.Status.IMPORTED else "rejected"] += 1
     mesh.acknowledge(mailbox, message_id)
+
+
+def _failed_to_save(
+    mailbox: mesh.MeshMailbox,
+    received: mesh.InboundMessage,
+    own: Area | None,
+    counts: dict[str, int],
+) -> None:
+    """Nothing of it was saved (its transaction rolled back): kept for the coordinators as
+    one that could not be read, rather than left in the inbox to fail again at every
+    poll, unseen."""
+    logger.exception("MESH message %s could not be saved", received.message_id)
+    with transaction.atomic():
+        _keep_unsaved(mailbox, received, own)
+    counts["rejected"] += 1
 
 
 def do_deal_with(request: HttpRequest, inbound: InboundMessage, note: str) -> InboundMessage:
