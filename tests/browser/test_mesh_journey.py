@@ -213,3 +213,23 @@ def test_the_coordinator_deals_with_a_referral_that_could_not_be_read(
     page.goto("/staff/clients/triage/")
     assert "Joan Sample" in page.locator("main").inner_text()
     _checked(page, f"triage-{size}")
+
+
+def test_a_message_back_mesh_could_not_deliver_says_why_on_a_phone(
+    page: Any, sandbox: MeshSandbox, demo_ashfield: Area
+) -> None:
+    mary, _ = _marys_case_closed(demo_ashfield)
+    page.set_viewport_size(SIZES["phone"])
+    sign_in(page, LINK_WORKER)
+    page.wait_for_url("**/staff/")
+    page.goto(f"/staff/clients/{mary.public_id}/message-back/")
+    page.get_by_role("button", name="Send to the practice through MESH").click()
+    page.get_by_text("went to Test Practice One through MESH").wait_for()
+    message = SentMessage.objects.get(kind=SentMessage.Kind.MESSAGE_BACK_MESH)
+    sandbox.add_event(message.provider_id, "undeliverable", code="14", description="Not collected")
+    assert track_sent()["undeliverable"] == 1
+    page.reload()
+    state = page.locator("li", has_text="through MESH")
+    assert state.locator(".nhsuk-tag").inner_text() == "Not delivered"
+    assert state.inner_text().count("MESH could not deliver it") == 1
+    _checked(page, "message-back-not-delivered-phone")
