@@ -31,6 +31,12 @@ class HomeCard:
     # for the person looking, one cheap query at most.
     warning: Callable[[HttpRequest], str] | None = None
 
+    @property
+    def in_sentence(self) -> str:
+        """The title inside a sentence ("Go to referrals from GP systems"): its first
+        letter lower case, the rest as written (GP, NHS and names keep theirs)."""
+        return self.title[:1].lower() + self.title[1:]
+
 
 CARDS: list[HomeCard] = []
 

@@ -165,6 +165,7 @@ def test_a_malformed_message_is_kept_and_reported_and_nothing_is_half_saved(
     sign_in(client, personas.coordinator, area=personas.ashfield)
     home = client.get(reverse("accounts:home")).content.decode()
     assert "2 referrals from GP systems could not be read" in home
+    assert "dealing with by hand. <a" in home and "Go to referrals from GP systems" in home
     page = client.get(reverse("casework:mesh_message", args=[inbound.public_id]))
     assert page.status_code == 200 and "1234567890" in page.content.decode()
     download = client.get(reverse("casework:mesh_message_download", args=[inbound.public_id]))
@@ -291,6 +292,8 @@ def test_the_message_back_goes_to_the_practice_as_a_fhir_document(
     assert sent.delivered
     page = client.get(reverse("casework:message_back", args=[casework.mary.public_id]))
     assert "Collected by the practice" in page.content.decode()
+    # Gone already: the button says so, rather than inviting a second one by mistake.
+    assert "Send it again through MESH" in page.content.decode()
     assert AuditEntry.objects.filter(action="mesh.sent").get().detail["to"] == PRACTICE
     _content_free(AuditEntry.objects.filter(action__startswith="mesh."))
 

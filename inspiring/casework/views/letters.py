@@ -126,6 +126,12 @@ def message_back(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
             "sections": letter_sections(doc),
             "sent": item.messages.filter(kind__in=MESSAGES_BACK).select_related("by")[:5],
             "mesh": route_for(item),
+            # Gone to the practice through MESH already: the button says "again".
+            "mesh_sent": item.messages.filter(
+                kind=SentMessage.Kind.MESSAGE_BACK_MESH, status=SentMessage.Status.SENT
+            )
+            .order_by("-sent_at")
+            .first(),
         },
     )
 

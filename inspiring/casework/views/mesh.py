@@ -83,5 +83,5 @@ def mesh_warning(request: HttpRequest) -> str:
         return ""
     return (
         f"{count} referral{pluralize(count)} from GP systems could not be read and "
-        f"{pluralize(count, 'needs,need')} dealing with by hand"
+        f"{pluralize(count, 'needs,need')} dealing with by hand."
     )
