@@ -25,6 +25,7 @@ from .casework import load_demo_caseload
 from .data import DEMO_ACCOUNTS, DEMO_AREAS, DEMO_NEW_AREAS, DEMO_PASSWORD
 from .directory import load_demo_directory
 from .history import load_demo_history
+from .mesh import load_demo_mesh
 from .open_booking import load_demo_open_booking
 from .playbook import load_demo_playbook
 from .practices import load_demo_practices, register_demo_clients
@@ -111,6 +112,9 @@ def load_demo(
             )
         # A booking partner, and a request for a place waiting for the group lead.
         created["booking requests"] = load_demo_open_booking(lead)
+        # The NHS channels: a client whose message back can go through MESH and, when
+        # MESH is a sandbox (`make run` starts one), two referrals from a GP system.
+        created["MESH referrals"] = load_demo_mesh(areas["ashfield"], booker, say)
     # After the surveys: the new area's draft survey has the same (confirmed) shape.
     created["areas"] += _start_new_areas(areas)
     created["memberships"] += _new_areas_memberships()
