@@ -57,17 +57,29 @@ assets: static/build/app.css
 
 setup: $(STAMPS)/runtime assets
 
-run: setup
+# NHS England's MESH sandbox beside the site in development (deploy/mesh_sandbox.py), on
+# loopback: the demo's GP referrals come in through it, the message back goes out through
+# it. The site and worker are given its MESH_* settings unless you set MESH yourself
+# (any of MESH_URL, MESH_MAILBOX_ID, ...: `MESH_URL= make run` runs without MESH).
+MESH_SANDBOX_PORT ?= 8700
+MESH_SANDBOX := $(BIN)/python deploy/mesh_sandbox.py --port $(MESH_SANDBOX_PORT)
+
+run: setup $(STAMPS)/mesh-sandbox
 	$(RUN_ENV) $(BIN)/python manage.py migrate --noinput
 	$(RUN_ENV) $(BIN)/python manage.py load_geography
-	$(RUN_ENV) $(BIN)/python manage.py load_demo
-	@echo
-	@echo "Serving Inspiring on http://$(HOST):$(PORT) (Ctrl+C to stop)"
 	@# A background worker beside the site, as in production: a booklet is built by
-	@# the worker while its page shows progress, never inside the request.
-	@$(RUN_ENV) TASKS_BACKEND=database $(BIN)/python manage.py db_worker --no-startup-delay & \
-	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	  $(RUN_ENV) TASKS_BACKEND=database $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# the worker while its page shows progress, never inside the request. The MESH
+	@# sandbox first, for load_demo to send the demo referrals through.
+	@$(MESH_SANDBOX) serve & sandbox=$$!; worker=; \
+	  trap 'kill $$worker $$sandbox 2>/dev/null' EXIT INT TERM; \
+	  if $(MESH_SANDBOX) wait; then mesh=$$($(MESH_SANDBOX) env); \
+	  else mesh=; echo "Running without MESH: its sandbox did not start."; fi; \
+	  env $(RUN_ENV) $$mesh $(BIN)/python manage.py load_demo || exit 1; \
+	  echo; echo "Serving Inspiring on http://$(HOST):$(PORT) (Ctrl+C to stop)"; \
+	  test -z "$$mesh" || echo "MESH: the sandbox on http://127.0.0.1:$(MESH_SANDBOX_PORT)"; \
+	  env $(RUN_ENV) $$mesh TASKS_BACKEND=database $(BIN)/python manage.py db_worker \
+	    --no-startup-delay & worker=$$!; \
+	  env $(RUN_ENV) $$mesh TASKS_BACKEND=database $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # Across every core (pytest-xdist; each worker has its own test database). One test
 # file alone: `make test PYTEST_WORKERS=0 PYTEST_ARGS=tests/areas`.

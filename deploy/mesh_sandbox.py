@@ -289,6 +289,12 @@ def _serve(port: int) -> int:
     directory = Path(tempfile.gettempdir()) / f"inspiring-mesh-sandbox-{port}"
     env = sandbox_environ(directory, label="inspiring-development")
     os.chdir(directory)
+    # It logs every request: to a file, not over the site's output.
+    log = directory / "sandbox.log"
+    print(f"MESH sandbox on {url_for(port)} (its log: {log})", file=sys.stderr, flush=True)
+    output = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
     os.execve(command[0], command, env)  # noqa: S606 (our fixed launcher)
 
 
