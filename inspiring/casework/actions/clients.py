@@ -69,7 +69,7 @@ def possible_duplicates(
     return list(found.order_by("pk")[:5])
 
 
-def _receive(client: Client, referral: Referral, by: User | None) -> None:
+def save_received_referral(client: Client, referral: Referral, by: User | None) -> None:
     """Save a referral as received, its first step coded SNOMED CT 871731000000106."""
     referral.client = client
     referral.status = Referral.Status.RECEIVED
@@ -111,7 +111,7 @@ def do_create_client(
         client.consent_recorded_at = now
         client.consent_recorded_by = recorded_by
         client.save()
-        _receive(client, referral, recorded_by)
+        save_received_referral(client, referral, recorded_by)
         action = "referral.self_referred" if recorded_by is None else "client.created"
         audit.record(
             request,
@@ -238,7 +238,7 @@ def do_add_referral(request: HttpRequest, client: Client, referral: Referral) ->
     """Another referral for a client already known (closed cases reopen)."""
     user = acting_user(request)
     with transaction.atomic():
-        _receive(client, referral, user)
+        save_received_referral(client, referral, user)
         if client.closed_at is not None:
             Client.objects.filter(pk=client.pk).update(closed_at=None)
         client.touch()

@@ -50,7 +50,7 @@ from ..message_back import TITLE, build_message_back, filename, letter_pdf, lett
 from ..models import Client, Referral, SentMessage
 from ..models.inbound import InboundMessage
 from . import ActionRefused
-from .clients import _receive, do_create_client
+from .clients import do_create_client, save_received_referral
 from .messages import Outgoing, deliver, record_sending
 
 logger = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ def _import(referral: IncomingReferral, area: Area) -> Referral:
         .first()
     )
     if known is not None:
-        _receive(known, new, None)
+        save_received_referral(known, new, None)
         Client.objects.filter(pk=known.pk).update(closed_at=None)
         known.touch()
         audit.record(None, "referral.created", known, area=area, detail={"channel": "mesh"})
