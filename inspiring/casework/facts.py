@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -399,11 +401,38 @@ def _write(worked: Worked) -> None:
         model.objects.bulk_create(rows, batch_size=WRITE_BATCH)
 
 
+# While `deferred()` runs: the clients whose rows are to be worked out once, at its end.
+_pending: ContextVar[set[int] | None] = ContextVar("facts_pending", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Inside, each refresh only notes its clients; their rows are worked out once, as it
+    ends. For bulk writers (the demo loader) that save a client's records one by one:
+    refreshing at each save worked the same clients out hundreds of times. Their rows
+    are stale until the block ends, so nothing inside may read them."""
+    if _pending.get() is not None:  # already deferred by a caller: it refreshes
+        yield
+        return
+    pending: set[int] = set()
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+        # After a failure too: what was written and kept must have its rows.
+        refresh(pending)
+
+
 def refresh(client_ids: Iterable[int | None]) -> None:
     """Work out these clients' rows again and replace the stored ones (in the caller's
     transaction, so the figures change with the records or not at all)."""
     ids = sorted({pk for pk in client_ids if pk is not None})
     if not ids:
+        return
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(ids)
         return
     with transaction.atomic():
         for model in FACTS:

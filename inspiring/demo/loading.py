@@ -14,6 +14,7 @@ from django.db import transaction
 from inspiring.accounts.models import Membership, User
 from inspiring.accounts.roles import Role
 from inspiring.areas.models import Area
+from inspiring.casework import facts
 from inspiring.casework.models import SafeguardingLead
 from inspiring.directory.models import Category, SupportFeature
 from inspiring.directory.taxonomy_data import seed_taxonomy
@@ -84,37 +85,39 @@ def load_demo(
             defaults.ensure_stages(area)
     lead = User.objects.filter(email="partner.ashfield@example.org").first()
     if directory:
-        created["activities"] = load_demo_directory(areas, lead)
-        created["GP practices"] = load_demo_practices()
-        created["clients"] = sum(
-            load_demo_caseload(area, worker, seed=f"inspiring-demo-cases-{slug}")
-            for slug, area in areas.items()
-            if (worker := _caseworker(area)) is not None
-        )
-        for area in areas.values():
-            register_demo_clients(area)
-        # Two years of past, closed cases for monitoring. After the practices are given to
-        # the live caseload (register_demo_clients skips an area whose clients have some).
-        created["past cases"] = sum(
-            load_demo_history(area, worker, seed=f"inspiring-demo-cases-{slug}")
-            for slug, area in areas.items()
-            if (worker := _caseworker(area)) is not None
-        )
-        _name_safeguarding_lead(areas["ashfield"])
-        # After the directory: the survey's kinds of activity are its categories.
-        created["survey responses"] = load_demo_surveys(areas, _coordinator)
-        # Last of the caseload, so the seeded cases above stay as they were: a client
-        # booked at a session tomorrow, whose reminder the day before is to be seen.
-        booker = User.objects.filter(email=DEMO_BOOKER).first()
-        if booker is not None:
-            created["bookings"] = load_demo_booking(
-                areas["ashfield"], booker, editor=_coordinator(areas["ashfield"])
+        # Casework's figures worked out once a client, at the end, not at every save.
+        with facts.deferred():
+            created["activities"] = load_demo_directory(areas, lead)
+            created["GP practices"] = load_demo_practices()
+            created["clients"] = sum(
+                load_demo_caseload(area, worker, seed=f"inspiring-demo-cases-{slug}")
+                for slug, area in areas.items()
+                if (worker := _caseworker(area)) is not None
             )
-        # A booking partner, and a request for a place waiting for the group lead.
-        created["booking requests"] = load_demo_open_booking(lead)
-        # The NHS channels: a client whose message back can go through MESH and, when
-        # MESH is a sandbox (`make run` starts one), two referrals from a GP system.
-        created["MESH referrals"] = load_demo_mesh(areas["ashfield"], booker, say)
+            for area in areas.values():
+                register_demo_clients(area)
+            # Two years of past, closed cases for monitoring. After the practices are given to
+            # the live caseload (register_demo_clients skips an area whose clients have some).
+            created["past cases"] = sum(
+                load_demo_history(area, worker, seed=f"inspiring-demo-cases-{slug}")
+                for slug, area in areas.items()
+                if (worker := _caseworker(area)) is not None
+            )
+            _name_safeguarding_lead(areas["ashfield"])
+            # After the directory: the survey's kinds of activity are its categories.
+            created["survey responses"] = load_demo_surveys(areas, _coordinator)
+            # Last of the caseload, so the seeded cases above stay as they were: a client
+            # booked at a session tomorrow, whose reminder the day before is to be seen.
+            booker = User.objects.filter(email=DEMO_BOOKER).first()
+            if booker is not None:
+                created["bookings"] = load_demo_booking(
+                    areas["ashfield"], booker, editor=_coordinator(areas["ashfield"])
+                )
+            # A booking partner, and a request for a place waiting for the group lead.
+            created["booking requests"] = load_demo_open_booking(lead)
+            # The NHS channels: a client whose message back can go through MESH and, when
+            # MESH is a sandbox (`make run` starts one), two referrals from a GP system.
+            created["MESH referrals"] = load_demo_mesh(areas["ashfield"], booker, say)
     # After the surveys: the new area's draft survey has the same (confirmed) shape.
     created["areas"] += _start_new_areas(areas)
     created["memberships"] += _new_areas_memberships()
