@@ -153,7 +153,8 @@ def test_a_self_referral_to_a_first_visit_and_the_clients_plan(
     sign_in(page, PARTNER)
     page.wait_for_url("**/staff/")
     page.get_by_role("link", name="People coming to your activities").first.click()
-    assert "Sam, a bit nervous" in page.content()
+    # The click starts the navigation and returns: wait for the page, not its empty shell.
+    page.get_by_text("Sam, a bit nervous").first.wait_for()
     assert "Hill" not in page.locator("main").inner_text()  # the first name only
     assert axe_violations(page) == []
     page.get_by_role("link", name="Session registers").click()

@@ -71,8 +71,7 @@ def test_the_partner_confirms_a_due_listing_in_one_click(
     page.get_by_role("link", name="Cancel").click()
     page.wait_for_load_state()
     page.get_by_role("button", name=re.compile(r"^Still right\s*: Knit and Natter")).click()
-    page.wait_for_load_state()
-    assert "Knit and Natter is confirmed as right" in page.content()
+    page.get_by_text("Knit and Natter is confirmed as right").wait_for()
     assert page.get_by_role("heading", name="Are these listings still right?").count() == 0
     page.go_back()  # Back after the post-redirect: the page, not a resubmission
     page.go_forward()
@@ -97,9 +96,9 @@ def test_the_coordinator_confirms_for_a_group_and_pauses_a_stale_listing(
     assert axe_violations(page) == []
     page.get_by_label("How do you know it is still right?").fill("Phoned the club today")
     page.get_by_role("button", name="Confirm for the group").click()
-    assert "Friday Bowls is confirmed on behalf of the group" in page.content()
+    page.get_by_text("Friday Bowls is confirmed on behalf of the group").wait_for()
     page.get_by_role("button", name=re.compile(r"^Pause the listing\s*: Bowls Club Choir")).click()
-    assert "Bowls Club Choir is paused" in page.content()
+    page.get_by_text("Bowls Club Choir is paused").wait_for()
     page.set_viewport_size(PHONE)
     assert axe_violations(page) == []
     bowling = Activity.objects.get(pk=listings["bowling"].pk)
