@@ -1,20 +1,26 @@
 """SQL the ORM cannot say: a query read as a derived table the planner may not merge,
-many integers as one parameter, and a statement prepared once per connection."""
+a queryset read from its statement with a WITH clause in front, many integers as one
+parameter, and a statement prepared once per connection."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.backends.postgresql.base import (  # type: ignore[attr-defined]
     ServerBindingCursor,  # defined under psycopg 3, which the lock installs
 )
-from django.db.models import Field, ForeignObject, Lookup, Q, QuerySet
+from django.db.models import Field, ForeignObject, Lookup, Model, Q, QuerySet
+from django.db.models.query import (  # type: ignore[attr-defined]
+    get_related_populators,  # how ModelIterable reads select_related: no stub names it
+)
+
+M = TypeVar("M", bound=Model)
 
 
 def fenced(queryset: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...]]:
@@ -30,6 +36,41 @@ def fenced(queryset: QuerySet[Any, Any]) -> tuple[str, tuple[Any, ...]]:
     sql, params = queryset.query.sql_with_params()
     fence = "OFFSET 0" if connection.vendor == "postgresql" else "LIMIT -1 OFFSET 0"
     return f"({sql} {fence})", tuple(params)
+
+
+def read_with(queryset: QuerySet[M, M], common: str, common_params: Sequence[Any] = ()) -> list[M]:
+    """The instances of `queryset` (its select_related and annotations too), read by
+    Django from its own statement with `common` in front: a WITH clause naming tables
+    its conditions and annotations read (RawSQL), in the same statement.
+
+    For a page worked out in SQL and the rows it shows in one round trip: the page (ids,
+    count, place) is a WITH table and the queryset reads its listings by it, where
+    reading the ids first and the listings after took a second statement and its
+    planning. `common` is fixed text of the caller's, never a request's; its values are
+    `common_params`. Django's own reading (ModelIterable) is followed: its columns,
+    converters and related instances are those of `queryset`.
+    """
+    db = queryset.db
+    compiler = queryset.query.get_compiler(using=db)
+    sql, params = compiler.as_sql()  # fills compiler.select and klass_info as well
+    with connections[db].cursor() as cursor:
+        cursor.execute(f"{common} {sql}", (*common_params, *params))
+        rows = cursor.fetchall()
+    select, klass_info = compiler.select, compiler.klass_info
+    assert klass_info is not None, "read_with reads model instances, not values"
+    first, last = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    names = [column[0].target.attname for column in select[first:last]]
+    related = get_related_populators(klass_info, select, db)
+    annotations = compiler.annotation_col_map or {}
+    found: list[M] = []
+    for row in compiler.results_iter([rows]):
+        instance = queryset.model.from_db(db, names, row[first:last])
+        for populator in related:
+            populator.populate(row, instance)
+        for name, position in annotations.items():
+            setattr(instance, name, row[position])
+        found.append(instance)
+    return found
 
 
 class OneOf(Lookup[Any]):

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 import pytest
 
 from lib.csvfiles import neutralise, restore
 from lib.identifiers import IdentifierError, normalise_charity_number, normalise_company_number
 from lib.text import plain_text, render_markdown
+from tests.directory.builders import Directory, activity
+from tests.directory.conftest import directory  # noqa: F401
 
 
 @pytest.mark.parametrize(
@@ -134,6 +139,65 @@ def test_one_of_finds_what_in_finds_from_one_parameter() -> None:
     # On a foreign key too, as the open-data pages use it.
     links = Activity.categories.through.objects.filter(one_of("category_id", pks))
     assert links.count() == Activity.categories.through.objects.count()
+
+
+def test_read_with_reads_what_django_reads_after_a_with_clause(
+    directory: Directory,  # noqa: F811 (the fixture imported above)
+) -> None:
+    # lib.sql.read_with: a WITH table the queryset's conditions and annotations read, and
+    # the instances Django reads for the queryset (its select_related and annotations,
+    # every column converted as the ORM converts it), in one statement.
+    from django.db import connection
+    from django.db.models import Model
+    from django.db.models.expressions import RawSQL
+    from django.test.utils import CaptureQueriesContext
+
+    from inspiring.directory.models import Activity
+    from lib.sql import read_with
+
+    directory.knitting.price = Decimal("2.50")
+    directory.knitting.save()
+    online = activity(directory.knit, "Online Natter", at=None)
+    chosen = [directory.knitting.pk, directory.singing.pk, online.pk]
+    shown = Activity.objects.select_related("organisation", "venue", "home_area")
+
+    def columns(instance: Model | None) -> list[tuple[str, Any]] | None:
+        if instance is None:
+            return None
+        return [(f.attname, getattr(instance, f.attname)) for f in instance._meta.concrete_fields]
+
+    def read(activities: list[Activity]) -> list[Any]:
+        return [
+            (
+                columns(a),
+                columns(a.organisation),
+                columns(a.venue),
+                columns(a.home_area),
+                getattr(a, "chosen_count", None),
+            )
+            for a in activities
+        ]
+
+    with CaptureQueriesContext(connection) as queries:
+        found = read_with(
+            shown.filter(pk__in=RawSQL("SELECT chosen_id FROM chosen", ()))
+            .annotate(chosen_count=RawSQL("SELECT count(*) FROM chosen", ()))
+            .order_by("-title"),
+            "WITH chosen (chosen_id) AS "
+            "(SELECT id FROM directory_activity WHERE id IN (%s, %s, %s))",
+            chosen,
+        )
+        got = read(found)
+    assert len(queries) == 1 and queries[0]["sql"].startswith("WITH chosen")
+    expected = list(shown.filter(pk__in=chosen).order_by("-title"))
+    for listing in expected:
+        listing.chosen_count = 3  # type: ignore[attr-defined]
+    assert got == read(expected) and len(got) == 3
+    assert [a.title for a in found] == ["Online Natter", "Knit and Natter", "Community Choir"]
+    assert found[0].venue is None and found[1].price == Decimal("2.50")
+    assert isinstance(found[1].updated_at, datetime) and found[1].updated_at.tzinfo is not None
+    # Nothing chosen: no instances.
+    assert read_with(shown.filter(pk__in=RawSQL("SELECT 0 WHERE 1 = 0", ())), "") == []
 
 
 @pytest.mark.django_db

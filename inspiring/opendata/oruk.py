@@ -139,9 +139,13 @@ def term_filter(term_id: str) -> Q | None:
 # --- Services -----------------------------------------------------------------
 
 
+# What a service's one-to-one fields read beside its listing, read in the same statement.
+SHOWN_WITH = ("organisation", "venue", "home_area")
+
+
 def published_activities() -> QuerySet[Activity]:
     """Every published listing, in every area: the public directory."""
-    return Activity.objects.published().select_related("organisation", "venue", "home_area")
+    return Activity.objects.published().select_related(*SHOWN_WITH)
 
 
 def full_service(activities: QuerySet[Activity]) -> Activity | None:

@@ -78,6 +78,40 @@ def test_a_page_near_a_postcode_takes_the_same_queries_however_many_services(
     assert len(many) == len(few)
 
 
+def test_a_page_near_a_postcode_is_read_with_its_listings_in_one_statement(
+    api: Client, directory: Directory, django_assert_num_queries: Any
+) -> None:
+    # The postcode's position, then the page, its count and its listings with their
+    # organisation, venue and area in one statement (views_oruk._page_of with
+    # lib.sql.read_with): the listings were a third statement of their own before.
+    activity(directory.knit, "Online Natter", at=None).save()
+    url = f"{ORUK}/service_at_locations?{NEAR}&per_page=2"
+    with django_assert_num_queries(2):
+        first = get_json(api, url)
+    with django_assert_num_queries(2):
+        second = get_json(api, f"{url}&page=2")
+    assert names(first) + names(second) == [
+        "Knit and Natter",
+        "Saturday Health Walk",
+        "Community Choir",
+        "Online Natter",
+    ]
+    assert first["total_items"] == second["total_items"] == 4
+    item = first["contents"][0]
+    assert item["location"]["name"] == "Kirkby Community Hall"
+    assert item["service"]["organization"]["name"] == directory.knit.name
+    assert item["service"]["url"].endswith(directory.knitting.get_absolute_url())
+    # Past the last page, a count of its own says how many there are.
+    with django_assert_num_queries(3):
+        beyond = get_json(api, f"{url}&page=3")
+    assert beyond["contents"] == [] and beyond["total_items"] == 4
+    # A filtered page of services is one statement too.
+    with django_assert_num_queries(1):
+        searched = get_json(api, f"{ORUK}/services?search=natter")
+    assert [s["name"] for s in searched["contents"]] == ["Knit and Natter", "Online Natter"]
+    assert searched["total_items"] == 2
+
+
 def test_a_service_in_many_terms_of_a_taxonomy_is_listed_once(
     api: Client, directory: Directory
 ) -> None:
