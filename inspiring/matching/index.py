@@ -68,6 +68,19 @@ CHUNK = 500
 # Added to the SQL bound: the engine's sum is rounded to 3 places.
 EPSILON = 0.01
 ALL_TIMES = (1 << 21) - 1
+# Strips of longitude a hundredth of a degree wide (about 670 m in England): a 5-mile
+# reach overlaps about 25, and the entries of the strips at its edges outside the box
+# are a few hundredths of those read. Past MAX_STRIPS (a reach of some 20 miles) the
+# strips are a range (their entries all read; the box is then much of the areas anyway).
+STRIPS_PER_DEGREE = 100
+MAX_STRIPS = 100
+
+
+def strip_of(longitude: float) -> int:
+    """The strip a longitude is in. floor() of a product by a positive constant never
+    decreases as the longitude grows, so every longitude between the box's west and east
+    edges has a strip between theirs: no venue in the box can be missed."""
+    return math.floor(longitude * STRIPS_PER_DEGREE)
 
 
 def bit(pk: int) -> int:
@@ -172,6 +185,7 @@ def expected(
             title=title,
             latitude=lat,
             longitude=lng,
+            strip=None if lng is None else strip_of(lng),
             online=online,
             cost=cost,
             min_age=low,
@@ -427,8 +441,16 @@ def walk(
     if home is not None and profile.max_miles is not None:
         lat, lng = home
         south, north, west, east = box_around(lat, lng, profile.max_miles)
-        reach = ["latitude BETWEEN %s AND %s", "longitude BETWEEN %s AND %s"]
-        reach_params: list[Any] = [south, north, west, east]
+        western, eastern = strip_of(west), strip_of(east)
+        if eastern - western < MAX_STRIPS:
+            strips = list(range(western, eastern + 1))
+            reach = [f"strip IN ({', '.join(['%s'] * len(strips))})"]
+            reach_params: list[Any] = strips
+        else:
+            reach = ["strip BETWEEN %s AND %s"]
+            reach_params = [western, eastern]
+        reach += ["latitude BETWEEN %s AND %s", "longitude BETWEEN %s AND %s"]
+        reach_params += [south, north, west, east]
         flat = flat_reach(lat, profile.max_miles)
         if flat is not None and (west, east) != (-180.0, 180.0):
             scale, limit = flat
@@ -437,10 +459,11 @@ def walk(
                 "(longitude - %s) * %s * (longitude - %s) * %s) <= %s"
             )
             reach_params += [lat, lat, lng, scale, lng, scale, limit]
-        # The area and the reach first: SQLite tests the terms in the order written,
-        # and every column is in the covering index, so each entry of the latitude's
-        # band outside the box (most of them) is passed over after a few comparisons,
-        # the limits and the bound worked out only for the rows in reach.
+        # The area and the reach first: the index is sought for the latitude's range in
+        # each of the area's strips the box overlaps; SQLite tests the terms in the order
+        # written, and every column is in the covering index, so each entry outside the
+        # box is passed over after a few comparisons, the limits and the bound worked out
+        # only for the rows in reach.
         area, rest = where[0], " AND ".join(where[1:])
         parts = [
             (
@@ -657,16 +680,20 @@ def _activities_changed(sender: Any, activity_ids: Sequence[int], **kwargs: Any)
 
 def _after_migrate(sender: Any, verbosity: int = 1, using: str = "default", **kwargs: Any) -> None:
     """Write the rows again where there are published activities but not as many rows
-    (the first migrate after the index came, or a database restored without it), or
-    where a kind of group stored is not what the rules now say (rules.CATEGORY_KIND
-    changed in a release): both cheap to ask; the check command proves more."""
+    (the first migrate after the index came, or a database restored without it), where
+    a kind of group stored is not what the rules now say (rules.CATEGORY_KIND changed in
+    a release), or where a row with a position has no strip (the column came in
+    migration 0004): all cheap to ask; the check command proves more."""
     if using != "default":
         return
     published = Activity.objects.published().count()
     kinds = _names()
-    stale = any(
-        kind != _kind_of(frozenset(kinds.get(int(pk), "") for pk in ids.split(",") if pk))
-        for ids, kind in MatchEntry.objects.values_list("category_ids", "kind").distinct()
+    stale = (
+        any(
+            kind != _kind_of(frozenset(kinds.get(int(pk), "") for pk in ids.split(",") if pk))
+            for ids, kind in MatchEntry.objects.values_list("category_ids", "kind").distinct()
+        )
+        or MatchEntry.objects.filter(strip__isnull=True, longitude__isnull=False).exists()
     )
     if published and (MatchEntry.objects.count() != published or stale):
         written = rebuild()

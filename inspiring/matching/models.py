@@ -46,10 +46,12 @@ class BarrierRule(models.Model):
         return f"{self.barrier} -> {self.feature or 'nothing'}"
 
 
-# The covering index's columns: the box first, then what the walk reads of each row
-# in it (the activity's id last, for PostgreSQL's index-only scans; SQLite's rowid).
+# The covering index's columns: the box first (the area, the strip of longitude, the
+# latitude's range in it, the longitude), then what the walk reads of each row in it
+# (the activity's id last, for PostgreSQL's index-only scans; SQLite's rowid).
 REACH = [
     "home_area",
+    "strip",
     "latitude",
     "longitude",
     "online",
@@ -89,6 +91,11 @@ class MatchEntry(models.Model):
     # The venue's position; null for an activity with no venue (or one with no position).
     latitude = models.FloatField(null=True)
     longitude = models.FloatField(null=True)
+    # The strip of longitude the venue is in (index.strip_of): the reach's index seeks
+    # the latitude's range in each strip the box overlaps, not across the whole band of
+    # latitude (three times the box's entries in the benchmark's region, and more the
+    # wider the areas sharing). Null where the longitude is.
+    strip = models.IntegerField(null=True)
     online = models.BooleanField(default=False)
     cost = models.CharField(max_length=20)
     min_age = models.PositiveSmallIntegerField(null=True)
@@ -111,7 +118,7 @@ class MatchEntry(models.Model):
 
     class Meta:
         indexes = [
-            # The venues' box: the latitude's range, the longitude checked in the index,
+            # The venues' box: each strip's latitude range, the longitude checked in the index,
             # and every column the walk's limits and bound read after it (index.walk),
             # so the rows in reach are ranked from the index alone: no look-up of the
             # table for each (that was half the walk's time on SQLite, ADR 0010).

@@ -17,9 +17,10 @@ from inspiring.directory.materialise import materialise_activity, materialise_al
 from inspiring.directory.models import Activity, Category, Session, SupportFeature
 from inspiring.directory.models.schedules import activities_changed
 from inspiring.matching import index
-from inspiring.matching.loading import Prospects, Taxonomy, client_profile, indexed
+from inspiring.matching.loading import Prospects, Taxonomy, activities, client_profile, indexed
 from inspiring.matching.models import MatchEntry
 from inspiring.matching.service import suggestions_for
+from lib.geo import box_around, miles_between
 from tests.casework.conftest import Casework
 from tests.directory.builders import activity, organisation, venue, weekly
 from tests.personas import Personas
@@ -237,3 +238,63 @@ def test_a_category_renamed_or_deleted_keeps_the_index_and_suggestions_right(
     category.delete()
     exact()
     assert casework.walk.pk in {s.candidate.activity_id for s in suggestions_for(mary).suggestions}
+
+
+def test_the_reach_finds_every_venue_in_it_across_strips_and_the_meridian(
+    casework: Casework, personas: Personas
+) -> None:
+    """The walk seeks each strip of longitude the box overlaps (index.strip_of): venues
+    on strips' edges, on the box's edges, either side of the prime meridian (negative and
+    positive strips) and just outside are found exactly as the path without the index
+    finds them, for a short reach (a list of strips) and a long one (past MAX_STRIPS: a
+    range)."""
+    group = organisation(personas.ashfield, "Strip Club")
+    home = (53.0, 0.0)
+    near = venue(group, "Somewhere", "NG17 7AE")
+    offsets = [-0.3, -0.05, -0.0100001, -0.01, -0.005, 0.0, 0.0049, 0.01, 0.0199999, 0.05, 0.3]
+    south, north, west, east = box_around(*home, 2)  # on the edges of the 2-mile box
+    places = [
+        *((home[0] + dlat, dlng) for dlat, dlng in itertools.product([-0.02, 0.0, 0.025], offsets)),
+        (home[0], west),
+        (home[0], east),
+        (south, 0.0),
+        (north, 0.0),
+        # Just inside the first and last strips of each reach's box.
+        *(
+            (home[0], edge)
+            for miles in (1, 2, 5)
+            for edge in (box_around(*home, miles)[2] + 5e-4, box_around(*home, miles)[3] - 5e-4)
+        ),
+    ]
+    today = timezone.localdate()
+    for n, (lat, lng) in enumerate(places):
+        place = venue(group, f"Hall {n}", "NG17 7AE")
+        place.latitude, place.longitude = lat, lng
+        place.save()
+        weekly(activity(group, f"Strip {n}", at=place), "MO", time(10), time(11), from_date=today)
+    weekly(activity(group, "Not moved", at=near), "MO", time(10), time(11), from_date=today)
+    materialise_all()
+    exact()
+    assert MatchEntry.objects.filter(strip__lt=0).exists()
+    assert MatchEntry.objects.filter(strip__gt=0).exists()
+    mary = casework.mary
+    now = timezone.now()
+    taxonomy = Taxonomy.read()
+    for travel in (1, 2, 5, 40):
+        assess(mary, max_travel_miles=travel)
+        built = client_profile(mary)
+        pool = indexed(mary.area, built.profile, home=home, now=now, taxonomy=taxonomy)
+        walked = {row[0] for row in pool.walk.page(None, 0)}
+        reference = activities(mary.area, built.profile, home=home, now=now, taxonomy=taxonomy)
+        wanted = {p.source.activity_id for p in reference.prospects}
+        assert wanted <= walked, travel  # nothing in reach missed
+        # SQL's flat ellipse may keep a few more on its edge, never one in the box's
+        # corners: the engine's exact distance leaves them out.
+        for entry in MatchEntry.objects.filter(activity_id__in=walked - wanted):
+            assert entry.latitude is not None and entry.longitude is not None
+            assert south <= entry.latitude <= north or travel != 2
+            assert miles_between(*home, entry.latitude, entry.longitude) > travel
+        strips = index.strip_of(-travel / 40), index.strip_of(travel / 40)
+        if travel == 40:
+            assert strips[1] - strips[0] >= index.MAX_STRIPS  # the range, not the list
+        assert walked or travel < 2, travel
