@@ -370,13 +370,13 @@ class Walk:
         )
 
 
-def _moment(value: datetime) -> Any:
+def moment(value: datetime) -> Any:
     """A datetime as the database stores it (naive UTC text on SQLite: a parameter of
     raw SQL is not adapted by Django)."""
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def _time_mask(profile: Profile) -> int | None:
+def time_mask(profile: Profile) -> int | None:
     """The times of week the person can go, as index bits, or None for any time."""
     if not profile.availability and not profile.days:
         return None
@@ -415,7 +415,7 @@ def walk(
         now - timedelta(days=settings.LISTING_HIDE_DAYS),
     )
     where.append("last_confirmed_at >= %s")
-    params.append(_moment(oldest))
+    params.append(moment(oldest))
     where.append("capacity_status <> 'paused'")
     if profile.age is not None:
         where.append("(min_age IS NULL OR min_age <= %s) AND (max_age IS NULL OR max_age >= %s)")
@@ -431,7 +431,7 @@ def walk(
         else:
             where.append("(category_bits & %s) <> 0")
             params.append(bit(pk))
-    mask = _time_mask(profile)
+    mask = time_mask(profile)
     if mask is not None and mask != ALL_TIMES:
         today = timezone.localdate(now)
         last = timezone.localdate(now + WINDOW)
@@ -529,7 +529,7 @@ def _bound(
         terms.append(f"{WEIGHTS['widening']}")
     # Confirmed within 90 days (the engine counts whole days: a day's margin).
     terms.append("CASE WHEN last_confirmed_at >= %s THEN %s ELSE 0 END")
-    params += [_moment(now - timedelta(days=91)), WEIGHTS["confirmed"]]
+    params += [moment(now - timedelta(days=91)), WEIGHTS["confirmed"]]
     terms.append("CASE WHEN capacity_status = 'welcoming' THEN %s ELSE 0 END")
     params.append(WEIGHTS["spaces"])
     near, near_params = _near(profile, home)
