@@ -34,9 +34,14 @@ def _fresh_cache() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """Load the geography the project ships into the test database, once per run."""
+    """Load the geography the project ships into the test database, once per run, and
+    start counting writes to the tables matching's index is checked against
+    (tests/matchindex.py)."""
     with django_db_blocker.unblock():
         call_command("load_geography", verbosity=0, stdout=_Null())
+        from .matchindex import watch_tables  # here: pytest_plugins loads it first
+
+        watch_tables()
     yield
 
 
