@@ -479,6 +479,10 @@ def walk(
     return Walk(parts, bound, bound_params)
 
 
+# A weight in the bound: a float on both databases (see _bound).
+W = "CAST(%s AS DOUBLE PRECISION)"
+
+
 def _bound(
     profile: Profile,
     home: tuple[float, float] | None,
@@ -488,8 +492,15 @@ def _bound(
 ) -> tuple[str, list[Any]]:
     """engine.Bound in SQL, from above: never less than it for any row (the bits may
     share, which only adds; the distance steps down by bands, by a flat metric that is
-    never longer than the true distance)."""
-    terms = [f"{WEIGHTS['soon'] + EPSILON}"]
+    never longer than the true distance).
+
+    Every weight is written as a float (W: CAST(... AS DOUBLE PRECISION), folded into a
+    constant when the statement is planned). A bare decimal is NUMERIC to PostgreSQL, so
+    each CASE, and the sum of them for every row in reach, was worked out in its
+    arbitrary-precision arithmetic: a quarter of the page's time where tens of thousands
+    of activities are in reach. SQLite's numbers were floats already; so are the
+    engine's (EPSILON covers their rounding)."""
+    terms = [W % (WEIGHTS["soon"] + EPSILON)]
     params: list[Any] = []
     interest_ids = [category_ids[slug] for slug in profile.interests if slug in category_ids]
     interests = bits(interest_ids)
@@ -498,9 +509,9 @@ def _bound(
         # lowest), or a bit two of their interests share (one bit could be both).
         shared = bits(pk for pk in interest_ids if sum(bit(o) == bit(pk) for o in interest_ids) > 1)
         terms.append(
-            "CASE WHEN (category_bits & %s) <> 0 THEN %s ELSE 0 END"
+            f"CASE WHEN (category_bits & %s) <> 0 THEN {W} ELSE 0 END"
             " + CASE WHEN ((category_bits & %s) & ((category_bits & %s) - 1)) <> 0"
-            " OR (category_bits & %s) <> 0 THEN %s ELSE 0 END"
+            f" OR (category_bits & %s) <> 0 THEN {W} ELSE 0 END"
         )
         params += [
             interests,
@@ -519,18 +530,18 @@ def _bound(
         test = "(feature_bits & %s) <> 0"
         if free:
             test = f"({test} OR cost = 'free')"
-        terms.append(f"CASE WHEN {test} THEN %s ELSE 0 END")
+        terms.append(f"CASE WHEN {test} THEN {W} ELSE 0 END")
         params += [mask, WEIGHTS["barrier"]]
     if profile.group_kinds:
         kinds = sorted(profile.group_kinds)
-        terms.append(f"CASE WHEN kind IN ({', '.join(['%s'] * len(kinds))}) THEN 0 ELSE %s END")
+        terms.append(f"CASE WHEN kind IN ({', '.join(['%s'] * len(kinds))}) THEN 0 ELSE {W} END")
         params += [*kinds, WEIGHTS["widening"]]
     else:
-        terms.append(f"{WEIGHTS['widening']}")
+        terms.append(W % WEIGHTS["widening"])
     # Confirmed within 90 days (the engine counts whole days: a day's margin).
-    terms.append("CASE WHEN last_confirmed_at >= %s THEN %s ELSE 0 END")
+    terms.append(f"CASE WHEN last_confirmed_at >= %s THEN {W} ELSE 0 END")
     params += [moment(now - timedelta(days=91)), WEIGHTS["confirmed"]]
-    terms.append("CASE WHEN capacity_status = 'welcoming' THEN %s ELSE 0 END")
+    terms.append(f"CASE WHEN capacity_status = 'welcoming' THEN {W} ELSE 0 END")
     params.append(WEIGHTS["spaces"])
     near, near_params = _near(profile, home)
     terms.append(near)
