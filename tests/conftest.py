@@ -15,6 +15,7 @@ from inspiring.accounts.access import SESSION_AREA_KEY
 from inspiring.accounts.models import User
 from inspiring.areas.models import Area
 
+from . import geography
 from .personas import Personas, build_personas
 
 pytest_plugins = ["tests.dbonce", "tests.logscan", "tests.matchindex"]
@@ -34,11 +35,13 @@ def _fresh_cache() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
-    """Load the geography the project ships into the test database, once per run, and
-    start counting writes to the tables matching's index is checked against
+    """Load the geography the project ships into the test database, once per run (its
+    rows kept, for tests that need it after a flush: tests/geography.py), and start
+    counting writes to the tables matching's index is checked against
     (tests/matchindex.py)."""
     with django_db_blocker.unblock():
         call_command("load_geography", verbosity=0, stdout=_Null())
+        geography.capture()
         from .matchindex import watch_tables  # here: pytest_plugins loads it first
 
         watch_tables()

@@ -9,17 +9,16 @@ import sqlite3
 import subprocess
 import sys
 import time
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 
 from inspiring.bookings.actions import do_book
 from inspiring.bookings.models import Booking
 from inspiring.directory.models import Session
+from tests.geography import ensure_geography
 
 from .conftest import PLACES, Bookable
 
@@ -87,7 +86,7 @@ def _race(session: Session, folder: Path) -> tuple[list[str], Path | None]:
 def geography(transactional_db: None) -> None:
     """The postcodes the directory's venues are placed by: a test run outside a
     transaction starts from an empty database (the run's geography is flushed)."""
-    call_command("load_geography", verbosity=0, stdout=StringIO())
+    ensure_geography()
 
 
 @pytest.mark.django_db(transaction=True)

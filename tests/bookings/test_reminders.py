@@ -27,6 +27,7 @@ from inspiring.directory.recurrence import LONDON
 from lib.senders import MAX_ATTEMPTS, Attachment, ConsoleSender, SendFailed
 from tests.casework.test_notify_client import FakeNotify, fake_notify
 from tests.casework.test_notify_client import sender_for as notify_sender
+from tests.geography import ensure_geography
 
 from .conftest import Bookable
 
@@ -265,7 +266,7 @@ def test_an_interrupted_send_is_not_known_and_never_sent_again(bookable: Bookabl
 def geography(transactional_db: None) -> None:
     # Transactional tests run after the others, with the database flushed between
     # them: the geography loaded once for the run may be gone.
-    call_command("load_geography", verbosity=0, stdout=io.StringIO())
+    ensure_geography()
 
 
 @pytest.mark.django_db(transaction=True)

@@ -98,19 +98,17 @@ def axe_violations(tab: Any) -> list[dict[str, Any]]:
 def demo_ashfield(settings: Any) -> Any:
     """The demo's sign-ins (no directory), the geography and the taxonomy, on a demo site
     without the two-factor prompt: Ashfield, where the journeys happen."""
-    from io import StringIO
-
-    from django.core.management import call_command
 
     from inspiring.areas.models import Area
     from inspiring.demo.loading import load_demo
     from inspiring.directory.models import Category, SupportFeature
     from inspiring.directory.taxonomy_data import seed_taxonomy
+    from tests.geography import ensure_geography
 
     settings.DEMO_MODE = True
     settings.TWO_FACTOR_REQUIRED = False
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     load_demo(directory=False)
-    call_command("load_geography", verbosity=0, stdout=StringIO())
+    ensure_geography()
     seed_taxonomy(Category, SupportFeature)
     return Area.objects.get(slug="ashfield")

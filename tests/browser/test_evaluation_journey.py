@@ -7,18 +7,17 @@ from __future__ import annotations
 import io
 import json
 import zipfile
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from inspiring.demo.loading import load_demo
 from inspiring.directory.models import Category, SupportFeature
 from inspiring.directory.taxonomy_data import seed_taxonomy
 from inspiring.evaluation import questions
 from inspiring.evaluation.models import Analysis
+from tests.geography import ensure_geography
 
 from .conftest import axe_violations
 from .test_journeys import sign_in
@@ -37,7 +36,7 @@ def demo(settings: Any) -> None:
     settings.DEMO_MODE = True
     settings.TWO_FACTOR_REQUIRED = False
     settings.TASKS_BACKEND = "immediate"
-    call_command("load_geography", verbosity=0, stdout=StringIO())
+    ensure_geography()
     seed_taxonomy(Category, SupportFeature)
     load_demo()
 

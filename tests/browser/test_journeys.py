@@ -6,11 +6,11 @@ import base64
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django_otp.oath import totp
 
 from inspiring.demo.data import DEMO_PASSWORD
 from inspiring.demo.loading import load_demo
+from tests.geography import ensure_geography
 
 from .conftest import axe_violations
 
@@ -72,7 +72,7 @@ def test_the_sign_in_page_with_errors_is_accessible_and_focuses_the_summary(
 
 
 def test_a_resident_finds_their_programme_by_postcode(page: Any, demo: None) -> None:
-    call_command("load_geography", verbosity=0, stdout=_Null())
+    ensure_geography()
     page.goto("/")
     page.get_by_label("Your postcode").fill("ng17 1aa")
     page.get_by_role("button", name="Find").click()
@@ -109,14 +109,6 @@ def test_a_coordinator_sets_up_two_factor_on_first_sign_in(page: Any, settings: 
     page.get_by_role("link", name="I have saved my codes").click()
     page.wait_for_url("**/staff/")
     assert "coordinator" in page.locator(".nhsuk-lede-text").inner_text()
-
-
-class _Null:
-    def write(self, *args: Any) -> None:
-        return None
-
-    def flush(self) -> None:
-        return None
 
 
 def test_the_accessibility_check_does_find_problems(page: Any) -> None:

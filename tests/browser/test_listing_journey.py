@@ -12,7 +12,6 @@ from datetime import date, time, timedelta
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from icalendar import Calendar
 from pypdf import PdfReader
 
@@ -23,9 +22,10 @@ from inspiring.directory.materialise import materialise_all
 from inspiring.directory.models import Activity, Category, SupportFeature
 from inspiring.directory.taxonomy_data import seed_taxonomy
 from tests.directory.builders import activity, organisation, venue, weekly
+from tests.geography import ensure_geography
 
 from .conftest import axe_violations
-from .test_journeys import _Null, sign_in
+from .test_journeys import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,7 +37,7 @@ def listings(settings: Any) -> dict[str, Any]:
     settings.TWO_FACTOR_REQUIRED = False
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
     load_demo(directory=False)
-    call_command("load_geography", verbosity=0, stdout=_Null())
+    ensure_geography()
     seed_taxonomy(Category, SupportFeature)
     ashfield = Area.objects.get(slug="ashfield")
     knit = organisation(ashfield, "Kirkby Knit and Natter", email="knit@example.org")

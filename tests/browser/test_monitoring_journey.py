@@ -27,12 +27,10 @@ import re
 import tempfile
 import uuid
 from datetime import date, datetime, time, timedelta
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db.models import Count, Q
 from django.utils import timezone
 from pypdf import PdfReader
@@ -45,6 +43,7 @@ from inspiring.directory.taxonomy_data import seed_taxonomy
 from inspiring.monitoring import periods
 from inspiring.monitoring.models import Grant, PopulationFigure
 from lib.tallies import Period
+from tests.geography import ensure_geography
 
 from .conftest import axe_violations
 from .test_journeys import sign_in
@@ -82,7 +81,7 @@ def demo(settings: Any) -> None:
     settings.DEMO_MODE = True
     settings.TWO_FACTOR_REQUIRED = False
     settings.OTP_TOTP_THROTTLE_FACTOR = 0
-    call_command("load_geography", verbosity=0, stdout=StringIO())
+    ensure_geography()
     seed_taxonomy(Category, SupportFeature)
     load_demo()
 

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client as Browser
@@ -39,6 +38,7 @@ from inspiring.matching.actions import do_propose
 from lib.geo import miles_between
 from tests.conftest import sign_in
 from tests.directory.builders import activity, organisation, venue, weekly
+from tests.geography import ensure_geography
 from tests.personas import Personas
 
 from .conftest import Casework
@@ -517,7 +517,7 @@ def test_in_their_week_by_day_and_part_of_the_day() -> None:
 def geography(transactional_db: None) -> None:
     # Transactional tests run after the others, with the database flushed between
     # them: the geography loaded once for the run may be gone.
-    call_command("load_geography", verbosity=0, stdout=io.StringIO())
+    ensure_geography()
 
 
 @pytest.fixture

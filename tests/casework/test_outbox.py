@@ -3,7 +3,6 @@ transaction; a failure is kept and tried again, never lost and never sent twice.
 
 from __future__ import annotations
 
-import io
 import json
 import threading
 from collections.abc import Iterator, Sequence
@@ -25,6 +24,7 @@ from inspiring.casework.models import Client, Connection, RegisterLink, SentMess
 from inspiring.casework.models.messages import MAX_ATTEMPTS
 from lib.senders import Attachment, ConsoleSender, NotifySender
 from tests.conftest import sign_in
+from tests.geography import ensure_geography
 from tests.personas import Personas
 
 from .conftest import Casework
@@ -217,7 +217,7 @@ class WatchingSender(ConsoleSender):
 def geography(transactional_db: None) -> None:
     # Transactional tests run after the others, with the database flushed between
     # them: the geography loaded once for the run may be gone.
-    call_command("load_geography", verbosity=0, stdout=io.StringIO())
+    ensure_geography()
 
 
 @pytest.mark.django_db(transaction=True)

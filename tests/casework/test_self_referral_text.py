@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from django.core import mail
-from django.core.management import call_command
 from django.db import connection as db
 from django.test import Client as Browser
 from django.urls import reverse
@@ -25,6 +24,7 @@ from inspiring.casework.models import Client, Referral, SentMessage
 from inspiring.casework.plan import text_parts
 from inspiring.casework.privacy import subject_access_data
 from lib.senders import ConsoleSender, SendFailed
+from tests.geography import ensure_geography
 from tests.personas import Personas
 
 pytestmark = pytest.mark.django_db
@@ -257,7 +257,7 @@ class WatchingSender(ConsoleSender):
 def geography(transactional_db: None) -> None:
     # Transactional tests run after the others, with the database flushed between
     # them: the geography loaded once for the run may be gone.
-    call_command("load_geography", verbosity=0, stdout=io.StringIO())
+    ensure_geography()
 
 
 @pytest.mark.django_db(transaction=True)

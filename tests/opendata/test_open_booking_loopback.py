@@ -5,16 +5,15 @@ server, every request and answer checked by OpenActive's data-model validator.""
 from __future__ import annotations
 
 import uuid
-from io import StringIO
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 
 from inspiring.bookings.models import Booking
 from inspiring.directory.models import Session
 from inspiring.opendata import openbooking
 from inspiring.opendata.models import Order
+from tests.geography import ensure_geography
 from tests.opendata import booking_partner
 from tests.opendata.booking_partner import Partner, http_transport
 from tests.opendata.test_open_booking import KEY, World, world  # noqa: F401
@@ -23,7 +22,7 @@ from tests.opendata.test_open_booking import KEY, World, world  # noqa: F401
 @pytest.fixture
 def geography(transactional_db: None) -> None:
     # A live server's tests commit, so the geography the suite loads once is not here.
-    call_command("load_geography", verbosity=0, stdout=StringIO())
+    ensure_geography()
 
 
 @pytest.fixture

@@ -17,12 +17,10 @@ import shutil
 import subprocess
 from collections import Counter
 from datetime import time, timedelta
-from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from inspiring.areas.models import Postcode
@@ -31,6 +29,7 @@ from inspiring.directory.materialise import materialise_activity
 from inspiring.directory.models import Activity, Schedule
 from inspiring.opendata.activity_list import DATA as ACTIVITY_LIST
 from inspiring.opendata.openactive import series_for
+from tests.geography import ensure_geography
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).parent / "openactive_validators.js"
@@ -111,7 +110,7 @@ def test_the_demo_feeds_pass_the_openactive_validators(live_server: Any, setting
     # Feed pages link to each other through SITE_URL: here, the live server.
     settings.SITE_URL = live_server.url
     if not Postcode.objects.exists():
-        call_command("load_geography", verbosity=0, stdout=StringIO())
+        ensure_geography()
     load_demo()
     _add_what_the_demo_lacks()
     feeds = [
