@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from inspiring.accounts.models import User
 from inspiring.areas.models import Area, Postcode
-from inspiring.casework import choices
+from inspiring.casework import choices, facts
 from inspiring.casework.models import (
     Assessment,
     Client,
@@ -31,6 +31,7 @@ from inspiring.casework.models import (
 from inspiring.directory.models import Activity, Category, Session, Venue
 from lib.identifiers import nhs_number_check_digit
 
+from .directory import _as_set_writes
 from .outcomes import load_demo_outcomes
 
 FIRST = (
@@ -105,11 +106,13 @@ def load_demo_caseload(area: Area, worker: User, *, seed: str) -> int:
     activities = favoured * 4 + list(published[:60])
     categories = list(Category.objects.order_by("order"))
     created = 0
+    rows = _Rows()
     with transaction.atomic():
         for stage, count in JOURNEY:
             for _ in range(count):
-                _client(rng, area, worker, stage, postcodes, activities, categories)
+                _client(rng, area, worker, stage, postcodes, activities, categories, rows)
                 created += 1
+        rows.save()
         _reachable(area)
         # Outcomes after the clients, with their own seeded generator: see outcomes.py.
         load_demo_outcomes(area, worker, seed=seed)
@@ -134,6 +137,47 @@ def _reachable(area: Area) -> None:
             assessment.save(update_fields=["availability"])
 
 
+class _Rows:
+    """The caseload's rows but its clients, made in the order they were saved one by one
+    and inserted table by table once all are made: the same rows, with the same ids.
+    Saved one by one, each row's post_save worked its client's monitoring figures out
+    again (outside `facts.deferred()`); here they are worked out once, for them all."""
+
+    def __init__(self) -> None:
+        self.clients: list[Client] = []
+        self.referrals: list[Referral] = []
+        self.steps: list[ReferralStatusChange] = []
+        self.contacts: list[Contact] = []
+        self.assessments: list[tuple[Assessment, list[Category]]] = []
+        self.groups: list[GroupMembership] = []
+        self.connections: list[Connection] = []
+        self.connection_steps: list[ConnectionStep] = []
+        self.tasks: list[Task] = []
+
+    def save(self) -> None:
+        """Each table after those its rows name (bulk_create fills each foreign key from
+        the row it names, saved first)."""
+        Referral.objects.bulk_create(self.referrals)
+        ReferralStatusChange.objects.bulk_create(self.steps)
+        Contact.objects.bulk_create(self.contacts)
+        Assessment.objects.bulk_create([a for a, _ in self.assessments])
+        through = Assessment.interests.through
+        through.objects.bulk_create(
+            [
+                through(assessment_id=assessment.pk, category_id=pk)
+                for assessment, interests in self.assessments
+                # In the order interests.set() wrote them.
+                for pk in _as_set_writes([c.pk for c in interests])
+            ]
+        )
+        GroupMembership.objects.bulk_create(self.groups)
+        Connection.objects.bulk_create(self.connections)
+        ConnectionStep.objects.bulk_create(self.connection_steps)
+        Task.objects.bulk_create(self.tasks)
+        # bulk_create sends no signals: monitoring's figures worked out here.
+        facts.refresh(client.pk for client in self.clients)
+
+
 def _client(
     rng: random.Random,
     area: Area,
@@ -142,9 +186,11 @@ def _client(
     postcodes: list[Postcode],
     activities: list[Activity],
     categories: list[Category],
+    rows: _Rows,
 ) -> Client:
     place = rng.choice(postcodes) if postcodes else None
     started = timezone.localdate() - timedelta(days=rng.randint(10, 120))
+    # Saved at once, alone of its rows: a stopped connection's reason is chosen by its pk.
     client = Client.objects.create(
         area=area,
         worker=None if stage == "received" and rng.random() < 0.7 else worker,
@@ -174,7 +220,8 @@ def _client(
         consent_to_inform_gp=rng.random() < 0.8,
         consent_to_research=rng.random() < 0.6,
     )
-    referral = Referral.objects.create(
+    rows.clients.append(client)
+    referral = Referral(
         client=client,
         source=rng.choice(("gp", "gp", "practice_staff", "self", "adult_social_care", "voluntary")),
         referrer_organisation=client.gp_practice,
@@ -183,6 +230,7 @@ def _client(
         status_changed_on=started,
         created_by=worker,
     )
+    rows.referrals.append(referral)
     steps = ["received"]
     if stage != "received":
         steps.append("contacted")
@@ -196,7 +244,7 @@ def _client(
         steps.append("closed")
     day: date = started
     for status in steps:
-        ReferralStatusChange.objects.create(
+        step = ReferralStatusChange(
             referral=referral,
             status=status,
             on=day,
@@ -212,26 +260,28 @@ def _client(
                 else ""
             ),
         )
+        rows.steps.append(step)
         if status == "contacted":
-            Contact.objects.create(
-                client=client,
-                kind="phone",
-                on=timezone.make_aware(datetime.combine(day, time(10))),
-                minutes=rng.choice((10, 15, 20, 30)),
-                notes="First call: explained the programme, agreed to meet.",
-                by=worker,
+            rows.contacts.append(
+                Contact(
+                    client=client,
+                    kind="phone",
+                    on=timezone.make_aware(datetime.combine(day, time(10))),
+                    minutes=rng.choice((10, 15, 20, 30)),
+                    notes="First call: explained the programme, agreed to meet.",
+                    by=worker,
+                )
             )
         day = min(day + timedelta(days=rng.randint(2, 9)), timezone.localdate())
     referral.status = steps[-1]
     referral.status_changed_on = day
     if stage == "closed":
         referral.outcome = "goals_met"
-    referral.save()
     if stage in ("declined", "closed"):
         client.closed_at = timezone.now()
         client.save(update_fields=["closed_at"])
     if "assessed" in steps:
-        assessment = Assessment.objects.create(
+        assessment = Assessment(
             client=client,
             referral=referral,
             what_matters=rng.choice(WHAT_MATTERS),
@@ -245,32 +295,40 @@ def _client(
             assessed_on=started + timedelta(days=5),
             by=worker,
         )
-        assessment.interests.set(rng.sample(categories, k=min(3, len(categories))))
+        rows.assessments.append((assessment, rng.sample(categories, k=min(3, len(categories)))))
         for n in range(rng.randint(0, 3)):
-            GroupMembership.objects.create(
-                client=client,
-                name=("My family", "Church", "Old work friends", "Neighbours")[n],
-                kind=("family", "faith", "friends", "neighbours")[n],
-                importance=rng.randint(2, 5),
-                positivity=rng.randint(2, 5),
-                contact=rng.choice(choices.ContactFrequency.values),
-                joined_on=started,  # held before they were referred
+            rows.groups.append(
+                GroupMembership(
+                    client=client,
+                    name=("My family", "Church", "Old work friends", "Neighbours")[n],
+                    kind=("family", "faith", "friends", "neighbours")[n],
+                    importance=rng.randint(2, 5),
+                    positivity=rng.randint(2, 5),
+                    contact=rng.choice(choices.ContactFrequency.values),
+                    joined_on=started,  # held before they were referred
+                )
             )
     if stage in ("agreed", "attended", "attending", "stopped", "closed") and activities:
-        _connect(rng, client, worker, stage, rng.choice(activities))
+        _connect(rng, client, worker, stage, rng.choice(activities), rows)
     if stage in ("contacted", "assessed"):
-        Task.objects.create(
-            client=client,
-            title="Ring to talk about activities" if stage == "assessed" else "Book the assessment",
-            due_on=timezone.localdate() + timedelta(days=rng.randint(-3, 6)),
-            assigned_to=worker,
-            created_by=worker,
+        rows.tasks.append(
+            Task(
+                client=client,
+                title=(
+                    "Ring to talk about activities"
+                    if stage == "assessed"
+                    else "Book the assessment"
+                ),
+                due_on=timezone.localdate() + timedelta(days=rng.randint(-3, 6)),
+                assigned_to=worker,
+                created_by=worker,
+            )
         )
     return client
 
 
 def _connect(
-    rng: random.Random, client: Client, worker: User, stage: str, activity: Activity
+    rng: random.Random, client: Client, worker: User, stage: str, activity: Activity, rows: _Rows
 ) -> None:
     level = rng.choice(("signpost", "introduction", "introduction", "referral"))
     first = (
@@ -292,7 +350,7 @@ def _connect(
         ("transport", "No bus at that time of day"),
         ("health", "In hospital for a while; hopes to go back after"),
     )[client.pk % 3]
-    connection = Connection.objects.create(
+    connection = Connection(
         client=client,
         activity=activity,
         first_session=first if stage == "agreed" else None,
@@ -312,6 +370,7 @@ def _connect(
         else None,
         created_by=worker,
     )
+    rows.connections.append(connection)
     path = ["agreed"]
     if status != "agreed":
         path.append("attended_first")
@@ -320,27 +379,31 @@ def _connect(
     if status == "stopped":
         path.append("stopped")
     for step in path:
-        ConnectionStep.objects.create(
+        rows.connection_steps.append(ConnectionStep(
             connection=connection, status=step, on=timezone.localdate(), by=worker,
             reason=connection.reason if step == "stopped" else "",
             reason_code=reason_code if step == "stopped" else "",
-        )  # fmt: skip
+        ))  # fmt: skip
     if status == "attended_first":
-        Task.objects.create(
-            client=client,
-            connection=connection,
-            title=f"Ask how the first visit to {activity.title} went",
-            due_on=connection.follow_up_on or timezone.localdate(),
-            assigned_to=worker,
+        rows.tasks.append(
+            Task(
+                client=client,
+                connection=connection,
+                title=f"Ask how the first visit to {activity.title} went",
+                due_on=connection.follow_up_on or timezone.localdate(),
+                assigned_to=worker,
+            )
         )
     if status == "stopped":
-        Task.objects.create(
-            client=client,
-            connection=connection,
-            title=(
-                f"{client.first_name} stopped going to {activity.title}: "
-                "re-engage, or try something else"
-            ),
-            due_on=timezone.localdate() + timedelta(days=2),
-            assigned_to=worker,
+        rows.tasks.append(
+            Task(
+                client=client,
+                connection=connection,
+                title=(
+                    f"{client.first_name} stopped going to {activity.title}: "
+                    "re-engage, or try something else"
+                ),
+                due_on=timezone.localdate() + timedelta(days=2),
+                assigned_to=worker,
+            )
         )
