@@ -237,3 +237,42 @@ def test_prepared_plans_a_statement_once_a_connection_on_postgresql(settings) ->
     with prepared():
         assert [(c.pk, c.name) for c in wanted.filter(name__endswith="")] == expected
     assert statements() == before + kept  # nothing more prepared
+
+
+@pytest.mark.django_db
+def test_prepared_generic_holds_statements_to_one_plan_for_the_block_only() -> None:
+    # prepared(generic=True): on PostgreSQL (a connection kept between requests) the
+    # statements inside are executed on the plan made once, not planned again for each
+    # value; plan_cache_mode is PostgreSQL's default again after the block, also when
+    # the block fails. Elsewhere the same rows, nothing else.
+    from django.db import connection
+
+    from inspiring.directory.models import Category
+    from lib.sql import prepared
+
+    Category.objects.bulk_create(Category(slug=f"gen-{n}", name=f"Gen {n}") for n in range(8))
+    names = {c.slug: c.name for c in Category.objects.filter(slug__startswith="gen-")}
+    for slug in sorted(names) * 2:
+        with prepared(generic=True):
+            assert Category.objects.get(slug=slug).name == names[slug]
+    if connection.vendor != "postgresql" or not connection.settings_dict["CONN_MAX_AGE"]:
+        return
+
+    def mode() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return str(cursor.fetchone()[0])
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s AND statement LIKE %s",
+            ['%"directory_category"%', '%"slug" = $1%'],
+        )
+        generic, custom = cursor.fetchone()
+    assert (generic, custom) == (16, 0)  # one plan, for every slug
+    assert mode() == "auto"
+    with pytest.raises(ZeroDivisionError), prepared(generic=True):
+        assert mode() == "force_generic_plan"
+        raise ZeroDivisionError
+    assert mode() == "auto"

@@ -201,8 +201,9 @@ def _skipped_dates(schedule: Schedule) -> list[date]:
 
 @login_not_required
 def activity_page(request: HttpRequest, slug: str, public_id: uuid.UUID) -> HttpResponse:
-    # The site's most read page: both its statements are planned once a connection.
-    with prepared():
+    # The site's most read page: both its statements are planned once a connection, and
+    # not again for each id (their best plan is the same for any).
+    with prepared(generic=True):
         area = _area(slug)
         # One statement: the activity, its lists and its next sessions (activity_item).
         item = activity_item(
