@@ -6,7 +6,7 @@ emailed link, cancelling; and a full session's waiting list. Each page checked w
 from __future__ import annotations
 
 import re
-from datetime import date, time
+from datetime import time, timedelta
 from typing import Any
 
 import pytest
@@ -27,12 +27,15 @@ SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1100, "hei
 
 @pytest.fixture
 def walking(demo_ashfield: Any) -> Activity:
-    """A weekly walk with 2 places a session, booked online, greeted by Jo."""
+    """A weekly walk with 2 places a session, booked online, greeted by Jo: from
+    tomorrow, so that its first session has not started whenever the test runs (today's
+    10:00 had, between 10:00 and 11:00, and booking it was refused)."""
     group = organisation(demo_ashfield, "Ashfield Walkers")
     park = venue(group, "Kings Mill Reservoir car park", "NG17 4PH", town="Sutton-in-Ashfield")
     item = activity(group, "Reservoir Walk", at=park, categories=("walking",))
     Activity.objects.filter(pk=item.pk).update(public_booking=True, greeter="Jo, in a red coat")
-    weekly(item, "", time(10), time(11), from_date=date.today(), rrule="FREQ=WEEKLY")
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    weekly(item, "", time(10), time(11), from_date=tomorrow, rrule="FREQ=WEEKLY")
     Schedule.objects.filter(activity=item).update(places=2)
     materialise_all()
     return Activity.objects.get(pk=item.pk)
