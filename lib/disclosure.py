@@ -16,12 +16,15 @@ through here, so a countable few people are never singled out:
   shown as "<5", "<5", 10, 12 says the two add up to 2, so both are 1 (and 4, 4, 10,
   18 says both are 4). So every hidden count of 1 to 4 is checked against a reader who
   knows what the table shows: a number is that number, "<5" is 1 to 4, "[c]" is at
-  least 1 (at least 0 in a column hidden whole, whose noughts are hidden too), and
+  least 1 (at least 0 in a column hidden whole, whose noughts are hidden too, and as a
+  part of a line whose parts are all hidden, where noughts may be hidden too), and
   each line that adds up sums to its total, rows and columns together where both do.
   While such a reader could pin a count to one value, one more figure near it is
   hidden (the smallest non-zero one shown in its lines first); when none is left, a
   total of 1 to 4 is shown as "[c]" rather than "<5" (four 1s in a row with "<5" for
-  their total would each be 1). tests/test_disclosure_attack.py is that reader,
+  their total would each be 1); and when even that leaves it pinned (five 1s under a
+  total of 5 shown in another table), its lines are hidden whole, noughts too.
+  tests/test_disclosure_attack.py is that reader,
   written separately (interval arithmetic per line, a linear programme for rows and
   columns together), trying it on generated tables. The reader is not assumed to
   reason from which figure the rule chose to hide (that a "[c]" is no larger than the
@@ -217,7 +220,8 @@ class _Suppression:
     First the lone-figure rule (a line with one hidden figure gives it away). Then each
     hidden count of 1 to 4 is checked against the attacker of the module docstring:
     could it take another value with every sum and every bound kept? Shown figures are
-    fixed, "<5" is 1 to 4, "[c]" at least 1 (at least 0 in a column hidden whole).
+    fixed, "<5" is 1 to 4, "[c]" at least 1 (at least 0 in a column hidden whole, or
+    as a part of a line whose parts are all hidden).
 
     A change to one hidden figure must be undone by others: along its row, and (when
     columns add up too) along its column, and so on around a cycle that closes. Each
@@ -234,7 +238,8 @@ class _Suppression:
     non-zero figure shown in its lines (parts before totals), else in the lines beyond
     them, preferring the first that frees it; when nothing non-zero is left to hide, a
     total of 1 to 4 is shown as "[c]" rather than "<5", which lifts the ceiling that
-    pinned it (four 1s in a row with "<5" as their total are each 1).
+    pinned it (four 1s in a row with "<5" as their total are each 1); last, its lines'
+    noughts are hidden (hide_noughts).
     """
 
     def __init__(
@@ -302,6 +307,11 @@ class _Suppression:
         for line in self.ends(p):
             if line >= 0:
                 self.hidden_in_line[line] += change
+                # Its figures' bounds may have changed with it (in_hidden_line).
+                for q in self.lines[line]:
+                    if q != p:
+                        self.remove_arcs(q)
+                        self.add_arcs(q)
 
     def undo(self, mark: int) -> None:
         while len(self.journal) > mark:
@@ -317,7 +327,18 @@ class _Suppression:
             case Hidden.SMALL:
                 return 1, SMALL - 1
             case _:
-                return (0 if p[1] in self.hidden_columns else 1), math.inf
+                nought = p[1] in self.hidden_columns or self.in_hidden_line(p)
+                return (0 if nought else 1), math.inf
+
+    def in_hidden_line(self, p: Position) -> bool:
+        """Whether `p` is a part of a line whose parts are all hidden: there a "[c]" may
+        be nought (see widen), as in a column hidden whole."""
+        return any(
+            line >= 0
+            and p != self.lines[line][-1]
+            and all(self.is_hidden(q) for q in self.lines[line][:-1])
+            for line in self.ends(p)
+        )
 
     # The lone-figure rule ------------------------------------------------------------
 
@@ -422,7 +443,7 @@ class _Suppression:
             hides += sorted(found, key=lambda q: (*found[q], q))
         candidates = hides + upgrades
         if not candidates:
-            return False
+            return self.hide_noughts(p)
         for q in candidates:
             mark = len(self.journal)
             self.set_hidden(q, Hidden.SECONDARY)
@@ -432,6 +453,23 @@ class _Suppression:
             self.undo(mark)
         self.set_hidden(candidates[0], Hidden.SECONDARY)
         return True
+
+    def hide_noughts(self, p: Position) -> bool:
+        """The last resort, when nothing non-zero is left to hide near `p` and it is
+        still pinned (five 1s under a total of 5 shown elsewhere are each 1, "[c]" or
+        not): its lines are hidden whole, noughts too, so that a "[c]" there may be
+        nought and the parts may be anything that adds up to the total. False when its
+        lines have no nought to hide."""
+        noughts = [
+            q
+            for line in self.ends(p)
+            if line >= 0
+            for q in self.lines[line][:-1]
+            if not self.is_hidden(q) and not self.count(q)
+        ]
+        for q in noughts:
+            self.set_hidden(q, Hidden.SECONDARY)
+        return bool(noughts)
 
     def layers(self, p: Position) -> list[list[int]]:
         """The lines `p` lies in, then the lines of the hidden figures in those, and on."""
