@@ -25,7 +25,7 @@ from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from .bulk import NewSession, insert_sessions
+from .bulk import NewSession, insert_sessions, update_sessions
 from .models import Activity, Schedule, Session
 from .models.schedules import places_changed, sessions_moved, sessions_synced
 from .recurrence import occurrences
@@ -147,11 +147,7 @@ def _sync(schedules: list[Schedule], window: tuple[date, date]) -> MaterialiseRe
         # went on bulk_create's Python). It leaves alone a session a sync running at the
         # same time (the nightly roll-forward and a change, say) has just made.
         insert_sessions(to_create)
-        Session.objects.bulk_update(
-            to_update,
-            Session.TIME_FIELDS,
-            batch_size=BATCH,
-        )
+        update_sessions(to_update, Session.TIME_FIELDS)
         if to_update:
             sessions_moved.send(sender=Session, session_ids=[s.pk for s in to_update])
         _keep_places(schedules, start)

@@ -28,6 +28,7 @@ from inspiring.accounts import audit
 from inspiring.accounts.models import User
 from inspiring.directory.actions import SCHEDULE_FIELDS as SCHEDULE_PARTS
 from inspiring.directory.actions import pending_revision
+from inspiring.directory.bulk import update_sessions
 from inspiring.directory.materialise import materialise, materialise_activity
 from inspiring.directory.models import Activity, Schedule, Session
 from inspiring.directory.models.schedules import activities_changed, sessions_moved
@@ -449,7 +450,7 @@ def apply_overrides(schedule_ids: list[int]) -> int:
 
 
 def _move(changed: list[Session]) -> None:
-    Session.objects.bulk_update(changed, SESSION_FIELDS, batch_size=500)
+    update_sessions(changed, SESSION_FIELDS)
     if changed:
         sessions_moved.send(sender=Session, session_ids=[s.pk for s in changed])
 

@@ -11,7 +11,7 @@ from django.db import connection
 from django.dispatch import receiver
 from django.test.utils import CaptureQueriesContext
 
-from inspiring.directory.bulk import COLUMNS, NewSession, insert_sessions
+from inspiring.directory.bulk import COLUMNS, NewSession, insert_sessions, update_sessions
 from inspiring.directory.materialise import materialise_activity
 from inspiring.directory.models import Schedule, Session
 from inspiring.directory.models.schedules import sessions_synced
@@ -150,3 +150,45 @@ def test_materialising_still_sends_its_signals(directory: Directory) -> None:
     schedule = Schedule.objects.filter(activity=directory.knitting).get()
     assert report.created == Session.objects.filter(activity=directory.knitting).count() > 50
     assert heard == [[schedule.pk]]
+
+
+@pytest.mark.stale_index
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (
+            datetime(2026, 7, 7, 19, 30, tzinfo=ZoneInfo("Europe/London")),
+            datetime(2026, 7, 7, 23, 30, tzinfo=ZoneInfo("Europe/London")),
+        ),
+        (datetime(2026, 7, 7, 20, tzinfo=NEW_YORK), datetime(2026, 7, 7, 22, tzinfo=NEW_YORK)),
+        (datetime(2026, 1, 6, 9, 0, 0, 5, tzinfo=UTC), datetime(2026, 1, 6, 11, tzinfo=UTC)),
+    ],
+)
+def test_update_sessions_writes_what_bulk_update_writes(
+    directory: Directory, start: datetime, end: datetime
+) -> None:
+    # Two sessions moved and cancelled alike, one written by update_sessions, the other by
+    # bulk_update: every column the same but the session's own (and nothing else
+    # changed); one statement for them all.
+    ours, theirs, untouched = Session.objects.filter(activity=directory.knitting).order_by("start")[
+        :3
+    ]
+    before = _row(untouched.pk)
+    fields = ["status", "moved", *Session.TIME_FIELDS]
+    for session in (ours, theirs):
+        session.status, session.moved = Session.Status.CANCELLED, True
+        session.set_times(start, end)
+    with CaptureQueriesContext(connection) as queries:
+        update_sessions([ours], fields)
+    assert len(queries) == 1
+    Session.objects.bulk_update([theirs], fields)
+    mine, django = _row(ours.pk), _row(theirs.pk)
+    for name in ("id", "public_id", "occurrence_date", "updated_at"):
+        del mine[name], django[name]
+    assert mine == django
+    ours.refresh_from_db()
+    assert (ours.start, ours.end, ours.status, ours.moved) == (start, end, "cancelled", True)
+    assert _row(untouched.pk) == before
+    with CaptureQueriesContext(connection) as queries:
+        update_sessions([], fields)
+    assert len(queries) == 0
