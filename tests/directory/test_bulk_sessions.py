@@ -21,6 +21,18 @@ from .builders import Directory
 pytestmark = pytest.mark.django_db
 
 NEW_YORK = ZoneInfo("America/New_York")
+# Times a session is written with, each in both ways and compared.
+TIMES = [
+    # A London evening in summer (BST): a day's columns in London, stored in UTC.
+    (
+        datetime(2026, 7, 7, 19, 30, tzinfo=ZoneInfo("Europe/London")),
+        datetime(2026, 7, 7, 23, 30, tzinfo=ZoneInfo("Europe/London")),
+    ),
+    # A New York series: 20:00 there is 01:00 the next day in London.
+    (datetime(2026, 7, 7, 20, tzinfo=NEW_YORK), datetime(2026, 7, 7, 22, tzinfo=NEW_YORK)),
+    # In UTC, with microseconds (which Django keeps on both databases).
+    (datetime(2026, 1, 6, 9, 0, 0, 5, tzinfo=UTC), datetime(2026, 1, 6, 11, tzinfo=UTC)),
+]
 
 
 def _row(pk: int) -> dict[str, Any]:
@@ -45,20 +57,7 @@ def test_every_column_but_the_model_s_own_is_written() -> None:
 # insert_sessions alone tells no one (materialise sends sessions_synced after it): the
 # tests writing with it directly leave matching's index behind on purpose.
 @pytest.mark.stale_index
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [
-        # A London evening in summer (BST): a day's columns in London, stored in UTC.
-        (
-            datetime(2026, 7, 7, 19, 30, tzinfo=ZoneInfo("Europe/London")),
-            datetime(2026, 7, 7, 23, 30, tzinfo=ZoneInfo("Europe/London")),
-        ),
-        # A New York series: 20:00 there is 01:00 the next day in London.
-        (datetime(2026, 7, 7, 20, tzinfo=NEW_YORK), datetime(2026, 7, 7, 22, tzinfo=NEW_YORK)),
-        # In UTC, with microseconds (which Django keeps on both databases).
-        (datetime(2026, 1, 6, 9, 0, 0, 5, tzinfo=UTC), datetime(2026, 1, 6, 11, tzinfo=UTC)),
-    ],
-)
+@pytest.mark.parametrize(("start", "end"), TIMES)
 def test_a_row_is_what_bulk_create_writes(
     directory: Directory, start: datetime, end: datetime
 ) -> None:
@@ -153,17 +152,7 @@ def test_materialising_still_sends_its_signals(directory: Directory) -> None:
 
 
 @pytest.mark.stale_index
-@pytest.mark.parametrize(
-    ("start", "end"),
-    [
-        (
-            datetime(2026, 7, 7, 19, 30, tzinfo=ZoneInfo("Europe/London")),
-            datetime(2026, 7, 7, 23, 30, tzinfo=ZoneInfo("Europe/London")),
-        ),
-        (datetime(2026, 7, 7, 20, tzinfo=NEW_YORK), datetime(2026, 7, 7, 22, tzinfo=NEW_YORK)),
-        (datetime(2026, 1, 6, 9, 0, 0, 5, tzinfo=UTC), datetime(2026, 1, 6, 11, tzinfo=UTC)),
-    ],
-)
+@pytest.mark.parametrize(("start", "end"), TIMES)
 def test_update_sessions_writes_what_bulk_update_writes(
     directory: Directory, start: datetime, end: datetime
 ) -> None:
